@@ -1,0 +1,1 @@
+/* Vigie: progressive enhancements. Every page works without this file. */

@@ -1,0 +1,92 @@
+"""Read assets/ (site over default theme, file by file) and the font package; hash names."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from generator.errors import SiteError
+from generator.fonts import font_files
+from generator.model import OutputFile, SiteConfig
+from generator.theme import theme_dirs
+
+log = logging.getLogger(__name__)
+
+CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
+UNHASHED = ("favicon.ico", "robots.txt")
+
+
+@dataclass(frozen=True, slots=True)
+class Assets:
+    """Copied asset files and the map from their names to hashed URLs."""
+
+    files: tuple[OutputFile, ...]
+    urls: Mapping[str, str]
+    """``css/site.css`` → ``/assets/css/site.3f2a9c1b.css``."""
+
+    def url(self, name: str) -> str:
+        """Return the hashed URL of an asset; an unknown name is a SiteError."""
+        try:
+            return self.urls[name]
+        except KeyError:
+            raise SiteError(f"no asset '{name}' in assets/ (nor in the default theme)", source="assets/") from None
+
+
+def load_assets(config: SiteConfig) -> Assets:
+    """Collect assets, CSS last so its url() references can point at hashed names."""
+    sources: dict[str, bytes] = {}
+    for path in font_files():
+        sources[f"fonts/{path.name}"] = path.read_bytes()
+    for folder in reversed(theme_dirs(config.root, "assets")):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
+                sources[path.relative_to(folder).as_posix()] = path.read_bytes()
+    urls: dict[str, str] = {}
+    files: list[OutputFile] = []
+    for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
+        data = sources[name]
+        if name.endswith(".css"):
+            data = _rewrite_css(name, data, urls)
+        hashed = _hashed_name(name, data)
+        urls[name] = "/assets/" + hashed
+        files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
+    return Assets(files=tuple(files), urls=urls)
+
+
+def _hashed_name(name: str, data: bytes) -> str:
+    if posixpath.basename(name) in UNHASHED:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+
+
+def _rewrite_css(name: str, data: bytes, urls: dict[str, str]) -> bytes:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError("a CSS file must be UTF-8 text", source=f"assets/{name}") from None
+    base = posixpath.dirname(name)
+
+    def swap(match: re.Match[str]) -> str:
+        target = match.group(2).strip()
+        if target.startswith(("data:", "http:", "https:", "//", "#", "/")):
+            return match.group(0)
+        clean = target.split("?")[0].split("#")[0]
+        resolved = posixpath.normpath(posixpath.join(base, clean))
+        if resolved not in urls:
+            raise SiteError(f"url({target}) points to an asset that does not exist", source=f"assets/{name}",
+                            line=text.count("\n", 0, match.start()) + 1)
+        return f'url("{urls[resolved]}")'
+
+    return CSS_URL_RE.sub(swap, text).encode("utf-8")
+
+
+def asset_source_dirs(root: Path) -> list[Path]:
+    """Return the folders assets come from (for the file watcher)."""
+    return theme_dirs(root, "assets")

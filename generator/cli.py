@@ -1,0 +1,90 @@
+"""The `vigie` command: build, serve, check, new, init. The only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from generator import __version__
+from generator.errors import SiteError, SiteErrors
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vigie", description="Build bilingual awareness campaign sites.")
+    parser.add_argument("--version", action="version", version=f"vigie {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("site", nargs="?", default=".", metavar="SITE", help="site folder (default: current folder)")
+        p.add_argument("-v", "--verbose", action="store_true", help="say more; show tracebacks of internal errors")
+        p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+    b = sub.add_parser("build", help="build SITE into OUT (default SITE/public)")
+    common(b)
+    b.add_argument("-o", "--output", metavar="OUT", help="output folder (default: SITE/public)")
+    b.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
+    b.add_argument("--base-url", metavar="URL", help="absolute URL the site is served from (for previews)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 content errors, 2 usage)."""
+    args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    site = Path(args.site)
+    if not site.is_dir():
+        print(f"vigie: error: the site folder '{args.site}' does not exist", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "build":
+            return _build(args, site)
+    except (SiteError, SiteErrors) as err:
+        return _report(err)
+    except KeyboardInterrupt:
+        print("vigie: interrupted; the previous output was left as it was", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: say so plainly, keep the traceback for --verbose
+        if args.verbose:
+            traceback.print_exc()
+        print(f"vigie: internal error: {exc!r} (this is a bug in Vigie; run again with --verbose "
+              "and report it)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _report(err: SiteError | SiteErrors) -> int:
+    errors = err.errors if isinstance(err, SiteErrors) else [err]
+    for item in errors:
+        where = item.location()
+        print(f"{where}: error: {item.message}" if where else f"error: {item.message}", file=sys.stderr)
+    print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
+    return 1
+
+
+def _build(args: argparse.Namespace, site: Path) -> int:
+    from generator.build import BuildOptions, build
+
+    start = time.perf_counter()
+    options = BuildOptions(root=site, out=Path(args.output) if args.output else None, drafts=args.drafts,
+                           base_url=args.base_url)
+    result = build(options)
+    if not args.quiet:
+        pages = sum(1 for f in result.files if f.endswith(".html"))
+        report = result.report
+        print(f"built {pages} pages, {len(result.files)} files into {options.output} "
+              f"({report.written if report else 0} written, {report.unchanged if report else 0} unchanged) "
+              f"in {time.perf_counter() - start:.2f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(os.sys.argv[1:]))

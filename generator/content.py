@@ -1,0 +1,160 @@
+"""Walk content/<lang>/ and read each Markdown file's front matter → Document."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from pathlib import Path
+
+from generator.errors import ErrorCollector, SiteError
+from generator.model import KINDS, Document, SiteConfig
+from generator.schema import SLUG_RE, Reader
+from generator.yamlsource import LineDict, parse_yaml, read_text
+
+log = logging.getLogger(__name__)
+
+FRONT_MATTER_KEYS = (
+    "title", "date", "summary", "slug", "translation_key", "tags", "draft", "content_warning",
+    "facts", "factsheet", "audience", "translated_from", "description", "updated", "layout",
+)
+FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+IGNORED = (".", "_", "~")
+
+
+def load_documents(config: SiteConfig, errors: ErrorCollector) -> list[Document]:
+    """Read every Markdown file below content/<lang>/; record problems in ``errors``."""
+    content = config.root / "content"
+    docs: list[Document] = []
+    if not content.is_dir():
+        errors.add(SiteError("there is no content/ folder; create content/<lang>/articles/ for your articles",
+                             source="content/"))
+        return docs
+    for folder in sorted(content.iterdir()):
+        if folder.name.startswith(IGNORED) or folder.name == "facts":
+            continue
+        if not folder.is_dir():
+            errors.add(SiteError("files directly in content/ are not used; move it into content/<lang>/",
+                                 source=f"content/{folder.name}"))
+            continue
+        if folder.name not in config.codes:
+            errors.add(SiteError(
+                f"'{folder.name}' is not one of the site's languages ({', '.join(config.codes)}); "
+                "rename the folder or add the language to 'languages' in site.yaml",
+                source=f"content/{folder.name}/"))
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel_parts = path.relative_to(folder).parts
+            if any(part.startswith(IGNORED) for part in rel_parts) or path.is_dir():
+                continue
+            shown = f"content/{path.relative_to(content).as_posix()}"
+            if path.suffix != ".md":
+                errors.add(SiteError("only Markdown (.md) files belong in content/; put images and "
+                                     "downloads in assets/", source=shown))
+                continue
+            if len(rel_parts) == 1 and path.name == "index.md":
+                kind = "home"
+            elif len(rel_parts) < 2 or rel_parts[0] not in KINDS:
+                errors.add(SiteError(f"put this file in one of {', '.join(KINDS)} below content/{folder.name}/",
+                                     source=shown))
+                continue
+            else:
+                kind = rel_parts[0]
+            try:
+                docs.append(read_document(path, shown, folder.name, kind, "/".join(rel_parts)))
+            except SiteError as err:
+                errors.add(err)
+            except _Many as many:
+                errors.extend(many.errors)
+    return docs
+
+
+class _Many(Exception):
+    def __init__(self, errors: list[SiteError]) -> None:
+        self.errors = errors
+
+
+def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
+    """Return (front matter YAML, body, line number of the body's first line)."""
+    if not text.startswith("---"):
+        raise SiteError("the file must start with front matter between two '---' lines, with at least a title",
+                        source=shown, line=1)
+    first = text.split("\n", 1)
+    if FENCE_RE.match(first[0]) is None:
+        raise SiteError("the first line must be exactly '---'", source=shown, line=1)
+    rest = first[1] if len(first) > 1 else ""
+    end = FENCE_RE.search(rest)
+    if end is None:
+        raise SiteError("the front matter is not closed: add a line '---' after it", source=shown, line=1)
+    yaml_text = rest[: end.start()]
+    body = rest[end.end():].removeprefix("\n")
+    body_line = 2 + yaml_text.count("\n") + 1
+    return yaml_text, body, body_line
+
+
+def read_document(path: Path, shown: str, lang: str, kind: str, below_lang: str) -> Document:
+    """Read one Markdown file into a Document."""
+    text = read_text(path, shown)
+    yaml_text, body, body_line = split_front_matter(text, shown)
+    data = parse_yaml(yaml_text, shown, first_line=2) if yaml_text.strip() else LineDict()
+    if data is None:
+        data = LineDict()
+    if not isinstance(data, LineDict):
+        raise SiteError("the front matter must be 'key: value' lines", source=shown, line=2)
+    if not hasattr(data, "line"):
+        data.line, data.key_lines = 2, {}
+    errors = ErrorCollector()
+    r = Reader(data, shown, errors, "the front matter")
+    title = r.string("title", required=True) or path.stem
+    slug = r.string("slug", default=path.stem) or path.stem
+    if not SLUG_RE.match(slug):
+        r.fail("slug", f"slug '{slug}' must use only lowercase a-z, 0-9 and single hyphens (no '/', '..' or spaces)"
+               if "slug" in data else
+               f"the file name '{path.name}' does not make a valid URL; rename it with lowercase a-z, 0-9 and "
+               "hyphens, or set 'slug:' in the front matter")
+    key = r.string("translation_key") or below_lang.removesuffix(".md")
+    warning = data.get("content_warning")
+    if warning is True:
+        content_warning = "default"
+    elif warning in (None, False):
+        content_warning = ""
+    else:
+        content_warning = r.string("content_warning") or ""
+    facts = r.strings("facts")
+    for key_name in data:
+        if key_name not in FRONT_MATTER_KEYS:
+            log.debug("%s: front matter key '%s' is passed to templates as page.meta", shown, key_name)
+    doc = Document(
+        source=path,
+        rel=f"{lang}/{below_lang}",
+        lang=lang,
+        kind=kind,
+        key=key,
+        title=title,
+        date=r.date_value("date"),
+        summary=r.string("summary", default="") or "",
+        slug=slug,
+        tags=r.strings("tags"),
+        draft=r.boolean("draft", False),
+        content_warning=content_warning,
+        facts=facts,
+        facts_line=data.line_of("facts"),
+        factsheet=r.boolean("factsheet", False),
+        audience=r.strings("audience"),
+        body=body,
+        body_line=body_line,
+        layout=r.string("layout", default="") or "",
+        meta={k: v for k, v in data.items() if k not in FRONT_MATTER_KEYS},
+    )
+    if errors.errors:
+        raise _Many(errors.errors)
+    return doc
+
+
+def is_published(doc: Document, today: date, drafts: bool) -> bool:
+    """Return whether a document goes into this build (drafts and future dates wait)."""
+    if drafts:
+        return True
+    if doc.draft:
+        return False
+    return doc.date is None or doc.date <= today

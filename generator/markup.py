@@ -1,0 +1,151 @@
+"""Markdown → HTML with markdown-it-py, plus our rules: figure embeds and .md links.
+
+The parser is built once per site (`make_markdown`); each render gets an `env`
+(`RenderEnv`) with the callbacks that know the site: how to draw a figure and
+where a linked Markdown file is published. Problems are recorded in the env
+with the file's line numbers, never raised from inside markdown-it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.errors import SiteError
+from generator.paths import slugify
+
+log = logging.getLogger(__name__)
+
+SHORTCODE_RE = re.compile(r"^\{\{<\s*([A-Za-z_-]+)\s*(.*?)\s*>\}\}\s*$")
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass
+class RenderEnv:
+    """What one render needs to know about the site, and what it found."""
+
+    source: str
+    """The file shown in messages, e.g. content/fr/articles/a.md."""
+    body_line: int
+    """Line of the body's first line in the file."""
+    fact_html: Callable[[str], str | None]
+    """Return the HTML of a figure embed, or None for an unknown id."""
+    resolve_link: Callable[[str], str | None]
+    """Return the URL of a relative .md link target, or None when it does not exist."""
+    errors: list[SiteError] = field(default_factory=list)
+    facts_used: list[str] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)
+    images_without_alt: list[int] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)
+    """Internal links (URL, line) for the link checker."""
+
+    def line(self, token_map: Sequence[int] | None) -> int | None:
+        """Return the file line of a token's first body line."""
+        return self.body_line + token_map[0] if token_map else None
+
+    def fail(self, message: str, token_map: Sequence[int] | None) -> None:
+        """Record a problem at a token's line."""
+        self.errors.append(SiteError(message, source=self.source, line=self.line(token_map)))
+
+
+def make_markdown(allow_html: bool) -> MarkdownIt:
+    """Return the site's Markdown parser: CommonMark, tables, footnotes, heading ids, our rules."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+    md.enable("table")
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+    md.use(shortcodes)
+    md.use(md_links)
+    return md
+
+
+def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
+    """Render a document body; problems land in ``env.errors``."""
+    return md.render(text, {"vigie": env})
+
+
+def shortcodes(md: MarkdownIt) -> None:
+    """Add the ``{{< fact ID >}}`` line embed (a block of its own)."""
+    md.block.ruler.before("paragraph", "vigie_shortcode", _shortcode_block, {"alt": ["paragraph"]})
+    md.add_render_rule("vigie_shortcode", _render_shortcode)
+
+
+def _shortcode_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    line = state.src[pos: state.eMarks[start]]
+    if not line.startswith("{{<"):
+        return False
+    match = SHORTCODE_RE.match(line)
+    if match is None:
+        return False
+    if silent:
+        return True
+    token = state.push("vigie_shortcode", "", 0)
+    token.map = [start, start + 1]
+    token.meta = {"name": match.group(1), "args": match.group(2)}
+    state.line = start + 1
+    return True
+
+
+def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    vigie: RenderEnv = env["vigie"]
+    name, args = token.meta["name"], token.meta["args"].strip()
+    if name != "fact":
+        vigie.fail(f"unknown shortcode '{name}'; the only one is {{{{< fact ID >}}}}", token.map)
+        return ""
+    if not args or " " in args:
+        vigie.fail("write a figure embed as {{< fact ID >}} with the id of one file in content/facts/", token.map)
+        return ""
+    html = vigie.fact_html(args)
+    if html is None:
+        vigie.fail(f"unknown fact '{args}': there is no content/facts/{args}.yaml", token.map)
+        return ""
+    vigie.facts_used.append(args)
+    return html + "\n"
+
+
+def md_links(md: MarkdownIt) -> None:
+    """Rewrite relative links to .md files into their published URLs; note anchors and images."""
+    md.core.ruler.push("vigie_links", _rewrite_links)
+
+
+def _rewrite_links(state: StateCore) -> None:
+    vigie: RenderEnv | None = state.env.get("vigie")
+    if vigie is None:
+        return
+    for block in state.tokens:
+        if block.type == "heading_open" and block.attrGet("id"):
+            vigie.anchors.add(str(block.attrGet("id")))
+        if block.type != "inline" or not block.children:
+            continue
+        for token in block.children:
+            if token.type == "image" and not token.content.strip():
+                vigie.images_without_alt.append(vigie.line(block.map) or 0)
+            if token.type != "link_open":
+                continue
+            href = str(token.attrGet("href") or "")
+            if not href or href.startswith(("#", "/", "//")) or SCHEME_RE.match(href):
+                if href.startswith("/"):
+                    vigie.links.append((href, vigie.line(block.map) or 0))
+                continue
+            path, _, anchor = href.partition("#")
+            if not path.endswith(".md"):
+                continue
+            url = vigie.resolve_link(path)
+            if url is None:
+                vigie.fail(f"the link '{href}' points to a Markdown file that does not exist; "
+                           "check the file name and folder (links are relative to this file)", block.map)
+                continue
+            token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
+            vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))

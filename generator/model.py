@@ -1,0 +1,236 @@
+"""The site model: frozen records that every stage after loading reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Content folders below ``content/<lang>/`` and the section they belong to.
+KINDS = ("articles", "pages", "resources")
+
+FORMATS = ("number", "percent", "compact", "year", "text")
+QUALIFIERS = ("more_than", "less_than", "about", "up_to")
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One language of the site."""
+
+    code: str
+    """Short code used in URLs and folders, e.g. ``fr``."""
+    name: str
+    """Name of the language in itself, e.g. ``Français``."""
+    locale: str
+    """CLDR locale for numbers and dates, e.g. ``fr_FR``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HelpContact:
+    """A help or reporting service shown in footers and on the help page."""
+
+    name: Mapping[str, str]
+    """Name per language."""
+    purpose: Mapping[str, str]
+    """What it is for, per language (may be empty)."""
+    hours: Mapping[str, str]
+    """Opening hours per language (may be empty)."""
+    region: Mapping[str, str]
+    """Country or region heading per language (may be empty)."""
+    phone: str | None
+    """Number to dial, as written (``tel:`` link built from it)."""
+    url: str | None
+    """Web address."""
+    languages: tuple[str, ...]
+    """Languages whose pages show it; empty means all."""
+    urgent: bool
+    """Shown in the footer of every page of its languages."""
+    last_checked: date | None
+    """When a person last checked the number and address."""
+    line: int
+    """Line in site.yaml where the entry starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Colors:
+    """Colours of the cards and theme accents."""
+
+    background: str = "#1d3557"
+    foreground: str = "#ffffff"
+    accent: str = "#ffd166"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Everything site.yaml says, with defaults filled in."""
+
+    root: Path
+    """The site folder."""
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    base_url: str
+    """Absolute URL ending with ``/``."""
+    languages: tuple[Language, ...]
+    default_language: str
+    sections: Mapping[str, Mapping[str, str]]
+    """Section key (articles, facts, resources, tags) → language → URL segment."""
+    quick_exit_url: str
+    help: tuple[HelpContact, ...]
+    allow_html: bool
+    publisher: Mapping[str, str]
+    licence: Mapping[str, str]
+    """``name`` and ``url`` of the content licence."""
+    colors: Colors
+    featured_facts: tuple[str, ...]
+    """Fact ids featured on the home pages; empty means all."""
+    stale_after_years: int
+    help_stale_after_days: int
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Return the language codes in site order."""
+        return tuple(lang.code for lang in self.languages)
+
+    def language(self, code: str) -> Language:
+        """Return the language with this code."""
+        for lang in self.languages:
+            if lang.code == code:
+                return lang
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A Markdown article, page or resource in one language."""
+
+    source: Path
+    """Absolute path of the file."""
+    rel: str
+    """Path below ``content/`` as POSIX, e.g. ``fr/articles/records-2021.md``."""
+    lang: str
+    kind: str
+    """``articles``, ``pages`` or ``resources``."""
+    key: str
+    """Translation key: ``translation_key`` or the path below the language folder."""
+    title: str
+    date: date | None
+    summary: str
+    slug: str
+    tags: tuple[str, ...]
+    draft: bool
+    content_warning: str
+    """Empty when the page has none."""
+    facts: tuple[str, ...]
+    """Ids of figures to feature (with the line in the file for each)."""
+    facts_line: int
+    factsheet: bool
+    audience: tuple[str, ...]
+    body: str
+    body_line: int
+    """Line number in the file of the body's first line."""
+    layout: str = ""
+    """Template to use instead of the kind's default (e.g. ``help``)."""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """Other front matter keys, for templates."""
+
+
+@dataclass(frozen=True, slots=True)
+class FactSource:
+    """Where a figure comes from."""
+
+    publisher: str
+    title: Mapping[str, str]
+    url: str
+    date: str
+    """ISO date, possibly partial: ``2022``, ``2022-05`` or ``2022-05-25``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One key figure, in every language."""
+
+    id: str
+    source_path: Path
+    value: int | float | str
+    format: str
+    qualifier: str | None
+    label: Mapping[str, str]
+    context: Mapping[str, str]
+    note: Mapping[str, str]
+    source: FactSource
+    slug: Mapping[str, str]
+    tags: tuple[str, ...]
+    alt: Mapping[str, str] = field(default_factory=dict)
+    """Optional alt text per language for the card images."""
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What the loaders read from the site folder."""
+
+    config: SiteConfig
+    documents: tuple[Document, ...]
+    facts: Mapping[str, Fact]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """The same page in another language, or where to go when it is missing."""
+
+    lang: str
+    url: str
+    translated: bool
+    """False when the page does not exist in that language (url is then a section index)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page of the output."""
+
+    url: str
+    """Site-absolute URL, e.g. ``/fr/articles/slug/``."""
+    lang: str
+    kind: str
+    """home, article, page, resource, articles, resources, facts, fact, tags, tag, chooser, not_found."""
+    template: str
+    title: str
+    group: str
+    """Translation group: pages of one group are the same page in other languages."""
+    doc: Document | None = None
+    fact: Fact | None = None
+    items: tuple[Any, ...] = ()
+    """Documents or facts listed on an index page."""
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The whole site, assembled and checked, ready to render."""
+
+    config: SiteConfig
+    documents: tuple[Document, ...]
+    """Published documents (no drafts or future dates unless asked)."""
+    facts: Mapping[str, Fact]
+    pages: tuple[Page, ...]
+    groups: Mapping[str, Mapping[str, Page]]
+    """Translation group → language → page."""
+    doc_pages: Mapping[str, Page]
+    """Document ``rel`` → its page."""
+    fact_pages: Mapping[tuple[str, str], Page]
+    """(fact id, language) → fact page."""
+    cited_by: Mapping[str, tuple[Document, ...]]
+    """Fact id → documents that feature or embed it."""
+    tags: Mapping[str, Mapping[str, tuple[Document, ...]]]
+    """Language → tag slug → documents."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the built site: where it goes and its bytes."""
+
+    path: str
+    """Relative POSIX path inside the output folder."""
+    data: bytes
+    origin: str = ""
+    """What produced it, named when two outputs collide."""

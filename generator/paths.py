@@ -1,0 +1,60 @@
+"""Pure decisions about names: slugs, URLs and output paths that stay inside the output."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+from generator.errors import SiteError
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Return a URL segment of lowercase a-z, 0-9 and single hyphens ("Été 2022" → "ete-2022")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NON_SLUG.sub("-", ascii_text.lower()).strip("-") or "x"
+
+
+def page_url(lang: str, *segments: str) -> str:
+    """Return the site-absolute URL of a folder page: ``/fr/articles/slug/``."""
+    parts = [lang, *[s for s in segments if s]]
+    for part in parts:
+        if not part or part in (".", "..") or "/" in part or "\\" in part:
+            raise SiteError(f"'{part}' cannot be used in a URL")
+    return "/" + "/".join(parts) + "/"
+
+
+def output_path(url: str) -> str:
+    """Return the output file (relative POSIX path) for a site-absolute URL.
+
+    ``/fr/a/`` → ``fr/a/index.html``; ``/sitemap.xml`` → ``sitemap.xml``.
+    Raises SiteError when the URL would leave the output folder.
+    """
+    if not url.startswith("/"):
+        raise SiteError(f"URL '{url}' must start with '/'")
+    rel = url.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return safe_relpath(rel)
+
+
+def safe_relpath(rel: str) -> str:
+    """Return a normalised relative path, or raise if it escapes its folder."""
+    if "\\" in rel or "\x00" in rel:
+        raise SiteError(f"the path '{rel}' contains characters not allowed in file names")
+    norm = posixpath.normpath(rel)
+    pure = PurePosixPath(norm)
+    if pure.is_absolute() or norm == "." or norm.startswith("../") or norm == ".." or ".." in pure.parts:
+        raise SiteError(f"the path '{rel}' would be written outside the output folder")
+    return norm
+
+
+def swap_language(url: str, old: str, new: str) -> str:
+    """Replace the language prefix of a site URL: ``/fr/x/`` → ``/en/x/``."""
+    prefix = f"/{old}/"
+    if not url.startswith(prefix):
+        raise ValueError(f"{url} does not start with {prefix}")
+    return f"/{new}/" + url[len(prefix):]

@@ -1,0 +1,266 @@
+"""Render the Site's pages and text files (feeds, sitemap, robots, headers) to OutputFiles."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from generator.assets import Assets
+from generator.errors import ErrorCollector, SiteError
+from generator.formats import format_date
+from generator.i18n import Strings
+from generator.markup import RenderEnv, render_markdown
+from generator.model import Alternate, Document, OutputFile, Page, Site
+from generator.paths import output_path, slugify
+from generator.templating import render_template
+from generator.views import FactView, absolute, fact_view, help_for, tel_href
+
+log = logging.getLogger(__name__)
+
+SECTION_OF_KIND = {"article": "articles", "resource": "resources", "fact": "facts", "tag": "tags"}
+
+
+@dataclass
+class Renderer:
+    """Renders one assembled site with one template environment."""
+
+    site: Site
+    strings: dict[str, Strings]
+    env: jinja2.Environment
+    assets: Assets
+    md: MarkdownIt
+    bodies: dict[str, str] = field(default_factory=dict)
+    """Document rel → body HTML."""
+    anchors: dict[str, set[str]] = field(default_factory=dict)
+    """Page URL → heading ids (for the link checker)."""
+    links: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """Document rel → internal links with their lines."""
+    images_without_alt: dict[str, list[int]] = field(default_factory=dict)
+
+    # -- Markdown bodies ---------------------------------------------------
+
+    def render_bodies(self, docs: tuple[Document, ...] | None = None) -> None:
+        """Render every document's Markdown; raise SiteErrors for all problems found."""
+        errors = ErrorCollector()
+        for doc in docs if docs is not None else self.site.documents:
+            env = RenderEnv(
+                source=f"content/{doc.rel}", body_line=doc.body_line,
+                fact_html=lambda fact_id, d=doc: self.embed_html(fact_id, d.lang),
+                resolve_link=lambda target, d=doc: self.resolve_link(d, target),
+            )
+            try:
+                self.bodies[doc.rel] = render_markdown(self.md, doc.body, env)
+            except SiteError as err:
+                errors.add(err)
+            errors.extend(env.errors)
+            page = self.site.doc_pages.get(doc.rel)
+            if page is not None:
+                self.anchors[page.url] = env.anchors
+            self.links[doc.rel] = env.links
+            self.images_without_alt[doc.rel] = env.images_without_alt
+        errors.raise_if_any()
+
+    def resolve_link(self, doc: Document, target: str) -> str | None:
+        """Return the URL of a .md file linked from a document (relative to its folder)."""
+        base = posixpath.dirname(doc.rel)
+        rel = posixpath.normpath(posixpath.join(base, target))
+        page = self.site.doc_pages.get(rel)
+        return page.url if page is not None else None
+
+    def embed_html(self, fact_id: str, lang: str) -> str | None:
+        """Return the HTML of a figure embedded in Markdown, or None when unknown."""
+        if fact_id not in self.site.facts:
+            return None
+        view = self.fact(fact_id, lang)
+        ctx = {**self.base_context(lang), "fact": view}
+        return render_template(self.env, "partials/fact-embed.html", ctx, self.site.config.root).strip()
+
+    # -- views -----------------------------------------------------------------
+
+    def fact(self, fact_id: str, lang: str) -> FactView:
+        """Return the view of a figure in a language."""
+        page = self.site.fact_pages[(fact_id, lang)]
+        return fact_view(self.site.facts[fact_id], self.site.config.language(lang), self.strings[lang],
+                         self.site.config, page.url)
+
+    def doc_url(self, doc: Document) -> str:
+        """Return the URL of a published document."""
+        if doc.kind == "home":
+            return f"/{doc.lang}/"
+        return self.site.doc_pages[doc.rel].url
+
+    def alternates(self, page: Page) -> list[Alternate]:
+        """Return the page in every other language, or the section index where it is missing."""
+        result = []
+        group = self.site.groups.get(page.group, {})
+        for lang in self.site.config.codes:
+            if lang == page.lang:
+                continue
+            other = group.get(lang)
+            if other is not None:
+                result.append(Alternate(lang=lang, url=other.url, translated=True))
+                continue
+            section = SECTION_OF_KIND.get(page.kind, "")
+            fallback = self.site.groups.get(f"section:{section}", {}).get(lang) if section else None
+            result.append(Alternate(lang=lang, url=fallback.url if fallback else f"/{lang}/", translated=False))
+        return result
+
+    def base_context(self, lang: str) -> dict[str, Any]:
+        """Return what every template of a language sees."""
+        config = self.site.config
+        language = config.language(lang)
+        strings = self.strings[lang]
+        contacts = help_for(config, lang)
+
+        def fmt_date(value: date | None, style: str = "long") -> str:
+            return format_date(value, language.locale, style) if value else ""
+
+        return {
+            "config": config,
+            "lang": lang,
+            "language": language,
+            "languages": config.languages,
+            "site_title": config.title[lang],
+            "site_description": config.description.get(lang, ""),
+            "publisher": config.publisher.get(lang, ""),
+            "t": strings.get,
+            "asset": self.assets.url,
+            "absolute": lambda url: absolute(config, url),
+            "format_date": fmt_date,
+            "tel": tel_href,
+            "help_contacts": contacts,
+            "urgent_contacts": tuple(c for c in contacts if c.urgent),
+            "home_url": f"/{lang}/",
+            "section_url": lambda key: f"/{lang}/{config.sections[key][lang]}/",
+            "help_page": self.group_url("doc:help", lang),
+            "feed_url": f"/{lang}/feed.xml",
+            "doc_url": self.doc_url,
+            "fact": None,
+            "has_t": strings.has,
+            "group_url": lambda group: self.group_url(group, lang),
+            "tag_name": lambda tag: _tag_name(self.site, lang, tag),
+            "markdown": self.inline_markdown,
+            "pdf_info": lambda doc: None,
+            "press_kit": lambda: None,
+        }
+
+    def inline_markdown(self, text: str) -> Markup:
+        """Render a short Markdown text (a figure's context) without embeds or .md links."""
+        return Markup(self.md.render(text))
+
+    def group_url(self, group: str, lang: str) -> str | None:
+        """Return the URL of a translation group's page in a language, if it exists."""
+        page = self.site.groups.get(group, {}).get(lang)
+        return page.url if page else None
+
+    def page_context(self, page: Page) -> dict[str, Any]:
+        """Return the template context for a given page."""
+        ctx = self.base_context(page.lang)
+        alternates = self.alternates(page)
+        hreflang = [(page.lang, absolute(self.site.config, page.url))] + [
+            (a.lang, absolute(self.site.config, a.url)) for a in alternates if a.translated]
+        ctx.update(
+            page=page,
+            canonical=absolute(self.site.config, page.url),
+            alternates=alternates,
+            hreflang=sorted(hreflang),
+            content=Markup(self.bodies.get(page.doc.rel, "")) if page.doc else Markup(""),
+        )
+        if page.fact is not None:
+            view = self.fact(page.fact.id, page.lang)
+            ctx["fact"] = view
+            ctx["cited_by"] = [d for d in self.site.cited_by.get(page.fact.id, ()) if d.lang == page.lang]
+        ctx["page_facts"] = self.page_facts(page)
+        ctx["og_image"] = self.og_image(page, ctx["page_facts"])
+        return ctx
+
+    def page_facts(self, page: Page) -> list[FactView]:
+        """Return the figures a page features (front matter, home's featured, facts index)."""
+        lang = page.lang
+        if page.kind == "home":
+            ids = self.site.config.featured_facts or tuple(sorted(self.site.facts))
+        elif page.kind == "facts":
+            ids = tuple(sorted(self.site.facts))
+        elif page.doc is not None:
+            ids = page.doc.facts
+        else:
+            ids = ()
+        return [self.fact(i, lang) for i in ids if i in self.site.facts]
+
+    def og_image(self, page: Page, facts: list[FactView]) -> FactView | None:
+        """Return the figure whose card represents the page when shared."""
+        if page.kind == "fact":
+            return self.fact(page.fact.id, page.lang) if page.fact else None
+        return facts[0] if facts else None
+
+    # -- files -------------------------------------------------------------------
+
+    def render_page(self, page: Page) -> OutputFile:
+        """Render one HTML page."""
+        html = render_template(self.env, page.template, self.page_context(page), self.site.config.root)
+        return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
+
+    def render_pages(self, pages: tuple[Page, ...] | None = None) -> list[OutputFile]:
+        """Render pages, gathering every template problem before failing."""
+        errors = ErrorCollector()
+        files = []
+        for page in pages if pages is not None else self.site.pages:
+            try:
+                files.append(self.render_page(page))
+            except SiteError as err:
+                errors.add(err)
+        errors.raise_if_any()
+        return files
+
+    def render_text_files(self) -> list[OutputFile]:
+        """Render feeds, sitemap, robots.txt and host headers."""
+        config = self.site.config
+        files = []
+        for lang in config.codes:
+            ctx = self.base_context(lang)
+            articles = self.site.groups["home"][lang].items
+            updated = max((d.date for d in articles if d.date), default=None)
+            ctx.update(entries=articles, updated=updated, feed_self=absolute(config, f"/{lang}/feed.xml"))
+            files.append(self._text("feed.xml", ctx, f"{lang}/feed.xml"))
+        urls = []
+        for page in self.site.pages:
+            if page.kind in ("not_found",):
+                continue
+            group = self.site.groups.get(page.group, {})
+            alternates = sorted((lang, absolute(config, p.url)) for lang, p in group.items()) if len(group) > 1 else []
+            lastmod = page.doc.date if page.doc and page.doc.date else None
+            urls.append((absolute(config, page.url), alternates, lastmod))
+        base = self.base_context(config.default_language)
+        files.append(self._text("sitemap.xml", {**base, "urls": urls}, "sitemap.xml"))
+        files.append(self._text("robots.txt", {**base, "sitemap": absolute(config, "/sitemap.xml")}, "robots.txt"))
+        files.append(self._text("_headers", base, "_headers"))
+        return files
+
+    def _text(self, template: str, ctx: dict[str, Any], path: str) -> OutputFile:
+        text = render_template(self.env, template, ctx, self.site.config.root)
+        return OutputFile(path=path, data=text.encode("utf-8"), origin=f"layouts/{template}")
+
+
+def _tag_name(site: Site, lang: str, tag: str) -> str:
+    for doc in site.tags.get(lang, {}).get(tag, ()):
+        for name in doc.tags:
+            if slugify(name) == tag:
+                return name
+    return tag
+
+
+def _origin(page: Page) -> str:
+    if page.doc is not None:
+        return f"content/{page.doc.rel}"
+    if page.fact is not None:
+        return f"content/facts/{page.fact.id}.yaml"
+    return f"{page.kind} page ({page.lang})"
+
+

@@ -1,0 +1,82 @@
+"""Jinja2 on the site's layouts/ over the default theme; template problems → SiteError."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+
+from generator.errors import SiteError
+from generator.model import HelpContact, SiteConfig
+from generator.paths import slugify
+from generator.theme import theme_dirs
+
+log = logging.getLogger(__name__)
+
+
+def make_environment(config: SiteConfig) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescape, strict undefined, site layouts first."""
+    loader = jinja2.FileSystemLoader([str(p) for p in theme_dirs(config.root, "layouts")])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["slugify"] = slugify
+    env.filters["groupby_region"] = groupby_region
+    return env
+
+
+def groupby_region(contacts: tuple[HelpContact, ...], lang: str) -> list[tuple[str, list[HelpContact]]]:
+    """Group help contacts by their region heading in a language, keeping their order."""
+    groups: dict[str, list[HelpContact]] = {}
+    for contact in contacts:
+        groups.setdefault(contact.region.get(lang, ""), []).append(contact)
+    return list(groups.items())
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], root: Path) -> str:
+    """Render one template; a mistake in it becomes a SiteError naming the template and line."""
+    try:
+        return env.get_template(name).render(context)
+    except SiteError:
+        raise
+    except jinja2.TemplateNotFound as exc:
+        raise SiteError(f"no template '{exc.name}' in layouts/ (nor in the default theme)",
+                        source=f"layouts/{name}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise SiteError(f"template syntax error: {exc.message}", source=_shown(exc.filename, root),
+                        line=exc.lineno) from None
+    except (jinja2.UndefinedError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        filename, line = _template_frame(sys.exc_info()[2])
+        raise SiteError(f"template error: {exc}", source=_shown(filename, root) if filename else f"layouts/{name}",
+                        line=line) from None
+
+
+def _template_frame(tb: Any) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    for frame, line in traceback.walk_tb(tb):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")) or "/layouts/" in filename:
+            found = (filename, line)
+    return found
+
+
+def _shown(filename: str | None, root: Path) -> str:
+    if not filename:
+        return "layouts/"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        parts = path.parts
+        if "layouts" in parts:
+            return "(default theme) " + "/".join(parts[parts.index("layouts"):])
+        return filename

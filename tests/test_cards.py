@@ -1,0 +1,268 @@
+"""Tests for the social card images (generator/cards.py)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from generator.cards import CARD_SIZES, CardCache, CardSpec, card_key, contrast_ratio, render_card
+from generator.errors import SiteError
+from generator.model import Colors
+
+NNBSP = "\u202f"
+
+LABEL_200 = (
+    "victimes identifiées en moyenne chaque jour grâce à la base de données ICSE d'INTERPOL, "
+    "qui permet aux enquêteurs de soixante-huit pays de comparer les images et vidéos saisies, "
+    "selon le rapport annuel"
+)[:200]
+
+
+def make_spec(**changes: object) -> CardSpec:
+    spec = CardSpec(
+        fact_id="auteurs-identifies",
+        source_path="content/facts/auteurs-identifies.yaml",
+        figure=f"plus de 12{NNBSP}500",
+        label="auteurs d'abus identifiés grâce à la base ICSE depuis sa mise en service",
+        source_line="Source : INTERPOL, 25 mai 2022",
+        site_name="Vigie",
+        site_url="vigie.example.org/fr/chiffres/auteurs-identifies/",
+        colors=Colors(),
+        lang="fr",
+    )
+    return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def open_png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+@pytest.mark.parametrize("name", sorted(CARD_SIZES))
+def test_sizes(name: str) -> None:
+    size = CARD_SIZES[name]
+    data = render_card(make_spec(), size)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = open_png(data)
+    assert image.format == "PNG"
+    assert image.size == size
+    assert image.mode == "RGB"
+
+
+def test_card_sizes_constant() -> None:
+    assert CARD_SIZES == {"card.png": (1200, 630), "card-square.png": (1080, 1080)}
+
+
+@pytest.mark.parametrize("size", sorted(CARD_SIZES.values()))
+def test_deterministic(size: tuple[int, int]) -> None:
+    assert render_card(make_spec(), size) == render_card(make_spec(), size)
+
+
+def test_no_metadata() -> None:
+    image = open_png(render_card(make_spec(), (1200, 630)))
+    assert not {k for k in image.info if k not in ("dpi", "gamma")}
+
+
+def test_200_character_label_fits_both_sizes() -> None:
+    assert len(LABEL_200) == 200
+    spec = make_spec(label=LABEL_200, figure="plus de 300 millions")
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
+def test_absurdly_long_label_raises() -> None:
+    label = ("les enquêteurs comparent les images saisies " * 30)[:1000]
+    spec = make_spec(label=label)
+    for w, h in CARD_SIZES.values():
+        with pytest.raises(SiteError) as info:
+            render_card(spec, (w, h))
+        err = info.value
+        assert "auteurs-identifies" in err.message
+        assert err.source == "content/facts/auteurs-identifies.yaml"
+        assert f"{w}×{h}" in err.message
+        assert "shorten it to about" in err.message
+        assert "content/facts/auteurs-identifies.yaml" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("field", "char", "part"),
+    [
+        ("label", "字", "label"),
+        ("label", "🙂", "label"),
+        ("figure", "字", "figure"),
+        ("source_line", "字", "source line"),
+        ("site_name", "字", "site name"),
+        ("site_url", "字", "site address"),
+    ],
+)
+def test_missing_glyph_raises(field: str, char: str, part: str) -> None:
+    spec = make_spec()
+    spec = replace(spec, **{field: getattr(spec, field) + " " + char})
+    with pytest.raises(SiteError) as info:
+        render_card(spec, (1200, 630))
+    message = info.value.message
+    assert "auteurs-identifies" in message
+    assert f"'{char}'" in message
+    assert f"U+{ord(char):04X}" in message
+    assert f"in the {part}" in message
+    assert info.value.source == "content/facts/auteurs-identifies.yaml"
+
+
+def test_narrow_no_break_spaces_render() -> None:
+    spec = make_spec(
+        figure=f"72{NNBSP}%",
+        label=f"des 12{NNBSP}500 victimes\u00a0: «{NNBSP}identifiées{NNBSP}» en 2022\u2009!",
+    )
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
+def test_narrow_gap_is_narrower_than_a_space() -> None:
+    """U+202F is drawn as a narrow gap: the figure is narrower than with a normal space."""
+
+    def ink_width(figure: str) -> int:
+        image = open_png(render_card(make_spec(figure=figure, label=""), (1200, 630)))
+        accent = (0xFF, 0xD1, 0x66)
+        # The figure row: between the accent bar and the label.
+        xs = [
+            x
+            for y in range(120, 330)
+            for x in range(0, 1200, 2)
+            if image.getpixel((x, y)) == accent
+        ]
+        return max(xs) - min(xs)
+
+    assert ink_width(f"12{NNBSP}500") < ink_width("12 500")
+    assert ink_width(f"12{NNBSP}500") > ink_width("12500")
+
+
+def test_contrast_ratio() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#777", "#fff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#1d3557", "#1d3557") == pytest.approx(1.0)
+
+
+def test_low_contrast_colors_raise() -> None:
+    spec = make_spec(colors=Colors(background="#ffffff", foreground="#aaaaaa", accent="#1d3557"))
+    with pytest.raises(SiteError) as info:
+        render_card(spec, (1200, 630))
+    err = info.value
+    assert err.source == "site.yaml"
+    assert "colors: text colour #aaaaaa on #ffffff has contrast 2.32:1" in err.message
+    assert "WCAG needs at least 4.5:1" in err.message
+    assert "auteurs-identifies" in err.message
+
+
+def test_contrast_just_below_threshold_is_not_rounded_up() -> None:
+    spec = make_spec(colors=Colors(background="#ffffff", foreground="#777777", accent="#1d3557"))
+    with pytest.raises(SiteError, match=r"contrast 4\.47:1"):
+        render_card(spec, (1200, 630))
+
+
+def test_invalid_colour_raises() -> None:
+    with pytest.raises(SiteError, match="not a colour"):
+        render_card(make_spec(colors=Colors(background="navy")), (1200, 630))
+
+
+def test_low_contrast_accent_falls_back_to_foreground() -> None:
+    colors = Colors(background="#ffffff", foreground="#111111", accent="#ffff00")
+    image = open_png(render_card(make_spec(colors=colors, label=""), (1200, 630)))
+    pixels = {image.getpixel((x, y)) for y in range(0, 630, 3) for x in range(0, 1200, 3)}
+    assert (0xFF, 0xFF, 0x00) not in pixels
+    assert (0x11, 0x11, 0x11) in pixels
+
+
+@pytest.mark.parametrize("size", sorted(CARD_SIZES.values()))
+def test_text_is_drawn(size: tuple[int, int]) -> None:
+    w, h = size
+    image = open_png(render_card(make_spec(), size))
+    background = (0x1D, 0x35, 0x57)
+    foreground = (0xFF, 0xFF, 0xFF)
+    accent = (0xFF, 0xD1, 0x66)
+    # Margins are empty.
+    margin = 60
+    for x in range(w):
+        for y in (*range(margin), *range(h - margin, h)):
+            assert image.getpixel((x, y)) == background
+    for y in range(h):
+        for x in (*range(margin), *range(w - margin, w)):
+            assert image.getpixel((x, y)) == background
+    # The figure in the accent colour, the label in the text colour, plus anti-aliasing.
+    counts: dict[tuple[int, int, int], int] = {}
+    for y in range(h):
+        for x in range(w):
+            px = image.getpixel((x, y))
+            counts[px] = counts.get(px, 0) + 1
+    assert counts[accent] > 5000
+    assert counts[foreground] > 2000
+    assert len(counts) > 50
+
+
+def test_card_key() -> None:
+    spec = make_spec()
+    key = card_key(spec, (1200, 630))
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert key == card_key(make_spec(), (1200, 630))
+    assert key != card_key(spec, (1080, 1080))
+    assert key != card_key(make_spec(label="autre"), (1200, 630))
+    assert key != card_key(make_spec(colors=Colors(accent="#ffffff")), (1200, 630))
+    assert key != card_key(make_spec(site_url="example.org/"), (1200, 630))
+    # Paths only appear in error messages: moving the site keeps the cache.
+    assert key == card_key(make_spec(source_path="/elsewhere/x.yaml"), (1200, 630))
+
+
+def test_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "site" / ".vigie-cache" / "cards"
+    cache = CardCache(folder)
+    spec = make_spec()
+    first = cache.get_or_render(spec, (1200, 630))
+    assert cache.drawn == 1
+    assert (folder / f"{card_key(spec, (1200, 630))}.png").read_bytes() == first
+    assert cache.get_or_render(spec, (1200, 630)) == first
+    assert cache.drawn == 1
+    # A fresh cache object on the same folder reads from disk.
+    again = CardCache(folder)
+    assert again.get_or_render(spec, (1200, 630)) == first
+    assert again.drawn == 0
+    # A changed label draws again.
+    cache.get_or_render(make_spec(label="autre chose"), (1200, 630))
+    assert cache.drawn == 2
+    assert sorted(p.suffix for p in folder.iterdir()) == [".png", ".png"]
+
+
+def test_cache_redraws_a_damaged_file(tmp_path: Path) -> None:
+    cache = CardCache(tmp_path)
+    spec = make_spec()
+    good = cache.get_or_render(spec, (1200, 630))
+    path = tmp_path / f"{card_key(spec, (1200, 630))}.png"
+    path.write_bytes(good[:100])
+    assert cache.get_or_render(spec, (1200, 630)) == good
+    assert cache.drawn == 2
+    assert path.read_bytes() == good
+
+
+def test_cache_unwritable_folder_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    cache = CardCache(blocker / "cards")
+    with caplog.at_level(logging.WARNING, logger="generator.cards"):
+        data = cache.get_or_render(make_spec(), (1200, 630))
+        cache.get_or_render(make_spec(label="autre"), (1200, 630))
+    assert open_png(data).size == (1200, 630)
+    assert cache.drawn == 2
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
+def test_cache_errors_are_not_cached(tmp_path: Path) -> None:
+    cache = CardCache(tmp_path)
+    with pytest.raises(SiteError):
+        cache.get_or_render(make_spec(label="字"), (1200, 630))
+    assert list(tmp_path.iterdir()) == []
