@@ -225,8 +225,15 @@ def _font_metrics(weight: str, size: int) -> tuple[int, int]:
 # --------------------------------------------------------------------------- text
 
 
-def _clean(text: str) -> str:
-    """NFC-normalise, drop invisible format characters, collapse breaking whitespace."""
+def _clean(text: str, weight: str) -> str:
+    """Normalise text for drawing with the font of ``weight``.
+
+    NFC-normalises; a precomposed letter the font lacks (e.g. 'Ũ') is decomposed
+    when the font has the base letter and the combining marks (HarfBuzz places the
+    marks with the font's ``mark`` feature). Drops invisible format characters and
+    collapses breaking whitespace (newlines, tabs…) to single spaces.
+    """
+    cmap = _cmap(weight)
     text = unicodedata.normalize("NFC", text)
     out: list[str] = []
     pending_space = False
@@ -239,6 +246,10 @@ def _clean(text: str) -> str:
         if pending_space:
             out.append(" ")
             pending_space = False
+        if ord(ch) not in cmap and _LAYOUT == ImageFont.Layout.RAQM:
+            parts = unicodedata.normalize("NFD", ch)
+            if len(parts) > 1 and all(ord(c) in cmap for c in parts):
+                ch = parts
         out.append(ch)
     return "".join(out)
 
@@ -352,9 +363,28 @@ def _wrap(words: Sequence[str], weight: str, size: int, lang: str, width: float)
     return lines
 
 
+def _glue(words: list[str]) -> list[str]:
+    """Keep lone punctuation with its word: « and the next word, the previous word and » : ; ! ? %."""
+    out: list[str] = []
+    attach_next = False
+    for word in words:
+        if attach_next and out:
+            out[-1] = f"{out[-1]} {word}"
+        elif out and word and all(c in _CLOSING for c in word):
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+        attach_next = bool(word) and all(c in _OPENING for c in word)
+    return out
+
+
+_OPENING = frozenset("«‹“‘([¿¡")
+_CLOSING = frozenset("»›”’)]:;!?%…")
+
+
 def _wrap_balanced(text: str, weight: str, size: int, lang: str, width: float) -> list[str] | None:
     """Wrap into as few lines as greedy wrapping, with lines as even as possible."""
-    words = text.split(" ")
+    words = _glue(text.split(" "))
     lines = _wrap(words, weight, size, lang, width)
     if lines is None or len(lines) <= 1:
         return lines
@@ -469,8 +499,9 @@ class _Prepared:
     @classmethod
     def of(cls, spec: CardSpec) -> _Prepared:
         """Clean the texts of spec and check the font can draw them."""
-        prep = cls(spec, _clean(spec.figure), _clean(spec.label), _clean(spec.source_line),
-                   _clean(spec.site_name), _clean(spec.site_url))
+        prep = cls(spec, _clean(spec.figure, "bold"), _clean(spec.label, "regular"),
+                   _clean(spec.source_line, "regular"), _clean(spec.site_name, "bold"),
+                   _clean(spec.site_url, "regular"))
         if not prep.figure:
             raise SiteError(f"fact '{spec.fact_id}': the card has no figure to show", source=spec.source_path)
         _check_glyphs(spec, "figure", prep.figure, "bold")
@@ -521,7 +552,9 @@ class _FooterTexts:
     url: str
 
 
-def _arrange_footer(t: _FooterTexts, width: float, size: int, lang: str) -> list[list[tuple[str, str, str, str]]] | None:
+def _arrange_footer(
+    t: _FooterTexts, width: float, size: int, lang: str
+) -> list[list[tuple[str, str, str, str]]] | None:
     """Arrange the footer; each row is a list of (align, text, weight, colour)."""
     gap = size * 2.0
     src_w = _measure(t.source, "regular", size, lang).width if t.source else 0.0
