@@ -38,8 +38,9 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
         raise SiteError(
-            "no site.yaml here: this folder is not a Vigie site (run 'vigie init DIR' to start one)",
-            source=path,
+            f"there is no site.yaml in '{root}', so it is not a Vigie site; "
+            "check the folder, or run 'vigie init DIR' to start one",
+            source=CONFIG_FILE,
         )
     data = parse_yaml(read_text(path, CONFIG_FILE), CONFIG_FILE)
     if not isinstance(data, LineDict):

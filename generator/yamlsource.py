@@ -68,6 +68,15 @@ def _construct_seq(loader: _Loader, node: Node) -> LineList:
     return loader.construct_sequence(node)
 
 
+def _construct_timestamp(loader: _Loader, node: Node) -> Any:
+    """Return a date, or the text as written when it is not a real date (checked later)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 

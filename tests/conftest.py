@@ -1,0 +1,46 @@
+"""Shared fixtures: the small bilingual fixture site, built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, BuildResult, build
+
+TESTS = Path(__file__).resolve().parent
+FIXTURE_SITE = TESTS / "fixtures" / "site"
+REPO = TESTS.parent
+#: The day fixture builds are made on: fixed, so future-dated pages stay future.
+BUILD_DAY = date(2026, 11, 29)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture
+def site_src(tmp_path: Path) -> Path:
+    """A fresh copy of the fixture site that a test may change."""
+    dest = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
+    """The fixture site built once: (result, output folder)."""
+    root = tmp_path_factory.mktemp("fixture") / "site"
+    shutil.copytree(FIXTURE_SITE, root)
+    out = root / "public"
+    result = build(BuildOptions(root=root, out=out, today=BUILD_DAY))
+    return result, out
+
+
+def build_copy(src: Path, tmp: Path, **options: object) -> tuple[BuildResult, Path]:
+    """Build a site folder into tmp/public and return (result, output)."""
+    out = tmp / "public"
+    result = build(BuildOptions(root=src, out=out, today=BUILD_DAY, **options))  # type: ignore[arg-type]
+    return result, out

@@ -1,0 +1,232 @@
+"""Building the bilingual fixture site: pages, translations, feeds, determinism, safe writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DAY, build_copy
+from generator.build import BuildOptions, BuildResult, build
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def read(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+def test_pages_are_where_the_contract_says(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    for rel in [
+        "index.html", "404.html", "robots.txt", "sitemap.xml", "_headers",
+        "fr/index.html", "en/index.html", "fr/feed.xml", "en/feed.xml",
+        "fr/articles/index.html", "fr/articles/annee-record-2021/index.html", "fr/articles/ecrans/index.html",
+        "en/articles/record-year-2021/index.html", "en/articles/later/index.html",
+        "fr/aide/index.html", "en/help/index.html",
+        "fr/chiffres/index.html", "fr/chiffres/victimes-par-jour/index.html", "en/facts/victims-per-day/index.html",
+        "fr/chiffres/share-girls/index.html",
+        "fr/ressources/index.html", "fr/ressources/fiche-parents/index.html", "en/resources/parents-sheet/index.html",
+        "fr/themes/index.html", "fr/themes/icse/index.html", "en/topics/reports/index.html",
+    ]:
+        assert (out / rel).is_file(), rel
+
+
+def test_drafts_and_future_pages_wait_unless_asked(built_site: tuple[BuildResult, Path], site_src: Path,
+                                                   tmp_path: Path) -> None:
+    _, out = built_site
+    assert not (out / "fr/articles/brouillon").exists()
+    assert not (out / "fr/articles/futur").exists()
+    _, with_drafts = build_copy(site_src, tmp_path, drafts=True)
+    assert (with_drafts / "fr/articles/brouillon/index.html").is_file()
+    assert (with_drafts / "fr/articles/futur/index.html").is_file()
+
+
+def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    fr = read(out, "fr/articles/annee-record-2021/index.html")
+    assert 'href="/en/articles/record-year-2021/" hreflang="en" lang="en" rel="alternate"' in fr
+    en = read(out, "en/help/index.html")
+    assert 'href="/fr/aide/" hreflang="fr"' in en
+
+
+def test_untranslated_page_switches_to_the_section_and_says_so(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    html = read(out, "fr/articles/ecrans/index.html")
+    assert 'href="/en/articles/" hreflang="en" lang="en">English</a>' in html
+    assert "pas encore traduit en English" in html
+    assert 'hreflang="en"' not in re.search(r"<head>.*</head>", html, re.S).group(0).split("application/atom")[0]
+
+
+def test_hreflang_alternates_are_reciprocal(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    link = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="https://test.example.org(/[^"]*)">')
+    for page in out.rglob("index.html"):
+        url = "/" + page.relative_to(out).parent.as_posix() + "/"
+        url = "/" if url == "/./" else url
+        for lang, target in link.findall(page.read_text(encoding="utf-8")):
+            if lang == "x-default":
+                continue
+            other = (out / target.lstrip("/") / "index.html").read_text(encoding="utf-8")
+            assert (lang, target) in link.findall(other), (url, lang, target)
+            assert url in [t for _, t in link.findall(other)], f"{target} does not link back to {url}"
+
+
+def test_every_page_has_lang_canonical_skip_link_and_quick_exit(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert re.search(r'<html lang="(fr|en)"', html), page
+        assert '<link rel="canonical" href="https://test.example.org/' in html, page
+        assert 'class="skip-link" href="#main"' in html, page
+        assert 'href="https://www.example.com/"' in html and "data-quick-exit-link" in html, page
+        assert "<script>" not in html and " style=" not in html.split("</head>")[1].split("embed-code")[0], page
+
+
+def test_root_chooser_has_x_default_and_both_languages(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    html = read(out, "index.html")
+    assert '<link rel="alternate" hreflang="x-default" href="https://test.example.org/">' in html
+    assert 'href="/fr/" hreflang="fr"' in html and 'href="/en/" hreflang="en"' in html
+
+
+def test_markdown_features_and_fact_embed(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    html = read(out, "fr/articles/annee-record-2021/index.html")
+    assert '<h2 id="ce-que-dit-le-rapport">' in html
+    assert "<table>" in html and 'class="footnotes"' in html
+    assert 'href="/fr/aide/#en-cas-de-danger"' in html
+    assert '<figure class="fact-embed">' in html and "victimes identifiées en moyenne" in html
+    assert "25 mai 2022" in html
+    inline = read(out, "fr/articles/ecrans/index.html")
+    assert "{{&lt; fact share-girls &gt;}} reste dans le texte" in inline
+    assert "environ 97\u00a0%" in inline or "environ 97\u202f%" in inline
+
+
+def test_raw_html_is_escaped_unless_allowed(site_src: Path, tmp_path: Path) -> None:
+    article = site_src / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n<b>bold</b>\n", encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path / "a")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in read(out, "en/articles/later/index.html")
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "allow_html: true\n", encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path / "b")
+    assert "<b>bold</b>" in read(out, "en/articles/later/index.html")
+
+
+def test_feeds_parse_and_date_from_content(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    feed = ET.fromstring((out / "en/feed.xml").read_bytes())
+    assert feed.find(f"{ATOM}updated").text == "2022-06-10T00:00:00Z"
+    titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
+    assert titles == ["Coming later", "A record year"]
+    assert 'href="/en/feed.xml"' in read(out, "en/articles/later/index.html")
+
+
+def test_sitemap_lists_alternates_for_translated_pages(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    root = ET.fromstring((out / "sitemap.xml").read_bytes())
+    urls = {u.find(f"{SITEMAP}loc").text: u for u in root.findall(f"{SITEMAP}url")}
+    record = urls["https://test.example.org/fr/articles/annee-record-2021/"]
+    alternates = {(a.get("hreflang"), a.get("href")) for a in record.findall(f"{XHTML}link")}
+    assert alternates == {("fr", "https://test.example.org/fr/articles/annee-record-2021/"),
+                          ("en", "https://test.example.org/en/articles/record-year-2021/")}
+    assert not urls["https://test.example.org/fr/articles/ecrans/"].findall(f"{XHTML}link")
+    assert "Sitemap: https://test.example.org/sitemap.xml" in read(out, "robots.txt")
+
+
+def test_headers_forbid_inline_code_and_other_origins(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    headers = read(out, "_headers")
+    assert "script-src 'self'" in headers and "unsafe-inline" not in headers
+    assert "Referrer-Policy: no-referrer" in headers and "X-Content-Type-Options: nosniff" in headers
+    assert "Permissions-Policy:" in headers
+
+
+def test_assets_have_hashed_names_and_css_points_at_them(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    css = list((out / "assets/css").glob("site.*.css"))
+    assert len(css) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.css", css[0].name)
+    for ref in re.findall(r'url\("(/assets/[^"]+)"\)', css[0].read_text(encoding="utf-8")):
+        assert (out / ref.lstrip("/")).is_file(), ref
+    assert f'href="/assets/css/{css[0].name}"' in read(out, "fr/index.html")
+
+
+def test_base_url_option_changes_absolute_urls(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path, base_url="http://127.0.0.1:9000/preview/")
+    assert '<link rel="canonical" href="http://127.0.0.1:9000/preview/fr/">' in read(out, "fr/index.html")
+
+
+def test_two_builds_are_byte_identical(site_src: Path, tmp_path: Path) -> None:
+    _, first = build_copy(site_src, tmp_path / "one")
+    _, second = build_copy(site_src, tmp_path / "two")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path: Path) -> None:
+    result, out = build_copy(site_src, tmp_path)
+    page = out / "en/articles/later/index.html"
+    os.utime(page, (1_000_000_000, 1_000_000_000))
+    edited = site_src / "content/fr/articles/ecrans.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUne ligne de plus.\n", encoding="utf-8")
+    again, _ = build_copy(site_src, tmp_path)
+    assert page.stat().st_mtime == 1_000_000_000
+    assert again.report is not None and again.report.unchanged > 0 and again.report.written >= 1
+    assert "Une ligne de plus." in read(out, "fr/articles/ecrans/index.html")
+
+
+def test_failed_build_leaves_previous_output_exactly(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = site_src / "content/en/articles/later.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    from generator.errors import SiteErrors, SiteError
+
+    with pytest.raises((SiteError, SiteErrors)):
+        build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in tmp_path.iterdir() if ".vigie-" in p.name]
+
+
+def test_site_with_only_config_and_content_uses_default_theme(tmp_path: Path) -> None:
+    site = tmp_path / "bare"
+    (site / "content/en/articles").mkdir(parents=True)
+    (site / "content/de/articles").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: {en: Bare, de: Nackt}\nlanguages: [en, de]\n"
+                                    "base_url: https://bare.example/\n", encoding="utf-8")
+    (site / "content/en/articles/one.md").write_text("---\ntitle: One\n---\nHi.\n", encoding="utf-8")
+    (site / "content/de/articles/one.md").write_text("---\ntitle: Eins\n---\nHallo.\n", encoding="utf-8")
+    from generator.errors import SiteErrors, SiteError
+
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site, today=BUILD_DAY))
+    assert "layouts/i18n/de.yaml" in str(info.value) and "missing UI string" in str(info.value)
+    (site / "layouts/i18n").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parent.parent / "layouts/i18n/en.yaml", site / "layouts/i18n/de.yaml")
+    result = build(BuildOptions(root=site, today=BUILD_DAY))
+    assert (site / "public/de/articles/one/index.html").is_file()
+    assert result.report is not None
+
+
+def test_site_layout_overrides_default_file_by_file(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "layouts").mkdir()
+    (site_src / "layouts/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p class="custom">CUSTOM {{ page.doc.title }}</p>{% endblock %}',
+        encoding="utf-8")
+    (site_src / "layouts/i18n").mkdir()
+    (site_src / "layouts/i18n/en.yaml").write_text("skip_link: Jump to the text\n", encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    assert '<p class="custom">CUSTOM Coming later</p>' in read(out, "en/articles/later/index.html")
+    assert "Jump to the text" in read(out, "en/articles/later/index.html")
+    assert "Skip to content" not in read(out, "en/articles/later/index.html")
+    assert "Aller au contenu" in read(out, "fr/articles/ecrans/index.html")
