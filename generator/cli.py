@@ -32,6 +32,33 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", metavar="OUT", help="output folder (default: SITE/public)")
     b.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
     b.add_argument("--base-url", metavar="URL", help="absolute URL the site is served from (for previews)")
+
+    s = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload the browser")
+    common(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
+
+    c = sub.add_parser("check", help="validate without writing: errors, warnings, translations")
+    common(c)
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    c.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    c.add_argument("--translations", action="store_true", help="show the translation status table")
+
+    n = sub.add_parser("new", help="create an article, page, fact sheet or fact with its front matter")
+    n.add_argument("kind", choices=("article", "page", "factsheet", "fact"))
+    n.add_argument("title", metavar="TITLE_OR_ID", help="the title (or, for a fact, its id)")
+    n.add_argument("--site", default=".", help="site folder (default: current folder)")
+    n.add_argument("--lang", help="language of the new file (default: the site's default language)")
+    n.add_argument("--translate", action="append", default=[], metavar="LANG",
+                   help="also create the linked file in LANG (repeatable)")
+    n.add_argument("-v", "--verbose", action="store_true")
+    n.add_argument("-q", "--quiet", action="store_true")
+
+    i = sub.add_parser("init", help="create a new site folder that builds at once")
+    i.add_argument("directory", metavar="DIR")
+    i.add_argument("-v", "--verbose", action="store_true")
+    i.add_argument("-q", "--quiet", action="store_true")
     return parser
 
 
@@ -40,13 +67,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    site = Path(args.site)
-    if not site.is_dir():
-        print(f"vigie: error: the site folder '{args.site}' does not exist", file=sys.stderr)
-        return 2
+    if args.command == "init":
+        site = Path(args.directory)
+    else:
+        site = Path(args.site)
+        if not site.is_dir():
+            print(f"vigie: error: the site folder '{args.site}' does not exist", file=sys.stderr)
+            return 2
     try:
         if args.command == "build":
             return _build(args, site)
+        if args.command == "serve":
+            return _serve(args, site)
+        if args.command == "check":
+            return _check(args, site)
+        if args.command == "new":
+            return _new(args, site)
+        if args.command == "init":
+            return _init(args, site)
     except (SiteError, SiteErrors) as err:
         return _report(err)
     except KeyboardInterrupt:
@@ -84,6 +122,48 @@ def _build(args: argparse.Namespace, site: Path) -> int:
               f"({report.written if report else 0} written, {report.unchanged if report else 0} unchanged) "
               f"in {time.perf_counter() - start:.2f}s")
     return 0
+
+
+def _serve(args: argparse.Namespace, site: Path) -> int:
+    from generator.serve import serve
+
+    return serve(site, host=args.host, port=args.port, drafts=args.drafts)
+
+
+def _check(args: argparse.Namespace, site: Path) -> int:
+    from generator.check import run_check
+
+    report = run_check(site, translations=args.translations)
+    if args.format == "json":
+        print(report.to_json())
+    else:
+        print(report.to_text(color=_use_color()))
+    return report.exit_status(strict=args.strict)
+
+
+def _new(args: argparse.Namespace, site: Path) -> int:
+    from generator.scaffold import new_document, new_fact
+
+    if args.kind == "fact":
+        created = [new_fact(site, args.title)]
+    else:
+        created = new_document(site, args.kind, args.title, lang=args.lang, translate=args.translate)
+    for path in created:
+        print(f"created {path}")
+    return 0
+
+
+def _init(args: argparse.Namespace, site: Path) -> int:
+    from generator.scaffold import init_site
+
+    created = init_site(site)
+    if not args.quiet:
+        print(f"created a new site in {site} ({len(created)} files); build it with: vigie build {site}")
+    return 0
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 if __name__ == "__main__":
