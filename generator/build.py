@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from generator.assets import load_assets
+from generator.cards import CardCache
 from generator.config import load_config
 from generator.content import load_documents
 from generator.errors import ErrorCollector
@@ -51,6 +52,12 @@ class BuildResult:
     files: dict[str, OutputFile]
     timings: dict[str, float] = field(default_factory=dict)
     report: WriteReport | None = None
+    cards_drawn: int = 0
+
+
+def cache_dir(root: Path) -> Path:
+    """Return the folder where drawn cards and PDFs are kept between builds (ignored by git)."""
+    return root / ".vigie-cache"
 
 
 def today_for_build() -> date:
@@ -87,7 +94,11 @@ def render_site(options: BuildOptions) -> BuildResult:
     renderer.render_bodies()
     files: list[OutputFile] = [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
     lap("render")
-    return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings)
+    cards = CardCache(cache_dir(root) / "cards")
+    files += renderer.render_cards(cards)
+    lap("cards")
+    return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
+                       cards_drawn=cards.drawn)
 
 
 def build(options: BuildOptions) -> BuildResult:

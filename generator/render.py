@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from generator.assets import Assets
+from generator.cards import CARD_SIZES, CardCache, CardSpec
 from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
 from generator.i18n import Strings
@@ -241,6 +242,35 @@ class Renderer:
         files.append(self._text("sitemap.xml", {**base, "urls": urls}, "sitemap.xml"))
         files.append(self._text("robots.txt", {**base, "sitemap": absolute(config, "/sitemap.xml")}, "robots.txt"))
         files.append(self._text("_headers", base, "_headers"))
+        return files
+
+    def card_spec(self, fact_id: str, lang: str) -> CardSpec:
+        """Return what the cards of a figure in a language show."""
+        view = self.fact(fact_id, lang)
+        config = self.site.config
+        source_line = f"{self.strings[lang].get('fact.source')} {view.publisher}, {view.source_date}"
+        return CardSpec(
+            fact_id=fact_id, source_path=f"content/facts/{fact_id}.yaml", figure=view.figure, label=view.label,
+            source_line=source_line, site_name=config.title[lang],
+            site_url=view.abs_url.split("://", 1)[-1].rstrip("/"), colors=config.colors, lang=lang,
+        )
+
+    def render_cards(self, cache: CardCache, facts: tuple[str, ...] | None = None) -> list[OutputFile]:
+        """Return the card images of every figure in every language, drawn or from the cache."""
+        errors = ErrorCollector()
+        files = []
+        for fact_id in facts if facts is not None else sorted(self.site.facts):
+            for lang in self.site.config.codes:
+                page = self.site.fact_pages[(fact_id, lang)]
+                try:
+                    spec = self.card_spec(fact_id, lang)
+                    for name, size in CARD_SIZES.items():
+                        files.append(OutputFile(path=output_path(page.url).removesuffix("index.html") + name,
+                                                data=cache.get_or_render(spec, size),
+                                                origin=f"content/facts/{fact_id}.yaml"))
+                except SiteError as err:
+                    errors.add(err)
+        errors.raise_if_any()
         return files
 
     def _text(self, template: str, ctx: dict[str, Any], path: str) -> OutputFile:

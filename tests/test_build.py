@@ -230,3 +230,33 @@ def test_site_layout_overrides_default_file_by_file(site_src: Path, tmp_path: Pa
     assert "Jump to the text" in read(out, "en/articles/later/index.html")
     assert "Skip to content" not in read(out, "en/articles/later/index.html")
     assert "Aller au contenu" in read(out, "fr/articles/ecrans/index.html")
+
+
+def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Path]) -> None:
+    from PIL import Image
+
+    _, out = built_site
+    folder = out / "en/facts/victims-per-day"
+    with Image.open(folder / "card.png") as card, Image.open(folder / "card-square.png") as square:
+        assert card.size == (1200, 630) and square.size == (1080, 1080)
+    html = read(out, "en/facts/victims-per-day/index.html")
+    assert '<meta property="og:image" content="https://test.example.org/en/facts/victims-per-day/card.png">' in html
+    assert '<meta property="og:image:alt" content="7 victims identified on an average day with the ICSE database">' \
+        in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert '<meta property="og:locale" content="en_GB">' in html
+    assert '<meta property="og:locale:alternate" content="fr_FR">' in html
+    article = read(out, "fr/articles/annee-record-2021/index.html")
+    assert 'content="https://test.example.org/fr/chiffres/victimes-par-jour/card.png"' in article
+
+
+def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
+    first, _ = build_copy(site_src, tmp_path)
+    assert first.cards_drawn == 2 * 2 * 2
+    second, _ = build_copy(site_src, tmp_path)
+    assert second.cards_drawn == 0
+    label = site_src / "content/facts/share-girls.yaml"
+    label.write_text(label.read_text(encoding="utf-8").replace("montrent des filles", "montrent surtout des filles"),
+                     encoding="utf-8")
+    third, _ = build_copy(site_src, tmp_path)
+    assert third.cards_drawn == 2
