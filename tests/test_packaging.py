@@ -1,0 +1,42 @@
+"""The wheel carries the default theme: a folder with only site.yaml and content/ builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_built_wheel_builds_a_bare_site_with_its_own_theme(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("vigie-*.whl")
+    installed = tmp_path / "installed"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert "generator/_theme/layouts/base.html" in names
+        assert "generator/_theme/layouts/i18n/fr.yaml" in names
+        assert "generator/_theme/assets/css/site.css" in names
+        assert not [n for n in names if n.startswith(("content/", "tests/"))]
+        archive.extractall(installed)
+    site = tmp_path / "bare"
+    (site / "content/fr/articles").mkdir(parents=True)
+    (site / "content/en/articles").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: {fr: Nu, en: Bare}\nlanguages: [fr, en]\nbase_url: https://b.example/\n",
+                                    encoding="utf-8")
+    (site / "content/fr/articles/un.md").write_text("---\ntitle: Un\n---\nBonjour.\n", encoding="utf-8")
+    (site / "content/en/articles/un.md").write_text("---\ntitle: One\n---\nHello.\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    run = subprocess.run([sys.executable, "-m", "generator", "build", str(site)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    check = subprocess.run([sys.executable, "-c", "import generator.theme as t; print(t.default_theme_dir())"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert check.stdout.strip() == str(installed / "generator" / "_theme")
+    html = (site / "public/fr/articles/un/index.html").read_text(encoding="utf-8")
+    assert "Bonjour." in html and 'lang="fr"' in html
