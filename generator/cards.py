@@ -62,7 +62,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COMPRESS_LEVEL = 6
 
 #: Whitespace that must never break a line. When the font lacks one of them it is
-#: drawn as a gap of this many em (``None``: the advance width of the given character).
+#: drawn as a gap of this many em (a string: as wide as that character).
 _NO_BREAK_GAPS: dict[str, float | str] = {
     "\u00a0": 0.32,  # NO-BREAK SPACE (the font has it; fallback only)
     "\u2007": "0",  # FIGURE SPACE: width of a digit
@@ -74,6 +74,10 @@ _NO_BREAK_GAPS: dict[str, float | str] = {
 
 #: Invisible format characters that draw nothing; removed before drawing.
 _IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+#: Lone punctuation that stays with the following (opening) or previous (closing) word.
+_OPENING = frozenset("«‹“‘([¿¡")
+_CLOSING = frozenset("»›”’)]:;!?%…")
 
 #: The layout engine: HarfBuzz (Raqm) when Pillow has it, for GPOS kerning.
 _LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
@@ -106,15 +110,9 @@ class CardSpec:
 
 
 def _parse_color(value: str, what: str, spec: CardSpec) -> tuple[int, int, int]:
-    text = value.strip() if isinstance(value, str) else ""
-    digits = text[1:] if text.startswith("#") else ""
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
     try:
-        if len(digits) != 6:
-            raise ValueError(value)
-        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
-    except ValueError:
+        return _to_rgb(value)
+    except (ValueError, AttributeError):
         raise SiteError(
             f"colors: {what} {value!r} is not a colour; write it as #rrggbb, e.g. #1d3557",
             source=spec.config_path,
@@ -122,10 +120,11 @@ def _parse_color(value: str, what: str, spec: CardSpec) -> tuple[int, int, int]:
 
 
 def _to_rgb(value: str) -> tuple[int, int, int]:
-    text = value.strip().lstrip("#")
+    """Parse ``#rrggbb`` or ``#rgb`` (the ``#`` is optional); ValueError otherwise."""
+    text = value.strip().removeprefix("#")
     if len(text) == 3:
         text = "".join(c * 2 for c in text)
-    if len(text) != 6:
+    if len(text) != 6 or not all(c in "0123456789abcdefABCDEF" for c in text):
         raise ValueError(f"not a #rrggbb colour: {value!r}")
     return (int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16))
 
@@ -158,7 +157,7 @@ def _format_ratio(ratio: float) -> str:
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
     """Return ``a`` moved a fraction ``t`` towards ``b``."""
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,20 +342,33 @@ def _measure(text: str, weight: str, size: int, lang: str) -> _Box:
     return _Box(left, top, right, bottom, advance)
 
 
+@functools.lru_cache(maxsize=8192)
+def _advance(text: str, weight: str, size: int, lang: str) -> float:
+    """Return the advance width of a line (much cheaper than its ink box)."""
+    font = _font(weight, size)
+    return sum(seg * size if isinstance(seg, float) else font.getlength(seg, **_lang_kw(lang))
+               for seg in _segments(text, weight))
+
+
 def _wrap(words: Sequence[str], weight: str, size: int, lang: str, width: float) -> list[str] | None:
-    """Greedy word wrap; None when one word alone is wider than ``width``."""
+    """Greedy word wrap; None when one word alone is wider than ``width``.
+
+    Lines are measured by advance width, keeping 4 % of an em for glyphs whose ink
+    overhangs it; callers check the final lines' ink boxes.
+    """
+    room = width - size * 0.04
     lines: list[str] = []
     current = ""
     for word in words:
         candidate = f"{current} {word}" if current else word
-        if _measure(candidate, weight, size, lang).width <= width:
+        if _advance(candidate, weight, size, lang) <= room:
             current = candidate
             continue
         if not current:
             return None
         lines.append(current)
         current = word
-        if _measure(current, weight, size, lang).width > width:
+        if _advance(current, weight, size, lang) > room:
             return None
     if current:
         lines.append(current)
@@ -376,10 +388,6 @@ def _glue(words: list[str]) -> list[str]:
             out.append(word)
         attach_next = bool(word) and all(c in _OPENING for c in word)
     return out
-
-
-_OPENING = frozenset("«‹“‘([¿¡")
-_CLOSING = frozenset("»›”’)]:;!?%…")
 
 
 def _wrap_balanced(text: str, weight: str, size: int, lang: str, width: float) -> list[str] | None:
@@ -413,13 +421,15 @@ class _Params:
     label_pitch: float
     label_lines: int
     """At most this many label lines: a card is not a page of text."""
+    figure_lines: int
+    """The figure may break over this many lines when that makes it much larger."""
     figure_floor: int
     """The figure shrinks down to this size to make room for a long label."""
     footer_size: int
     footer_min: int
     footer_pitch: float
     figure_gap: float
-    """Space between the figure's baseline area and the label, in figure em."""
+    """Space between the figure's descender line and the label, in figure em."""
     rule_gap: int
     """Space between the main block and the rule."""
     rule_text_gap: int
@@ -441,6 +451,7 @@ def _params(size: tuple[int, int]) -> _Params:
             label_min=round(28 * s),
             label_pitch=1.28,
             label_lines=6,
+            figure_lines=1,
             figure_floor=round(96 * s),
             footer_size=round(23 * s),
             footer_min=round(18 * s),
@@ -460,6 +471,7 @@ def _params(size: tuple[int, int]) -> _Params:
         label_min=round(30 * s),
         label_pitch=1.28,
         label_lines=9,
+        figure_lines=2,
         figure_floor=round(128 * s),
         footer_size=round(27 * s),
         footer_min=round(20 * s),
@@ -512,17 +524,16 @@ class _Prepared:
         return prep
 
 
-def _layout_footer(
-    prep: _Prepared, params: _Params, size: tuple[int, int]
-) -> tuple[list[_Text], float]:
-    """Return the footer lines and the y of the rule above them."""
+def _layout_footer(prep: _Prepared, params: _Params, size: tuple[int, int]) -> tuple[list[_Text], float | None]:
+    """Return the footer lines and the y of the rule above them (None: no footer at all)."""
     w, h = size
     m = params.margin
     width = w - 2 * m
     lang = prep.spec.lang
-    proxy = _FooterTexts(prep.source, prep.name, prep.url)
+    if not (prep.source or prep.name or prep.url):
+        return [], None
     for fsize in range(params.footer_size, params.footer_min - 1, -1):
-        rows = _arrange_footer(proxy, width, fsize, lang)
+        rows = _arrange_footer(prep, width, fsize, lang)
         if rows is None:
             continue
         asc, desc = _font_metrics("regular", fsize)
@@ -545,15 +556,8 @@ def _layout_footer(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _FooterTexts:
-    source: str
-    name: str
-    url: str
-
-
 def _arrange_footer(
-    t: _FooterTexts, width: float, size: int, lang: str
+    t: _Prepared, width: float, size: int, lang: str
 ) -> list[list[tuple[str, str, str, str]]] | None:
     """Arrange the footer; each row is a list of (align, text, weight, colour)."""
     gap = size * 2.0
@@ -598,22 +602,36 @@ class _Main:
 
 
 def _layout_main(
-    prep: _Prepared, params: _Params, size: tuple[int, int], fig_size: int, label_size: int, area: tuple[float, float]
+    prep: _Prepared,
+    params: _Params,
+    size: tuple[int, int],
+    fig_size: int,
+    label_size: int,
+    area: tuple[float, float],
+    balance: bool = True,
+    figure_lines: int = 1,
 ) -> _Main | None:
-    """Lay out the figure and label inside the vertical ``area``; None when it does not fit."""
+    """Lay out the figure and label inside the vertical ``area``; None when it does not fit.
+
+    The figure takes at most ``figure_lines`` lines. Without ``balance`` the label is
+    wrapped greedily: same number of lines, so the same height, but cheaper while
+    searching for the sizes that fit.
+    """
     w, _ = size
     m = params.margin
     width = w - 2 * m
     lang = prep.spec.lang
-    fig_box = _measure(prep.figure, "bold", fig_size, lang)
-    if fig_box.width > width:
+    fig_lines = _figure_lines(prep, fig_size, width, figure_lines)
+    if fig_lines is None:
         return None
-    fig_desc = max(fig_box.bottom, 0.0)
+    fig_boxes = [_measure(line, "bold", fig_size, lang) for line in fig_lines]
+    fig_pitch = round(fig_size * 1.05)
     bar_h = params.accent_bar[1]
     bar_gap = round(fig_size * 0.3)
     lines: list[str] = []
     if prep.label:
-        wrapped = _wrap_balanced(prep.label, "regular", label_size, lang, width)
+        wrapped = (_wrap_balanced(prep.label, "regular", label_size, lang, width) if balance
+                   else _wrap(_glue(prep.label.split(" ")), "regular", label_size, lang, width))
         if wrapped is None or len(wrapped) > params.label_lines:
             return None
         lines = wrapped
@@ -621,9 +639,10 @@ def _layout_main(
     pitch = round(label_size * params.label_pitch)
     # Heights relative to the top of the block.
     fig_top = bar_h + bar_gap
-    fig_baseline = fig_top - fig_box.top
-    y = fig_baseline + max(fig_desc, fig_size * 0.12) + fig_size * params.figure_gap
-    label_baselines = []
+    fig_baselines = [fig_top - fig_boxes[0].top + i * fig_pitch for i in range(len(fig_lines))]
+    fig_desc = max(fig_boxes[-1].bottom, 0.0)
+    y = fig_baselines[-1] + max(fig_desc, fig_size * 0.12) + fig_size * params.figure_gap
+    label_baselines: list[float] = []
     if lines:
         first = y + l_asc
         label_baselines = [first + i * pitch for i in range(len(lines))]
@@ -635,9 +654,14 @@ def _layout_main(
     # Centre the block in the area, nudged up a little (optical centre).
     top = top_area + (bottom_area - top_area - height) * 0.45
     top = round(top)
-    texts = [_Text(m - min(fig_box.left, 0.0), top + fig_baseline, prep.figure, "bold", fig_size, "figure")]
+    texts = [
+        _Text(m - min(box.left, 0.0), top + baseline, line, "bold", fig_size, "figure")
+        for line, box, baseline in zip(fig_lines, fig_boxes, fig_baselines)
+    ]
     for line, baseline in zip(lines, label_baselines):
         box = _measure(line, "regular", label_size, lang)
+        if box.width > width:
+            return None
         texts.append(_Text(m - min(box.left, 0.0), top + baseline, line, "regular", label_size, "text"))
     return _Main(texts, top, top + height)
 
@@ -645,38 +669,78 @@ def _layout_main(
 def _widest_figure(prep: _Prepared, params: _Params, size: tuple[int, int]) -> int:
     """Return the largest figure size (down to the minimum) whose line fits the width."""
     width = size[0] - 2 * params.margin
+    lang = prep.spec.lang
     fig_max = params.figure_max
-    while fig_max > params.figure_min and _measure(prep.figure, "bold", fig_max, prep.spec.lang).width > width:
+    # Advance widths scale with the size: jump close to the answer, then step down.
+    advance = _advance(prep.figure, "bold", fig_max, lang)
+    if advance > width:
+        fig_max = min(fig_max, max(params.figure_min, int(fig_max * width / advance) + 2))
+    while fig_max > params.figure_min and _measure(prep.figure, "bold", fig_max, lang).width > width:
         fig_max -= 2
     return fig_max
 
 
-def _fits_label(prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]) -> _Main | None:
-    """Find the largest sizes that fit: shrink the label first, then the figure (to its floor)."""
-    fig_max = _widest_figure(prep, params, size)
-    for label_size in range(params.label_max, params.label_min - 1, -2):
-        main = _layout_main(prep, params, size, fig_max, label_size, area)
-        if main is not None:
-            return main
-    floor = min(fig_max, params.figure_floor)
-    for fig_size in [*range(fig_max - 4, floor, -4), floor] if floor < fig_max else []:
-        main = _layout_main(prep, params, size, fig_size, params.label_min, area)
-        if main is not None:
-            return main
+def _figure_lines(prep: _Prepared, fig_size: int, width: float, max_lines: int) -> list[str] | None:
+    """Return the figure's lines at fig_size (one, or balanced over up to max_lines), None if too wide."""
+    lang = prep.spec.lang
+    if _measure(prep.figure, "bold", fig_size, lang).width <= width:
+        return [prep.figure]
+    if max_lines < 2:
+        return None
+    lines = _wrap_balanced(prep.figure, "bold", fig_size, lang, width)
+    if lines is None or len(lines) > max_lines:
+        return None
+    if any(_measure(line, "bold", fig_size, lang).width > width for line in lines):
+        return None
+    return lines
+
+
+def _widest_two_line_figure(prep: _Prepared, params: _Params, size: tuple[int, int]) -> int | None:
+    """Return the largest figure size at which the figure fits on two lines, if any."""
+    width = size[0] - 2 * params.margin
+    for fig_size in range(params.figure_max, params.figure_min - 1, -4):
+        if _figure_lines(prep, fig_size, width, 2) is not None:
+            return fig_size
     return None
 
 
-def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text], float, float]:
-    """Return the parameters, every line to draw, the rule's y, and the main block's top."""
+def _fits_label(
+    prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]
+) -> _Main | None:
+    """Find the largest sizes that fit: shrink the label first, then the figure (to its floor).
+
+    On cards with room for it (``params.figure_lines``), a figure that one line would
+    make much smaller is first tried on two lines ("plus de" / "12 500"), as long as
+    the label keeps a comfortable size.
+    """
+    fig_max = _widest_figure(prep, params, size)
+    floor = min(fig_max, params.figure_floor)
+    candidates: list[tuple[int, int, int]] = []
+    if params.figure_lines > 1 and " " in prep.figure:
+        two = _widest_two_line_figure(prep, params, size)
+        if two is not None and two >= fig_max * 1.25:
+            comfortable = round(params.label_max * 0.85)
+            candidates += [(two, label, 2) for label in range(params.label_max, comfortable - 1, -2)]
+    candidates += [(fig_max, label, 1) for label in range(params.label_max, params.label_min - 1, -2)]
+    if floor < fig_max:
+        candidates += [(fig, params.label_min, 1) for fig in (*range(fig_max - 4, floor, -4), floor)]
+    for fig_size, label_size, lines in candidates:
+        if _layout_main(prep, params, size, fig_size, label_size, area, False, lines) is not None:
+            return _layout_main(prep, params, size, fig_size, label_size, area, True, lines)
+    return None
+
+
+def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text], float | None, float]:
+    """Return the parameters, every line to draw, the rule's y (None: no rule), and the main block's top."""
     spec = prep.spec
     w, h = size
     params = _params(size)
     footer, rule_y = _layout_footer(prep, params, size)
-    area = (float(params.margin), rule_y - params.rule_gap)
+    area = (float(params.margin), float(h - params.margin) if rule_y is None else rule_y - params.rule_gap)
     fig_width = _measure(prep.figure, "bold", params.figure_min, spec.lang).width
     if fig_width > w - 2 * params.margin:
         raise SiteError(
-            f"fact '{spec.fact_id}': the figure {spec.figure!r} is too wide for the {w}×{h} card "
+            f"fact '{spec.fact_id}': the figure '{prep.figure}' is too wide for the {w}×{h} card "
             f"even at {params.figure_min}px; shorten it",
             source=spec.source_path,
         )
@@ -691,7 +755,9 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
     return params, main.texts + footer, rule_y, main.top
 
 
-def _longest_fitting_prefix(prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]) -> int:
+def _longest_fitting_prefix(
+    prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]
+) -> int:
     """Return the length of the longest word-prefix of the label that fits at the smallest sizes."""
     words = prep.label.split(" ")
     lo, hi = 0, len(words)
@@ -699,7 +765,7 @@ def _longest_fitting_prefix(prep: _Prepared, params: _Params, size: tuple[int, i
     while lo < hi:
         mid = (lo + hi + 1) // 2
         trial = replace(prep, label=" ".join(words[:mid]))
-        if _layout_main(trial, params, size, floor, params.label_min, area) is not None:
+        if _layout_main(trial, params, size, floor, params.label_min, area, balance=False) is not None:
             lo = mid
         else:
             hi = mid - 1
@@ -722,8 +788,9 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
     # Small accent bar above the figure, the rule above the footer.
     bar_w, bar_h = params.accent_bar
     draw.rectangle((m, main_top, m + bar_w - 1, main_top + bar_h - 1), fill=palette.figure)
-    rule_top = round(rule_y) - params.rule_width
-    draw.rectangle((m, rule_top, w - m - 1, rule_top + params.rule_width - 1), fill=palette.rule)
+    if rule_y is not None:
+        rule_top = round(rule_y) - params.rule_width
+        draw.rectangle((m, rule_top, w - m - 1, rule_top + params.rule_width - 1), fill=palette.rule)
 
     colors: Mapping[str, tuple[int, int, int]] = {
         "figure": palette.figure, "text": palette.text, "muted": palette.muted,

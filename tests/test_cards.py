@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from generator.cards import CARD_SIZES, CardCache, CardSpec, card_key, contrast_ratio, render_card
@@ -266,3 +268,49 @@ def test_cache_errors_are_not_cached(tmp_path: Path) -> None:
     with pytest.raises(SiteError):
         cache.get_or_render(make_spec(label="字"), (1200, 630))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_decomposed_and_composed_letters() -> None:
+    """NFD input is normalised; a letter the font lacks precomposed is drawn from base + mark."""
+    label = "identifie\u0301es Ũ « citation » : oui !"
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(make_spec(label=label), size)).size == size
+
+
+def test_whitespace_is_normalised() -> None:
+    a = render_card(make_spec(label="auteurs  d'abus\nidentifiés\t grâce"), (1200, 630))
+    b = render_card(make_spec(label="auteurs d'abus identifiés grâce"), (1200, 630))
+    assert a == b
+
+
+WORD = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzéèàçÉÀWMjgpq'’,.:;!?«»%0123456789-"),
+               min_size=1, max_size=20)
+#: A word, optionally glued to a short one by a no-break space ("12 500", "72 %"), then a breaking space.
+CHUNK = st.tuples(
+    WORD,
+    st.sampled_from(["", "\u202f", "\u00a0"]),
+    st.text(alphabet=st.sampled_from("0123456789%:;!?»"), max_size=4),
+    st.sampled_from([" ", " ", "\n", "\t"]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    chunks=st.lists(CHUNK, max_size=60),
+    figure=st.sampled_from([f"72{NNBSP}%", f"plus de 12{NNBSP}500", "29,4 millions", "plus de 300 millions", "1"]),
+)
+def test_any_label_up_to_200_characters_fits(chunks: list[tuple[str, str, str, str]], figure: str) -> None:
+    """Layout never leaves the margins (render_card checks every text box) and 200 characters fit."""
+    label = "".join(word + (glue + short if short else "") + space for word, glue, short, space in chunks)[:200]
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(make_spec(label=label, figure=figure), size)).size == size
+
+
+def test_too_wide_figure_raises() -> None:
+    with pytest.raises(SiteError, match=r"fact 'auteurs-identifies': the figure .* is too wide"):
+        render_card(make_spec(figure="plus de trois cent cinquante millions de milliards"), (1200, 630))
+
+
+def test_card_without_footer_texts() -> None:
+    spec = make_spec(source_line="", site_name="", site_url="")
+    assert open_png(render_card(spec, (1200, 630))).size == (1200, 630)
