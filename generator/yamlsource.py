@@ -29,8 +29,11 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings and lists carry line numbers (1-based)."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader (libyaml's when available) whose mappings and lists carry line numbers (1-based)."""
 
     line_offset = 0
 
@@ -97,6 +100,9 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if context is not None and exc.context and line is not None and context.line + first_line != line:
+            problem += f" ({exc.context} that starts on line {context.line + first_line})"
         raise SiteError(
             f"YAML syntax error: {problem}; check indentation, colons and quotes",
             source=source,

@@ -15,6 +15,8 @@ FIXTURE_SITE = TESTS / "fixtures" / "site"
 REPO = TESTS.parent
 #: The day fixture builds are made on: fixed, so future-dated pages stay future.
 BUILD_DAY = date(2026, 11, 29)
+#: What a local build leaves in the fixture folder and a copy must not carry.
+IGNORED = shutil.ignore_patterns(".vigie-cache", "public")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def site_src(tmp_path: Path) -> Path:
     """A fresh copy of the fixture site that a test may change."""
     dest = tmp_path / "site"
-    shutil.copytree(FIXTURE_SITE, dest)
+    shutil.copytree(FIXTURE_SITE, dest, ignore=IGNORED)
     return dest
 
 
@@ -33,7 +35,7 @@ def site_src(tmp_path: Path) -> Path:
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
     """The fixture site built once: (result, output folder)."""
     root = tmp_path_factory.mktemp("fixture") / "site"
-    shutil.copytree(FIXTURE_SITE, root)
+    shutil.copytree(FIXTURE_SITE, root, ignore=IGNORED)
     out = root / "public"
     result = build(BuildOptions(root=root, out=out, today=BUILD_DAY))
     return result, out
