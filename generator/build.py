@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from generator.assets import load_assets
+from generator.cache import CACHE_VERSION, Store, digest
 from generator.cards import CardCache
 from generator.config import load_config
 from generator.content import load_documents
@@ -18,10 +20,11 @@ from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
 from generator.model import OutputFile, Site
-from generator.output import WriteReport, check_output_folder, plan_files, write_output
+from generator.output import WriteReport, check_output_folder, output_is_current, plan_files, write_output
 from generator.render import Renderer
 from generator.site import assemble_site
 from generator.templating import make_environment
+from generator.theme import theme_dirs, tree_digest
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +50,17 @@ class BuildOptions:
 class BuildResult:
     """What a build made."""
 
-    site: Site
-    renderer: Renderer
+    site: Site | None
+    """None when the output was already up to date."""
+    renderer: Renderer | None
     files: dict[str, OutputFile]
     timings: dict[str, float] = field(default_factory=dict)
     report: WriteReport | None = None
     cards_drawn: int = 0
+    up_to_date: bool = False
+    cache_hits: dict[str, int] = field(default_factory=dict)
+    """Parsed documents and rendered bodies reused from the cache."""
+    """True when nothing changed since the last build and nothing was done."""
 
 
 def cache_dir(root: Path) -> Path:
@@ -66,6 +74,32 @@ def today_for_build() -> date:
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
     return date.today()
+
+
+def input_fingerprint(options: BuildOptions) -> str:
+    """Return a hash of everything a build reads: the site folder, the theme, options and versions."""
+    root = options.root
+    parts = [
+        CACHE_VERSION, sys.version, _versions(),
+        repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
+        tree_digest([p for p in (root / "content",) if p.is_dir()]),
+        tree_digest(theme_dirs(root, "layouts")), tree_digest(theme_dirs(root, "assets")),
+        (root / "site.yaml").read_bytes() if (root / "site.yaml").is_file() else b"",
+    ]
+    return digest(*parts)
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
+                 "fontpkg-atkinson-hyperlegible", "segno"):
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ",".join(found)
 
 
 def render_site(options: BuildOptions) -> BuildResult:
@@ -82,7 +116,10 @@ def render_site(options: BuildOptions) -> BuildResult:
     root = options.root
     config = load_config(root, options.base_url)
     errors = ErrorCollector()
-    documents = load_documents(config, errors)
+    cache = cache_dir(root)
+    parsed = Store(cache / "documents.pickle")
+    bodies = Store(cache / "bodies.pickle")
+    documents = load_documents(config, errors, parsed)
     facts = load_facts(config, errors)
     errors.raise_if_any()
     strings = load_strings(config)
@@ -90,22 +127,30 @@ def render_site(options: BuildOptions) -> BuildResult:
     site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
     lap("assemble")
     renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
-                        md=make_markdown(config.allow_html))
-    renderer.render_bodies()
+                        md=make_markdown(config.allow_html),
+                        layouts_digest=tree_digest(theme_dirs(root, "layouts")))
+    renderer.render_bodies(cache=bodies)
+    lap("bodies")
     files: list[OutputFile] = [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
     lap("render")
-    cards = CardCache(cache_dir(root) / "cards")
+    cards = CardCache(cache / "cards")
     files += renderer.render_cards(cards)
     lap("cards")
+    parsed.save()
+    bodies.save()
     return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
-                       cards_drawn=cards.drawn)
+                       cards_drawn=cards.drawn, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
 
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the site into its output folder; the old output stays unless all succeeded."""
     check_output_folder(options.output, options.root)
+    fingerprint = input_fingerprint(options)
+    if output_is_current(options.output, fingerprint):
+        log.debug("nothing changed since the last build of %s", options.output)
+        return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
     result = render_site(options)
     start = time.perf_counter()
-    result.report = write_output(result.files, options.output)
+    result.report = write_output(result.files, options.output, fingerprint)
     result.timings["write"] = time.perf_counter() - start
     return result

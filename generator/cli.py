@@ -115,6 +115,11 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     options = BuildOptions(root=site, out=Path(args.output) if args.output else None, drafts=args.drafts,
                            base_url=args.base_url)
     result = build(options)
+    if result.up_to_date:
+        if not args.quiet:
+            print(f"{options.output} is up to date: nothing changed since the last build "
+                  f"({time.perf_counter() - start:.2f}s)")
+        return 0
     if not args.quiet:
         pages = sum(1 for f in result.files if f.endswith(".html"))
         report = result.report

@@ -7,10 +7,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError
 from generator.model import KINDS, Document, SiteConfig
 from generator.schema import SLUG_RE, Reader
-from generator.yamlsource import LineDict, parse_yaml, read_text
+from generator.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,12 @@ FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 IGNORED = (".", "_", "~")
 
 
-def load_documents(config: SiteConfig, errors: ErrorCollector) -> list[Document]:
-    """Read every Markdown file below content/<lang>/; record problems in ``errors``."""
+def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | None = None) -> list[Document]:
+    """Read every Markdown file below content/<lang>/; record problems in ``errors``.
+
+    Parsed documents are looked up in ``cache`` by a hash of the file's bytes.
+    """
+    cache = cache if cache is not None else Store(None)
     content = config.root / "content"
     docs: list[Document] = []
     if not content.is_dir():
@@ -61,7 +66,19 @@ def load_documents(config: SiteConfig, errors: ErrorCollector) -> list[Document]
             else:
                 kind = rel_parts[0]
             try:
-                docs.append(read_document(path, shown, folder.name, kind, "/".join(rel_parts)))
+                data = path.read_bytes()
+            except OSError as exc:
+                errors.add(SiteError(f"cannot read the file: {exc.strerror}", source=shown))
+                continue
+            key = digest(str(path), kind, data)
+            cached = cache.get(key)
+            if cached is not None:
+                docs.append(cached)
+                continue
+            try:
+                doc = parse_document(data, path, shown, folder.name, kind, "/".join(rel_parts))
+                cache.put(key, doc)
+                docs.append(doc)
             except SiteError as err:
                 errors.add(err)
             except _Many as many:
@@ -92,9 +109,9 @@ def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
     return yaml_text, body, body_line
 
 
-def read_document(path: Path, shown: str, lang: str, kind: str, below_lang: str) -> Document:
-    """Read one Markdown file into a Document."""
-    text = read_text(path, shown)
+def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, below_lang: str) -> Document:
+    """Turn one Markdown file's bytes into a Document."""
+    text = decode_text(data, shown)
     yaml_text, body, body_line = split_front_matter(text, shown)
     data = parse_yaml(yaml_text, shown, first_line=2) if yaml_text.strip() else LineDict()
     if data is None:

@@ -61,8 +61,30 @@ def check_output_folder(out: Path, site_root: Path) -> None:
                         "empty it or choose another folder (Vigie replaces the whole folder)")
 
 
-def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
-    """Write every file into a new tree beside ``out``, then swap it in."""
+def output_is_current(out: Path, fingerprint: str) -> bool:
+    """Return whether ``out`` holds, untouched, the output of a build with this input fingerprint."""
+    try:
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not lines or lines[0] != f"fingerprint {fingerprint}":
+        return False
+    for line in lines[1:]:
+        rel, _, size = line.rpartition("\t")
+        try:
+            if (out / rel).stat().st_size != int(size):
+                return False
+        except (OSError, ValueError):
+            return False
+    return True
+
+
+def write_output(files: dict[str, OutputFile], out: Path, fingerprint: str = "") -> WriteReport:
+    """Write every file into a new tree beside ``out``, then swap it in.
+
+    The marker file records the input fingerprint and every file's size, so
+    the next build with the same inputs can stop early (`output_is_current`).
+    """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.vigie-new-{os.getpid()}"
@@ -73,7 +95,8 @@ def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
     written = unchanged = 0
     try:
         tmp.mkdir()
-        (tmp / MARKER).write_bytes(b"")
+        listing = "".join(f"{rel}\t{len(item.data)}\n" for rel, item in sorted(files.items()))
+        (tmp / MARKER).write_text(f"fingerprint {fingerprint}\n{listing}", encoding="utf-8")
         for rel, item in sorted(files.items()):
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from generator.assets import Assets
+from generator.cache import Store, digest
 from generator.cards import CARD_SIZES, CardCache, CardSpec
 from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
@@ -44,13 +45,38 @@ class Renderer:
     links: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Document rel → internal links with their lines."""
     images_without_alt: dict[str, list[int]] = field(default_factory=dict)
+    layouts_digest: str = ""
+    """Hash of every layout file, for cache keys."""
+    _body_inputs: str | None = None
 
     # -- Markdown bodies ---------------------------------------------------
 
-    def render_bodies(self, docs: tuple[Document, ...] | None = None) -> None:
-        """Render every document's Markdown; raise SiteErrors for all problems found."""
+    def body_inputs(self) -> str:
+        """Return a hash of everything besides its own text that a document body's HTML depends on."""
+        if self._body_inputs is None:
+            config = self.site.config
+            urls = sorted((rel, page.url) for rel, page in self.site.doc_pages.items())
+            strings = sorted((lang, sorted(s.values.items())) for lang, s in self.strings.items())
+            self._body_inputs = digest(repr(config), repr(urls), repr(sorted(self.site.facts.items())),
+                                       repr(strings), self.layouts_digest)
+        return self._body_inputs
+
+    def render_bodies(self, docs: tuple[Document, ...] | None = None, cache: Store | None = None) -> None:
+        """Render every document's Markdown; raise SiteErrors for all problems found.
+
+        Bodies are looked up in ``cache`` by their text and everything they depend on.
+        """
         errors = ErrorCollector()
+        cache = cache if cache is not None else Store(None)
         for doc in docs if docs is not None else self.site.documents:
+            page = self.site.doc_pages.get(doc.rel)
+            key = digest(self.body_inputs(), doc.rel, str(doc.body_line), doc.body)
+            hit = cache.get(key)
+            if hit is not None:
+                self.bodies[doc.rel], anchors, self.links[doc.rel], self.images_without_alt[doc.rel] = hit
+                if page is not None:
+                    self.anchors[page.url] = anchors
+                continue
             env = RenderEnv(
                 source=f"content/{doc.rel}", body_line=doc.body_line,
                 fact_html=lambda fact_id, d=doc: self.embed_html(fact_id, d.lang),
@@ -61,11 +87,12 @@ class Renderer:
             except SiteError as err:
                 errors.add(err)
             errors.extend(env.errors)
-            page = self.site.doc_pages.get(doc.rel)
             if page is not None:
                 self.anchors[page.url] = env.anchors
             self.links[doc.rel] = env.links
             self.images_without_alt[doc.rel] = env.images_without_alt
+            if not env.errors and doc.rel in self.bodies:
+                cache.put(key, (self.bodies[doc.rel], env.anchors, env.links, env.images_without_alt))
         errors.raise_if_any()
 
     def resolve_link(self, doc: Document, target: str) -> str | None:

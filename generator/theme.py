@@ -29,3 +29,16 @@ def theme_dirs(site_root: Path, sub: str) -> list[Path]:
     if default.is_dir() and (not own.is_dir() or own.resolve() != default.resolve()):
         dirs.append(default)
     return dirs
+
+
+def tree_digest(dirs: list[Path]) -> str:
+    """Return a hash of every file (name and bytes) below the given folders, in order."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder in dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
+                h.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()

@@ -120,6 +120,11 @@ def read_text(path: Path, shown: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """Decode a file's bytes as UTF-8 text; binary or other encodings are a `SiteError`."""
     if b"\x00" in data:
         raise SiteError("this is a binary file, not text; remove it or move it to assets/", source=shown)
     try:

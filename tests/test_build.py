@@ -260,3 +260,28 @@ def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
                      encoding="utf-8")
     third, _ = build_copy(site_src, tmp_path)
     assert third.cards_drawn == 2
+
+
+def test_nothing_changed_means_nothing_done_until_the_output_is_touched(site_src: Path, tmp_path: Path) -> None:
+    first, out = build_copy(site_src, tmp_path)
+    assert not first.up_to_date
+    again, _ = build_copy(site_src, tmp_path)
+    assert again.up_to_date and again.report is None
+    (out / "fr/index.html").unlink()
+    repaired, _ = build_copy(site_src, tmp_path)
+    assert not repaired.up_to_date and (out / "fr/index.html").is_file()
+    _, _ = build_copy(site_src, tmp_path, drafts=True)
+    assert (out / "fr/articles/brouillon/index.html").is_file()
+
+
+def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: Path, tmp_path: Path) -> None:
+    from generator.build import render_site
+
+    render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    edited = site_src / "content/en/articles/later.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    result = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "More." in result.files["en/articles/later/index.html"].data.decode("utf-8")
+    total = len(list((site_src / "content").rglob("*.md")))
+    published = len(result.site.documents)
+    assert result.cache_hits == {"documents": total - 1, "bodies": published - 1}
