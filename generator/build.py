@@ -58,9 +58,9 @@ class BuildResult:
     report: WriteReport | None = None
     cards_drawn: int = 0
     up_to_date: bool = False
+    """True when nothing changed since the last build and nothing was done."""
     cache_hits: dict[str, int] = field(default_factory=dict)
     """Parsed documents and rendered bodies reused from the cache."""
-    """True when nothing changed since the last build and nothing was done."""
 
 
 def cache_dir(root: Path) -> Path:
