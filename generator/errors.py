@@ -18,6 +18,9 @@ class SiteError(Exception):
         self.source = str(source) if source is not None else None
         self.line = line
 
+    def __reduce__(self) -> tuple[type[SiteError], tuple[str, str | None, int | None]]:
+        return (SiteError, (self.message, self.source, self.line))
+
     def location(self) -> str:
         """Return ``path:line`` (or ``path``), or an empty string when unknown."""
         if self.source is None:

@@ -6,7 +6,7 @@ import logging
 import posixpath
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Sequence
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -22,6 +22,7 @@ from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
 from generator.paths import output_path, slugify
 from generator.templating import render_template
+from generator.workers import map_in_processes, shared
 from generator.views import FactView, absolute, fact_view, help_for, tel_href
 
 log = logging.getLogger(__name__)
@@ -68,32 +69,42 @@ class Renderer:
         """
         errors = ErrorCollector()
         cache = cache if cache is not None else Store(None)
+        todo: list[tuple[str, Document]] = []
         for doc in docs if docs is not None else self.site.documents:
-            page = self.site.doc_pages.get(doc.rel)
             key = digest(self.body_inputs(), doc.rel, str(doc.body_line), doc.body)
             hit = cache.get(key)
-            if hit is not None:
-                self.bodies[doc.rel], anchors, self.links[doc.rel], self.images_without_alt[doc.rel] = hit
-                if page is not None:
-                    self.anchors[page.url] = anchors
-                continue
-            env = RenderEnv(
-                source=f"content/{doc.rel}", body_line=doc.body_line,
-                fact_html=lambda fact_id, d=doc: self.embed_html(fact_id, d.lang),
-                resolve_link=lambda target, d=doc: self.resolve_link(d, target),
-            )
-            try:
-                self.bodies[doc.rel] = render_markdown(self.md, doc.body, env)
-            except SiteError as err:
-                errors.add(err)
-            errors.extend(env.errors)
-            if page is not None:
-                self.anchors[page.url] = env.anchors
-            self.links[doc.rel] = env.links
-            self.images_without_alt[doc.rel] = env.images_without_alt
-            if not env.errors and doc.rel in self.bodies:
-                cache.put(key, (self.bodies[doc.rel], env.anchors, env.links, env.images_without_alt))
+            if hit is None:
+                todo.append((key, doc))
+            else:
+                self._keep_body(doc, hit)
+        for chunk in map_in_processes(_render_bodies_chunk, [doc for _, doc in todo], self):
+            for (key, doc), (result, found) in zip(todo[:len(chunk)], chunk):
+                errors.extend(found)
+                if result is not None:
+                    self._keep_body(doc, result)
+                    if not found:
+                        cache.put(key, result)
+            todo = todo[len(chunk):]
         errors.raise_if_any()
+
+    def render_body(self, doc: Document) -> tuple[BodyResult | None, list[SiteError]]:
+        """Render one document's Markdown: (html, anchors, links, images without alt), problems."""
+        env = RenderEnv(
+            source=f"content/{doc.rel}", body_line=doc.body_line,
+            fact_html=lambda fact_id: self.embed_html(fact_id, doc.lang),
+            resolve_link=lambda target: self.resolve_link(doc, target),
+        )
+        try:
+            html = render_markdown(self.md, doc.body, env)
+        except SiteError as err:
+            return None, [err, *env.errors]
+        return (html, env.anchors, env.links, env.images_without_alt), env.errors
+
+    def _keep_body(self, doc: Document, result: BodyResult) -> None:
+        self.bodies[doc.rel], anchors, self.links[doc.rel], self.images_without_alt[doc.rel] = result
+        page = self.site.doc_pages.get(doc.rel)
+        if page is not None:
+            self.anchors[page.url] = anchors
 
     def resolve_link(self, doc: Document, target: str) -> str | None:
         """Return the URL of a .md file linked from a document (relative to its folder)."""
@@ -236,14 +247,13 @@ class Renderer:
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
 
     def render_pages(self, pages: tuple[Page, ...] | None = None) -> list[OutputFile]:
-        """Render pages, gathering every template problem before failing."""
+        """Render pages (over several cores for a large site), gathering every template problem."""
         errors = ErrorCollector()
-        files = []
-        for page in pages if pages is not None else self.site.pages:
-            try:
-                files.append(self.render_page(page))
-            except SiteError as err:
-                errors.add(err)
+        files: list[OutputFile] = []
+        for chunk_files, chunk_errors in map_in_processes(_render_pages_chunk,
+                                                          pages if pages is not None else self.site.pages, self):
+            files.extend(chunk_files)
+            errors.extend(chunk_errors)
         errors.raise_if_any()
         return files
 
@@ -303,6 +313,25 @@ class Renderer:
     def _text(self, template: str, ctx: dict[str, Any], path: str) -> OutputFile:
         text = render_template(self.env, template, ctx, self.site.config.root)
         return OutputFile(path=path, data=text.encode("utf-8"), origin=f"layouts/{template}")
+
+
+BodyResult = tuple[str, set[str], list[tuple[str, int]], list[int]]
+
+
+def _render_bodies_chunk(docs: Sequence[Document]) -> list[tuple[BodyResult | None, list[SiteError]]]:
+    renderer: Renderer = shared()
+    return [renderer.render_body(doc) for doc in docs]
+
+
+def _render_pages_chunk(pages: Sequence[Page]) -> tuple[list[OutputFile], list[SiteError]]:
+    renderer: Renderer = shared()
+    files, errors = [], []
+    for page in pages:
+        try:
+            files.append(renderer.render_page(page))
+        except SiteError as err:
+            errors.append(err)
+    return files, errors
 
 
 def _tag_name(site: Site, lang: str, tag: str) -> str:

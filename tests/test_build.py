@@ -285,3 +285,32 @@ def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: 
     total = len(list((site_src / "content").rglob("*.md")))
     published = len(result.site.documents)
     assert result.cache_hits == {"documents": total - 1, "bodies": published - 1}
+
+
+def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import workers
+    from generator.build import render_site
+
+    serial = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    shutil.rmtree(site_src / ".vigie-cache")
+    monkeypatch.setattr(workers, "MIN_ITEMS", 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    parallel = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert parallel.cache_hits["bodies"] == 0
+    assert {k: v.data for k, v in parallel.files.items()} == {k: v.data for k, v in serial.files.items()}
+
+
+def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import workers
+    from generator.build import render_site
+    from generator.errors import SiteErrors
+
+    monkeypatch.setattr(workers, "MIN_ITEMS", 2)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    page = site_src / "content/en/articles/later.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n{{< fact nope >}}\n", encoding="utf-8")
+    with pytest.raises(SiteErrors) as info:
+        render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert [str(e) for e in info.value.errors] == [
+        "content/en/articles/later.md:9: unknown fact 'nope': there is no content/facts/nope.yaml"]

@@ -1,0 +1,60 @@
+"""Spread independent render work over the machine's cores with forked processes.
+
+The forked children inherit the renderer through one module variable set just
+before the fork (the only module-level state in the package: it lives only
+for the duration of `map_in_processes`, and is cleared afterwards).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from typing import Any, Callable, Sequence, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Below this many items a single process is faster than starting workers.
+MIN_ITEMS = 120
+
+_SHARED: Any = None
+
+
+def available_cores() -> int:
+    """Return the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def shared() -> Any:
+    """Return the object the parent shared with its forked workers."""
+    return _SHARED
+
+
+def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state: Any,
+                     jobs: int | None = None) -> list[R]:
+    """Call ``func`` on chunks of ``items``, in forked workers when that wins; results in chunk order.
+
+    ``func`` must be a module-level function reading ``state`` through `shared()`.
+    """
+    global _SHARED
+    jobs = min(jobs or available_cores(), len(items) // (MIN_ITEMS // 2) or 1)
+    if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        _SHARED = state
+        try:
+            return [func(items)]
+        finally:
+            _SHARED = None
+    size = -(-len(items) // (jobs * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    _SHARED = state
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(func, chunks, chunksize=1)
+    finally:
+        _SHARED = None
