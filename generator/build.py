@@ -39,6 +39,8 @@ class BuildOptions:
     base_url: str | None = None
     today: date | None = None
     """The day that decides which dated pages are published (default: today)."""
+    use_cache: bool = True
+    """Read and keep parsed documents, bodies and cards in SITE/.vigie-cache (off: nothing is written)."""
 
     @property
     def output(self) -> Path:
@@ -117,8 +119,8 @@ def render_site(options: BuildOptions) -> BuildResult:
     config = load_config(root, options.base_url)
     errors = ErrorCollector()
     cache = cache_dir(root)
-    parsed = Store(cache / "documents.pickle")
-    bodies = Store(cache / "bodies.pickle")
+    parsed = Store(cache / "documents.pickle" if options.use_cache else None)
+    bodies = Store(cache / "bodies.pickle" if options.use_cache else None)
     documents = load_documents(config, errors, parsed)
     facts = load_facts(config, errors)
     errors.raise_if_any()
@@ -133,7 +135,7 @@ def render_site(options: BuildOptions) -> BuildResult:
     lap("bodies")
     files: list[OutputFile] = [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
     lap("render")
-    cards = CardCache(cache / "cards")
+    cards = CardCache(cache / "cards", read_only=not options.use_cache)
     files += renderer.render_cards(cards)
     lap("cards")
     parsed.save()

@@ -844,8 +844,10 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
 class CardCache:
     """Rendered cards on disk, named by `card_key`, e.g. ``SITE/.vigie-cache/cards/<key>.png``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.folder = Path(folder)
+        self.read_only = read_only
+        """Use cards already drawn but never store new ones (for `vigie check`)."""
         self.drawn = 0
         """How many cards were actually drawn (cache misses)."""
         self._lock = threading.Lock()
@@ -864,7 +866,8 @@ class CardCache:
         data = render_card(spec, size)
         with self._lock:
             self.drawn += 1
-        self._store(path, data)
+        if not self.read_only:
+            self._store(path, data)
         return data
 
     def _store(self, path: Path, data: bytes) -> None:

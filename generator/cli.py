@@ -87,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args, site)
     except (SiteError, SiteErrors) as err:
         return _report(err)
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("vigie: interrupted; the previous output was left as it was", file=sys.stderr)
         return 130

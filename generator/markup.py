@@ -135,8 +135,8 @@ def _rewrite_links(state: StateCore) -> None:
             if token.type != "link_open":
                 continue
             href = str(token.attrGet("href") or "")
-            if not href or href.startswith(("#", "/", "//")) or SCHEME_RE.match(href):
-                if href.startswith("/"):
+            if not href or href.startswith(("#", "/")) or SCHEME_RE.match(href):
+                if href.startswith("/") and not href.startswith("//"):
                     vigie.links.append((href, vigie.line(block.map) or 0))
                 continue
             path, _, anchor = href.partition("#")

@@ -1,0 +1,183 @@
+"""`vigie new` and `vigie init`: files in the right place, with front matter that builds."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DAY, build_copy
+from generator.build import BuildOptions, build, render_site
+from generator.check import ERROR, run_check
+from generator.cli import main
+from generator.config import load_config
+from generator.content import load_documents
+from generator.errors import ErrorCollector, SiteError
+from generator.scaffold import init_site, new_document, new_fact
+
+TRICKY = 'Écrans : "en famille" – #1 & plus'
+
+
+def doc_of(site: Path, rel: str):  # type: ignore[no-untyped-def]
+    errors = ErrorCollector()
+    docs = {f"content/{d.rel}": d for d in load_documents(load_config(site), errors)}
+    assert not errors.errors
+    return docs[rel]
+
+
+# -- vigie new article|page|factsheet ------------------------------------------------------
+
+
+def test_new_article_with_translation(site_src: Path, tmp_path: Path) -> None:
+    created = new_document(site_src, "article", TRICKY, lang="fr", translate=["en"], today=BUILD_DAY)
+    assert created == [site_src / "content/fr/articles/ecrans-en-famille-1-plus.md",
+                       site_src / "content/en/articles/ecrans-en-famille-1-plus.md"]
+    fr = doc_of(site_src, "content/fr/articles/ecrans-en-famille-1-plus.md")
+    en = doc_of(site_src, "content/en/articles/ecrans-en-famille-1-plus.md")
+    assert fr.title == TRICKY
+    assert en.title == "TODO: translate – " + TRICKY
+    assert fr.key == en.key == "articles/ecrans-en-famille-1-plus"
+    assert fr.slug == "ecrans-en-famille-1-plus"
+    assert fr.date == BUILD_DAY and fr.draft and en.draft
+    # drafts wait; with --drafts both pages build and are linked as translations
+    result, out = build_copy(site_src, tmp_path, drafts=True)
+    page = (out / "fr/articles/ecrans-en-famille-1-plus/index.html").read_text(encoding="utf-8")
+    assert 'hreflang="en"' in page and "/en/articles/ecrans-en-famille-1-plus/" in page
+    assert "ecrans-en-famille-1-plus" not in " ".join(render_site(
+        BuildOptions(root=site_src, today=BUILD_DAY)).files)
+
+
+def test_new_page_and_factsheet_go_in_their_folders(site_src: Path) -> None:
+    [page] = new_document(site_src, "page", "Mentions légales", lang=None, translate=[], today=BUILD_DAY)
+    assert page == site_src / "content/fr/pages/mentions-legales.md"
+    [sheet] = new_document(site_src, "factsheet", "For teachers", lang="en", translate=[], today=BUILD_DAY)
+    assert sheet == site_src / "content/en/resources/for-teachers.md"
+    doc = doc_of(site_src, "content/en/resources/for-teachers.md")
+    assert doc.factsheet and doc.facts == () and doc.audience == () and doc.kind == "resources"
+    render_site(BuildOptions(root=site_src, today=BUILD_DAY, drafts=True))
+
+
+def test_new_refuses_to_overwrite(site_src: Path) -> None:
+    with pytest.raises(SiteError) as err:
+        new_document(site_src, "article", "Ecrans", lang="fr", translate=[], today=BUILD_DAY)
+    assert err.value.source == "content/fr/articles/ecrans.md"
+    assert "already exists" in err.value.message
+    # the translation would overwrite: nothing at all is created
+    (site_src / "content/en/articles").mkdir(exist_ok=True)
+    (site_src / "content/en/articles/nouveau.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    with pytest.raises(SiteError) as err:
+        new_document(site_src, "article", "Nouveau", lang="fr", translate=["en"], today=BUILD_DAY)
+    assert err.value.source == "content/en/articles/nouveau.md"
+    assert not (site_src / "content/fr/articles/nouveau.md").exists()
+
+
+def test_new_refuses_a_taken_translation_key_or_section_address(site_src: Path) -> None:
+    (site_src / "content/fr/articles/autre.md").write_text(
+        "---\ntitle: Autre\ntranslation_key: articles/nouveau\n---\n", encoding="utf-8")
+    with pytest.raises(SiteError, match="already has the translation key 'articles/nouveau'") as err:
+        new_document(site_src, "article", "Nouveau", lang="fr", translate=[], today=BUILD_DAY)
+    assert err.value.source == "content/fr/articles/autre.md"
+    # a French file for an English-only article is its translation, not a clash
+    assert new_document(site_src, "article", "Later", lang="fr", translate=[], today=BUILD_DAY)
+    with pytest.raises(SiteError, match="address of a section"):
+        new_document(site_src, "page", "Chiffres", lang="fr", translate=[], today=BUILD_DAY)
+
+
+@pytest.mark.parametrize(("lang", "translate", "message"), [
+    ("de", [], r"--lang de: 'de' is not one of the site's languages \(fr, en\)"),
+    ("fr", ["es"], r"--translate es: 'es' is not one of the site's languages"),
+    ("fr", ["fr"], r"--translate fr is the language of the new file itself"),
+])
+def test_new_refuses_unknown_languages(site_src: Path, lang: str, translate: list[str], message: str) -> None:
+    with pytest.raises(SiteError, match=message):
+        new_document(site_src, "article", "Titre", lang=lang, translate=translate, today=BUILD_DAY)
+    assert not (site_src / "content/fr/articles/titre.md").exists()
+
+
+def test_new_refuses_an_empty_title_and_a_folder_without_site_yaml(site_src: Path, tmp_path: Path) -> None:
+    with pytest.raises(SiteError, match="the title is empty"):
+        new_document(site_src, "article", "   ", lang="fr", translate=[])
+    with pytest.raises(SiteError, match="no site.yaml"):
+        new_document(tmp_path, "article", "Titre", lang="fr", translate=[])
+
+
+def test_cli_new_prints_the_files(site_src: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "article", "Un titre", "--site", str(site_src), "--translate", "en"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"created {site_src / 'content/fr/articles/un-titre.md'}",
+                   f"created {site_src / 'content/en/articles/un-titre.md'}"]
+    assert main(["new", "article", "Un titre", "--site", str(site_src)]) == 1
+    assert "content/fr/articles/un-titre.md: error: this file already exists" in capsys.readouterr().err
+    assert main(["new", "page", "Titre", "--site", str(site_src), "--lang", "de"]) == 1
+
+
+# -- vigie new fact ------------------------------------------------------------------------
+
+
+def test_new_fact_has_every_field_and_builds(site_src: Path, tmp_path: Path) -> None:
+    path = new_fact(site_src, "new-figure", today=BUILD_DAY)
+    assert path == site_src / "content/facts/new-figure.yaml"
+    text = path.read_text(encoding="utf-8")
+    for key in ("value:", "format:", "qualifier:", "label:", "context:", "note:", "source:", "publisher:",
+                "title:", "url:", "date:", "slug:", "tags:", "alt:"):
+        assert f"\n{key}" in text or f"\n  {key}" in text, key
+    assert text.count("\n#") >= 10  # explained
+    result, out = build_copy(site_src, tmp_path)
+    fact = result.site.facts["new-figure"]
+    assert fact.value == 0 and fact.format == "number" and fact.qualifier is None
+    assert set(fact.label) == {"fr", "en"} and fact.source.date == BUILD_DAY.isoformat()
+    assert (out / "fr/chiffres/new-figure/index.html").is_file()
+    # the placeholders validate, and check says they are still there
+    report = run_check(site_src, today=BUILD_DAY)
+    assert report.count(ERROR) == 0
+    assert [f for f in report.findings if f.path == "content/facts/new-figure.yaml" and "TODO" in f.message]
+
+
+def test_new_fact_refuses_a_bad_id_or_an_existing_one(site_src: Path) -> None:
+    with pytest.raises(SiteError, match="cannot be a figure id"):
+        new_fact(site_src, "Bad Id")
+    with pytest.raises(SiteError, match="already exists") as err:
+        new_fact(site_src, "share-girls")
+    assert err.value.source == "content/facts/share-girls.yaml"
+
+
+# -- vigie init --------------------------------------------------------------------------------
+
+
+def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
+    site = tmp_path / "newsite"
+    created = init_site(site, today=BUILD_DAY)
+    assert site / "site.yaml" in created and all(p.is_file() for p in created)
+    assert not (site / "layouts").exists()  # the default layouts are enough
+    result = build(BuildOptions(root=site, today=BUILD_DAY))
+    out = site / "public"
+    for rel in ("index.html", "fr/index.html", "en/index.html", "fr/articles/bienvenue/index.html",
+                "en/articles/welcome/index.html", "fr/aide/index.html", "en/help/index.html",
+                "fr/chiffres/victimes-identifiees-chaque-jour/index.html",
+                "en/facts/victims-identified-each-day/index.html"):
+        assert (out / rel).is_file(), rel
+    assert result.site.groups["doc:welcome"].keys() == {"fr", "en"}
+    assert result.site.groups["doc:help"]["en"].template == "help.html"
+    assert "#" in (site / "site.yaml").read_text(encoding="utf-8")  # commented
+    report = run_check(site, translations=True, today=BUILD_DAY)
+    assert report.count(ERROR) == 0
+    assert report.translations is not None and all(
+        c.status in ("source", "translated") for row in report.translations for c in row.cells.values())
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SiteError, match="not empty"):
+        init_site(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert init_site(empty, today=date(2026, 1, 5))
+
+
+def test_cli_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "site")]) == 0
+    assert "created a new site" in capsys.readouterr().out
+    assert main(["init", str(tmp_path / "site")]) == 1
+    assert "error: the folder is not empty" in capsys.readouterr().err
