@@ -20,6 +20,7 @@ from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
 from generator.model import OutputFile, Site
+from generator.pdf import PdfCache
 from generator.output import WriteReport, check_output_folder, output_is_current, plan_files, write_output
 from generator.render import Renderer
 from generator.site import assemble_site
@@ -59,6 +60,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     report: WriteReport | None = None
     cards_drawn: int = 0
+    pdfs_rendered: int = 0
     up_to_date: bool = False
     """True when nothing changed since the last build and nothing was done."""
     cache_hits: dict[str, int] = field(default_factory=dict)
@@ -133,15 +135,19 @@ def render_site(options: BuildOptions) -> BuildResult:
                         layouts_digest=tree_digest(theme_dirs(root, "layouts")))
     renderer.render_bodies(cache=bodies)
     lap("bodies")
-    files: list[OutputFile] = [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
-    lap("render")
     cards = CardCache(cache / "cards", read_only=not options.use_cache)
-    files += renderer.render_cards(cards)
+    card_files = renderer.render_cards(cards)
+    files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files)]
     lap("cards")
+    pdfs = PdfCache(cache / "pdf", allowed_dirs=theme_dirs(root, "layouts"), read_only=not options.use_cache)
+    files += renderer.render_factsheets(pdfs)
+    lap("pdf")
+    files += [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
+    lap("render")
     parsed.save()
     bodies.save()
     return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
-                       cards_drawn=cards.drawn, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
+                       cards_drawn=cards.drawn, pdfs_rendered=pdfs.rendered, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 content errors, 2 usage)."""
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    _configure_logging(level)
     if args.command == "init":
         site = Path(args.directory)
     else:
@@ -100,6 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
               "and report it)", file=sys.stderr)
         return 3
     return 0
+
+
+def _configure_logging(level: int) -> None:
+    """Show Vigie's own messages at ``level``; other libraries only from warnings up."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    ours = logging.getLogger("generator")
+    ours.handlers[:] = [handler]
+    ours.setLevel(level)
+    ours.propagate = False
+    logging.basicConfig(level=max(level, logging.WARNING), format="%(name)s: %(message)s", stream=sys.stderr)
 
 
 def _report(err: SiteError | SiteErrors) -> int:

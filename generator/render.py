@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import posixpath
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
 import jinja2
 from markdown_it import MarkdownIt
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from generator.assets import Assets
 from generator.cache import Store, digest
 from generator.cards import CARD_SIZES, CardCache, CardSpec
+from generator.pdf import PdfCache, print_css_context, qr_svg
 from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
 from generator.i18n import Strings
@@ -46,6 +50,10 @@ class Renderer:
     links: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Document rel → internal links with their lines."""
     images_without_alt: dict[str, list[int]] = field(default_factory=dict)
+    pdfs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Document rel → its fact sheet PDF: url, pages, bytes."""
+    press_kits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Language → the zip of its cards: url, bytes."""
     layouts_digest: str = ""
     """Hash of every layout file, for cache keys."""
     _body_inputs: str | None = None
@@ -186,8 +194,8 @@ class Renderer:
             "group_url": lambda group: self.group_url(group, lang),
             "tag_name": lambda tag: _tag_name(self.site, lang, tag),
             "markdown": self.inline_markdown,
-            "pdf_info": lambda doc: None,
-            "press_kit": lambda: None,
+            "pdf_info": lambda doc: self._download(self.pdfs.get(doc.rel), lang),
+            "press_kit": lambda: self._download(self.press_kits.get(lang), lang),
         }
 
     def inline_markdown(self, text: str) -> Markup:
@@ -310,12 +318,87 @@ class Renderer:
         errors.raise_if_any()
         return files
 
+    def _download(self, info: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+        if info is None:
+            return None
+        kilobytes = format_decimal(max(1, round(info["bytes"] / 1024)), locale=self.site.config.language(lang).locale)
+        return {**info, "size": self.strings[lang].get("resources.size_kb", size=kilobytes)}
+
+    def render_factsheets(self, cache: PdfCache) -> list[OutputFile]:
+        """Render each fact sheet's A4 PDF from the print layout (cached by its HTML)."""
+        errors = ErrorCollector()
+        files = []
+        root = self.site.config.root
+        css_context = print_css_context()
+        for doc in self.site.documents:
+            if not (doc.factsheet and doc.kind == "resources"):
+                continue
+            page = self.site.doc_pages[doc.rel]
+            try:
+                ctx = self.page_context(page)
+                ctx["print_css"] = Markup(render_template(self.env, "print/factsheet.css", css_context, root))
+                ctx["qr"] = Markup(qr_svg(ctx["canonical"]))
+                html = render_template(self.env, "print/factsheet.html", ctx, root)
+                result = cache.get_or_render(html, ctx["canonical"], source=f"content/{doc.rel}")
+            except SiteError as err:
+                errors.add(err)
+                continue
+            name = f"{doc.slug}.pdf"
+            self.pdfs[doc.rel] = {"url": page.url + name, "pages": result.pages, "bytes": len(result.data)}
+            files.append(OutputFile(path=output_path(page.url).removesuffix("index.html") + name, data=result.data,
+                                    origin=f"content/{doc.rel}"))
+        errors.raise_if_any()
+        return files
+
+    def render_press_kits(self, cards: list[OutputFile]) -> list[OutputFile]:
+        """Return one zip per language with every card of that language and a list of sources."""
+        files = []
+        by_path = {f.path: f for f in cards}
+        for lang in self.site.config.codes:
+            section = self.site.groups["section:resources"][lang]
+            entries: list[tuple[str, bytes]] = []
+            sources = []
+            for fact_id in sorted(self.site.facts):
+                page = self.site.fact_pages[(fact_id, lang)]
+                folder = output_path(page.url).removesuffix("index.html")
+                slug = self.site.facts[fact_id].slug[lang]
+                for name in CARD_SIZES:
+                    card = by_path.get(folder + name)
+                    if card is not None:
+                        entries.append((f"{slug}-{name}", card.data))
+                view = self.fact(fact_id, lang)
+                sources.append(f"{slug}: {view.sentence}\n  {view.cite}\n")
+            if not entries:
+                continue
+            licence = self.site.config.licence
+            readme = (f"{self.site.config.title[lang]}\n{licence.get('name', '')} {licence.get('url', '')}\n\n"
+                      + "\n".join(sources))
+            entries.append(("sources.txt", readme.encode("utf-8")))
+            data = _zip(entries)
+            name = f"{slugify(self.site.config.title[lang])}-{lang}.zip"
+            self.press_kits[lang] = {"url": section.url + name, "bytes": len(data)}
+            files.append(OutputFile(path=output_path(section.url).removesuffix("index.html") + name, data=data,
+                                    origin="press kit"))
+        return files
+
     def _text(self, template: str, ctx: dict[str, Any], path: str) -> OutputFile:
         text = render_template(self.env, template, ctx, self.site.config.root)
         return OutputFile(path=path, data=text.encode("utf-8"), origin=f"layouts/{template}")
 
 
 BodyResult = tuple[str, set[str], list[tuple[str, int]], list[int]]
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """Return a zip archive of the entries with fixed dates, so the same cards give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if name.endswith(".txt") else zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
 
 
 def _render_bodies_chunk(docs: Sequence[Document]) -> list[tuple[BodyResult | None, list[SiteError]]]:

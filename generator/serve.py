@@ -1,0 +1,700 @@
+"""`vigie serve`: build in memory, serve on 127.0.0.1, rebuild on change, reload the browser.
+
+The served site lives in memory (a dict of output path → bytes from
+``render_site``); nothing is written to SITE/public, so previewing never
+touches the published build. A watcher thread polls the modification times of
+content/, layouts/, assets/ and site.yaml, sorts each change with the pure
+``classify_change`` and, after a short quiet period, calls ``rebuild(kind)``.
+
+Browsers reload through an external script, ``/__vigie__/reload.js`` (the
+pages' Content-Security-Policy forbids inline scripts), added before
+``</body>`` of served HTML only. It long-polls ``/__vigie__/events?since=N``,
+which answers as soon as the build counter differs from N. When a rebuild
+fails, every HTML request gets an error page (status 500) listing the
+``path:line: error: message`` lines, with the same script, so saving the fix
+brings the site back.
+
+We do not use the livereload package: it injects an *inline* ``<script>``
+before ``</head>`` (blocked by our CSP), serves from a folder on disk, runs on
+tornado's global IOLoop and does not report the port it bound, which makes a
+clean in-process start/stop on port 0 impossible.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping
+from urllib.parse import parse_qs, unquote
+
+from generator.build import BuildOptions, render_site
+from generator.config import CONFIG_FILE
+from generator.errors import SiteError, SiteErrors
+from generator.theme import default_theme_dir, theme_dirs
+
+log = logging.getLogger(__name__)
+
+#: What a change can be, narrowest first: a burst of changes is rebuilt as its widest kind.
+KINDS = ("asset", "content", "fact", "strings", "template", "config")
+IGNORED = "ignored"
+
+#: URL prefix reserved for the server's own files (never part of a built site).
+PREFIX = "/__vigie__/"
+RELOAD_JS = PREFIX + "reload.js"
+ERROR_CSS = PREFIX + "error.css"
+EVENTS = PREFIX + "events"
+
+POLL_INTERVAL = 0.3
+"""Seconds between two scans of the watched folders."""
+DEBOUNCE = 0.1
+"""Quiet time after a change before rebuilding, so a burst of saves makes one build."""
+LONG_POLL = 20.0
+"""Seconds an /__vigie__/events request waits for a new build before answering anyway."""
+
+_SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".swn", "~", ".tmp", ".bak", ".orig", ".rej",
+                  "___jb_tmp___", "___jb_old___")
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
+}
+
+RELOAD_SCRIPT = """\
+// Vigie preview: reload this page when the site is rebuilt (only served by `vigie serve`).
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var build = me ? me.getAttribute("data-build") : "";
+  function poll() {
+    fetch("/__vigie__/events?since=" + encodeURIComponent(build), { cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        if (String(data.build) !== String(build)) { window.location.reload(); } else { poll(); }
+      })
+      .catch(function () { window.setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+"""
+
+ERROR_STYLE = """\
+:root { color-scheme: light dark; }
+body { font: 1.125rem/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       background: Canvas; color: CanvasText; }
+h1 { font-size: 1.6rem; color: #b00020; }
+@media (prefers-color-scheme: dark) { h1 { color: #ff8a80; } }
+ol { padding-left: 1.5rem; }
+li { margin: 0.5rem 0; }
+code { font: 1rem/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
+"""
+
+
+# --- pure decisions -------------------------------------------------------------------------------
+
+def classify_change(path: Path, root: Path) -> str:
+    """Return what a changed file is: content, fact, template, strings, asset, config or ignored.
+
+    ``path`` may be absolute or relative to ``root`` (the site, or a theme folder);
+    the file system is not consulted, so deleted files are classified too.
+    """
+    if path.is_absolute():
+        try:
+            rel = PurePosixPath(path.relative_to(root).as_posix())
+        except ValueError:
+            return IGNORED
+    else:
+        rel = PurePosixPath(path.as_posix())
+    parts = rel.parts
+    if not parts or any(part in (".", "..") for part in parts):
+        return IGNORED
+    name = parts[-1]
+    if any(part.startswith(".") for part in parts) or _is_editor_litter(name):
+        return IGNORED
+    top = parts[0]
+    if len(parts) == 1:
+        return "config" if name == CONFIG_FILE else IGNORED
+    if top == "content":
+        return "fact" if parts[1] == "facts" else "content"
+    if top == "layouts":
+        return "strings" if parts[1] == "i18n" else "template"
+    if top == "assets":
+        return "asset"
+    return IGNORED  # public/, .vigie-cache/, tests/, docs/ …
+
+
+def _is_editor_litter(name: str) -> bool:
+    return (name == "4913" or name.endswith(_SWAP_SUFFIXES) or name.startswith((".#", "#"))
+            or name.endswith("#"))
+
+
+def widest(kinds: Iterable[str]) -> str:
+    """Return the kind that needs the most work among ``kinds`` (ignored when there is none)."""
+    ranked = [k for k in kinds if k in KINDS]
+    return max(ranked, key=KINDS.index) if ranked else IGNORED
+
+
+def resolve_request(target: str) -> str | None:
+    """Return the output path a request target names, or None to refuse it (404).
+
+    Refused: anything but an origin-form ``/path``, encoded slashes or
+    backslashes, ``.``/``..`` segments (also percent-encoded), NUL bytes and
+    ``//absolute`` paths. A path ending in ``/`` names its ``index.html``.
+    """
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    lowered = path.lower()
+    if "%2f" in lowered or "%5c" in lowered or "%00" in lowered:
+        return None
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "\\" in decoded or "\x00" in decoded or "//" in decoded:
+        return None
+    segments = decoded[1:].split("/")
+    if any(seg in (".", "..") for seg in segments):
+        return None
+    rel = "/".join(segments)
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return rel
+
+
+def is_page(rel: str) -> bool:
+    """Return whether an output path names an HTML page (a .html file, or a URL without extension)."""
+    name = rel.rsplit("/", 1)[-1]
+    return name.endswith(".html") or "." not in name
+
+
+def content_type(path: str) -> str:
+    """Return the Content-Type for an output path."""
+    name = path.rsplit("/", 1)[-1]
+    if name == "feed.xml" or name.endswith(".atom"):
+        return "application/atom+xml; charset=utf-8"
+    dot = name.rfind(".")
+    if dot <= 0:
+        return "text/plain; charset=utf-8"  # _headers, _redirects
+    return _TYPES.get(name[dot:].lower(), "application/octet-stream")
+
+
+def reload_tag(build: int) -> bytes:
+    """Return the script element that loads the reload script for a page of build ``build``."""
+    return f'<script src="{RELOAD_JS}" data-build="{build}"></script>\n'.encode()
+
+
+def inject_reload(page: bytes, build: int) -> bytes:
+    """Add the reload script before the last ``</body>`` (or at the end) of an HTML page."""
+    at = page.lower().rfind(b"</body>")
+    tag = reload_tag(build)
+    return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+def error_lines(err: SiteError | SiteErrors) -> list[str]:
+    """Return the ``path:line: error: message`` lines of a content error, as the CLI prints them."""
+    items = err.errors if isinstance(err, SiteErrors) else [err]
+    lines = []
+    for item in items:
+        where = item.location()
+        lines.append(f"{where}: error: {item.message}" if where else f"error: {item.message}")
+    return lines
+
+
+def error_page(lines: list[str], build: int, *, internal: bool = False) -> bytes:
+    """Return the HTML page shown instead of every page while the site does not build."""
+    if internal:
+        heading = "Vigie hit an internal error while rebuilding"
+        lead = ("This is a bug in Vigie, not in your files; the details are in the terminal where "
+                "<code>vigie serve</code> runs. Save a file to try again, and please report it.")
+    else:
+        count = f"{len(lines)} error" + ("" if len(lines) == 1 else "s")
+        heading = f"The site could not be built ({count})"
+        lead = "Fix the file named below and save it: this page reloads by itself."
+    items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in lines)
+    body = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>Build failed · Vigie preview</title>\n"
+        f'<link rel="stylesheet" href="{ERROR_CSS}">\n</head>\n<body>\n<main>\n'
+        f"<h1>{heading}</h1>\n<p>{lead}</p>\n"
+        + (f"<ol>\n{items}\n</ol>\n" if items else "")
+        + "</main>\n</body>\n</html>\n"
+    )
+    return inject_reload(body.encode(), build)
+
+
+def base_url_for(host: str, port: int) -> str:
+    """Return the base URL pages are built with while served on host:port."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+# --- the live site --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the server shows: the last good files and, when the latest build failed, its error page."""
+
+    build: int
+    """Build counter: 1 for the first build, +1 for every rebuild, failed or not."""
+    files: Mapping[str, bytes]
+    """The last successful build (empty until one succeeds)."""
+    error: bytes | None = None
+    """The error page when the latest build failed."""
+
+
+class LiveSite:
+    """The site rendered in memory, rebuilt on demand; safe to read from any thread."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self._changed = threading.Condition()
+        self._snapshot = Snapshot(build=0, files=MappingProxyType({}))
+        self._closed = False
+        self._building = threading.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """Return the current snapshot (replaced whole, never mutated)."""
+        return self._snapshot
+
+    def rebuild(self, kind: str, changed: Iterable[str] = ()) -> bool:
+        """Render the site again because something of ``kind`` changed; return whether it built.
+
+        Every kind re-renders everything for now (about 0.4 s for 100 pages); the kind
+        is here so a template or asset change can later skip re-reading content.
+        """
+        if kind == IGNORED:
+            return False
+        with self._building:
+            return self._rebuild(kind, changed)
+
+    def _rebuild(self, kind: str, changed: Iterable[str]) -> bool:
+        names = sorted(changed)
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            log.info("%s changed (%s); rebuilding", kind, shown)
+        start = time.perf_counter()
+        previous = self._snapshot
+        build = previous.build + 1
+        try:
+            result = render_site(self.options)
+        except (SiteError, SiteErrors) as err:
+            lines = error_lines(err)
+            for line in lines:
+                log.error("%s", line)
+            log.error("%d error(s); the browser shows them until you fix and save", len(lines))
+            self._publish(Snapshot(build, previous.files, error_page(lines, build)))
+            return False
+        except Exception:  # a bug in Vigie: keep serving, say so, keep the traceback
+            log.exception("internal error while rebuilding (this is a bug in Vigie; please report it)")
+            self._publish(Snapshot(build, previous.files, error_page([], build, internal=True)))
+            return False
+        files = MappingProxyType({path: item.data for path, item in result.files.items()})
+        self._publish(Snapshot(build, files))
+        pages = sum(1 for path in files if path.endswith(".html"))
+        log.info("built %d pages, %d files in %.2fs%s", pages, len(files), time.perf_counter() - start,
+                 "; the site is back" if previous.error is not None else "")
+        return True
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        with self._changed:
+            self._snapshot = snapshot
+            self._changed.notify_all()
+
+    def wait_for_build(self, since: int, timeout: float, newer: bool = False) -> int:
+        """Wait until the build counter differs from (or, if ``newer``, exceeds) ``since``; return it.
+
+        Returns early when the site is closed, and with the same counter on timeout.
+        """
+        def ready() -> bool:
+            build = self._snapshot.build
+            return self._closed or (build > since if newer else build != since)
+
+        with self._changed:
+            self._changed.wait_for(ready, timeout)
+            return self._snapshot.build
+
+    def close(self) -> None:
+        """Wake every waiting long-poll so the server can stop."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
+# --- watching -------------------------------------------------------------------------------------
+
+Stamp = tuple[int, int]
+
+
+class Watcher(threading.Thread):
+    """Poll modification times under (root, folder) pairs; report changed files by kind."""
+
+    def __init__(self, targets: list[tuple[Path, Path]], on_change: Callable[[str, list[str]], object],
+                 interval: float = POLL_INTERVAL, debounce: float = DEBOUNCE) -> None:
+        super().__init__(name="vigie-watch", daemon=True)
+        self.targets = targets
+        self.on_change = on_change
+        self.interval = interval
+        self.debounce = debounce
+        self.stopping = threading.Event()
+        self.state = self.scan()
+
+    def scan(self) -> dict[str, tuple[Path, Stamp]]:
+        """Return every watched file with its root and (mtime_ns, size)."""
+        found: dict[str, tuple[Path, Stamp]] = {}
+        for root, target in self.targets:
+            if target.is_file():
+                _stamp(target, root, found)
+                continue
+            stack = [target]
+            while stack:
+                try:
+                    entries = list(os.scandir(stack.pop()))
+                except OSError:
+                    continue
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    else:
+                        _stamp(Path(entry.path), root, found)
+        return found
+
+    def changes(self) -> dict[str, str]:
+        """Scan again; return changed, added and removed files as path → kind (ignored left out)."""
+        new = self.scan()
+        old, self.state = self.state, new
+        changed: dict[str, str] = {}
+        for path in old.keys() | new.keys():
+            before, after = old.get(path), new.get(path)
+            if before is not None and after is not None and before[1] == after[1]:
+                continue
+            root = (after or before)[0]  # type: ignore[index]
+            kind = classify_change(Path(path), root)
+            if kind != IGNORED:
+                changed[_shown(Path(path), root)] = kind
+        return changed
+
+    def run(self) -> None:
+        """Poll until stopped; after a change, wait for a quiet moment, then rebuild once."""
+        while not self.stopping.wait(self.interval):
+            try:
+                batch = self.changes()
+                while batch and not self.stopping.wait(self.debounce):
+                    more = self.changes()
+                    if not more:
+                        break
+                    batch.update(more)
+                if batch and not self.stopping.is_set():
+                    self.on_change(widest(batch.values()), sorted(batch))
+            except Exception:  # never let the watcher die silently
+                log.exception("internal error in the file watcher (this is a bug in Vigie)")
+
+    def stop(self) -> None:
+        """Ask the thread to finish and wait for it."""
+        self.stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join()
+
+
+def _stamp(path: Path, root: Path, found: dict[str, tuple[Path, Stamp]]) -> None:
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    found[str(path)] = (root, (st.st_mtime_ns, st.st_size))
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def watch_targets(site: Path) -> list[tuple[Path, Path]]:
+    """Return the (root, folder or file) pairs to watch: the site's sources and theme folders."""
+    targets = [(site, site / "content"), (site, site / CONFIG_FILE)]
+    seen = {(site / "content").resolve()}
+    theme_root = default_theme_dir()
+    for sub in ("layouts", "assets"):
+        folders = [site / sub, *theme_dirs(site, sub)]
+        for folder in folders:
+            if folder.resolve() in seen:
+                continue
+            seen.add(folder.resolve())
+            root = site if folder == site / sub else theme_root
+            targets.append((root, folder))
+    return targets
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+class _HTTPServer(ThreadingHTTPServer):
+    """A threading server that can close its open connections and join its threads on stop."""
+
+    daemon_threads = True
+    live: LiveSite
+    """Set once the port is known and the site built."""
+
+    def __init__(self, address: tuple[str, int], family: int) -> None:
+        self.address_family = family
+        self._open: set[socket.socket] = set()
+        self._request_threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        thread = threading.Thread(target=self._run_request, args=(request, client_address),
+                                  name="vigie-http-request", daemon=True)
+        with self._lock:
+            self._open.add(request)
+            self._request_threads.add(thread)
+        thread.start()
+
+    def _run_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._lock:
+                self._open.discard(request)
+                self._request_threads.discard(threading.current_thread())
+
+    def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
+        log.debug("error while answering %s", client_address, exc_info=True)
+
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Shut down every open connection and wait for the request threads to end."""
+        with self._lock:
+            sockets, threads = list(self._open), list(self._request_threads)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    server_version = "vigie-serve"
+    timeout = 30
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        live = self.server.live
+        target = self.path
+        if target.startswith(PREFIX):
+            self._own(target, live, send_body)
+            return
+        snap = live.snapshot
+        rel = resolve_request(target)
+        if rel is None:
+            self._not_found(snap, send_body, refused=True)
+            return
+        data = snap.files.get(rel)
+        if data is None and f"{rel}/index.html" in snap.files:
+            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain; charset=utf-8", send_body,
+                       location="/" + rel + "/")
+            return
+        if snap.error is not None and is_page(rel):
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, snap.error, _TYPES[".html"], send_body)
+            return
+        if data is None:
+            self._not_found(snap, send_body)
+            return
+        if rel.endswith(".html"):
+            data = inject_reload(data, snap.build)
+        self._send(HTTPStatus.OK, data, content_type(rel), send_body)
+
+    def _own(self, target: str, live: LiveSite, send_body: bool) -> None:
+        path, _, query = target.partition("?")
+        if path == RELOAD_JS:
+            self._send(HTTPStatus.OK, RELOAD_SCRIPT.encode(), _TYPES[".js"], send_body)
+        elif path == ERROR_CSS:
+            self._send(HTTPStatus.OK, ERROR_STYLE.encode(), _TYPES[".css"], send_body)
+        elif path == EVENTS:
+            try:
+                since = int(parse_qs(query).get("since", ["-1"])[0])
+            except ValueError:
+                since = -1
+            build = live.wait_for_build(since, LONG_POLL) if send_body else live.snapshot.build
+            self._send(HTTPStatus.OK, json.dumps({"build": build}).encode(), _TYPES[".json"], send_body)
+        else:
+            self._not_found(live.snapshot, send_body, refused=True)
+
+    def _not_found(self, snap: Snapshot, send_body: bool, refused: bool = False) -> None:
+        page = snap.files.get("404.html")
+        if page is None:
+            self._send(HTTPStatus.NOT_FOUND, b"404 not found\n", "text/plain; charset=utf-8", send_body)
+        else:
+            self._send(HTTPStatus.NOT_FOUND, inject_reload(page, snap.build), _TYPES[".html"], send_body)
+        if refused:
+            log.debug("refused %r", self.path)
+
+    def _send(self, status: HTTPStatus, body: bytes, ctype: str, send_body: bool,
+              location: str | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            if location is not None:
+                self.send_header("Location", location)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("the browser went away before %s was sent", self.path)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (signature from the stdlib)
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+# --- starting and stopping ------------------------------------------------------------------------
+
+class ServerHandle:
+    """A running preview server: its address, its live site, and how to stop it."""
+
+    def __init__(self, httpd: _HTTPServer, live: LiveSite, watcher: Watcher, host: str) -> None:
+        self.httpd = httpd
+        self.live = live
+        self.watcher = watcher
+        self.host = host
+        self.port: int = httpd.server_address[1]
+        self.stopped = threading.Event()
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="vigie-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Return the address to open in a browser."""
+        return base_url_for(self.host, self.port)
+
+    @property
+    def build(self) -> int:
+        """Return the current build counter."""
+        return self.live.snapshot.build
+
+    def wait_for_build(self, counter: int, timeout: float = 10.0) -> int:
+        """Wait until a build newer than ``counter`` is served; return its counter."""
+        build = self.live.wait_for_build(counter, timeout, newer=True)
+        if build <= counter:
+            raise TimeoutError(f"no build after #{counter} within {timeout}s")
+        return build
+
+    def _start(self) -> None:
+        self._thread.start()
+        self.watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching and serving; close connections and join every thread. Idempotent."""
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        self.watcher.stop()
+        self.live.close()
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+            self._thread.join()
+        self.httpd.close_connections()
+        self.httpd.server_close()
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False, *,
+                 today: date | None = None, poll_interval: float = POLL_INTERVAL,
+                 debounce: float = DEBOUNCE) -> ServerHandle:
+    """Build ``site`` in memory, start serving and watching it in background threads."""
+    if not (site / CONFIG_FILE).is_file():
+        raise SiteError(f"there is no site.yaml in '{site}', so it is not a Vigie site; "
+                        "check the folder, or run 'vigie init DIR' to start one", source=CONFIG_FILE)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        httpd = _HTTPServer((host, port), family)
+    except OSError as exc:
+        raise SiteError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                        "is another server running there? try --port 8001") from exc
+    try:
+        base_url = base_url_for(host, httpd.server_address[1])
+        live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url))
+        httpd.live = live
+        # Take the first snapshot of mtimes before building, so edits made meanwhile are seen.
+        watcher = Watcher(watch_targets(site.resolve()), live.rebuild, interval=poll_interval, debounce=debounce)
+        live.rebuild("config")
+        handle = ServerHandle(httpd, live, watcher, host)
+        handle._start()
+    except BaseException:
+        httpd.server_close()
+        raise
+    return handle
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
+    """Serve ``site`` until Ctrl-C, rebuilding on change; return the exit status (0)."""
+    handle = start_server(site, host, port, drafts)
+    try:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: other computers on the network can see this preview%s", host,
+                        " (drafts included)" if drafts else "")
+        log.info("serving %s at %s%s; watching content/, layouts/, assets/ and site.yaml "
+                 "(Ctrl-C to stop)", site, handle.url, " with drafts" if drafts else "")
+        while not handle.stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        handle.stop()
+    return 0

@@ -1,0 +1,57 @@
+"""Fact sheets in the build: an A4 PDF per sheet and language, listed on the resources page."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import build_copy
+from generator.build import BuildResult
+
+
+def test_each_fact_sheet_has_a_tagged_a4_pdf_in_its_language(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    reader = PdfReader(out / "fr/ressources/fiche-parents/fiche-parents.pdf")
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.28) < 1 and abs(float(box.height) - 841.89) < 1
+    assert reader.metadata.title == "Fiche pour les parents"
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Fiche pour les parents" in text and "environ 97 %" in text
+    assert "https://www.interpol.int/News-and-Events/News/2022/" in text.replace("\n", "")
+    english = PdfReader(out / "en/resources/parents-sheet/parents-sheet.pdf")
+    assert english.trailer["/Root"]["/Lang"] == "en"
+    assert "about 97%" in " ".join(p.extract_text() for p in english.pages)
+
+
+def test_resources_page_lists_sheets_with_pdf_size_pages_and_press_kit(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    html = (out / "fr/ressources/index.html").read_text(encoding="utf-8")
+    link = re.search(r'href="/fr/ressources/fiche-parents/fiche-parents\.pdf".*?\((\d[\d\u202f\u00a0 ]*) ko\)', html)
+    assert link, html
+    size = (out / "fr/ressources/fiche-parents/fiche-parents.pdf").stat().st_size
+    assert int(re.sub(r"\D", "", link.group(1))) == max(1, round(size / 1024))
+    assert 'href="/fr/ressources/fiche-parents/"' in html
+    kit = re.search(r'href="(/fr/ressources/[a-z0-9-]+-fr\.zip)"', html)
+    assert kit
+    with zipfile.ZipFile(out / kit.group(1).lstrip("/")) as archive:
+        names = archive.namelist()
+    assert "victimes-par-jour-card.png" in names and "victimes-par-jour-card-square.png" in names
+    assert "sources.txt" in names
+
+
+def test_unchanged_sheets_are_not_rendered_again(site_src: Path, tmp_path: Path) -> None:
+    first, _ = build_copy(site_src, tmp_path)
+    assert first.pdfs_rendered == 2
+    other = site_src / "content/en/articles/later.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nAn unrelated edit.\n", encoding="utf-8")
+    second, _ = build_copy(site_src, tmp_path)
+    assert second.pdfs_rendered == 0 and not second.up_to_date
+    sheet = site_src / "content/en/resources/parents-sheet.md"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\nOne more tip.\n", encoding="utf-8")
+    third, _ = build_copy(site_src, tmp_path)
+    assert third.pdfs_rendered == 1

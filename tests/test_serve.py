@@ -1,0 +1,440 @@
+"""`vigie serve`: change classification, request resolution, and the live server end to end."""
+
+from __future__ import annotations
+
+import _thread
+import html
+import http.client
+import json
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+import pytest
+
+from conftest import BUILD_DAY, FIXTURE_SITE
+from generator import serve as serve_module
+from generator.build import BuildOptions, build, render_site
+from generator.errors import SiteError, SiteErrors
+from generator.serve import (
+    LiveSite,
+    ServerHandle,
+    Watcher,
+    base_url_for,
+    classify_change,
+    content_type,
+    error_lines,
+    error_page,
+    inject_reload,
+    is_page,
+    resolve_request,
+    serve,
+    start_server,
+    widest,
+)
+
+ROOT = Path("/site")
+ARTICLE = "content/fr/articles/ecrans.md"
+ARTICLE_URL = "/fr/articles/ecrans/"
+T = TypeVar("T")
+
+
+# --- pure functions -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("content/fr/articles/ecrans.md", "content"),
+    ("content/en/pages/help.md", "content"),
+    ("content/fr/index.md", "content"),
+    ("content/fr/articles/photo.png", "content"),  # not allowed there: rebuilding reports it
+    ("content/facts/share-girls.yaml", "fact"),
+    ("content/facts/new.yml", "fact"),
+    ("layouts/base.html", "template"),
+    ("layouts/partials/footer.html", "template"),
+    ("layouts/feed.xml", "template"),
+    ("layouts/_headers", "template"),
+    ("layouts/i18n/fr.yaml", "strings"),
+    ("layouts/i18n/en.yaml", "strings"),
+    ("assets/css/site.css", "asset"),
+    ("assets/img/icon.svg", "asset"),
+    ("assets/js/site.js", "asset"),
+    ("site.yaml", "config"),
+    ("public/index.html", "ignored"),
+    ("public/fr/index.html", "ignored"),
+    (".vigie-cache/parse.db", "ignored"),
+    (".git/index", "ignored"),
+    ("content/fr/articles/.ecrans.md.swp", "ignored"),
+    ("content/fr/articles/ecrans.md.swp", "ignored"),
+    ("content/fr/articles/ecrans.md~", "ignored"),
+    ("content/fr/articles/.#ecrans.md", "ignored"),
+    ("content/fr/articles/#ecrans.md#", "ignored"),
+    ("content/fr/articles/4913", "ignored"),
+    ("layouts/4913", "ignored"),
+    ("site.yaml~", "ignored"),
+    (".site.yaml.swp", "ignored"),
+    ("content/fr/.hidden/note.md", "ignored"),
+    ("assets/css/.DS_Store", "ignored"),
+    ("README.md", "ignored"),
+    ("tests/test_serve.py", "ignored"),
+    ("content/../site.yaml", "ignored"),
+])
+def test_classify_change(path: str, kind: str) -> None:
+    assert classify_change(ROOT / path, ROOT) == kind
+    assert classify_change(Path(path), ROOT) == kind  # relative paths are relative to root
+
+
+def test_classify_change_outside_root_is_ignored() -> None:
+    assert classify_change(Path("/elsewhere/content/fr/a.md"), ROOT) == "ignored"
+
+
+@pytest.mark.parametrize(("kinds", "expected"), [
+    ([], "ignored"),
+    (["content"], "content"),
+    (["asset", "content"], "content"),
+    (["content", "fact", "asset"], "fact"),
+    (["strings", "template"], "template"),
+    (["template", "config", "content"], "config"),
+])
+def test_widest(kinds: list[str], expected: str) -> None:
+    assert widest(kinds) == expected
+
+
+@pytest.mark.parametrize(("target", "rel"), [
+    ("/", "index.html"),
+    ("/fr/", "fr/index.html"),
+    ("/fr/articles/ecrans/", "fr/articles/ecrans/index.html"),
+    ("/fr/articles/ecrans/?utm=x", "fr/articles/ecrans/index.html"),
+    ("/fr", "fr"),
+    ("/assets/css/site.css", "assets/css/site.css"),
+    ("/fr/%C3%A9t%C3%A9/", "fr/été/index.html"),
+    ("/../site.yaml", None),
+    ("/fr/../../site.yaml", None),
+    ("/fr/../index.html", None),
+    ("/./index.html", None),
+    ("/%2e%2e/site.yaml", None),
+    ("/%2E%2E/%2e%2E/etc/passwd", None),
+    ("/fr%2F..%2F..%2Fsite.yaml", None),
+    ("/fr%2fecrans", None),
+    ("/..\\site.yaml", None),
+    ("/fr\\index.html", None),
+    ("/%5c..%5csite.yaml", None),
+    ("//etc/passwd", None),
+    ("/fr//index.html", None),
+    ("http://example.org/index.html", None),
+    ("*", None),
+    ("/index.html%00.css", None),
+    ("/%ff/", None),
+])
+def test_resolve_request(target: str, rel: str | None) -> None:
+    assert resolve_request(target) == rel
+
+
+@pytest.mark.parametrize(("rel", "page"), [
+    ("index.html", True),
+    ("fr/articles/ecrans/index.html", True),
+    ("fr/nowhere", True),
+    ("favicon.ico", False),
+    ("assets/css/site.css", False),
+    ("fr/feed.xml", False),
+])
+def test_is_page(rel: str, page: bool) -> None:
+    assert is_page(rel) is page
+
+
+@pytest.mark.parametrize(("path", "ctype"), [
+    ("fr/index.html", "text/html; charset=utf-8"),
+    ("assets/css/site.3c556425d6.css", "text/css; charset=utf-8"),
+    ("assets/js/site.ddbdcaea6e.js", "text/javascript; charset=utf-8"),
+    ("assets/img/icon.6069e9325e.svg", "image/svg+xml"),
+    ("assets/fonts/AtkinsonHyperlegible-Bold.5a3b0c8cc8.ttf", "font/ttf"),
+    ("fr/feed.xml", "application/atom+xml; charset=utf-8"),
+    ("sitemap.xml", "application/xml; charset=utf-8"),
+    ("robots.txt", "text/plain; charset=utf-8"),
+    ("_headers", "text/plain; charset=utf-8"),
+    ("fr/chiffres/x.pdf", "application/pdf"),
+    ("cards/x.png", "image/png"),
+    ("download.unknownext", "application/octet-stream"),
+])
+def test_content_type(path: str, ctype: str) -> None:
+    assert content_type(path) == ctype
+
+
+def test_inject_reload_goes_before_the_last_body_end() -> None:
+    page = b"<html><body><p>&lt;/body&gt;</p></body>\n</html>\n"
+    out = inject_reload(page, 7)
+    assert out == (b'<html><body><p>&lt;/body&gt;</p><script src="/__vigie__/reload.js" data-build="7">'
+                   b"</script>\n</body>\n</html>\n")
+    assert inject_reload(b"<p>no body end</p>", 1).endswith(b'data-build="1"></script>\n')
+
+
+def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
+    err = SiteErrors([SiteError("unknown fact '<script>alert(1)</script>'", source="content/fr/a.md", line=3),
+                      SiteError("no title", source="content/en/b.md")])
+    lines = error_lines(err)
+    assert lines == ["content/en/b.md: error: no title",
+                     "content/fr/a.md:3: error: unknown fact '<script>alert(1)</script>'"]
+    page = error_page(lines, 4).decode()
+    assert '<html lang="en"' in page
+    assert "content/fr/a.md:3: error: unknown fact &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
+    assert "<script>" not in page  # nothing inline: the CSP forbids it
+    assert '<script src="/__vigie__/reload.js" data-build="4"></script>' in page
+    assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
+
+
+@pytest.mark.parametrize(("host", "port", "url"), [
+    ("127.0.0.1", 8000, "http://127.0.0.1:8000/"),
+    ("localhost", 8765, "http://localhost:8765/"),
+    ("0.0.0.0", 8000, "http://localhost:8000/"),
+    ("::1", 8000, "http://[::1]:8000/"),
+])
+def test_base_url_for(host: str, port: int, url: str) -> None:
+    assert base_url_for(host, port) == url
+
+
+# --- watcher and live site without HTTP -----------------------------------------------------------
+
+def test_watcher_reports_real_changes_by_kind_and_leaves_out_editor_files(site_src: Path) -> None:
+    watcher = Watcher([(site_src, site_src / "content"), (site_src, site_src / "site.yaml")],
+                      on_change=lambda kind, paths: None)
+    article = site_src / ARTICLE
+    for litter in (".ecrans.md.swp", "ecrans.md~", "4913", ".#ecrans.md"):
+        (article.parent / litter).write_text("x")
+    assert watcher.changes() == {}
+    article.write_text(article.read_text() + "\nMore.\n")
+    (site_src / "content/facts/share-girls.yaml").unlink()
+    (site_src / "site.yaml").write_text((site_src / "site.yaml").read_text() + "\n")
+    assert watcher.changes() == {ARTICLE: "content", "content/facts/share-girls.yaml": "fact",
+                                 "site.yaml": "config"}
+    assert watcher.changes() == {}
+
+
+def test_ignored_change_never_rebuilds(site_src: Path) -> None:
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("ignored", ["public/index.html"]) is False
+    assert live.snapshot.build == 0
+    assert live.rebuild("content", [ARTICLE]) is True
+    assert live.snapshot.build == 1 and "fr/index.html" in live.snapshot.files
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+def fetch(handle: ServerHandle, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Send one raw request (http.client does not normalise the target, unlike urllib)."""
+    conn = http.client.HTTPConnection("127.0.0.1", handle.port, timeout=10)
+    try:
+        conn.request(method, target)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def poll(get: Callable[[], T], ok: Callable[[T], bool], timeout: float = 10.0) -> T:
+    """Call ``get`` until ``ok`` holds for its result (bounded); return that result."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout}s; last value: {str(value)[:2000]}")
+        time.sleep(0.05)
+
+
+def new_threads(before: set[threading.Thread]) -> list[str]:
+    """Return the names of live threads started since ``before`` was taken (other servers may run)."""
+    return [t.name for t in threading.enumerate() if t not in before]
+
+
+@pytest.fixture
+def server(site_src: Path) -> Iterator[ServerHandle]:
+    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+    """One server for read-only tests (not to be edited)."""
+    root = tmp_path_factory.mktemp("serve") / "site"
+    shutil.copytree(FIXTURE_SITE, root)
+    handle = start_server(root, "127.0.0.1", 0, False, today=BUILD_DAY)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHandle, site_src: Path) -> None:
+    status, headers, body = fetch(server, ARTICLE_URL)
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["cache-control"] == "no-store"
+    page = body.decode()
+    assert "Les écrans en famille" in page
+    assert page.count("/__vigie__/reload.js") == 1
+    assert page.index('<script src="/__vigie__/reload.js"') < page.rindex("</body>")
+    assert f'<link rel="canonical" href="{server.url}fr/articles/ecrans/">' in page  # base URL is local
+    assert not (site_src / "public").exists()  # nothing written over the published build
+
+    status, headers, body = fetch(server, "/__vigie__/reload.js")
+    assert status == 200 and headers["content-type"] == "text/javascript; charset=utf-8"
+    assert b"/__vigie__/events?since=" in body
+
+    css = next(path for path in server.live.snapshot.files if path.endswith(".css"))
+    status, headers, body = fetch(server, "/" + css)
+    assert status == 200 and headers["content-type"] == "text/css; charset=utf-8"
+    assert b"__vigie__" not in body
+
+    status, headers, _ = fetch(server, "/fr")
+    assert (status, headers["location"]) == (301, "/fr/")
+    assert fetch(server, "/")[0] == 200
+    status, headers, body = fetch(server, "/fr/nowhere/")
+    assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
+    assert body == inject_reload(server.live.snapshot.files["404.html"], server.build)
+    status, _, body = fetch(server, "/fr/articles/ecrans/", method="HEAD")
+    assert status == 200 and body == b""
+
+
+@pytest.mark.parametrize("target", [
+    "/../site.yaml",
+    "/../../../../etc/passwd",
+    "/fr/../../site.yaml",
+    "/%2e%2e/site.yaml",
+    "/%2E%2E/%2E%2E/site.yaml",
+    "/fr%2F..%2F..%2Fsite.yaml",
+    "/%2Fsite.yaml",
+    "/..\\site.yaml",
+    "/fr\\..\\..\\site.yaml",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/site.yaml",
+    "/content/fr/articles/ecrans.md",
+    "/index.html%00",
+    "/__vigie__/../site.yaml",
+    "/__vigie__/nothing",
+])
+def test_refuses_anything_outside_the_built_output(shared_server: ServerHandle, target: str) -> None:
+    status, _, body = fetch(shared_server, target)
+    assert status == 404
+    assert b"quick_exit_url" not in body and b"title: Les" not in body
+
+
+def test_edit_then_error_then_fix(server: ServerHandle, site_src: Path) -> None:
+    article = site_src / ARTICLE
+    original = article.read_text()
+    page = lambda: fetch(server, ARTICLE_URL)  # noqa: E731
+
+    first = server.build
+    status, _, body = fetch(server, f"/__vigie__/events?since={first - 1}")  # answers at once
+    assert (status, json.loads(body)) == (200, {"build": first})
+
+    article.write_text(original.replace("title: Les écrans en famille", "title: Les écrans, édités"))
+    poll(page, lambda r: r[0] == 200 and "Les écrans, édités".encode() in r[2])
+    assert server.build > first
+
+    article.write_text(original.replace("summary: Parler", "summary: Parler: oops"))
+    status, headers, body = poll(page, lambda r: r[0] == 500)
+    text = body.decode()
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert f"<li><code>{ARTICLE}:4: error: YAML syntax error: " in text
+    with pytest.raises(SiteErrors) as reported:  # the page says exactly what `vigie build` says
+        render_site(server.live.options)
+    assert [html.escape(line) for line in error_lines(reported.value)] == re.findall(r"<li><code>(.*?)</code>", text)
+    assert f'<script src="/__vigie__/reload.js" data-build="{server.build}"></script>' in text
+    assert fetch(server, "/fr/")[0] == 500  # every page says so
+    css = next(path for path in server.live.snapshot.files if path.endswith(".css"))
+    assert fetch(server, "/" + css)[0] == 200  # the last good assets are still served
+    assert fetch(server, "/favicon.ico")[0] == 404  # a missing file that is not a page stays a 404
+    assert fetch(server, "/__vigie__/error.css")[0] == 200
+
+    article.write_text(original)
+    poll(page, lambda r: r[0] == 200 and "Les écrans en famille".encode() in r[2])
+
+
+def test_internal_error_shows_a_generic_page_and_keeps_serving(
+        server: ServerHandle, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(options: BuildOptions) -> None:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(serve_module, "render_site", broken)
+        assert server.live.rebuild("template", ["layouts/base.html"]) is False
+    status, _, body = fetch(server, ARTICLE_URL)
+    assert status == 500 and b"internal error" in body and b"/__vigie__/reload.js" in body
+    assert "RuntimeError: boom" in caplog.text  # the traceback goes to the terminal
+    assert server.live.rebuild("template", ["layouts/base.html"]) is True
+    assert fetch(server, ARTICLE_URL)[0] == 200
+
+
+def test_long_poll_answers_when_a_build_lands(server: ServerHandle) -> None:
+    current = server.build
+    answers: list[bytes] = []
+    waiter = threading.Thread(target=lambda: answers.append(fetch(server, f"/__vigie__/events?since={current}")[2]))
+    waiter.start()
+    time.sleep(0.1)
+    server.live.rebuild("content", [ARTICLE])
+    waiter.join(10)
+    assert answers == [json.dumps({"build": current + 1}).encode()]
+    assert server.wait_for_build(current) == current + 1
+
+
+def test_stop_closes_connections_and_leaves_no_thread(site_src: Path) -> None:
+    before = set(threading.enumerate())
+    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05)
+    answers: list[int] = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(fetch(handle, f"/__vigie__/events?since={handle.build}")[0]))
+    waiter.start()
+    idle = socket.create_connection(("127.0.0.1", handle.port))  # a browser's preconnect: sends nothing
+    poll(lambda: new_threads(before).count("vigie-http-request"), lambda n: n >= 2)
+    handle.stop()
+    waiter.join(10)
+    idle.close()
+    assert answers == [200]
+    assert new_threads(before) == []
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", handle.port), timeout=2).close()
+    handle.stop()  # twice is fine
+
+
+def test_serve_returns_0_on_ctrl_c(site_src: Path) -> None:
+    before = set(threading.enumerate())
+
+    def interrupt_when_up() -> None:
+        # serve() starts its watcher last, once the site is built and served
+        poll(lambda: new_threads(before), lambda names: "vigie-watch" in names)
+        time.sleep(0.3)
+        _thread.interrupt_main()  # what Ctrl-C does
+
+    helper = threading.Thread(target=interrupt_when_up, name="test-interrupter")
+    before.add(helper)
+    helper.start()
+    assert serve(site_src, "127.0.0.1", 0, False) == 0
+    helper.join()
+    assert new_threads(before) == []
+
+
+def test_a_folder_without_site_yaml_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SiteError, match="no site.yaml"):
+        start_server(tmp_path, "127.0.0.1", 0)
+
+
+def test_a_busy_port_is_a_clear_error(server: ServerHandle, site_src: Path) -> None:
+    with pytest.raises(SiteError, match=f"cannot listen on 127.0.0.1:{server.port}"):
+        start_server(site_src, "127.0.0.1", server.port)
+
+
+def test_vigie_build_output_has_no_reload_script(site_src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert b"__vigie__" not in data and b"reload.js" not in data, path
