@@ -50,7 +50,7 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
             continue
         for path in sorted(folder.rglob("*")):
             rel_parts = path.relative_to(folder).parts
-            if any(part.startswith(IGNORED) for part in rel_parts) or path.is_dir():
+            if any(part.startswith(IGNORED) for part in rel_parts) or path.is_dir() or is_editor_leftover(path.name):
                 continue
             shown = f"content/{path.relative_to(content).as_posix()}"
             if path.suffix != ".md":
@@ -84,6 +84,11 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
             except _Many as many:
                 errors.extend(many.errors)
     return docs
+
+
+def is_editor_leftover(name: str) -> bool:
+    """Return whether a file name is an editor's backup or swap file (never content)."""
+    return name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak")) or name.startswith(".#") or name == "4913"
 
 
 class _Many(Exception):

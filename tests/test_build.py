@@ -314,3 +314,11 @@ def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, mon
         render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     assert [str(e) for e in info.value.errors] == [
         "content/en/articles/later.md:9: unknown fact 'nope': there is no content/facts/nope.yaml"]
+
+
+def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "content/fr/articles/ecrans.md~").write_text("old copy", encoding="utf-8")
+    (site_src / "content/fr/articles/.ecrans.md.swp").write_bytes(b"\x00swap")
+    (site_src / "content/fr/articles/4913").write_text("", encoding="utf-8")
+    result, _ = build_copy(site_src, tmp_path)
+    assert result.report is not None
