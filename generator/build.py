@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -14,12 +14,12 @@ from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
 from generator.cards import CardCache
 from generator.config import load_config
-from generator.content import load_documents
+from generator.content import load_documents, parse_document
 from generator.errors import ErrorCollector
 from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
-from generator.model import OutputFile, Site
+from generator.model import Document, OutputFile, Site
 from generator.pdf import PdfCache
 from generator.output import WriteReport, check_output_folder, output_is_current, plan_files, write_output
 from generator.render import Renderer
@@ -148,6 +148,48 @@ def render_site(options: BuildOptions) -> BuildResult:
     bodies.save()
     return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
                        cards_drawn=cards.drawn, pdfs_rendered=pdfs.rendered, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
+
+
+def update_documents(previous: BuildResult, options: BuildOptions, changed: list[str]) -> BuildResult | None:
+    """Re-render only what edited Markdown bodies affect, from a previous in-memory result.
+
+    ``changed`` lists site-relative paths (``content/fr/articles/a.md``). Returns
+    None when the edit reaches further than bodies (a new or removed file, a
+    changed front matter), and the caller renders everything.
+    """
+    site, old = previous.site, previous.renderer
+    if site is None or old is None or not changed:
+        return None
+    config = site.config
+    by_rel = {f"content/{doc.rel}": doc for doc in site.documents}
+    replaced: dict[str, Document] = {}
+    for shown in changed:
+        doc = by_rel.get(shown)
+        if doc is None or not doc.source.is_file():
+            return None
+        new = parse_document(doc.source.read_bytes(), doc.source, shown, doc.lang, doc.kind,
+                             doc.rel.split("/", 1)[1])
+        if replace(new, body=doc.body, body_line=doc.body_line) != doc:
+            return None
+        replaced[doc.rel] = new
+    documents = tuple(replaced.get(doc.rel, doc) for doc in site.documents)
+    new_site = assemble_site(config, documents, dict(site.facts), options.today or today_for_build(), True)
+    renderer = Renderer(site=new_site, strings=old.strings, env=old.env, assets=old.assets, md=old.md,
+                        bodies=dict(old.bodies), anchors=dict(old.anchors), links=dict(old.links),
+                        images_without_alt=dict(old.images_without_alt), pdfs=dict(old.pdfs),
+                        press_kits=dict(old.press_kits), layouts_digest=old.layouts_digest)
+    renderer.render_bodies(tuple(replaced.values()))
+    pages = [new_site.doc_pages[rel] for rel in replaced if rel in new_site.doc_pages]
+    for fact_id in set(site.cited_by) | set(new_site.cited_by):
+        if site.cited_by.get(fact_id) != new_site.cited_by.get(fact_id):
+            pages += [p for (f, _), p in new_site.fact_pages.items() if f == fact_id]
+    files = dict(previous.files)
+    if any(doc.factsheet for doc in replaced.values()):
+        pages += list(new_site.groups["section:resources"].values())
+        pdfs = PdfCache(cache_dir(options.root) / "pdf", allowed_dirs=theme_dirs(options.root, "layouts"))
+        files.update({f.path: f for f in renderer.render_factsheets(pdfs)})
+    files.update({f.path: f for f in renderer.render_pages(tuple(pages))})
+    return BuildResult(site=new_site, renderer=renderer, files=files)
 
 
 def build(options: BuildOptions) -> BuildResult:

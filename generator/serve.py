@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
-from generator.build import BuildOptions, render_site
+from generator.build import BuildOptions, BuildResult, render_site, update_documents
 from generator.config import CONFIG_FILE
 from generator.errors import SiteError, SiteErrors
 from generator.theme import default_theme_dir, theme_dirs
@@ -55,9 +55,9 @@ RELOAD_JS = PREFIX + "reload.js"
 ERROR_CSS = PREFIX + "error.css"
 EVENTS = PREFIX + "events"
 
-POLL_INTERVAL = 0.3
+POLL_INTERVAL = 0.1
 """Seconds between two scans of the watched folders."""
-DEBOUNCE = 0.1
+DEBOUNCE = 0.05
 """Quiet time after a change before rebuilding, so a burst of saves makes one build."""
 LONG_POLL = 20.0
 """Seconds an /__vigie__/events request waits for a new build before answering anyway."""
@@ -289,6 +289,8 @@ class LiveSite:
         self._snapshot = Snapshot(build=0, files=MappingProxyType({}))
         self._closed = False
         self._building = threading.Lock()
+        self._result: BuildResult | None = None
+        """The last good in-memory build, kept so a body edit re-renders only what it affects."""
 
     @property
     def snapshot(self) -> Snapshot:
@@ -315,7 +317,13 @@ class LiveSite:
         previous = self._snapshot
         build = previous.build + 1
         try:
-            result = render_site(self.options)
+            result = None
+            if kind == "content" and self._result is not None and previous.error is None:
+                result = update_documents(self._result, self.options, names)
+                if result is not None:
+                    log.debug("re-rendered only what the edited bodies affect")
+            if result is None:
+                result = render_site(self.options)
         except (SiteError, SiteErrors) as err:
             lines = error_lines(err)
             for line in lines:
@@ -327,6 +335,7 @@ class LiveSite:
             log.exception("internal error while rebuilding (this is a bug in Vigie; please report it)")
             self._publish(Snapshot(build, previous.files, error_page([], build, internal=True)))
             return False
+        self._result = result
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
         self._publish(Snapshot(build, files))
         pages = sum(1 for path in files if path.endswith(".html"))

@@ -322,3 +322,22 @@ def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> 
     (site_src / "content/fr/articles/4913").write_text("", encoding="utf-8")
     result, _ = build_copy(site_src, tmp_path)
     assert result.report is not None
+
+
+def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
+    from generator.build import render_site, update_documents
+
+    options = BuildOptions(root=site_src, today=BUILD_DAY)
+    first = render_site(options)
+    article = site_src / "content/fr/articles/ecrans.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("{{< fact share-girls >}}\n", "Sans chiffre.\n"),
+                       encoding="utf-8")
+    quick = update_documents(first, options, ["content/fr/articles/ecrans.md"])
+    assert quick is not None
+    full = render_site(options)
+    assert {k: v.data for k, v in quick.files.items()} == {k: v.data for k, v in full.files.items()}
+    changed = {k for k in full.files if full.files[k].data != first.files[k].data}
+    assert changed == {"fr/articles/ecrans/index.html", "fr/chiffres/share-girls/index.html"}
+    article.write_text(article.read_text(encoding="utf-8").replace("title: Les écrans en famille", "title: Écrans"),
+                       encoding="utf-8")
+    assert update_documents(full, options, ["content/fr/articles/ecrans.md"]) is None
