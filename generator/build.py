@@ -20,7 +20,6 @@ from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
 from generator.model import Document, OutputFile, Site
-from generator.pdf import PdfCache
 from generator.output import WriteReport, check_output_folder, output_is_current, plan_files, write_output
 from generator.render import Renderer
 from generator.site import assemble_site
@@ -139,15 +138,14 @@ def render_site(options: BuildOptions) -> BuildResult:
     card_files = renderer.render_cards(cards)
     files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files)]
     lap("cards")
-    pdfs = PdfCache(cache / "pdf", allowed_dirs=theme_dirs(root, "layouts"), read_only=not options.use_cache)
-    files += renderer.render_factsheets(pdfs)
+    files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
     lap("pdf")
     files += [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
     lap("render")
     parsed.save()
     bodies.save()
     return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
-                       cards_drawn=cards.drawn, pdfs_rendered=pdfs.rendered, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
+                       cards_drawn=cards.drawn, pdfs_rendered=renderer.pdfs_rendered, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
 
 
 def update_documents(previous: BuildResult, options: BuildOptions, changed: list[str]) -> BuildResult | None:
@@ -186,8 +184,7 @@ def update_documents(previous: BuildResult, options: BuildOptions, changed: list
     files = dict(previous.files)
     if any(doc.factsheet for doc in replaced.values()):
         pages += list(new_site.groups["section:resources"].values())
-        pdfs = PdfCache(cache_dir(options.root) / "pdf", allowed_dirs=theme_dirs(options.root, "layouts"))
-        files.update({f.path: f for f in renderer.render_factsheets(pdfs)})
+        files.update({f.path: f for f in renderer.render_factsheets(cache_dir(options.root) / "pdf")})
     files.update({f.path: f for f in renderer.render_pages(tuple(pages))})
     return BuildResult(site=new_site, renderer=renderer, files=files)
 

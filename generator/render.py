@@ -6,6 +6,7 @@ import io
 import logging
 import posixpath
 import zipfile
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
@@ -18,13 +19,13 @@ from markupsafe import Markup
 from generator.assets import Assets
 from generator.cache import Store, digest
 from generator.cards import CARD_SIZES, CardCache, CardSpec
-from generator.pdf import PdfCache, print_css_context, qr_svg
 from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
 from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
 from generator.paths import output_path, slugify
+from generator.theme import theme_dirs
 from generator.templating import render_template
 from generator.workers import map_in_processes, shared
 from generator.views import FactView, absolute, fact_view, help_for, tel_href
@@ -56,6 +57,8 @@ class Renderer:
     """Language → the zip of its cards: url, bytes."""
     layouts_digest: str = ""
     """Hash of every layout file, for cache keys."""
+    pdfs_rendered: int = 0
+    """Fact sheet PDFs actually rendered (not taken from the cache)."""
     _body_inputs: str | None = None
 
     # -- Markdown bodies ---------------------------------------------------
@@ -324,15 +327,19 @@ class Renderer:
         kilobytes = format_decimal(max(1, round(info["bytes"] / 1024)), locale=self.site.config.language(lang).locale)
         return {**info, "size": self.strings[lang].get("resources.size_kb", size=kilobytes)}
 
-    def render_factsheets(self, cache: PdfCache) -> list[OutputFile]:
-        """Render each fact sheet's A4 PDF from the print layout (cached by its HTML)."""
+    def render_factsheets(self, cache_folder: Path, read_only: bool = False) -> list[OutputFile]:
+        """Render each fact sheet's A4 PDF from the print layout (cached by its HTML in ``cache_folder``)."""
         errors = ErrorCollector()
-        files = []
+        files: list[OutputFile] = []
+        sheets = [doc for doc in self.site.documents if doc.factsheet and doc.kind == "resources"]
+        if not sheets:
+            return files
+        from generator.pdf import PdfCache, print_css_context, qr_svg  # WeasyPrint takes ~0.7 s to import
+
         root = self.site.config.root
+        cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)
         css_context = print_css_context()
-        for doc in self.site.documents:
-            if not (doc.factsheet and doc.kind == "resources"):
-                continue
+        for doc in sheets:
             page = self.site.doc_pages[doc.rel]
             try:
                 ctx = self.page_context(page)
@@ -347,6 +354,7 @@ class Renderer:
             self.pdfs[doc.rel] = {"url": page.url + name, "pages": result.pages, "bytes": len(result.data)}
             files.append(OutputFile(path=output_path(page.url).removesuffix("index.html") + name, data=result.data,
                                     origin=f"content/{doc.rel}"))
+        self.pdfs_rendered += cache.rendered
         errors.raise_if_any()
         return files
 
