@@ -28,6 +28,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: no need to stat templates on every page
     )
     env.filters["slugify"] = slugify
     env.filters["groupby_region"] = groupby_region
