@@ -51,7 +51,7 @@ def load_assets(config: SiteConfig) -> Assets:
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
         if name.endswith(".css"):
-            data = _rewrite_css(name, data, urls)
+            data = _rewrite_css(name, data, urls, config.base_path)
         hashed = _hashed_name(name, data)
         urls[name] = "/assets/" + hashed
         files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
@@ -66,7 +66,7 @@ def _hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
 
 
-def _rewrite_css(name: str, data: bytes, urls: dict[str, str]) -> bytes:
+def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = "/") -> bytes:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -82,7 +82,7 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str]) -> bytes:
         if resolved not in urls:
             raise SiteError(f"url({target}) points to an asset that does not exist", source=f"assets/{name}",
                             line=text.count("\n", 0, match.start()) + 1)
-        return f'url("{urls[resolved]}")'
+        return f'url("{base_path.rstrip("/")}{urls[resolved]}")'
 
     return CSS_URL_RE.sub(swap, text).encode("utf-8")
 

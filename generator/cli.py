@@ -103,14 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _configure_logging(level: int) -> None:
-    """Show Vigie's own messages at ``level``; other libraries only from warnings up."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    """Show Vigie's own messages from ``level`` up, and other libraries' from warnings up."""
     ours = logging.getLogger("generator")
-    ours.handlers[:] = [handler]
     ours.setLevel(level)
-    ours.propagate = False
-    logging.basicConfig(level=max(level, logging.WARNING), format="%(name)s: %(message)s", stream=sys.stderr)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "vigie", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.vigie = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(lambda record: record.name.startswith("generator") or record.levelno >= logging.WARNING)
+    root.addHandler(handler)
 
 
 def _report(err: SiteError | SiteErrors) -> int:

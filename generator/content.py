@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 FRONT_MATTER_KEYS = (
     "title", "date", "summary", "slug", "translation_key", "tags", "draft", "content_warning",
-    "facts", "factsheet", "audience", "translated_from", "description", "updated", "layout",
+    "facts", "factsheet", "audience", "translated_from", "description", "updated", "layout", "extra",
 )
 FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 IGNORED = (".", "_", "~")
@@ -86,6 +87,15 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
     return docs
 
 
+def _extra(r: Reader) -> dict[str, Any]:
+    """Return the ``extra:`` mapping (free data for custom templates), with translated_from/updated."""
+    meta: dict[str, Any] = dict(r.mapping("extra") or {})
+    for key in ("translated_from", "updated"):
+        if key in r.data:
+            meta[key] = r.date_value(key)
+    return meta
+
+
 def is_editor_leftover(name: str) -> bool:
     """Return whether a file name is an editor's backup or swap file (never content)."""
     return name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak")) or name.startswith(".#") or name == "4913"
@@ -143,9 +153,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
     else:
         content_warning = r.string("content_warning") or ""
     facts = r.strings("facts")
-    for key_name in data:
-        if key_name not in FRONT_MATTER_KEYS:
-            log.debug("%s: front matter key '%s' is passed to templates as page.meta", shown, key_name)
+    r.unknown_keys(FRONT_MATTER_KEYS)
     doc = Document(
         source=path,
         rel=f"{lang}/{below_lang}",
@@ -166,7 +174,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         body=body,
         body_line=body_line,
         layout=r.string("layout", default="") or "",
-        meta={k: v for k, v in data.items() if k not in FRONT_MATTER_KEYS},
+        meta=_extra(r),
     )
     if errors.errors:
         raise _Many(errors.errors)

@@ -42,6 +42,8 @@ class RenderEnv:
     """Return the HTML of a figure embed, or None for an unknown id."""
     resolve_link: Callable[[str], str | None]
     """Return the URL of a relative .md link target, or None when it does not exist."""
+    resolve_asset: Callable[[str], str | None] = lambda name: None
+    """Return the hashed URL of a file in assets/ (``img/a.png``), or None when there is none."""
     errors: list[SiteError] = field(default_factory=list)
     facts_used: list[str] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
@@ -130,9 +132,16 @@ def _rewrite_links(state: StateCore) -> None:
         if block.type != "inline" or not block.children:
             continue
         for token in block.children:
-            if token.type == "image" and not token.content.strip():
-                vigie.images_without_alt.append(vigie.line(block.map) or 0)
+            if token.type == "text" and "{{<" in token.content:
+                vigie.fail("a figure embed {{< fact ID >}} must stand alone on a line of its own, with an empty "
+                           "line before and after it", block.map)
+            if token.type == "image":
+                if not token.content.strip():
+                    vigie.images_without_alt.append(vigie.line(block.map) or 0)
+                _rewrite_asset(token, "src", vigie, block.map)
             if token.type != "link_open":
+                continue
+            if _rewrite_asset(token, "href", vigie, block.map):
                 continue
             href = str(token.attrGet("href") or "")
             if not href or href.startswith(("#", "/")) or SCHEME_RE.match(href):
@@ -149,3 +158,17 @@ def _rewrite_links(state: StateCore) -> None:
                 continue
             token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
             vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))
+
+
+def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> bool:
+    """Point a link or image at /assets/… to the asset's hashed file; return whether it was one."""
+    url = str(token.attrGet(attr) or "")
+    if not url.startswith("/assets/"):
+        return False
+    name, _, anchor = url.removeprefix("/assets/").partition("#")
+    hashed = vigie.resolve_asset(name)
+    if hashed is None:
+        vigie.fail(f"'{url}' is not a file in assets/; put the file in assets/{name} or fix the path", block_map)
+    else:
+        token.attrSet(attr, hashed + (f"#{anchor}" if anchor else ""))
+    return True

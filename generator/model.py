@@ -88,6 +88,13 @@ class SiteConfig:
     help_stale_after_days: int
 
     @property
+    def base_path(self) -> str:
+        """Return the path part of base_url (``/`` for a site at the root of its domain)."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.base_url).path or "/"
+
+    @property
     def codes(self) -> tuple[str, ...]:
         """Return the language codes in site order."""
         return tuple(lang.code for lang in self.languages)

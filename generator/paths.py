@@ -58,3 +58,18 @@ def swap_language(url: str, old: str, new: str) -> str:
     if not url.startswith(prefix):
         raise ValueError(f"{url} does not start with {prefix}")
     return f"/{new}/" + url[len(prefix):]
+
+
+_SITE_URL_ATTR = re.compile(r'(\s(?:href|src|action|poster|srcset)=")/(?!/)')
+
+
+def prefix_site_urls(html: str, base_path: str) -> str:
+    """Put a sub-folder in front of every site-absolute URL of a page (``/fr/`` → ``/vigie/fr/``).
+
+    For sites served below the root of their domain, such as a GitHub Pages
+    project site; a ``base_path`` of ``/`` returns the page unchanged.
+    """
+    if base_path in ("", "/"):
+        return html
+    prefix = "/" + base_path.strip("/") + "/"
+    return _SITE_URL_ATTR.sub(lambda m: m.group(1) + prefix, html)

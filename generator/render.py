@@ -24,7 +24,7 @@ from generator.formats import format_date
 from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
-from generator.paths import output_path, slugify
+from generator.paths import output_path, prefix_site_urls, slugify
 from generator.theme import theme_dirs
 from generator.templating import render_template
 from generator.workers import map_in_processes, shared
@@ -104,6 +104,7 @@ class Renderer:
             source=f"content/{doc.rel}", body_line=doc.body_line,
             fact_html=lambda fact_id: self.embed_html(fact_id, doc.lang),
             resolve_link=lambda target: self.resolve_link(doc, target),
+            resolve_asset=self.assets.urls.get,
         )
         try:
             html = render_markdown(self.md, doc.body, env)
@@ -255,6 +256,7 @@ class Renderer:
     def render_page(self, page: Page) -> OutputFile:
         """Render one HTML page."""
         html = render_template(self.env, page.template, self.page_context(page), self.site.config.root)
+        html = prefix_site_urls(html, self.site.config.base_path)
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
 
     def render_pages(self, pages: tuple[Page, ...] | None = None) -> list[OutputFile]:

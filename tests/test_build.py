@@ -105,7 +105,6 @@ def test_markdown_features_and_fact_embed(built_site: tuple[BuildResult, Path]) 
     assert '<figure class="fact-embed">' in html and "victimes identifiées en moyenne" in html
     assert "25 mai 2022" in html
     inline = read(out, "fr/articles/ecrans/index.html")
-    assert "{{&lt; fact share-girls &gt;}} reste dans le texte" in inline
     assert "environ 97\u00a0%" in inline or "environ 97\u202f%" in inline
 
 
@@ -341,3 +340,15 @@ def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     article.write_text(article.read_text(encoding="utf-8").replace("title: Les écrans en famille", "title: Écrans"),
                        encoding="utf-8")
     assert update_documents(full, options, ["content/fr/articles/ecrans.md"]) is None
+
+
+def test_a_site_below_the_root_of_its_domain_links_inside_its_folder(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path, base_url="https://example.github.io/vigie/")
+    html = read(out, "fr/articles/annee-record-2021/index.html")
+    assert 'href="/vigie/fr/aide/#en-cas-de-danger"' in html
+    assert 'href="/vigie/en/articles/record-year-2021/"' in html
+    assert re.search(r'<link rel="stylesheet" href="/vigie/assets/css/site\.[0-9a-f]{10}\.css">', html)
+    assert '<link rel="canonical" href="https://example.github.io/vigie/fr/articles/annee-record-2021/">' in html
+    assert not re.search(r'\s(href|src)="/(?!vigie/|/)', html)
+    css = next((out / "assets/css").glob("site.*.css")).read_text(encoding="utf-8")
+    assert 'url("/vigie/assets/fonts/' in css
