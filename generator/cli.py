@@ -17,6 +17,12 @@ from generator.errors import SiteError, SiteErrors
 log = logging.getLogger(__name__)
 
 
+def _absolute_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an absolute URL; write it like https://example.org/")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigie", description="Build bilingual awareness campaign sites.")
     parser.add_argument("--version", action="version", version=f"vigie {__version__}")
@@ -31,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("-o", "--output", metavar="OUT", help="output folder (default: SITE/public)")
     b.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
-    b.add_argument("--base-url", metavar="URL", help="absolute URL the site is served from (for previews)")
+    b.add_argument("--base-url", metavar="URL", type=_absolute_url,
+                   help="absolute URL the site is served from (for previews)")
 
     s = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload the browser")
     common(s)

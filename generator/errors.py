@@ -36,8 +36,9 @@ class SiteErrors(Exception):
     """Several content errors gathered before failing once."""
 
     def __init__(self, errors: list[SiteError]) -> None:
-        super().__init__(f"{len(errors)} error(s)")
-        self.errors = sorted(errors, key=_sort_key)
+        unique = {(e.source, e.line, e.message): e for e in errors}  # one mistake seen from many pages
+        super().__init__(f"{len(unique)} error(s)")
+        self.errors = sorted(unique.values(), key=_sort_key)
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

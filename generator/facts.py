@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from generator.content import is_editor_leftover
 from generator.errors import ErrorCollector, SiteError
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
 from generator.schema import SLUG_RE, Reader
@@ -24,7 +25,7 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     if not folder.is_dir():
         return facts
     for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "_")) or path.is_dir():
+        if path.name.startswith((".", "_")) or path.is_dir() or is_editor_leftover(path.name):
             continue
         shown = f"content/facts/{path.name}"
         if path.suffix not in (".yaml", ".yml"):

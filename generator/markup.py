@@ -120,6 +120,17 @@ def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: 
 def md_links(md: MarkdownIt) -> None:
     """Rewrite relative links to .md files into their published URLs; note anchors and images."""
     md.core.ruler.push("vigie_links", _rewrite_links)
+    md.core.ruler.push("vigie_table_align", _align_with_classes)
+
+
+def _align_with_classes(state: StateCore) -> None:
+    """Turn table cells' style="text-align:…" into class="align-…" (the site's CSP forbids style attributes)."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = str(token.attrGet("style") or "")
+            if style.startswith("text-align:"):
+                del token.attrs["style"]
+                token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
 
 
 def _rewrite_links(state: StateCore) -> None:

@@ -255,6 +255,9 @@ class Renderer:
 
     def render_page(self, page: Page) -> OutputFile:
         """Render one HTML page."""
+        if page.doc is not None and page.doc.layout and page.template not in self.env.list_templates():
+            raise SiteError(f"layout '{page.doc.layout}' does not exist: there is no layouts/{page.template}; "
+                            "remove the layout line or check its spelling", source=f"content/{page.doc.rel}")
         html = render_template(self.env, page.template, self.page_context(page), self.site.config.root)
         html = prefix_site_urls(html, self.site.config.base_path)
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
@@ -336,7 +339,12 @@ class Renderer:
         sheets = [doc for doc in self.site.documents if doc.factsheet and doc.kind == "resources"]
         if not sheets:
             return files
-        from generator.pdf import PdfCache, print_css_context, qr_svg  # WeasyPrint takes ~0.7 s to import
+        try:  # WeasyPrint takes ~0.7 s to import, and needs the Pango system library
+            from generator.pdf import PdfCache, print_css_context, qr_svg
+        except (ImportError, OSError) as exc:
+            raise SiteError(f"fact sheets need WeasyPrint and the Pango library to make PDFs ({exc}); on Debian or "
+                            "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+                            source=f"content/{sheets[0].rel}") from None
 
         root = self.site.config.root
         cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)

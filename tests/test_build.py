@@ -352,3 +352,23 @@ def test_a_site_below_the_root_of_its_domain_links_inside_its_folder(site_src: P
     assert not re.search(r'\s(href|src)="/(?!vigie/|/)', html)
     css = next((out / "assets/css").glob("site.*.css")).read_text(encoding="utf-8")
     assert 'url("/vigie/assets/fonts/' in css
+
+
+def test_table_alignment_uses_classes_not_style_attributes(site_src: Path, tmp_path: Path) -> None:
+    article = site_src / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n| Year | Reports |\n|:--|--:|\n| 2021 | 29 |\n",
+                       encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    html = read(out, "en/articles/later/index.html")
+    assert '<th class="align-right">Reports</th>' in html and "text-align" not in html
+
+
+def test_a_misspelt_layout_names_the_page(site_src: Path) -> None:
+    from generator.errors import SiteErrors, SiteError
+
+    help_page = site_src / "content/en/pages/help.md"
+    help_page.write_text(help_page.read_text(encoding="utf-8").replace("layout: help", "layout: hlep"),
+                         encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "content/en/pages/help.md: layout 'hlep' does not exist: there is no layouts/hlep.html" in str(info.value)
