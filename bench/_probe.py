@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Measurements that need Vigie's Python API; run by bench/run.py in a child process.
+
+    python3 bench/_probe.py cards SITE        # median time to draw one card pair
+    python3 bench/_probe.py count SITE OUT    # build once, report how many cards were drawn
+
+Each prints one JSON object on stdout. Whatever is missing (no generator.cards,
+no count exposed by the build) is reported as {"available": false, "why": …}.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _specs(site: Path, limit: int) -> tuple[list, str]:
+    """Card specs of the first figures of SITE, as the build makes them (or a stand-in)."""
+    from generator import cards
+
+    try:
+        from generator.build import BuildOptions, render_site
+
+        result = render_site(BuildOptions(root=site, out=site.parent / "_probe-unused"))
+        renderer = result.renderer
+        if hasattr(renderer, "card_spec"):
+            specs = [renderer.card_spec(fact_id, lang)
+                     for fact_id in sorted(result.site.facts)[:limit] for lang in result.site.config.codes]
+            return specs, "Renderer.card_spec of the corpus's figures"
+    except Exception as exc:  # the API moves while Vigie is optimised: fall back to a stand-in
+        print(f"probe: render_site failed ({exc!r}); using a stand-in card", file=sys.stderr)
+    from generator.model import Colors
+
+    spec = cards.CardSpec(
+        fact_id="fact-000", source_path="content/facts/fact-000.yaml", figure="plus de 12\u202f500",
+        label="signalements identifiés par les enquêteurs depuis la création de la base de données",
+        source_line="Source : INTERPOL, 25 mai 2022", site_name="Vigie – site de banc d'essai",
+        site_url="bench.example.org/fr/chiffres/fact-000", colors=Colors(), lang="fr",
+    )
+    return [spec], "a stand-in CardSpec (the build's own specs were not available)"
+
+
+def cards_benchmark(site: Path, repeat: int = 3, limit: int = 5) -> dict:
+    try:
+        from generator.cards import CARD_SIZES, render_card
+    except ImportError as exc:
+        return {"available": False, "why": f"generator.cards has no render_card/CARD_SIZES ({exc})"}
+    specs, origin = _specs(site, limit)
+    render_card(specs[0], next(iter(CARD_SIZES.values())))  # warm fonts and caches
+    pairs = []
+    for _ in range(repeat):
+        for spec in specs:
+            start = time.perf_counter()
+            for size in CARD_SIZES.values():
+                render_card(spec, size)
+            pairs.append(time.perf_counter() - start)
+    return {"available": True, "median_pair_s": statistics.median(pairs), "min_pair_s": min(pairs),
+            "samples": len(pairs), "specs": origin, "sizes": {k: list(v) for k, v in CARD_SIZES.items()}}
+
+
+def count_cards(site: Path, out: Path) -> dict:
+    from generator.build import BuildOptions, build
+
+    start = time.perf_counter()
+    result = build(BuildOptions(root=site, out=out))
+    elapsed = time.perf_counter() - start
+    drawn = getattr(result, "cards_drawn", None)
+    where = "BuildResult.cards_drawn"
+    if drawn is None:
+        for name, value in vars(getattr(result, "renderer", object())).items():
+            if hasattr(value, "drawn") and "card" in type(value).__name__.lower():
+                drawn, where = value.drawn, f"renderer.{name}.drawn"
+                break
+    if drawn is None:
+        return {"available": False, "why": "the build exposes no count of drawn cards", "seconds": elapsed}
+    return {"available": True, "cards_drawn": int(drawn), "from": where, "seconds": elapsed}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "cards":
+        report = cards_benchmark(Path(argv[1]))
+    elif len(argv) >= 3 and argv[0] == "count":
+        report = count_cards(Path(argv[1]), Path(argv[2]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
