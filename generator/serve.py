@@ -39,6 +39,8 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
 from generator.build import BuildOptions, BuildResult, render_site, update_documents
+from generator.check import TranslationRow, translation_status
+from generator.model import Site
 from generator.config import CONFIG_FILE
 from generator.errors import SiteError, SiteErrors
 from generator.theme import default_theme_dir, theme_dirs
@@ -54,6 +56,7 @@ PREFIX = "/__vigie__/"
 RELOAD_JS = PREFIX + "reload.js"
 ERROR_CSS = PREFIX + "error.css"
 EVENTS = PREFIX + "events"
+TRANSLATIONS = PREFIX + "translations"
 
 POLL_INTERVAL = 0.1
 """Seconds between two scans of the watched folders."""
@@ -257,6 +260,37 @@ def error_page(lines: list[str], build: int, *, internal: bool = False) -> bytes
     return inject_reload(body.encode(), build)
 
 
+def translations_page(rows: list[TranslationRow], languages: tuple[str, ...], build: int) -> bytes:
+    """Return the preview-only page with every page and figure's translation status."""
+    head = "".join(f"<th scope=\"col\">{html.escape(lang)}</th>" for lang in languages)
+    body_rows = []
+    for row in rows:
+        cells = []
+        for lang in languages:
+            cell = row.cells.get(lang)
+            status = cell.status if cell else ""
+            detail = f" <small>{html.escape(cell.detail)}</small>" if cell and cell.detail else ""
+            cells.append(f'<td class="status-{html.escape(status)}">{html.escape(status)}{detail}</td>')
+        body_rows.append(f"<tr><th scope=\"row\">{html.escape(row.title)}<br><code>{html.escape(row.path)}</code>"
+                         f"</th>{''.join(cells)}</tr>")
+    counts = {lang: sum(1 for r in rows if r.cells.get(lang) and r.cells[lang].status in ("missing", "outdated"))
+              for lang in languages}
+    summary = ", ".join(f"{lang}: {n} to do" for lang, n in counts.items())
+    page = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex">\n'
+        "<title>Translation status · Vigie preview</title>\n"
+        f'<link rel="stylesheet" href="{ERROR_CSS}">\n</head>\n<body>\n<main>\n'
+        "<h1>Translation status</h1>\n"
+        f"<p>Shown only in <code>vigie serve</code>, never in the built site. {html.escape(summary)}.</p>\n"
+        f"<table>\n<thead><tr><th scope=\"col\">page or figure</th>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body_rows) + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+    )
+    return inject_reload(page.encode(), build)
+
+
 def base_url_for(host: str, port: int) -> str:
     """Return the base URL pages are built with while served on host:port."""
     if host in ("", "0.0.0.0", "::"):
@@ -291,6 +325,11 @@ class LiveSite:
         self._building = threading.Lock()
         self._result: BuildResult | None = None
         """The last good in-memory build, kept so a body edit re-renders only what it affects."""
+
+    @property
+    def last_site(self) -> Site | None:
+        """Return the last site that built, if any."""
+        return self._result.site if self._result is not None else None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -575,6 +614,10 @@ class _Handler(BaseHTTPRequestHandler):
                 since = -1
             build = live.wait_for_build(since, LONG_POLL) if send_body else live.snapshot.build
             self._send(HTTPStatus.OK, json.dumps({"build": build}).encode(), _TYPES[".json"], send_body)
+        elif path == TRANSLATIONS and live.last_site is not None:
+            site = live.last_site
+            page = translations_page(translation_status(site), site.config.codes, live.snapshot.build)
+            self._send(HTTPStatus.OK, page, _TYPES[".html"], send_body)
         else:
             self._not_found(live.snapshot, send_body, refused=True)
 
@@ -700,6 +743,7 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
                         " (drafts included)" if drafts else "")
         log.info("serving %s at %s%s; watching content/, layouts/, assets/ and site.yaml "
                  "(Ctrl-C to stop)", site, handle.url, " with drafts" if drafts else "")
+        log.info("translation status: %s%s", handle.url.rstrip("/"), TRANSLATIONS)
         while not handle.stopped.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -438,3 +438,16 @@ def test_vigie_build_output_has_no_reload_script(site_src: Path, tmp_path: Path)
     for path in files:
         data = path.read_bytes()
         assert b"__vigie__" not in data and b"reload.js" not in data, path
+
+
+def test_translation_status_page_is_served_but_never_built(shared_server: ServerHandle, tmp_path: Path) -> None:
+    status, headers, body = fetch(shared_server, "/__vigie__/translations")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert "<h1>Translation status</h1>" in page
+    assert re.search(r"Les écrans en famille.*?<td class=\"status-source\">source.*?"
+                     r"<td class=\"status-missing\">missing", page, re.S)
+    assert "/__vigie__/reload.js" in page
+    result = build(BuildOptions(root=FIXTURE_SITE, out=tmp_path / "out", today=BUILD_DAY, use_cache=False))
+    assert result.report is not None
+    assert not [p for p in (tmp_path / "out").rglob("*") if "translation" in p.name.lower()]
