@@ -80,19 +80,31 @@ class Store:
         """Write the entries this build used; a cache that cannot be written is skipped."""
         if self.path is None:
             return
+        data = pickle.dumps({**self._new, "__version__": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
+        error = write_atomically(self.path, data)
+        if error is not None:
+            log.warning("could not write the cache %s (%s); the next build will be slower", self.path, error)
+
+
+def write_atomically(path: Path, data: bytes) -> OSError | None:
+    """Write a cache file through a temporary file and a rename; return the error instead of raising.
+
+    Caches live in SITE/.vigie-cache; a reader never sees half a file.
+    """
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
         tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump({**self._new, "__version__": CACHE_VERSION}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-            tmp = None
-        except OSError as exc:
-            log.warning("could not write the cache %s (%s); the next build will be slower", self.path, exc)
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        return None
+    except OSError as exc:
+        return exc
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -29,8 +29,6 @@ import io
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
@@ -41,6 +39,7 @@ import PIL
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
+from .cache import write_atomically
 from .errors import SiteError
 from .fonts import FAMILY, font_path
 from .model import Colors
@@ -871,23 +870,10 @@ class CardCache:
         return data
 
     def _store(self, path: Path, data: bytes) -> None:
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-            tmp = None
-        except OSError as err:
+        err = write_atomically(path, data)
+        if err is not None:
             with self._lock:
                 warn, self._warned = not self._warned, True
             if warn:
                 log.warning("cannot write the card cache in %s (%s); cards will be drawn again next time",
                             self.folder, err)
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass

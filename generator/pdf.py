@@ -22,8 +22,6 @@ import io
 import json
 import logging
 import mimetypes
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
+from .cache import write_atomically
 from .fonts import FONT_DIR, font_files, font_path
 from .theme import default_theme_dir
 
@@ -283,25 +282,12 @@ class PdfCache:
         return PdfResult(data=data, pages=meta["pages"])
 
     def _store(self, path: Path, data: bytes) -> bool:
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-            tmp = None
+        err = write_atomically(path, data)
+        if err is None:
             return True
-        except OSError as err:
-            with self._lock:
-                warn, self._warned = not self._warned, True
-            if warn:
-                log.warning("cannot write the PDF cache in %s (%s); fact sheets will be rendered again next time",
-                            self.folder, err)
-            return False
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        with self._lock:
+            warn, self._warned = not self._warned, True
+        if warn:
+            log.warning("cannot write the PDF cache in %s (%s); fact sheets will be rendered again next time",
+                        self.folder, err)
+        return False
