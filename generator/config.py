@@ -170,12 +170,27 @@ def _help(r: Reader, codes: tuple[str, ...]) -> tuple[HelpContact, ...]:
                 phone=phone,
                 url=url,
                 languages=langs,
-                urgent=c.boolean("urgent", False),
+                urgent=_urgent(c, langs or codes),
                 last_checked=c.date_value("last_checked"),
                 line=item.line,
             )
         )
     return tuple(contacts)
+
+
+def _urgent(c: Reader, shown_in: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the languages whose footers show a contact: ``urgent: true``, or a list such as [fr]."""
+    value = c.data.get("urgent", False)
+    if value is True:
+        return shown_in
+    if value is False or value is None:
+        return ()
+    langs = c.strings("urgent")
+    for code in langs:
+        if code not in shown_in:
+            c.fail("urgent", f"urgent lists '{code}', but this contact is not shown on '{code}' pages; "
+                             "write true, false, or a list of its languages such as [fr]")
+    return langs
 
 
 def _licence(r: Reader) -> dict[str, str]:

@@ -44,8 +44,8 @@ class HelpContact:
     """Web address."""
     languages: tuple[str, ...]
     """Languages whose pages show it; empty means all."""
-    urgent: bool
-    """Shown in the footer of every page of its languages."""
+    urgent: tuple[str, ...]
+    """Languages whose every page shows it in the footer (``urgent: true`` means all its languages)."""
     last_checked: date | None
     """When a person last checked the number and address."""
     line: int

@@ -187,7 +187,7 @@ class Renderer:
             "format_date": fmt_date,
             "tel": tel_href,
             "help_contacts": contacts,
-            "urgent_contacts": tuple(c for c in contacts if c.urgent),
+            "urgent_contacts": tuple(c for c in contacts if lang in c.urgent),
             "home_url": f"/{lang}/",
             "section_url": lambda key: f"/{lang}/{config.sections[key][lang]}/",
             "help_page": self.group_url("doc:help", lang),

@@ -372,3 +372,13 @@ def test_a_misspelt_layout_names_the_page(site_src: Path) -> None:
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site_src, today=BUILD_DAY))
     assert "content/en/pages/help.md: layout 'hlep' does not exist: there is no layouts/hlep.html" in str(info.value)
+
+
+def test_a_contact_can_be_urgent_in_one_language_and_listed_in_all(site_src: Path, tmp_path: Path) -> None:
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '    urgent: true\n    languages: [fr]\n', '    urgent: [fr]\n'), encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    assert 'href="tel:119"' in read(out, "fr/index.html").split('<footer class="site-footer">')[1]
+    assert 'href="tel:119"' not in read(out, "en/index.html").split('<footer class="site-footer">')[1]
+    assert 'href="tel:119"' in read(out, "en/help/index.html").split('<footer class="site-footer">')[0]
