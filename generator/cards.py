@@ -176,8 +176,7 @@ def _palette(spec: CardSpec) -> _Palette:
     if ratio < MIN_CONTRAST:
         raise SiteError(
             f"colors: text colour {spec.colors.foreground} on {spec.colors.background} has contrast "
-            f"{_format_ratio(ratio)}:1; WCAG needs at least {MIN_CONTRAST}:1 "
-            f"(found while drawing the card of fact '{spec.fact_id}')",
+            f"{_format_ratio(ratio)}:1 on the fact cards; WCAG needs at least {MIN_CONTRAST}:1",
             source=spec.config_path,
         )
     figure = accent if _ratio(accent, bg) >= MIN_CONTRAST else fg

@@ -313,8 +313,8 @@ def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple
                 target = str(token.attrGet("src") or "")
             else:
                 continue
-            if not target or target.startswith("//") or SCHEME_RE.match(target):
-                continue
+            if not target or target.startswith(("//", "/assets/")) or SCHEME_RE.match(target):
+                continue  # /assets/ addresses are checked and rewritten by the renderer
             if target.startswith("#"):
                 found.append((page_url + target, line, target))
             elif token.type == "image" and target.startswith("/"):
