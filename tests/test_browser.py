@@ -1,0 +1,556 @@
+"""The shipped campaign in a real browser: accessibility, privacy, quick exit, layout, valid HTML.
+
+Builds the repository's own site once (``python -m generator build . -o TMP``),
+serves it on 127.0.0.1 with the security headers it ships (``_headers``) and
+drives Debian's Chromium through Playwright. Nothing is downloaded at run
+time: axe-core and the Nu HTML checker come from ``tests/browser/node_modules``
+(``npm ci --prefix tests/browser``). Without Chromium, axe, java or vnu.jar the
+tests that need them are skipped with a reason, unless VIGIE_REQUIRE_BROWSER=1.
+
+Run just these: ``python3 -m pytest tests/test_browser.py -m browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser_support import (
+    AXE_JS,
+    AXE_TAGS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGE_TYPES,
+    REPO,
+    STRICT_CSP,
+    VNU_JAR,
+    BuiltPage,
+    InlineCode,
+    Server,
+    build_site,
+    find_page_types,
+    format_axe,
+    html_files,
+    page_type_id,
+    require_axe,
+    require_chromium,
+    require_vnu,
+    serve,
+)
+
+pytestmark = pytest.mark.browser
+
+NEUTRAL_PAGE = "<!DOCTYPE html><html lang='en'><title>Neutral site</title><p>Today's weather: sunny.</p></html>"
+SCHEMES = ("light", "dark")
+PAGE_TYPE_IDS = [page_type_id(p) for p in PAGE_TYPES]
+
+
+# ------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="session")
+def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's campaign, built from scratch with the command line."""
+    return build_site(REPO, tmp_path_factory.mktemp("campaign") / "public")
+
+
+@pytest.fixture(scope="session")
+def pages(campaign: Path) -> dict[tuple[str, str | None], BuiltPage]:
+    """One built page per (page type, language)."""
+    return find_page_types(campaign)
+
+
+@pytest.fixture(scope="session")
+def server(campaign: Path) -> Iterator[Server]:
+    """The built campaign served on an ephemeral local port."""
+    yield from serve(campaign)
+
+
+@pytest.fixture(scope="session")
+def exit_url(campaign: Path) -> str:
+    """The quick-exit address the site links to (site.yaml quick_exit_url)."""
+    html = (campaign / "en" / "index.html").read_text(encoding="utf-8")
+    match = re.search(r'<a [^>]*href="([^"]+)"[^>]*data-quick-exit-link', html)
+    assert match, "no quick-exit link (data-quick-exit-link) on the English home page"
+    return match.group(1).replace("&amp;", "&")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched once for the session."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Any, server: Server, exit_url: str) -> Iterator[Callable[..., Any]]:
+    """Return a factory of browser contexts that never reach the network.
+
+    Any request to another origin is answered locally: the quick-exit address
+    with a neutral stub page, everything else aborted. Tests that care about
+    such requests record them with page.on("request").
+    """
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+        contexts.append(context)
+
+        def offsite(route: Any) -> None:
+            if route.request.url.split("#")[0] == exit_url:
+                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
+            else:
+                route.abort()
+
+        context.route(lambda url: not url.startswith(server.base + "/"), offsite)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def page_for(pages: dict[tuple[str, str | None], BuiltPage], item: tuple[str, str | None]) -> BuiltPage:
+    """Return the built page of a page type, or fail naming what is missing."""
+    if item not in pages:
+        kinds = ", ".join(sorted(page_type_id(k) for k in pages))
+        pytest.fail(f"the campaign has no page of type {page_type_id(item)} (found: {kinds})", pytrace=False)
+    return pages[item]
+
+
+def open_page(context: Any, server: Server, page: BuiltPage) -> Any:
+    """Open a built page in a new tab and wait until it and its fonts are loaded."""
+    tab = context.new_page()
+    response = tab.goto(server.url(page.path), wait_until="load")
+    assert response is not None
+    expected = 404 if page.layout == "404" else 200
+    assert response.status == expected, f"{page.path} answered {response.status}, expected {expected}"
+    tab.evaluate("document.fonts.ready.then(() => true)")
+    return tab
+
+
+# ------------------------------------------------------------- every page type
+
+
+def test_every_page_type_is_built(pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    missing = [page_type_id(p) for p in PAGE_TYPES if p not in pages]
+    assert not missing, f"no built page for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)
+def test_axe_finds_no_wcag_violation(new_context: Callable[..., Any], server: Server,
+                                     pages: dict[tuple[str, str | None], BuiltPage],
+                                     item: tuple[str, str | None], scheme: str) -> None:
+    require_axe()
+    page = page_for(pages, item)
+    # The site's CSP would block the injected axe script; it is checked on its own below.
+    context = new_context(color_scheme=scheme, bypass_csp=True)
+    tab = open_page(context, server, page)
+    tab.add_script_tag(path=str(AXE_JS))
+    violations = tab.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    assert not violations, format_axe(violations, f"{page.path} ({scheme} scheme)")
+
+
+@pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)
+def test_no_request_leaves_the_site_and_the_csp_blocks_nothing(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage],
+        item: tuple[str, str | None]) -> None:
+    page = page_for(pages, item)
+    assert "Content-Security-Policy" in server.headers
+    for directive in STRICT_CSP.split("; "):
+        assert directive in server.headers["Content-Security-Policy"], \
+            f"the shipped CSP ({server.headers['Content-Security-Policy']}) lacks {directive!r}"
+    context = new_context()
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push("
+        "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile}:${e.lineNumber})`));"
+    )
+    tab = context.new_page()
+    requests: list[str] = []
+    failed_assets: list[str] = []
+    tab.on("request", lambda request: requests.append(request.url))
+    tab.on("response", lambda response: failed_assets.append(f"{response.status} {response.url}")
+           if "/assets/" in response.url and response.status >= 400 else None)
+    tab.goto(server.url(page.path), wait_until="networkidle")
+    tab.evaluate("document.fonts.ready.then(() => true)")
+    foreign = [url for url in requests
+               if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(server.base + "/")]
+    assert not foreign, f"{page.path} made requests to other origins:\n" + "\n".join(foreign)
+    assert not failed_assets, f"{page.path}: assets that failed to load:\n" + "\n".join(failed_assets)
+    violations = tab.evaluate("window.__cspViolations")
+    assert not violations, f"{page.path}: the CSP blocked:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)
+def test_no_horizontal_scroll_at_320px(new_context: Callable[..., Any], server: Server,
+                                       pages: dict[tuple[str, str | None], BuiltPage],
+                                       item: tuple[str, str | None]) -> None:
+    page = page_for(pages, item)
+    context = new_context(viewport={"width": 320, "height": 800})
+    tab = open_page(context, server, page)
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    if width > 320:
+        culprits = tab.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(el => el.getBoundingClientRect().right > 320.5)
+                .slice(0, 8).map(el => `<${el.tagName.toLowerCase()} class="${el.className}"> right=${
+                    Math.round(el.getBoundingClientRect().right)}`)"""
+        )
+        pytest.fail(f"{page.path} is {width}px wide at a 320px viewport; too wide:\n" + "\n".join(culprits),
+                    pytrace=False)
+
+
+@pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)
+def test_works_without_javascript(new_context: Callable[..., Any], server: Server, exit_url: str,
+                                  pages: dict[tuple[str, str | None], BuiltPage],
+                                  item: tuple[str, str | None]) -> None:
+    page = page_for(pages, item)
+    context = new_context(java_script_enabled=False)
+    tab = open_page(context, server, page)
+    assert tab.evaluate("document.documentElement.classList.contains('js')") is False
+    main = tab.locator("main")
+    assert main.is_visible()
+    assert len(main.inner_text().strip()) > 40, f"{page.path}: the main content is (nearly) empty without JS"
+    assert tab.locator("h1").count() == 1
+    link = tab.locator("[data-quick-exit-link]")
+    assert link.is_visible(), f"{page.path}: no visible quick-exit link without JS"
+    assert link.get_attribute("href") == exit_url
+    assert not tab.locator("[data-quick-exit-shortcut]").is_visible(), \
+        "the Shift shortcut hint is shown although the shortcut needs JavaScript"
+    for hidden in ("[data-copy-target]", "[data-share-enhanced]", "[data-content-warning-continue]"):
+        for button in tab.locator(hidden).all():
+            assert not button.is_visible(), f"{page.path}: {hidden} is shown although it needs JavaScript"
+    if page.layout == "fact":
+        assert tab.locator(".share-list a").count() >= 3
+        assert tab.locator("#cite-text").input_value().strip()
+    if page.layout == "article":
+        warning = tab.locator("[data-content-warning]")
+        if warning.count():
+            assert warning.is_visible()
+            assert tab.locator("#page-content").is_visible(), "the article is hidden behind its content warning"
+
+
+# ----------------------------------------------------------------- quick exit
+
+
+def _visit_two_pages(context: Any, server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> tuple[Any, str, str]:
+    """Open the home page, then an article in the same tab; return (tab, first URL, second URL)."""
+    first = server.url(page_for(pages, ("home", "en")).path)
+    second = server.url(page_for(pages, ("article", "en")).path)
+    tab = context.new_page()
+    tab.goto(first, wait_until="load")
+    tab.goto(second, wait_until="load")
+    return tab, first, second
+
+
+def _assert_left_for_good(tab: Any, exit_url: str, first: str, second: str) -> None:
+    tab.wait_for_url(exit_url, timeout=5000)
+    assert "Neutral site" in tab.title()
+    tab.go_back(wait_until="load")
+    assert tab.url != second, "Back returned to the page the visitor left with the quick exit"
+    assert tab.url == first
+
+
+def test_quick_exit_button_leaves_and_back_does_not_return(new_context: Callable[..., Any], server: Server,
+                                                           exit_url: str,
+                                                           pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab, first, second = _visit_two_pages(new_context(), server, pages)
+    tab.locator("[data-quick-exit-link]").click()
+    _assert_left_for_good(tab, exit_url, first, second)
+
+
+def test_quick_exit_shift_three_times_leaves(new_context: Callable[..., Any], server: Server, exit_url: str,
+                                             pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab, first, second = _visit_two_pages(new_context(), server, pages)
+    assert tab.locator("[data-quick-exit-shortcut]").is_visible(), "the Shift hint is not shown with JavaScript on"
+    for _ in range(3):
+        tab.keyboard.press("Shift")
+    _assert_left_for_good(tab, exit_url, first, second)
+
+
+def test_quick_exit_blanks_the_page_and_announces_at_once(new_context: Callable[..., Any], server: Server,
+                                                         exit_url: str,
+                                                         pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context()
+    seen: list[dict[str, Any]] = []
+    context.expose_function("vigieReport", lambda state: seen.append(state))
+    # The moment the page starts leaving, before the neutral site arrives, note what is on screen.
+    context.add_init_script("""
+        const watch = new MutationObserver(() => {
+            if (!document.documentElement.classList.contains('is-leaving')) return;
+            watch.disconnect();
+            const shown = sel => [...document.querySelectorAll(sel)].some(el => el.getClientRects().length > 0);
+            window.vigieReport({
+                main: shown('main'), header: shown('.site-header'), footer: shown('.site-footer'),
+                button: shown('[data-quick-exit-link]'),
+                status: (document.querySelector('[data-quick-exit-status]') || {}).textContent || '',
+                title: document.title,
+            });
+        });
+        document.addEventListener('DOMContentLoaded', () =>
+            watch.observe(document.documentElement, {attributes: true, attributeFilter: ['class']}));
+    """)
+    held: list[Any] = []
+    context.route(exit_url, lambda route: held.append(route))  # the neutral site "loads" until we say so
+    tab = open_page(context, server, page_for(pages, ("article", "fr")))
+    assert tab.locator("[data-quick-exit-status]").get_attribute("role") == "status"
+    tab.locator("[data-quick-exit-link]").click(no_wait_after=True)
+    for _ in range(50):
+        if seen and held:
+            break
+        tab.wait_for_timeout(100)
+    assert held, "clicking the quick-exit button did not start leaving for the neutral site"
+    for route in held:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
+    tab.wait_for_url(exit_url, timeout=5000)
+    assert seen, "the page was not marked as leaving (html.is-leaving) before it went"
+    state = seen[0]
+    assert not (state["main"] or state["header"] or state["footer"] or state["button"]), \
+        f"part of the page stayed on screen while leaving: {state}"
+    assert state["status"].strip(), "nothing announced through the role=status element"
+    assert not state["title"].strip(), "the tab title still tells what the page was"
+
+
+def test_shift_tab_and_other_keys_do_not_trigger_the_quick_exit(new_context: Callable[..., Any], server: Server,
+                                                               pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(), server, page_for(pages, ("fact", "en")))
+    start = tab.url
+    for _ in range(4):  # moving backwards through the page is not an exit
+        tab.keyboard.press("Shift+Tab")
+    tab.keyboard.press("Shift")
+    tab.keyboard.press("Shift")
+    tab.keyboard.press("a")
+    tab.keyboard.press("Shift")
+    tab.wait_for_timeout(300)
+    assert tab.url == start
+    assert not tab.evaluate("document.documentElement.classList.contains('is-leaving')")
+
+
+def test_quick_exit_comes_right_after_the_skip_link(new_context: Callable[..., Any], server: Server,
+                                                    pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(), server, page_for(pages, ("article", "en")))
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.classList.contains('skip-link')")
+    assert tab.locator(".skip-link").is_visible(), "the skip link stays invisible when focused"
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.hasAttribute('data-quick-exit-link')")
+
+
+def test_quick_exit_stays_on_screen_when_scrolling(new_context: Callable[..., Any], server: Server,
+                                                   pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(viewport={"width": 390, "height": 700}), server, page_for(pages, ("article", "fr")))
+    tab.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    box = tab.locator("[data-quick-exit-link]").bounding_box()
+    assert box is not None and 0 <= box["y"] < 100, f"the quick-exit button scrolled away: {box}"
+
+
+# --------------------------------------------------------------- other features
+
+
+@pytest.mark.parametrize("layout, lang, other", [("article", "en", "fr"), ("fact", "fr", "en"),
+                                                 ("home", "fr", "en"), ("facts", "en", "fr")])
+def test_language_switcher_reaches_the_translation(new_context: Callable[..., Any], server: Server,
+                                                   pages: dict[tuple[str, str | None], BuiltPage],
+                                                   layout: str, lang: str, other: str) -> None:
+    page = page_for(pages, (layout, lang))
+    assert other in page.alternates, f"{page.path} has no hreflang={other} alternate"
+    expected = urlsplit(page.alternates[other]).path
+    tab = open_page(new_context(), server, page)
+    tab.locator(f".lang-switch a[hreflang='{other}']").click()
+    tab.wait_for_load_state("load")
+    assert urlsplit(tab.url).path == expected
+    assert tab.evaluate("document.documentElement.lang") == other
+    back = tab.locator(f".lang-switch a[hreflang='{lang}']")
+    assert back.get_attribute("href") == page.path
+
+
+def test_copy_buttons_copy_and_announce(new_context: Callable[..., Any], server: Server,
+                                        pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base)
+    tab = open_page(context, server, page_for(pages, ("fact", "en")))
+    copy_link = tab.locator("[data-copy]")
+    assert copy_link.is_visible()
+    copy_link.click()
+    status = tab.locator(".share [data-copy-status]")
+    tab.wait_for_function("el => el.textContent.trim() !== ''", arg=status.element_handle(), timeout=3000)
+    assert tab.evaluate("navigator.clipboard.readText()") == copy_link.get_attribute("data-copy")
+    for target in ("cite-text", "embed-code"):
+        button = tab.locator(f"[data-copy-target='{target}']")
+        assert button.is_visible()
+        button.click()
+        tab.wait_for_timeout(100)
+        assert tab.evaluate("navigator.clipboard.readText()") == tab.locator(f"#{target}").input_value()
+
+
+def test_web_share_button_uses_the_share_sheet(new_context: Callable[..., Any], server: Server,
+                                               pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context()
+    context.add_init_script(
+        "window.__shared = [];"
+        "Object.defineProperty(Navigator.prototype, 'share', {configurable: true, value: function (data) {"
+        " window.__shared.push(data); return Promise.resolve(); }});"
+        "Object.defineProperty(Navigator.prototype, 'canShare', {configurable: true, value: () => true});"
+    )
+    tab = open_page(context, server, page_for(pages, ("fact", "fr")))
+    button = tab.locator("[data-share-native]")
+    assert button.is_visible()
+    button.click()
+    shared = tab.evaluate("window.__shared")
+    assert len(shared) == 1
+    assert shared[0]["url"] == tab.locator("[data-share]").get_attribute("data-share-url")
+
+
+def test_web_share_button_stays_hidden_without_the_api(new_context: Callable[..., Any], server: Server,
+                                                       pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context()
+    context.add_init_script("delete Navigator.prototype.share; delete Navigator.prototype.canShare;")
+    tab = open_page(context, server, page_for(pages, ("fact", "en")))
+    assert not tab.locator("[data-share-native]").is_visible()
+    assert tab.locator("[data-copy]").is_visible()
+
+
+def test_content_warning_continue_moves_to_the_content(new_context: Callable[..., Any], server: Server,
+                                                       pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(), server, page_for(pages, ("article", "en")))
+    warning = tab.locator("[data-content-warning]")
+    if not warning.count():
+        pytest.skip("the article picked has no content warning")
+    warning.locator("[data-content-warning-continue]").click()
+    assert not warning.is_visible()
+    assert tab.evaluate("document.activeElement.id") == "page-content"
+
+
+def test_focus_is_never_hidden_under_the_sticky_bar(new_context: Callable[..., Any], server: Server,
+                                                     pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(viewport={"width": 390, "height": 700}), server, page_for(pages, ("fact", "en")))
+    check = """() => {
+        const el = document.activeElement;
+        const bar = document.querySelector('[data-quick-exit]');
+        if (!el || el === document.body || bar.contains(el) || el.classList.contains('skip-link')) return null;
+        const r = el.getBoundingClientRect(), b = bar.getBoundingClientRect();
+        const hidden = r.bottom <= b.bottom + 1 || r.top >= window.innerHeight;
+        return hidden ? `${el.outerHTML.slice(0, 120)} at ${Math.round(r.top)}..${Math.round(r.bottom)}, bar ends at ${
+            Math.round(b.bottom)}` : '';
+    }"""
+    problems = []
+    for key in ["Tab"] * 45 + ["Shift+Tab"] * 45:
+        tab.keyboard.press(key)
+        problem = tab.evaluate(check)
+        if problem:
+            problems.append(f"{key}: {problem}")
+    assert not tab.evaluate("document.documentElement.classList.contains('is-leaving')")
+    assert not problems, "focused elements hidden under the quick-exit bar:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_focus_is_clearly_visible(new_context: Callable[..., Any], server: Server,
+                                  pages: dict[tuple[str, str | None], BuiltPage], scheme: str) -> None:
+    tab = open_page(new_context(color_scheme=scheme), server, page_for(pages, ("fact", "en")))
+    check = """() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return '';  // past the last stop
+        const lum = c => {
+            const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(v => {
+                v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+        const s = getComputedStyle(el);
+        const ring = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 && !/, 0\\)$|transparent/.test(s.outlineColor);
+        const filled = s.backgroundColor === 'rgb(255, 209, 102)';
+        if (!ring && !filled) return `${el.outerHTML.slice(0, 100)}: no focus indicator`;
+        if (filled) {
+            for (const node of [el, ...el.querySelectorAll('*')]) {
+                const c = getComputedStyle(node).color;
+                if (node.textContent.trim() && ratio(c, s.backgroundColor) < 4.5)
+                    return `${el.outerHTML.slice(0, 100)}: text ${c} on the focus colour`;
+            }
+        }
+        return '';
+    }"""
+    problems = []
+    for _ in range(40):
+        tab.keyboard.press("Tab")
+        problem = tab.evaluate(check)
+        if problem:
+            problems.append(problem)
+    assert not problems, f"focus problems ({scheme} scheme):\n" + "\n".join(problems)
+
+
+def test_print_stylesheet_hides_the_controls(new_context: Callable[..., Any], server: Server,
+                                             pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    tab = open_page(new_context(), server, page_for(pages, ("fact", "fr")))
+    tab.emulate_media(media="print")
+    for selector in ("[data-quick-exit]", ".site-nav", ".share", ".embed"):
+        assert not tab.locator(selector).first.is_visible(), f"{selector} is printed"
+    assert tab.locator("h1").is_visible()
+    assert tab.locator(".fact-source").is_visible()
+
+
+@pytest.mark.parametrize("layout", ["home", "article", "fact"])
+def test_no_layout_shift_while_loading(new_context: Callable[..., Any], server: Server,
+                                       pages: dict[tuple[str, str | None], BuiltPage], layout: str) -> None:
+    context = new_context(viewport={"width": 390, "height": 844})
+    context.add_init_script(
+        "window.__cls = 0; new PerformanceObserver(list => { for (const e of list.getEntries())"
+        " if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift', buffered: true});"
+    )
+    tab = open_page(context, server, page_for(pages, (layout, "fr")))
+    tab.wait_for_timeout(300)
+    shift = tab.evaluate("window.__cls")
+    assert shift < 0.02, f"cumulative layout shift {shift:.3f} on {tab.url}"
+
+
+# --------------------------------------------------------------- static checks
+
+
+def test_no_inline_code_and_images_have_dimensions(campaign: Path) -> None:
+    problems = []
+    for file in html_files(campaign):
+        parser = InlineCode()
+        parser.feed(file.read_text(encoding="utf-8"))
+        problems += [f"{file.relative_to(campaign)}: {p}" for p in parser.problems]
+    assert not problems, "\n".join(problems[:50])
+
+
+def test_html_is_valid(campaign: Path) -> None:
+    java = require_vnu()
+    files = [str(f) for f in html_files(campaign)]
+    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"vnu.jar gave no JSON report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
+                    pytrace=False)
+    errors = [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    report = "\n".join(
+        f"{Path(urlsplit(m.get('url', '')).path).relative_to(campaign)}:{m.get('lastLine', '?')}: {m.get('message')}"
+        f"\n    {m.get('extract', '').strip()[:200]}"
+        for m in errors[:60])
+    assert not errors, f"{len(errors)} HTML error(s) in {len(files)} pages:\n{report}"
