@@ -82,7 +82,7 @@ def today_for_build() -> date:
 def input_fingerprint(options: BuildOptions) -> str:
     """Return a hash of everything a build reads: the site folder, the theme, options and versions."""
     root = options.root
-    parts = [
+    parts: list[str | bytes] = [
         CACHE_VERSION, sys.version, _versions(),
         repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
         tree_digest([p for p in (root / "content",) if p.is_dir()]),

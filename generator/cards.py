@@ -33,10 +33,10 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import PIL
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont, features
 
 from .cache import write_atomically
@@ -216,7 +216,7 @@ def _font_metrics(weight: str, size: int) -> tuple[int, int]:
     font = _font(weight, size)
     top = font.getbbox("ÉÀÔHdlbk", anchor="ls")[1]
     bottom = font.getbbox("gjpqy,", anchor="ls")[3]
-    return (-top, bottom)
+    return (-int(top), int(bottom))
 
 
 # --------------------------------------------------------------------------- text
@@ -317,7 +317,7 @@ def _pieces(text: str, weight: str, size: int, lang: str) -> Iterator[tuple[floa
             x += font.getlength(seg, **_lang_kw(lang))
 
 
-def _lang_kw(lang: str) -> dict[str, str]:
+def _lang_kw(lang: str) -> dict[str, Any]:
     return {"language": lang} if _LAYOUT == ImageFont.Layout.RAQM and lang else {}
 
 
@@ -344,8 +344,8 @@ def _measure(text: str, weight: str, size: int, lang: str) -> _Box:
 def _advance(text: str, weight: str, size: int, lang: str) -> float:
     """Return the advance width of a line (much cheaper than its ink box)."""
     font = _font(weight, size)
-    return sum(seg * size if isinstance(seg, float) else font.getlength(seg, **_lang_kw(lang))
-               for seg in _segments(text, weight))
+    return float(sum(seg * size if isinstance(seg, float) else font.getlength(seg, **_lang_kw(lang))
+                     for seg in _segments(text, weight)))
 
 
 def _wrap(words: Sequence[str], weight: str, size: int, lang: str, width: float) -> list[str] | None:

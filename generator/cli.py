@@ -196,4 +196,4 @@ def _use_color() -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main(os.sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

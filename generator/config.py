@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
@@ -89,8 +90,8 @@ def _languages(r: Reader) -> tuple[Language, ...]:
     if items is None or not items:
         r.fail("languages", "'languages' must list the site's languages, e.g. languages: [fr, en]")
         return (Language("en", "English", "en"),)
-    names = r.mapping("language_names") or {}
-    locales = r.mapping("locales") or {}
+    names: dict[str, Any] = r.mapping("language_names") or {}
+    locales: dict[str, Any] = r.mapping("locales") or {}
     result = []
     for code, line in zip(items, items.item_lines):
         code = str(code)

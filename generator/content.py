@@ -128,24 +128,24 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
     """Turn one Markdown file's bytes into a Document."""
     text = decode_text(data, shown)
     yaml_text, body, body_line = split_front_matter(text, shown)
-    data = parse_yaml(yaml_text, shown, first_line=2) if yaml_text.strip() else LineDict()
-    if data is None:
-        data = LineDict()
-    if not isinstance(data, LineDict):
+    front = parse_yaml(yaml_text, shown, first_line=2) if yaml_text.strip() else LineDict()
+    if front is None:
+        front = LineDict()
+    if not isinstance(front, LineDict):
         raise SiteError("the front matter must be 'key: value' lines", source=shown, line=2)
-    if not hasattr(data, "line"):
-        data.line, data.key_lines = 2, {}
+    if not hasattr(front, "line"):
+        front.line, front.key_lines = 2, {}
     errors = ErrorCollector()
-    r = Reader(data, shown, errors, "the front matter")
+    r = Reader(front, shown, errors, "the front matter")
     title = r.string("title", required=True) or path.stem
     slug = r.string("slug", default=path.stem) or path.stem
     if not SLUG_RE.match(slug):
         r.fail("slug", f"slug '{slug}' must use only lowercase a-z, 0-9 and single hyphens (no '/', '..' or spaces)"
-               if "slug" in data else
+               if "slug" in front else
                f"the file name '{path.name}' does not make a valid URL; rename it with lowercase a-z, 0-9 and "
                "hyphens, or set 'slug:' in the front matter")
     key = r.string("translation_key") or below_lang.removesuffix(".md")
-    warning = data.get("content_warning")
+    warning = front.get("content_warning")
     if warning is True:
         content_warning = "default"
     elif warning in (None, False):
@@ -168,7 +168,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         draft=r.boolean("draft", False),
         content_warning=content_warning,
         facts=facts,
-        facts_line=data.line_of("facts"),
+        facts_line=front.line_of("facts"),
         factsheet=r.boolean("factsheet", False),
         audience=r.strings("audience"),
         body=body,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import fontpkg_atkinson_hyperlegible as _atkinson
+import fontpkg_atkinson_hyperlegible as _atkinson  # type: ignore[import-untyped]
 
 FAMILY = "Atkinson Hyperlegible"
 FONT_DIR = Path(_atkinson.ROOT) / "files"

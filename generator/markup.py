@@ -73,7 +73,7 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
 
 def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
     """Render a document body; problems land in ``env.errors``."""
-    return md.render(text, {"vigie": env})
+    return str(md.render(text, {"vigie": env}))
 
 
 def shortcodes(md: MarkdownIt) -> None:

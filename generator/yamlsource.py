@@ -37,10 +37,10 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
     line_offset = 0
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1 + self.line_offset
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise SiteError(
@@ -54,7 +54,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         mapping.key_lines = {str(k): v for k, v in seen.items()}
         return mapping
 
-    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
         items = LineList(super().construct_sequence(node, deep=True))
         items.line = node.start_mark.line + 1 + self.line_offset
         items.item_lines = [n.start_mark.line + 1 + self.line_offset for n in node.value]
@@ -76,7 +76,7 @@ def _construct_timestamp(loader: _Loader, node: Node) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
     except ValueError:
-        return loader.construct_scalar(node)  # type: ignore[arg-type]
+        return loader.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -93,7 +93,7 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     loader = _Loader(text)
     loader.line_offset = first_line - 1
     try:
-        return loader.get_single_data()  # type: ignore[no-untyped-call]
+        return loader.get_single_data()
     except SiteError as err:
         raise SiteError(err.message, source=source, line=err.line) from None
     except yaml.MarkedYAMLError as exc:
@@ -111,7 +111,7 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     except yaml.YAMLError as exc:
         raise SiteError(f"YAML error: {exc}", source=source) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def read_text(path: Path, shown: str) -> str:
