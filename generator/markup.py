@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 
 SHORTCODE_RE = re.compile(r"^\{\{<\s*([A-Za-z_-]+)\s*(.*?)\s*>\}\}\s*$")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
+#: Ids the default layouts give their own elements; a heading never takes one of them.
+LAYOUT_IDS = frozenset({
+    "main", "content", "page-title", "page-content", "card-title", "cite-text", "cite-title", "cited-title",
+    "cw-title", "embed-code", "embed-title", "figures-title", "footer-help-title", "help-block-title",
+    "kit-title", "latest-title", "note-title", "share-title", "side-help-title", "source-title",
+})
 
 
 @dataclass
@@ -47,6 +55,8 @@ class RenderEnv:
     errors: list[SiteError] = field(default_factory=list)
     facts_used: list[str] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    """Words the Markdown output needs in the page's language: ``notes``, ``back``."""
     images_without_alt: list[int] = field(default_factory=list)
     links: list[tuple[str, int]] = field(default_factory=list)
     """Internal links (URL, line) for the link checker."""
@@ -62,10 +72,12 @@ class RenderEnv:
 
 def make_markdown(allow_html: bool) -> MarkdownIt:
     """Return the site's Markdown parser: CommonMark, tables, footnotes, heading ids, our rules."""
-    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False, "xhtmlOut": False})
     md.enable("table")
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+    md.add_render_rule("footnote_block_open", _render_footnotes_open)
+    md.add_render_rule("footnote_anchor", _render_footnote_back)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
     md.use(shortcodes)
     md.use(md_links)
     return md
@@ -74,6 +86,29 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
 def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
     """Render a document body; problems land in ``env.errors``."""
     return str(md.render(text, {"vigie": env}))
+
+
+def heading_id(text: str) -> str:
+    """Return a heading's id: its slug, kept clear of the ids the layouts use."""
+    slug = slugify(text)
+    return f"{slug}-section" if slug in LAYOUT_IDS else slug
+
+
+def _render_footnotes_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                           env: EnvType) -> str:
+    labels = env["vigie"].labels if "vigie" in env else DEFAULT_LABELS
+    return (f'<hr class="footnotes-sep">\n<section class="footnotes" aria-label="{escapeHtml(labels["notes"])}">\n'
+            '<ol class="footnotes-list">\n')
+
+
+def _render_footnote_back(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                          env: EnvType) -> str:
+    ident = str(self.rules["footnote_anchor_name"](tokens, idx, options, env))
+    if tokens[idx].meta["subId"] > 0:
+        ident += ":" + str(tokens[idx].meta["subId"])
+    labels = env["vigie"].labels if "vigie" in env else DEFAULT_LABELS
+    return (f' <a href="#fnref{ident}" class="footnote-backref" aria-label="{escapeHtml(labels["back"])}">'
+            "\u21a9\ufe0e</a>")
 
 
 def shortcodes(md: MarkdownIt) -> None:

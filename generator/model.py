@@ -188,7 +188,9 @@ class Alternate:
     lang: str
     url: str
     translated: bool
-    """False when the page does not exist in that language (url is then a section index)."""
+    """False when the page does not exist in that language (url is then a section index or the home)."""
+    fallback: str = ""
+    """Where an untranslated page's link leads: ``section`` or ``home`` (empty when translated)."""
 
 
 @dataclass(frozen=True, slots=True)

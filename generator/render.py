@@ -105,6 +105,8 @@ class Renderer:
             fact_html=lambda fact_id: self.embed_html(fact_id, doc.lang),
             resolve_link=lambda target: self.resolve_link(doc, target),
             resolve_asset=self.assets.urls.get,
+            labels={"notes": self.strings[doc.lang].get("footnote.notes"),
+                    "back": self.strings[doc.lang].get("footnote.back")},
         )
         try:
             html = render_markdown(self.md, doc.body, env)
@@ -160,7 +162,8 @@ class Renderer:
                 continue
             section = SECTION_OF_KIND.get(page.kind, "")
             fallback = self.site.groups.get(f"section:{section}", {}).get(lang) if section else None
-            result.append(Alternate(lang=lang, url=fallback.url if fallback else f"/{lang}/", translated=False))
+            result.append(Alternate(lang=lang, url=fallback.url if fallback else f"/{lang}/", translated=False,
+                                    fallback="section" if fallback else "home"))
         return result
 
     def base_context(self, lang: str) -> dict[str, Any]:
@@ -195,6 +198,7 @@ class Renderer:
             "doc_url": self.doc_url,
             "fact": None,
             "has_t": strings.has,
+            "language_name": lambda code: language_name(code, language.locale),
             "group_url": lambda group: self.group_url(group, lang),
             "tag_name": lambda tag: _tag_name(self.site, lang, tag),
             "markdown": self.inline_markdown,
@@ -433,6 +437,13 @@ def _render_pages_chunk(pages: Sequence[Page]) -> tuple[list[OutputFile], list[S
         except SiteError as err:
             errors.append(err)
     return files, errors
+
+
+def language_name(code: str, locale: str) -> str:
+    """Return a language's name in the words of a locale: en in fr_FR → anglais."""
+    from babel import Locale
+
+    return str(Locale.parse(locale).languages.get(code.split("-")[0], code))
 
 
 def _tag_name(site: Site, lang: str, tag: str) -> str:

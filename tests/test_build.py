@@ -60,7 +60,7 @@ def test_untranslated_page_switches_to_the_section_and_says_so(built_site: tuple
     _, out = built_site
     html = read(out, "fr/articles/ecrans/index.html")
     assert 'href="/en/articles/" hreflang="en" lang="en">English</a>' in html
-    assert "pas encore traduit en English" in html
+    assert "cette page n&#39;existe pas encore en anglais : le lien mène à la rubrique" in html
     assert 'hreflang="en"' not in re.search(r"<head>.*</head>", html, re.S).group(0).split("application/atom")[0]
 
 
