@@ -200,7 +200,7 @@ class Renderer:
             "has_t": strings.has,
             "language_name": lambda code: language_name(code, language.locale),
             "group_url": lambda group: self.group_url(group, lang),
-            "tag_name": lambda tag: _tag_name(self.site, lang, tag),
+            "tag_name": lambda tag: self.site.groups[f"tag:{tag}"][lang].title,
             "markdown": self.inline_markdown,
             "pdf_info": lambda doc: self._download(self.pdfs.get(doc.rel), lang),
             "press_kit": lambda: self._download(self.press_kits.get(lang), lang),
@@ -444,14 +444,6 @@ def language_name(code: str, locale: str) -> str:
     from babel import Locale
 
     return str(Locale.parse(locale).languages.get(code.split("-")[0], code))
-
-
-def _tag_name(site: Site, lang: str, tag: str) -> str:
-    for doc in site.tags.get(lang, {}).get(tag, ()):
-        for name in doc.tags:
-            if slugify(name) == tag:
-                return name
-    return tag
 
 
 def _origin(page: Page) -> str:
