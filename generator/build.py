@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
@@ -41,6 +42,8 @@ class BuildOptions:
     """The day that decides which dated pages are published (default: today)."""
     use_cache: bool = True
     """Read and keep parsed documents, bodies and cards in SITE/.vigie-cache (off: nothing is written)."""
+    progress: Callable[[str, int, int], None] | None = None
+    """Told (stage, done, total) while rendering, for a progress line on a terminal."""
 
     @property
     def output(self) -> Path:
@@ -131,7 +134,7 @@ def render_site(options: BuildOptions) -> BuildResult:
     lap("assemble")
     renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
                         md=make_markdown(config.allow_html),
-                        layouts_digest=tree_digest(theme_dirs(root, "layouts")))
+                        layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
     renderer.render_bodies(cache=bodies)
     lap("bodies")
     cards = CardCache(cache / "cards", read_only=not options.use_cache)

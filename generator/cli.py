@@ -9,10 +9,13 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from generator import __version__
 from generator.errors import SiteError, SiteErrors
+
+if TYPE_CHECKING:
+    from generator.build import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -120,14 +123,17 @@ def _configure_logging(level: int) -> None:
     handler.vigie = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(lambda record: record.name.startswith("generator") or record.levelno >= logging.WARNING)
+    handler.addFilter(_WarningCounter())
     root.addHandler(handler)
+    _WarningCounter.count = 0
 
 
 def _report(err: SiteError | SiteErrors) -> int:
     errors = err.errors if isinstance(err, SiteErrors) else [err]
+    label = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
     for item in errors:
         where = item.location()
-        print(f"{where}: error: {item.message}" if where else f"error: {item.message}", file=sys.stderr)
+        print(f"{where}: {label}: {item.message}" if where else f"{label}: {item.message}", file=sys.stderr)
     print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
     return 1
 
@@ -136,21 +142,79 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     from generator.build import BuildOptions, build
 
     start = time.perf_counter()
+    progress = _ProgressLine() if not args.quiet and _interactive(sys.stderr) else None
     options = BuildOptions(root=site, out=Path(args.output) if args.output else None, drafts=args.drafts,
-                           base_url=args.base_url)
-    result = build(options)
+                           base_url=args.base_url, progress=progress)
+    try:
+        result = build(options)
+    finally:
+        if progress is not None:
+            progress.clear()
     if result.up_to_date:
         if not args.quiet:
             print(f"{options.output} is up to date: nothing changed since the last build "
                   f"({time.perf_counter() - start:.2f}s)")
         return 0
     if not args.quiet:
-        pages = sum(1 for f in result.files if f.endswith(".html"))
-        report = result.report
-        print(f"built {pages} pages, {len(result.files)} files into {options.output} "
-              f"({report.written if report else 0} written, {report.unchanged if report else 0} unchanged) "
-              f"in {time.perf_counter() - start:.2f}s")
+        print(build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count))
     return 0
+
+
+def build_summary(result: BuildResult, output: Path, seconds: float, warnings: int) -> str:
+    """Return the line that ends a build: pages per language, cards, PDFs, warnings, time."""
+    site = result.site
+    per_lang = []
+    if site is not None:
+        for code in site.config.codes:
+            count = sum(1 for page in site.pages if page.lang == code and page.kind not in ("chooser", "not_found"))
+            per_lang.append(f"{code} {count}")
+    pages = sum(1 for f in result.files if f.endswith(".html"))
+    cards = sum(1 for f in result.files if f.endswith(".png") and "/assets/" not in f)
+    pdfs = sum(1 for f in result.files if f.endswith(".pdf"))
+    report = result.report
+    written = f"{report.written} written, {report.unchanged} unchanged" if report else ""
+    return (f"built {pages} pages ({', '.join(per_lang)}), {cards} cards ({result.cards_drawn} drawn), "
+            f"{pdfs} PDFs ({result.pdfs_rendered} rendered), {warnings} warning{'s' if warnings != 1 else ''} "
+            f"into {output} ({written}) in {seconds:.2f}s")
+
+
+class _ProgressLine:
+    """One line on a terminal, rewritten in place: 'pages 1200/2108'."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        sys.stderr.write(f"\r\x1b[K{stage} {done}/{total}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+class _WarningCounter(logging.Filter):
+    """Counts the warnings Vigie logged, for the summary line."""
+
+    count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING:
+            type(self).count += 1
+        return True
+
+
+_WARNINGS = _WarningCounter
+
+
+def _interactive(stream: object) -> bool:
+    """Return whether a stream is a terminal a person watches (not a pipe, not CI)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("CI")
 
 
 def _serve(args: argparse.Namespace, site: Path) -> int:
@@ -166,7 +230,7 @@ def _check(args: argparse.Namespace, site: Path) -> int:
     if args.format == "json":
         print(report.to_json())
     else:
-        print(report.to_text(color=_use_color()))
+        print(report.to_text(color=_use_color(sys.stdout)))
     return report.exit_status(strict=args.strict)
 
 
@@ -191,8 +255,10 @@ def _init(args: argparse.Namespace, site: Path) -> int:
     return 0
 
 
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _use_color(stream: object) -> bool:
+    """Return whether to colour output: only on a terminal, and never when NO_COLOR is set."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
 
 
 if __name__ == "__main__":

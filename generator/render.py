@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -59,6 +59,8 @@ class Renderer:
     """Hash of every layout file, for cache keys."""
     pdfs_rendered: int = 0
     """Fact sheet PDFs actually rendered (not taken from the cache)."""
+    progress: Callable[[str, int, int], None] | None = None
+    """Told (stage, done, total) as pages, cards and PDFs are made (for a terminal's progress line)."""
     _body_inputs: str | None = None
 
     # -- Markdown bodies ---------------------------------------------------
@@ -88,7 +90,8 @@ class Renderer:
                 todo.append((key, doc))
             else:
                 self._keep_body(doc, hit)
-        for chunk in map_in_processes(_render_bodies_chunk, [doc for _, doc in todo], self):
+        for chunk in map_in_processes(_render_bodies_chunk, [doc for _, doc in todo], self,
+                                      progress=self._counter("markdown", len(todo))):
             for (key, doc), (result, found) in zip(todo[:len(chunk)], chunk):
                 errors.extend(found)
                 if result is not None:
@@ -119,6 +122,18 @@ class Renderer:
         page = self.site.doc_pages.get(doc.rel)
         if page is not None:
             self.anchors[page.url] = anchors
+
+    def _counter(self, stage: str, total: int) -> Callable[[int], None]:
+        """Return a function that adds to a stage's progress and reports it."""
+        done = 0
+
+        def step(count: int) -> None:
+            nonlocal done
+            done += count
+            if self.progress is not None:
+                self.progress(stage, min(done, total), total)
+
+        return step
 
     def resolve_link(self, doc: Document, target: str) -> str | None:
         """Return the URL of a .md file linked from a document (relative to its folder)."""
@@ -270,8 +285,9 @@ class Renderer:
         """Render pages (over several cores for a large site), gathering every template problem."""
         errors = ErrorCollector()
         files: list[OutputFile] = []
-        for chunk_files, chunk_errors in map_in_processes(_render_pages_chunk,
-                                                          pages if pages is not None else self.site.pages, self):
+        todo = pages if pages is not None else self.site.pages
+        for chunk_files, chunk_errors in map_in_processes(_render_pages_chunk, todo, self,
+                                                          progress=self._counter("pages", len(todo))):
             files.extend(chunk_files)
             errors.extend(chunk_errors)
         errors.raise_if_any()
@@ -316,7 +332,10 @@ class Renderer:
         """Return the card images of every figure in every language, drawn or from the cache."""
         errors = ErrorCollector()
         files = []
-        for fact_id in facts if facts is not None else sorted(self.site.facts):
+        ids = facts if facts is not None else tuple(sorted(self.site.facts))
+        step = self._counter("cards", len(ids))
+        for fact_id in ids:
+            step(1)
             for lang in self.site.config.codes:
                 page = self.site.fact_pages[(fact_id, lang)]
                 try:
@@ -353,7 +372,9 @@ class Renderer:
         root = self.site.config.root
         cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)
         css_context = print_css_context()
+        step = self._counter("PDFs", len(sheets))
         for doc in sheets:
+            step(1)
             page = self.site.doc_pages[doc.rel]
             try:
                 ctx = self.page_context(page)

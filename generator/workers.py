@@ -37,24 +37,33 @@ def shared() -> Any:
 
 
 def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state: Any,
-                     jobs: int | None = None) -> list[R]:
+                     jobs: int | None = None, progress: Callable[[int], None] | None = None) -> list[R]:
     """Call ``func`` on chunks of ``items``, in forked workers when that wins; results in chunk order.
 
-    ``func`` must be a module-level function reading ``state`` through `shared()`.
+    ``func`` must be a module-level function reading ``state`` through `shared()`;
+    ``progress`` is told how many items each finished chunk held.
     """
     global _SHARED
     jobs = min(jobs or available_cores(), len(items) // (MIN_ITEMS // 2) or 1)
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         _SHARED = state
         try:
-            return [func(items)]
+            result = [func(items)]
         finally:
             _SHARED = None
+        if progress is not None:
+            progress(len(items))
+        return result
     size = -(-len(items) // (jobs * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _SHARED = state
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.map(func, chunks, chunksize=1)
+            results = []
+            for chunk, result in zip(chunks, pool.imap(func, chunks, chunksize=1)):
+                results.append(result)
+                if progress is not None:
+                    progress(len(chunk))
+            return results
     finally:
         _SHARED = None

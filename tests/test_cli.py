@@ -1,0 +1,60 @@
+"""What the command line prints: progress only on a terminal, a summary line, colour rules."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DAY
+from generator import cli
+from generator.build import BuildOptions, build
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_build_reports_progress_for_each_stage(site_src: Path, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY,
+                       progress=lambda stage, done, total: seen.append((stage, done, total))))
+    finished = {stage: (done, total) for stage, done, total in seen}
+    assert finished["markdown"] == (9, 9)  # published documents: no draft, no future date
+    assert finished["cards"] == (2, 2)
+    assert finished["PDFs"] == (2, 2)
+    assert finished["pages"][0] == finished["pages"][1] > 20
+
+
+def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
+        site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 8 cards \(8 drawn\), 2 PDFs \(2 rendered\), "
+                        r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds\n", captured.out)
+    assert "\r" not in captured.err  # not a terminal: no progress line
+
+
+def test_quiet_build_prints_nothing(site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli._use_color(FakeTerminal())
+    assert not cli._use_color(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not cli._use_color(FakeTerminal())
+
+
+def test_progress_line_is_for_people_not_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    assert cli._interactive(FakeTerminal())
+    monkeypatch.setenv("CI", "true")
+    assert not cli._interactive(FakeTerminal())
+    assert not cli._interactive(io.StringIO())
