@@ -86,13 +86,19 @@ def input_fingerprint(options: BuildOptions) -> str:
     """Return a hash of everything a build reads: the site folder, the theme, options and versions."""
     root = options.root
     parts: list[str | bytes] = [
-        CACHE_VERSION, sys.version, _versions(),
+        CACHE_VERSION, sys.version, _versions(), _code_digest(),
         repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
         tree_digest([p for p in (root / "content",) if p.is_dir()]),
         tree_digest(theme_dirs(root, "layouts")), tree_digest(theme_dirs(root, "assets")),
         (root / "site.yaml").read_bytes() if (root / "site.yaml").is_file() else b"",
     ]
     return digest(*parts)
+
+
+def _code_digest() -> str:
+    """Return a hash of Vigie's own code, so a changed generator never counts as 'nothing changed'."""
+    package = Path(__file__).resolve().parent
+    return digest(*[p.read_bytes() for p in sorted(package.glob("*.py"))])
 
 
 def _versions() -> str:
@@ -139,7 +145,8 @@ def render_site(options: BuildOptions) -> BuildResult:
     lap("bodies")
     cards = CardCache(cache / "cards", read_only=not options.use_cache)
     card_files = renderer.render_cards(cards)
-    files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files)]
+    files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files),
+                               *renderer.render_site_cards(cards)]
     lap("cards")
     files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
     lap("pdf")
@@ -175,10 +182,9 @@ def update_documents(previous: BuildResult, options: BuildOptions, changed: list
         replaced[doc.rel] = new
     documents = tuple(replaced.get(doc.rel, doc) for doc in site.documents)
     new_site = assemble_site(config, documents, dict(site.facts), options.today or today_for_build(), True)
-    renderer = Renderer(site=new_site, strings=old.strings, env=old.env, assets=old.assets, md=old.md,
-                        bodies=dict(old.bodies), anchors=dict(old.anchors), links=dict(old.links),
-                        images_without_alt=dict(old.images_without_alt), pdfs=dict(old.pdfs),
-                        press_kits=dict(old.press_kits), layouts_digest=old.layouts_digest)
+    renderer = replace(old, site=new_site, bodies=dict(old.bodies), anchors=dict(old.anchors),
+                       links=dict(old.links), images_without_alt=dict(old.images_without_alt), pdfs=dict(old.pdfs),
+                       _body_inputs=None)
     renderer.render_bodies(tuple(replaced.values()))
     pages = [new_site.doc_pages[rel] for rel in replaced if rel in new_site.doc_pages]
     for fact_id in set(site.cited_by) | set(new_site.cited_by):

@@ -59,6 +59,8 @@ class Renderer:
     """Hash of every layout file, for cache keys."""
     pdfs_rendered: int = 0
     """Fact sheet PDFs actually rendered (not taken from the cache)."""
+    site_cards: dict[str, SiteCard] = field(default_factory=dict)
+    """Language → the site's own card, shared by pages that feature no figure."""
     progress: Callable[[str, int, int], None] | None = None
     """Told (stage, done, total) as pages, cards and PDFs are made (for a terminal's progress line)."""
     _body_inputs: str | None = None
@@ -264,11 +266,13 @@ class Renderer:
             ids = ()
         return [self.fact(i, lang) for i in ids if i in self.site.facts]
 
-    def og_image(self, page: Page, facts: list[FactView]) -> FactView | None:
-        """Return the figure whose card represents the page when shared."""
+    def og_image(self, page: Page, facts: list[FactView]) -> FactView | SiteCard | None:
+        """Return the card that represents the page when shared: its figure's, or the site's."""
         if page.kind == "fact":
             return self.fact(page.fact.id, page.lang) if page.fact else None
-        return facts[0] if facts else None
+        if facts:
+            return facts[0]
+        return self.site_cards.get(page.lang)
 
     # -- files -------------------------------------------------------------------
 
@@ -393,6 +397,32 @@ class Renderer:
         errors.raise_if_any()
         return files
 
+    def render_site_cards(self, cache: CardCache) -> list[OutputFile]:
+        """Return a card per language for pages without a figure: the site's name and description.
+
+        A title too long for a card leaves those pages without an image (a warning, not an error).
+        """
+        files = []
+        config = self.site.config
+        for lang in config.codes:
+            title = config.title[lang]
+            name, _, rest = title.partition(" – ")
+            description = config.description.get(lang, "")
+            label = rest or description or title
+            url = f"/{lang}/card.png"
+            spec = CardSpec(fact_id="site", source_path="site.yaml", figure=name, label=label,
+                            source_line=config.publisher.get(lang, ""), site_name=title,
+                            site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
+                            colors=config.colors, lang=lang)
+            try:
+                data = cache.get_or_render(spec, CARD_SIZES["card.png"])
+            except SiteError as err:
+                log.warning("no site card for %s pages: %s", lang, err.message)
+                continue
+            self.site_cards[lang] = SiteCard(abs_card_url=absolute(config, url), sentence=f"{name}. {label}")
+            files.append(OutputFile(path=url.lstrip("/"), data=data, origin="site.yaml"))
+        return files
+
     def render_press_kits(self, cards: list[OutputFile]) -> list[OutputFile]:
         """Return one zip per language with every card of that language and a list of sources."""
         files = []
@@ -430,6 +460,15 @@ class Renderer:
 
 
 BodyResult = tuple[str, set[str], list[tuple[str, int]], list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCard:
+    """The site's own share image, for pages without a figure."""
+
+    abs_card_url: str
+    sentence: str
+    """Its alt text."""
 
 
 def _zip(entries: list[tuple[str, bytes]]) -> bytes:

@@ -251,7 +251,7 @@ def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Pa
 
 def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
     first, _ = build_copy(site_src, tmp_path)
-    assert first.cards_drawn == 2 * 2 * 2
+    assert first.cards_drawn == 2 * 2 * 2 + 2  # two figures × two languages × two sizes, and a site card per language
     second, _ = build_copy(site_src, tmp_path)
     assert second.cards_drawn == 0
     label = site_src / "content/facts/share-girls.yaml"
@@ -382,3 +382,14 @@ def test_a_contact_can_be_urgent_in_one_language_and_listed_in_all(site_src: Pat
     assert 'href="tel:119"' in read(out, "fr/index.html").split('<footer class="site-footer">')[1]
     assert 'href="tel:119"' not in read(out, "en/index.html").split('<footer class="site-footer">')[1]
     assert 'href="tel:119"' in read(out, "en/help/index.html").split('<footer class="site-footer">')[0]
+
+
+def test_pages_without_a_figure_share_the_site_card(built_site: tuple[BuildResult, Path]) -> None:
+    from PIL import Image
+
+    _, out = built_site
+    with Image.open(out / "en/card.png") as card:
+        assert card.size == (1200, 630)
+    html = read(out, "en/help/index.html")
+    assert '<meta property="og:image" content="https://test.example.org/en/card.png">' in html
+    assert '<meta property="og:image:alt" content="Watch test. A small test site.">' in html

@@ -33,7 +33,7 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
         site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 8 cards \(8 drawn\), 2 PDFs \(2 rendered\), "
+    assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 10 cards \(10 drawn\), 2 PDFs \(2 rendered\), "
                         r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds\n", captured.out)
     assert "\r" not in captured.err  # not a terminal: no progress line
 
