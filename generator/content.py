@@ -21,6 +21,7 @@ FRONT_MATTER_KEYS = (
     "facts", "factsheet", "audience", "translated_from", "description", "updated", "layout", "extra",
 )
 FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+EMBED_RE = re.compile(r"^\{\{<\s*fact\s+([^\s>]+)\s*>\}\}\s*$", re.MULTILINE)
 IGNORED = (".", "_", "~")
 
 
@@ -174,6 +175,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         body=body,
         body_line=body_line,
         layout=r.string("layout", default="") or "",
+        embeds=tuple(EMBED_RE.findall(body)),
         meta=_extra(r),
     )
     if errors.errors:

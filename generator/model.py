@@ -138,6 +138,8 @@ class Document:
     """Line number in the file of the body's first line."""
     layout: str = ""
     """Template to use instead of the kind's default (e.g. ``help``)."""
+    embeds: tuple[str, ...] = ()
+    """Ids of the figures embedded in the body with ``{{< fact ID >}}``, in order."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Other front matter keys, for templates."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from pathlib import PurePosixPath
 
 from generator.errors import SiteError
 
@@ -46,8 +45,7 @@ def safe_relpath(rel: str) -> str:
     if "\\" in rel or "\x00" in rel:
         raise SiteError(f"the path '{rel}' contains characters not allowed in file names")
     norm = posixpath.normpath(rel)
-    pure = PurePosixPath(norm)
-    if pure.is_absolute() or norm == "." or norm.startswith("../") or norm == ".." or ".." in pure.parts:
+    if norm.startswith("/") or norm == "." or ".." in norm.split("/"):
         raise SiteError(f"the path '{rel}' would be written outside the output folder")
     return norm
 

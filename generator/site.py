@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from datetime import date
 from typing import Iterable
@@ -15,7 +14,6 @@ from generator.paths import output_path, page_url, slugify
 
 log = logging.getLogger(__name__)
 
-EMBED_RE = re.compile(r"^\{\{<\s*fact\s+([^\s>]+)\s*>\}\}\s*$", re.MULTILINE)
 KIND_PAGE = {"articles": "article", "pages": "page", "resources": "resource", "home": "home"}
 
 
@@ -86,7 +84,7 @@ def assemble_site(
         groups[page.group][page.lang] = page
     cited: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
-        for fact_id in dict.fromkeys([*doc.facts, *EMBED_RE.findall(doc.body)]):
+        for fact_id in dict.fromkeys([*doc.facts, *doc.embeds]):
             cited[fact_id].append(doc)
     return Site(
         config=config,
