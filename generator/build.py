@@ -177,7 +177,7 @@ def update_documents(previous: BuildResult, options: BuildOptions, changed: list
             return None
         new = parse_document(doc.source.read_bytes(), doc.source, shown, doc.lang, doc.kind,
                              doc.rel.split("/", 1)[1])
-        if replace(new, body=doc.body, body_line=doc.body_line) != doc:
+        if replace(new, body=doc.body, body_line=doc.body_line, embeds=doc.embeds) != doc:
             return None
         replaced[doc.rel] = new
     documents = tuple(replaced.get(doc.rel, doc) for doc in site.documents)
