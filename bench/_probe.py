@@ -3,6 +3,7 @@
 
     python3 bench/_probe.py cards SITE        # median time to draw one card pair
     python3 bench/_probe.py count SITE OUT    # build once, report how many cards were drawn
+    python3 bench/_probe.py pdf SITE WORK     # median time to render one fact sheet cold; PDFs on a warm rebuild
 
 Each prints one JSON object on stdout. Whatever is missing (no generator.cards,
 no count exposed by the build) is reported as {"available": false, "why": …}.
@@ -79,11 +80,39 @@ def count_cards(site: Path, out: Path) -> dict:
     return {"available": True, "cards_drawn": int(drawn), "from": where, "seconds": elapsed}
 
 
+def pdf_benchmark(site: Path, work: Path, repeat: int = 3) -> dict:
+    """Time the fact sheets of SITE rendered with an empty PDF cache; count PDFs on a warm rebuild."""
+    import shutil
+
+    from generator.build import BuildOptions, build, render_site
+
+    copy = work / "pdf-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("public", ".vigie-cache", ".git", "tests", "bench"))
+    result = render_site(BuildOptions(root=copy, use_cache=False))
+    sheets = [d for d in result.site.documents if d.factsheet and d.kind == "resources"]
+    if not sheets:
+        return {"available": False, "why": "the site has no fact sheet"}
+    per_sheet = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        result.renderer.render_factsheets(work / f"pdf-cache-{i}")
+        per_sheet.append((time.perf_counter() - start) / len(sheets))
+    out = work / "pdf-out"
+    build(BuildOptions(root=copy, out=out))
+    shutil.rmtree(out)  # a real rebuild, not an up-to-date no-op: the caches are warm
+    warm = build(BuildOptions(root=copy, out=out))
+    return {"available": True, "sheets": len(sheets), "median_sheet_s": statistics.median(per_sheet),
+            "samples": repeat, "warm_pdfs_rendered": warm.pdfs_rendered}
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "cards":
         report = cards_benchmark(Path(argv[1]))
     elif len(argv) >= 3 and argv[0] == "count":
         report = count_cards(Path(argv[1]), Path(argv[2]))
+    elif len(argv) >= 3 and argv[0] == "pdf":
+        report = pdf_benchmark(Path(argv[1]), Path(argv[2]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -527,8 +527,12 @@ def probes(work: Path, env: dict[str, str]) -> dict:
 
     print("\n== cards ==", flush=True)
     report["cold"] = probe("count", str(site), str(out))
-    report["warm"] = probe("count", str(site), str(out)) if report["cold"].get("available") else report["cold"]
+    # A new output folder, so the warm build renders for real instead of finding its output up to date.
+    report["warm"] = (probe("count", str(site), str(out) + "-warm") if report["cold"].get("available")
+                      else report["cold"])
     report["micro"] = probe("cards", str(site))
+    print("\n== fact sheets (the shipped campaign) ==", flush=True)
+    report["pdf"] = probe("pdf", str(REPO), str(work / "pdf"))
     print(f"  {json.dumps(report)}", flush=True)
     return report
 
@@ -726,6 +730,16 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
         else:
             lines.append(f"- drawn-card count skipped: {cold.get('why') or warm.get('why') or 'not available'}")
         lines.append("")
+        pdf = cards.get("pdf", {})
+        lines += ["## Fact sheets", ""]
+        if pdf.get("available"):
+            ok = "zero, as it should" if pdf["warm_pdfs_rendered"] == 0 else "**not zero: the cache missed**"
+            lines += [f"- rendering one fact sheet of the shipped campaign (A4, PDF/UA) with an empty cache: median "
+                      f"{pdf['median_sheet_s'] * 1000:.0f} ms per sheet ({pdf['sheets']} sheets × {pdf['samples']} runs)",
+                      f"- PDFs rendered by a rebuild with warm caches (output folder removed first): "
+                      f"{pdf['warm_pdfs_rendered']}: {ok}", ""]
+        else:
+            lines += [f"- skipped: {pdf.get('why', 'not available')}", ""]
 
     # All samples.
     lines += ["## All samples (seconds)", ""]
