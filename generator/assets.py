@@ -7,7 +7,6 @@ import logging
 import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
 from generator.errors import SiteError
@@ -85,8 +84,3 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
         return f'url("{base_path.rstrip("/")}{urls[resolved]}")'
 
     return CSS_URL_RE.sub(swap, text).encode("utf-8")
-
-
-def asset_source_dirs(root: Path) -> list[Path]:
-    """Return the folders assets come from (for the file watcher)."""
-    return theme_dirs(root, "assets")

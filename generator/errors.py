@@ -69,11 +69,3 @@ class ErrorCollector:
         """Raise `SiteErrors` when anything was recorded."""
         if self.errors:
             raise SiteErrors(self.errors)
-
-
-def relpath(path: Path, root: Path) -> str:
-    """Return path relative to root as a POSIX string when possible."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import quote, urlencode
 
 from generator.formats import format_figure, format_partial_date
 from generator.i18n import Strings
-from generator.model import Document, Fact, HelpContact, Language, SiteConfig
+from generator.model import Fact, HelpContact, Language, SiteConfig
 
 CARD_FILES = {"card": ("card.png", 1200, 630), "square": ("card-square.png", 1080, 1080)}
 
@@ -119,8 +118,3 @@ def tel_href(phone: str) -> str:
     """Return a ``tel:`` link for a number as written ("116 000" → "tel:116000")."""
     digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
     return f"tel:{digits}"
-
-
-def doc_date(doc: Document, locale: str, fmt: Callable[..., str]) -> str:
-    """Return a document's date in the locale's words, or an empty text."""
-    return fmt(doc.date, locale) if doc.date else ""

@@ -48,18 +48,18 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         _SHARED = state
         try:
-            result = [func(items)]
+            alone = [func(items)]
         finally:
             _SHARED = None
         if progress is not None:
             progress(len(items))
-        return result
+        return alone
     size = -(-len(items) // (jobs * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _SHARED = state
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = []
+            results: list[R] = []
             for chunk, result in zip(chunks, pool.imap(func, chunks, chunksize=1)):
                 results.append(result)
                 if progress is not None:
