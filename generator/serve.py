@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
+from generator.notify import Notifier
 from generator.build import BuildOptions, BuildResult, render_site, update_documents
 from generator.check import TranslationRow, translation_status
 from generator.model import Site
@@ -62,6 +63,10 @@ POLL_INTERVAL = 0.1
 """Seconds between two scans of the watched folders."""
 DEBOUNCE = 0.05
 """Quiet time after a change before rebuilding, so a burst of saves makes one build."""
+SAFETY_SCAN = 1.0
+"""With kernel notifications: seconds between two scans when no event came (a missed event's cost)."""
+NOTIFIED_DEBOUNCE = 0.02
+"""With kernel notifications: quiet time that ends a burst of saves."""
 LONG_POLL = 20.0
 """Seconds an /__vigie__/events request waits for a new build before answering anyway."""
 
@@ -424,6 +429,10 @@ class Watcher(threading.Thread):
         self.debounce = debounce
         self.stopping = threading.Event()
         self.state = self.scan()
+        trees = [target for _, target in targets if target.is_dir()]
+        parents = [target.parent for _, target in targets if not target.is_dir()]
+        self.notifier = Notifier.open(trees, parents)
+        """Kernel change notifications where available (then a scan only runs after an event)."""
 
     def scan(self) -> dict[str, tuple[Path, Stamp]]:
         """Return every watched file with its root and (mtime_ns, size)."""
@@ -463,7 +472,10 @@ class Watcher(threading.Thread):
         return changed
 
     def run(self) -> None:
-        """Poll until stopped; after a change, wait for a quiet moment, then rebuild once."""
+        """Watch until stopped; after a change, wait for a quiet moment, then rebuild once."""
+        if self.notifier is not None:
+            self._run_notified()
+            return
         while not self.stopping.wait(self.interval):
             try:
                 batch = self.changes()
@@ -476,6 +488,25 @@ class Watcher(threading.Thread):
                     self.on_change(widest(batch.values()), sorted(batch))
             except Exception:  # never let the watcher die silently
                 log.exception("internal error in the file watcher (this is a bug in Vigie)")
+
+    def _run_notified(self) -> None:
+        """Sleep until the kernel reports a change, let a burst of saves settle, then scan once."""
+        assert self.notifier is not None
+        try:
+            while not self.stopping.is_set():
+                woke = self.notifier.wait(SAFETY_SCAN)
+                if self.stopping.is_set():
+                    break
+                while woke and self.notifier.wait(NOTIFIED_DEBOUNCE):
+                    pass
+                try:
+                    batch = self.changes()
+                    if batch:
+                        self.on_change(widest(batch.values()), sorted(batch))
+                except Exception:  # never let the watcher die silently
+                    log.exception("internal error in the file watcher (this is a bug in Vigie)")
+        finally:
+            self.notifier.close()
 
     def stop(self) -> None:
         """Ask the thread to finish and wait for it."""

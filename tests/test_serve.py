@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import threading
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -451,3 +452,20 @@ def test_translation_status_page_is_served_but_never_built(shared_server: Server
     result = build(BuildOptions(root=FIXTURE_SITE, out=tmp_path / "out", today=BUILD_DAY, use_cache=False))
     assert result.report is not None
     assert not [p for p in (tmp_path / "out").rglob("*") if "translation" in p.name.lower()]
+
+
+@pytest.mark.parametrize("notified", [True, False], ids=["kernel-notified", "polling"])
+def test_an_edit_is_served_with_and_without_kernel_notifications(
+        site_src: Path, notified: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not notified:
+        monkeypatch.setattr(serve_module.Notifier, "open", classmethod(lambda cls, *args, **kw: None))
+    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+    try:
+        assert (handle.watcher.notifier is not None) == (notified and sys.platform.startswith("linux"))
+        new_folder = site_src / "content/fr/articles/2022"
+        new_folder.mkdir()
+        time.sleep(0.2)  # a folder made while serving is watched too
+        (new_folder / "nouveau.md").write_text("---\ntitle: Tout nouveau\n---\n\nBonjour.\n", encoding="utf-8")
+        poll(lambda: fetch(handle, "/fr/articles/nouveau/"), lambda r: r[0] == 200 and b"Tout nouveau" in r[2])
+    finally:
+        handle.stop()
