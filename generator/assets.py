@@ -12,12 +12,15 @@ from typing import Mapping
 from generator.errors import SiteError
 from generator.fonts import font_files
 from generator.model import OutputFile, SiteConfig
+from generator.paths import safe_relpath
 from generator.theme import theme_dirs
 
 log = logging.getLogger(__name__)
 
 CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 UNHASHED = ("favicon.ico", "robots.txt")
+#: Files below assets/root/ are copied to the root of the site, with their own names.
+ROOT_FOLDER = "root/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +46,18 @@ def load_assets(config: SiteConfig) -> Assets:
         sources[f"fonts/{path.name}"] = path.read_bytes()
     for folder in reversed(theme_dirs(config.root, "assets")):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
+            rel = path.relative_to(folder).parts
+            if path.is_file() and not any(p.startswith(".") and p != ".well-known" for p in rel):
                 sources[path.relative_to(folder).as_posix()] = path.read_bytes()
     urls: dict[str, str] = {}
     files: list[OutputFile] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
+        if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
+            path = safe_relpath(name.removeprefix(ROOT_FOLDER))
+            urls[name] = "/" + path
+            files.append(OutputFile(path=path, data=data, origin=f"assets/{name}"))
+            continue
         if name.endswith(".css"):
             data = _rewrite_css(name, data, urls, config.base_path)
         hashed = _hashed_name(name, data)

@@ -19,7 +19,7 @@ def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     if fmt == "percent":
         return format_percent(value / 100, locale=locale, decimal_quantization=False)
     if fmt == "compact":
-        if abs(value) < 1000:
+        if abs(value) < 1_000_000:  # "12 500" reads better than "12 mille" / "12.5 thousand"
             return format_decimal(value, locale=locale, decimal_quantization=False)
         return format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale)
     if fmt == "year":

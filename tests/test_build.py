@@ -393,3 +393,23 @@ def test_pages_without_a_figure_share_the_site_card(built_site: tuple[BuildResul
     html = read(out, "en/help/index.html")
     assert '<meta property="og:image" content="https://test.example.org/en/card.png">' in html
     assert '<meta property="og:image:alt" content="Watch test. A small test site.">' in html
+
+
+def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "assets/root/.well-known").mkdir(parents=True)
+    (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:x@example.org\n",
+                                                                   encoding="utf-8")
+    (site_src / "assets/root/favicon.ico").write_bytes(b"\x00\x00\x01\x00")
+    _, out = build_copy(site_src, tmp_path)
+    assert read(out, ".well-known/security.txt") == "Contact: mailto:x@example.org\n"
+    assert (out / "favicon.ico").read_bytes() == b"\x00\x00\x01\x00"
+
+
+def test_a_root_file_cannot_take_a_page_s_place(site_src: Path) -> None:
+    from generator.errors import SiteErrors, SiteError
+
+    (site_src / "assets/root").mkdir(parents=True)
+    (site_src / "assets/root/robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "two sources want to write robots.txt" in str(info.value)

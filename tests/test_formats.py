@@ -27,6 +27,8 @@ NNBSP, NBSP = "\u202f", "\u00a0"
     (300000000, "compact", "en_GB", "300 million"),
     (4300000, "compact", "en_GB", "4.3 million"),
     (950, "compact", "fr_FR", "950"),
+    (12500, "compact", "fr_FR", f"12{NNBSP}500"),
+    (12500, "compact", "en_GB", "12,500"),
     (2021, "year", "fr_FR", "2021"),
     (2021, "year", "en_GB", "2021"),
     ("7 sur 10", "text", "fr_FR", "7 sur 10"),
