@@ -54,9 +54,9 @@ def load_assets(config: SiteConfig) -> Assets:
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
         if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
-            path = safe_relpath(name.removeprefix(ROOT_FOLDER))
-            urls[name] = "/" + path
-            files.append(OutputFile(path=path, data=data, origin=f"assets/{name}"))
+            at_root = safe_relpath(name.removeprefix(ROOT_FOLDER))
+            urls[name] = "/" + at_root
+            files.append(OutputFile(path=at_root, data=data, origin=f"assets/{name}"))
             continue
         if name.endswith(".css"):
             data = _rewrite_css(name, data, urls, config.base_path)
