@@ -211,12 +211,12 @@ def _finding_order(f: Finding) -> tuple[str, int, int, str]:
 # -- the check -----------------------------------------------------------------------
 
 
-def run_check(site: Path, translations: bool = False, today: date | None = None) -> Report:
-    """Check a site folder without writing any output; return every finding."""
+def run_check(site: Path, translations: bool = False, today: date | None = None, drafts: bool = False) -> Report:
+    """Check a site folder without writing any output; return every finding (drafts too, if asked)."""
     day = today or today_for_build()
     findings: list[Finding] = []
     try:
-        result = render_site(BuildOptions(root=site, today=day, use_cache=False))
+        result = render_site(BuildOptions(root=site, today=day, use_cache=False, drafts=drafts))
     except SiteErrors as errs:
         findings.extend(_error_finding(e) for e in errs.errors)
         findings.extend(_checks_without_build(site, day))

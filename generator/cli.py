@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     c.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     c.add_argument("--translations", action="store_true", help="show the translation status table")
+    c.add_argument("--drafts", action="store_true", help="check drafts and future-dated pages too")
 
     n = sub.add_parser("new", help="create an article, page, fact sheet or fact with its front matter")
     n.add_argument("kind", choices=("article", "page", "factsheet", "fact"))
@@ -226,7 +227,7 @@ def _serve(args: argparse.Namespace, site: Path) -> int:
 def _check(args: argparse.Namespace, site: Path) -> int:
     from generator.check import run_check
 
-    report = run_check(site, translations=args.translations)
+    report = run_check(site, translations=args.translations, drafts=args.drafts)
     if args.format == "json":
         print(report.to_json())
     else:

@@ -371,3 +371,11 @@ def test_cli_check_json_and_strict(site_src: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert out.rstrip().endswith("0 errors, 2 warnings, 3 info")
     assert "content/facts/daily-victims.yaml:18: warning: the source is dated 2022-05-25" in out
+
+
+def test_drafts_are_checked_when_asked(site_src: Path) -> None:
+    edit(site_src / "content/fr/articles/brouillon.md", "Pas encore publié.", "Voir [rien](/fr/nulle-part/).")
+    assert not found(run_check(site_src, today=BUILD_DAY), ERROR, "content/fr/articles/brouillon.md", "broken link")
+    hits = found(run_check(site_src, today=BUILD_DAY, drafts=True), ERROR, "content/fr/articles/brouillon.md",
+                 "broken link")
+    assert len(hits) == 1
