@@ -37,7 +37,6 @@ from babel import Locale, UnknownLocaleError
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.config import CONFIG_FILE, load_config
-from generator.content import split_front_matter
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import load_facts
 from generator.model import Document, Fact, Site, SiteConfig
@@ -463,7 +462,7 @@ def check_placeholders(site: Site) -> list[Finding]:
     for doc in site.documents:
         shown = f"content/{doc.rel}"
         if PLACEHOLDER in doc.title:
-            findings.append(Finding(shown, _front_matter(doc)[1].get("title", 2), WARNING,
+            findings.append(Finding(shown, doc.lines.get("title", 2), WARNING,
                                     f"the title still holds placeholder text: {doc.title}"))
         for number, text in enumerate(doc.body.split("\n")):
             if text.lstrip().startswith(PLACEHOLDER):
@@ -611,51 +610,17 @@ def _compare(config: SiteConfig, git: GitDates, source: Document, doc: Document
                 f"outdated translation: {detail}; update it to match the {_language_name(config, source.lang)} "
                 "page")
         return TranslationCell(TRANSLATED, shown, "up to date (git)"), None
-    front, front_line = _front_matter(doc)
-    translated_from = front.get("translated_from")
-    if translated_from is None:
-        return TranslationCell(TRANSLATED, shown, "no translated_from date to compare"), None
-    when = _as_date(translated_from)
+    when = doc.meta.get("translated_from")  # checked as a date when the file was read
     if when is None:
-        return TranslationCell(TRANSLATED, shown, "translated_from is not a date"), Finding(
-            shown, front_line.get("translated_from"), WARNING,
-            f"translated_from must be the date of the {_language_name(config, source.lang)} version you "
-            f"translated, written YYYY-MM-DD (got '{translated_from}')")
-    source_front, _ = _front_matter(source)
-    changed = _as_date(source_front.get("updated")) or source.date
+        return TranslationCell(TRANSLATED, shown, "no translated_from date to compare"), None
+    changed = source.meta.get("updated") or source.date
     if changed is not None and changed > when:
         detail = (f"{source_shown} was updated on {changed.isoformat()}, after the version translated "
                   f"(translated_from: {when.isoformat()})")
         return TranslationCell(OUTDATED, shown, detail), Finding(
-            shown, front_line.get("translated_from"), WARNING,
+            shown, doc.lines.get("translated_from"), WARNING,
             f"outdated translation: {detail}; update it, then set translated_from: {changed.isoformat()}")
     return TranslationCell(TRANSLATED, shown, f"translated_from: {when.isoformat()}"), None
-
-
-def _front_matter(doc: Document) -> tuple[dict[str, Any], dict[str, int]]:
-    """Return a document's front matter and the line of each key (re-read: dates are not on Document)."""
-    shown = f"content/{doc.rel}"
-    try:
-        yaml_text, _, _ = split_front_matter(read_text(doc.source, shown), shown)
-        data = parse_yaml(yaml_text, shown, first_line=2)
-    except SiteError:
-        return {}, {}
-    if not isinstance(data, LineDict):
-        return {}, {}
-    return dict(data), dict(getattr(data, "key_lines", {}))
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _language_name(config: SiteConfig, code: str) -> str:

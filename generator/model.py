@@ -140,6 +140,8 @@ class Document:
     """Template to use instead of the kind's default (e.g. ``help``)."""
     embeds: tuple[str, ...] = ()
     """Ids of the figures embedded in the body with ``{{< fact ID >}}``, in order."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Front matter key → its line in the file, for messages about a key."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Other front matter keys, for templates."""
 
