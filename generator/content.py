@@ -169,7 +169,6 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         draft=r.boolean("draft", False),
         content_warning=content_warning,
         facts=facts,
-        facts_line=front.line_of("facts"),
         factsheet=r.boolean("factsheet", False),
         audience=r.strings("audience"),
         body=body,

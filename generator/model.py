@@ -129,8 +129,7 @@ class Document:
     content_warning: str
     """Empty when the page has none."""
     facts: tuple[str, ...]
-    """Ids of figures to feature (with the line in the file for each)."""
-    facts_line: int
+    """Ids of figures to feature."""
     factsheet: bool
     audience: tuple[str, ...]
     body: str

@@ -135,7 +135,7 @@ def _check_fact_refs(config: SiteConfig, docs: tuple[Document, ...], facts: dict
         for fact_id in doc.facts:
             if fact_id not in facts:
                 errors.add(SiteError(f"unknown fact '{fact_id}' in 'facts:'; there is no content/facts/{fact_id}.yaml",
-                                     source=f"content/{doc.rel}", line=doc.facts_line))
+                                     source=f"content/{doc.rel}", line=doc.lines.get("facts")))
     for fact_id in config.featured_facts:
         if fact_id not in facts:
             errors.add(SiteError(f"featured_facts names unknown fact '{fact_id}'; there is no "

@@ -208,7 +208,7 @@ def sheet_context(root: Path, lang: str = "fr", *, body: str | None = None, titl
         summary=("Deux pages pour comprendre les chiffres, repérer les signes qui doivent alerter, parler avec son "
                  "enfant et savoir quoi faire." if lang == "fr" else
                  "Two pages to understand the figures, spot the warning signs and know what to do."),
-        slug=slug, tags=("parents",), draft=False, content_warning="", facts=FACT_IDS, facts_line=6,
+        slug=slug, tags=("parents",), draft=False, content_warning="", facts=FACT_IDS,
         factsheet=True, audience=("parents", "teachers"), body="", body_line=12,
     )
     contacts = help_for(config, lang)
