@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -15,13 +15,13 @@ from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
 from generator.cards import CardCache
 from generator.config import load_config
-from generator.content import load_documents, parse_document
+from generator.content import load_documents
 from generator.errors import ErrorCollector
 from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
-from generator.model import Document, OutputFile, Site
-from generator.output import WriteReport, check_output_folder, output_is_current, plan_files, write_output
+from generator.model import OutputFile, Site
+from generator.output import Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files
 from generator.render import Renderer
 from generator.site import assemble_site
 from generator.templating import make_environment
@@ -59,6 +59,7 @@ class BuildResult:
     """None when the output was already up to date."""
     renderer: Renderer | None
     files: dict[str, OutputFile]
+    """Every output file by path, when rendered in memory (no staging)."""
     timings: dict[str, float] = field(default_factory=dict)
     report: WriteReport | None = None
     cards_drawn: int = 0
@@ -67,6 +68,13 @@ class BuildResult:
     """True when nothing changed since the last build and nothing was done."""
     cache_hits: dict[str, int] = field(default_factory=dict)
     """Parsed documents and rendered bodies reused from the cache."""
+    written: list[Written] = field(default_factory=list)
+    """Every output file, when it was written to a staging tree as it was made."""
+
+    @property
+    def paths(self) -> list[str]:
+        """Return the path of every output file, in memory or written."""
+        return [*self.files, *(item.path for item in self.written)]
 
 
 def cache_dir(root: Path) -> Path:
@@ -114,8 +122,14 @@ def _versions() -> str:
     return ",".join(found)
 
 
-def render_site(options: BuildOptions) -> BuildResult:
-    """Load, assemble and render the whole site in memory (nothing is written)."""
+def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildResult:
+    """Load, assemble and render the whole site.
+
+    Without ``staging`` every file is kept in memory (`BuildResult.files`);
+    with it, each file is handed to `Staging.put` as soon as it is made, in
+    whichever process made it, and only the list of files comes back
+    (`BuildResult.written`).
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -141,7 +155,8 @@ def render_site(options: BuildOptions) -> BuildResult:
     renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
                         md=make_markdown(config.allow_html),
                         layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
-    renderer.render_bodies(cache=bodies)
+    renderer.reuse_bodies(bodies)
+    renderer.render_bodies([doc for doc in site.documents if doc.factsheet], cache=bodies)  # the PDFs need them
     lap("bodies")
     cards = CardCache(cache / "cards", read_only=not options.use_cache)
     card_files = renderer.render_cards(cards)
@@ -150,52 +165,24 @@ def render_site(options: BuildOptions) -> BuildResult:
     lap("cards")
     files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
     lap("pdf")
-    files += [*renderer.assets.files, *renderer.render_pages(), *renderer.render_text_files()]
+    files += [*renderer.assets.files, *renderer.render_text_files()]
+    result = BuildResult(site=site, renderer=renderer, files={}, timings=timings, cards_drawn=cards.drawn,
+                         pdfs_rendered=renderer.pdfs_rendered)
+    if staging is None:
+        files += renderer.render_pages(in_memory, cache=bodies)
+        result.files = plan_files(files)
+    else:
+        result.written = [*map(staging.put, files), *renderer.render_pages(staging.put, cache=bodies)]
+    renderer.render_bodies(cache=bodies)  # documents no page shows, if any: their problems still count
     lap("render")
     parsed.save()
     bodies.save()
-    return BuildResult(site=site, renderer=renderer, files=plan_files(files), timings=timings,
-                       cards_drawn=cards.drawn, pdfs_rendered=renderer.pdfs_rendered, cache_hits={"documents": parsed.hits, "bodies": bodies.hits})
+    result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
+    return result
 
 
-def update_documents(previous: BuildResult, options: BuildOptions, changed: list[str]) -> BuildResult | None:
-    """Re-render only what edited Markdown bodies affect, from a previous in-memory result.
-
-    ``changed`` lists site-relative paths (``content/fr/articles/a.md``). Returns
-    None when the edit reaches further than bodies (a new or removed file, a
-    changed front matter), and the caller renders everything.
-    """
-    site, old = previous.site, previous.renderer
-    if site is None or old is None or not changed:
-        return None
-    config = site.config
-    by_rel = {f"content/{doc.rel}": doc for doc in site.documents}
-    replaced: dict[str, Document] = {}
-    for shown in changed:
-        doc = by_rel.get(shown)
-        if doc is None or not doc.source.is_file():
-            return None
-        new = parse_document(doc.source.read_bytes(), doc.source, shown, doc.lang, doc.kind,
-                             doc.rel.split("/", 1)[1])
-        if replace(new, body=doc.body, body_line=doc.body_line, embeds=doc.embeds) != doc:
-            return None
-        replaced[doc.rel] = new
-    documents = tuple(replaced.get(doc.rel, doc) for doc in site.documents)
-    new_site = assemble_site(config, documents, dict(site.facts), options.today or today_for_build(), True)
-    renderer = replace(old, site=new_site, bodies=dict(old.bodies), anchors=dict(old.anchors),
-                       links=dict(old.links), images_without_alt=dict(old.images_without_alt), pdfs=dict(old.pdfs),
-                       _body_inputs=None)
-    renderer.render_bodies(tuple(replaced.values()))
-    pages = [new_site.doc_pages[rel] for rel in replaced if rel in new_site.doc_pages]
-    for fact_id in set(site.cited_by) | set(new_site.cited_by):
-        if site.cited_by.get(fact_id) != new_site.cited_by.get(fact_id):
-            pages += [p for (f, _), p in new_site.fact_pages.items() if f == fact_id]
-    files = dict(previous.files)
-    if any(doc.factsheet for doc in replaced.values()):
-        pages += list(new_site.groups["section:resources"].values())
-        files.update({f.path: f for f in renderer.render_factsheets(cache_dir(options.root) / "pdf")})
-    files.update({f.path: f for f in renderer.render_pages(tuple(pages))})
-    return BuildResult(site=new_site, renderer=renderer, files=files)
+def in_memory(item: OutputFile) -> OutputFile:
+    return item
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -205,8 +192,13 @@ def build(options: BuildOptions) -> BuildResult:
     if output_is_current(options.output, fingerprint):
         log.debug("nothing changed since the last build of %s", options.output)
         return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
-    result = render_site(options)
-    start = time.perf_counter()
-    result.report = write_output(result.files, options.output, fingerprint)
+    staging = Staging(options.output)
+    try:
+        result = render_site(options, staging)
+        start = time.perf_counter()
+        result.report = staging.commit(result.written, fingerprint)
+    except BaseException:
+        staging.discard()
+        raise
     result.timings["write"] = time.perf_counter() - start
     return result

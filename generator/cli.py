@@ -169,9 +169,9 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
         for code in site.config.codes:
             count = sum(1 for page in site.pages if page.lang == code and page.kind not in ("chooser", "not_found"))
             per_lang.append(f"{code} {count}")
-    pages = sum(1 for f in result.files if f.endswith(".html"))
-    cards = sum(1 for f in result.files if f.endswith(".png") and "/assets/" not in f)
-    pdfs = sum(1 for f in result.files if f.endswith(".pdf"))
+    pages = sum(1 for f in result.paths if f.endswith(".html"))
+    cards = sum(1 for f in result.paths if f.endswith(".png") and "/assets/" not in f)
+    pdfs = sum(1 for f in result.paths if f.endswith(".pdf"))
     report = result.report
     written = f"{report.written} written, {report.unchanged} unchanged" if report else ""
     return (f"built {pages} pages ({', '.join(per_lang)}), {cards} cards ({result.cards_drawn} drawn), "

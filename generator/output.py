@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from generator.errors import SiteError
 from generator.model import OutputFile
@@ -79,49 +80,98 @@ def output_is_current(out: Path, fingerprint: str) -> bool:
     return True
 
 
-def write_output(files: dict[str, OutputFile], out: Path, fingerprint: str = "") -> WriteReport:
-    """Write every file into a new tree beside ``out``, then swap it in.
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One file put in a staged output tree."""
 
-    The marker file records the input fingerprint and every file's size, so
-    the next build with the same inputs can stop early (`output_is_current`).
+    path: str
+    size: int
+    origin: str
+    unchanged: bool
+    """Hard-linked from the previous output because its bytes did not change."""
+
+
+class Staging:
+    """A new output tree, filled beside the old one and swapped in by `commit` only when complete.
+
+    `put` may be called from forked render workers as well as the parent: each
+    call touches only its own file, and folders are made race-free.
     """
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.vigie-new-{os.getpid()}"
-    old = out.parent / f".{out.name}.vigie-old-{os.getpid()}"
-    for stale in (tmp, old):
-        if stale.exists():
-            shutil.rmtree(stale)
-    written = unchanged = 0
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.out.parent / f".{self.out.name}.vigie-new-{os.getpid()}"
+        self.old = self.out.parent / f".{self.out.name}.vigie-old-{os.getpid()}"
+        for stale in (self.tmp, self.old):
+            if stale.exists():
+                shutil.rmtree(stale)
+        self.tmp.mkdir()
+        self._folders: set[str] = set()
+
+    def put(self, item: OutputFile) -> Written:
+        """Write one file into the new tree (a hard link when the old output has the same bytes)."""
+        rel = safe_relpath(item.path)
+        folder = posixpath.dirname(rel)
+        if folder not in self._folders:
+            os.makedirs(self.tmp / folder, exist_ok=True)
+            self._folders.add(folder)
+        target = self.tmp / rel
+        previous = self.out / rel
+        if _same_bytes(previous, item.data):
+            try:
+                os.link(previous, target)
+                return Written(rel, len(item.data), item.origin, unchanged=True)
+            except OSError:
+                pass
+        target.write_bytes(item.data)
+        return Written(rel, len(item.data), item.origin, unchanged=False)
+
+    def commit(self, written: Iterable[Written], fingerprint: str = "") -> WriteReport:
+        """Check that no two sources wrote one path, write the marker, and swap the new tree in.
+
+        The marker records the input fingerprint and every file's size, so the
+        next build with the same inputs can stop early (`output_is_current`).
+        On any error the new tree is removed and the old output stays.
+        """
+        try:
+            files: dict[str, Written] = {}
+            for item in written:
+                other = files.get(item.path)
+                if other is not None:
+                    raise SiteError(f"two sources want to write {item.path}: {other.origin} and {item.origin}; "
+                                    "rename one of them", source=item.origin or None)
+                files[item.path] = item
+            listing = "".join(f"{rel}\t{item.size}\n" for rel, item in sorted(files.items()))
+            (self.tmp / MARKER).write_text(f"fingerprint {fingerprint}\n{listing}", encoding="utf-8")
+            removed = _count_removed(self.out, files)
+            if self.out.exists():
+                self.out.rename(self.old)
+            self.tmp.rename(self.out)
+        except BaseException:
+            self.discard()
+            raise
+        shutil.rmtree(self.old, ignore_errors=True)
+        unchanged = sum(1 for item in files.values() if item.unchanged)
+        log.debug("wrote %d files, %d unchanged, %d removed", len(files) - unchanged, unchanged, removed)
+        return WriteReport(written=len(files) - unchanged, unchanged=unchanged, removed=removed)
+
+    def discard(self) -> None:
+        """Remove the new tree; put back the old output if a swap was interrupted."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.old.exists() and not self.out.exists():
+            self.old.rename(self.out)
+
+
+def write_output(files: dict[str, OutputFile], out: Path, fingerprint: str = "") -> WriteReport:
+    """Write every file into a new tree beside ``out``, then swap it in."""
+    staging = Staging(out)
     try:
-        tmp.mkdir()
-        listing = "".join(f"{rel}\t{len(item.data)}\n" for rel, item in sorted(files.items()))
-        (tmp / MARKER).write_text(f"fingerprint {fingerprint}\n{listing}", encoding="utf-8")
-        for rel, item in sorted(files.items()):
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            previous = out / rel
-            if _same_bytes(previous, item.data):
-                try:
-                    os.link(previous, target)
-                    unchanged += 1
-                    continue
-                except OSError:
-                    pass
-            target.write_bytes(item.data)
-            written += 1
-        removed = _count_removed(out, files)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
+        written = [staging.put(item) for _, item in sorted(files.items())]
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
+        staging.discard()
         raise
-    shutil.rmtree(old, ignore_errors=True)
-    log.debug("wrote %d files, %d unchanged, %d removed", written, unchanged, removed)
-    return WriteReport(written=written, unchanged=unchanged, removed=removed)
+    return staging.commit(written, fingerprint)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -133,7 +183,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _count_removed(out: Path, files: dict[str, OutputFile]) -> int:
+def _count_removed(out: Path, files: Mapping[str, object]) -> int:
     if not out.is_dir():
         return 0
     return sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -31,6 +31,8 @@ from generator.workers import map_in_processes, shared
 from generator.views import FactView, absolute, fact_view, help_for, tel_href
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SECTION_OF_KIND = {"article": "articles", "resource": "resources", "fact": "facts", "tag": "tags"}
 
@@ -64,6 +66,13 @@ class Renderer:
     progress: Callable[[str, int, int], None] | None = None
     """Told (stage, done, total) as pages, cards and PDFs are made (for a terminal's progress line)."""
     _body_inputs: str | None = None
+    _fact_views: dict[tuple[str, str], FactView] = field(default_factory=dict, init=False, repr=False)
+    """(fact id, language) → its view; a new Renderer (or `replace`) starts empty."""
+    _embeds: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _documents: dict[str, Document] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._documents = {doc.rel: doc for doc in self.site.documents}
 
     # -- Markdown bodies ---------------------------------------------------
 
@@ -77,31 +86,50 @@ class Renderer:
                                        repr(strings), self.layouts_digest)
         return self._body_inputs
 
-    def render_bodies(self, docs: tuple[Document, ...] | None = None, cache: Store | None = None) -> None:
-        """Render every document's Markdown; raise SiteErrors for all problems found.
+    def body_key(self, doc: Document) -> str:
+        """Return the cache key of a document's body: its text and everything it depends on."""
+        return digest(self.body_inputs(), doc.rel, str(doc.body_line), doc.body)
 
-        Bodies are looked up in ``cache`` by their text and everything they depend on.
+    def reuse_bodies(self, cache: Store) -> None:
+        """Take every document body the cache holds; the others are rendered with their pages."""
+        for doc in self.site.documents:
+            hit = cache.get(self.body_key(doc))
+            if hit is not None:
+                self._keep_body(doc, hit)
+
+    def render_bodies(self, docs: Sequence[Document] | None = None, cache: Store | None = None) -> None:
+        """Render documents' Markdown not yet rendered; raise SiteErrors for all problems found.
+
+        Bodies are looked up in ``cache`` by `body_key`, and kept there.
         """
         errors = ErrorCollector()
         cache = cache if cache is not None else Store(None)
-        todo: list[tuple[str, Document]] = []
+        todo: list[Document] = []
         for doc in docs if docs is not None else self.site.documents:
-            key = digest(self.body_inputs(), doc.rel, str(doc.body_line), doc.body)
-            hit = cache.get(key)
-            if hit is None:
-                todo.append((key, doc))
-            else:
+            if doc.rel in self.bodies:
+                continue
+            hit = cache.get(self.body_key(doc))
+            if hit is not None:
                 self._keep_body(doc, hit)
-        for chunk in map_in_processes(_render_bodies_chunk, [doc for _, doc in todo], self,
-                                      progress=self._counter("markdown", len(todo))):
-            for (key, doc), (result, found) in zip(todo[:len(chunk)], chunk):
-                errors.extend(found)
-                if result is not None:
-                    self._keep_body(doc, result)
-                    if not found:
-                        cache.put(key, result)
-            todo = todo[len(chunk):]
+            else:
+                todo.append(doc)
+        if not todo:
+            return
+        for chunk in map_in_processes(_render_bodies_chunk, todo, self, progress=self._counter("markdown", len(todo))):
+            for rel, result, found in chunk:
+                self._take_body(rel, result, found, cache, errors)
         errors.raise_if_any()
+
+    def _take_body(self, rel: str, result: BodyResult | None, found: list[SiteError], cache: Store,
+                   errors: ErrorCollector) -> None:
+        """Keep a body rendered here or in a worker, and cache it when it had no problem."""
+        errors.extend(found)
+        if result is None:
+            return
+        doc = self._documents[rel]
+        self._keep_body(doc, result)
+        if not found:
+            cache.put(self.body_key(doc), result)
 
     def render_body(self, doc: Document) -> tuple[BodyResult | None, list[SiteError]]:
         """Render one document's Markdown: (html, anchors, links, images without alt), problems."""
@@ -148,17 +176,24 @@ class Renderer:
         """Return the HTML of a figure embedded in Markdown, or None when unknown."""
         if fact_id not in self.site.facts:
             return None
-        view = self.fact(fact_id, lang)
-        ctx = {**self.base_context(lang), "fact": view}
-        return render_template(self.env, "partials/fact-embed.html", ctx, self.site.config.root).strip()
+        key = (fact_id, lang)
+        if key not in self._embeds:
+            ctx = {**self.base_context(lang), "fact": self.fact(fact_id, lang)}
+            self._embeds[key] = render_template(self.env, "partials/fact-embed.html", ctx,
+                                                self.site.config.root).strip()
+        return self._embeds[key]
 
     # -- views -----------------------------------------------------------------
 
     def fact(self, fact_id: str, lang: str) -> FactView:
         """Return the view of a figure in a language."""
-        page = self.site.fact_pages[(fact_id, lang)]
-        return fact_view(self.site.facts[fact_id], self.site.config.language(lang), self.strings[lang],
-                         self.site.config, page.url)
+        key = (fact_id, lang)
+        view = self._fact_views.get(key)
+        if view is None:
+            page = self.site.fact_pages[key]
+            view = self._fact_views[key] = fact_view(self.site.facts[fact_id], self.site.config.language(lang),
+                                                     self.strings[lang], self.site.config, page.url)
+        return view
 
     def doc_url(self, doc: Document) -> str:
         """Return the URL of a published document."""
@@ -285,17 +320,29 @@ class Renderer:
         html = prefix_site_urls(html, self.site.config.base_path)
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
 
-    def render_pages(self, pages: tuple[Page, ...] | None = None) -> list[OutputFile]:
-        """Render pages (over several cores for a large site), gathering every template problem."""
+    def render_pages(self, put: Callable[[OutputFile], T], pages: Sequence[Page] | None = None,
+                     cache: Store | None = None) -> list[T]:
+        """Render pages over several cores for a large site, handing each file to ``put`` where it is made.
+
+        ``put`` runs in the worker that made the file (`output.Staging.put` writes
+        it there); what it returns comes back. A page whose document body is not
+        rendered yet renders it first, and the body is kept here and in ``cache``.
+        Every Markdown and template problem is gathered before raising.
+        """
         errors = ErrorCollector()
-        files: list[OutputFile] = []
-        todo = pages if pages is not None else self.site.pages
-        for chunk_files, chunk_errors in map_in_processes(_render_pages_chunk, todo, self,
-                                                          progress=self._counter("pages", len(todo))):
-            files.extend(chunk_files)
-            errors.extend(chunk_errors)
+        cache = cache if cache is not None else Store(None)
+        todo = tuple(pages if pages is not None else self.site.pages)
+        kept: list[T] = []
+        job = _PageJob(self, todo, put)
+        for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job,
+                                      progress=self._counter("pages", len(todo))):
+            for item in chunk.kept:
+                kept.append(item)
+            for rel, result, found in chunk.bodies:
+                self._take_body(rel, result, found, cache, errors)
+            errors.extend(chunk.errors)
         errors.raise_if_any()
-        return files
+        return kept
 
     def render_text_files(self) -> list[OutputFile]:
         """Render feeds, sitemap, robots.txt and host headers."""
@@ -483,20 +530,45 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def _render_bodies_chunk(docs: Sequence[Document]) -> list[tuple[BodyResult | None, list[SiteError]]]:
+def _render_bodies_chunk(docs: Sequence[Document]) -> list[tuple[str, BodyResult | None, list[SiteError]]]:
     renderer: Renderer = shared()
-    return [renderer.render_body(doc) for doc in docs]
+    return [(doc.rel, *renderer.render_body(doc)) for doc in docs]
 
 
-def _render_pages_chunk(pages: Sequence[Page]) -> tuple[list[OutputFile], list[SiteError]]:
-    renderer: Renderer = shared()
-    files, errors = [], []
-    for page in pages:
+@dataclass(frozen=True, slots=True)
+class _PageJob(Generic[T]):
+    """What forked page workers share: the renderer, the pages (sent by index), where files go."""
+
+    renderer: Renderer
+    pages: tuple[Page, ...]
+    put: Callable[[OutputFile], T]
+
+
+@dataclass(frozen=True, slots=True)
+class _PagesDone(Generic[T]):
+    kept: list[T]
+    bodies: list[tuple[str, BodyResult | None, list[SiteError]]]
+    errors: list[SiteError]
+
+
+def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
+    job: _PageJob[Any] = shared()
+    renderer = job.renderer
+    done: _PagesDone[Any] = _PagesDone([], [], [])
+    for index in indexes:
+        page = job.pages[index]
+        doc = page.doc
+        if doc is not None and doc.rel not in renderer.bodies:
+            result, found = renderer.render_body(doc)
+            done.bodies.append((doc.rel, result, found))
+            if result is None or found:
+                continue
+            renderer._keep_body(doc, result)
         try:
-            files.append(renderer.render_page(page))
+            done.kept.append(job.put(renderer.render_page(page)))
         except SiteError as err:
-            errors.append(err)
-    return files, errors
+            done.errors.append(err)
+    return done
 
 
 def language_name(code: str, locale: str) -> str:

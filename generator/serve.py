@@ -39,7 +39,8 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
 from generator.notify import Notifier
-from generator.build import BuildOptions, BuildResult, render_site, update_documents
+from generator.build import BuildOptions, BuildResult, render_site
+from generator.incremental import update
 from generator.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.config import CONFIG_FILE
@@ -363,7 +364,7 @@ class LiveSite:
         try:
             result = None
             if kind == "content" and self._result is not None and previous.error is None:
-                result = update_documents(self._result, self.options, names)
+                result = update(self._result, self.options, names)
                 if result is not None:
                     log.debug("re-rendered only what the edited bodies affect")
             if result is None:

@@ -20,6 +20,10 @@ R = TypeVar("R")
 #: Below this many items a single process is faster than starting workers.
 MIN_ITEMS = 120
 
+#: Items are sent in this many chunks per worker: small enough that no worker idles long at the
+#: end (one index page costs as much as a hundred articles), large enough to keep messages few.
+CHUNKS_PER_JOB = 12
+
 _SHARED: Any = None
 
 
@@ -54,7 +58,7 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
         if progress is not None:
             progress(len(items))
         return alone
-    size = -(-len(items) // (jobs * 4))
+    size = -(-len(items) // (jobs * CHUNKS_PER_JOB))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _SHARED = state
     try:

@@ -324,7 +324,8 @@ def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> 
 
 
 def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
-    from generator.build import render_site, update_documents
+    from generator.build import render_site
+    from generator.incremental import update as update_documents
 
     options = BuildOptions(root=site_src, today=BUILD_DAY)
     first = render_site(options)
