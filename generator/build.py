@@ -9,14 +9,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
 from generator.cards import CardCache
 from generator.config import load_config
 from generator.content import load_documents
-from generator.errors import ErrorCollector
+from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.markup import make_markdown
@@ -165,17 +165,30 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
     lap("cards")
     files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
     lap("pdf")
-    files += [*renderer.assets.files, *renderer.render_text_files()]
+    files += renderer.assets.files
     result = BuildResult(site=site, renderer=renderer, files={}, timings=timings, cards_drawn=cards.drawn,
                          pdfs_rendered=renderer.pdfs_rendered)
+    put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put
+    kept: list[Any] = []
+
+    def meanwhile() -> None:  # while the workers render pages: what no page needs
+        try:
+            kept.extend(map(put, [*files, *renderer.render_text_files()]))
+        except (SiteError, SiteErrors) as err:  # reported with the pages' problems
+            errors.catch(err)
+        parsed.save()
+
+    try:
+        kept += renderer.render_pages(put, cache=bodies, meanwhile=meanwhile)
+    except SiteErrors as err:
+        errors.catch(err)
+    errors.raise_if_any()
     if staging is None:
-        files += renderer.render_pages(in_memory, cache=bodies)
-        result.files = plan_files(files)
+        result.files = plan_files(kept)
     else:
-        result.written = [*map(staging.put, files), *renderer.render_pages(staging.put, cache=bodies)]
+        result.written = kept
     renderer.render_bodies(cache=bodies)  # documents no page shows, if any: their problems still count
     lap("render")
-    parsed.save()
     bodies.save()
     result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
     return result

@@ -65,6 +65,10 @@ class ErrorCollector:
         """Record several errors."""
         self.errors.extend(errs)
 
+    def catch(self, err: SiteError | SiteErrors) -> None:
+        """Record a raised error, or all the errors it gathered."""
+        self.extend(err.errors if isinstance(err, SiteErrors) else [err])
+
     def raise_if_any(self) -> None:
         """Raise `SiteErrors` when anything was recorded."""
         if self.errors:

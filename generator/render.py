@@ -321,13 +321,14 @@ class Renderer:
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=_origin(page))
 
     def render_pages(self, put: Callable[[OutputFile], T], pages: Sequence[Page] | None = None,
-                     cache: Store | None = None) -> list[T]:
+                     cache: Store | None = None, meanwhile: Callable[[], None] | None = None) -> list[T]:
         """Render pages over several cores for a large site, handing each file to ``put`` where it is made.
 
         ``put`` runs in the worker that made the file (`output.Staging.put` writes
         it there); what it returns comes back. A page whose document body is not
         rendered yet renders it first, and the body is kept here and in ``cache``.
         Every Markdown and template problem is gathered before raising.
+        ``meanwhile`` runs here while the workers render (see `map_in_processes`).
         """
         errors = ErrorCollector()
         cache = cache if cache is not None else Store(None)
@@ -335,9 +336,8 @@ class Renderer:
         kept: list[T] = []
         job = _PageJob(self, todo, put)
         for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job,
-                                      progress=self._counter("pages", len(todo))):
-            for item in chunk.kept:
-                kept.append(item)
+                                      progress=self._counter("pages", len(todo)), meanwhile=meanwhile):
+            kept += chunk.kept
             for rel, result, found in chunk.bodies:
                 self._take_body(rel, result, found, cache, errors)
             errors.extend(chunk.errors)

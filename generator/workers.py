@@ -41,11 +41,14 @@ def shared() -> Any:
 
 
 def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state: Any,
-                     jobs: int | None = None, progress: Callable[[int], None] | None = None) -> list[R]:
+                     jobs: int | None = None, progress: Callable[[int], None] | None = None,
+                     meanwhile: Callable[[], None] | None = None) -> list[R]:
     """Call ``func`` on chunks of ``items``, in forked workers when that wins; results in chunk order.
 
     ``func`` must be a module-level function reading ``state`` through `shared()`;
-    ``progress`` is told how many items each finished chunk held.
+    ``progress`` is told how many items each finished chunk held. ``meanwhile``
+    is called in this process once the workers have started (after ``func``
+    when there are none): work that the workers do not need, done while they run.
     """
     global _SHARED
     jobs = min(jobs or available_cores(), len(items) // (MIN_ITEMS // 2) or 1)
@@ -57,6 +60,8 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
             _SHARED = None
         if progress is not None:
             progress(len(items))
+        if meanwhile is not None:
+            meanwhile()
         return alone
     size = -(-len(items) // (jobs * CHUNKS_PER_JOB))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
@@ -64,7 +69,10 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results: list[R] = []
-            for chunk, result in zip(chunks, pool.imap(func, chunks, chunksize=1)):
+            done = pool.imap(func, chunks, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            for chunk, result in zip(chunks, done):
                 results.append(result)
                 if progress is not None:
                     progress(len(chunk))
