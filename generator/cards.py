@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import PIL
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont, features
 
 from .cache import write_atomically
@@ -201,6 +200,8 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=None)
 def _cmap(weight: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # only when a card is drawn
+
     with TTFont(str(font_path(weight)), lazy=True) as tt:
         return frozenset(tt.getBestCmap())
 

@@ -108,6 +108,7 @@ class Staging:
                 shutil.rmtree(stale)
         self.tmp.mkdir()
         self._folders: set[str] = set()
+        self._has_previous = self.out.is_dir()
 
     def put(self, item: OutputFile) -> Written:
         """Write one file into the new tree (a hard link when the old output has the same bytes)."""
@@ -118,7 +119,7 @@ class Staging:
             self._folders.add(folder)
         target = self.tmp / rel
         previous = self.out / rel
-        if _same_bytes(previous, item.data):
+        if self._has_previous and _same_bytes(previous, item.data):
             try:
                 os.link(previous, target)
                 return Written(rel, len(item.data), item.origin, unchanged=True)
