@@ -29,7 +29,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,8 +39,8 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
 from generator.notify import Notifier
-from generator.build import BuildOptions, BuildResult, render_site
-from generator.incremental import update
+from generator.build import BuildOptions, BuildResult, render_site, today_for_build
+from generator.incremental import TemplateIndex, apply_edits
 from generator.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.config import CONFIG_FILE
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 #: What a change can be, narrowest first: a burst of changes is rebuilt as its widest kind.
 KINDS = ("asset", "content", "fact", "strings", "template", "config")
 IGNORED = "ignored"
+#: Kinds of change `incremental.apply_edits` may follow without rendering everything.
+INCREMENTAL_KINDS = ("content", "fact", "template")
 
 #: URL prefix reserved for the server's own files (never part of a built site).
 PREFIX = "/__vigie__/"
@@ -330,7 +332,15 @@ class LiveSite:
         self._closed = False
         self._building = threading.Lock()
         self._result: BuildResult | None = None
-        """The last good in-memory build, kept so a body edit re-renders only what it affects."""
+        """The last good in-memory build, kept so an edit re-renders only what it affects."""
+        self._day: date | None = None
+        """The day the last good build was made for (which dated pages it publishes)."""
+        self._pending: set[str] = set()
+        """Paths changed since the last good build (a failed build leaves them pending)."""
+        self._everything = True
+        """Whether a change since the last good build needs everything rendered (or names no file)."""
+        self._templates: TemplateIndex | None = None
+        """What the templates use, from the last incremental update (read again when a template changes)."""
 
     @property
     def last_site(self) -> Site | None:
@@ -343,10 +353,12 @@ class LiveSite:
         return self._snapshot
 
     def rebuild(self, kind: str, changed: Iterable[str] = ()) -> bool:
-        """Render the site again because something of ``kind`` changed; return whether it built.
+        """Render the site again because ``changed`` files of ``kind`` changed; return whether it built.
 
-        Every kind re-renders everything for now (about 0.4 s for 100 pages); the kind
-        is here so a template or asset change can later skip re-reading content.
+        Edited Markdown, fact and template files re-render only what they affect
+        (`incremental.apply_edits`), from the last good build and with every file
+        changed since; anything else (site.yaml, strings, assets, a new or
+        removed file, a new day) renders everything again, in memory, with the caches.
         """
         if kind == IGNORED:
             return False
@@ -361,14 +373,14 @@ class LiveSite:
         start = time.perf_counter()
         previous = self._snapshot
         build = previous.build + 1
+        self._pending.update(names)
+        self._everything = self._everything or kind not in INCREMENTAL_KINDS or not names
+        options = replace(self.options, today=self.options.today or today_for_build())
         try:
-            result = None
-            if kind == "content" and self._result is not None and previous.error is None:
-                result = update(self._result, self.options, names)
-                if result is not None:
-                    log.debug("re-rendered only what the edited bodies affect")
+            result = self._update(options)
             if result is None:
-                result = render_site(self.options)
+                result = render_site(options)
+                self._templates = None
         except (SiteError, SiteErrors) as err:
             lines = error_lines(err)
             for line in lines:
@@ -380,13 +392,41 @@ class LiveSite:
             log.exception("internal error while rebuilding (this is a bug in Vigie; please report it)")
             self._publish(Snapshot(build, previous.files, error_page([], build, internal=True)))
             return False
-        self._result = result
+        self._result, self._day = result, options.today
+        self._pending, self._everything = set(), False
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
         self._publish(Snapshot(build, files))
         pages = sum(1 for path in files if path.endswith(".html"))
         log.info("built %d pages, %d files in %.2fs%s", pages, len(files), time.perf_counter() - start,
                  "; the site is back" if previous.error is not None else "")
         return True
+
+    def _update(self, options: BuildOptions) -> BuildResult | None:
+        """Re-render what the pending edits affect from the last good build; None to render everything.
+
+        Content and template mistakes raise; a bug in the update is logged and
+        everything is rendered instead.
+        """
+        if self._result is None or self._everything:
+            return None
+        if self._day != options.today:
+            log.debug("a new day since the last build (dated pages may be due): rendering everything")
+            return None
+        try:
+            done = apply_edits(self._result, options, sorted(self._pending), self._templates)
+        except (SiteError, SiteErrors):
+            raise
+        except Exception:
+            log.exception("internal error in the incremental update (this is a bug in Vigie); rendering everything")
+            return None
+        if done is None:
+            log.debug("the edit reaches further than an update follows; rendering everything")
+            return None
+        self._templates = done.templates
+        pages = sorted(done.pages)
+        log.debug("re-rendered %d page(s) (%s) and %d other file(s)", len(pages),
+                  ", ".join(pages[:5]) + (", …" if len(pages) > 5 else ""), len(done.rerendered) - len(pages))
+        return done.result
 
     def _publish(self, snapshot: Snapshot) -> None:
         with self._changed:

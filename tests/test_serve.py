@@ -12,6 +12,7 @@ import socket
 import threading
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
@@ -220,6 +221,83 @@ def test_ignored_change_never_rebuilds(site_src: Path) -> None:
     assert live.snapshot.build == 1 and "fr/index.html" in live.snapshot.files
 
 
+def served(live: LiveSite) -> dict[str, bytes]:
+    return dict(live.snapshot.files)
+
+
+def full_render(site: Path) -> dict[str, bytes]:
+    return {path: item.data for path, item in render_site(BuildOptions(root=site, today=BUILD_DAY)).files.items()}
+
+
+def test_an_edit_re_renders_only_what_it_affects_and_says_so_at_debug_level(
+        site_src: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("config")
+    fact = site_src / "content/facts/share-girls.yaml"
+    fact.write_text(fact.read_text().replace("value: 97", "value: 96"))
+    with caplog.at_level("DEBUG", logger="generator"):
+        assert live.rebuild("fact", ["content/facts/share-girls.yaml"])
+    assert "re-rendered 9 page(s) (en/facts/index.html, " in caplog.text
+    assert served(live) == full_render(site_src)
+    caplog.clear()
+    template = site_src / "layouts/partials/footer.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("<footer>test</footer>\n")
+    with caplog.at_level("DEBUG", logger="generator"):
+        assert live.rebuild("template", ["layouts/partials/footer.html"])
+    assert "re-rendered 29 page(s)" in caplog.text
+    assert b"<footer>test</footer>" in live.snapshot.files["fr/index.html"]
+    assert served(live) == full_render(site_src)
+
+
+def test_after_a_failed_build_every_file_changed_since_the_last_good_one_is_followed(
+        site_src: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("config")
+    article, fact = site_src / ARTICLE, site_src / "content/facts/daily-victims.yaml"
+    article.write_text(article.read_text().replace("Un article non traduit", "Un article modifié"))
+    fact.write_text(fact.read_text().replace("value: 7", "value: [7]"))
+    assert not live.rebuild("fact", [ARTICLE, "content/facts/daily-victims.yaml"])
+    assert live.snapshot.error is not None
+    fact.write_text(fact.read_text().replace("value: [7]", "value: 8"))
+    with caplog.at_level("DEBUG", logger="generator"):
+        assert live.rebuild("fact", ["content/facts/daily-victims.yaml"])
+    assert "re-rendered" in caplog.text and "rendering everything" not in caplog.text
+    assert "Un article modifié".encode() in live.snapshot.files["fr/articles/ecrans/index.html"]
+    assert served(live) == full_render(site_src)
+
+
+@pytest.mark.parametrize(("kind", "path"), [("config", "site.yaml"), ("content", "content/fr/articles/new.md")])
+def test_what_an_update_cannot_follow_renders_everything(
+        site_src: Path, caplog: pytest.LogCaptureFixture, kind: str, path: str) -> None:
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("config")
+    target = site_src / path
+    text = target.read_text() if target.exists() else "---\ntitle: Nouveau\n---\n\nTexte.\n"
+    target.write_text(text.replace("Veille test", "Veille"))
+    with caplog.at_level("DEBUG", logger="generator"):
+        assert live.rebuild(kind, [path])
+    assert "re-rendered" not in caplog.text
+    assert served(live) == full_render(site_src)
+
+
+def test_a_new_day_renders_everything(site_src: Path, monkeypatch: pytest.MonkeyPatch,
+                                      caplog: pytest.LogCaptureFixture) -> None:
+    day = [BUILD_DAY]
+    monkeypatch.setattr(serve_module, "today_for_build", lambda: day[0])
+    live = LiveSite(BuildOptions(root=site_src))
+    assert live.rebuild("config")
+    future = site_src / "content/fr/articles/futur.md"
+    future.write_text(future.read_text().replace("2099-01-01", "2026-11-30"))  # due tomorrow
+    day[0] = BUILD_DAY + timedelta(days=1)
+    article = site_src / ARTICLE
+    article.write_text(article.read_text().replace("Un article non traduit", "Un article modifié"))
+    with caplog.at_level("DEBUG", logger="generator"):
+        assert live.rebuild("content", [ARTICLE])
+    assert "a new day" in caplog.text
+    assert "fr/articles/futur/index.html" in live.snapshot.files
+
+
 # --- the server -----------------------------------------------------------------------------------
 
 def fetch(handle: ServerHandle, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
@@ -360,11 +438,12 @@ def test_edit_then_error_then_fix(server: ServerHandle, site_src: Path) -> None:
 
 def test_internal_error_shows_a_generic_page_and_keeps_serving(
         server: ServerHandle, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    def broken(options: BuildOptions) -> None:
+    def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
     with monkeypatch.context() as patch:
-        patch.setattr(serve_module, "render_site", broken)
+        patch.setattr(serve_module, "apply_edits", broken)  # logged, then everything is rendered …
+        patch.setattr(serve_module, "render_site", broken)  # … which fails too
         assert server.live.rebuild("template", ["layouts/base.html"]) is False
     status, _, body = fetch(server, ARTICLE_URL)
     assert status == 500 and b"internal error" in body and b"/__vigie__/reload.js" in body

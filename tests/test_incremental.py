@@ -1,0 +1,337 @@
+"""Incremental updates (`vigie serve`): every edit followed gives a full build's bytes, re-rendering little.
+
+Each case copies the fixture site, renders it, applies one edit, and asks
+`apply_edits` for an update: either None (render everything) or files equal
+to a fresh full render's, with exactly the expected pages made again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO
+from generator.build import BuildOptions, BuildResult, render_site
+from generator.errors import SiteErrors
+from generator.incremental import Edits, TemplateIndex, Update, apply_edits, sort_edits
+
+ARTICLE = "content/fr/articles/ecrans.md"
+"""French only, tagged Famille, embeds share-girls."""
+ARTICLE_PAGE = "fr/articles/ecrans/index.html"
+DAILY = "content/facts/daily-victims.yaml"
+"""Featured on the home pages, cited and embedded by annee-record (both languages), on both fact sheets."""
+GIRLS = "content/facts/share-girls.yaml"
+"""Embedded by ecrans (fr), on both fact sheets."""
+
+LISTS_OF_ARTICLE = frozenset({ARTICLE_PAGE, "fr/articles/index.html", "fr/index.html", "fr/themes/famille/index.html",
+                              "fr/chiffres/share-girls/index.html"})
+"""The article, its section, the home, its tag, and the figure page citing it."""
+ARTICLE_PAGES = frozenset({ARTICLE_PAGE, "fr/articles/annee-record-2021/index.html",
+                           "en/articles/record-year-2021/index.html", "en/articles/later/index.html"})
+RESOURCE_PAGES = frozenset({"fr/ressources/index.html", "fr/ressources/fiche-parents/index.html",
+                            "en/resources/index.html", "en/resources/parents-sheet/index.html"})
+"""Show each fact sheet's PDF size and the press kit's."""
+WITH_EMBEDS = frozenset({ARTICLE_PAGE, "fr/articles/annee-record-2021/index.html",
+                         "en/articles/record-year-2021/index.html"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file edited (old → new text), written whole (old is None), or deleted (new is None)."""
+
+    path: str
+    old: str | None = None
+    new: str | None = None
+
+    def apply(self, root: Path) -> None:
+        target = root / self.path
+        if self.new is None:
+            target.unlink()
+        elif self.old is None:
+            target.write_text(self.new, encoding="utf-8")
+        else:
+            text = target.read_text(encoding="utf-8")
+            assert self.old in text, (self.path, self.old)
+            target.write_text(text.replace(self.old, self.new, 1), encoding="utf-8")
+
+
+def every_page(result: BuildResult, lang: str | None = None) -> frozenset[str]:
+    """Return every HTML page of a build (of one language: its pages, and the chooser and 404 in its name)."""
+    assert result.site is not None
+    return frozenset(path for path in result.files
+                     if path.endswith(".html") and (lang is None or path.startswith(f"{lang}/")
+                                                    or path in ("index.html", "404.html")))
+
+
+Expected = frozenset[str] | Callable[[BuildResult], frozenset[str]] | None
+"""The pages an update makes again (from the full build when a function), or None: no update."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    changes: tuple[Change, ...]
+    pages: Expected
+    layouts: tuple[str, ...] = ()
+    """Default layouts copied into the site's layouts/ before the first build (so the edit changes a file)."""
+
+
+CASES = [
+    # Markdown
+    Case("article body", (Change(ARTICLE, "Un article non traduit", "Un article, non traduit,"),), {ARTICLE_PAGE}),
+    Case("home intro", (Change("content/fr/index.md", "Bienvenue", "Bienvenue à tous"),), {"fr/index.html"}),
+    Case("article title", (Change(ARTICLE, "title: Les écrans en famille", "title: Écrans"),), LISTS_OF_ARTICLE),
+    Case("article summary", (Change(ARTICLE, "summary: Parler d'Internet", "summary: Parler du Web"),),
+         LISTS_OF_ARTICLE),
+    Case("article date", (Change(ARTICLE, "date: 2022-06-01", "date: 2022-05-01"),), LISTS_OF_ARTICLE),
+    Case("article tag already used", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille, ICSE]"),),
+         LISTS_OF_ARTICLE | {"fr/themes/icse/index.html"}),
+    Case("article new tag", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille, Écrans]"),),
+         lambda full: every_page(full, "fr")),  # a tag page appears: group_url may name it on any page
+    Case("article featured figure", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille]\nfacts: [daily-victims]"),),
+         LISTS_OF_ARTICLE | {"fr/chiffres/victimes-par-jour/index.html"}),
+    Case("fact sheet body", (Change("content/fr/resources/fiche-parents.md", "Écouter,", "Écouter d'abord,"),),
+         RESOURCE_PAGES),  # both PDFs are made again (from the cache if unchanged): pdf_info may differ anywhere
+    Case("article slug", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille]\nslug: les-ecrans"),), None),
+    Case("article now a draft", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille]\ndraft: true"),), None),
+    Case("draft edited", (Change("content/fr/articles/brouillon.md", "Pas encore", "Toujours pas"),), None),
+    Case("new article", (Change("content/fr/articles/nouveau.md", None, "---\ntitle: Nouveau\n---\n\nTexte.\n"),),
+         None),
+    Case("deleted article", (Change(ARTICLE),), None),
+    Case("Markdown that does not parse", (Change(ARTICLE, "title: Les écrans en famille", "title: [oops"),), None),
+    # facts
+    Case("fact value", (Change(DAILY, "value: 7", "value: 8"),),
+         WITH_EMBEDS - {ARTICLE_PAGE} | RESOURCE_PAGES | {
+             "fr/index.html", "en/index.html", "fr/chiffres/index.html", "en/facts/index.html",
+             "fr/chiffres/victimes-par-jour/index.html", "en/facts/victims-per-day/index.html"}),
+    Case("fact label", (Change(GIRLS, "fr: des contenus traités", "fr: des images traitées"),),
+         RESOURCE_PAGES | {ARTICLE_PAGE, "fr/chiffres/index.html", "en/facts/index.html",
+                           "fr/chiffres/share-girls/index.html", "en/facts/share-girls/index.html"}),
+    Case("fact source", (Change(GIRLS, "url: https://www.iwf.org.uk/", "url: https://www.iwf.org.uk/news/"),),
+         RESOURCE_PAGES | {ARTICLE_PAGE, "fr/chiffres/index.html", "en/facts/index.html",
+                           "fr/chiffres/share-girls/index.html", "en/facts/share-girls/index.html"}),
+    Case("fact slug", (Change(DAILY, "fr: victimes-par-jour", "fr: victimes-chaque-jour"),), None),
+    Case("new fact", (Change("content/facts/new.yaml", None, "value: 1\nlabel: {fr: un, en: one}\nsource:\n"
+                             "  publisher: X\n  url: https://example.org/\n  date: 2022\n"),), None),
+    Case("deleted fact", (Change(GIRLS),), None),
+    # templates
+    Case("page template", (Change("layouts/article.html", 'class="prose"', 'class="prose article__body"'),),
+         ARTICLE_PAGES, layouts=("article.html",)),
+    Case("partial on every page", (Change("layouts/partials/footer.html", 'class="site-footer"',
+                                          'class="site-footer site-footer--test"'),),
+         every_page, layouts=("partials/footer.html",)),
+    Case("embed partial", (Change("layouts/partials/fact-embed.html", None, "<p>{{ fact.figure }}</p>\n"),),
+         WITH_EMBEDS, layouts=("partials/fact-embed.html",)),
+    Case("override created", (Change("layouts/tags.html", None, "{% extends 'base.html' %}\n"),),
+         {"fr/themes/index.html", "en/topics/index.html"}),
+    Case("print layout", (Change("layouts/print/factsheet.html", 'content="Vigie"', 'content="Vigie test"'),),
+         RESOURCE_PAGES, layouts=("print/factsheet.html",)),
+    Case("article embeds one more figure", (Change(ARTICLE, "{{< fact share-girls >}}",
+                                                   "{{< fact share-girls >}}\n\n{{< fact daily-victims >}}"),),
+         {ARTICLE_PAGE, "fr/chiffres/victimes-par-jour/index.html"}),
+    Case("article drops its figure", (Change(ARTICLE, "{{< fact share-girls >}}", "Plus de figure ici."),),
+         {ARTICLE_PAGE, "fr/chiffres/share-girls/index.html"}),
+    Case("list reads bodies", (Change(ARTICLE, "Un article non traduit", "Un article, non traduit,"),),
+         {ARTICLE_PAGE, "fr/articles/index.html", "fr/index.html", "fr/themes/famille/index.html"},
+         layouts=("partials/article-list.html",)),  # made to show each body's word count below
+    # the rest
+    Case("site.yaml", (Change("site.yaml", "Veille test", "Veille"),), None),
+    Case("UI strings", (Change("layouts/i18n/fr.yaml", None, "skip_link: Aller au contenu\n"),), None),
+    Case("asset", (Change("assets/css/extra.css", None, "p { color: red; }\n"),), None),
+    Case("a template with an article", (Change(ARTICLE, "Un article non traduit", "Un article, non traduit,"),
+                                        Change("layouts/partials/help-aside.html", None, "<aside>?</aside>\n")),
+         ARTICLE_PAGES),
+]
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture site's cards and PDFs, made once (their cache keys do not depend on the folder)."""
+    root = tmp_path_factory.mktemp("warm") / "site"
+    shutil.copytree(FIXTURE_SITE, root, ignore=IGNORED)
+    render_site(BuildOptions(root=root, today=BUILD_DAY))
+    return root / ".vigie-cache"
+
+
+@pytest.fixture
+def site(site_src: Path, warm_cache: Path) -> Path:
+    """A fresh copy of the fixture site with a warm card and PDF cache."""
+    shutil.copytree(warm_cache, site_src / ".vigie-cache")
+    return site_src
+
+
+def copy_layouts(root: Path, names: tuple[str, ...]) -> None:
+    for name in names:
+        target = root / "layouts" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "layouts" / name, target)
+    if "partials/article-list.html" in names:
+        listing = root / "layouts/partials/article-list.html"
+        text = listing.read_text(encoding="utf-8")
+        listing.write_text(text.replace("{{ doc.title }}", "{{ doc.title }} ({{ doc.body | wordcount }})"),
+                           encoding="utf-8")
+
+
+def files_of(result: BuildResult) -> dict[str, bytes]:
+    return {path: item.data for path, item in result.files.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_an_update_equals_a_full_build_and_renders_only_what_changed(site: Path, case: Case) -> None:
+    copy_layouts(site, case.layouts)
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    for change in case.changes:
+        (site / change.path).parent.mkdir(parents=True, exist_ok=True)
+        change.apply(site)
+    done = apply_edits(first, options, [change.path for change in case.changes])
+    if case.pages is None:
+        assert done is None
+        return
+    assert done is not None
+    full = render_site(options)
+    assert files_of(done.result) == files_of(full)
+    expected = case.pages(full) if callable(case.pages) else case.pages
+    assert done.pages == expected
+    changed = {path for path, data in files_of(full).items() if first.files.get(path, None) is None
+               or first.files[path].data != data}
+    assert changed <= done.rerendered  # (implied by equality; a readable failure when it is not)
+
+
+def test_a_new_tag_page_is_made_and_a_tag_no_longer_used_is_removed(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(ARTICLE, "tags: [Famille]", "tags: [Écrans]").apply(site)
+    done = apply_edits(first, options, [ARTICLE])
+    assert done is not None
+    assert "fr/themes/ecrans/index.html" in done.result.files
+    assert done.removed == {"fr/themes/famille/index.html"}
+    assert files_of(done.result) == files_of(render_site(options))
+
+
+def test_a_fact_edit_draws_only_its_own_cards_and_makes_the_press_kits_again(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(GIRLS, "value: 97", "value: 96").apply(site)
+    done = apply_edits(first, options, [GIRLS])
+    assert done is not None
+    assert done.rerendered - done.pages == {
+        "fr/chiffres/share-girls/card.png", "fr/chiffres/share-girls/card-square.png",
+        "en/facts/share-girls/card.png", "en/facts/share-girls/card-square.png",
+        "fr/ressources/veille-test-fr.zip", "en/resources/watch-test-en.zip",
+        "fr/ressources/fiche-parents/fiche-parents.pdf", "en/resources/parents-sheet/parents-sheet.pdf"}
+    assert done.result.cards_drawn == 4
+    assert "fr/articles/annee-record-2021/index.html" not in done.pages  # neither embeds nor lists it
+
+
+@pytest.mark.parametrize(("feed", "made"), [
+    ("", set()),
+    ("{% for doc in entries %}{{ doc.body | wordcount }}{% endfor %}", {"fr/feed.xml", "en/feed.xml", "sitemap.xml",
+                                                                        "robots.txt", "_headers"}),
+])
+def test_feeds_and_sitemap_are_made_again_only_when_what_they_show_changed(
+        site: Path, feed: str, made: set[str]) -> None:
+    copy_layouts(site, ("feed.xml",))
+    Change("layouts/feed.xml", "</feed>", feed + "</feed>").apply(site)
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
+    done = apply_edits(first, options, [ARTICLE])
+    assert done is not None and done.rerendered - done.pages == made
+    assert files_of(done.result) == files_of(render_site(options))
+    Change(ARTICLE, "date: 2022-06-01", "date: 2022-05-01").apply(site)
+    again = apply_edits(done.result, options, [ARTICLE])
+    assert again is not None and {"fr/feed.xml", "sitemap.xml"} <= again.rerendered
+    assert files_of(again.result) == files_of(render_site(options))
+
+
+def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    before = files_of(first)
+    fact = site / DAILY
+    good = fact.read_text(encoding="utf-8")
+    fact.write_text(good.replace("value: 7", "value: [7]"), encoding="utf-8")
+    with pytest.raises(SiteErrors) as info:
+        apply_edits(first, options, [DAILY])
+    assert [str(e) for e in info.value.errors][0].startswith(f"{DAILY}:1: 'value' must be a number")
+    assert files_of(first) == before
+    fact.write_text(good.replace("value: 7", "value: 8"), encoding="utf-8")
+    done = apply_edits(first, options, [DAILY])  # the serve loop passes every file changed since `first`
+    assert done is not None and files_of(done.result) == files_of(render_site(options))
+
+
+def test_a_template_syntax_error_raises_with_its_line(site: Path) -> None:
+    copy_layouts(site, ("article.html",))
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change("layouts/article.html", '<div class="prose"', '{% if %}<div class="prose"').apply(site)
+    with pytest.raises(SiteErrors) as info:
+        apply_edits(first, options, ["layouts/article.html"])
+    assert {str(e) for e in info.value.errors} == {
+        "layouts/article.html:12: template syntax error: Expected an expression, got 'end of statement block'"}
+
+
+def test_an_unknown_embed_raises_like_a_full_build(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(ARTICLE, "{{< fact share-girls >}}", "{{< fact nope >}}").apply(site)
+    with pytest.raises(SiteErrors) as info:
+        apply_edits(first, options, [ARTICLE])
+    with pytest.raises(SiteErrors) as full:
+        render_site(options)
+    assert [str(e) for e in info.value.errors] == [str(e) for e in full.value.errors]
+
+
+def test_successive_updates_reuse_what_the_templates_use_until_one_changes(site: Path) -> None:
+    copy_layouts(site, ("partials/footer.html",))
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(ARTICLE, "tags: [Famille]", "tags: [Famille, Écrans]").apply(site)  # reads templates: a tag appears
+    one = apply_edits(first, options, [ARTICLE])
+    assert one is not None
+    Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
+    two = apply_edits(one.result, options, [ARTICLE], one.templates)
+    assert two is not None and two.templates is one.templates
+    Change("layouts/partials/footer.html", 'class="site-footer"', 'class="site-footer x"').apply(site)
+    three = apply_edits(two.result, options, ["layouts/partials/footer.html"], two.templates)
+    assert three is not None and three.templates is not two.templates
+    assert three.pages == every_page(three.result)
+    assert files_of(three.result) == files_of(render_site(options))
+
+
+def test_changed_paths_are_sorted_by_what_they_are() -> None:
+    assert sort_edits([ARTICLE, DAILY, "layouts/partials/footer.html", ARTICLE]) == Edits(
+        documents=(ARTICLE,), facts=("daily-victims.yaml",), templates=frozenset({"partials/footer.html"}))
+    for other in ("site.yaml", "layouts/i18n/fr.yaml", "assets/css/site.css", "content/fr/articles/photo.png"):
+        assert sort_edits([ARTICLE, other]) is None
+
+
+def test_template_reach_follows_includes_and_sees_computed_names(site: Path) -> None:
+    from generator.config import load_config
+    from generator.templating import make_environment
+
+    (site / "layouts/partials").mkdir(parents=True)
+    (site / "layouts/partials/any.html").write_text('{% include "partials/" ~ name %}', encoding="utf-8")
+    index = TemplateIndex(make_environment(load_config(site, None)))
+    article = index.reach("article.html")
+    assert {"base.html", "partials/footer.html", "partials/help-aside.html"} <= article.templates
+    assert article.reads_any(["group_url"]) and not article.reads_any(["tag_name", "press_kit"])
+    assert not article.dynamic and not article.reads_attribute(frozenset({"body"}))
+    assert index.reach("tags.html").reads_any(["tag_name"])
+    assert index.reach("partials/any.html").dynamic
+
+
+def test_update_is_a_result_with_the_pages_it_made(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY)
+    first = render_site(options)
+    Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
+    done = apply_edits(first, options, [ARTICLE])
+    assert isinstance(done, Update) and done.removed == frozenset()
+    assert done.result.site is not None and done.result.renderer is not None
+    assert done.result.renderer is not first.renderer and first.renderer is not None
+    assert ARTICLE_PAGE in first.files and first.files[ARTICLE_PAGE].data != done.result.files[ARTICLE_PAGE].data
