@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from generator.cache import Store, digest
-from generator.errors import ErrorCollector, SiteError
+from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.model import KINDS, Document, SiteConfig
 from generator.schema import SLUG_RE, Reader
 from generator.workers import map_in_processes, shared
@@ -133,14 +133,9 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[Document | None, list[Sit
             results.append((parse_document(item.data, item.path, item.shown, item.lang, item.kind, item.rel), []))
         except SiteError as err:
             results.append((None, [err]))
-        except _Many as many:
+        except SiteErrors as many:
             results.append((None, many.errors))
     return results
-
-
-class _Many(Exception):
-    def __init__(self, errors: list[SiteError]) -> None:
-        self.errors = errors
 
 
 def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
@@ -162,7 +157,7 @@ def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
 
 
 def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, below_lang: str) -> Document:
-    """Turn one Markdown file's bytes into a Document."""
+    """Turn one Markdown file's bytes into a Document; raise SiteError, or SiteErrors for several problems."""
     text = decode_text(data, shown)
     yaml_text, body, body_line = split_front_matter(text, shown)
     front = parse_yaml(yaml_text, shown, first_line=2) if yaml_text.strip() else LineDict()
@@ -215,7 +210,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         meta=_extra(r),
     )
     if errors.errors:
-        raise _Many(errors.errors)
+        raise SiteErrors(errors.errors)
     return doc
 
 

@@ -38,7 +38,7 @@ from jinja2 import nodes
 from generator.build import BuildOptions, BuildResult, cache_dir, in_memory, today_for_build
 from generator.cards import CardCache
 from generator.content import parse_document
-from generator.errors import ErrorCollector, SiteError
+from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import read_fact
 from generator.model import Document, Fact, OutputFile, Page, Site
 from generator.output import plan_files
@@ -217,7 +217,7 @@ def _parse(doc: Document, shown: str) -> Document | None:
     try:
         data = doc.source.read_bytes()
         return parse_document(data, doc.source, shown, doc.lang, doc.kind, doc.rel.split("/", 1)[1])
-    except Exception as exc:  # OSError, SiteError, or content.py's own list of several problems
+    except (OSError, SiteError, SiteErrors) as exc:
         log.debug("%s does not parse (%s): rendering everything to report it", shown, exc)
         return None
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from functools import lru_cache
 
 from generator.errors import SiteError
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=65536)  # tags and titles repeat: assembling a site slugifies the same words thousands of times
 def slugify(text: str) -> str:
     """Return a URL segment of lowercase a-z, 0-9 and single hyphens ("Été 2022" → "ete-2022")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -26,6 +28,7 @@ def page_url(lang: str, *segments: str) -> str:
     return "/" + "/".join(parts) + "/"
 
 
+@lru_cache(maxsize=65536)  # pure, and asked for every page by the site, the renderer and serve's updates
 def output_path(url: str) -> str:
     """Return the output file (relative POSIX path) for a site-absolute URL.
 

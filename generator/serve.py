@@ -482,7 +482,7 @@ class Watcher(threading.Thread):
             if target.is_file():
                 _stamp(target, root, found)
                 continue
-            stack = [target]
+            stack = [str(target)]
             while stack:
                 try:
                     entries = list(os.scandir(stack.pop()))
@@ -491,10 +491,14 @@ class Watcher(threading.Thread):
                 for entry in entries:
                     if entry.name.startswith("."):
                         continue
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                    else:
-                        _stamp(Path(entry.path), root, found)
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                            continue
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    found[entry.path] = (root, (st.st_mtime_ns, st.st_size))
         return found
 
     def changes(self) -> dict[str, str]:
