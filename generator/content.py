@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -55,11 +56,8 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
                 "rename the folder or add the language to 'languages' in site.yaml",
                 source=f"content/{folder.name}/"))
             continue
-        for path in sorted(folder.rglob("*")):
-            rel_parts = path.relative_to(folder).parts
-            if any(part.startswith(IGNORED) for part in rel_parts) or path.is_dir() or is_editor_leftover(path.name):
-                continue
-            shown = f"content/{path.relative_to(content).as_posix()}"
+        for path, rel_parts in _files_below(folder):
+            shown = f"content/{folder.name}/{'/'.join(rel_parts)}"
             if path.suffix != ".md":
                 errors.add(SiteError("only Markdown (.md) files belong in content/; put images and "
                                      "downloads in assets/", source=shown))
@@ -94,6 +92,25 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
         if doc is not None:
             docs.append(doc)
     return docs
+
+
+def _files_below(folder: Path) -> list[tuple[Path, tuple[str, ...]]]:
+    """Return the files below a language folder with their path parts, sorted; hidden, ``_``-prefixed and
+    editor files and folders left out. Walks with strings: there may be thousands."""
+    found: list[tuple[Path, tuple[str, ...]]] = []
+    top = str(folder)
+    for current, subdirs, files in os.walk(top):
+        subdirs[:] = [d for d in subdirs if not d.startswith(IGNORED)]
+        rel = os.path.relpath(current, top)
+        parts = () if rel == "." else tuple(rel.split(os.sep))
+        for name in files:
+            if name.startswith(IGNORED) or is_editor_leftover(name):
+                continue
+            path = os.path.join(current, name)
+            if os.path.isdir(path):  # a symbolic link to a folder
+                continue
+            found.append((Path(path), (*parts, name)))
+    return sorted(found, key=lambda item: item[1])
 
 
 def _extra(r: Reader) -> dict[str, Any]:

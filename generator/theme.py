@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -32,13 +33,29 @@ def theme_dirs(site_root: Path, sub: str) -> list[Path]:
 
 
 def tree_digest(dirs: list[Path]) -> str:
-    """Return a hash of every file (name and bytes) below the given folders, in order."""
+    """Return a hash of every file (name and bytes) below the given folders, in order.
+
+    Hidden files and folders (a leading dot) are left out. Walks with plain
+    strings: this runs on every build, over every source file.
+    """
     import hashlib
 
     h = hashlib.sha256()
     for folder in dirs:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
-                h.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-                h.update(hashlib.sha256(path.read_bytes()).digest())
+        top = str(folder)
+        for current, subdirs, files in os.walk(top):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            rel = os.path.relpath(current, top).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            for name in sorted(files):
+                path = os.path.join(current, name)
+                if name.startswith(".") or not os.path.isfile(path):  # a FIFO would block open()
+                    continue
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:  # gone since the walk, or not a regular file: the build reports it
+                    continue
+                h.update((prefix + name).encode("utf-8") + b"\0")
+                h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
