@@ -21,7 +21,7 @@ from generator import __version__
 log = logging.getLogger(__name__)
 
 #: Bumped whenever what is cached changes shape.
-CACHE_VERSION = f"{__version__}-3"
+CACHE_VERSION = f"{__version__}-4"
 
 
 def digest(*parts: str | bytes) -> str:

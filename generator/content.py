@@ -222,6 +222,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         body=body,
         body_line=body_line,
         layout=r.string("layout", default="") or "",
+        description=r.string("description", default="") or "",
         embeds=tuple(EMBED_RE.findall(body)),
         lines=dict(front.key_lines),
         meta=_extra(r),

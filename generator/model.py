@@ -137,6 +137,8 @@ class Document:
     """Line number in the file of the body's first line."""
     layout: str = ""
     """Template to use instead of the kind's default (e.g. ``help``)."""
+    description: str = ""
+    """For search engines and link previews when they should read something else than the summary."""
     embeds: tuple[str, ...] = ()
     """Ids of the figures embedded in the body with ``{{< fact ID >}}``, in order."""
     lines: Mapping[str, int] = field(default_factory=dict)

@@ -415,3 +415,18 @@ def test_a_root_file_cannot_take_a_page_s_place(site_src: Path) -> None:
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site_src, today=BUILD_DAY))
     assert "two sources want to write robots.txt" in str(info.value)
+
+
+def test_description_in_front_matter_is_what_search_engines_and_previews_read(site_src: Path) -> None:
+    from generator.build import render_site
+
+    article = site_src / "content" / "fr" / "articles" / "ecrans.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("summary: Parler d'Internet à la maison.\n",
+                                    "summary: Parler d'Internet à la maison.\n"
+                                    "description: Conseils pour parler d'Internet en famille.\n"), encoding="utf-8")
+    files = render_site(BuildOptions(root=site_src, today=BUILD_DAY)).files
+    page = files["fr/articles/ecrans/index.html"].data.decode("utf-8")
+    assert '<meta name="description" content="Conseils pour parler d&#39;Internet en famille.">' in page
+    assert '<meta property="og:description" content="Conseils pour parler d&#39;Internet en famille.">' in page
+    assert "Parler d&#39;Internet à la maison." in files["fr/articles/index.html"].data.decode("utf-8")  # lists: summary
