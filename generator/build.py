@@ -187,7 +187,6 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
         result.files = plan_files(kept)
     else:
         result.written = kept
-    renderer.render_bodies(cache=bodies)  # documents no page shows, if any: their problems still count
     lap("render")
     bodies.save()
     result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}

@@ -130,12 +130,6 @@ class Update:
         return frozenset(path for path in self.rerendered if path.endswith(".html"))
 
 
-def update(previous: BuildResult, options: BuildOptions, changed: list[str]) -> BuildResult | None:
-    """Return the previous in-memory build with ``changed`` paths applied, or None to render everything."""
-    done = apply_edits(previous, options, changed)
-    return done.result if done is not None else None
-
-
 def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[str],
                 templates: TemplateIndex | None = None) -> Update | None:
     """Re-render what edited Markdown, fact and template files affect, from a previous in-memory build.

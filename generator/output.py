@@ -14,7 +14,7 @@ import posixpath
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol, TypeVar
 
 from generator.errors import SiteError
 from generator.model import OutputFile
@@ -34,9 +34,19 @@ class WriteReport:
     removed: int
 
 
-def plan_files(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
-    """Return files by path; two files for one path is an error naming both origins."""
-    planned: dict[str, OutputFile] = {}
+class _Placed(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Placed)
+
+
+def plan_files(files: Iterable[P]) -> dict[str, P]:
+    """Return files (made or written) by path; two files for one path is an error naming both origins."""
+    planned: dict[str, P] = {}
     for item in files:
         path = safe_relpath(item.path)
         other = planned.get(path)
@@ -136,13 +146,7 @@ class Staging:
         On any error the new tree is removed and the old output stays.
         """
         try:
-            files: dict[str, Written] = {}
-            for item in written:
-                other = files.get(item.path)
-                if other is not None:
-                    raise SiteError(f"two sources want to write {item.path}: {other.origin} and {item.origin}; "
-                                    "rename one of them", source=item.origin or None)
-                files[item.path] = item
+            files = plan_files(written)
             listing = "".join(f"{rel}\t{item.size}\n" for rel, item in sorted(files.items()))
             (self.tmp / MARKER).write_text(f"fingerprint {fingerprint}\n{listing}", encoding="utf-8")
             removed = _count_removed(self.out, files)

@@ -90,12 +90,21 @@ class Renderer:
         """Return the cache key of a document's body: its text and everything it depends on."""
         return digest(self.body_inputs(), doc.rel, str(doc.body_line), doc.body)
 
-    def reuse_bodies(self, cache: Store) -> None:
-        """Take every document body the cache holds; the others are rendered with their pages."""
-        for doc in self.site.documents:
+    def reuse_bodies(self, cache: Store, docs: Sequence[Document] | None = None) -> list[Document]:
+        """Take the bodies the cache holds (of every document by default); return the documents still without one.
+
+        The others are rendered with their pages, or by `render_bodies`.
+        """
+        missing: list[Document] = []
+        for doc in docs if docs is not None else self.site.documents:
+            if doc.rel in self.bodies:
+                continue
             hit = cache.get(self.body_key(doc))
             if hit is not None:
                 self._keep_body(doc, hit)
+            else:
+                missing.append(doc)
+        return missing
 
     def render_bodies(self, docs: Sequence[Document] | None = None, cache: Store | None = None) -> None:
         """Render documents' Markdown not yet rendered; raise SiteErrors for all problems found.
@@ -104,15 +113,7 @@ class Renderer:
         """
         errors = ErrorCollector()
         cache = cache if cache is not None else Store(None)
-        todo: list[Document] = []
-        for doc in docs if docs is not None else self.site.documents:
-            if doc.rel in self.bodies:
-                continue
-            hit = cache.get(self.body_key(doc))
-            if hit is not None:
-                self._keep_body(doc, hit)
-            else:
-                todo.append(doc)
+        todo = self.reuse_bodies(cache, docs)
         if not todo:
             return
         for chunk in map_in_processes(_render_bodies_chunk, todo, self, progress=self._counter("markdown", len(todo))):

@@ -325,15 +325,16 @@ def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> 
 
 def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     from generator.build import render_site
-    from generator.incremental import update as update_documents
+    from generator.incremental import apply_edits
 
     options = BuildOptions(root=site_src, today=BUILD_DAY)
     first = render_site(options)
     article = site_src / "content/fr/articles/ecrans.md"
     article.write_text(article.read_text(encoding="utf-8").replace("{{< fact share-girls >}}\n", "Sans chiffre.\n"),
                        encoding="utf-8")
-    quick = update_documents(first, options, ["content/fr/articles/ecrans.md"])
-    assert quick is not None
+    done = apply_edits(first, options, ["content/fr/articles/ecrans.md"])
+    assert done is not None
+    quick = done.result
     full = render_site(options)
     assert {k: v.data for k, v in quick.files.items()} == {k: v.data for k, v in full.files.items()}
     changed = {k for k in full.files if full.files[k].data != first.files[k].data}
@@ -341,7 +342,7 @@ def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     article.write_text(article.read_text(encoding="utf-8").replace("title: Les écrans en famille",
                                                                    "title: Les écrans en famille\nslug: ecrans-2"),
                        encoding="utf-8")
-    assert update_documents(full, options, ["content/fr/articles/ecrans.md"]) is None  # a moved page: render all
+    assert apply_edits(full, options, ["content/fr/articles/ecrans.md"]) is None  # a moved page: render all
 
 
 def test_a_site_below_the_root_of_its_domain_links_inside_its_folder(site_src: Path, tmp_path: Path) -> None:
