@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError, SiteErrors
@@ -28,10 +28,12 @@ EMBED_RE = re.compile(r"^\{\{<\s*fact\s+([^\s>]+)\s*>\}\}\s*$", re.MULTILINE)
 IGNORED = (".", "_", "~")
 
 
-def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | None = None) -> list[Document]:
+def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> list[Document]:
     """Read every Markdown file below content/<lang>/; record problems in ``errors``.
 
     Parsed documents are looked up in ``cache`` by a hash of the file's bytes.
+    ``meanwhile`` runs in this process while workers parse (see `map_in_processes`).
     """
     cache = cache if cache is not None else Store(None)
     content = config.root / "content"
@@ -81,7 +83,7 @@ def load_documents(config: SiteConfig, errors: ErrorCollector, cache: Store | No
             if cached is None:
                 todo.append(_Unparsed(key, data, path, shown, folder.name, kind, "/".join(rel_parts)))
     parsed: list[Document | None] = []
-    for chunk in map_in_processes(_parse_chunk, range(len(todo)), todo):
+    for chunk in map_in_processes(_parse_chunk, range(len(todo)), todo, meanwhile=meanwhile):
         for item, (doc, problems) in zip(todo[len(parsed):], chunk):
             errors.extend(problems)
             if doc is not None:
