@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
+import jinja2.runtime
 
 from generator.errors import SiteError
 from generator.model import HelpContact, SiteConfig
@@ -16,6 +18,24 @@ from generator.paths import slugify
 from generator.theme import theme_dirs
 
 log = logging.getLogger(__name__)
+
+
+_PLAIN_CALLABLES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter road for the plain functions pages call most (``t``, ``asset``).
+
+    Jinja checks every call for ``pass_context`` and its kin; a page makes about forty calls, and
+    the check was a sixth of the time spent in templates. Anything else takes Jinja's own road.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own spelling)
+        if type(__obj) in _PLAIN_CALLABLES and getattr(__obj, "jinja_pass_arg", None) is None:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
 
 
 def make_environment(config: SiteConfig) -> jinja2.Environment:
@@ -30,6 +50,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # one environment per build: no need to stat templates on every page
     )
+    env.context_class = _Context
     env.filters["slugify"] = slugify
     env.filters["groupby_region"] = groupby_region
     return env

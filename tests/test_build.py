@@ -231,6 +231,24 @@ def test_site_layout_overrides_default_file_by_file(site_src: Path, tmp_path: Pa
     assert "Aller au contenu" in read(out, "fr/articles/ecrans/index.html")
 
 
+def test_a_theme_can_call_jinja_s_own_helpers_macros_and_blocks(site_src: Path, tmp_path: Path) -> None:
+    # Calls from templates take a shorter road for plain functions; everything else must still work.
+    (site_src / "layouts").mkdir()
+    (site_src / "layouts/article.html").write_text(
+        '{% extends "base.html" %}'
+        '{% macro box(label) %}<b>{{ label }}:{{ caller() }}</b>{% endmacro %}'
+        '{% block main %}<p class="custom">'
+        '{% set c = cycler("odd", "even") %}{{ c.next() }}-{{ c.next() }}|'
+        '{% for i in range(3) %}{{ loop.cycle("x", "y") }}{{ t("nav.articles") }}{% endfor %}|'
+        '{% call box(page.doc.title) %}{{ self.title() | length > 0 }}{% endcall %}|'
+        '{{ dict(a=1) | tojson }}'
+        '</p>{% endblock %}',
+        encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    assert ('<p class="custom">odd-even|xArticlesyArticlesxArticles|<b>Coming later:True</b>|{"a": 1}</p>'
+            in read(out, "en/articles/later/index.html"))
+
+
 def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Path]) -> None:
     from PIL import Image
 
