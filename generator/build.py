@@ -144,7 +144,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
     cache = cache_dir(root)
     parsed = Store(cache / "documents.pickle" if options.use_cache else None)
     bodies = Store(cache / "bodies.pickle" if options.use_cache else None)
-    documents = load_documents(config, errors, parsed, meanwhile=import_render_stack)
+    documents = load_documents(config, errors, parsed)
     facts = load_facts(config, errors)
     errors.raise_if_any()
     strings = load_strings(config)
@@ -195,15 +195,6 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
     bodies.save()
     result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
     return result
-
-
-def import_render_stack() -> None:
-    """Import what renders (Jinja2, markdown-it, Pillow, Babel's dates): about a tenth of a second,
-    spent while the parse workers read the front matter rather than before they start."""
-    import generator.cards  # noqa: F401
-    import generator.markup  # noqa: F401
-    import generator.render  # noqa: F401
-    import generator.templating  # noqa: F401
 
 
 def in_memory(item: OutputFile) -> OutputFile:
