@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, Callable
 from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
 from generator.config import load_config
-from generator.content import load_documents
+from generator.content import load_documents, read_sources
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.model import OutputFile, Site
+from generator.prerender import BodiesAhead
 from generator.output import Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files
 from generator.site import assemble_site
 from generator.theme import theme_dirs, tree_digest
@@ -144,57 +145,64 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
     cache = cache_dir(root)
     parsed = Store(cache / "documents.pickle" if options.use_cache else None)
     bodies = Store(cache / "bodies.pickle" if options.use_cache else None)
-    documents = load_documents(config, errors, parsed)
-    facts = load_facts(config, errors)
-    errors.raise_if_any()
-    strings = load_strings(config)
-    lap("load")
-    site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
-    lap("assemble")
-    from generator.cards import CardCache
-    from generator.markup import make_markdown
-    from generator.render import Renderer
-    from generator.templating import make_environment
+    sources = read_sources(config, errors)
+    # A cold build renders bodies on the spare core while this one assembles the site (see prerender).
+    with BodiesAhead.start(sources, config.allow_html, wanted=bodies.empty()) as ahead:
+        documents = load_documents(config, errors, parsed, sources)
+        del sources  # 10 MB at 2,000 files: not kept through the page workers
+        facts = load_facts(config, errors)
+        errors.raise_if_any()
+        strings = load_strings(config)
+        lap("load")
+        site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
+        lap("assemble")
+        from generator.cards import CardCache
+        from generator.markup import make_markdown
+        from generator.render import Renderer
+        from generator.templating import make_environment
 
-    renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
-                        md=make_markdown(config.allow_html),
-                        layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
-    renderer.reuse_bodies(bodies)
-    renderer.render_bodies([doc for doc in site.documents if doc.factsheet], cache=bodies)  # the PDFs need them
-    lap("bodies")
-    cards = CardCache(cache / "cards", read_only=not options.use_cache)
-    card_files = renderer.render_cards(cards)
-    files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files),
-                               *renderer.render_site_cards(cards)]
-    lap("cards")
-    files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
-    lap("pdf")
-    files += renderer.assets.files
-    result = BuildResult(site=site, renderer=renderer, files={}, timings=timings, cards_drawn=cards.drawn,
-                         pdfs_rendered=renderer.pdfs_rendered)
-    put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put
-    kept: list[Any] = []
+        renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
+                            md=make_markdown(config.allow_html),
+                            layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
+        renderer.reuse_bodies(bodies)
+        renderer.render_bodies([doc for doc in site.documents if doc.factsheet], cache=bodies)  # the PDFs need them
+        lap("bodies")
+        cards = CardCache(cache / "cards", read_only=not options.use_cache)
+        card_files = renderer.render_cards(cards)
+        files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files),
+                                   *renderer.render_site_cards(cards)]
+        lap("cards")
+        files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
+        lap("pdf")
+        files += renderer.assets.files
+        result = BuildResult(site=site, renderer=renderer, files={}, timings=timings, cards_drawn=cards.drawn,
+                             pdfs_rendered=renderer.pdfs_rendered)
+        put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put
+        kept: list[Any] = []
 
-    def meanwhile() -> None:  # while the workers render pages: what no page needs
+        def meanwhile() -> None:  # while the workers render pages: what no page needs
+            try:
+                kept.extend(map(put, [*files, *renderer.render_text_files()]))
+            except (SiteError, SiteErrors) as err:  # reported with the pages' problems
+                errors.catch(err)
+            parsed.save()
+
+        adopted = renderer.adopt_bodies(ahead.finish(), bodies)  # what the spare core rendered meanwhile
+        log.debug("%d bodies rendered ahead", adopted)
+        lap("ahead")
         try:
-            kept.extend(map(put, [*files, *renderer.render_text_files()]))
-        except (SiteError, SiteErrors) as err:  # reported with the pages' problems
+            kept += renderer.render_pages(put, cache=bodies, meanwhile=meanwhile)
+        except SiteErrors as err:
             errors.catch(err)
-        parsed.save()
-
-    try:
-        kept += renderer.render_pages(put, cache=bodies, meanwhile=meanwhile)
-    except SiteErrors as err:
-        errors.catch(err)
-    errors.raise_if_any()
-    if staging is None:
-        result.files = plan_files(kept)
-    else:
-        result.written = kept
-    lap("render")
-    bodies.save()
-    result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
-    return result
+        errors.raise_if_any()
+        if staging is None:
+            result.files = plan_files(kept)
+        else:
+            result.written = kept
+        lap("render")
+        bodies.save()
+        result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
+        return result
 
 
 def in_memory(item: OutputFile) -> OutputFile:

@@ -59,6 +59,10 @@ class Store:
             return {}
         return data
 
+    def empty(self) -> bool:
+        """Return whether the store holds nothing (a first build, or a cleared cache)."""
+        return not self._old and not self._new
+
     def get(self, key: str) -> Any:
         """Return the cached value for key (and keep it for the next build), or None."""
         value = self._new.get(key)

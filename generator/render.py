@@ -14,6 +14,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 import jinja2
 from markdown_it import MarkdownIt
 from babel.numbers import format_decimal
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from generator.assets import Assets
@@ -25,6 +26,7 @@ from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
 from generator.paths import output_path, prefix_site_urls, slugify
+from generator.prerender import BodyAhead, fill
 from generator.theme import theme_dirs
 from generator.templating import render_template
 from generator.workers import map_in_processes, shared
@@ -99,12 +101,62 @@ class Renderer:
         for doc in docs if docs is not None else self.site.documents:
             if doc.rel in self.bodies:
                 continue
+            if cache.empty():  # a first build: no key to work out
+                missing.append(doc)
+                continue
             hit = cache.get(self.body_key(doc))
             if hit is not None:
                 self._keep_body(doc, hit)
             else:
                 missing.append(doc)
         return missing
+
+    def adopt_bodies(self, ahead: Sequence[BodyAhead], cache: Store) -> int:
+        """Keep the bodies rendered ahead (`generator.prerender`) whose every lookup resolves in this site.
+
+        Their placeholders are filled in as `render_body` would have resolved them;
+        the others are left to be rendered the usual way. Returns how many were kept.
+        """
+        kept = 0
+        for item in ahead:
+            doc = self._documents.get(item.rel)
+            if doc is None or item.rel in self.bodies:
+                continue
+            found = self._resolve_ahead(doc, item.lookups)
+            if found is None:
+                continue
+            raw, escaped = found
+            result = (fill(item.html, escaped), item.anchors, [(fill(url, raw), line) for url, line in item.links],
+                      item.images_without_alt)
+            self._keep_body(doc, result)
+            cache.put(self.body_key(doc), result)
+            kept += 1
+        return kept
+
+    def _resolve_ahead(self, doc: Document, lookups: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]] | None:
+        """Return each lookup's value as it goes in links and as it goes in HTML, or None if one fails."""
+        raw: list[str] = []
+        escaped: list[str] = []
+        for kind, argument in lookups:
+            value: str | None
+            if kind == "label":
+                value = self.strings[doc.lang].values.get(argument)
+            elif kind == "link":
+                value = self.resolve_link(doc, argument)
+            elif kind == "asset":
+                value = self.assets.urls.get(argument)
+            else:  # a figure embed: HTML as it is
+                value = self.embed_html(argument, doc.lang)
+                if value is None:
+                    return None
+                raw.append(value)
+                escaped.append(value)
+                continue
+            if value is None:
+                return None
+            raw.append(value)
+            escaped.append(escapeHtml(value))
+        return raw, escaped
 
     def render_bodies(self, docs: Sequence[Document] | None = None, cache: Store | None = None) -> None:
         """Render documents' Markdown not yet rendered; raise SiteErrors for all problems found.

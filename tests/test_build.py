@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -449,3 +450,52 @@ def test_description_in_front_matter_is_what_search_engines_and_previews_read(si
     assert '<meta name="description" content="Conseils pour parler d&#39;Internet en famille.">' in page
     assert '<meta property="og:description" content="Conseils pour parler d&#39;Internet en famille.">' in page
     assert "Parler d&#39;Internet à la maison." in files["fr/articles/index.html"].data.decode("utf-8")  # lists: summary
+
+
+def _render_every_body_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a small site start the helper, and wait for all its bodies (a real build takes what is ready)."""
+    from generator import prerender
+
+    monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
+    monkeypatch.setattr(prerender, "available_cores", lambda: 2)
+    finish = prerender.BodiesAhead.finish
+    monkeypatch.setattr(prerender.BodiesAhead, "finish", lambda self: finish(self, complete=True))
+
+
+def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    from generator.build import render_site
+
+    page = site_src / "content/en/articles/later.md"  # besides the fixture's links and embeds: an asset, a note
+    page.write_text(page.read_text(encoding="utf-8") + "\nSee [the logo](/assets/img/icon.svg#top).[^n]\n\n"
+                    "[^n]: A note.\n", encoding="utf-8")
+    (site_src / "layouts/i18n").mkdir(parents=True)  # labels that need escaping
+    (site_src / "layouts/i18n/en.yaml").write_text("footnote:\n  notes: 'Notes & \"sources\"'\n  back: 'Up <'\n",
+                                                    encoding="utf-8")
+    usual = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
+    _render_every_body_ahead(monkeypatch)
+    with caplog.at_level(logging.DEBUG, logger="generator.build"):
+        ahead = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
+    assert {k: v.data for k, v in ahead.files.items()} == {k: v.data for k, v in usual.files.items()}
+    assert ahead.renderer is not None and usual.renderer is not None
+    assert ahead.renderer.links == usual.renderer.links and ahead.renderer.anchors == usual.renderer.anchors
+    assert ahead.site is not None
+    factsheets = sum(1 for doc in ahead.site.documents if doc.factsheet)  # rendered first, for their PDFs
+    assert f"{len(ahead.site.documents) - factsheets} bodies rendered ahead" in caplog.messages
+
+
+def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.build import render_site
+    from generator.errors import SiteErrors
+
+    page = site_src / "content/en/articles/later.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nSee [gone](gone.md).\n\n{{< fact nope >}}\n",
+                    encoding="utf-8")
+    _render_every_body_ahead(monkeypatch)
+    with pytest.raises(SiteErrors) as info:  # the helper cannot tell; the build renders the body again
+        render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
+    assert [str(e) for e in info.value.errors] == [
+        "content/en/articles/later.md:9: the link 'gone.md' points to a Markdown file that does not exist; "
+        "check the file name and folder (links are relative to this file)",
+        "content/en/articles/later.md:11: unknown fact 'nope': there is no content/facts/nope.yaml"]
