@@ -9,16 +9,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.assets import load_assets
 from generator.cache import CACHE_VERSION, Store, digest
 from generator.config import load_config
-from generator.content import load_documents, read_sources
+from generator.content import SourceFile, load_documents, read_sources
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import load_facts
 from generator.i18n import load_strings
-from generator.model import OutputFile, Site
+from generator.model import OutputFile, Site, SiteConfig
 from generator.prerender import BodiesAhead
 from generator.output import Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files
 from generator.site import assemble_site
@@ -90,13 +90,16 @@ def today_for_build() -> date:
     return date.today()
 
 
-def input_fingerprint(options: BuildOptions) -> str:
-    """Return a hash of everything a build reads: the site folder, the theme, options and versions."""
+def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None = None) -> str:
+    """Return a hash of everything a build reads: the site folder, the theme, options and versions.
+
+    ``known`` holds files already read, by path (the Markdown files, see `SiteReading`).
+    """
     root = options.root
     parts: list[str | bytes] = [
         CACHE_VERSION, sys.version, _versions(), _code_digest(),
         repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
-        tree_digest([p for p in (root / "content",) if p.is_dir()]),
+        tree_digest([p for p in (root / "content",) if p.is_dir()], known),
         tree_digest(theme_dirs(root, "layouts")), tree_digest(theme_dirs(root, "assets")),
         (root / "site.yaml").read_bytes() if (root / "site.yaml").is_file() else b"",
     ]
@@ -122,13 +125,37 @@ def _versions() -> str:
     return ",".join(found)
 
 
-def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildResult:
+@dataclass
+class SiteReading:
+    """What a build reads first: the config and the Markdown files; and the helper already rendering them."""
+
+    config: SiteConfig
+    errors: ErrorCollector
+    """Problems found so far (files out of place), reported with the rest."""
+    sources: list[SourceFile]
+    ahead: BodiesAhead
+
+    @classmethod
+    def read(cls, options: BuildOptions, first_build: bool) -> SiteReading:
+        """Read; on a first build (no body cache) of a large site, start rendering bodies (see prerender)."""
+        config = load_config(options.root, options.base_url)
+        errors = ErrorCollector()
+        sources = read_sources(config, errors)
+        return cls(config, errors, sources, BodiesAhead.start(sources, config.allow_html, wanted=first_build))
+
+    def contents(self) -> dict[str, bytes]:
+        """Return the Markdown files' bytes by path, for `input_fingerprint`."""
+        return {str(source.path): source.data for source in self.sources}
+
+
+def render_site(options: BuildOptions, staging: Staging | None = None,
+                reading: SiteReading | None = None) -> BuildResult:
     """Load, assemble and render the whole site.
 
     Without ``staging`` every file is kept in memory (`BuildResult.files`);
     with it, each file is handed to `Staging.put` as soon as it is made, in
     whichever process made it, and only the list of files comes back
-    (`BuildResult.written`).
+    (`BuildResult.written`). ``reading`` is what `build` read already.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -140,16 +167,15 @@ def render_site(options: BuildOptions, staging: Staging | None = None) -> BuildR
         clock = now
 
     root = options.root
-    config = load_config(root, options.base_url)
-    errors = ErrorCollector()
     cache = cache_dir(root)
     parsed = Store(cache / "documents.pickle" if options.use_cache else None)
     bodies = Store(cache / "bodies.pickle" if options.use_cache else None)
-    sources = read_sources(config, errors)
-    # A cold build renders bodies on the spare core while this one assembles the site (see prerender).
-    with BodiesAhead.start(sources, config.allow_html, wanted=bodies.empty()) as ahead:
-        documents = load_documents(config, errors, parsed, sources)
-        del sources  # 10 MB at 2,000 files: not kept through the page workers
+    if reading is None:
+        reading = SiteReading.read(options, first_build=bodies.empty())
+    config, errors = reading.config, reading.errors
+    with reading.ahead as ahead:
+        documents = load_documents(config, errors, parsed, reading.sources)
+        reading.sources = []  # 10 MB at 2,000 files: not kept through the page workers
         facts = load_facts(config, errors)
         errors.raise_if_any()
         strings = load_strings(config)
@@ -212,13 +238,16 @@ def in_memory(item: OutputFile) -> OutputFile:
 def build(options: BuildOptions) -> BuildResult:
     """Build the site into its output folder; the old output stays unless all succeeded."""
     check_output_folder(options.output, options.root)
-    fingerprint = input_fingerprint(options)
+    first_build = not (options.use_cache and (cache_dir(options.root) / "bodies.pickle").is_file())
+    reading = SiteReading.read(options, first_build)  # the Markdown files are read once
+    fingerprint = input_fingerprint(options, reading.contents())
     if output_is_current(options.output, fingerprint):
+        reading.ahead.close()
         log.debug("nothing changed since the last build of %s", options.output)
         return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
     staging = Staging(options.output)
     try:
-        result = render_site(options, staging)
+        result = render_site(options, staging, reading)
         start = time.perf_counter()
         result.report = staging.commit(result.written, fingerprint)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Mapping
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -32,11 +33,12 @@ def theme_dirs(site_root: Path, sub: str) -> list[Path]:
     return dirs
 
 
-def tree_digest(dirs: list[Path]) -> str:
+def tree_digest(dirs: list[Path], known: Mapping[str, bytes] | None = None) -> str:
     """Return a hash of every file (name and bytes) below the given folders, in order.
 
     Hidden files and folders (a leading dot) are left out. Walks with plain
-    strings: this runs on every build, over every source file.
+    strings: this runs on every build, over every source file. A file whose
+    path is in ``known`` is not read again.
     """
     import hashlib
 
@@ -49,13 +51,17 @@ def tree_digest(dirs: list[Path]) -> str:
             prefix = "" if rel == "." else rel + "/"
             for name in sorted(files):
                 path = os.path.join(current, name)
-                if name.startswith(".") or not os.path.isfile(path):  # a FIFO would block open()
+                if name.startswith("."):
                     continue
-                try:
-                    with open(path, "rb") as fh:
-                        data = fh.read()
-                except OSError:  # gone since the walk, or not a regular file: the build reports it
-                    continue
+                data = known.get(path) if known is not None else None
+                if data is None:
+                    if not os.path.isfile(path):  # a FIFO would block open()
+                        continue
+                    try:
+                        with open(path, "rb") as fh:
+                            data = fh.read()
+                    except OSError:  # gone since the walk, or not a regular file: the build reports it
+                        continue
                 h.update((prefix + name).encode("utf-8") + b"\0")
                 h.update(hashlib.sha256(data).digest())
     return h.hexdigest()

@@ -499,3 +499,15 @@ def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src:
         "content/en/articles/later.md:9: the link 'gone.md' points to a Markdown file that does not exist; "
         "check the file name and folder (links are relative to this file)",
         "content/en/articles/later.md:11: unknown fact 'nope': there is no content/facts/nope.yaml"]
+
+
+def test_the_fingerprint_from_files_already_read_is_the_fingerprint_from_disk(site_src: Path) -> None:
+    from generator.build import SiteReading, input_fingerprint
+
+    options = BuildOptions(root=site_src, today=BUILD_DAY)
+    reading = SiteReading.read(options, first_build=False)
+    assert len(reading.contents()) == len(list((site_src / "content").glob("*/**/*.md")))
+    assert input_fingerprint(options, reading.contents()) == input_fingerprint(options)
+    page = site_src / "content/en/articles/later.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    assert input_fingerprint(options, reading.contents()) != input_fingerprint(options)  # it hashes what was read
