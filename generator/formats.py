@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from babel.dates import format_date as _babel_date
+from babel import Locale
+from babel.dates import DateTimePattern, get_date_format, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 from generator.model import Fact
@@ -38,10 +39,21 @@ def format_figure(fact: Fact, locale: str, qualifier_text: str) -> str:
 def format_date(value: date, locale: str, style: str = "long") -> str:
     """Return a date as the locale writes it: fr ``25 mai 2022``, en ``25 May 2022``.
 
-    Memoised: Babel takes about 80 µs a call, and a site writes the same few
-    hundred dates on thousands of pages.
+    ``style`` is full, long, medium or short, or a CLDR pattern (``d MMMM``).
+    Memoised, and Babel's pattern is looked up once per locale and style:
+    `babel.dates.format_date` does that lookup on every call, 15 µs of its 18.
     """
-    return _babel_date(value, format=style, locale=locale)
+    babel_locale, pattern = _date_pattern(locale, style)
+    return str(pattern.apply(value, babel_locale))
+
+
+@lru_cache(maxsize=64)
+def _date_pattern(locale: str, style: str) -> tuple[Locale, DateTimePattern]:
+    """Return Babel's locale and parsed pattern, as `babel.dates.format_date` works them out."""
+    babel_locale = Locale.parse(locale)
+    if style in ("full", "long", "medium", "short"):
+        return babel_locale, parse_pattern(get_date_format(style, locale=babel_locale))  # type: ignore[arg-type]
+    return babel_locale, parse_pattern(style)
 
 
 def format_partial_date(iso: str, locale: str) -> str:
@@ -50,5 +62,5 @@ def format_partial_date(iso: str, locale: str) -> str:
     if len(parts) == 3:
         return format_date(date(*parts), locale)
     if len(parts) == 2:
-        return _babel_date(date(parts[0], parts[1], 1), format="MMMM y", locale=locale)
+        return format_date(date(parts[0], parts[1], 1), locale, "MMMM y")
     return str(parts[0])

@@ -64,3 +64,14 @@ def test_source_dates_per_locale(iso: str, locale: str, expected: str) -> None:
 def test_full_dates() -> None:
     assert format_date(date(2022, 5, 25), "fr_FR") == "25 mai 2022"
     assert format_date(date(2022, 5, 25), "en_GB") == "25 May 2022"
+
+
+@pytest.mark.parametrize("locale", ["fr_FR", "en_GB", "de_DE", "ar", "ja_JP"])
+@pytest.mark.parametrize("style", ["full", "long", "medium", "short", "d MMMM y", "EEE, MMM d, ''yy"])
+def test_dates_read_as_babel_writes_them(locale: str, style: str) -> None:
+    from datetime import timedelta
+
+    from babel.dates import format_date as babel_format_date
+
+    for day in (date(1999, 12, 31) + timedelta(days=37 * i) for i in range(60)):
+        assert format_date(day, locale, style) == babel_format_date(day, format=style, locale=locale)
