@@ -40,6 +40,19 @@ def shared() -> Any:
     return _SHARED
 
 
+def chunk_bounds(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Return (start, end) of each chunk: CHUNKS_PER_JOB per worker, the last two rounds in quarters.
+
+    Workers take the next chunk as they finish one, so they all stop within a
+    chunk of each other; smaller chunks at the end make that gap smaller.
+    """
+    size = max(1, -(-count // (jobs * CHUNKS_PER_JOB)))
+    small = max(1, size // 4)
+    cut = max(0, count - 2 * jobs * size)
+    return ([(start, min(start + size, cut)) for start in range(0, cut, size)]
+            + [(start, min(start + small, count)) for start in range(cut, count, small)])
+
+
 def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state: Any,
                      jobs: int | None = None, progress: Callable[[int], None] | None = None,
                      meanwhile: Callable[[], None] | None = None) -> list[R]:
@@ -63,8 +76,7 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
         if meanwhile is not None:
             meanwhile()
         return alone
-    size = -(-len(items) // (jobs * CHUNKS_PER_JOB))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    chunks = [items[start:end] for start, end in chunk_bounds(len(items), jobs)]
     _SHARED = state
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
