@@ -93,6 +93,19 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def compile_bytecode() -> None:
+    """Compile the generator package's bytecode, as `pip install` does for an installed copy.
+
+    Python caches bytecode on first import, unless PYTHONDONTWRITEBYTECODE is
+    set (some sandboxes and containers set it): then every run of this
+    checkout would compile its 8,000 lines again (about 0.15 s), which the
+    installed libraries it is compared with (PyYAML, markdown-it-py, Jinja2,
+    Pelican) never do. compileall writes the cache whatever that variable says.
+    """
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -833,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
     args.hugo = shutil.which("hugo")
     args.pelican = pelican_version()
     env = child_env()
+    compile_bytecode()
     started = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     t0 = time.perf_counter()
     info = machine()
