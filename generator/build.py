@@ -240,18 +240,18 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_folder(options.output, options.root)
     first_build = not (options.use_cache and (cache_dir(options.root) / "bodies.pickle").is_file())
     reading = SiteReading.read(options, first_build)  # the Markdown files are read once
-    fingerprint = input_fingerprint(options, reading.contents())
-    if output_is_current(options.output, fingerprint):
-        reading.ahead.close()
-        log.debug("nothing changed since the last build of %s", options.output)
-        return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
-    staging = Staging(options.output)
-    try:
-        result = render_site(options, staging, reading)
-        start = time.perf_counter()
-        result.report = staging.commit(result.written, fingerprint)
-    except BaseException:
-        staging.discard()
-        raise
+    with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
+        fingerprint = input_fingerprint(options, reading.contents())
+        if output_is_current(options.output, fingerprint):
+            log.debug("nothing changed since the last build of %s", options.output)
+            return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
+        staging = Staging(options.output)
+        try:
+            result = render_site(options, staging, reading)
+            start = time.perf_counter()
+            result.report = staging.commit(result.written, fingerprint)
+        except BaseException:
+            staging.discard()
+            raise
     result.timings["write"] = time.perf_counter() - start
     return result

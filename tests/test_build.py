@@ -511,3 +511,23 @@ def test_the_fingerprint_from_files_already_read_is_the_fingerprint_from_disk(si
     page = site_src / "content/en/articles/later.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     assert input_fingerprint(options, reading.contents()) != input_fingerprint(options)  # it hashes what was read
+
+
+def test_a_failed_build_leaves_no_helper_running(site_src: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from generator import prerender
+    from generator.errors import SiteErrors
+
+    monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
+    monkeypatch.setattr(prerender, "available_cores", lambda: 2)
+    started: list[object] = []
+    start = prerender.BodiesAhead.start
+    monkeypatch.setattr(prerender.BodiesAhead, "start",
+                        lambda *a, **k: started.append(start(*a, **k)) or started[-1])
+    (site_src / "content/en/articles/later.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(SiteErrors):
+        build_copy(site_src, tmp_path)
+    assert started and started[0]._process is None  # type: ignore[attr-defined]
+    assert multiprocessing.active_children() == []
