@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from generator.content import SourceFile, split_front_matter
 from generator.errors import SiteError
-from generator.workers import MIN_ITEMS, available_cores
+from generator.workers import MIN_ITEMS, available_cores, ignore_interrupts
 from generator.yamlsource import decode_text
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ class BodiesAhead:
 
 def _helper(conn: Connection, sources: Sequence[SourceFile], allow_html: bool) -> None:
     """In the forked helper: render bodies until told to stop, then send them."""
+    ignore_interrupts()
     done: list[BodyAhead] = []
     try:
         from generator.markup import make_markdown

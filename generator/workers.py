@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from typing import Any, Callable, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,15 @@ MIN_ITEMS = 120
 CHUNKS_PER_JOB = 12
 
 _SHARED: Any = None
+
+
+def ignore_interrupts() -> None:
+    """In a forked worker: leave Ctrl-C to the parent, which stops its workers itself.
+
+    Otherwise each worker would print its own "Process ForkPoolWorker-2:" and
+    traceback under the parent's one-line message.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def available_cores() -> int:
@@ -79,7 +89,7 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
     chunks = [items[start:end] for start, end in chunk_bounds(len(items), jobs)]
     _SHARED = state
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_interrupts) as pool:
             results: list[R] = []
             done = pool.imap(func, chunks, chunksize=1)
             if meanwhile is not None:

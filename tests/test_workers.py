@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Sequence
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,3 +26,18 @@ def test_two_workers_on_two_thousand_pages_end_on_quarter_chunks() -> None:
     sizes = [end - start for start, end in chunk_bounds(2108, 2)]
     assert sizes[:3] == [88, 88, 88] and sizes[-4:] == [22, 22, 22, 22]
     assert sum(1 for size in sizes if size == 22) == 2 * 2 * 4  # two rounds of two workers, each in quarters
+
+
+def _interrupt_handlers(items: Sequence[int]) -> list[bool]:
+    return [signal.getsignal(signal.SIGINT) is signal.SIG_IGN for _ in items]
+
+
+def test_workers_leave_ctrl_c_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C reaches every process of the terminal's group; only the parent should answer it (one message,
+    # no traceback per worker). The parent's own handler is untouched.
+    from generator import workers
+
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    chunks = workers.map_in_processes(_interrupt_handlers, list(range(workers.MIN_ITEMS)), state=None)
+    assert len(chunks) > 1 and all(all(chunk) for chunk in chunks)
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
