@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile("\x00([0-9]+)\x00")
 
-#: The footnote labels every body asks for first: placeholders 0 and 1.
+#: The UI strings of the footnote labels (``notes``, ``back``); bodies rendered ahead ask for them first.
 LABELS = ("footnote.notes", "footnote.back")
 
 

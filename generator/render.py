@@ -26,7 +26,7 @@ from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
 from generator.paths import output_path, prefix_site_urls, slugify
-from generator.prerender import BodyAhead, fill
+from generator.prerender import LABELS, BodyAhead, fill
 from generator.theme import theme_dirs
 from generator.templating import render_template
 from generator.workers import map_in_processes, shared
@@ -97,13 +97,11 @@ class Renderer:
 
         The others are rendered with their pages, or by `render_bodies`.
         """
+        todo = [doc for doc in (docs if docs is not None else self.site.documents) if doc.rel not in self.bodies]
+        if cache.empty():  # a first build: no key to work out
+            return todo
         missing: list[Document] = []
-        for doc in docs if docs is not None else self.site.documents:
-            if doc.rel in self.bodies:
-                continue
-            if cache.empty():  # a first build: no key to work out
-                missing.append(doc)
-                continue
+        for doc in todo:
             hit = cache.get(self.body_key(doc))
             if hit is not None:
                 self._keep_body(doc, hit)
@@ -145,17 +143,12 @@ class Renderer:
                 value = self.resolve_link(doc, argument)
             elif kind == "asset":
                 value = self.assets.urls.get(argument)
-            else:  # a figure embed: HTML as it is
+            else:
                 value = self.embed_html(argument, doc.lang)
-                if value is None:
-                    return None
-                raw.append(value)
-                escaped.append(value)
-                continue
             if value is None:
                 return None
             raw.append(value)
-            escaped.append(escapeHtml(value))
+            escaped.append(value if kind == "fact" else escapeHtml(value))  # an embed is HTML already
         return raw, escaped
 
     def render_bodies(self, docs: Sequence[Document] | None = None, cache: Store | None = None) -> None:
@@ -191,8 +184,7 @@ class Renderer:
             fact_html=lambda fact_id: self.embed_html(fact_id, doc.lang),
             resolve_link=lambda target: self.resolve_link(doc, target),
             resolve_asset=self.assets.urls.get,
-            labels={"notes": self.strings[doc.lang].get("footnote.notes"),
-                    "back": self.strings[doc.lang].get("footnote.back")},
+            labels={"notes": self.strings[doc.lang].get(LABELS[0]), "back": self.strings[doc.lang].get(LABELS[1])},
         )
         try:
             html = render_markdown(self.md, doc.body, env)
