@@ -7,12 +7,14 @@ import logging
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
-from generator.errors import SiteError
+from generator.errors import ErrorCollector, SiteError
 from generator.fonts import font_files
 from generator.model import OutputFile, SiteConfig
 from generator.paths import safe_relpath
+from generator.sourcefiles import MAX_ASSET_BYTES, Listed, list_files, read_file
 from generator.theme import theme_dirs
 
 log = logging.getLogger(__name__)
@@ -39,16 +41,34 @@ class Assets:
             raise SiteError(f"no asset '{name}' in assets/ (nor in the default theme)", source="assets/") from None
 
 
+def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Listed]]:
+    """Return (folder, file) for every file of the site's and the default theme's assets/ that is published.
+
+    Hidden names are left out, except ``.well-known/`` anywhere and everything
+    below ``assets/root/`` (``.nojekyll``, ``.well-known/security.txt``); editors'
+    leftovers and system files (``.DS_Store``) never are published.
+    """
+    found = []
+    for folder in theme_dirs(site_root, "assets"):
+        for item in list_files(folder, folder.parent, "assets", errors, skip_hidden=False):
+            if item.rel.startswith(ROOT_FOLDER) or not any(
+                    part.startswith(".") and part != ".well-known" for part in item.rel.split("/")):
+                found.append((folder, item))
+    return found
+
+
 def load_assets(config: SiteConfig) -> Assets:
     """Collect assets, CSS last so its url() references can point at hashed names."""
     sources: dict[str, bytes] = {}
     for path in font_files():
         sources[f"fonts/{path.name}"] = path.read_bytes()
-    for folder in reversed(theme_dirs(config.root, "assets")):
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder).parts
-            if path.is_file() and not any(p.startswith(".") and p != ".well-known" for p in rel):
-                sources[path.relative_to(folder).as_posix()] = path.read_bytes()
+    errors = ErrorCollector()
+    for folder, item in reversed(asset_files(config.root, errors)):  # the site's own files last: they win
+        try:
+            sources[item.rel] = read_file(item.path, f"assets/{item.rel}", MAX_ASSET_BYTES)
+        except SiteError as err:
+            errors.add(err)
+    errors.raise_if_any()
     urls: dict[str, str] = {}
     files: list[OutputFile] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):

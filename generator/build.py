@@ -11,17 +11,21 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from generator.assets import load_assets
-from generator.cache import CACHE_VERSION, Store, digest
-from generator.config import load_config
+from generator.assets import asset_files, load_assets
+from generator.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.config import CONFIG_FILE, load_config
 from generator.content import SourceFile, load_documents, read_sources
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.facts import load_facts
 from generator.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
 from generator.prerender import BodiesAhead
-from generator.output import Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files
+from generator.lock import BuildLock
+from generator.output import (Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files,
+                              recover_interrupted, resolve_output)
+from generator.plan import check_plan, planned_outputs
 from generator.site import assemble_site
+from generator.sourcefiles import read_file
 from generator.theme import theme_dirs, tree_digest
 
 if TYPE_CHECKING:
@@ -79,7 +83,7 @@ class BuildResult:
 
 def cache_dir(root: Path) -> Path:
     """Return the folder where drawn cards and PDFs are kept between builds (ignored by git)."""
-    return root / ".vigie-cache"
+    return root / CACHE_FOLDER
 
 
 def today_for_build() -> date:
@@ -96,12 +100,15 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
     ``known`` holds files already read, by path (the Markdown files, see `SiteReading`).
     """
     root = options.root
+    errors = ErrorCollector()
+    assets = asset_files(root, errors)  # exactly the files the build publishes, dotfiles of assets/root/ included
+    errors.raise_if_any()
     parts: list[str | bytes] = [
         CACHE_VERSION, sys.version, _versions(), _code_digest(),
         repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
-        tree_digest([p for p in (root / "content",) if p.is_dir()], known),
-        tree_digest(theme_dirs(root, "layouts")), tree_digest(theme_dirs(root, "assets")),
-        (root / "site.yaml").read_bytes() if (root / "site.yaml").is_file() else b"",
+        tree_digest([root / "content"], known, skip_ignored=True),
+        tree_digest(theme_dirs(root, "layouts")), tree_digest([], files=assets),
+        read_file(root / CONFIG_FILE, CONFIG_FILE) if (root / CONFIG_FILE).is_file() else b"",
     ]
     return digest(*parts)
 
@@ -187,7 +194,9 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render import Renderer
         from generator.templating import make_environment
 
-        renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=load_assets(config),
+        assets = load_assets(config)
+        check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written
+        renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=assets,
                             md=make_markdown(config.allow_html),
                             layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
         renderer.reuse_bodies(bodies)
@@ -236,20 +245,32 @@ def in_memory(item: OutputFile) -> OutputFile:
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site into its output folder; the old output stays unless all succeeded."""
-    check_output_folder(options.output, options.root)
+    """Build the site into its output folder; the old output stays unless all succeeded.
+
+    One build of a site runs at a time (`BuildLock`); a build first cleans up
+    after an interrupted one (`recover_interrupted`).
+    """
+    output = resolve_output(options.output)
+    check_output_folder(output, options.root)
+    with BuildLock(cache_dir(options.root) if options.use_cache else None):
+        recover_interrupted(output)
+        return _build_locked(options, output)
+
+
+def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
     first_build = not (options.use_cache and (cache_dir(options.root) / "bodies.pickle").is_file())
     reading = SiteReading.read(options, first_build)  # the Markdown files are read once
     with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
         fingerprint = input_fingerprint(options, reading.contents())
-        if output_is_current(options.output, fingerprint):
-            log.debug("nothing changed since the last build of %s", options.output)
+        state = cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache else None
+        if output_is_current(output, fingerprint, state):
+            log.debug("nothing changed since the last build of %s", output)
             return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
-        staging = Staging(options.output)
+        staging = Staging(output)
         try:
             result = render_site(options, staging, reading)
             start = time.perf_counter()
-            result.report = staging.commit(result.written, fingerprint)
+            result.report = staging.commit(result.written, fingerprint, state)
         except BaseException:
             staging.discard()
             raise

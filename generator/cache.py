@@ -20,6 +20,9 @@ from generator import __version__
 
 log = logging.getLogger(__name__)
 
+#: The folder below the site root where caches live (ignored by git).
+CACHE_FOLDER = ".vigie-cache"
+
 #: Bumped whenever what is cached changes shape.
 CACHE_VERSION = f"{__version__}-4"
 

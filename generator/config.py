@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 from generator.errors import ErrorCollector, SiteError
 from generator.model import Colors, HelpContact, Language, SiteConfig
 from generator.schema import SLUG_RE, Reader, as_list
+from generator.sourcefiles import entry_stat
 from generator.yamlsource import LineDict, parse_yaml, read_text
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
     path = root / CONFIG_FILE
+    found = ErrorCollector()
+    if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:
+        found.raise_if_any()
     if not path.is_file():
         raise SiteError(
             f"there is no site.yaml in '{root}', so it is not a Vigie site; "

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +14,7 @@ from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.model import KINDS, Document, SiteConfig
 from generator.schema import SLUG_RE, Reader
+from generator.sourcefiles import IGNORED_PREFIXES, entry_stat, is_editor_leftover, list_files, read_file
 from generator.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ FRONT_MATTER_KEYS = (
 )
 FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 EMBED_RE = re.compile(r"^\{\{<\s*fact\s+([^\s>]+)\s*>\}\}\s*$", re.MULTILINE)
-IGNORED = (".", "_", "~")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,14 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
         errors.add(SiteError("there is no content/ folder; create content/<lang>/articles/ for your articles",
                              source="content/"))
         return found
+    root = config.root.resolve()
     for folder in sorted(content.iterdir()):
-        if folder.name.startswith(IGNORED) or folder.name == "facts":
+        if folder.name.startswith(IGNORED_PREFIXES) or is_editor_leftover(folder.name):
             continue
-        if not folder.is_dir():
+        st = entry_stat(folder, root, f"content/{folder.name}", errors)
+        if st is None or folder.name == "facts":
+            continue
+        if not stat.S_ISDIR(st.st_mode):
             errors.add(SiteError("files directly in content/ are not used; move it into content/<lang>/",
                                  source=f"content/{folder.name}"))
             continue
@@ -91,13 +95,14 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
                 "rename the folder or add the language to 'languages' in site.yaml",
                 source=f"content/{folder.name}/"))
             continue
-        for path, rel_parts in _files_below(folder):
-            shown = f"content/{folder.name}/{'/'.join(rel_parts)}"
-            if path.suffix != ".md":
+        for item in list_files(folder, root, f"content/{folder.name}", errors, skip_ignored=True):
+            shown = f"content/{folder.name}/{item.rel}"
+            rel_parts = item.rel.split("/")
+            if item.path.suffix != ".md":
                 errors.add(SiteError("only Markdown (.md) files belong in content/; put images and "
                                      "downloads in assets/", source=shown))
                 continue
-            if len(rel_parts) == 1 and path.name == "index.md":
+            if len(rel_parts) == 1 and item.path.name == "index.md":
                 kind = "home"
             elif len(rel_parts) < 2 or rel_parts[0] not in KINDS:
                 errors.add(SiteError(f"put this file in one of {', '.join(KINDS)} below content/{folder.name}/",
@@ -106,31 +111,12 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
             else:
                 kind = rel_parts[0]
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                errors.add(SiteError(f"cannot read the file: {exc.strerror}", source=shown))
+                data = read_file(item.path, shown)
+            except SiteError as err:
+                errors.add(err)
                 continue
-            found.append(SourceFile(path, shown, folder.name, kind, "/".join(rel_parts), data))
+            found.append(SourceFile(item.path, shown, folder.name, kind, item.rel, data))
     return found
-
-
-def _files_below(folder: Path) -> list[tuple[Path, tuple[str, ...]]]:
-    """Return the files below a language folder with their path parts, sorted; hidden, ``_``-prefixed and
-    editor files and folders left out. Walks with strings: there may be thousands."""
-    found: list[tuple[Path, tuple[str, ...]]] = []
-    top = str(folder)
-    for current, subdirs, files in os.walk(top):
-        subdirs[:] = [d for d in subdirs if not d.startswith(IGNORED)]
-        rel = os.path.relpath(current, top)
-        parts = () if rel == "." else tuple(rel.split(os.sep))
-        for name in files:
-            if name.startswith(IGNORED) or is_editor_leftover(name):
-                continue
-            path = os.path.join(current, name)
-            if os.path.isdir(path):  # a symbolic link to a folder
-                continue
-            found.append((Path(path), (*parts, name)))
-    return sorted(found, key=lambda item: item[1])
 
 
 def _extra(r: Reader) -> dict[str, Any]:
@@ -140,11 +126,6 @@ def _extra(r: Reader) -> dict[str, Any]:
         if key in r.data:
             meta[key] = r.date_value(key)
     return meta
-
-
-def is_editor_leftover(name: str) -> bool:
-    """Return whether a file name is an editor's backup or swap file (never content)."""
-    return name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak")) or name.startswith(".#") or name == "4913"
 
 
 def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:

@@ -3,39 +3,41 @@
 from __future__ import annotations
 
 import logging
-import re
 
-from generator.content import is_editor_leftover
 from generator.errors import ErrorCollector, SiteError
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
-from generator.schema import SLUG_RE, Reader
-from generator.yamlsource import LineDict, parse_yaml, read_text
+from generator.schema import MAX_SLUG, SLUG_RE, Reader
+from generator.sourcefiles import list_files, read_file
+from generator.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
 
 FACT_KEYS = ("value", "format", "qualifier", "label", "context", "note", "source", "slug", "tags", "alt")
 SOURCE_KEYS = ("publisher", "title", "url", "date")
-ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     """Read every fact file; record problems in ``errors``."""
     folder = config.root / "content" / "facts"
     facts: dict[str, Fact] = {}
-    if not folder.is_dir():
-        return facts
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "_")) or path.is_dir() or is_editor_leftover(path.name):
-            continue
-        shown = f"content/facts/{path.name}"
+    files: dict[str, str] = {}
+    """Fact id → the file it came from, to name both files of an id written twice."""
+    for item in list_files(folder, config.root, "content/facts", errors, skip_ignored=True, recursive=False):
+        path = item.path
+        shown = f"content/facts/{item.rel}"
         if path.suffix not in (".yaml", ".yml"):
             errors.add(SiteError("only .yaml files belong in content/facts/", source=shown))
             continue
         fact_id = path.stem
-        if not ID_RE.match(fact_id):
+        if not valid_id(fact_id):
             errors.add(SiteError(f"the file name '{path.name}' is the figure's id: use lowercase a-z, 0-9 and "
-                                 "hyphens only", source=shown))
+                                 f"single hyphens only, at most {MAX_SLUG} characters", source=shown))
             continue
+        if fact_id in files:
+            errors.add(SiteError(f"this file and {files[fact_id]} give the same id '{fact_id}'; keep one of them",
+                                 source=shown))
+            continue
+        files[fact_id] = shown
         try:
             fact = read_fact(config, path, shown, fact_id, errors)
         except SiteError as err:
@@ -46,9 +48,14 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     return facts
 
 
+def valid_id(fact_id: str) -> bool:
+    """Return whether a fact id follows the rule: lowercase a-z, 0-9 and single hyphens, not too long."""
+    return bool(SLUG_RE.match(fact_id)) and len(fact_id) <= MAX_SLUG
+
+
 def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorCollector) -> Fact | None:  # type: ignore[no-untyped-def]
     """Read one fact file; return None when it has errors (recorded in ``errors``)."""
-    data = parse_yaml(read_text(path, shown), shown)
+    data = parse_yaml(decode_text(read_file(path, shown), shown), shown)
     if not isinstance(data, LineDict):
         raise SiteError("a fact file must be 'key: value' lines with at least value, label and source",
                         source=shown, line=1)

@@ -19,13 +19,15 @@ from markupsafe import Markup
 
 from generator.assets import Assets
 from generator.cache import Store, digest
-from generator.cards import CARD_SIZES, CardCache, CardSpec
+from generator.cards import CardCache, CardSpec
 from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
 from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, OutputFile, Page, Site
-from generator.paths import output_path, prefix_site_urls, slugify
+from generator.paths import output_path, prefix_site_urls
+from generator.plan import (CARD_SIZES, card_path, factsheet_path, feed_path, page_folder, press_kit_path,
+                            site_card_path)
 from generator.prerender import LABELS, BodyAhead, fill
 from generator.theme import theme_dirs
 from generator.templating import render_template
@@ -398,7 +400,7 @@ class Renderer:
             articles = self.site.groups["home"][lang].items
             updated = max((d.date for d in articles if d.date), default=None)
             ctx.update(entries=articles, updated=updated, feed_self=absolute(config, f"/{lang}/feed.xml"))
-            files.append(self._text("feed.xml", ctx, f"{lang}/feed.xml"))
+            files.append(self._text("feed.xml", ctx, feed_path(lang)))
         urls = []
         for page in self.site.pages:
             if page.kind in ("not_found",):
@@ -437,8 +439,7 @@ class Renderer:
                 try:
                     spec = self.card_spec(fact_id, lang)
                     for name, size in CARD_SIZES.items():
-                        files.append(OutputFile(path=output_path(page.url).removesuffix("index.html") + name,
-                                                data=cache.get_or_render(spec, size),
+                        files.append(OutputFile(path=card_path(page.url, name), data=cache.get_or_render(spec, size),
                                                 origin=f"content/facts/{fact_id}.yaml"))
                 except SiteError as err:
                     errors.add(err)
@@ -483,7 +484,7 @@ class Renderer:
                 continue
             name = f"{doc.slug}.pdf"
             self.pdfs[doc.rel] = {"url": page.url + name, "pages": result.pages, "bytes": len(result.data)}
-            files.append(OutputFile(path=output_path(page.url).removesuffix("index.html") + name, data=result.data,
+            files.append(OutputFile(path=factsheet_path(page.url, doc.slug), data=result.data,
                                     origin=f"content/{doc.rel}"))
         self.pdfs_rendered += cache.rendered
         errors.raise_if_any()
@@ -501,7 +502,7 @@ class Renderer:
             name, _, rest = title.partition(" – ")
             description = config.description.get(lang, "")
             label = rest or description or title
-            url = f"/{lang}/card.png"
+            url = "/" + site_card_path(lang)
             spec = CardSpec(fact_id="site", source_path="site.yaml", figure=name, label=label,
                             source_line=config.publisher.get(lang, ""), site_name=title,
                             site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
@@ -525,7 +526,7 @@ class Renderer:
             sources = []
             for fact_id in sorted(self.site.facts):
                 page = self.site.fact_pages[(fact_id, lang)]
-                folder = output_path(page.url).removesuffix("index.html")
+                folder = page_folder(page.url)
                 slug = self.site.facts[fact_id].slug[lang]
                 for name in CARD_SIZES:
                     card = by_path.get(folder + name)
@@ -540,10 +541,9 @@ class Renderer:
                       + "\n".join(sources))
             entries.append(("sources.txt", readme.encode("utf-8")))
             data = _zip(entries)
-            name = f"{slugify(self.site.config.title[lang])}-{lang}.zip"
-            self.press_kits[lang] = {"url": section.url + name, "bytes": len(data)}
-            files.append(OutputFile(path=output_path(section.url).removesuffix("index.html") + name, data=data,
-                                    origin="press kit"))
+            path = press_kit_path(section.url, self.site.config.title[lang], lang)
+            self.press_kits[lang] = {"url": "/" + path, "bytes": len(data)}
+            files.append(OutputFile(path=path, data=data, origin="press kit"))
         return files
 
     def _text(self, template: str, ctx: dict[str, Any], path: str) -> OutputFile:

@@ -12,7 +12,7 @@ from generator.build import today_for_build
 from generator.config import CONFIG_FILE, load_config
 from generator.content import load_documents
 from generator.errors import ErrorCollector, SiteError
-from generator.facts import ID_RE
+from generator.facts import valid_id
 from generator.model import SiteConfig
 from generator.paths import slugify
 
@@ -169,7 +169,7 @@ def _words(code: str, field: str) -> str:
 
 def new_fact(site: Path, fact_id: str, today: date | None = None) -> Path:
     """Create content/facts/<id>.yaml with every field, explained, and placeholders that build."""
-    if not ID_RE.match(fact_id):
+    if not valid_id(fact_id):
         raise SiteError(f"'{fact_id}' cannot be a figure id: use lowercase a-z, 0-9 and hyphens, "
                         "e.g. vigie new fact victims-identified-2023")
     config = load_config(site)

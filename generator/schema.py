@@ -14,6 +14,8 @@ from generator.errors import ErrorCollector, SiteError
 from generator.yamlsource import LineDict, LineList
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: The longest slug, fact id or tag: long enough for any title, short enough for every file system.
+MAX_SLUG = 100
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

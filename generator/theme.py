@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
+
+from generator.errors import ErrorCollector, SiteError
+from generator.sourcefiles import MAX_ASSET_BYTES, Listed, list_files, read_file
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -33,35 +36,36 @@ def theme_dirs(site_root: Path, sub: str) -> list[Path]:
     return dirs
 
 
-def tree_digest(dirs: list[Path], known: Mapping[str, bytes] | None = None) -> str:
+def tree_digest(dirs: list[Path], known: Mapping[str, bytes] | None = None, *, skip_ignored: bool = False,
+                files: Iterable[tuple[Path, Listed]] | None = None) -> str:
     """Return a hash of every file (name and bytes) below the given folders, in order.
 
-    Hidden files and folders (a leading dot) are left out. Walks with plain
-    strings: this runs on every build, over every source file. A file whose
-    path is in ``known`` is not read again.
+    Files are listed as the loaders list them (`sourcefiles.list_files`: hidden
+    names left out, and with ``skip_ignored`` those starting with ``_`` or ``~``),
+    or given as ``files`` (folder, file) pairs. A file whose path is in
+    ``known`` is not read again. A file that cannot be used (a pipe, a link
+    leading outside the site) raises `SiteErrors`, as the loaders would.
     """
-    import hashlib
-
+    errors = ErrorCollector()
+    if files is None:
+        files = [(folder, item) for folder in dirs
+                 for item in list_files(folder, folder.parent, _shown_folder(folder), errors,
+                                        skip_ignored=skip_ignored)]
     h = hashlib.sha256()
-    for folder in dirs:
-        top = str(folder)
-        for current, subdirs, files in os.walk(top):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            rel = os.path.relpath(current, top).replace(os.sep, "/")
-            prefix = "" if rel == "." else rel + "/"
-            for name in sorted(files):
-                path = os.path.join(current, name)
-                if name.startswith("."):
-                    continue
-                data = known.get(path) if known is not None else None
-                if data is None:
-                    if not os.path.isfile(path):  # a FIFO would block open()
-                        continue
-                    try:
-                        with open(path, "rb") as fh:
-                            data = fh.read()
-                    except OSError:  # gone since the walk, or not a regular file: the build reports it
-                        continue
-                h.update((prefix + name).encode("utf-8") + b"\0")
-                h.update(hashlib.sha256(data).digest())
+    for folder, item in files:
+        data = known.get(str(item.path)) if known is not None else None
+        if data is None:
+            try:
+                data = read_file(item.path, f"{_shown_folder(folder)}/{item.rel}", MAX_ASSET_BYTES)
+            except SiteError as err:
+                errors.add(err)
+                continue
+        h.update(item.rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(hashlib.sha256(data).digest())
+    errors.raise_if_any()
     return h.hexdigest()
+
+
+def _shown_folder(folder: Path) -> str:
+    """Return how messages name a folder of the site: ``layouts``."""
+    return folder.name

@@ -9,6 +9,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from generator.errors import SiteError
+from generator.sourcefiles import read_file
 
 
 class LineDict(dict[str, Any]):
@@ -115,12 +116,8 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """Read a UTF-8 text file; anything else is a `SiteError` naming it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
-    return decode_text(data, shown)
+    """Read a UTF-8 text file; anything else (a pipe, a device, a huge file, binary) is a `SiteError` naming it."""
+    return decode_text(read_file(path, shown), shown)
 
 
 def decode_text(data: bytes, shown: str) -> str:

@@ -1,0 +1,239 @@
+"""The published output is never damaged: collisions, interrupted builds, stray files, links, two builds at once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import BUILD_DAY, REPO, build_copy
+from generator.build import BuildOptions, build, cache_dir
+from generator.errors import SiteError, SiteErrors
+from generator.lock import BuildLock
+from generator.model import OutputFile
+from generator.output import MARKER, Staging
+from generator.plan import Planned, check_plan
+
+
+def hashes(out: Path) -> dict[str, str]:
+    """Return every file below a folder → sha256, with the file's inode, so a write through a link shows."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+# -- collisions never write into the published tree --------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_two_writers_of_one_path_leave_the_old_tree_unchanged(tmp_path_factory: pytest.TempPathFactory,
+                                                              data: st.DataObject) -> None:
+    out = tmp_path_factory.mktemp("staging") / "public"
+    names = ["index.html", "fr/index.html", "fr/a/index.html", "sitemap.xml", "en/feed.xml"]
+    old = {name: f"old {name}".encode() for name in names}
+    first = Staging(out)
+    first.commit([first.put(OutputFile(name, body, "old")) for name, body in old.items()])
+    before = hashes(out)
+    path = data.draw(st.sampled_from(names), label="path")
+    # Each writer may give the old bytes (a hard link to the published file) or new ones.
+    bodies = data.draw(st.lists(st.sampled_from([old[path], b"EVIL", b""]), min_size=2, max_size=3), label="bodies")
+    staging = Staging(out)
+    with pytest.raises(SiteError, match="two sources want to write"):
+        for number, body in enumerate(bodies):
+            staging.put(OutputFile(path, body, f"writer {number}"))
+    staging.discard()
+    assert hashes(out) == before
+    assert not list(out.parent.glob(".public.vigie-*"))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_root_file_claiming_any_generated_path_changes_nothing(site_src: Path, tmp_path: Path,
+                                                                 data: st.DataObject) -> None:
+    _, out = build_copy(site_src, tmp_path)
+    before = hashes(out)
+    generated = sorted(p for p in before if not p.startswith("assets/") and p != MARKER)
+    path = data.draw(st.sampled_from(generated), label="generated path")
+    upper = data.draw(st.booleans(), label="differs only by case")
+    claimed = path.upper() if upper else path
+    (site_src / "assets/root" / claimed).parent.mkdir(parents=True, exist_ok=True)
+    (site_src / "assets/root" / claimed).write_bytes(data.draw(st.binary(max_size=64), label="bytes"))
+    try:
+        with pytest.raises((SiteError, SiteErrors)) as info:
+            build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+        assert f"assets/root/{claimed}" in str(info.value)
+        assert hashes(out) == before
+    finally:
+        (site_src / "assets/root" / claimed).unlink()
+
+
+def test_collisions_are_found_before_anything_is_written() -> None:
+    def planned(*paths: str) -> list[Planned]:
+        return [Planned(p, f"source {i}", f"source-{i}.md") for i, p in enumerate(paths)]
+
+    with pytest.raises(SiteErrors) as same:
+        check_plan(planned("fr/index.html", "fr/index.html"))
+    assert "two sources want to write fr/index.html: source 0 and source 1" in str(same.value)
+    with pytest.raises(SiteErrors) as case:
+        check_plan(planned("fr/a/index.html", "fr/A/index.html"))
+    assert "differ only by upper and lower case" in str(case.value)
+    with pytest.raises(SiteErrors) as folder:
+        check_plan(planned("fr", "fr/index.html"))
+    assert "source 0 writes the file fr, but source 1 needs a folder of that name" in str(folder.value)
+    with pytest.raises(SiteErrors) as windows:
+        check_plan(planned("fr/aux/index.html", "fr/nul.txt", "COM1", "a:b.txt", "end."))
+    assert str(windows.value).count("Windows") == 5
+    check_plan(planned("fr/index.html", "en/index.html", "fr/auxiliaire/index.html", "console.txt"))
+
+
+def test_a_file_and_a_folder_of_one_name_under_assets_root(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path)
+    before = hashes(out)
+    (site_src / "assets/root").mkdir(parents=True, exist_ok=True)
+    (site_src / "assets/root/fr").write_text("a file where the French pages need a folder", encoding="utf-8")
+    with pytest.raises(SiteErrors) as info:
+        build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    assert "assets/root/fr writes the file fr, but" in str(info.value)
+    assert hashes(out) == before
+
+
+# -- interrupted builds ---------------------------------------------------------------------------------------
+
+
+def test_leftovers_of_killed_builds_are_removed_and_a_lost_output_is_put_back(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path)
+    before = hashes(out)
+    # A build killed between its two renames: the old output moved aside, the new tree beside it, no output.
+    dead = 2 ** 22 + 12345  # above the kernel's default pid_max: no such process
+    out.rename(out.parent / f".public.vigie-old-{dead}")
+    (out.parent / f".public.vigie-new-{dead}").mkdir()
+    (out.parent / f".public.vigie-new-{dead}/half.html").write_text("half", encoding="utf-8")
+    (out.parent / f".public.vigie-new-{dead + 1}").mkdir()
+    result, _ = build_copy(site_src, tmp_path)
+    assert result.up_to_date or result.report is not None
+    assert hashes(out) == before
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".public")) == []
+
+
+def test_a_build_killed_at_any_moment_leaves_a_complete_output(site_src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    command = [sys.executable, "-m", "generator", "build", str(site_src), "-o", str(out), "-q"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1764374400"}
+    subprocess.run(command, check=True, env=env)
+    first = hashes(out)
+    (site_src / "content/fr/articles/ecrans.md").write_text(
+        (site_src / "content/fr/articles/ecrans.md").read_text(encoding="utf-8") + "\nUne phrase de plus.\n",
+        encoding="utf-8")
+    subprocess.run(command, check=True, env=env, cwd=tmp_path)
+    second = hashes(out)
+    (site_src / "content/fr/articles/ecrans.md").write_text(
+        (site_src / "content/fr/articles/ecrans.md").read_text(encoding="utf-8") + "\nEncore une.\n",
+        encoding="utf-8")
+    for delay in (0.05, 0.3, 0.6, 0.9):
+        process = subprocess.Popen(command, env=env, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if out.exists():
+            assert hashes(out) in (first, second, _completed(command, env, out)), delay
+        subprocess.run(command, check=True, env=env)
+        assert out.is_dir() and (out / "index.html").is_file()
+        assert not [p for p in out.parent.iterdir() if p.name.startswith(".public.vigie-")]
+
+
+def _completed(command: list[str], env: dict[str, str], out: Path) -> dict[str, str]:
+    """Return the tree a complete build of the current input makes (a killed build may have finished)."""
+    other = out.parent / "reference"
+    subprocess.run([*command[:-3], "-o", str(other), "-q"], check=True, env=env)
+    return hashes(other)
+
+
+# -- the output folder itself ---------------------------------------------------------------------------------
+
+
+def test_an_output_given_as_a_link_updates_the_folder_it_points_to(site_src: Path, tmp_path: Path) -> None:
+    target = tmp_path / "www" / "site"
+    target.mkdir(parents=True)
+    link = tmp_path / "public"
+    link.symlink_to(target, target_is_directory=True)
+    build(BuildOptions(root=site_src, out=link, today=BUILD_DAY))
+    assert link.is_symlink() and Path(os.readlink(link)) == target
+    assert (target / "fr/index.html").is_file()
+    build(BuildOptions(root=site_src, out=link, today=BUILD_DAY, drafts=True))
+    assert link.is_symlink() and (target / "fr/articles/brouillon/index.html").is_file()
+
+
+def test_an_output_inside_the_cache_is_refused(site_src: Path) -> None:
+    with pytest.raises(SiteError, match="inside the site's .vigie-cache/ folder"):
+        build(BuildOptions(root=site_src, out=cache_dir(site_src) / "out", today=BUILD_DAY))
+
+
+# -- "up to date" means the output equals what a build would write -------------------------------------------
+
+
+def test_a_stray_file_or_an_edited_page_is_not_kept_behind_nothing_changed(site_src: Path, tmp_path: Path) -> None:
+    _, out = build_copy(site_src, tmp_path)
+    before = hashes(out)
+    (out / "old").mkdir()
+    (out / "old/stale.html").write_text("stale", encoding="utf-8")
+    result, _ = build_copy(site_src, tmp_path)
+    assert not result.up_to_date and not (out / "old").exists()
+    assert hashes(out) == before
+    with (out / "fr/index.html").open("a", encoding="utf-8") as page:
+        page.write("<!-- edited on the server -->")
+    result, _ = build_copy(site_src, tmp_path)
+    assert not result.up_to_date and hashes(out) == before
+    (out / "empty").mkdir()
+    assert not build_copy(site_src, tmp_path)[0].up_to_date and not (out / "empty").exists()
+    assert build_copy(site_src, tmp_path)[0].up_to_date
+
+
+def test_dotfiles_of_assets_root_are_published_and_part_of_the_fingerprint(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "assets/root/.well-known").mkdir(parents=True)
+    (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:a@example.org\n",
+                                                                   encoding="utf-8")
+    (site_src / "assets/root/.nojekyll").write_bytes(b"")
+    (site_src / "assets/root/.DS_Store").write_bytes(b"junk")
+    _, out = build_copy(site_src, tmp_path)
+    assert (out / ".nojekyll").is_file() and not (out / ".DS_Store").exists()
+    (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:b@example.org\n",
+                                                                   encoding="utf-8")
+    result, _ = build_copy(site_src, tmp_path)
+    assert not result.up_to_date
+    assert (out / ".well-known/security.txt").read_text(encoding="utf-8") == "Contact: mailto:b@example.org\n"
+
+
+# -- one build at a time ---------------------------------------------------------------------------------------
+
+
+def test_a_second_build_waits_for_the_first_and_says_so(site_src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with BuildLock(cache_dir(site_src)):
+        process = subprocess.Popen([sys.executable, "-m", "generator", "build", str(site_src), "-o", str(out)],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waited = threading.Event()
+
+        def watch() -> None:
+            assert process.stderr is not None
+            for line in process.stderr:
+                if "another build of this site is running" in line:
+                    waited.set()
+
+        reader = threading.Thread(target=watch, daemon=True)
+        reader.start()
+        assert waited.wait(30), "the second build did not say it waits"
+        assert process.poll() is None and not out.exists()
+    assert process.wait(60) == 0
+    reader.join(5)
+    assert (out / "index.html").is_file()
+    assert "Traceback" not in (process.stdout.read() if process.stdout else "")
