@@ -89,9 +89,15 @@ def cache_dir(root: Path) -> Path:
 def today_for_build() -> date:
     """Return today's date, or the day of SOURCE_DATE_EPOCH when set (reproducible builds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
+    if epoch is None or epoch == "":
+        return date.today()
+    try:
+        if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12:
+            raise ValueError(epoch)
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-    return date.today()
+    except (ValueError, OverflowError, OSError):
+        raise SiteError(f"SOURCE_DATE_EPOCH must be a number of seconds since 1970-01-01, e.g. 1653436800 "
+                        f"(got '{epoch[:30]}'); set it right or unset it") from None
 
 
 def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None = None) -> str:
@@ -124,7 +130,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno"):
+                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:

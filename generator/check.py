@@ -37,7 +37,7 @@ from babel import Locale, UnknownLocaleError
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.config import CONFIG_FILE, load_config
-from generator.errors import ErrorCollector, SiteError, SiteErrors
+from generator.errors import ErrorCollector, SiteError, SiteErrors, printable
 from generator.facts import load_facts
 from generator.model import Document, Fact, Site, SiteConfig
 from generator.paths import output_path
@@ -172,8 +172,8 @@ class Report:
                 out.append("")
             previous = finding.path
             level = _paint(finding.level, finding.level, color)
-            where = finding.location()
-            out.append(f"{where}: {level}: {finding.message}" if where else f"{level}: {finding.message}")
+            where, message = printable(finding.location()), printable(finding.message)
+            out.append(f"{where}: {level}: {message}" if where else f"{level}: {message}")
         if not self.complete:
             if out:
                 out.append("")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from generator import __version__
-from generator.errors import SiteError, SiteErrors
+from generator.errors import SiteError, SiteErrors, printable
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def _absolute_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an absolute URL; write it like https://example.org/")
+    from generator.paths import base_url_problem
+
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"'{printable(value)}' {problem}")
     return value
 
 
@@ -139,19 +142,26 @@ def _configure_logging(level: int) -> None:
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.vigie = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(message)s"))
     handler.addFilter(lambda record: record.name.startswith("generator") or record.levelno >= logging.WARNING)
     handler.addFilter(_WarningCounter())
     root.addHandler(handler)
     _WarningCounter.count = 0
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with every control character shown escaped (a message may quote content)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def _report(err: SiteError | SiteErrors) -> int:
     errors = err.errors if isinstance(err, SiteErrors) else [err]
     label = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
-    for item in errors:
-        where = item.location()
-        print(f"{where}: {label}: {item.message}" if where else f"{label}: {item.message}", file=sys.stderr)
+    for item in errors:  # content may hold escape sequences: never sent raw to the terminal
+        where, message = printable(item.location()), printable(item.message)
+        print(f"{where}: {label}: {message}" if where else f"{label}: {message}", file=sys.stderr)
     print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
     return 1
 

@@ -11,6 +11,8 @@ from babel import Locale, UnknownLocaleError
 
 from generator.errors import ErrorCollector, SiteError
 from generator.model import Colors, HelpContact, Language, SiteConfig
+from generator.paths import base_url_problem
+from generator.phones import phone_problem
 from generator.schema import SLUG_RE, Reader, as_list
 from generator.sourcefiles import entry_stat
 from generator.yamlsource import LineDict, parse_yaml, read_text
@@ -60,9 +62,9 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     if codes and default not in codes:
         r.fail("default_language", f"default_language '{default}' is not one of the languages ({', '.join(codes)})")
 
-    url = base_url or r.url("base_url") or "http://localhost:8000/"
-    if base_url and not re.match(r"^https?://", base_url):
-        errors.add(SiteError(f"--base-url must start with http:// or https:// (got '{base_url}')"))
+    url = base_url or _base_url(r) or "http://localhost:8000/"
+    if base_url and (problem := base_url_problem(base_url)) is not None:
+        errors.add(SiteError(f"--base-url {problem}"))
     url = url if url.endswith("/") else url + "/"
 
     title = r.localised("title", codes, required=True, all_languages=True)
@@ -82,10 +84,18 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         colors=_colors(r),
         featured_facts=r.strings("featured_facts"),
         stale_after_years=_facts_settings(r),
-        help_stale_after_days=r.integer("help_stale_after_days", 365),
+        help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
     )
     errors.raise_if_any()
     return config
+
+
+def _base_url(r: Reader) -> str | None:
+    value = r.string("base_url")
+    if value is not None and (problem := base_url_problem(value)) is not None:
+        r.fail("base_url", f"base_url {problem}")
+        return None
+    return value
 
 
 def _languages(r: Reader) -> tuple[Language, ...]:
@@ -160,8 +170,11 @@ def _help(r: Reader, codes: tuple[str, ...]) -> tuple[HelpContact, ...]:
         c.unknown_keys(HELP_KEYS)
         phone = c.string("phone")
         url = c.url("url")
-        if phone is None and url is None:
+        if "phone" not in item and "url" not in item:
             r.errors.add(SiteError("a help contact needs a 'phone' or a 'url'", source=r.source, line=item.line))
+        if phone is not None and (problem := phone_problem(phone)) is not None:
+            c.fail("phone", problem)
+            phone = None
         langs = c.strings("languages")
         for code in langs:
             if code not in codes:
@@ -231,7 +244,7 @@ def _facts_settings(r: Reader) -> int:
         return 3
     sub = Reader(facts, r.source, r.errors, "facts")
     sub.unknown_keys(("stale_after",))
-    return sub.integer("stale_after", 3)
+    return sub.integer("stale_after", 3, maximum=100)
 
 
 def _language_name(code: str) -> str:

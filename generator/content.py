@@ -13,7 +13,8 @@ from typing import Any
 from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError, SiteErrors
 from generator.model import KINDS, Document, SiteConfig
-from generator.schema import SLUG_RE, Reader
+from generator.paths import slugify
+from generator.schema import MAX_SLUG, SLUG_RE, Reader
 from generator.sourcefiles import IGNORED_PREFIXES, entry_stat, is_editor_leftover, list_files, read_file
 from generator.yamlsource import LineDict, decode_text, parse_yaml
 
@@ -23,6 +24,8 @@ FRONT_MATTER_KEYS = (
     "title", "date", "summary", "slug", "translation_key", "tags", "draft", "content_warning",
     "facts", "factsheet", "audience", "translated_from", "description", "updated", "layout", "extra",
 )
+#: Pages with a role of their own (linked from every page), known by translation_key or file name.
+SPECIAL_PAGES = ("help", "about", "cover-your-tracks")
 FENCE_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 EMBED_RE = re.compile(r"^\{\{<\s*fact\s+([^\s>]+)\s*>\}\}\s*$", re.MULTILINE)
 
@@ -166,7 +169,16 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
                if "slug" in front else
                f"the file name '{path.name}' does not make a valid URL; rename it with lowercase a-z, 0-9 and "
                "hyphens, or set 'slug:' in the front matter")
-    key = r.string("translation_key") or below_lang.removesuffix(".md")
+    if len(slug) > MAX_SLUG:
+        r.fail("slug", f"the address slug '{slug[:30]}…' is {len(slug)} characters long; keep it to {MAX_SLUG} "
+               "at most" + ("" if "slug" in front else " (set 'slug:' in the front matter, or rename the file)"))
+    role = path.stem if kind == "pages" and path.stem in SPECIAL_PAGES else None
+    key = r.string("translation_key") or role or below_lang.removesuffix(".md")
+    tags = r.strings("tags")
+    for tag in tags:
+        if not tag.strip() or len(tag) > MAX_SLUG or len(slugify(tag)) > MAX_SLUG:
+            r.fail("tags", f"the tag '{tag[:30]}{'…' if len(tag) > 30 else ''}' must be a word or a few, "
+                   f"at most {MAX_SLUG} characters")
     warning = front.get("content_warning")
     if warning is True:
         content_warning = "default"
@@ -186,7 +198,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         date=r.date_value("date"),
         summary=r.string("summary", default="") or "",
         slug=slug,
-        tags=r.strings("tags"),
+        tags=tuple(tag.strip() for tag in tags),
         draft=r.boolean("draft", False),
         content_warning=content_warning,
         facts=facts,
@@ -194,7 +206,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         audience=r.strings("audience"),
         body=body,
         body_line=body_line,
-        layout=r.string("layout", default="") or "",
+        layout=r.string("layout", default="") or ("help" if key == "help" and kind == "pages" else ""),
         description=r.string("description", default="") or "",
         embeds=tuple(EMBED_RE.findall(body)),
         lines=dict(front.key_lines),

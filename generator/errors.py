@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+#: Characters no text of a site may hold: C0 and C1 controls but tab and newline, DEL, lone surrogates, non-characters.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: The same in a whole file, where a carriage return may end a line.
+FILE_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: What must never reach a terminal raw: every control character (an escape sequence starts with ESC or CSI).
+_UNPRINTABLE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def codepoint(char: str) -> str:
+    """Return how messages name a character: ``U+001B``."""
+    return f"U+{ord(char):04X}"
+
+
+def printable(text: str) -> str:
+    """Return text safe to print on a terminal: every control character shown as ``\\x1b``, never sent raw."""
+    return _UNPRINTABLE_RE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class SiteError(Exception):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 
 from generator.errors import ErrorCollector, SiteError
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
-from generator.schema import MAX_SLUG, SLUG_RE, Reader
+from generator.schema import MAX_SLUG, SLUG_RE, Reader, as_written
 from generator.sourcefiles import list_files, read_file
 from generator.yamlsource import LineDict, decode_text, parse_yaml
 
@@ -14,6 +16,10 @@ log = logging.getLogger(__name__)
 
 FACT_KEYS = ("value", "format", "qualifier", "label", "context", "note", "source", "slug", "tags", "alt")
 SOURCE_KEYS = ("publisher", "title", "url", "date")
+#: No figure of a campaign reaches a million billion; beyond, it is a typing mistake.
+MAX_VALUE = 10 ** 15
+#: How a whole number is written in a figure: digits, maybe a sign and underscores (not 017, 0x1F or 1:30).
+PLAIN_INTEGER_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 
 
 def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
@@ -48,6 +54,20 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     return facts
 
 
+def number_problem(value: int | float) -> str | None:
+    """Return why a number cannot be a figure (not finite, absurdly large, written in a way YAML misreads)."""
+    written = as_written(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"'value' must be a real number; '{written}' is not a figure"
+    if abs(value) >= MAX_VALUE:
+        return (f"'value' {written[:24]}{'…' if len(written) > 24 else ''} is larger than any real figure "
+                f"(at most {len(str(MAX_VALUE)) - 1} digits); check it, or write it as text with format: text")
+    if isinstance(value, int) and not PLAIN_INTEGER_RE.match(written):
+        return (f"'value' is written '{written}', which YAML reads as {int(value)}; write the figure with digits "
+                "only (e.g. 12500)")
+    return None
+
+
 def valid_id(fact_id: str) -> bool:
     """Return whether a fact id follows the rule: lowercase a-z, 0-9 and single hyphens, not too long."""
     return bool(SLUG_RE.match(fact_id)) and len(fact_id) <= MAX_SLUG
@@ -71,11 +91,20 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
             errors.add(SiteError("a fact file needs 'value' (the figure, e.g. value: 12500)", source=shown,
                                  line=data.line))
         value = ""
+    elif isinstance(value, (int, float)):
+        problem = number_problem(value)
+        if problem is not None:
+            r.fail("value", problem)
+            value = 0
+    elif not isinstance(value, str):  # a date, say: shown as written
+        value = as_written(value)
     fmt = r.string("format", default="number" if isinstance(value, (int, float)) else "text") or "number"
     if fmt not in FORMATS:
         r.fail("format", f"format '{fmt}' is not one of {', '.join(FORMATS)}")
     elif fmt != "text" and not isinstance(value, (int, float)):
         r.fail("value", f"with format '{fmt}' the value must be a number; write format: text to show it as written")
+    elif fmt == "year" and (not isinstance(value, int) or not 1 <= value <= 9999):
+        r.fail("value", f"with format 'year' the value must be a year such as 2021 (got {as_written(value)})")
     qualifier = r.string("qualifier")
     if qualifier is not None and qualifier not in QUALIFIERS:
         r.fail("qualifier", f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")

@@ -43,8 +43,9 @@ from generator.facts import read_fact
 from generator.model import Document, Fact, OutputFile, Page, Site
 from generator.output import plan_files
 from generator.paths import output_path
-from generator.render import Renderer
+from generator.render import Renderer, site_pages
 from generator.site import assemble_site
+from generator.sourcefiles import read_file
 from generator.templating import make_environment
 from generator.theme import theme_dirs, tree_digest
 
@@ -59,8 +60,9 @@ PRINT_TEMPLATES = ("print/factsheet.html", "print/factsheet.css")
 TEXT_TEMPLATES = ("feed.xml", "sitemap.xml", "robots.txt", "_headers")
 """Rendered by `Renderer.render_text_files`."""
 
-GROUP_URL, TAG_NAME, PRESS_KIT, PDF_INFO = "group_url", "tag_name", "press_kit", "pdf_info"
-GLOBAL_NAMES = (GROUP_URL, TAG_NAME, PRESS_KIT, PDF_INFO)
+GROUP_URL, TAG_NAME, TAG_URL, SITE_PAGES = "group_url", "tag_name", "tag_url", "site_pages"
+PRESS_KIT, PDF_INFO = "press_kit", "pdf_info"
+GLOBAL_NAMES = (GROUP_URL, TAG_NAME, TAG_URL, SITE_PAGES, PRESS_KIT, PDF_INFO)
 """Names in `Renderer.base_context` whose value depends on pages other than the one rendered.
 
 Every other name a template sees is the same for the whole site as long as
@@ -208,8 +210,10 @@ def _reread_documents(site: Site, paths: tuple[str, ...]) -> list[Document] | No
 
 def _parse(doc: Document, shown: str) -> Document | None:
     """Parse a document's file again; None when it cannot be read or parsed (a full build reports why)."""
+    if doc.source.is_symlink():  # a full build decides whether the link may be followed
+        return None
     try:
-        data = doc.source.read_bytes()
+        data = read_file(doc.source, shown)
         return parse_document(data, doc.source, shown, doc.lang, doc.kind, doc.rel.split("/", 1)[1])
     except (OSError, SiteError, SiteErrors) as exc:
         log.debug("%s does not parse (%s): rendering everything to report it", shown, exc)
@@ -428,6 +432,11 @@ def _listed(item: object) -> object:
     return item
 
 
+def _linked(pages: tuple[Page, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Return what the footer shows of the pages it links: address, title, role."""
+    return tuple((page.url, page.title, page.group) for page in pages)
+
+
 def _tag_names(site: Site) -> dict[tuple[str, str], str]:
     """Return the title of every tag page by (group, language): what tag_name shows."""
     return {(page.group, page.lang): page.title for page in site.pages if page.kind == "tag"}
@@ -487,6 +496,9 @@ class _Work:
         before, after = _tag_names(self.old.site), _tag_names(self.site)
         self.changes |= {(lang, GROUP_URL) for _, lang in before.keys() ^ after.keys()}
         self.changes |= {(lang, TAG_NAME) for _, lang in _differing(before, after)}
+        self.changes |= {(lang, TAG_URL) for lang in _differing(self.old.site.tag_slugs, self.site.tag_slugs)}
+        self.changes |= {(lang, SITE_PAGES) for lang in self.site.config.codes
+                         if _linked(site_pages(self.old.site, lang)) != _linked(site_pages(self.site, lang))}
 
     def _render_bodies(self, edited: tuple[Document, ...], facts: frozenset[str]) -> bool:
         """Render again the bodies of edited documents and of those whose embeds changed.

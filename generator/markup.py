@@ -19,7 +19,6 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.errors import SiteError
@@ -77,7 +76,7 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
     md.use(footnote_plugin)
     md.add_render_rule("footnote_block_open", _render_footnotes_open)
     md.add_render_rule("footnote_anchor", _render_footnote_back)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
+    md.use(heading_ids, min_level=2, max_level=4)
     md.use(shortcodes)
     md.use(md_links)
     return md
@@ -92,6 +91,35 @@ def heading_id(text: str) -> str:
     """Return a heading's id: its slug, kept clear of the ids the layouts use."""
     slug = slugify(text)
     return f"{slug}-section" if slug in LAYOUT_IDS else slug
+
+
+def heading_ids(md: MarkdownIt, min_level: int = 2, max_level: int = 4) -> None:
+    """Give each heading from ``min_level`` to ``max_level`` an id from its text, unique in the page.
+
+    The ids are those of mdit-py-plugins' anchors plugin (the second "Notes" is
+    ``notes-1``, an id written in the text is kept and reserved), found in linear
+    time: that plugin tries ``-1``, ``-2``… from the start for every repeat, so
+    a page of 40,000 identical headings took a minute and a half.
+    """
+    levels = range(min_level, max_level + 1)
+
+    def assign(state: StateCore) -> None:
+        used = {str(token.attrGet("id")) for token in state.tokens
+                if token.type == "heading_open" and token.attrGet("id")}
+        next_number: dict[str, int] = {}
+        for index, token in enumerate(state.tokens):
+            if token.type != "heading_open" or int(token.tag[1]) not in levels or token.attrGet("id"):
+                continue
+            children = state.tokens[index + 1].children or []
+            base = heading_id("".join(c.content for c in children if c.type in ("text", "code_inline")))
+            slug, number = base, next_number.get(base, 1)
+            while slug in used:
+                slug, number = f"{base}-{number}", number + 1
+            next_number[base] = number
+            used.add(slug)
+            token.attrSet("id", slug)
+
+    md.core.ruler.push("vigie_heading_ids", assign)
 
 
 def _render_footnotes_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict,

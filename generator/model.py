@@ -237,6 +237,8 @@ class Site:
     """Fact id → documents that feature or embed it."""
     tags: Mapping[str, Mapping[str, tuple[Document, ...]]]
     """Language → tag slug → documents."""
+    tag_slugs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Language → tag as written → its slug (two different tags never share one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,12 @@ def _page_plan(page: Page) -> Planned:
     if page.fact is not None:
         shown = f"content/facts/{page.fact.id}.yaml"
         return Planned(output_path(page.url), f"the page of {shown}", shown)
-    names = {"chooser": "the language chooser", "not_found": "the 404 page", "tag": f"the tag page '{page.tag}'"}
+    if page.kind == "tag" and page.items:  # named after the first document that gives the tag
+        tagged = page.items[0]
+        shown = f"content/{tagged.rel}"
+        return Planned(output_path(page.url), f"the page of the tag '{page.title}' ({page.url})", shown,
+                       tagged.lines.get("tags"))
+    names = {"chooser": "the language chooser", "not_found": "the 404 page"}
     return Planned(output_path(page.url), f"{names.get(page.kind, f'the {page.kind} page')} ({page.url})")
 
 
@@ -126,14 +131,21 @@ def check_plan(planned: Sequence[Planned]) -> None:
             errors.add(_error(f"{other.origin} writes {other.path} and {item.origin} writes {item.path}: names that "
                               "differ only by upper and lower case are one file on Windows and macOS; rename one "
                               "of them", item, other))
+    blocked: dict[str, list[Planned]] = {}
+    """A file's folded path → the outputs that need a folder of that name."""
     for key, item in by_key.items():
         parts = key.split("/")
         for depth in range(1, len(parts)):
-            holder = by_key.get("/".join(parts[:depth]))
-            if holder is not None:
-                errors.add(_error(f"{holder.origin} writes the file {holder.path}, but {item.origin} needs a "
-                                  f"folder of that name for {item.path}; rename one of them", item, holder))
+            prefix = "/".join(parts[:depth])
+            if prefix in by_key:
+                blocked.setdefault(prefix, []).append(item)
                 break
+    for prefix, items in blocked.items():
+        holder = by_key[prefix]
+        first = min(items, key=lambda i: (i.path.count("/"), i.path))
+        more = f" and {len(items) - 1} other file(s)" if len(items) > 1 else ""
+        errors.add(_error(f"{holder.origin} writes the file {holder.path}, but {first.origin} needs a folder of "
+                          f"that name for {first.path}{more}; rename one of them", holder, first))
     errors.raise_if_any()
 
 

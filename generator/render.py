@@ -24,7 +24,7 @@ from generator.errors import ErrorCollector, SiteError
 from generator.formats import format_date
 from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
-from generator.model import Alternate, Document, OutputFile, Page, Site
+from generator.model import Alternate, Document, HelpContact, OutputFile, Page, Site
 from generator.paths import output_path, prefix_site_urls
 from generator.plan import (CARD_SIZES, card_path, factsheet_path, feed_path, page_folder, press_kit_path,
                             site_card_path)
@@ -32,7 +32,8 @@ from generator.prerender import LABELS, BodyAhead, fill
 from generator.theme import theme_dirs
 from generator.templating import render_template
 from generator.workers import map_in_processes, shared
-from generator.views import FactView, absolute, fact_view, help_for, tel_href
+from generator.phones import tel_href
+from generator.views import FactView, absolute, fact_view, help_for
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,8 @@ class Renderer:
             "format_date": fmt_date,
             "tel": tel_href,
             "help_contacts": contacts,
-            "urgent_contacts": tuple(c for c in contacts if lang in c.urgent),
+            "urgent_contacts": footer_contacts(contacts, lang),
+            "site_pages": site_pages(self.site, lang),
             "home_url": f"/{lang}/",
             "section_url": lambda key: f"/{lang}/{config.sections[key][lang]}/",
             "help_page": self.group_url("doc:help", lang),
@@ -300,6 +302,7 @@ class Renderer:
             "language_name": lambda code: language_name(code, language.locale),
             "group_url": lambda group: self.group_url(group, lang),
             "tag_name": lambda tag: self.site.groups[f"tag:{tag}"][lang].title,
+            "tag_url": lambda tag: f"/{lang}/{config.sections['tags'][lang]}/{self.site.tag_slugs[lang][tag]}/",
             "markdown": self.inline_markdown,
             "pdf_info": lambda doc: self._download(self.pdfs.get(doc.rel), lang),
             "press_kit": lambda: self._download(self.press_kits.get(lang), lang),
@@ -318,8 +321,16 @@ class Renderer:
         """Return the template context for a given page."""
         ctx = self.base_context(page.lang)
         alternates = self.alternates(page)
-        hreflang = [(page.lang, absolute(self.site.config, page.url))] + [
-            (a.lang, absolute(self.site.config, a.url)) for a in alternates if a.translated]
+        config = self.site.config
+        if page.kind == "chooser":  # every language's home, and itself as the default (not as a language)
+            hreflang = [(code, absolute(config, f"/{code}/")) for code in config.codes]
+        elif page.kind == "not_found":  # served at any address: no alternates, no canonical, not indexed
+            hreflang = []
+        else:
+            hreflang = [(page.lang, absolute(config, page.url))] + [
+                (a.lang, absolute(config, a.url)) for a in alternates if a.translated]
+        if page.kind in ("chooser", "home"):  # the homes and the chooser are one cluster
+            hreflang.append(("x-default", absolute(config, "/")))
         ctx.update(
             page=page,
             canonical=absolute(self.site.config, page.url),
@@ -614,6 +625,25 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
         except SiteError as err:
             done.errors.append(err)
     return done
+
+
+#: How many help contacts every footer shows when none is marked ``urgent`` for its language.
+FOOTER_CONTACTS = 3
+#: Pages linked first in every footer, in this order (by translation group).
+FOOTER_FIRST = ("doc:cover-your-tracks", "doc:about")
+
+
+def footer_contacts(contacts: Sequence[HelpContact], lang: str) -> tuple[HelpContact, ...]:
+    """Return the help contacts every page of a language shows: those marked urgent, else the first three."""
+    urgent = tuple(c for c in contacts if lang in c.urgent)
+    return urgent or tuple(contacts[:FOOTER_CONTACTS])
+
+
+def site_pages(site: Site, lang: str) -> tuple[Page, ...]:
+    """Return the pages (content/<lang>/pages/) every footer links to: the special ones first, then by title."""
+    pages = [page for page in site.pages if page.lang == lang and page.kind == "page"]
+    return tuple(sorted(pages, key=lambda p: (FOOTER_FIRST.index(p.group) if p.group in FOOTER_FIRST
+                                              else len(FOOTER_FIRST), p.title.casefold(), p.url)))
 
 
 def language_name(code: str, locale: str) -> str:

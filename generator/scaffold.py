@@ -15,6 +15,7 @@ from generator.errors import ErrorCollector, SiteError
 from generator.facts import valid_id
 from generator.model import SiteConfig
 from generator.paths import slugify
+from generator.schema import MAX_SLUG
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def new_document(site: Path, kind: str, title: str, lang: str | None = None,
             others.append(code)
 
     folder = FOLDERS[kind]
-    slug = slugify(title)
+    slug = short_slug(title)
     key = f"{folder}/{slug}"
     day = today or today_for_build()
     plan = [_Planned(f"content/{lang}/{folder}/{slug}.md", _document_text(kind, title, slug, key, day, None))]
@@ -67,6 +68,15 @@ def new_document(site: Path, kind: str, title: str, lang: str | None = None,
         plan.append(_Planned(f"content/{code}/{folder}/{slug}.md", text))
     _check_clashes(config, plan, folder, slug, key, [lang, *others])
     return _write_all(site, plan)
+
+
+def short_slug(title: str) -> str:
+    """Return the slug of a title, cut at a hyphen to at most `MAX_SLUG` characters (a file name must fit)."""
+    slug = slugify(title)
+    if len(slug) <= MAX_SLUG:
+        return slug
+    cut = slug[:MAX_SLUG + 1].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG + 1] else slug[:MAX_SLUG]
+    return cut[:MAX_SLUG].strip("-")
 
 
 def _check_language(config: SiteConfig, code: str, option: str) -> None:

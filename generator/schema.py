@@ -16,7 +16,8 @@ from generator.yamlsource import LineDict, LineList
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: The longest slug, fact id or tag: long enough for any title, short enough for every file system.
 MAX_SLUG = 100
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+URL_RE = re.compile(r"^https?://[^\s/$.?#\"'<>\\`^{}|][^\s\"'<>\\`^{}|]*$", re.IGNORECASE)
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -54,7 +55,7 @@ class Reader:
                 self.errors.add(SiteError(f"{self.what} needs '{key}'", source=self.source, line=self.data.line))
             return default
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
+            value = as_written(value)
         if not isinstance(value, str) or not value.strip():
             self.fail(key, f"'{key}' must be a non-empty text")
             return default
@@ -68,13 +69,16 @@ class Reader:
             return default
         return value
 
-    def integer(self, key: str, default: int) -> int:
-        """Return a positive whole number."""
+    def integer(self, key: str, default: int, maximum: int | None = None) -> int:
+        """Return a whole number from 0 to ``maximum``."""
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(key, f"'{key}' must be a whole number, 0 or more")
             return default
-        return value
+        if maximum is not None and value > maximum:
+            self.fail(key, f"'{key}' must be at most {maximum} (got {value})")
+            return default
+        return int(value)
 
     def url(self, key: str, required: bool = False) -> str | None:
         """Return an absolute http(s) URL."""
@@ -94,7 +98,7 @@ class Reader:
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
             self.fail(key, f"'{key}' must be a list of words, e.g. [one, two]")
             return ()
-        return tuple(str(v) for v in value)
+        return tuple(as_written(v) for v in value)
 
     def mapping(self, key: str) -> LineDict | None:
         """Return a nested mapping, or None when absent."""
@@ -119,7 +123,7 @@ class Reader:
                 self.errors.add(SiteError(f"{self.what} needs '{key}'", source=self.source, line=self.data.line))
             return {}
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            text = str(value).strip()
+            text = as_written(value).strip()
             if not text:
                 self.fail(key, f"'{key}' must not be empty")
                 return {}
@@ -134,7 +138,7 @@ class Reader:
                     SiteError(f"'{key}.{lang}' must be a non-empty text", source=self.source, line=value.line_of(lang))
                 )
                 continue
-            result[str(lang)] = str(text).strip()
+            result[str(lang)] = as_written(text).strip()
         if all_languages:
             missing = [c for c in codes if c not in result and c not in value]
             if missing:
@@ -159,7 +163,7 @@ class Reader:
             return value.date().isoformat()
         if isinstance(value, date):
             return value.isoformat()
-        text = str(value).strip()
+        text = as_written(value).strip()
         if not PARTIAL_DATE_RE.match(text) or not _valid_partial(text):
             self.fail(key, f"'{key}' must be a date like 2022-05-25, 2022-05 or 2022 (got '{text}')")
             return None
@@ -172,12 +176,23 @@ def parse_date(value: Any, key: str, reader: Reader) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
+    text = as_written(value).strip() if not isinstance(value, str) else value.strip()
     try:
+        if not DATE_RE.match(text):  # fromisoformat would also take 20220525 and 2022W213
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        reader.fail(key, f"'{key}' must be a real date written YYYY-MM-DD, e.g. 2022-05-25 (got '{text}')")
+        reader.fail(key, f"'{key}' must be a real date written YYYY-MM-DD, e.g. 2022-05-25 (got '{_short(text)}')")
         return None
+
+
+def as_written(value: Any) -> str:
+    """Return a YAML scalar as the editor wrote it: ``017`` stays ``017`` (YAML would read 15)."""
+    return str(getattr(value, "text", value))
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _valid_partial(text: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Iterable
 from generator.content import is_published
 from generator.errors import ErrorCollector, SiteError
 from generator.model import Document, Fact, Page, SiteConfig, Site
-from generator.paths import output_path, page_url, slugify
+from generator.paths import output_path, page_url, tag_slugs
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def assemble_site(
     doc_pages: dict[str, Page] = {}
     fact_pages: dict[tuple[str, str], Page] = {}
     tags: dict[str, dict[str, tuple[Document, ...]]] = {}
+    tag_urls: dict[str, dict[str, str]] = {}
     for code in config.codes:
         mine = [d for d in docs if d.lang == code]
         home_doc = next((d for d in mine if d.kind == "home"), None)
@@ -64,16 +65,18 @@ def assemble_site(
                         template="fact.html", title=fact.label[code], group=f"fact:{fact.id}", fact=fact)
             pages.append(page)
             fact_pages[(fact.id, code)] = page
+        slugs = tag_slugs(tag for doc in mine for tag in doc.tags)
+        tag_urls[code] = slugs
         by_tag: dict[str, list[Document]] = defaultdict(list)
         for doc in mine:
-            for tag in doc.tags:
-                by_tag[slugify(tag)].append(doc)
+            for slug in dict.fromkeys(slugs[tag] for tag in doc.tags):
+                by_tag[slug].append(doc)
         tags[code] = {t: tuple(_newest_first(ds)) for t, ds in sorted(by_tag.items())}
         pages.append(Page(url=page_url(code, sections["tags"]), lang=code, kind="tags", template="tags.html",
                           title="", group="section:tags", items=tuple(tags[code])))
         for tag, tagged in tags[code].items():
             pages.append(Page(url=page_url(code, sections["tags"], tag), lang=code, kind="tag", template="tag.html",
-                              title=_tag_name(tag, tagged), group=f"tag:{tag}", items=tagged, tag=tag))
+                              title=_tag_name(tag, tagged, slugs), group=f"tag:{tag}", items=tagged, tag=tag))
     pages.append(Page(url="/404.html", lang=config.default_language, kind="not_found", template="404.html",
                       title="404", group="404"))
     _check_unique_urls(pages, errors)
@@ -96,6 +99,7 @@ def assemble_site(
         fact_pages=fact_pages,
         cited_by={k: tuple(v) for k, v in cited.items()},
         tags=tags,
+        tag_slugs=tag_urls,
     )
 
 
@@ -107,10 +111,10 @@ def _newest_first(docs: Iterable[Document]) -> list[Document]:
     return sorted(docs, key=lambda d: (d.date or date.min, d.title), reverse=True)
 
 
-def _tag_name(tag: str, docs: tuple[Document, ...]) -> str:
+def _tag_name(tag: str, docs: tuple[Document, ...], slugs: dict[str, str]) -> str:
     for doc in docs:
         for name in doc.tags:
-            if slugify(name) == tag:
+            if slugs[name] == tag:
                 return name
     return tag
 

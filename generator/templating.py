@@ -76,9 +76,16 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError(f"template syntax error: {exc.message}", source=_shown(exc.filename, root),
                         line=exc.lineno) from None
-    except (jinja2.UndefinedError, TypeError, ValueError, KeyError, AttributeError) as exc:
+    except RecursionError:
         filename, line = _template_frame(sys.exc_info()[2])
-        raise SiteError(f"template error: {exc}", source=_shown(filename, root) if filename else f"layouts/{name}",
+        raise SiteError("template error: this template includes, imports or extends itself (directly or through "
+                        "other templates), or calls a macro that never stops calling itself",
+                        source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
+    except Exception as exc:  # anything a template expression raised: 1/0, a missing key, a bad call…
+        filename, line = _template_frame(sys.exc_info()[2])
+        detail = str(exc) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
+            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        raise SiteError(f"template error: {detail}", source=_shown(filename, root) if filename else f"layouts/{name}",
                         line=line) from None
 
 

@@ -112,9 +112,3 @@ def absolute(config: SiteConfig, url: str) -> str:
 def help_for(config: SiteConfig, code: str) -> tuple[HelpContact, ...]:
     """Return the help contacts shown on pages of a language."""
     return tuple(c for c in config.help if not c.languages or code in c.languages)
-
-
-def tel_href(phone: str) -> str:
-    """Return a ``tel:`` link for a number as written ("116 000" → "tel:116000")."""
-    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-    return f"tel:{digits}"

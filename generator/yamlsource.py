@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator.errors import SiteError
+from generator.errors import CONTROL_RE, FILE_CONTROL_RE, SiteError, codepoint
 from generator.sourcefiles import read_file
 
 
@@ -55,11 +55,50 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         mapping.key_lines = {str(k): v for k, v in seen.items()}
         return mapping
 
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            bad = CONTROL_RE.search(value)
+            if bad is not None:
+                raise SiteError(f"this value holds an invisible control character ({codepoint(bad.group())}); "
+                                "delete it (or the escape sequence that writes it)",
+                                line=node.start_mark.line + 1 + self.line_offset)
+        return value
+
     def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
         items = LineList(super().construct_sequence(node, deep=True))
         items.line = node.start_mark.line + 1 + self.line_offset
         items.item_lines = [n.start_mark.line + 1 + self.line_offset for n in node.value]
         return items
+
+
+class WrittenInt(int):
+    """A whole number from YAML that remembers how it was written (``017``, ``1:30``, ``0x1F``).
+
+    YAML 1.1 reads ``017`` as 15 and ``1:30`` as 90: a help number or a figure
+    must never change that way, so texts take the number as written and
+    figures refuse such spellings.
+    """
+
+    text: str
+
+    def __reduce__(self) -> tuple[type[int], tuple[int]]:  # cached documents keep a plain number
+        return (int, (int(self),))
+
+
+#: The most digits a number may have (Python refuses to convert more than 4300 to text).
+MAX_DIGITS = 60
+
+
+def _construct_int(loader: _Loader, node: Node) -> int:
+    assert isinstance(node, ScalarNode)
+    text = str(node.value)
+    if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        raise SiteError(f"the number '{text[:20]}…' has {sum(ch.isdigit() for ch in text)} digits; no real figure "
+                        "or setting has that many: check it", line=node.start_mark.line + 1 + loader.line_offset)
+    number = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node))
+    number.text = text
+    return number
 
 
 def _construct_map(loader: _Loader, node: Node) -> LineDict:
@@ -81,6 +120,7 @@ def _construct_timestamp(loader: _Loader, node: Node) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -121,7 +161,12 @@ def read_text(path: Path, shown: str) -> str:
 
 
 def decode_text(data: bytes, shown: str) -> str:
-    """Decode a file's bytes as UTF-8 text; binary or other encodings are a `SiteError`."""
+    """Decode a file's bytes as UTF-8 text; binary, other encodings and control characters are a `SiteError`.
+
+    Tab, newline and carriage return are the only control characters a text
+    file may hold: the others are invisible in an editor, and make feeds and
+    sitemaps ill-formed XML (or, echoed in a message, drive the terminal).
+    """
     if b"\x00" in data:
         raise SiteError("this is a binary file, not text; remove it or move it to assets/", source=shown)
     try:
@@ -133,7 +178,13 @@ def decode_text(data: bytes, shown: str) -> str:
             source=shown,
             line=line,
         ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    bad = FILE_CONTROL_RE.search(text)
+    if bad is not None:
+        raise SiteError(f"the file holds an invisible control character ({codepoint(bad.group())}) on this line; "
+                        "delete it (it often comes with text pasted from another program)", source=shown,
+                        line=text.count("\n", 0, bad.start()) + 1)
+    return text
 
 
 def line_of(value: Any, default: int | None = None) -> int | None:

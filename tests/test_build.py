@@ -84,7 +84,8 @@ def test_every_page_has_lang_canonical_skip_link_and_quick_exit(built_site: tupl
     for page in out.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert re.search(r'<html lang="(fr|en)"', html), page
-        assert '<link rel="canonical" href="https://test.example.org/' in html, page
+        if page.name != "404.html":  # served at any address: no canonical (test below)
+            assert '<link rel="canonical" href="https://test.example.org/' in html, page
         assert 'class="skip-link" href="#main"' in html, page
         assert 'href="https://www.example.com/"' in html and "data-quick-exit-link" in html, page
         assert "<script>" not in html and " style=" not in html.split("</head>")[1].split("embed-code")[0], page
@@ -95,6 +96,20 @@ def test_root_chooser_has_x_default_and_both_languages(built_site: tuple[BuildRe
     html = read(out, "index.html")
     assert '<link rel="alternate" hreflang="x-default" href="https://test.example.org/">' in html
     assert 'href="/fr/" hreflang="fr"' in html and 'href="/en/" hreflang="en"' in html
+    # The chooser is no French page: its alternates are the homes, and it is only the default.
+    alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html)
+    assert alternates == [("en", "https://test.example.org/en/"), ("fr", "https://test.example.org/fr/"),
+                          ("x-default", "https://test.example.org/")]
+    for lang in ("fr", "en"):
+        assert '<link rel="alternate" hreflang="x-default" href="https://test.example.org/">' in read(
+            out, f"{lang}/index.html")
+
+
+def test_the_404_page_is_not_indexed_and_claims_no_address(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    html = read(out, "404.html")
+    assert '<meta name="robots" content="noindex">' in html
+    assert 'rel="canonical"' not in html and "hreflang=" not in html.split("</head>")[0]
 
 
 def test_markdown_features_and_fact_embed(built_site: tuple[BuildResult, Path]) -> None:

@@ -91,7 +91,10 @@ CASES = [
     Case("article tag already used", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille, ICSE]"),),
          LISTS_OF_ARTICLE | {"fr/themes/icse/index.html"}),
     Case("article new tag", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille, Écrans]"),),
-         lambda full: every_page(full, "fr")),  # a tag page appears: group_url may name it on any page
+         LISTS_OF_ARTICLE | {"fr/themes/ecrans/index.html", "fr/themes/index.html",
+                             "fr/articles/annee-record-2021/index.html"}),  # the new page, and tag_url's readers
+    Case("page title", (Change("content/fr/pages/aide.md", "title: Trouver de l'aide", "title: Obtenir de l'aide"),),
+         lambda full: every_page(full, "fr")),  # every footer links every page by its title
     Case("article featured figure", (Change(ARTICLE, "tags: [Famille]", "tags: [Famille]\nfacts: [daily-victims]"),),
          LISTS_OF_ARTICLE | {"fr/chiffres/victimes-par-jour/index.html"}),
     Case("fact sheet body", (Change("content/fr/resources/fiche-parents.md", "Écouter,", "Écouter d'abord,"),),
@@ -320,7 +323,8 @@ def test_template_reach_follows_includes_and_sees_computed_names(site: Path) -> 
     index = TemplateIndex(make_environment(load_config(site, None)))
     article = index.reach("article.html")
     assert {"base.html", "partials/footer.html", "partials/help-aside.html"} <= article.templates
-    assert article.reads_any(["group_url"]) and not article.reads_any(["tag_name", "press_kit"])
+    assert article.reads_any(["site_pages"]) and article.reads_any(["tag_url"])
+    assert not article.reads_any(["tag_name", "press_kit", "group_url"])
     assert not article.dynamic and not article.reads_attribute(frozenset({"body"}))
     assert index.reach("tags.html").reads_any(["tag_name"])
     assert index.reach("partials/any.html").dynamic

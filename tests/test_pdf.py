@@ -26,7 +26,8 @@ from generator.pdf import (
     STYLESHEET, TEMPLATE, LocalFetcher, PdfCache, PdfResult, pdf_key, print_css_context, qr_svg, render_pdf,
 )
 from generator.templating import make_environment, render_template
-from generator.views import absolute, fact_view, help_for, tel_href
+from generator.phones import tel_href
+from generator.views import absolute, fact_view, help_for
 
 A4 = (595.28, 841.89)
 SOURCE_URL = ("https://www.interpol.int/News-and-Events/News/2022/"

@@ -1,0 +1,238 @@
+"""Hostile and careless input: never a traceback, never a wrong help number, never a page out of reach."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from conftest import BUILD_DAY, REPO, build_copy
+from generator.build import BuildOptions, build
+from generator.cli import main
+from generator.errors import SiteError, SiteErrors, printable
+from generator.markup import make_markdown
+from generator.paths import slugify, tag_slugs
+from generator.phones import phone_problem, tel_href
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+
+
+# -- help numbers ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phone, href", [
+    ("3018", "tel:3018"), ("116 000", "tel:116000"), ("1-800-843-5678", "tel:18008435678"),
+    ("+32 2 475 44 11", "tel:+3224754411"), ("01 40 37 16 17", "tel:0140371617"), ("(514) 555-0199", "tel:5145550199"),
+    ("017", "tel:017"), ("15", "tel:15"),
+])
+def test_a_dialable_number_gives_every_digit_to_its_tel_link(phone: str, href: str) -> None:
+    assert phone_problem(phone) is None
+    assert tel_href(phone) == href
+
+
+@pytest.mark.parametrize("phone", ["112 (24/7, free)", "call us", "0800 CHILDREN", "1", "+44 (0)20 7946 0000",
+                                   "112 or 911", "3018 ext. 2", "", "+", "12+34", "(514 555"])
+def test_anything_else_is_refused_and_never_becomes_a_tel_link(phone: str) -> None:
+    assert phone_problem(phone) is not None
+    with pytest.raises(SiteError):
+        tel_href(phone)
+
+
+def test_a_number_yaml_would_read_otherwise_keeps_its_digits(site_src: Path, tmp_path: Path) -> None:
+    config = (site_src / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace('phone: "119"', "phone: 0170", 1)  # YAML 1.1 reads 0170 as 120
+    assert "phone: 0170" in config
+    (site_src / "site.yaml").write_text(config, encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    html = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+    assert 'href="tel:0170"' in html and "tel:120" not in html
+
+
+# -- every page reachable, help in every footer ------------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "href" and value:
+                self.hrefs.append(value)
+
+
+def crawl(out: Path) -> set[str]:
+    """Return the output files reachable by links from the root chooser."""
+    seen: set[str] = set()
+    todo = ["/"]
+    while todo:
+        url = todo.pop()
+        rel = url.lstrip("/") + ("index.html" if url.endswith("/") else "")
+        if rel in seen or not (out / rel).is_file():
+            continue
+        seen.add(rel)
+        if not rel.endswith(".html"):
+            continue
+        parser = _Links()
+        parser.feed((out / rel).read_text(encoding="utf-8"))
+        for href in parser.hrefs:
+            target = urlsplit(urljoin(url, href))
+            if not target.scheme and not target.netloc:
+                todo.append(target.path)
+    return seen
+
+
+def test_every_page_is_reachable_from_the_home_page(site_src: Path, tmp_path: Path) -> None:
+    for lang, name, title in (("fr", "partenaires", "Nos partenaires"), ("en", "about", "Who we are"),
+                              ("en", "press", "For journalists")):
+        (site_src / f"content/{lang}/pages/{name}.md").write_text(f"---\ntitle: {title}\n---\n\nText.\n",
+                                                                  encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")} - {"404.html"}
+    assert pages - crawl(out) == set()
+    footer = (out / "en/index.html").read_text(encoding="utf-8").split('<footer class="site-footer">')[1]
+    assert '<a href="/en/about/">About us</a>' in footer  # known by its file name: the footer's own words
+    assert '<a href="/en/press/">For journalists</a>' in footer
+
+
+def test_help_contacts_show_in_every_footer_when_none_is_marked_urgent(site_src: Path, tmp_path: Path) -> None:
+    config = (site_src / "site.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"\n\s*urgent: [^\n]*", "", config)
+    assert "urgent" not in config
+    (site_src / "site.yaml").write_text(config, encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if "<footer" in html:
+            assert 'class="footer-help__list"' in html and "footer-help__item" in html, page
+
+
+# -- base URL -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ['https://example.org/"><script>', "https://example.org/?a=1", "https://example.org/#x",
+                                 "javascript:alert(1)", "https://exa mple.org/", "ftp://example.org/", "https://",
+                                 "https://user:pw@example.org/", "https://example.org:99999/"])
+def test_a_bad_base_url_option_is_a_usage_error(url: str, site_src: Path) -> None:
+    result = cli("build", str(site_src), "--base-url", url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--base-url" in result.stderr
+
+
+# -- control characters never reach the terminal ---------------------------------------------------------------------
+
+
+def test_messages_never_print_escape_sequences_raw(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "content/fr/articles/\x1b[31mrouge.md").write_text("no front matter", encoding="utf-8")
+    result = cli("build", str(site_src), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\\x1b[31mrouge.md" in result.stderr
+    assert printable("a\x1b[2Jb\x9bc\rd") == "a\\x1b[2Jb\\x9bc\\rd"
+
+
+# -- files that are not files -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+@pytest.mark.parametrize("where", ["content/fr/articles/pipe.md", "content/facts/pipe.yaml", "layouts/base.html",
+                                   "layouts/i18n/fr.yaml", "assets/css/pipe.css", "site.yaml"])
+def test_a_named_pipe_never_hangs_the_build(where: str, site_src: Path, tmp_path: Path) -> None:
+    (site_src / where).parent.mkdir(parents=True, exist_ok=True)
+    if (site_src / where).exists():
+        (site_src / where).unlink()
+    os.mkfifo(site_src / where)
+    result = cli("build", str(site_src), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr
+    assert f"{where}: error: this is a named pipe (FIFO), not a file" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/urandom", "/dev/zero", "/etc/hostname"])
+def test_a_link_leading_outside_the_site_is_refused_not_read(target: str, site_src: Path, tmp_path: Path) -> None:
+    (site_src / "content/facts/linked.yaml").symlink_to(target)
+    result = cli("build", str(site_src), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "content/facts/linked.yaml: error: this is a symbolic link to" in result.stderr
+    assert "outside the site folder" in result.stderr
+
+
+def test_a_link_inside_the_site_is_followed(site_src: Path, tmp_path: Path) -> None:
+    (site_src / "shared").mkdir()
+    (site_src / "content/fr/articles/ecrans.md").rename(site_src / "shared/ecrans.md")
+    (site_src / "content/fr/articles/ecrans.md").symlink_to(site_src / "shared/ecrans.md")
+    (site_src / "content/fr/articles/boucle").symlink_to(site_src / "content/fr/articles", target_is_directory=True)
+    _, out = build_copy(site_src, tmp_path)
+    assert (out / "fr/articles/ecrans/index.html").is_file()
+
+
+# -- reproducible dates ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "-1", "soon", "1e9"])
+def test_source_date_epoch_out_of_range_is_a_message(epoch: str, site_src: Path, tmp_path: Path) -> None:
+    result = cli("build", str(site_src), "-o", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error: SOURCE_DATE_EPOCH must be a number of seconds since 1970-01-01" in result.stderr
+
+
+# -- slugs in every script -----------------------------------------------------------------------------------------------
+
+
+def test_titles_and_tags_in_any_script_get_readable_distinct_slugs() -> None:
+    assert slugify("Россия") == "rossiya"
+    assert slugify("中国") == "zhong-guo"
+    assert slugify("حماية الأطفال") == "hmyh-l-tfl"
+    assert slugify("Été 2022") == "ete-2022"
+    assert slugify("l’été") == "lete"  # as before: published addresses do not move
+    slugs = tag_slugs(["Россия", "中国", "中國", "Parents", "parents", "Été", "ete", "حماية"])
+    assert slugs["Parents"] == slugs["parents"] and slugs["Été"] == slugs["ete"]
+    assert len({slugs[name] for name in ("Россия", "中国", "中國", "Parents", "Été", "حماية")}) == 6
+    assert {slugs["中国"], slugs["中國"]} == {"zhong-guo", "zhong-guo-" + slugs["中國"].rsplit("-", 1)[-1]}
+
+
+def test_two_different_tags_never_share_a_page(site_src: Path, tmp_path: Path) -> None:
+    article = site_src / "content/fr/articles/ecrans.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("tags: [Famille]", "tags: [Famille, 中国, 中國, Россия]"),
+                       encoding="utf-8")
+    _, out = build_copy(site_src, tmp_path)
+    page = (out / "fr/articles/ecrans/index.html").read_text(encoding="utf-8")
+    links = dict(re.findall(r'<a href="(/fr/themes/[^"]+/)">([^<]+)</a>', page))
+    assert len(links) == 4 and set(links.values()) == {"Famille", "中国", "中國", "Россия"}
+    for url, name in links.items():
+        assert name in (out / url.lstrip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def test_new_article_with_a_title_in_chinese(site_src: Path) -> None:
+    assert main(["new", "article", "中文标题", "--site", str(site_src)]) == 0
+    assert (site_src / "content/fr/articles/zhong-wen-biao-ti.md").is_file()
+
+
+# -- headings -----------------------------------------------------------------------------------------------------------
+
+
+def test_many_identical_headings_get_unique_ids_in_order() -> None:
+    html = make_markdown(False).render("## Same\n\n" * 3000 + "## Same-1\n\n## Main\n")
+    ids = re.findall(r'<h2 id="([^"]+)">', html)
+    assert ids[:3] == ["same", "same-1", "same-2"] and ids[2999] == "same-2999"
+    assert ids[3000] == "same-1-1" and ids[3001] == "main-section"
+    assert len(set(ids)) == len(ids)
+
+
+# -- templates that never end --------------------------------------------------------------------------------------------
+
+
+def test_a_template_that_extends_itself_names_the_template(site_src: Path) -> None:
+    (site_src / "layouts").mkdir(exist_ok=True)
+    (site_src / "layouts/article.html").write_text('{% extends "article.html" %}\n', encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "layouts/article.html" in str(info.value) and "extends itself" in str(info.value)
