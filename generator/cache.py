@@ -3,15 +3,21 @@
 A store is read once at the start of a build and written once at the end,
 keeping only the entries that build used, so it never grows without bound.
 A missing, unreadable or foreign cache only costs time: everything is
-recomputed.
+recomputed. Every cache file is signed with a key kept in the user's own cache
+folder (`secret_key`), and nothing is unpickled or used before its signature is
+checked: a site folder's cache may come from anyone.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import logging
 import os
 import pickle
+import secrets
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,80 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+#: What starts a signed cache file, then the HMAC-SHA256 of the rest.
+SIGNED_MAGIC = b"vigie-signed-1\n"
+KEY_FILE = "cache-key"
+
+
+def user_cache_dir() -> Path:
+    """Return this user's own cache folder for Vigie (outside every site folder)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "vigie"
+
+
+@functools.lru_cache(maxsize=1)
+def secret_key() -> bytes:
+    """Return the key that signs this computer's caches, made once and kept in the user's cache folder.
+
+    A site folder travels (git, zip files, pull requests); the key does not. A
+    cache signed with another key, or not signed, is never unpickled: a
+    ``.vigie-cache/`` committed by mistake or planted in a pull request cannot run
+    code. When the key cannot be kept, this run uses a key of its own (the
+    caches then only help within it).
+    """
+    path = user_cache_dir() / KEY_FILE
+    try:
+        return _read_key(path)
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+    except FileExistsError:  # another build made it meanwhile
+        try:
+            return _read_key(path)
+        except OSError:
+            pass
+    except OSError as exc:
+        log.debug("cannot keep a cache key in %s (%s): caches are used within this run only", path, exc.strerror)
+    return key
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) < 32:
+        raise OSError(f"{path} is too short to be a key")
+    return key
+
+
+def signed(data: bytes) -> bytes:
+    """Return data with the signature that lets this computer trust it again (`verified`)."""
+    return SIGNED_MAGIC + hmac.new(secret_key(), data, hashlib.sha256).digest() + data
+
+
+def verified(blob: bytes) -> bytes | None:
+    """Return the data of a blob `signed` on this computer, or None for anything else."""
+    if not blob.startswith(SIGNED_MAGIC):
+        return None
+    start = len(SIGNED_MAGIC) + hashlib.sha256().digest_size
+    tag, data = blob[len(SIGNED_MAGIC):start], blob[start:]
+    return data if hmac.compare_digest(tag, hmac.new(secret_key(), data, hashlib.sha256).digest()) else None
+
+
+def keyed_name(key: str) -> str:
+    """Return the file name of a cached card or PDF: its content key, signed, so no one else can plant it."""
+    return hmac.new(secret_key(), key.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 class Store:
     """A dict persisted as one pickle file; ``hits`` and ``misses`` count lookups."""
 
@@ -51,11 +131,16 @@ class Store:
         if self.path is None:
             return {}
         try:
-            with self.path.open("rb") as handle:
-                data = pickle.load(handle)
-        except FileNotFoundError:
+            signed = self.path.read_bytes()
+        except OSError:
             return {}
-        except Exception as exc:  # a damaged or older cache is only a cache
+        payload = verified(signed)
+        if payload is None:  # written elsewhere (committed by mistake, planted in a pull request), or damaged
+            log.debug("ignoring cache %s: not signed on this computer", self.path)
+            return {}
+        try:
+            data = pickle.loads(payload)
+        except Exception as exc:  # an older cache is only a cache
             log.debug("ignoring cache %s: %s", self.path, exc)
             return {}
         if not isinstance(data, dict) or data.get("__version__") != CACHE_VERSION:
@@ -88,7 +173,7 @@ class Store:
         if self.path is None:
             return
         data = pickle.dumps({**self._new, "__version__": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
-        error = write_atomically(self.path, data)
+        error = write_atomically(self.path, signed(data))
         if error is not None:
             log.warning("could not write the cache %s (%s); the next build will be slower", self.path, error)
 

@@ -38,7 +38,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
-from .cache import write_atomically
+from .cache import keyed_name, write_atomically
 from .errors import SiteError
 from .fonts import FAMILY, font_path
 from .model import Colors
@@ -854,7 +854,7 @@ class CardCache:
 
     def get_or_render(self, spec: CardSpec, size: tuple[int, int]) -> bytes:
         """Return the cached PNG for spec and size, drawing and storing it when missing."""
-        key = card_key(spec, size)
+        key = keyed_name(card_key(spec, size))  # a file planted in the cache cannot have this name
         path = self.folder / f"{key}.png"
         try:
             data = path.read_bytes()

@@ -37,7 +37,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
-from .cache import write_atomically
+from .cache import keyed_name, write_atomically
 from .fonts import FONT_DIR, font_files, font_path
 from .theme import default_theme_dir
 
@@ -257,7 +257,7 @@ class PdfCache:
 
         ``source`` names the page in warnings (e.g. ``content/fr/resources/fiche.md``).
         """
-        key = pdf_key(html, extra=base_url.encode("utf-8"))
+        key = keyed_name(pdf_key(html, extra=base_url.encode("utf-8")))  # a planted file cannot have this name
         cached = self._load(key)
         if cached is not None:
             return cached

@@ -237,3 +237,64 @@ def test_a_second_build_waits_for_the_first_and_says_so(site_src: Path, tmp_path
     reader.join(5)
     assert (out / "index.html").is_file()
     assert "Traceback" not in (process.stdout.read() if process.stdout else "")
+
+
+# -- a cache from elsewhere never runs code ------------------------------------------------------------------------
+
+
+class _Planted:
+    """Unpickling this writes a file: what a hostile cache would do."""
+
+    def __init__(self, witness: Path) -> None:
+        self.witness = witness
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (Path.write_text, (str(self.witness), "code from the cache ran"))  # type: ignore[return-value]
+
+
+def test_a_cache_planted_in_the_site_folder_is_never_unpickled(site_src: Path, tmp_path: Path) -> None:
+    import pickle
+
+    from generator.cache import CACHE_VERSION, signed
+
+    witness = tmp_path / "witness.txt"
+    cache = cache_dir(site_src)
+    cache.mkdir()
+    for name in ("documents.pickle", "bodies.pickle"):
+        (cache / name).write_bytes(pickle.dumps({"__version__": CACHE_VERSION, "x": _Planted(witness)}))
+    result, _ = build_copy(site_src, tmp_path)
+    assert not witness.exists()
+    assert result.cache_hits == {"documents": 0, "bodies": 0}
+    # The caches this computer signed are used; a signed cache changed by one byte is not.
+    again, _ = build_copy(site_src, tmp_path, drafts=True)
+    assert again.cache_hits["documents"] > 0
+    data = (cache / "documents.pickle").read_bytes()
+    (cache / "documents.pickle").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    third, _ = build_copy(site_src, tmp_path)
+    assert third.cache_hits["documents"] == 0
+    assert signed(b"x") != b"x" and not witness.exists()
+
+
+def test_a_card_planted_in_the_cache_under_its_content_key_is_not_published(site_src: Path, tmp_path: Path) -> None:
+    import io
+    import shutil
+
+    from PIL import Image
+
+    from generator.cards import card_key
+    from generator.plan import CARD_SIZES
+
+    first, out = build_copy(site_src, tmp_path)
+    assert first.renderer is not None
+    spec = first.renderer.card_spec("daily-victims", "fr")
+    cards = cache_dir(site_src) / "cards"
+    shutil.rmtree(cards)
+    cards.mkdir()
+    planted = io.BytesIO()
+    Image.new("RGB", CARD_SIZES["card.png"], "red").save(planted, format="PNG")
+    # Anyone can work out a card's content key: the file the cache used to read was named after it.
+    (cards / f"{card_key(spec, CARD_SIZES['card.png'])}.png").write_bytes(planted.getvalue())
+    shutil.rmtree(out)
+    result, _ = build_copy(site_src, tmp_path)
+    assert result.cards_drawn > 0
+    assert (out / "fr/chiffres/victimes-par-jour/card.png").read_bytes() != planted.getvalue()
