@@ -102,6 +102,8 @@ class CardSpec:
     lang: str
     config_path: Path | str = "site.yaml"
     """The site configuration, named in colour errors."""
+    as_of: str = ""
+    """When the figure was true, e.g. ``situation en mai 2022``: drawn after the label, in brackets."""
 
 
 # --------------------------------------------------------------------------- colours
@@ -510,7 +512,8 @@ class _Prepared:
     @classmethod
     def of(cls, spec: CardSpec) -> _Prepared:
         """Clean the texts of spec and check the font can draw them."""
-        prep = cls(spec, _clean(spec.figure, "bold"), _clean(spec.label, "regular"),
+        label = f"{spec.label} ({spec.as_of})" if spec.as_of else spec.label
+        prep = cls(spec, _clean(spec.figure, "bold"), _clean(label, "regular"),
                    _clean(spec.source_line, "regular"), _clean(spec.site_name, "bold"),
                    _clean(spec.site_url, "regular"))
         if not prep.figure:
@@ -746,6 +749,8 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
     main = _fits_label(prep, params, size, area)
     if main is None:
         fits = _longest_fitting_prefix(prep, params, size, area)
+        if spec.as_of:  # the date is drawn after the label: leave room for it
+            fits = max(0, fits - len(f" ({spec.as_of})"))
         raise SiteError(
             f"fact '{spec.fact_id}': the label is too long to fit on the {w}×{h} card even at "
             f"{params.label_min}px; shorten it to about {fits} characters",
@@ -824,6 +829,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "size": [int(size[0]), int(size[1])],
         "figure": spec.figure,
         "label": spec.label,
+        "as_of": spec.as_of,
         "source_line": spec.source_line,
         "site_name": spec.site_name,
         "site_url": spec.site_url,

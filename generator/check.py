@@ -6,9 +6,9 @@ finds into `Finding`s at three levels:
 - ``error``: anything a build would refuse (content errors), broken internal
   links and ``#anchors``;
 - ``warning``: images without alt text, figures whose source is older than
-  ``facts.stale_after`` years, help contacts not checked for
-  ``help_stale_after_days``, outdated translations, placeholder text left in
-  a figure;
+  ``facts.stale_after`` years, figures shown rounded without a qualifier that
+  says so, help contacts not checked for ``help_stale_after_days``, outdated
+  translations, placeholder text left in a figure;
 - ``info``: figures nobody cites, pages or figure texts missing in a language.
 
 The translation status (`translation_status`) compares every translation
@@ -22,23 +22,27 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+import math
 import posixpath
 import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.config import CONFIG_FILE, load_config
 from generator.errors import ErrorCollector, SiteError, SiteErrors, printable
 from generator.facts import load_facts
+from generator.formats import format_value
 from generator.model import Document, Fact, Site, SiteConfig
 from generator.paths import output_path
 from generator.render import Renderer
@@ -453,7 +457,95 @@ def check_facts(config: SiteConfig, facts: Mapping[str, Fact], today: date) -> l
             findings.append(Finding(shown, lines.get(left[0]), WARNING,
                                     f"placeholder text ({PLACEHOLDER}) left in {', '.join(left)}: the figure is "
                                     "published as it is, so replace it (or delete the optional fields)"))
+        findings.extend(check_rounding(config, fact, shown, lines))
     return findings
+
+
+#: Qualifier → whether it is honest when the exact figure is (above, below) the one shown.
+_HONEST_WHEN = {"about": (True, True), "more_than": (True, False), "less_than": (False, True),
+                "up_to": (False, True)}
+
+
+def shown_number(fact: Fact) -> tuple[float, float] | None:
+    """Return the number a figure shows and the step it is rounded to; None for texts and years.
+
+    ``number`` and ``percent`` show every digit of the value (step 1 for 72, 0.1 for 72.3);
+    ``compact`` rounds a million or more to one decimal of its unit: 29397681 shows
+    29.4 million, that is 29,400,000 to the nearest 100,000.
+    """
+    value = fact.value
+    if fact.format in ("text", "year") or isinstance(value, (str, bool)):
+        return None
+    if fact.format == "compact" and abs(value) >= 1_000_000:
+        unit = 10 ** (3 * ((len(str(int(abs(value)))) - 1) // 3))
+        step = unit // 10
+        return float(round(value / step) * step), float(step)
+    decimals = max(0, -int(Decimal(str(value)).normalize().as_tuple().exponent))
+    return float(value), 10.0 ** -decimals
+
+
+def numbers_in(text: str, locale: str) -> list[tuple[float, str]]:
+    """Return the numbers written in a text the way the locale writes them, with their spelling.
+
+    ``72,3 %`` and ``29 397 681`` in French, ``72.3%`` and ``29,397,681`` in English.
+    """
+    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    groups = {group}
+    if group.isspace():
+        groups |= {" ", "\u00a0", "\u202f"}
+    if group and group in "'’":
+        groups |= {"'", "’"}
+    sep = "[" + re.escape("".join(sorted(groups))) + "]"
+    point = re.escape(decimal)
+    pattern = re.compile(rf"(?<![\d{point}])(\d{{1,3}}(?:{sep}\d{{3}})+|\d+)(?:{point}(\d+))?(?!\d)")
+    found = []
+    for match in pattern.finditer(text):
+        whole = re.sub(sep, "", match.group(1))
+        number = float(f"{whole}.{match.group(2)}" if match.group(2) else whole)
+        found.append((number, match.group(0)))
+    return found
+
+
+def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[str, int]) -> list[Finding]:
+    """Return a warning when a figure is shown rounded and no qualifier says so.
+
+    The figure before rounding is ``exact`` when the file gives it, else the value itself
+    (``compact`` rounds it); a number in ``note`` or ``context`` that rounds to the figure
+    shown (72,3 % for 72 %) is one too. ``about`` fits any of them, ``more_than`` those
+    above the figure shown, ``less_than`` and ``up_to`` those below.
+    """
+    rounded = shown_number(fact)
+    if rounded is None:
+        return []
+    number, step = rounded
+    candidates: list[tuple[float, str, str]] = []
+    """(figure before rounding, as written, the key that gives it)"""
+    exact = fact.exact if fact.exact is not None else fact.value
+    key = "exact" if fact.exact is not None else "value"
+    if isinstance(exact, (int, float)) and not math.isclose(exact, number, rel_tol=1e-12):
+        candidates.append((float(exact), str(exact), key))
+    for key in ("note", "context"):
+        for code, text in getattr(fact, key).items():
+            if code not in config.codes:
+                continue
+            for found, written in numbers_in(text, config.language(code).locale):
+                if abs(found - number) <= step / 2 and not math.isclose(found, number, rel_tol=1e-12):
+                    candidates.append((found, written, key))
+    above_ok, below_ok = _HONEST_WHEN.get(fact.qualifier or "", (False, False))
+    figure = format_value(fact.value, fact.format, config.language(config.default_language).locale)
+    for found, written, key in candidates:
+        if (found > number and above_ok) or (found < number and below_ok):
+            continue
+        where = f"the {key} gives {written}" if key in ("note", "context") else f"{key} is {written}"
+        if fact.qualifier is None:
+            message = (f"the figure is shown rounded, as {figure}, while {where}: add qualifier: about so that "
+                       "readers know it is rounded (or more_than / less_than when that is what it means)")
+        else:
+            side = "above" if found > number else "below"
+            message = (f"qualifier: {fact.qualifier} does not fit: the figure is shown as {figure} while {where}, "
+                       f"{side} it; use qualifier: about")
+        return [Finding(shown, lines.get(key) or lines.get("value"), WARNING, message)]
+    return []
 
 
 def check_placeholders(site: Site) -> list[Finding]:

@@ -14,7 +14,8 @@ from generator.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
 
-FACT_KEYS = ("value", "format", "qualifier", "label", "context", "note", "source", "slug", "tags", "alt")
+FACT_KEYS = ("value", "format", "qualifier", "label", "context", "note", "source", "slug", "tags", "alt", "exact",
+             "as_of")
 SOURCE_KEYS = ("publisher", "title", "url", "date")
 #: No figure of a campaign reaches a million billion; beyond, it is a typing mistake.
 MAX_VALUE = 10 ** 15
@@ -114,6 +115,7 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
     for lang, text in slug.items():
         if not SLUG_RE.match(text):
             r.fail("slug", f"slug '{text}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens")
+    exact, as_of = _exact(r), r.partial_date("as_of")
     if len(errors.errors) > before or source is None:
         return None
     return Fact(
@@ -129,6 +131,8 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
         slug={code: slug.get(code, fact_id) for code in codes},
         tags=r.strings("tags"),
         alt=r.localised("alt", codes),
+        exact=exact,
+        as_of=as_of,
     )
 
 
@@ -150,3 +154,15 @@ def _source(r: Reader, codes: tuple[str, ...]) -> FactSource | None:
     if publisher is None or url is None or when is None:
         return None
     return FactSource(publisher=publisher, title=title, url=url, date=when)
+
+
+def _exact(r: Reader) -> int | float | None:
+    """Return the optional ``exact`` figure: the source's own number before rounding."""
+    exact = r.data.get("exact")
+    if exact is None:
+        return None
+    if isinstance(exact, bool) or not isinstance(exact, (int, float)):
+        r.fail("exact", "'exact' must be a plain number without spaces, the figure before rounding "
+                        "(e.g. exact: 72.3 for a value shown as 72 %)")
+        return None
+    return exact

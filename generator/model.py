@@ -175,6 +175,10 @@ class Fact:
     tags: tuple[str, ...]
     alt: Mapping[str, str] = field(default_factory=dict)
     """Optional alt text per language for the card images."""
+    exact: int | float | None = None
+    """The figure as the source gives it, or as worked out from it, before rounding (``72.3`` shown as 72 %)."""
+    as_of: str | None = None
+    """ISO date, possibly partial (``2022-05``), that the figure describes: shown as "as of May 2022"."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -435,6 +435,7 @@ class Renderer:
             fact_id=fact_id, source_path=f"content/facts/{fact_id}.yaml", figure=view.figure, label=view.label,
             source_line=source_line, site_name=config.title[lang],
             site_url=view.abs_url.split("://", 1)[-1].rstrip("/"), colors=config.colors, lang=lang,
+            as_of=view.as_of,
         )
 
     def render_cards(self, cache: CardCache, facts: tuple[str, ...] | None = None) -> list[OutputFile]:

@@ -46,6 +46,8 @@ class FactView:
     share: tuple[ShareLink, ...]
     embed: str
     tags: tuple[str, ...]
+    as_of: str = ""
+    """When the figure was true, in words (``situation en mai 2022``, ``as of May 2022``); empty when not given."""
 
 
 def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, url: str) -> FactView:
@@ -54,7 +56,8 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
     qualifier = strings.get(f"qualifier.{fact.qualifier}") if fact.qualifier else ""
     figure = format_figure(fact, lang.locale, qualifier)
     label = fact.label[code]
-    sentence = fact.alt.get(code) or f"{figure} {label}".strip()
+    as_of = as_of_text(fact, lang, strings)
+    sentence = fact.alt.get(code) or (f"{figure} {label}".strip() + (f" ({as_of})" if as_of else ""))
     source_date = format_partial_date(fact.source.date, lang.locale)
     title = fact.source.title.get(code) or next(iter(fact.source.title.values()), "")
     abs_url = absolute(config, url)
@@ -69,9 +72,18 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
         publisher=fact.source.publisher, source_title=title, source_url=fact.source.url, source_date=source_date,
         url=url, abs_url=abs_url, card_url=card, card_square_url=url + CARD_FILES["square"][0],
         abs_card_url=absolute(config, card), cite=cite, share=share_links(text, abs_url, strings),
-        embed=embed_snippet(figure, label, sentence, absolute(config, card), abs_url, fact, title, strings),
-        tags=fact.tags,
+        embed=embed_snippet(figure, label + (f" ({as_of})" if as_of else ""), sentence, absolute(config, card),
+                            abs_url, fact, title, strings),
+        tags=fact.tags, as_of=as_of,
     )
+
+
+def as_of_text(fact: Fact, lang: Language, strings: Strings) -> str:
+    """Return "as of May 2022" in the page's language (``fact.as_of_day`` for a full date), or ""."""
+    if not fact.as_of:
+        return ""
+    key = "fact.as_of_day" if fact.as_of.count("-") == 2 else "fact.as_of"
+    return strings.get(key, date=format_partial_date(fact.as_of, lang.locale))
 
 
 def share_links(text: str, url: str, strings: Strings) -> tuple[ShareLink, ...]:

@@ -283,6 +283,40 @@ def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Pa
     assert 'content="https://test.example.org/fr/chiffres/victimes-par-jour/card.png"' in article
 
 
+def test_as_of_dates_a_figure_wherever_it_is_shown(site_src: Path, tmp_path: Path) -> None:
+    from html import unescape
+
+    from pypdf import PdfReader
+
+    fact = site_src / "content/facts/daily-victims.yaml"
+    fact.write_text(fact.read_text(encoding="utf-8") + "as_of: 2022-05\n", encoding="utf-8")
+    result, out = build_copy(site_src, tmp_path)
+    fr = '(situation en mai 2022)'
+    en = '(as of May 2022)'
+    page = read(out, "en/facts/victims-per-day/index.html")
+    assert f'<span class="fact-page__label">victims identified on an average day with the ICSE database ' \
+           f'<span class="as-of">{en}</span></span></h1>' in page
+    assert f'<meta property="og:image:alt" content="7 victims identified on an average day with the ICSE database ' \
+           f'{en}">' in page
+    embed = re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', page, re.S)
+    assert embed and f"the ICSE database {en}." in unescape(unescape(embed.group(1)))
+    assert f'<span class="as-of">{fr}</span>' in read(out, "fr/chiffres/victimes-par-jour/index.html")
+    assert f'<span class="as-of">{fr}</span>' in read(out, "fr/articles/annee-record-2021/index.html")  # embed
+    assert f'<span class="as-of">{fr}</span>' in read(out, "fr/index.html")  # featured tile
+    assert f'<span class="as-of">{en}</span>' in read(out, "en/facts/index.html")
+    assert result.renderer is not None
+    assert result.renderer.card_spec("daily-victims", "fr").as_of == "situation en mai 2022"
+    sheet = PdfReader(out / "fr/ressources/fiche-parents/fiche-parents.pdf")
+    text = " ".join(p.extract_text() for p in sheet.pages).replace("\n", " ")
+    assert fr in text
+    # A full date reads "au 25 mai 2022" in French; a figure without as_of shows none.
+    fact.write_text(fact.read_text(encoding="utf-8").replace("as_of: 2022-05", "as_of: 2022-05-25"), encoding="utf-8")
+    result, out = build_copy(site_src, tmp_path)
+    assert '(situation au 25 mai 2022)' in read(out, "fr/chiffres/victimes-par-jour/index.html")
+    assert '(as of 25 May 2022)' in read(out, "en/facts/victims-per-day/index.html")
+    assert 'class="as-of"' not in read(out, "fr/chiffres/share-girls/index.html")
+
+
 def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
     first, _ = build_copy(site_src, tmp_path)
     assert first.cards_drawn == 2 * 2 * 2 + 2  # two figures × two languages × two sizes, and a site card per language

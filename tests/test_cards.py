@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -216,6 +217,7 @@ def test_card_key() -> None:
     assert key != card_key(make_spec(label="autre"), (1200, 630))
     assert key != card_key(make_spec(colors=Colors(accent="#ffffff")), (1200, 630))
     assert key != card_key(make_spec(site_url="example.org/"), (1200, 630))
+    assert key != card_key(make_spec(as_of="situation en mai 2022"), (1200, 630))
     # Paths only appear in error messages: moving the site keeps the cache.
     assert key == card_key(make_spec(source_path="/elsewhere/x.yaml"), (1200, 630))
 
@@ -313,3 +315,21 @@ def test_too_wide_figure_raises() -> None:
 def test_card_without_footer_texts() -> None:
     spec = make_spec(source_line="", site_name="", site_url="")
     assert open_png(render_card(spec, (1200, 630))).size == (1200, 630)
+
+
+def test_as_of_is_drawn_after_the_label() -> None:
+    dated = make_spec(as_of="situation en mai 2022")
+    assert render_card(dated, (1200, 630)) != render_card(make_spec(), (1200, 630))
+    assert render_card(dated, (1200, 630)) == render_card(
+        make_spec(label=make_spec().label + " (situation en mai 2022)"), (1200, 630))
+
+
+def test_a_label_too_long_with_its_date_says_how_much_room_is_left() -> None:
+    long = make_spec(label=" ".join(["mot"] * 200))
+    with pytest.raises(SiteError) as undated:
+        render_card(long, (1200, 630))
+    with pytest.raises(SiteError) as dated:
+        render_card(replace(long, as_of="situation en mai 2022"), (1200, 630))
+    fits = int(re.search(r"about (\d+) characters", undated.value.message).group(1))  # type: ignore[union-attr]
+    left = int(re.search(r"about (\d+) characters", dated.value.message).group(1))  # type: ignore[union-attr]
+    assert left < fits

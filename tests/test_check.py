@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE
 from generator.check import (
-    ERROR, INFO, MISSING, OUTDATED, SOURCE, TRANSLATED, WARNING, Finding, GitDates, Report, run_check,
+    ERROR, INFO, MISSING, OUTDATED, SOURCE, TRANSLATED, WARNING, Finding, GitDates, Report, numbers_in, run_check,
     source_end, translation_status, years_before,
 )
 from generator.build import BuildOptions, render_site
@@ -109,6 +109,85 @@ def test_placeholder_text_left_in_a_figure_is_a_warning(site_src: Path) -> None:
     report = run_check(site_src, today=BUILD_DAY)
     hits = found(report, WARNING, "content/facts/share-girls.yaml", r"placeholder text \(TODO\) left in source")
     assert hits and hits[0].line == 8
+
+
+def rounding(report: Report, fact: str = "share-girls") -> list[Finding]:
+    return found(report, WARNING, f"content/facts/{fact}.yaml", r"rounded|does not fit")
+
+
+def test_the_fixture_figures_are_not_flagged_as_rounded() -> None:
+    assert not [f for f in run_check(FIXTURE_SITE, today=BUILD_DAY).findings if "rounded" in f.message]
+
+
+def test_an_exact_figure_that_differs_from_the_one_shown_needs_a_qualifier(site_src: Path) -> None:
+    path = site_src / "content/facts/share-girls.yaml"
+    edit(path, "qualifier: about\n", "exact: 96.6\n")
+    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    assert len(hits) == 1 and hits[0].line == 3
+    assert re.search(r"shown rounded, as 97.%, while exact is 96.6: add qualifier: about", hits[0].message)
+    edit(path, "exact: 96.6\n", "exact: 96.6\nqualifier: about\n")
+    assert not rounding(run_check(site_src, today=BUILD_DAY))
+
+
+@pytest.mark.parametrize(("qualifier", "exact", "honest"), [
+    ("about", 96.6, True), ("about", 97.4, True),
+    ("more_than", 97.4, True), ("more_than", 96.6, False),
+    ("less_than", 96.6, True), ("less_than", 97.4, False),
+    ("up_to", 96.6, True), ("up_to", 97.4, False),
+])
+def test_a_qualifier_must_point_the_way_the_figure_was_rounded(site_src: Path, qualifier: str, exact: float,
+                                                               honest: bool) -> None:
+    edit(site_src / "content/facts/share-girls.yaml", "qualifier: about\n", f"qualifier: {qualifier}\nexact: {exact}\n")
+    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    assert (not hits) is honest
+    if not honest:
+        assert hits[0].line == 4 and f"qualifier: {qualifier} does not fit" in hits[0].message
+
+
+def test_an_exact_figure_equal_to_the_one_shown_needs_no_qualifier(site_src: Path) -> None:
+    edit(site_src / "content/facts/share-girls.yaml", "qualifier: about\n", "exact: 97.0\n")
+    assert not rounding(run_check(site_src, today=BUILD_DAY))
+
+
+@pytest.mark.parametrize(("lang", "written"), [("fr", "96,8 %"), ("en", "96.8%")])
+def test_a_more_precise_figure_in_the_note_needs_a_qualifier(site_src: Path, lang: str, written: str) -> None:
+    path = site_src / "content/facts/share-girls.yaml"
+    edit(path, "qualifier: about\nlabel:", f"note:\n  {lang}: \"Worked out by us: 2 631 of 2 718, or {written}.\"\nlabel:")
+    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    assert len(hits) == 1 and hits[0].line == 3
+    assert f"the note gives {written.split('%')[0].strip()}" in hits[0].message
+
+
+def test_other_numbers_in_the_note_are_not_taken_for_the_figure(site_src: Path) -> None:
+    path = site_src / "content/facts/share-girls.yaml"
+    edit(path, "qualifier: about\nlabel:",
+         "note:\n  fr: De 38 424 pages en 2019 à 182 281 en 2021, dont 96 % filmées.\n"
+         "  en: From 38,424 webpages in 2019 to 182,281 in 2021; 98.0% in one series.\nlabel:")
+    assert not rounding(run_check(site_src, today=BUILD_DAY))
+
+
+def test_a_compact_figure_rounds_its_value(site_src: Path) -> None:
+    path = site_src / "content/facts/share-girls.yaml"
+    edit(path, "value: 97\nformat: percent\nqualifier: about\n", "value: 29397681\nformat: compact\n")
+    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    assert len(hits) == 1 and hits[0].line == 1 and "value is 29397681" in hits[0].message
+    edit(path, "format: compact\n", "format: compact\nqualifier: more_than\n")
+    assert "does not fit" in rounding(run_check(site_src, today=BUILD_DAY))[0].message  # 29.4 million is above it
+    edit(path, "qualifier: more_than", "qualifier: about")
+    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    edit(path, "value: 29397681", "value: 29400000")
+    edit(path, "qualifier: about\n", "")
+    assert not rounding(run_check(site_src, today=BUILD_DAY))
+
+
+@pytest.mark.parametrize(("text", "locale", "numbers"), [
+    ("182 281 pages sur 252 194, soit 72,3 %", "fr_FR", [182281, 252194, 72.3]),
+    ("29\u202f397\u202f681 en 2021", "fr_FR", [29397681, 2021]),
+    ("182,281 out of 252,194, or 72.3%. In 2021.", "en_GB", [182281, 252194, 72.3, 2021]),
+    ("1’234,5", "fr_CH", [1234.5]),
+])
+def test_numbers_are_read_as_each_locale_writes_them(text: str, locale: str, numbers: list[float]) -> None:
+    assert [n for n, _ in numbers_in(text, locale)] == numbers
 
 
 def test_unknown_fact_is_an_error_with_its_line(site_src: Path) -> None:

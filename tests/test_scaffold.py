@@ -119,13 +119,14 @@ def test_new_fact_has_every_field_and_builds(site_src: Path, tmp_path: Path) -> 
     path = new_fact(site_src, "new-figure", today=BUILD_DAY)
     assert path == site_src / "content/facts/new-figure.yaml"
     text = path.read_text(encoding="utf-8")
-    for key in ("value:", "format:", "qualifier:", "label:", "context:", "note:", "source:", "publisher:",
+    for key in ("value:", "format:", "qualifier:", "exact:", "as_of:", "label:", "context:", "note:", "source:", "publisher:",
                 "title:", "url:", "date:", "slug:", "tags:", "alt:"):
         assert f"\n{key}" in text or f"\n  {key}" in text, key
     assert text.count("\n#") >= 10  # explained
     result, out = build_copy(site_src, tmp_path)
     fact = result.site.facts["new-figure"]
     assert fact.value == 0 and fact.format == "number" and fact.qualifier is None
+    assert fact.exact is None and fact.as_of is None
     assert set(fact.label) == {"fr", "en"} and fact.source.date == BUILD_DAY.isoformat()
     assert (out / "fr/chiffres/new-figure/index.html").is_file()
     # the placeholders validate, and check says they are still there
