@@ -165,4 +165,8 @@ def _exact(r: Reader) -> int | float | None:
         r.fail("exact", "'exact' must be a plain number without spaces, the figure before rounding "
                         "(e.g. exact: 72.3 for a value shown as 72 %)")
         return None
+    problem = number_problem(exact)
+    if problem is not None:
+        r.fail("exact", problem.replace("'value'", "'exact'"))
+        return None
     return exact

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from generator.cache import keyed_name
 from generator.cards import CARD_SIZES, CardCache, CardSpec, card_key, contrast_ratio, render_card
 from generator.errors import SiteError
 from generator.model import Colors
@@ -228,7 +229,7 @@ def test_cache(tmp_path: Path) -> None:
     spec = make_spec()
     first = cache.get_or_render(spec, (1200, 630))
     assert cache.drawn == 1
-    assert (folder / f"{card_key(spec, (1200, 630))}.png").read_bytes() == first
+    assert (folder / f"{keyed_name(card_key(spec, (1200, 630)))}.png").read_bytes() == first
     assert cache.get_or_render(spec, (1200, 630)) == first
     assert cache.drawn == 1
     # A fresh cache object on the same folder reads from disk.
@@ -245,7 +246,7 @@ def test_cache_redraws_a_damaged_file(tmp_path: Path) -> None:
     cache = CardCache(tmp_path)
     spec = make_spec()
     good = cache.get_or_render(spec, (1200, 630))
-    path = tmp_path / f"{card_key(spec, (1200, 630))}.png"
+    path = tmp_path / f"{keyed_name(card_key(spec, (1200, 630)))}.png"
     path.write_bytes(good[:100])
     assert cache.get_or_render(spec, (1200, 630)) == good
     assert cache.drawn == 2
