@@ -6,12 +6,15 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from datetime import datetime, time, timezone
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DAY, build_copy
+from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO, build_copy
 from generator.build import BuildOptions, BuildResult, build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -170,6 +173,37 @@ def test_two_builds_are_byte_identical(site_src: Path, tmp_path: Path) -> None:
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+#: Runs the command line; with "fonttools" WeasyPrint subsets fonts as it does without libharfbuzz-subset.
+CLI_IN_CHILD = """
+import sys
+if sys.argv[1] == "fonttools":
+    import weasyprint.pdf.fonts
+    weasyprint.pdf.fonts.harfbuzz_subset = None
+from generator.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("subsetter", ["default", "fonttools"])
+def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, subsetter: str) -> None:
+    """Separate site folders (so separate, empty caches), other hash seeds, other times of the same day."""
+    trees = []
+    for seed, hour in (("1", 8), ("2", 20)):
+        site = tmp_path / f"site-{seed}"
+        shutil.copytree(FIXTURE_SITE, site, ignore=IGNORED)
+        out = tmp_path / f"public-{seed}"
+        epoch = int(datetime.combine(BUILD_DAY, time(hour), tzinfo=timezone.utc).timestamp())
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONPATH": str(REPO)}
+        subprocess.run([sys.executable, "-c", CLI_IN_CHILD, subsetter, "build", str(site), "-o", str(out), "-q"],
+                       cwd=REPO, env=env, check=True, capture_output=True)
+        trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    first, second = trees
+    assert sorted(first) == sorted(second)
+    kinds = {name.rsplit(".", 1)[-1] for name in first}
+    assert {"pdf", "png", "zip", "html"} <= kinds
+    assert [name for name in first if first[name] != second[name]] == []
 
 
 def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path: Path) -> None:
