@@ -451,6 +451,48 @@ def test_pages_without_a_figure_share_the_site_card(built_site: tuple[BuildResul
     assert '<meta property="og:image:alt" content="Watch test. A small test site.">' in html
 
 
+def _retitle(site: Path, fr: str, en: str) -> None:
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith("title: {fr: Veille test, en: Watch test}\n")
+    config.write_text(text.replace("title: {fr: Veille test, en: Watch test}",
+                                   f'title: {{fr: "{fr}", en: "{en}"}}', 1), encoding="utf-8")
+
+
+def test_a_long_association_name_gets_its_site_card(site_src: Path, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from PIL import Image
+
+    fr = "Association française pour la protection de l'enfance en ligne"
+    en = ("French federation of associations for the protection of children and young people, "
+          "online and offline, all over Burgundy")
+    assert len(en) == 120
+    _retitle(site_src, fr, en)
+    with caplog.at_level(logging.WARNING):
+        _, out = build_copy(site_src, tmp_path)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    for lang, title, page in (("fr", fr, "fr/aide/index.html"), ("en", en, "en/help/index.html")):
+        with Image.open(out / lang / "card.png") as card:
+            assert card.size == (1200, 630)
+        html = read(out, page)
+        assert f'<meta property="og:image" content="https://test.example.org/{lang}/card.png">' in html
+        assert f'content="{title.replace(chr(39), "&#39;")}. ' in html  # the alt text: title. description
+
+
+def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(site_src: Path, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "fr: Un petit site de test.", "fr: Un petit site de test 字.", 1), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        _, out = build_copy(site_src, tmp_path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("site.yaml: no site card for the fr pages"), warnings
+    assert "no glyph for '字' (U+5B57) in the description" in warnings[0]
+    assert not (out / "fr/card.png").exists() and (out / "en/card.png").is_file()
+    assert 'property="og:image"' not in read(out, "fr/aide/index.html")
+
+
 def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp_path: Path) -> None:
     (site_src / "assets/root/.well-known").mkdir(parents=True)
     (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:x@example.org\n",
