@@ -5,6 +5,11 @@ its label wrapped below it, and at the bottom a thin rule with the source line
 on the left and the site name and address on the right (or stacked when they
 do not fit side by side).
 
+The site's own card (``kind="site"``, for pages that feature no figure) is laid
+out the same way with the site's name as its heading: a name wraps like a label
+does, balanced over up to 4 lines (5 on a square card) and shrinking down to
+`_Params.heading_min`, so a long association name still gets a card.
+
 Everything is drawn locally with the Atkinson Hyperlegible files of
 `generator.fonts`; nothing is downloaded. Rendering is deterministic: the same
 `CardSpec` and size give byte-identical PNG files, so cards can be cached on disk
@@ -13,7 +18,8 @@ by `card_key` (see `CardCache`).
 Content mistakes raise `SiteError`:
 
 * the text colour does not contrast enough with the background (WCAG 4.5:1);
-* a label too long to fit even at the smallest legible size;
+* a label too long to fit even at the smallest legible size (a site title too
+  long even over 4 lines);
 * a character the font has no glyph for (the card would show a box).
 
 French numbers use U+202F NARROW NO-BREAK SPACE ("12 500", "72 %"), which
@@ -33,7 +39,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence
 
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
@@ -104,6 +110,19 @@ class CardSpec:
     """The site configuration, named in colour errors."""
     as_of: str = ""
     """When the figure was true, e.g. ``situation en mai 2022``: drawn after the label, in brackets."""
+    kind: Literal["fact", "site"] = "fact"
+    """``fact``: ``figure`` is a number, kept on one line when it can be. ``site``: the site's own card,
+    ``figure`` is the site's name (``label`` its description), wrapped over several lines when long."""
+
+    def prefix(self) -> str:
+        """Return what errors about this card start with: ``fact 'id': `` (a site card's caller says more)."""
+        return "" if self.kind == "site" else f"fact '{self.fact_id}': "
+
+    def part(self, name: str) -> str:
+        """Return how errors call a part of the card (the figure of a site card is the site's title)."""
+        if self.kind == "site":
+            return {"figure": "title", "label": "description", "source line": "publisher"}.get(name, name)
+        return name
 
 
 # --------------------------------------------------------------------------- colours
@@ -265,7 +284,7 @@ def _check_glyphs(spec: CardSpec, part: str, text: str, weight: str) -> None:
     shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:5])
     more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
     raise SiteError(
-        f"fact '{spec.fact_id}': the card font ({FAMILY}) has no glyph for {shown}{more} in the {part}; "
+        f"{spec.prefix()}the card font ({FAMILY}) has no glyph for {shown}{more} in the {spec.part(part)}; "
         "replace or remove it",
         source=spec.source_path,
     )
@@ -426,6 +445,10 @@ class _Params:
     """The figure may break over this many lines when that makes it much larger."""
     figure_floor: int
     """The figure shrinks down to this size to make room for a long label."""
+    heading_lines: int
+    """A site card's title wraps over at most this many lines…"""
+    heading_min: int
+    """…shrinking down to this size."""
     footer_size: int
     footer_min: int
     footer_pitch: float
@@ -454,6 +477,8 @@ def _params(size: tuple[int, int]) -> _Params:
             label_lines=6,
             figure_lines=1,
             figure_floor=round(96 * s),
+            heading_lines=4,
+            heading_min=round(40 * s),
             footer_size=round(23 * s),
             footer_min=round(18 * s),
             footer_pitch=1.4,
@@ -474,6 +499,8 @@ def _params(size: tuple[int, int]) -> _Params:
         label_lines=9,
         figure_lines=2,
         figure_floor=round(128 * s),
+        heading_lines=5,
+        heading_min=round(36 * s),
         footer_size=round(27 * s),
         footer_min=round(20 * s),
         footer_pitch=1.4,
@@ -517,7 +544,8 @@ class _Prepared:
                    _clean(spec.source_line, "regular"), _clean(spec.site_name, "bold"),
                    _clean(spec.site_url, "regular"))
         if not prep.figure:
-            raise SiteError(f"fact '{spec.fact_id}': the card has no figure to show", source=spec.source_path)
+            raise SiteError(f"{spec.prefix()}the card has no {spec.part('figure')} to show",
+                            source=spec.source_path)
         _check_glyphs(spec, "figure", prep.figure, "bold")
         _check_glyphs(spec, "label", prep.label, "regular")
         _check_glyphs(spec, "source line", prep.source, "regular")
@@ -552,8 +580,8 @@ def _layout_footer(prep: _Prepared, params: _Params, size: tuple[int, int]) -> t
                 texts.append(_Text(x, baseline, text, weight, fsize, color))
         return texts, rule_y
     raise SiteError(
-        f"fact '{prep.spec.fact_id}': the source line, site name and address do not fit on the "
-        f"{w}×{h} card even at {params.footer_min}px; shorten the source line or site name",
+        f"{prep.spec.prefix()}the {prep.spec.part('source line')}, site name and address do not fit on the "
+        f"{w}×{h} card even at {params.footer_min}px; shorten the {prep.spec.part('source line')} or site name",
         source=prep.spec.source_path,
     )
 
@@ -574,9 +602,11 @@ def _arrange_footer(
             first.append(("left", t.source, "regular", "muted"))
         if t.name:
             first.append(("right", t.name, "bold", "text"))
+        elif t.url:  # no name (a site card: its heading is the name): the address takes its place
+            first.append(("right", t.url, "regular", "muted"))
         if first:
             rows.append(first)
-        if t.url:
+        if t.url and t.name:
             rows.append([("right", t.url, "regular", "muted")])
         return rows
     # Stacked: the source (wrapped on at most two lines), then site name and address.
@@ -588,11 +618,17 @@ def _arrange_footer(
     if t.name and t.url and name_w + gap + url_w <= width:
         rows.append([("left", t.name, "bold", "text"), ("right", t.url, "regular", "muted")])
         return rows
-    for text, weight, color, tw in ((t.name, "bold", "text", name_w), (t.url, "regular", "muted", url_w)):
-        if text:
-            if tw > width:
-                return None
-            rows.append([("left", text, weight, color)])
+    if t.name and name_w > width:  # a long association name: on two lines
+        lines = _wrap_balanced(t.name, "bold", size, lang, width)
+        if lines is None or len(lines) > 2 or any(_measure(n, "bold", size, lang).width > width for n in lines):
+            return None
+        rows.extend([[("left", line, "bold", "text")] for line in lines])
+    elif t.name:
+        rows.append([("left", t.name, "bold", "text")])
+    if t.url:
+        if url_w > width:
+            return None
+        rows.append([("left", t.url, "regular", "muted")])
     return rows
 
 
@@ -732,6 +768,49 @@ def _fits_label(
     return None
 
 
+def _fits_heading(
+    prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]
+) -> _Main | None:
+    """Site cards: the largest title that fits, balanced over up to ``params.heading_lines`` lines.
+
+    As on a fact card the label (the description) shrinks first, then the title,
+    down to ``params.heading_min``; the label stays well below the title's size.
+    """
+    width = size[0] - 2 * params.margin
+    lines = params.heading_lines
+    for heading in range(params.figure_max, params.heading_min - 1, -2):
+        if _figure_lines(prep, heading, width, lines) is None:
+            continue
+        largest = max(params.label_min, min(params.label_max, round(heading * 0.75)))
+        for label in range(largest, params.label_min - 1, -2):
+            if _layout_main(prep, params, size, heading, label, area, False, lines) is not None:
+                return _layout_main(prep, params, size, heading, label, area, True, lines)
+    return None
+
+
+def _layout_site(prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]) -> _Main:
+    """Lay out a site card's title and description, or say which one to shorten."""
+    main = _fits_heading(prep, params, size, area)
+    if main is not None:
+        return main
+    spec = prep.spec
+    w, h = size
+    smallest = (params.heading_min, params.label_min, area, False, params.heading_lines)
+    if _layout_main(replace(prep, label=""), params, size, *smallest) is None:
+        raise SiteError(
+            f"the title '{prep.figure}' does not fit on the {w}×{h} card even on "
+            f"{params.heading_lines} lines at {params.heading_min}px; shorten it, or put a short name "
+            "before ' – ' (the rest goes below it, in smaller type)",
+            source=spec.source_path,
+        )
+    fits = _longest_fitting_prefix(prep, params, size, area, params.heading_min, params.heading_lines)
+    raise SiteError(
+        f"the description is too long to fit on the {w}×{h} card under the title; "
+        f"shorten it to about {fits} characters",
+        source=spec.source_path,
+    )
+
+
 def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text], float | None, float]:
     """Return the parameters, every line to draw, the rule's y (None: no rule), and the main block's top."""
     spec = prep.spec
@@ -739,6 +818,9 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
     params = _params(size)
     footer, rule_y = _layout_footer(prep, params, size)
     area = (float(params.margin), float(h - params.margin) if rule_y is None else rule_y - params.rule_gap)
+    if spec.kind == "site":
+        site = _layout_site(prep, params, size, area)
+        return params, site.texts + footer, rule_y, site.top
     fig_width = _measure(prep.figure, "bold", params.figure_min, spec.lang).width
     if fig_width > w - 2 * params.margin:
         raise SiteError(
@@ -748,7 +830,8 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
         )
     main = _fits_label(prep, params, size, area)
     if main is None:
-        fits = _longest_fitting_prefix(prep, params, size, area)
+        floor = min(params.figure_floor, _widest_figure(prep, params, size))
+        fits = _longest_fitting_prefix(prep, params, size, area, floor)
         if spec.as_of:  # the date is drawn after the label: leave room for it
             fits = max(0, fits - len(f" ({spec.as_of})"))
         raise SiteError(
@@ -760,16 +843,16 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
 
 
 def _longest_fitting_prefix(
-    prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float]
+    prep: _Prepared, params: _Params, size: tuple[int, int], area: tuple[float, float], fig_size: int,
+    figure_lines: int = 1,
 ) -> int:
-    """Return the length of the longest word-prefix of the label that fits at the smallest sizes."""
+    """Return the length of the longest word-prefix of the label that fits with the figure at ``fig_size``."""
     words = prep.label.split(" ")
     lo, hi = 0, len(words)
-    floor = min(params.figure_floor, _widest_figure(prep, params, size))
     while lo < hi:
         mid = (lo + hi + 1) // 2
         trial = replace(prep, label=" ".join(words[:mid]))
-        if _layout_main(trial, params, size, floor, params.label_min, area, balance=False) is not None:
+        if _layout_main(trial, params, size, fig_size, params.label_min, area, False, figure_lines) is not None:
             lo = mid
         else:
             hi = mid - 1
@@ -835,6 +918,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "site_url": spec.site_url,
         "colors": [spec.colors.background, spec.colors.foreground, spec.colors.accent],
         "lang": spec.lang,
+        "kind": spec.kind,
         "fonts": {w: _file_hash(str(font_path(w))) for w in ("regular", "bold")},
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),

@@ -9,7 +9,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
 from generator.errors import SiteError, SiteErrors, printable
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         site = Path(args.site)
         if not site.is_dir():
-            print(f"vigie: error: the site folder '{args.site}' does not exist", file=sys.stderr)
+            say(f"vigie: error: the site folder '{args.site}' does not exist")
             return 2
     try:
         if args.command == "build":
@@ -122,15 +122,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("vigie: interrupted; the previous output was left as it was", file=sys.stderr)
+        say("vigie: interrupted; the previous output was left as it was")
         return 130
     except Exception as exc:  # an internal bug: say so plainly, keep the traceback for --verbose
         if args.verbose:
             traceback.print_exc()
-        print(f"vigie: internal error: {exc!r} (this is a bug in Vigie; run again with --verbose "
-              "and report it)", file=sys.stderr)
+        say(f"vigie: internal error: {exc!r} (this is a bug in Vigie; run again with --verbose and report it)")
         return 3
     return 0
+
+
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Write one line to stderr (or ``stream``) in a single write, newline included, and flush it.
+
+    ``print`` writes the text and its newline separately: with unbuffered output
+    (PYTHONUNBUFFERED) that is two writes, and whatever another process writes
+    to the same stream in between lands at the end of the line. A progress line
+    on the screen is cleared first, or the message would be glued to it.
+    """
+    stream = stream if stream is not None else sys.stderr
+    stream.write(_ProgressLine.erase(stream) + line + "\n")
+    stream.flush()
+
+
+class _LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each log record with `say`: one message, one line, one write."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            say(self.format(record), self.stream)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
 
 def _configure_logging(level: int) -> None:
@@ -140,7 +164,7 @@ def _configure_logging(level: int) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "vigie", False)]:
         root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _LineHandler(sys.stderr)
     handler.vigie = True  # type: ignore[attr-defined]
     handler.setFormatter(_PrintableFormatter("%(message)s"))
     handler.addFilter(lambda record: record.name.startswith("generator") or record.levelno >= logging.WARNING)
@@ -161,8 +185,8 @@ def _report(err: SiteError | SiteErrors) -> int:
     label = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
     for item in errors:  # content may hold escape sequences: never sent raw to the terminal
         where, message = printable(item.location()), printable(item.message)
-        print(f"{where}: {label}: {message}" if where else f"{label}: {message}", file=sys.stderr)
-    print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
+        say(f"{where}: {label}: {message}" if where else f"{label}: {message}")
+    say(f"{len(errors)} error(s); nothing was written")
     return 1
 
 
@@ -207,7 +231,14 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
 
 
 class _ProgressLine:
-    """One line on a terminal, rewritten in place: 'pages 1200/2108'."""
+    """One line on a terminal, rewritten in place: 'pages 1200/2108'.
+
+    It has no newline; `say` erases it before writing a message, and the next
+    step of progress writes it again below that message.
+    """
+
+    shown_on: ClassVar[TextIO | None] = None
+    """The stream whose current line is a progress line, if any."""
 
     def __init__(self) -> None:
         self.last = 0.0
@@ -219,10 +250,19 @@ class _ProgressLine:
         self.last = now
         sys.stderr.write(f"\r\x1b[K{stage} {done}/{total}")
         sys.stderr.flush()
+        _ProgressLine.shown_on = sys.stderr
 
     def clear(self) -> None:
-        sys.stderr.write("\r\x1b[K")
+        sys.stderr.write(self.erase(sys.stderr))
         sys.stderr.flush()
+
+    @staticmethod
+    def erase(stream: TextIO) -> str:
+        """Return what clears the progress line on ``stream`` (nothing if it has none); it is then gone."""
+        if _ProgressLine.shown_on is not stream:
+            return ""
+        _ProgressLine.shown_on = None
+        return "\r\x1b[K"
 
 
 class _WarningCounter(logging.Filter):

@@ -12,7 +12,8 @@ layouts folders; anything else (an ``https://`` image in a sheet, say) is left
 out with a warning.
 
 Rendering is deterministic (no timestamps; the file identifier is a hash of the
-bytes), so sheets are cached on disk by `pdf_key` (see `PdfCache`).
+bytes; each embedded font keeps the date of the font it was cut from, see
+`keep_font_dates`), so sheets are cached on disk by `pdf_key` (see `PdfCache`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import io
 import json
 import logging
 import mimetypes
+import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, NoReturn, Sequence
+from typing import Any, Iterable, NoReturn, Sequence
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -44,7 +46,8 @@ from .theme import default_theme_dir
 log = logging.getLogger(__name__)
 
 #: Bump whenever pdf.py changes what a PDF looks like for the same HTML.
-RENDER_VERSION = "1"
+#: 2: embedded fonts keep their own date (`keep_font_dates`), not the time of the render.
+RENDER_VERSION = "2"
 
 #: The PDF variant: tagged, with the metadata assistive technologies need.
 PDF_VARIANT = "pdf/ua-1"
@@ -176,8 +179,107 @@ def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (),
     fetcher = LocalFetcher(allowed_dirs, source)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=FontConfiguration(), pdf_variant=PDF_VARIANT, pdf_tags=True)
-    data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=True)
+    data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=True,
+                              finisher=keep_font_dates)
     return PdfResult(data=data, pages=len(document.pages))
+
+
+# --------------------------------------------------------------------------- embedded fonts
+
+
+def keep_font_dates(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: give each embedded font the ``head.modified`` date of the font it was cut from.
+
+    HarfBuzz's subsetter keeps that date. fontTools, which WeasyPrint subsets
+    with when libharfbuzz-subset is missing (or older than 4.1), and uses to
+    instantiate variable fonts, writes the time of the render there instead: two
+    renders of the same page a second apart then differ in the font stream's
+    bytes, its length and so the document's ``/ID``. Runs after the fonts are
+    subset and before the file is written (the streams are compressed then).
+    A font whose original WeasyPrint does not expose gets its own creation date.
+    """
+    fonts = {id(font.file_content): font for font in getattr(document, "fonts", {}).values()
+             if isinstance(getattr(font, "file_content", None), bytes)}
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and len(obj.stream) == 1 and id(obj.stream[0]) in fonts):
+            continue
+        data = obj.stream[0]  # WeasyPrint embeds the very bytes object it subset: alive, so its id is its own
+        font = fonts[id(data)]
+        if data[:4] == b"ttcf":  # a collection left whole: not subset, so its dates are its own
+            continue
+        try:
+            head = _head(data)
+        except ValueError:  # not an sfnt font: nothing to fix
+            continue
+        modified = _original_modified(font)
+        if modified is None:
+            modified = data[head + 20:head + 28]  # head.created
+        obj.stream[0] = _with_modified(data, head, modified)
+
+
+def _original_modified(font: Any) -> bytes | None:
+    """Return the 8 bytes of ``head.modified`` in the whole font WeasyPrint loaded, if it tells."""
+    try:
+        from weasyprint.text.fonts import get_hb_object_data
+
+        original = get_hb_object_data(font.hb_face)
+        start = _head(original, getattr(font, "index", 0))
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
+    return bytes(original[start + 28:start + 36])
+
+
+def _tables(data: bytes, index: int = 0) -> tuple[int, int]:
+    """Return (offset of the table directory, number of tables) of font ``index`` in an sfnt file."""
+    offset = 0
+    if data[:4] == b"ttcf":  # a collection: the offset of each font's directory follows the header
+        if len(data) < 16 + 4 * index:
+            raise ValueError("truncated font collection")
+        offset = struct.unpack_from(">I", data, 12 + 4 * index)[0]
+    if len(data) < offset + 12:
+        raise ValueError("not an sfnt font")
+    tag = data[offset:offset + 4]
+    if tag not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
+        raise ValueError("not an sfnt font")
+    return offset + 12, struct.unpack_from(">H", data, offset + 4)[0]
+
+
+def _head_record(data: bytes, index: int = 0) -> int:
+    """Return the offset of the ``head`` table's record in the table directory."""
+    start, count = _tables(data, index)
+    for record in range(start, start + 16 * count, 16):
+        if data[record:record + 4] == b"head":
+            return record
+    raise ValueError("no head table")
+
+
+def _head(data: bytes, index: int = 0) -> int:
+    """Return the offset of the ``head`` table (54 bytes: ``created`` at 20, ``modified`` at 28)."""
+    offset, length = struct.unpack_from(">II", data, _head_record(data, index) + 8)
+    if length < 36 or offset + length > len(data):
+        raise ValueError("damaged head table")
+    return int(offset)
+
+
+def _checksum(data: bytes | bytearray) -> int:
+    """Return the sfnt checksum: the sum of big-endian 32-bit words, the last one padded with zeros."""
+    padded = bytes(data) + b"\0" * (-len(data) % 4)
+    words: tuple[int, ...] = struct.unpack(f">{len(padded) // 4}I", padded)
+    return sum(words) & 0xFFFFFFFF
+
+
+def _with_modified(data: bytes, head: int, modified: bytes) -> bytes:
+    """Return the single font ``data`` with ``head.modified`` set, its checksums made right again."""
+    if data[head + 28:head + 36] == modified:
+        return data
+    out = bytearray(data)
+    out[head + 28:head + 36] = modified
+    out[head + 8:head + 12] = bytes(4)  # checkSumAdjustment counts as 0 in every checksum
+    record = _head_record(data)
+    length = struct.unpack_from(">I", data, record + 12)[0]
+    struct.pack_into(">I", out, record + 4, _checksum(out[head:head + length]))
+    struct.pack_into(">I", out, head + 8, (0xB1B0AFBA - _checksum(out)) & 0xFFFFFFFF)
+    return bytes(out)
 
 
 def qr_svg(url: str, *, title: str | None = None) -> str:

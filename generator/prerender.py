@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from generator.content import SourceFile, split_front_matter
 from generator.errors import SiteError
-from generator.workers import MIN_ITEMS, available_cores, ignore_interrupts
+from generator.workers import MIN_ITEMS, available_cores, ignore_interrupts, relay_logging, replay
 from generator.yamlsource import decode_text
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,9 @@ class BodiesAhead:
         try:
             if not complete:
                 self._conn.send(None)
-            done: list[BodyAhead] = self._conn.recv()
+            done: list[BodyAhead]
+            done, records = self._conn.recv()
+            replay(records)
         except (EOFError, OSError) as exc:
             log.debug("no bodies rendered ahead: %s", exc)
             done = []
@@ -116,8 +118,9 @@ class BodiesAhead:
 
 
 def _helper(conn: Connection, sources: Sequence[SourceFile], allow_html: bool) -> None:
-    """In the forked helper: render bodies until told to stop, then send them."""
+    """In the forked helper: render bodies until told to stop, then send them and what it logged."""
     ignore_interrupts()
+    relay = relay_logging()
     done: list[BodyAhead] = []
     try:
         from generator.markup import make_markdown
@@ -132,7 +135,7 @@ def _helper(conn: Connection, sources: Sequence[SourceFile], allow_html: bool) -
     except Exception as exc:  # the build renders these bodies itself
         log.debug("rendering ahead stopped: %s", exc)
     try:
-        conn.send(done)
+        conn.send((done, relay.take()))
     except OSError:  # the build is over, or failed
         pass
     finally:

@@ -505,26 +505,31 @@ class Renderer:
     def render_site_cards(self, cache: CardCache) -> list[OutputFile]:
         """Return a card per language for pages without a figure: the site's name and description.
 
-        A title too long for a card leaves those pages without an image (a warning, not an error).
+        The title is the heading, wrapped over several lines when long; a title with
+        " – " shows its first part as the heading and the rest below it, otherwise the
+        description goes below. The footer has the publisher and the address (the
+        name is above already). What cannot be drawn at all (a title of hundreds of
+        characters, a letter the font lacks) leaves those pages without an image: a
+        warning, not an error.
         """
         files = []
         config = self.site.config
         for lang in config.codes:
             title = config.title[lang]
             name, _, rest = title.partition(" – ")
-            description = config.description.get(lang, "")
-            label = rest or description or title
+            label = rest or config.description.get(lang, "")
             url = "/" + site_card_path(lang)
             spec = CardSpec(fact_id="site", source_path="site.yaml", figure=name, label=label,
-                            source_line=config.publisher.get(lang, ""), site_name=title,
+                            source_line=config.publisher.get(lang, ""), site_name="",
                             site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
-                            colors=config.colors, lang=lang)
+                            colors=config.colors, lang=lang, kind="site")
             try:
                 data = cache.get_or_render(spec, CARD_SIZES["card.png"])
             except SiteError as err:
-                log.warning("no site card for %s pages: %s", lang, err.message)
+                log.warning("site.yaml: no site card for the %s pages without a figure: %s", lang, err.message)
                 continue
-            self.site_cards[lang] = SiteCard(abs_card_url=absolute(config, url), sentence=f"{name}. {label}")
+            sentence = f"{name}. {label}" if label else name
+            self.site_cards[lang] = SiteCard(abs_card_url=absolute(config, url), sentence=sentence)
             files.append(OutputFile(path=url.lstrip("/"), data=data, origin="site.yaml"))
         return files
 

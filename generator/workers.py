@@ -1,17 +1,23 @@
 """Spread independent render work over the machine's cores with forked processes.
 
 The forked children inherit the renderer through one module variable set just
-before the fork (the only module-level state in the package: it lives only
-for the duration of `map_in_processes`, and is cleared afterwards).
+before the fork (the only module-level state in the package besides a child's
+`_RELAY`: it lives only for the duration of `map_in_processes`, and is cleared
+afterwards).
+
+A forked child writes nothing to the terminal itself: what it logs goes back to
+the parent with its results (`relay_logging`, `replay`), and the parent writes
+it, counted with the others, one line at a time, between its own lines.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,60 @@ def ignore_interrupts() -> None:
     traceback under the parent's one-line message.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Relay(logging.Handler):
+    """In a forked child: keeps log records for the parent, made picklable as `logging.handlers.QueueHandler` does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg = record.getMessage()
+        record.args = None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        self.records.append(record)
+
+    def take(self) -> list[logging.LogRecord]:
+        """Return the records kept so far, and forget them."""
+        records, self.records = self.records, []
+        return records
+
+
+_RELAY: _Relay | None = None
+
+
+def relay_logging() -> _Relay:
+    """In a forked child: keep what is logged for the parent instead of writing it (see `replay`).
+
+    The handlers the child inherited write to the parent's terminal (or pytest's
+    capture): from the child they would write at any moment between the parent's
+    lines, and the parent would not count the warnings.
+    """
+    global _RELAY
+    _RELAY = _Relay()
+    logging.getLogger().handlers = [_RELAY]
+    return _RELAY
+
+
+def replay(records: Iterable[logging.LogRecord]) -> None:
+    """In the parent: hand records a child logged to the parent's own handlers, in order."""
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+
+
+def _start_worker() -> None:
+    ignore_interrupts()
+    relay_logging()
+
+
+def _logged(func: Callable[[Sequence[T]], R], chunk: Sequence[T]) -> tuple[R, list[logging.LogRecord]]:
+    """In a worker: run ``func`` on a chunk; return its result and what it logged."""
+    result = func(chunk)
+    return result, _RELAY.take() if _RELAY is not None else []
 
 
 def available_cores() -> int:
@@ -89,12 +149,13 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
     chunks = [items[start:end] for start, end in chunk_bounds(len(items), jobs)]
     _SHARED = state
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_interrupts) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker) as pool:
             results: list[R] = []
-            done = pool.imap(func, chunks, chunksize=1)
+            done = pool.imap(functools.partial(_logged, func), chunks, chunksize=1)
             if meanwhile is not None:
                 meanwhile()
-            for chunk, result in zip(chunks, done):
+            for chunk, (result, records) in zip(chunks, done):
+                replay(records)
                 results.append(result)
                 if progress is not None:
                     progress(len(chunk))

@@ -6,12 +6,15 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from datetime import datetime, time, timezone
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DAY, build_copy
+from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO, build_copy
 from generator.build import BuildOptions, BuildResult, build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -185,6 +188,37 @@ def test_two_builds_are_byte_identical(site_src: Path, tmp_path: Path) -> None:
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+#: Runs the command line; with "fonttools" WeasyPrint subsets fonts as it does without libharfbuzz-subset.
+CLI_IN_CHILD = """
+import sys
+if sys.argv[1] == "fonttools":
+    import weasyprint.pdf.fonts
+    weasyprint.pdf.fonts.harfbuzz_subset = None
+from generator.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("subsetter", ["default", "fonttools"])
+def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, subsetter: str) -> None:
+    """Separate site folders (so separate, empty caches), other hash seeds, other times of the same day."""
+    trees = []
+    for seed, hour in (("1", 8), ("2", 20)):
+        site = tmp_path / f"site-{seed}"
+        shutil.copytree(FIXTURE_SITE, site, ignore=IGNORED)
+        out = tmp_path / f"public-{seed}"
+        epoch = int(datetime.combine(BUILD_DAY, time(hour), tzinfo=timezone.utc).timestamp())
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONPATH": str(REPO)}
+        subprocess.run([sys.executable, "-c", CLI_IN_CHILD, subsetter, "build", str(site), "-o", str(out), "-q"],
+                       cwd=REPO, env=env, check=True, capture_output=True)
+        trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    first, second = trees
+    assert sorted(first) == sorted(second)
+    kinds = {name.rsplit(".", 1)[-1] for name in first}
+    assert {"pdf", "png", "zip", "html"} <= kinds
+    assert [name for name in first if first[name] != second[name]] == []
 
 
 def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path: Path) -> None:
@@ -464,6 +498,48 @@ def test_pages_without_a_figure_share_the_site_card(built_site: tuple[BuildResul
     html = read(out, "en/help/index.html")
     assert '<meta property="og:image" content="https://test.example.org/en/card.png">' in html
     assert '<meta property="og:image:alt" content="Watch test. A small test site.">' in html
+
+
+def _retitle(site: Path, fr: str, en: str) -> None:
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith("title: {fr: Veille test, en: Watch test}\n")
+    config.write_text(text.replace("title: {fr: Veille test, en: Watch test}",
+                                   f'title: {{fr: "{fr}", en: "{en}"}}', 1), encoding="utf-8")
+
+
+def test_a_long_association_name_gets_its_site_card(site_src: Path, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from PIL import Image
+
+    fr = "Association française pour la protection de l'enfance en ligne"
+    en = ("French federation of associations for the protection of children and young people, "
+          "online and offline, all over Burgundy")
+    assert len(en) == 120
+    _retitle(site_src, fr, en)
+    with caplog.at_level(logging.WARNING):
+        _, out = build_copy(site_src, tmp_path)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    for lang, title, page in (("fr", fr, "fr/aide/index.html"), ("en", en, "en/help/index.html")):
+        with Image.open(out / lang / "card.png") as card:
+            assert card.size == (1200, 630)
+        html = read(out, page)
+        assert f'<meta property="og:image" content="https://test.example.org/{lang}/card.png">' in html
+        assert f'content="{title.replace(chr(39), "&#39;")}. ' in html  # the alt text: title. description
+
+
+def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(site_src: Path, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "fr: Un petit site de test.", "fr: Un petit site de test 字.", 1), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        _, out = build_copy(site_src, tmp_path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("site.yaml: no site card for the fr pages"), warnings
+    assert "no glyph for '字' (U+5B57) in the description" in warnings[0]
+    assert not (out / "fr/card.png").exists() and (out / "en/card.png").is_file()
+    assert 'property="og:image"' not in read(out, "fr/aide/index.html")
 
 
 def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp_path: Path) -> None:

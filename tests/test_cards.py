@@ -334,3 +334,95 @@ def test_a_label_too_long_with_its_date_says_how_much_room_is_left() -> None:
     fits = int(re.search(r"about (\d+) characters", undated.value.message).group(1))  # type: ignore[union-attr]
     left = int(re.search(r"about (\d+) characters", dated.value.message).group(1))  # type: ignore[union-attr]
     assert left < fits
+
+
+# --------------------------------------------------------------------------- the site's own card
+
+NGO_TITLE = "Association française pour la protection de l'enfance en ligne"
+TITLE_120 = ("Fédération nationale des associations de protection de l'enfance et de la jeunesse, "
+             "en ligne et hors ligne, en Bourgogne")
+LONG_WORD = "Kinderschutzorganisationsverbandsvorstand"
+DESCRIPTION = ("Chiffres vérifiés, explications claires et contacts utiles pour comprendre les abus sexuels "
+               "sur enfants en ligne, en parler et agir.")
+
+
+def site_spec(title: str, description: str = DESCRIPTION, **changes: object) -> CardSpec:
+    """The spec `Renderer.render_site_cards` makes for a title without ' – '."""
+    spec = CardSpec(fact_id="site", source_path="site.yaml", figure=title, label=description,
+                    source_line="Collectif Vigie", site_name="", site_url="vigie.example.org/fr", colors=Colors(),
+                    lang="fr", kind="site")
+    return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def heading_lines(spec: CardSpec, size: tuple[int, int]) -> list[str]:
+    """Return the lines of the card's heading (the bold text above the label) as laid out."""
+    from generator.cards import _layout, _Prepared
+
+    _, texts, _, _ = _layout(_Prepared.of(spec), size)
+    return [t.text for t in texts if t.color == "figure"]
+
+
+def test_titles_of_these_lengths_need_several_lines() -> None:
+    assert len(NGO_TITLE) == 62 and len(TITLE_120) == 120 and " " not in LONG_WORD
+    with pytest.raises(SiteError, match="too wide"):  # a figure stays on one line: these would not fit
+        render_card(make_spec(figure=NGO_TITLE), (1200, 630))
+
+
+@pytest.mark.parametrize("title", [NGO_TITLE, TITLE_120, LONG_WORD, "Vigie"])
+@pytest.mark.parametrize("size", sorted(CARD_SIZES.values()))
+def test_site_card_title_wraps_to_fit(title: str, size: tuple[int, int]) -> None:
+    """render_card asserts that every line stays inside the margins."""
+    spec = site_spec(title)
+    assert open_png(render_card(spec, size)).size == size
+    lines = heading_lines(spec, size)
+    assert " ".join(lines) == title  # every word, in order, nothing cut
+    assert len(lines) <= (4 if size == (1200, 630) else 5)
+    if title in (NGO_TITLE, TITLE_120):
+        assert len(lines) >= 2
+        widths = [len(line) for line in lines]
+        assert max(widths) - min(widths) <= max(widths) * 0.6  # balanced, not one word left alone
+
+
+def test_site_card_without_description() -> None:
+    spec = site_spec(NGO_TITLE, description="")
+    assert open_png(render_card(spec, (1200, 630))).size == (1200, 630)
+    assert " ".join(heading_lines(spec, (1200, 630))) == NGO_TITLE
+
+
+def test_site_card_footer_is_publisher_and_address_on_one_row() -> None:
+    from generator.cards import _layout, _Prepared
+
+    _, texts, _, _ = _layout(_Prepared.of(site_spec(NGO_TITLE)), (1200, 630))
+    footer = {t.text: t for t in texts if t.text in ("Collectif Vigie", "vigie.example.org/fr")}
+    assert len(footer) == 2
+    assert footer["Collectif Vigie"].baseline == footer["vigie.example.org/fr"].baseline
+    assert footer["Collectif Vigie"].x < footer["vigie.example.org/fr"].x
+
+
+@pytest.mark.parametrize(("title", "message"), [
+    ("Association pour la protection de l'enfance " * 8, r"the title .* does not fit .* even on 4 lines at 40px"),
+    ("Kinderschutz" * 8, r"the title .* does not fit"),
+    ("Vigie 字", r"no glyph for '字' \(U\+5B57\) in the title"),
+])
+def test_site_card_says_what_is_truly_impossible(title: str, message: str) -> None:
+    with pytest.raises(SiteError, match=message) as info:
+        render_card(site_spec(title), (1200, 630))
+    assert info.value.source == "site.yaml" and "fact '" not in info.value.message
+
+
+def test_site_card_key_differs_from_a_fact_card_s() -> None:
+    spec = site_spec("Vigie")
+    assert card_key(spec, (1200, 630)) != card_key(replace(spec, kind="fact"), (1200, 630))
+
+
+@pytest.mark.parametrize("size", sorted(CARD_SIZES.values()))
+def test_fact_card_footer_wraps_a_long_site_name_on_two_lines(size: tuple[int, int]) -> None:
+    from generator.cards import _layout, _Prepared
+
+    spec = make_spec(site_name=TITLE_120)
+    assert open_png(render_card(spec, size)).size == size
+    _, texts, _, _ = _layout(_Prepared.of(spec), size)
+    names = [t.text for t in texts if t.weight == "bold" and t.color == "text"]
+    assert " ".join(names) == TITLE_120 and len(names) <= 2
+    with pytest.raises(SiteError, match="site name and address do not fit"):
+        render_card(make_spec(site_name=" ".join([TITLE_120] * 3)), size)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import logging
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import BUILD_DAY
+from conftest import BUILD_DAY, REPO
 from generator import cli
 from generator.build import BuildOptions, build
 
@@ -58,3 +64,129 @@ def test_progress_line_is_for_people_not_ci(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CI", "true")
     assert not cli._interactive(FakeTerminal())
     assert not cli._interactive(io.StringIO())
+
+
+# --------------------------------------------------------------------------- one message a line
+
+#: Runs the command line with the forked helpers (body helper, page workers) on even for the small fixture site.
+CLI_WITH_HELPERS = """
+import sys
+from generator import cli, prerender, workers
+workers.MIN_ITEMS = 2
+prerender.MIN_ITEMS = 1
+workers.available_cores = prerender.available_cores = lambda: 2
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+#: What a line of a build's stderr may be: a message about a file, or the closing count of errors.
+WELL_FORMED = re.compile(r"(site\.yaml|content/\S+\.(md|yaml))(:\d+)?: \S.*|\d+ error\(s\); nothing was written")
+
+
+def _one_warning_and_maybe_one_error(site: Path, error: bool) -> None:
+    """A description the card font cannot draw (a warning), and an unknown figure (an error)."""
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "fr: Un petit site de test.", "fr: Un petit site de test 字.", 1), encoding="utf-8")
+    if error:
+        article = site / "content/fr/articles/ecrans.md"
+        article.write_text(article.read_text(encoding="utf-8") + "\n{{< fact nope >}}\n", encoding="utf-8")
+
+
+def _run_cli(site: Path, out: Path, stderr: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    env.pop("CI", None)  # a person at a terminal sees the progress line
+    return subprocess.run([sys.executable, "-c", CLI_WITH_HELPERS, "build", str(site), "-o", str(out)], cwd=REPO,
+                          env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("error", [False, True])
+def test_every_line_of_stderr_is_one_message(site_src: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(site_src, error)
+    run = _run_cli(site_src, tmp_path / "out", subprocess.PIPE)
+    assert run.returncode == (1 if error else 0), run.stderr
+    lines = run.stderr.split("\n")
+    assert lines.pop() == ""  # the last line ends too
+    assert [line for line in lines if not WELL_FORMED.fullmatch(line)] == []
+    assert [line for line in lines if line.count(": ") > 4 or line.count("site.yaml") > 1] == []
+    assert sum(line.startswith("site.yaml: no site card for the fr pages") for line in lines) == 1
+    if error:
+        assert [line for line in lines if "error" in line] == [
+            "content/fr/articles/ecrans.md:12: error: unknown fact 'nope': there is no content/facts/nope.yaml",
+            "1 error(s); nothing was written"]
+    else:
+        assert ", 1 warning into " in run.stdout
+
+
+def _as_shown(terminal: str) -> list[str]:
+    """Return the lines a terminal shows: a carriage return goes back to the start of the line, ESC[K clears it."""
+    shown = []
+    for line in terminal.replace("\r\n", "\n").split("\n"):
+        shown.append(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line.rsplit("\r", 1)[-1]))
+    return shown
+
+
+@pytest.mark.parametrize("error", [False, True])
+def test_a_warning_is_not_glued_to_the_progress_line(site_src: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(site_src, error)
+    main, other = pty.openpty()
+    try:
+        run = _run_cli(site_src, tmp_path / "out", other)
+        os.close(other)
+        other = -1
+        terminal = b""
+        while True:
+            try:
+                data = os.read(main, 65536)
+            except OSError:  # the child's end is closed
+                break
+            if not data:
+                break
+            terminal += data
+    finally:
+        os.close(main)
+        if other != -1:
+            os.close(other)
+    assert run.returncode == (1 if error else 0)
+    text = terminal.decode("utf-8")
+    assert "\r\x1b[K" in text  # there was a progress line
+    shown = [line for line in _as_shown(text) if line]
+    assert [line for line in shown if not WELL_FORMED.fullmatch(line)] == []
+    assert sum(line.startswith("site.yaml: no site card for the fr pages") for line in shown) == 1
+
+
+class RecordingStream(io.StringIO):
+    """Keeps every write call, as the operating system would see them with unbuffered output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_each_message_is_one_write_with_its_newline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """print() writes a line and its newline apart: another process's line could land between them."""
+    from generator.errors import SiteError, SiteErrors
+
+    stream = RecordingStream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    level = logging.getLogger("generator").level
+    cli._configure_logging(logging.INFO)
+    try:
+        logging.getLogger("generator.test").warning("site.yaml: a warning")
+        assert cli._report(SiteErrors([SiteError("unknown fact 'nope'", source="content/fr/a.md", line=3),
+                                       SiteError("no title")])) == 1
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "vigie", False)]:
+            root.removeHandler(handler)
+        logging.getLogger("generator").setLevel(level)
+    assert stream.writes == [
+        "site.yaml: a warning\n",
+        "error: no title\n",
+        "content/fr/a.md:3: error: unknown fact 'nope'\n",
+        "2 error(s); nothing was written\n",
+    ]

@@ -5,15 +5,26 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pydyf  # type: ignore[import-untyped]
 import pypdf
 import pytest
+import weasyprint.pdf.fonts
+from fontTools.misc.timeTools import timestampFromString
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.sfnt import calcChecksum
 from markupsafe import Markup
+
+from conftest import REPO
 
 from generator.config import load_config
 from generator.errors import ErrorCollector
@@ -22,8 +33,10 @@ from generator.formats import format_date
 from generator.i18n import load_strings
 from generator.markup import make_markdown
 from generator.model import Document
+from generator.fonts import font_files
 from generator.pdf import (
-    STYLESHEET, TEMPLATE, LocalFetcher, PdfCache, PdfResult, pdf_key, print_css_context, qr_svg, render_pdf,
+    STYLESHEET, TEMPLATE, LocalFetcher, PdfCache, PdfResult, keep_font_dates, pdf_key, print_css_context, qr_svg,
+    render_pdf,
 )
 from generator.templating import make_environment, render_template
 from generator.phones import tel_href
@@ -409,6 +422,99 @@ def test_rendering_is_deterministic(site: Path, sheet: tuple[str, PdfResult, pyp
     html, result, _ = sheet
     again = render_pdf(html, base_url="https://vigie.example.org/fr/ressources/fiche-parents/")
     assert again.data == result.data
+
+
+#: Renders a page in a fresh interpreter and says which subsetter cut the fonts. With "fonttools" it
+#: subsets as WeasyPrint does on a machine without libharfbuzz-subset (or with one older than 4.1).
+RENDER_IN_CHILD = """
+import sys
+from pathlib import Path
+import weasyprint.pdf.fonts as fonts
+if sys.argv[3] == "fonttools":
+    fonts.harfbuzz_subset = None
+used = set()
+for name in ("_harfbuzz_subset", "_fonttools_subset"):
+    def spy(self, *args, _original=getattr(fonts.Font, name), _name=name):
+        used.add(_name.strip("_").split("_")[0])
+        return _original(self, *args)
+    setattr(fonts.Font, name, spy)
+from generator.pdf import render_pdf
+html = Path(sys.argv[1]).read_text(encoding="utf-8")
+Path(sys.argv[2]).write_bytes(render_pdf(html, base_url="https://vigie.example.org/fr/ressources/fiche-parents/").data)
+print(" ".join(sorted(used)))
+"""
+
+
+@pytest.mark.parametrize("subsetter", ["default", "fonttools"])
+def test_same_sheet_same_bytes_in_separate_processes(sheet: tuple[str, PdfResult, pypdf.PdfReader], tmp_path: Path,
+                                                     subsetter: str) -> None:
+    """Two cold renders, in interpreters with other hash seeds, at other times (fontTools stamps the time)."""
+    html, result, _ = sheet
+    page = tmp_path / "sheet.html"
+    page.write_text(html, encoding="utf-8")
+    made = []
+    for seed, epoch in (("1", "1700000000"), ("2", "1800000000")):
+        out = tmp_path / f"sheet-{seed}.pdf"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": epoch, "PYTHONPATH": str(REPO)}
+        run = subprocess.run([sys.executable, "-c", RENDER_IN_CHILD, str(page), str(out), subsetter], cwd=REPO,
+                             env=env, capture_output=True, text=True, check=True)
+        if subsetter == "fonttools":
+            assert run.stdout.split() == ["fonttools"]
+        made.append(out.read_bytes())
+    assert made[0] == made[1]
+    if subsetter == "default":
+        assert made[0] == result.data  # and the same as in this process
+
+
+def _embedded_fonts(data: bytes) -> list[bytes]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    found: dict[str, bytes] = {}
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            found[str(font["/BaseFont"])] = descriptor["/FontFile2"].get_object().get_data()
+    return list(found.values())
+
+
+def _valid_sfnt(data: bytes) -> TTFont:
+    """Return the font, having checked every table's checksum and the whole file's."""
+    assert calcChecksum(data) == 0xB1B0AFBA  # what checkSumAdjustment is for
+    font = TTFont(io.BytesIO(data), checkChecksums=2)  # raises on a table whose checksum is wrong
+    for tag in font.reader.keys():
+        font.reader[tag]
+    return font
+
+
+@pytest.mark.parametrize("subsetter", ["default", "fonttools"])
+def test_embedded_fonts_keep_the_date_of_their_font_file(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         subsetter: str) -> None:
+    if subsetter == "fonttools":
+        monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # the time fontTools would write
+    html = render_sheet_html(site)
+    data = render_pdf(html, base_url="https://vigie.example.org/fr/ressources/fiche-parents/").data
+    dates = {TTFont(path)["head"].modified for path in font_files()}
+    embedded = _embedded_fonts(data)
+    assert len(embedded) >= 2
+    for font in embedded:
+        assert _valid_sfnt(font)["head"].modified in dates
+
+
+def test_a_font_without_its_original_gets_its_creation_date(tmp_path: Path) -> None:
+    full = TTFont(font_files()[0])
+    full["head"].modified = timestampFromString("Mon Jan  1 00:00:00 2035")
+    out = io.BytesIO()
+    full.save(out)
+    stamped = out.getvalue()
+    assert _valid_sfnt(stamped)["head"].modified != full["head"].created
+    stream = pydyf.Stream([stamped], {"Length1": len(stamped)})
+    other = pydyf.Stream([b"BT ET"])
+    font = SimpleNamespace(file_content=stamped)  # no hb_face: WeasyPrint does not tell the original
+    keep_font_dates(SimpleNamespace(fonts={"X": font}), SimpleNamespace(objects=[other, stream]))
+    fixed = stream.stream[0]
+    assert len(fixed) == len(stamped) and other.stream == [b"BT ET"]
+    assert _valid_sfnt(fixed)["head"].modified == full["head"].created
 
 
 # --------------------------------------------------------------------------- QR code

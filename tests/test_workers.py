@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 from typing import Sequence
 
@@ -41,3 +43,44 @@ def test_workers_leave_ctrl_c_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> 
     chunks = workers.map_in_processes(_interrupt_handlers, list(range(workers.MIN_ITEMS)), state=None)
     assert len(chunks) > 1 and all(all(chunk) for chunk in chunks)
     assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+def _log_each_item(items: Sequence[int]) -> list[int]:
+    log = logging.getLogger("generator.test")
+    for item in items:
+        log.warning("item %d", item)
+    log.debug("not shown: below the level")
+    return [os.getpid()]
+
+
+def test_what_workers_log_is_written_by_the_parent_in_order(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """A worker's records come back with its results: the parent writes and counts them, between its own lines."""
+    from generator import workers
+
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    items = list(range(2 * workers.MIN_ITEMS))
+    with caplog.at_level(logging.WARNING):
+        pids = workers.map_in_processes(_log_each_item, items, state=None)
+    assert os.getpid() not in {pid for chunk in pids for pid in chunk}  # the items were logged in workers
+    records = [r for r in caplog.records if r.name == "generator.test"]
+    assert [r.getMessage() for r in records] == [f"item {i}" for i in items]
+    assert {r.process for r in records} != {os.getpid()}
+    assert all(r.args is None for r in records)  # made picklable on the way
+
+
+def test_what_the_body_helper_logs_comes_back_to_the_parent(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    from generator import prerender
+
+    def fail(md: object, source: object) -> None:
+        raise RuntimeError("no body today")
+
+    monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
+    monkeypatch.setattr(prerender, "available_cores", lambda: 2)
+    monkeypatch.setattr(prerender, "render_ahead", fail)  # the forked helper inherits it
+    with caplog.at_level(logging.DEBUG, logger="generator.prerender"):
+        with prerender.BodiesAhead.start([object()], allow_html=False) as ahead:  # type: ignore[list-item]
+            assert ahead.finish(complete=True) == []
+    [record] = [r for r in caplog.records if r.name == "generator.prerender"]
+    assert record.getMessage() == "rendering ahead stopped: no body today" and record.process != os.getpid()
