@@ -144,7 +144,7 @@ def read_file(path: Path, shown: str, limit: int = MAX_TEXT_BYTES) -> bytes:
             raise SiteError(f"this is {_kind(st.st_mode)}, not a file; remove it from the site folder",
                             source=shown)
         if st.st_size > limit:
-            raise SiteError(f"the file is too large ({st.st_size // (1024 * 1024)} MB; at most "
+            raise SiteError(f"the file is too large ({st.st_size / (1024 * 1024):.1f} MB; at most "
                             f"{limit // (1024 * 1024)} MB); is it the right file?", source=shown)
         chunks = []
         size = 0

@@ -151,6 +151,9 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SiteError(f"YAML error: {exc}", source=source) from None
+    except RecursionError:  # thousands of nested brackets: no site needs that
+        raise SiteError("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
+                        "check the brackets", source=source, line=first_line) from None
     finally:
         loader.dispose()
 
