@@ -15,6 +15,7 @@ from generator.errors import ErrorCollector, SiteError
 from generator.facts import valid_id
 from generator.model import SiteConfig
 from generator.paths import slugify
+from generator.plan import name_problems
 from generator.schema import MAX_SLUG
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def new_document(site: Path, kind: str, title: str, lang: str | None = None,
 
     folder = FOLDERS[kind]
     slug = short_slug(title)
+    if name_problems(slug):
+        raise SiteError(f"a file named '{slug}' cannot exist on Windows ('{slug}' is reserved for a device); "
+                        "choose another title, or give the page another slug afterwards")
     key = f"{folder}/{slug}"
     day = today or today_for_build()
     plan = [_Planned(f"content/{lang}/{folder}/{slug}.md", _document_text(kind, title, slug, key, day, None))]
@@ -146,12 +150,15 @@ def _write_all(site: Path, plan: list[_Planned]) -> list[Path]:
     created = []
     for item in plan:
         path = site / item.rel
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("x", encoding="utf-8", newline="\n") as handle:
                 handle.write(item.text)
         except FileExistsError:
             raise SiteError("this file already exists; edit it, or choose another name", source=item.rel) from None
+        except OSError as exc:
+            raise SiteError(f"cannot create this file ({exc.strerror}); check the folder and its permissions",
+                            source=str(path)) from None
         log.debug("created %s", path)
         created.append(path)
     return created
@@ -179,9 +186,9 @@ def _words(code: str, field: str) -> str:
 
 def new_fact(site: Path, fact_id: str, today: date | None = None) -> Path:
     """Create content/facts/<id>.yaml with every field, explained, and placeholders that build."""
-    if not valid_id(fact_id):
-        raise SiteError(f"'{fact_id}' cannot be a figure id: use lowercase a-z, 0-9 and hyphens, "
-                        "e.g. vigie new fact victims-identified-2023")
+    if not valid_id(fact_id) or name_problems(fact_id):
+        raise SiteError(f"'{fact_id}' cannot be a figure id: use lowercase a-z, 0-9 and hyphens (and not a name "
+                        "Windows reserves, such as con or aux), e.g. vigie new fact victims-identified-2023")
     config = load_config(site)
     for suffix in (".yaml", ".yml"):
         rel = f"content/facts/{fact_id}{suffix}"
@@ -263,7 +270,11 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
                             "(vigie init makes it) or an empty folder", source=str(directory))
     day = today or today_for_build()
     plan = [_Planned(rel, text.replace("{today}", day.isoformat())) for rel, text in _STARTER.items()]
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SiteError(f"cannot create this folder ({exc.strerror}); choose a folder you can write in",
+                        source=str(directory)) from None
     return _write_all(directory, plan)
 
 

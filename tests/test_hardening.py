@@ -236,3 +236,18 @@ def test_a_template_that_extends_itself_names_the_template(site_src: Path) -> No
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site_src, today=BUILD_DAY))
     assert "layouts/article.html" in str(info.value) and "extends itself" in str(info.value)
+
+
+def test_new_refuses_names_windows_cannot_store(site_src: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "article", "Aux", "--site", str(site_src)]) == 1
+    assert main(["new", "fact", "con", "--site", str(site_src)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot exist on Windows" in err and "cannot be a figure id" in err
+    assert not (site_src / "content/fr/articles/aux.md").exists() and not (site_src / "content/facts/con.yaml").exists()
+
+
+def test_init_where_no_folder_can_be_made_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["init", str(blocker / "site")]) == 1
+    assert "cannot create this folder" in capsys.readouterr().err
