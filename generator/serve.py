@@ -368,12 +368,13 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def wrong_host_text(bound: str, port: int) -> bytes:
     """Return the short plain answer to a request whose ``Host`` is not the preview's address."""
-    if bound in _WILDCARDS:
+    wanted = bound.lower()
+    if wanted in _WILDCARDS:
         where = f"localhost or an IP address of this computer, port {port} (not a name)"
+    elif wanted in _LOOPBACKS:
+        where = f"{base_url_for('::1' if wanted == '::1' else '127.0.0.1', port)} or http://localhost:{port}/"
     else:
         where = base_url_for(bound, port)
-        if bound.lower() in _LOOPBACKS:
-            where += f" or http://localhost:{port}/"
     return f"400 Bad Request: this preview answers only at {where}\n".encode()
 
 

@@ -257,7 +257,9 @@ def test_host_allowed(header: str | None, bound: str, port: int, allowed: bool) 
 def test_wrong_host_text_names_where_the_preview_answers() -> None:
     assert wrong_host_text("127.0.0.1", 8000) == (b"400 Bad Request: this preview answers only at "
                                                   b"http://127.0.0.1:8000/ or http://localhost:8000/\n")
-    assert b"http://[::1]:8001/" in wrong_host_text("::1", 8001)
+    assert wrong_host_text("localhost", 8000) == wrong_host_text("127.0.0.1", 8000)
+    assert wrong_host_text("::1", 8001).endswith(b"only at http://[::1]:8001/ or http://localhost:8001/\n")
+    assert wrong_host_text("192.168.1.5", 8000).endswith(b"only at http://192.168.1.5:8000/\n")
     assert b"IP address" in wrong_host_text("0.0.0.0", 8000)
 
 
