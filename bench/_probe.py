@@ -4,6 +4,7 @@
     python3 bench/_probe.py cards SITE        # median time to draw one card pair
     python3 bench/_probe.py count SITE OUT    # build once, report how many cards were drawn
     python3 bench/_probe.py pdf SITE WORK     # median time to render one fact sheet cold; PDFs on a warm rebuild
+    python3 bench/_probe.py templates SITE    # CPU time of every page's templates, sandboxed and not
 
 Each prints one JSON object on stdout. Whatever is missing (no generator.cards,
 no count exposed by the build) is reported as {"available": false, "why": …}.
@@ -106,6 +107,36 @@ def pdf_benchmark(site: Path, work: Path, repeat: int = 3) -> dict:
             "samples": repeat, "warm_pdfs_rendered": warm.pdfs_rendered}
 
 
+def templates_benchmark(site: Path, rounds: int = 5) -> dict:
+    """CPU time to render every page of SITE from its templates in this one process, with the
+    template environment sandboxed and not, in turn (bodies rendered beforehand, as in a build)."""
+    from generator.build import BuildOptions, render_site
+
+    try:
+        from generator.templating import make_environment
+
+        result = render_site(BuildOptions(root=site, use_cache=False))
+        renderer, pages = result.renderer, list(result.site.pages)
+        envs = {"sandboxed": make_environment(result.site.config, sandboxed=True),
+                "plain": make_environment(result.site.config, sandboxed=False)}
+        for env in envs.values():  # compile every template once, untimed
+            renderer.env = env
+            for page in pages[:100]:
+                renderer.render_page(page)
+    except Exception as exc:  # the API moves while Vigie is optimised
+        return {"available": False, "why": f"cannot render pages alone ({exc!r})"}
+    cpu: dict[str, list[float]] = {name: [] for name in envs}
+    for i in range(rounds):
+        for name in (("sandboxed", "plain") if i % 2 == 0 else ("plain", "sandboxed")):
+            renderer.env = envs[name]
+            start = time.process_time()
+            for page in pages:
+                renderer.render_page(page)
+            cpu[name].append(time.process_time() - start)
+    return {"available": True, "pages": len(pages), "rounds": rounds,
+            **{f"{name}_cpu_s": statistics.median(values) for name, values in cpu.items()}}
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "cards":
         report = cards_benchmark(Path(argv[1]))
@@ -113,6 +144,8 @@ def main(argv: list[str]) -> int:
         report = count_cards(Path(argv[1]), Path(argv[2]))
     elif len(argv) >= 3 and argv[0] == "pdf":
         report = pdf_benchmark(Path(argv[1]), Path(argv[2]))
+    elif len(argv) >= 2 and argv[0] == "templates":
+        report = templates_benchmark(Path(argv[1]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

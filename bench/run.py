@@ -4,6 +4,7 @@
     python3 bench/run.py                      # N = 250, 1000, 4000
     python3 bench/run.py --sizes 250,1000     # quicker
     python3 bench/run.py --sizes 4000 --merge # add a size to the last results
+    python3 bench/run.py --sizes 1000 --sandbox-only  # only the template sandbox's cost, kept with the rest
 
 Every figure is the median over repeated runs of a whole child process, timed with
 time.perf_counter around fork → os.wait4 (whose rusage also gives CPU time and the
@@ -54,7 +55,12 @@ TARGETS = {
     "edit_reload_ms": 150.0,
     "peak_rss_mb": 250.0,
     "scale_4000_vs_1000": 4.5,
+    "sandbox_cost": 1.05,
 }
+SANDBOX_VARIABLE = "VIGIE_TEMPLATE_SANDBOX"
+"""Set to 0 in a build's environment, Vigie renders templates outside Jinja's sandbox (on by default)."""
+SANDBOX_PAIRS = 9
+"""Pairs of cold builds (sandboxed, not) for the sandbox's cost when --runs does not say."""
 
 
 # --------------------------------------------------------------------------- running children
@@ -547,6 +553,111 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
     }
 
 
+# --------------------------------------------------------------------------- template sandbox
+
+
+def bench_sandbox(n: int, pairs: int, work: Path, env: dict[str, str]) -> dict:
+    """The cost of Jinja's sandbox on a cold build: pairs of cold builds, templates sandboxed (the default)
+    and not (VIGIE_TEMPLATE_SANDBOX=0), one right after the other, their order swapped every pair."""
+    site, out = work / f"site-{n}", work / f"out-sandbox-{n}"
+    print(f"\n== template sandbox, N = {n}, {pairs} pairs of cold builds ==", flush=True)
+    load_start = os.getloadavg()[0]
+    if not (site / "site.yaml").is_file():
+        make_corpus.make_corpus(site, n, FACTS)
+    vigie = [sys.executable, "-m", "generator", "build", str(site), "-o", str(out), "-q"]
+    plain_env = dict(env, **{SANDBOX_VARIABLE: "0"})
+    sandboxed_env = {k: v for k, v in env.items() if k != SANDBOX_VARIABLE}
+    subprocess.run(vigie, env=env, cwd=REPO, capture_output=True)  # draws the cards once, untimed
+    runs: dict[str, list[Sample]] = {"sandboxed": [], "plain": []}
+    for i in range(pairs):
+        order = ("sandboxed", "plain") if i % 2 == 0 else ("plain", "sandboxed")
+        for which in order:
+            rmtree(out)
+            for name in ("documents.pickle", "bodies.pickle"):
+                (site / ".vigie-cache" / name).unlink(missing_ok=True)
+            sample = run_child(vigie, env=sandboxed_env if which == "sandboxed" else plain_env)
+            if sample.rc != 0:
+                print(f"  {which}: FAILED (exit {sample.rc})\n{indent(sample.err)}", flush=True)
+                return {"n": n, "status": "failed", "note": f"exit {sample.rc}: {last_lines(sample.err)}"}
+            runs[which].append(sample)
+        a, b = runs["sandboxed"][-1], runs["plain"][-1]
+        print(f"  pair {i + 1}/{pairs}: sandboxed {a.wall:.3f} s (CPU {a.cpu:.2f}), not {b.wall:.3f} s "
+              f"(CPU {b.cpu:.2f}): {a.wall / b.wall:.3f}×", flush=True)
+    rmtree(out)
+    load_end = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, str(BENCH / "_probe.py"), "templates", str(site)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    templates = (json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else
+                 {"available": False, "why": f"probe failed (exit {proc.returncode}): {last_lines(proc.stderr, 4)}"})
+    print(f"  templates alone: {json.dumps(templates)}", flush=True)
+    return {"n": n, "status": "ok", "pairs": pairs, "load": [load_start, load_end], "templates": templates,
+            "measured": datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            "vigie_commit": machine()["vigie_commit"],
+            **{which: [asdict(x) | {"err": ""} for x in samples] for which, samples in runs.items()}}
+
+
+def median_interval(values: list[float], resamples: int = 4000) -> tuple[float, float]:
+    """Return a 95 % bootstrap interval of the median of ``values`` (fixed seed: same data, same interval)."""
+    import random
+
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
+def sandbox_lines(found: list[dict]) -> list[str]:
+    """The report's section on the template sandbox."""
+    lines = ["## Template sandbox", "",
+             "Cold builds (as in row (a)) with the templates in Jinja's `SandboxedEnvironment`, Vigie's default, "
+             f"and outside it (`{SANDBOX_VARIABLE}=0`), run one right after the other, their order swapped every "
+             "pair. The cost is the median of the pair-by-pair ratios; the sandbox stays the default while it is "
+             f"below {(TARGETS['sandbox_cost'] - 1) * 100:.0f} % of the cold build.", ""]
+    if not found:
+        return lines + ["Not measured (--no-sandbox-cost).", ""]
+    lines += ["| N | pairs | sandboxed (median) | not sandboxed (median) | cost: paired wall ratio, median "
+              "(95 % interval of the median; min – max) | paired CPU ratio, median | load average | measured |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for item in found:
+        if item.get("status") != "ok":
+            lines.append(f"| {item['n']} | – | {item.get('status')}: {item.get('note', '')} | | | | | |")
+            continue
+        a, b = item["sandboxed"], item["plain"]
+        walls = [x["wall"] / y["wall"] for x, y in zip(a, b)]
+        cpus = [x["cpu"] / y["cpu"] for x, y in zip(a, b) if y["cpu"]]
+        cost, (low, high) = statistics.median(walls), median_interval(walls)
+        limit = TARGETS["sandbox_cost"]
+        judged = "meets" if high < limit else "misses" if low >= limit else "not resolved by this noise"
+        lines.append(
+            f"| {item['n']} | {item['pairs']} | {fmt_s(statistics.median(x['wall'] for x in a))} "
+            f"(CPU {statistics.median(x['cpu'] for x in a):.1f} s) | {fmt_s(statistics.median(x['wall'] for x in b))} "
+            f"(CPU {statistics.median(x['cpu'] for x in b):.1f} s) | {cost:.3f}× ({low:.2f} – {high:.2f}; "
+            f"{min(walls):.2f} – {max(walls):.2f}): {judged} (< {limit}×) | "
+            f"{statistics.median(cpus):.3f}× | {item['load'][0]:.1f} → {item['load'][1]:.1f} | "
+            f"{item['measured']}, {item['vigie_commit']} |")
+    lines.append("")
+    for item in found:
+        tpl = item.get("templates") or {}
+        if item.get("status") != "ok":
+            continue
+        if not tpl.get("available"):
+            lines.append(f"- N = {item['n']}, templates alone: not measured ({tpl.get('why', 'no probe')})")
+            continue
+        extra = tpl["sandboxed_cpu_s"] - tpl["plain_cpu_s"]
+        cold_cpu = statistics.median(x["cpu"] for x in item["sandboxed"])
+        lines.append(
+            f"- N = {item['n']}, templates alone (every one of the {tpl['pages']} pages rendered from its templates "
+            f"in one process, bodies ready, median of {tpl['rounds']} rounds in turn): {tpl['sandboxed_cpu_s']:.3f} s "
+            f"CPU sandboxed, {tpl['plain_cpu_s']:.3f} s not: the sandbox adds {extra:.3f} s of CPU, "
+            f"{extra / cold_cpu * 100:.1f} % of the cold build's CPU time ({cold_cpu:.1f} s). CPU time moves much "
+            "less with the machine's load than the wall-time ratios above.")
+    lines += ["", "Samples (seconds, sandboxed / not, pair by pair):", ""]
+    for item in found:
+        if item.get("status") == "ok":
+            lines.append(f"- N = {item['n']}: " + ", ".join(
+                f"{x['wall']:.3f}/{y['wall']:.3f}" for x, y in zip(item["sandboxed"], item["plain"])))
+    return lines + [""]
+
+
 # --------------------------------------------------------------------------- probes (cards)
 
 
@@ -653,7 +764,8 @@ def verdict(value: float | None, target: float) -> str:
     return "**meets**" if value <= target else "**misses**"
 
 
-def render_report(info: dict, sizes: list[dict], cards: dict | None, started: str, elapsed: float) -> str:
+def render_report(info: dict, sizes: list[dict], cards: dict | None, started: str, elapsed: float,
+                  sandbox: list[dict] | None = None) -> str:
     ns = [s["n"] for s in sizes]
     lines = ["# Vigie benchmark results", "",
              f"Measured {started} by `python3 bench/run.py` ({elapsed / 60:.1f} min); "
@@ -766,6 +878,8 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
               "changed faster than Hugo's cold build (aim < 1 s); one-article edit to reloaded page < 150 ms; "
               "peak memory < 250 MB; N=4000 within 4.5× of N=1000.", ""]
 
+    lines += sandbox_lines(sandbox or [])
+
     # Cards.
     lines += ["## Cards", ""]
     if cards is None:
@@ -829,6 +943,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the `vigie serve` latency")
     parser.add_argument("--no-pelican", action="store_true", help="skip Pelican even when installed")
     parser.add_argument("--no-cards", action="store_true", help="skip the card micro-benchmark")
+    parser.add_argument("--no-sandbox-cost", action="store_true",
+                        help="skip the cold builds with and without the template sandbox")
+    parser.add_argument("--sandbox-only", action="store_true",
+                        help="measure only the template sandbox's cost at --sizes; keep every other figure "
+                             "of the results.json beside --results")
     parser.add_argument("--merge", action="store_true",
                         help="keep the sizes of bench/results.json that this run does not measure")
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
@@ -838,11 +957,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         raw = json.loads((args.results.parent / "results.json").read_text(encoding="utf-8"))
         args.results.write_text(render_report(raw["machine"], raw["sizes"], raw["cards"], raw["started"],
-                                              raw["elapsed_s"]), encoding="utf-8")
+                                              raw["elapsed_s"], raw.get("sandbox")), encoding="utf-8")
         print_table(raw["sizes"])
         print(f"\nwrote {args.results}")
         return 0
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    if args.sandbox_only:
+        return sandbox_only(args, sizes)
     args.hugo = shutil.which("hugo")
     args.pelican = pelican_version()
     env = child_env()
@@ -861,6 +982,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             runs = args.runs or (5 if n <= 1000 else 3)
             measured.append(bench_size(n, runs, work, args, env))
+        sandbox = [] if args.no_sandbox_cost else [bench_sandbox(n, args.runs or SANDBOX_PAIRS, work, env)
+                                                   for n in sizes]
         cards = None if args.no_cards else probes(work, env)
     finally:
         if work_ctx:
@@ -875,18 +998,52 @@ def main(argv: list[str] | None = None) -> int:
     all_sizes = sorted(kept + measured, key=lambda s: s["n"])
     if cards is None and previous.get("cards"):
         cards = previous["cards"]
+    sandbox = merge_sandbox(previous.get("sandbox") if args.merge else None, sandbox)
     elapsed = time.perf_counter() - t0
     if kept:
         elapsed += previous.get("elapsed_s", 0)
         started = f"{previous.get('started', '?')} (N = {', '.join(str(s['n']) for s in kept)}) and {started}"
     raw_path.parent.mkdir(parents=True, exist_ok=True)
     raw_path.write_text(json.dumps({"started": started, "elapsed_s": elapsed, "machine": info,
-                                    "sizes": all_sizes, "cards": cards}, indent=1, default=str) + "\n",
-                        encoding="utf-8")
-    text = render_report(info, all_sizes, cards, started, elapsed)
+                                    "sizes": all_sizes, "cards": cards, "sandbox": sandbox}, indent=1,
+                                   default=str) + "\n", encoding="utf-8")
+    text = render_report(info, all_sizes, cards, started, elapsed, sandbox)
     args.results.write_text(text, encoding="utf-8")
     print_table(all_sizes)
     print(f"\nwrote {args.results} and {raw_path} in {elapsed / 60:.1f} min")
+    return 0
+
+
+def merge_sandbox(previous: list[dict] | None, measured: list[dict]) -> list[dict]:
+    """Return the sandbox figures measured now, with the earlier ones of other sizes."""
+    sizes = {item["n"] for item in measured}
+    return sorted([*(item for item in previous or [] if item["n"] not in sizes), *measured], key=lambda x: x["n"])
+
+
+def sandbox_only(args: argparse.Namespace, sizes: list[int]) -> int:
+    """Measure the template sandbox's cost at ``sizes`` and put it beside the last full results."""
+    raw_path = args.results.parent / "results.json"
+    if not raw_path.exists():
+        print(f"--sandbox-only adds to {raw_path}, which does not exist: run the whole benchmark first",
+              file=sys.stderr)
+        return 2
+    raw = json.loads(raw_path.read_text(encoding="utf-8"))
+    env = child_env()
+    compile_bytecode()
+    work_ctx = tempfile.TemporaryDirectory(prefix="vigie-bench-") if args.work is None else None
+    work = Path(work_ctx.name) if work_ctx else args.work
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        measured = [bench_sandbox(n, args.runs or SANDBOX_PAIRS, work, env) for n in sizes]
+    finally:
+        if work_ctx:
+            work_ctx.cleanup()
+    raw["sandbox"] = merge_sandbox(raw.get("sandbox"), measured)
+    raw_path.write_text(json.dumps(raw, indent=1, default=str) + "\n", encoding="utf-8")
+    args.results.write_text(render_report(raw["machine"], raw["sizes"], raw["cards"], raw["started"],
+                                          raw["elapsed_s"], raw["sandbox"]), encoding="utf-8")
+    print("\n".join(sandbox_lines(raw["sandbox"])))
+    print(f"wrote {args.results} and {raw_path}")
     return 0
 
 

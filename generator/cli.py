@@ -29,6 +29,15 @@ def _absolute_url(value: str) -> str:
     return value
 
 
+def _port(value: str) -> int:
+    """Return a TCP port from 0 (any free port) to 65535; anything else is a usage error (exit 2)."""
+    port = int(value) if value.isascii() and value.isdigit() and len(value) <= 5 else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port; use a number from 1 to 65535 "
+                                         "(or 0 for any free port)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigie", description="Build bilingual awareness campaign sites.")
     parser.add_argument("--version", action="version", version=f"vigie {__version__}")
@@ -49,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload the browser")
     common(s)
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--port", type=_port, default=8000, help="port, 1-65535, or 0 for any free one (default 8000)")
     s.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
 
     c = sub.add_parser("check", help="validate without writing: errors, warnings, translations")

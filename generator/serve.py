@@ -23,6 +23,7 @@ clean in-process start/stop on port 0 impossible.
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import logging
 import os
@@ -72,6 +73,11 @@ NOTIFIED_DEBOUNCE = 0.02
 """With kernel notifications: quiet time that ends a burst of saves."""
 LONG_POLL = 20.0
 """Seconds an /__vigie__/events request waits for a new build before answering anyway."""
+MAX_CONNECTIONS = 32
+"""Connections answered at once, one thread each. A browser opens at most 6 to one address (each
+open tab holds one of them in a long-poll), so this leaves room for a few browsers and phones."""
+SLOT_WAIT = 1.0
+"""Seconds a connection beyond MAX_CONNECTIONS waits for a free thread before it is answered 503."""
 
 _SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".swn", "~", ".tmp", ".bak", ".orig", ".rej",
                   "___jb_tmp___", "___jb_old___")
@@ -306,6 +312,70 @@ def base_url_for(host: str, port: int) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/"
+
+
+_WILDCARDS = ("", "0.0.0.0", "::")
+_LOOPBACKS = ("127.0.0.1", "::1", "localhost")
+
+
+def host_allowed(value: str | None, bound: str, port: int) -> bool:
+    """Return whether a request's ``Host`` header names the address the server is bound to.
+
+    A page from another site can make the browser send requests to the preview
+    by pointing its own name at 127.0.0.1 (DNS rebinding); its requests then
+    carry that name in ``Host``. Allowed: ``localhost`` and the bound address,
+    with the port, as a browser writes them (``127.0.0.1:8000``,
+    ``localhost:8000``, ``[::1]:8000``; no port when it is 80). Bound to every
+    address (``0.0.0.0`` or ``::``), any IP address of the right family and
+    ``localhost`` are allowed, never another name: an IP address cannot be
+    pointed elsewhere. A name given to ``--host`` is allowed as it is written.
+    """
+    if value is None:
+        return False
+    value = value.strip().lower()
+    bracketed = value.startswith("[")
+    if bracketed:
+        name, close, rest = value[1:].partition("]")
+        if not close:
+            return False
+    else:
+        name, colon, digits = value.partition(":")
+        rest = colon + digits
+    if rest != (f":{port}" if rest or port != 80 else ""):  # a browser leaves out the port only for 80
+        return False
+    ip, wanted = _ip(name), bound.lower()
+    if ip is None:
+        if bracketed or not name:
+            return False
+        if name == "localhost":
+            return wanted in _WILDCARDS or wanted in _LOOPBACKS
+        return name == wanted and _ip(wanted) is None
+    if bracketed != (ip.version == 6):
+        return False
+    if wanted in _WILDCARDS:
+        return wanted == "::" or ip.version == 4
+    if wanted == "localhost":
+        return str(ip) == "127.0.0.1"
+    return ip == _ip(wanted)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def wrong_host_text(bound: str, port: int) -> bytes:
+    """Return the short plain answer to a request whose ``Host`` is not the preview's address."""
+    wanted = bound.lower()
+    if wanted in _WILDCARDS:
+        where = f"localhost or an IP address of this computer, port {port} (not a name)"
+    elif wanted in _LOOPBACKS:
+        where = f"{base_url_for('::1' if wanted == '::1' else '127.0.0.1', port)} or http://localhost:{port}/"
+    else:
+        where = base_url_for(bound, port)
+    return f"400 Bad Request: this preview answers only at {where}\n".encode()
 
 
 # --- the live site --------------------------------------------------------------------------------
@@ -593,27 +663,53 @@ def watch_targets(site: Path) -> list[tuple[Path, Path]]:
 
 # --- HTTP -----------------------------------------------------------------------------------------
 
+_BUSY_BODY = b"503 Service Unavailable: too many connections to the preview at once; reload in a moment\n"
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Content-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\nRetry-After: 1\r\n"
+         b"Cache-Control: no-store\r\nConnection: close\r\n\r\n" + _BUSY_BODY)
+
+
 class _HTTPServer(ThreadingHTTPServer):
-    """A threading server that can close its open connections and join its threads on stop."""
+    """A threading server that can close its open connections and join its threads on stop.
+
+    At most ``max_connections`` connections are answered at once, each by its
+    own thread; a connection beyond them waits up to SLOT_WAIT for one to end,
+    then is answered 503 and closed without a thread.
+    """
 
     daemon_threads = True
     live: LiveSite
     """Set once the port is known and the site built."""
+    bound_host: str = "127.0.0.1"
+    """The address asked for (``--host``): requests must name it, or localhost (see `host_allowed`)."""
 
-    def __init__(self, address: tuple[str, int], family: int) -> None:
+    def __init__(self, address: tuple[str, int], family: int, max_connections: int = MAX_CONNECTIONS) -> None:
         self.address_family = family
         self._open: set[socket.socket] = set()
         self._request_threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._warned_busy = False
         super().__init__(address, _Handler)
 
     def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        if not self._slots.acquire(timeout=SLOT_WAIT):
+            self._busy(request)
+            return
         thread = threading.Thread(target=self._run_request, args=(request, client_address),
                                   name="vigie-http-request", daemon=True)
         with self._lock:
             self._open.add(request)
             self._request_threads.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:
+            with self._lock:
+                self._open.discard(request)
+                self._request_threads.discard(thread)
+            self._slots.release()
+            raise
 
     def _run_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
         try:
@@ -622,6 +718,24 @@ class _HTTPServer(ThreadingHTTPServer):
             with self._lock:
                 self._open.discard(request)
                 self._request_threads.discard(threading.current_thread())
+            self._slots.release()
+
+    def _busy(self, request: socket.socket) -> None:
+        """Answer 503 from the accepting thread, without waiting on the client, and close."""
+        if not self._warned_busy:
+            self._warned_busy = True
+            log.warning("more than %d connections to the preview at once: the extra ones are answered 503",
+                        self.max_connections)
+        try:
+            request.setblocking(False)
+            try:
+                request.recv(65536)  # what the client sent already, so closing does not reset the answer
+            except OSError:
+                pass
+            request.send(_BUSY)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
         log.debug("error while answering %s", client_address, exc_info=True)
@@ -652,7 +766,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, send_body: bool) -> None:
-        live = self.server.live
+        server = self.server
+        port = server.server_address[1]
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or not host_allowed(hosts[0], server.bound_host, port):
+            self._send(HTTPStatus.BAD_REQUEST, wrong_host_text(server.bound_host, port),
+                       "text/plain; charset=utf-8", send_body, close=True)
+            log.debug("refused a request for another host (%d Host header(s))", len(hosts))
+            return
+        live = server.live
         target = self.path
         if target.startswith(PREFIX):
             self._own(target, live, send_body)
@@ -707,7 +829,7 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("refused %r", self.path)
 
     def _send(self, status: HTTPStatus, body: bytes, ctype: str, send_body: bool,
-              location: str | None = None) -> None:
+              location: str | None = None, close: bool = False) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -716,6 +838,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("X-Content-Type-Options", "nosniff")
             if location is not None:
                 self.send_header("Location", location)
+            if close:
+                self.send_header("Connection", "close")  # and close it once answered
             self.end_headers()
             if send_body:
                 self.wfile.write(body)
@@ -784,14 +908,14 @@ class ServerHandle:
 
 def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False, *,
                  today: date | None = None, poll_interval: float = POLL_INTERVAL,
-                 debounce: float = DEBOUNCE) -> ServerHandle:
+                 debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
     if not (site / CONFIG_FILE).is_file():
         raise SiteError(f"there is no site.yaml in '{site}', so it is not a Vigie site; "
                         "check the folder, or run 'vigie init DIR' to start one", source=CONFIG_FILE)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        httpd = _HTTPServer((host, port), family)
+        httpd = _HTTPServer((host, port), family, max_connections)
     except OSError as exc:
         raise SiteError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
                         "is another server running there? try --port 8001") from exc
@@ -799,6 +923,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
         base_url = base_url_for(host, httpd.server_address[1])
         live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url))
         httpd.live = live
+        httpd.bound_host = host
         # Take the first snapshot of mtimes before building, so edits made meanwhile are seen.
         watcher = Watcher(watch_targets(site.resolve()), live.rebuild, interval=poll_interval, debounce=debounce)
         live.rebuild("config")

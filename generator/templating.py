@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 import types
@@ -11,6 +12,7 @@ from typing import Any, Mapping
 
 import jinja2
 import jinja2.runtime
+import jinja2.sandbox
 
 from generator.errors import SiteError
 from generator.model import HelpContact, SiteConfig
@@ -23,11 +25,24 @@ log = logging.getLogger(__name__)
 _PLAIN_CALLABLES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType)
 
 
+SANDBOX_VARIABLE = "VIGIE_TEMPLATE_SANDBOX"
+"""Set to 0 to render templates outside Jinja's sandbox (the benchmark compares both; not for sites)."""
+
+
+def sandbox_wanted() -> bool:
+    """Return whether templates run in Jinja's sandbox: yes, unless VIGIE_TEMPLATE_SANDBOX=0."""
+    return os.environ.get(SANDBOX_VARIABLE, "1").strip() != "0"
+
+
 class _Context(jinja2.runtime.Context):
     """Jinja's context, with a shorter road for the plain functions pages call most (``t``, ``asset``).
 
     Jinja checks every call for ``pass_context`` and its kin; a page makes about forty calls, and
     the check was a sixth of the time spent in templates. Anything else takes Jinja's own road.
+
+    In the sandbox, templates call through `SandboxedEnvironment.call`, which refuses what
+    ``is_safe_callable`` refuses and routes ``str.format`` through its safe formatter before it
+    hands the call to this method: the shorter road starts after the sandbox's checks.
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own spelling)
@@ -38,10 +53,21 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
-def make_environment(config: SiteConfig) -> jinja2.Environment:
-    """Return the Jinja2 environment: autoescape, strict undefined, site layouts first."""
+def make_environment(config: SiteConfig, sandboxed: bool | None = None) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescape, strict undefined, site layouts first.
+
+    ``sandboxed`` (default: `sandbox_wanted`) renders templates in Jinja's
+    `SandboxedEnvironment`: no attribute starting with ``_`` nor Python's
+    internals (``__class__``, ``__globals__``, a function's code…), no callable
+    marked unsafe, a bounded ``range``. It narrows what a template can reach
+    through the objects it is given; it is not a boundary to build untrusted
+    layouts behind (see the guide, "Changing the look").
+    """
+    if sandboxed is None:
+        sandboxed = sandbox_wanted()
     loader = jinja2.FileSystemLoader([str(p) for p in theme_dirs(config.root, "layouts")])
-    env = jinja2.Environment(
+    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    env = kind(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
         undefined=jinja2.StrictUndefined,

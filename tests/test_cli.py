@@ -190,3 +190,25 @@ def test_each_message_is_one_write_with_its_newline(monkeypatch: pytest.MonkeyPa
         "content/fr/a.md:3: error: unknown fact 'nope'\n",
         "2 error(s); nothing was written\n",
     ]
+
+
+@pytest.mark.parametrize("value", ["70000", "65536", "-1", "abc", "", "8_000", "+80", "80.0", " 80", "٨٠٠٠", "123456"])
+def test_a_port_out_of_range_is_a_usage_error(value: str, site_src: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", str(site_src), "--port", value])
+    assert exited.value.code == 2
+    assert f"argument --port: '{value}' is not a port; use a number from 1 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "port"), [("0", 0), ("1", 1), ("8000", 8000), ("08001", 8001), ("65535", 65535)])
+def test_a_port_from_0_to_65535_is_taken(value: str, port: int) -> None:
+    assert cli._parser().parse_args(["serve", "--port", value]).port == port
+
+
+def test_vigie_serve_port_70000_exits_2_before_building(site_src: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "generator", "serve", str(site_src), "--port", "70000"],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 2
+    assert "vigie serve: error: argument --port: '70000' is not a port" in done.stderr
+    assert not (site_src / ".vigie-cache").exists()

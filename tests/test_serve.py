@@ -29,14 +29,17 @@ from generator.serve import (
     base_url_for,
     classify_change,
     content_type,
+    MAX_CONNECTIONS,
     error_lines,
     error_page,
+    host_allowed,
     inject_reload,
     is_page,
     resolve_request,
     serve,
     start_server,
     widest,
+    wrong_host_text,
 )
 
 ROOT = Path("/site")
@@ -196,6 +199,70 @@ def test_base_url_for(host: str, port: int, url: str) -> None:
     assert base_url_for(host, port) == url
 
 
+@pytest.mark.parametrize(("header", "bound", "port", "allowed"), [
+    ("127.0.0.1:8000", "127.0.0.1", 8000, True),
+    ("localhost:8000", "127.0.0.1", 8000, True),
+    ("LocalHost:8000", "127.0.0.1", 8000, True),
+    (" 127.0.0.1:8000 ", "127.0.0.1", 8000, True),
+    ("127.0.0.1:8001", "127.0.0.1", 8000, False),
+    ("127.0.0.1", "127.0.0.1", 8000, False),  # no port: only right for port 80
+    ("127.0.0.1", "127.0.0.1", 80, True),
+    ("localhost", "127.0.0.1", 80, True),
+    ("127.0.0.1:80", "127.0.0.1", 80, True),
+    ("127.0.0.1:", "127.0.0.1", 80, False),
+    ("127.0.0.1:08000", "127.0.0.1", 8000, False),
+    ("evil.example:8000", "127.0.0.1", 8000, False),  # DNS rebinding: a name pointed at 127.0.0.1
+    ("localhost.evil.example:8000", "127.0.0.1", 8000, False),
+    ("localhost.:8000", "127.0.0.1", 8000, False),
+    ("127.0.0.2:8000", "127.0.0.1", 8000, False),
+    ("127.1:8000", "127.0.0.1", 8000, False),
+    ("2130706433:8000", "127.0.0.1", 8000, False),
+    ("[::1]:8000", "127.0.0.1", 8000, False),  # not bound there
+    ("[127.0.0.1]:8000", "127.0.0.1", 8000, False),
+    ("", "127.0.0.1", 8000, False),
+    (":8000", "127.0.0.1", 8000, False),
+    (None, "127.0.0.1", 8000, False),
+    ("127.0.0.1:8000@evil.example", "127.0.0.1", 8000, False),
+    ("localhost:8000", "localhost", 8000, True),
+    ("127.0.0.1:8000", "localhost", 8000, True),
+    ("[::1]:8000", "::1", 8000, True),
+    ("[0:0::1]:8000", "::1", 8000, True),
+    ("localhost:8000", "::1", 8000, True),
+    ("::1:8000", "::1", 8000, False),
+    ("[::1]", "::1", 8000, False),
+    ("[::1:8000", "::1", 8000, False),
+    ("127.0.0.1:8000", "::1", 8000, False),
+    ("192.168.1.5:8000", "192.168.1.5", 8000, True),  # a phone on the same network
+    ("localhost:8000", "192.168.1.5", 8000, False),  # not bound to the loopback
+    ("192.168.1.6:8000", "192.168.1.5", 8000, False),
+    ("laptop.local:8000", "192.168.1.5", 8000, False),
+    ("192.168.1.5:8000", "0.0.0.0", 8000, True),  # every address: any IP address …
+    ("10.0.0.7:8000", "0.0.0.0", 8000, True),
+    ("localhost:8000", "0.0.0.0", 8000, True),
+    ("laptop.local:8000", "0.0.0.0", 8000, False),  # … but never another name
+    ("evil.example:8000", "0.0.0.0", 8000, False),
+    ("[::1]:8000", "0.0.0.0", 8000, False),
+    ("192.168.1.5:8001", "0.0.0.0", 8000, False),
+    ("[fe80::1]:8000", "::", 8000, True),
+    ("192.168.1.5:8000", "::", 8000, True),
+    ("evil.example:8000", "::", 8000, False),
+    ("preview.lan:8000", "preview.lan", 8000, True),  # a name given to --host, as written
+    ("PREVIEW.lan:8000", "preview.lan", 8000, True),
+    ("other.lan:8000", "preview.lan", 8000, False),
+])
+def test_host_allowed(header: str | None, bound: str, port: int, allowed: bool) -> None:
+    assert host_allowed(header, bound, port) is allowed
+
+
+def test_wrong_host_text_names_where_the_preview_answers() -> None:
+    assert wrong_host_text("127.0.0.1", 8000) == (b"400 Bad Request: this preview answers only at "
+                                                  b"http://127.0.0.1:8000/ or http://localhost:8000/\n")
+    assert wrong_host_text("localhost", 8000) == wrong_host_text("127.0.0.1", 8000)
+    assert wrong_host_text("::1", 8001).endswith(b"only at http://[::1]:8001/ or http://localhost:8001/\n")
+    assert wrong_host_text("192.168.1.5", 8000).endswith(b"only at http://192.168.1.5:8000/\n")
+    assert b"IP address" in wrong_host_text("0.0.0.0", 8000)
+
+
 # --- watcher and live site without HTTP -----------------------------------------------------------
 
 def test_watcher_reports_real_changes_by_kind_and_leaves_out_editor_files(site_src: Path) -> None:
@@ -309,6 +376,30 @@ def fetch(handle: ServerHandle, target: str, method: str = "GET") -> tuple[int, 
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
+
+
+def fetch_as(port: int, host: str | None, target: str, hosts: int = 1) -> tuple[int, dict[str, str], bytes]:
+    """Send one request with ``hosts`` copies of a chosen Host header (None: none at all)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest("GET", target, skip_host=True)
+        for _ in range(hosts if host is not None else 0):
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send raw bytes, return everything the server answers before it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def poll(get: Callable[[], T], ok: Callable[[T], bool], timeout: float = 10.0) -> T:
@@ -548,3 +639,119 @@ def test_an_edit_is_served_with_and_without_kernel_notifications(
         poll(lambda: fetch(handle, "/fr/articles/nouveau/"), lambda r: r[0] == 200 and b"Tout nouveau" in r[2])
     finally:
         handle.stop()
+
+
+# --- who may ask, and how many at once -----------------------------------------------------------
+
+@pytest.mark.parametrize("target", [ARTICLE_URL, "/", "/__vigie__/reload.js", "/__vigie__/error.css",
+                                    "/__vigie__/translations", "/__vigie__/events?since=-5", "/fr/nowhere/"])
+def test_a_request_for_another_host_is_refused_whatever_it_asks(shared_server: ServerHandle, target: str) -> None:
+    port = shared_server.port
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1 if port < 65535 else 1}",
+                 f"localhost.evil.example:{port}", "<script>x</script>"):
+        status, headers, body = fetch_as(port, host, target)
+        assert status == 400, (host, target)
+        assert headers["content-type"] == "text/plain; charset=utf-8"
+        assert headers["connection"] == "close"
+        assert body == wrong_host_text("127.0.0.1", port)
+        assert b"evil" not in body and b"<script>" not in body  # the header is never echoed
+    assert fetch_as(port, None, target)[0] == 400  # no Host at all
+    assert fetch_as(port, f"127.0.0.1:{port}", target, hosts=2)[0] == 400  # two of them
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST"])
+def test_the_preview_answers_at_its_own_address(shared_server: ServerHandle, host: str) -> None:
+    port = shared_server.port
+    status, _, body = fetch_as(port, f"{host}:{port}", ARTICLE_URL)
+    assert status == 200 and "Les écrans en famille".encode() in body
+    assert fetch_as(port, f"{host}:{port}", "/__vigie__/reload.js")[0] == 200
+    status, _, body = fetch_as(port, f"{host}:{port}", f"/__vigie__/events?since={shared_server.build - 1}")
+    assert (status, json.loads(body)) == (200, {"build": shared_server.build})
+
+
+def test_an_http_1_0_request_without_host_is_refused(shared_server: ServerHandle) -> None:
+    answer = raw_exchange(shared_server.port, f"GET {ARTICLE_URL} HTTP/1.0\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.0 400 ")
+    assert answer.endswith(wrong_host_text("127.0.0.1", shared_server.port))
+    answer = raw_exchange(shared_server.port,
+                          f"GET {ARTICLE_URL} HTTP/1.0\r\nHost: 127.0.0.1:{shared_server.port}\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.0 200 ") and "Les écrans en famille".encode() in answer
+
+
+def request_threads(before: set[threading.Thread]) -> int:
+    return new_threads(before).count("vigie-http-request")
+
+
+def test_connections_beyond_the_cap_get_no_thread_and_are_answered_503(
+        site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve_module, "SLOT_WAIT", 0.2)
+    cap, extra = 3, 4
+    before = set(threading.enumerate())
+    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=cap)
+    idle: list[socket.socket] = []
+    try:
+        # connections that send nothing (a browser's preconnect) hold a thread each until they close
+        idle = [socket.create_connection(("127.0.0.1", handle.port)) for _ in range(cap + extra)]
+        seen = poll(lambda: request_threads(before), lambda n: n >= cap)
+        refused = 0
+        for sock in idle[cap:]:  # the extra ones wait SLOT_WAIT each, then get a 503 without a thread
+            sock.settimeout(10)
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+            assert answer.endswith(b"reload in a moment\n")
+            refused += 1
+            seen = max(seen, request_threads(before))
+        assert refused == extra
+        assert seen == cap == request_threads(before)
+        for sock in idle[:cap]:  # the first ones never got an answer: they asked nothing
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                sock.recv(1)
+        for sock in idle:
+            sock.close()
+        poll(lambda: request_threads(before), lambda n: n == 0)
+        status, _, body = fetch(handle, ARTICLE_URL)  # the slots came back
+        assert status == 200 and "Les écrans en famille".encode() in body
+    finally:
+        for sock in idle:
+            sock.close()
+        handle.stop()
+    assert new_threads(before) == []
+
+
+def test_a_connection_waits_for_a_free_slot_before_it_is_refused(site_src: Path) -> None:
+    before = set(threading.enumerate())
+    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=1)
+    try:
+        first = socket.create_connection(("127.0.0.1", handle.port))
+        poll(lambda: request_threads(before), lambda n: n == 1)
+        answers: list[int] = []
+        waiter = threading.Thread(target=lambda: answers.append(fetch(handle, ARTICLE_URL)[0]))
+        waiter.start()
+        time.sleep(0.3)  # less than SLOT_WAIT: the second connection is still waiting for the first
+        first.close()
+        waiter.join(10)
+        assert answers == [200]
+    finally:
+        handle.stop()
+
+
+def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHandle) -> None:
+    tabs = 8  # more than a browser opens to one address: several browsers, or a phone
+    assert tabs + 2 < MAX_CONNECTIONS
+    current = server.build
+    answers: list[bytes] = []
+    waiters = [threading.Thread(target=lambda: answers.append(fetch(server, f"/__vigie__/events?since={current}")[2]))
+               for _ in range(tabs)]
+    before = set(threading.enumerate())
+    for waiter in waiters:
+        waiter.start()
+    poll(lambda: sum(1 for t in threading.enumerate() if t.name == "vigie-http-request" and t not in before),
+         lambda n: n >= tabs)
+    assert answers == []  # all waiting
+    status, _, body = fetch(server, ARTICLE_URL)
+    assert status == 200 and "Les écrans en famille".encode() in body
+    server.live.rebuild("content", [ARTICLE])
+    for waiter in waiters:
+        waiter.join(10)
+    assert answers == [json.dumps({"build": current + 1}).encode()] * tabs

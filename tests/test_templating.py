@@ -1,0 +1,111 @@
+"""Templates run in Jinja's sandbox by default: same bytes, fewer ways out to Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+import pytest
+
+from conftest import BUILD_DAY, build_copy
+from generator.build import BuildOptions, render_site
+from generator.config import load_config
+from generator.errors import SiteError, SiteErrors
+from generator.templating import SANDBOX_VARIABLE, make_environment
+
+ARTICLE = "en/articles/later/index.html"
+
+
+def messages(err: SiteError | SiteErrors) -> list[str]:
+    items = err.errors if isinstance(err, SiteErrors) else [err]
+    return [f"{item.location()}: {item.message}" for item in items]
+
+
+def with_article_layout(site: Path, main: str) -> None:
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p class="custom">' + main + "</p>{% endblock %}\n",
+        encoding="utf-8")
+
+
+def test_templates_are_sandboxed_unless_the_variable_says_0(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(site_src, None)
+    monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
+    assert isinstance(make_environment(config), jinja2.sandbox.SandboxedEnvironment)
+    monkeypatch.setenv(SANDBOX_VARIABLE, "1")
+    assert isinstance(make_environment(config), jinja2.sandbox.SandboxedEnvironment)
+    monkeypatch.setenv(SANDBOX_VARIABLE, "0")
+    env = make_environment(config)
+    assert not isinstance(env, jinja2.sandbox.SandboxedEnvironment) and not env.sandboxed
+    assert make_environment(config, sandboxed=True).sandboxed
+
+
+def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def files(sandbox: str) -> dict[str, bytes]:
+        monkeypatch.setenv(SANDBOX_VARIABLE, sandbox)
+        result = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
+        assert result.renderer is not None and result.renderer.env.sandboxed is (sandbox == "1")
+        return {path: item.data for path, item in result.files.items()}
+
+    sandboxed, plain = files("1"), files("0")
+    assert len(sandboxed) > 50 and sandboxed.keys() == plain.keys()
+    assert [path for path in sandboxed if sandboxed[path] != plain[path]] == []
+
+
+@pytest.mark.parametrize(("expression", "said"), [
+    ("{{ page.__class__ }}", "access to attribute '__class__' of 'Page' object is unsafe"),
+    ("{{ t.__self__ }}", "access to attribute '__self__' of 'method' object is unsafe"),
+    ("{{ asset.__func__.__globals__ }}", "access to attribute '__func__' of 'method' object is unsafe"),
+    ("{{ absolute.__globals__ }}", "access to attribute '__globals__' of 'function' object is unsafe"),
+    ("{{ ''.__class__.__mro__ }}", "access to attribute '__class__' of 'str' object is unsafe"),
+    ('{{ "{0.__class__}".format(page) }}', "access to attribute '__class__' of 'Page' object is unsafe"),
+    ("{{ range(10 ** 7) | length }}", "Range too big"),
+])
+def test_a_layout_cannot_reach_python_s_internals(site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  expression: str, said: str) -> None:
+    with_article_layout(site_src, expression)
+    monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        build_copy(site_src, tmp_path / "sandboxed")
+    found = messages(refused.value)
+    assert found and all(line.startswith("layouts/article.html:1: template error: ") for line in found), found
+    assert any(said in line for line in found), found
+    # the same layout builds outside the sandbox: the test is about the sandbox, not the expression
+    monkeypatch.setenv(SANDBOX_VARIABLE, "0")
+    build_copy(site_src, tmp_path / "plain")
+
+
+def test_what_the_default_theme_and_jinja_offer_still_works_in_the_sandbox(
+        site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
+    with_article_layout(site_src, '{{ "{}|{}".format(page.doc.title, t("nav.articles")) }}|'
+                                  '{% for i in range(3) %}{{ loop.index }}{% endfor %}|'
+                                  '{{ page.doc.title | upper }}|{{ format_date(page.doc.date) }}')
+    _, out = build_copy(site_src, tmp_path)
+    page = (out / ARTICLE).read_text(encoding="utf-8")
+    assert '<p class="custom">Coming later|Articles|123|COMING LATER|' in page
+
+
+def unsafe() -> str:
+    return "called"
+
+
+unsafe.unsafe_callable = True  # type: ignore[attr-defined]
+
+
+def plain_function() -> str:
+    return "called"
+
+
+def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks(site_src: Path) -> None:
+    # `unsafe` is a plain function, the kind the context calls without Jinja's pass_context checks:
+    # in the sandbox it must still be refused, outside it called.
+    config = load_config(site_src, None)
+    sandboxed, plain = make_environment(config, sandboxed=True), make_environment(config, sandboxed=False)
+    context: dict[str, Any] = {"f": unsafe, "g": plain_function}
+    with pytest.raises(jinja2.exceptions.SecurityError, match="is not safely callable"):
+        sandboxed.from_string("{{ f() }}").render(context)
+    assert sandboxed.from_string("{{ g() }}").render(context) == "called"
+    assert plain.from_string("{{ f() }}").render(context) == "called"
