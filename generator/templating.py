@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 import types
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Mapping
 
 import jinja2
@@ -53,6 +53,24 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
+class _SiteSandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox, and no road from a template to the builder's files.
+
+    Templates see paths (``config.root``, ``page.doc.source``); Jinja's sandbox
+    would let them call ``read_text()`` or ``open()`` on them, and so publish any
+    file the builder can read. Of a path, a template may read its name only.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES:
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+#: What a template may read of a path: its name, never its content.
+_PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "parts"})
+
+
 def make_environment(config: SiteConfig, sandboxed: bool | None = None) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescape, strict undefined, site layouts first.
 
@@ -66,7 +84,7 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None) -> jinja
     if sandboxed is None:
         sandboxed = sandbox_wanted()
     loader = jinja2.FileSystemLoader([str(p) for p in theme_dirs(config.root, "layouts")])
-    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    kind = _SiteSandbox if sandboxed else jinja2.Environment
     env = kind(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),

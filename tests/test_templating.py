@@ -109,3 +109,14 @@ def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks(sit
         sandboxed.from_string("{{ f() }}").render(context)
     assert sandboxed.from_string("{{ g() }}").render(context) == "called"
     assert plain.from_string("{{ f() }}").render(context) == "called"
+
+
+def test_a_template_cannot_read_the_builder_s_files_through_a_path(site_src: Path) -> None:
+    from generator.build import build
+
+    (site_src / "layouts").mkdir(exist_ok=True)
+    (site_src / "layouts/article.html").write_text("{{ config.root.joinpath('site.yaml').read_text() }}\n",
+                                                   encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "layouts/article.html:1" in str(info.value) and "unsafe" in str(info.value)
