@@ -113,8 +113,9 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
     source = _source(r, codes)
     slug = r.localised("slug", codes)
     for lang, text in slug.items():
-        if not SLUG_RE.match(text):
-            r.fail("slug", f"slug '{text}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens")
+        if not SLUG_RE.match(text) or len(text) > MAX_SLUG:
+            r.fail("slug", f"slug '{text[:40]}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens, "
+                           f"at most {MAX_SLUG} characters")
     exact, as_of = _exact(r), r.partial_date("as_of")
     if len(errors.errors) > before or source is None:
         return None

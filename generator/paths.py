@@ -114,8 +114,9 @@ def base_url_problem(url: str) -> str | None:
     from urllib.parse import urlsplit
 
     example = "write it like https://www.example.org/ or https://example.org/campaign/"
-    if any(ch in _URL_FORBIDDEN or ord(ch) < 33 or 127 <= ord(ch) < 160 for ch in url):
-        return f"holds a space, a quote, '<', '>' or another character not allowed in a web address; {example}"
+    if any(ch in _URL_FORBIDDEN or ord(ch) < 33 or ord(ch) >= 127 or ch.isspace() for ch in url):
+        return (f"holds a space, a quote, '<', '>', a letter outside ASCII or another character not allowed in a "
+                f"web address (write an international domain name in its xn-- form, and %-encode a path); {example}")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -122,7 +122,8 @@ def test_help_contacts_show_in_every_footer_when_none_is_marked_urgent(site_src:
 
 @pytest.mark.parametrize("url", ['https://example.org/"><script>', "https://example.org/?a=1", "https://example.org/#x",
                                  "javascript:alert(1)", "https://exa mple.org/", "ftp://example.org/", "https://",
-                                 "https://user:pw@example.org/", "https://example.org:99999/"])
+                                 "https://user:pw@example.org/", "https://example.org:99999/",
+                                 "https://example.org/a\u00a0b/", "https://exämple.org/"])
 def test_a_bad_base_url_option_is_a_usage_error(url: str, site_src: Path) -> None:
     result = cli("build", str(site_src), "--base-url", url)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -251,3 +252,12 @@ def test_init_where_no_folder_can_be_made_is_a_message(tmp_path: Path, capsys: p
     blocker.write_text("x", encoding="utf-8")
     assert main(["init", str(blocker / "site")]) == 1
     assert "cannot create this folder" in capsys.readouterr().err
+
+
+def test_a_figure_s_slug_in_one_language_is_at_most_100_characters(site_src: Path) -> None:
+    fact = site_src / "content/facts/daily-victims.yaml"
+    long = "-".join(["mot"] * 30)
+    fact.write_text(fact.read_text(encoding="utf-8").replace("fr: victimes-par-jour", f"fr: {long}"), encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert "(fr) must use only lowercase a-z, 0-9 and single hyphens, at most 100 characters" in str(info.value)
