@@ -98,17 +98,22 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
+def signature(data: bytes) -> bytes:
+    """Return what goes before data so that this computer trusts it again (`verified`)."""
+    return SIGNED_MAGIC + hmac.new(secret_key(), data, hashlib.sha256).digest()
+
+
 def signed(data: bytes) -> bytes:
-    """Return data with the signature that lets this computer trust it again (`verified`)."""
-    return SIGNED_MAGIC + hmac.new(secret_key(), data, hashlib.sha256).digest() + data
+    """Return data with its `signature` in front."""
+    return signature(data) + data
 
 
-def verified(blob: bytes) -> bytes | None:
-    """Return the data of a blob `signed` on this computer, or None for anything else."""
+def verified(blob: bytes) -> memoryview | None:
+    """Return the data of a blob `signed` on this computer (a view, not a copy), or None for anything else."""
     if not blob.startswith(SIGNED_MAGIC):
         return None
     start = len(SIGNED_MAGIC) + hashlib.sha256().digest_size
-    tag, data = blob[len(SIGNED_MAGIC):start], blob[start:]
+    tag, data = blob[len(SIGNED_MAGIC):start], memoryview(blob)[start:]
     return data if hmac.compare_digest(tag, hmac.new(secret_key(), data, hashlib.sha256).digest()) else None
 
 
@@ -173,12 +178,12 @@ class Store:
         if self.path is None:
             return
         data = pickle.dumps({**self._new, "__version__": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
-        error = write_atomically(self.path, signed(data))
+        error = write_atomically(self.path, signature(data), data)  # no copy of a cache of megabytes
         if error is not None:
             log.warning("could not write the cache %s (%s); the next build will be slower", self.path, error)
 
 
-def write_atomically(path: Path, data: bytes) -> OSError | None:
+def write_atomically(path: Path, *data: bytes) -> OSError | None:
     """Write a cache file through a temporary file and a rename; return the error instead of raising.
 
     Caches live in SITE/.vigie-cache; a reader never sees half a file.
@@ -188,7 +193,8 @@ def write_atomically(path: Path, data: bytes) -> OSError | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for part in data:
+                handle.write(part)
         os.replace(tmp, path)
         tmp = None
         return None

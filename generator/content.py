@@ -101,11 +101,11 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
         for item in list_files(folder, root, f"content/{folder.name}", errors, skip_ignored=True):
             shown = f"content/{folder.name}/{item.rel}"
             rel_parts = item.rel.split("/")
-            if item.path.suffix != ".md":
+            if not item.rel.endswith(".md"):
                 errors.add(SiteError("only Markdown (.md) files belong in content/; put images and "
                                      "downloads in assets/", source=shown))
                 continue
-            if len(rel_parts) == 1 and item.path.name == "index.md":
+            if item.rel == "index.md":
                 kind = "home"
             elif len(rel_parts) < 2 or rel_parts[0] not in KINDS:
                 errors.add(SiteError(f"put this file in one of {', '.join(KINDS)} below content/{folder.name}/",
@@ -118,7 +118,7 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
             except SiteError as err:
                 errors.add(err)
                 continue
-            found.append(SourceFile(item.path, shown, folder.name, kind, item.rel, data))
+            found.append(SourceFile(Path(item.path), shown, folder.name, kind, item.rel, data))
     return found
 
 

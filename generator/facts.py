@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from pathlib import Path
 
 from generator.errors import ErrorCollector, SiteError
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
@@ -30,7 +31,7 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     files: dict[str, str] = {}
     """Fact id → the file it came from, to name both files of an id written twice."""
     for item in list_files(folder, config.root, "content/facts", errors, skip_ignored=True, recursive=False):
-        path = item.path
+        path = Path(item.path)
         shown = f"content/facts/{item.rel}"
         if path.suffix not in (".yaml", ".yml"):
             errors.add(SiteError("only .yaml files belong in content/facts/", source=shown))

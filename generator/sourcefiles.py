@@ -46,7 +46,8 @@ class Listed:
 
     rel: str
     """Its path below the folder, POSIX: ``articles/a.md``."""
-    path: Path
+    path: str
+    """Its path as found (the folder's path joined with ``rel``); a string, as there may be thousands."""
 
 
 def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector, *,
@@ -75,21 +76,36 @@ def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector
             if (skip_hidden and name.startswith(".")) or (skip_ignored and name.startswith(IGNORED_PREFIXES)):
                 continue
             rel = prefix + name
-            st = entry_stat(Path(entry.path), root, f"{shown}/{rel}", errors)
+            try:  # the common case, told by the folder listing alone: a plain file or folder
+                if entry.is_file(follow_symlinks=False):
+                    found.append(Listed(rel, entry.path))
+                    continue
+                plain_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                plain_folder = False
+            st = (_folder_stat(entry) if plain_folder
+                  else entry_stat(Path(entry.path), root, f"{shown}/{rel}", errors))  # a link, a pipe, a device…
             if st is None:
                 continue
             if stat.S_ISDIR(st.st_mode):
-                if recursive and (st.st_dev, st.st_ino) not in seen:  # a link back up is walked once
+                if recursive and (st.st_dev, st.st_ino) not in seen:  # a folder reached twice is walked once
                     seen.add((st.st_dev, st.st_ino))
                     walk(entry.path, rel + "/")
             else:
-                found.append(Listed(rel, Path(entry.path)))
+                found.append(Listed(rel, entry.path))
 
     if folder.is_dir():
         top = folder.stat()
         seen.add((top.st_dev, top.st_ino))
         walk(str(folder), "")
     return found
+
+
+def _folder_stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def entry_stat(path: Path, site_root: Path, shown: str, errors: ErrorCollector) -> os.stat_result | None:
@@ -128,7 +144,7 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def read_file(path: Path, shown: str, limit: int = MAX_TEXT_BYTES) -> bytes:
+def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> bytes:
     """Read a regular file of at most ``limit`` bytes; anything else is a `SiteError` naming it.
 
     The file is opened without waiting (a pipe put in its place since it was

@@ -53,7 +53,7 @@ def tree_digest(dirs: list[Path], known: Mapping[str, bytes] | None = None, *, s
                                         skip_ignored=skip_ignored)]
     h = hashlib.sha256()
     for folder, item in files:
-        data = known.get(str(item.path)) if known is not None else None
+        data = known.get(item.path) if known is not None else None
         if data is None:
             try:
                 data = read_file(item.path, f"{_shown_folder(folder)}/{item.rel}", MAX_ASSET_BYTES)

@@ -55,16 +55,6 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         mapping.key_lines = {str(k): v for k, v in seen.items()}
         return mapping
 
-    def construct_scalar(self, node: Any) -> Any:
-        value = super().construct_scalar(node)
-        if isinstance(value, str):
-            bad = CONTROL_RE.search(value)
-            if bad is not None:
-                raise SiteError(f"this value holds an invisible control character ({codepoint(bad.group())}); "
-                                "delete it (or the escape sequence that writes it)",
-                                line=node.start_mark.line + 1 + self.line_offset)
-        return value
-
     def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
         items = LineList(super().construct_sequence(node, deep=True))
         items.line = node.start_mark.line + 1 + self.line_offset
@@ -101,6 +91,24 @@ def _construct_int(loader: _Loader, node: Node) -> int:
     return number
 
 
+class _EscapesLoader(_Loader):
+    """The same loader, checking each value for control characters that escapes (``"\\e"``) may write.
+
+    The text of a file has no control character (`decode_text`), so only a text
+    with a backslash needs it; the others are read without the extra call per value.
+    """
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            bad = CONTROL_RE.search(value)
+            if bad is not None:
+                raise SiteError(f"this value holds an invisible control character ({codepoint(bad.group())}); "
+                                "delete it (or the escape sequence that writes it)",
+                                line=node.start_mark.line + 1 + self.line_offset)
+        return value
+
+
 def _construct_map(loader: _Loader, node: Node) -> LineDict:
     assert isinstance(node, MappingNode)
     return loader.construct_mapping(node)
@@ -131,7 +139,7 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     ``first_line`` is the line in the file where ``text`` starts (front matter
     starts on line 2).
     """
-    loader = _Loader(text)
+    loader = _EscapesLoader(text) if "\\" in text else _Loader(text)
     loader.line_offset = first_line - 1
     try:
         return loader.get_single_data()
