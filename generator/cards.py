@@ -48,6 +48,7 @@ from .cache import keyed_name, write_atomically
 from .errors import SiteError
 from .fonts import FAMILY, font_path
 from .model import Colors
+from .plan import CARD_SIZES
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ log = logging.getLogger(__name__)
 RENDER_VERSION = "1"
 
 #: Card file name → (width, height) in pixels.
-CARD_SIZES: dict[str, tuple[int, int]] = {"card.png": (1200, 630), "card-square.png": (1080, 1080)}
 
 #: WCAG 2.x minimum contrast for normal-size text.
 MIN_CONTRAST = 4.5

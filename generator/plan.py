@@ -18,7 +18,8 @@ from generator.model import OutputFile, Page, Site
 from generator.paths import output_path, slugify
 
 #: The two share images beside every fact page: file name → (width, height).
-CARD_SIZES: dict[str, tuple[int, int]] = {"card.png": (1200, 630), "card-square.png": (1080, 1080)}
+SHARE_CARD, SQUARE_CARD = "card.png", "card-square.png"
+CARD_SIZES: dict[str, tuple[int, int]] = {SHARE_CARD: (1200, 630), SQUARE_CARD: (1080, 1080)}
 #: Files at the root of the output whatever the site holds.
 ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 

@@ -26,8 +26,8 @@ from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, HelpContact, OutputFile, Page, Site
 from generator.paths import output_path, prefix_site_urls
-from generator.plan import (CARD_SIZES, card_path, factsheet_path, feed_path, page_folder, press_kit_path,
-                            site_card_path)
+from generator.plan import (CARD_SIZES, SHARE_CARD, card_path, factsheet_path, feed_path, page_folder,
+                            press_kit_path, site_card_path)
 from generator.prerender import LABELS, BodyAhead, fill
 from generator.theme import theme_dirs
 from generator.templating import render_template
@@ -524,7 +524,7 @@ class Renderer:
                             site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
                             colors=config.colors, lang=lang, kind="site")
             try:
-                data = cache.get_or_render(spec, CARD_SIZES["card.png"])
+                data = cache.get_or_render(spec, CARD_SIZES[SHARE_CARD])
             except SiteError as err:
                 log.warning("site.yaml: no site card for the %s pages without a figure: %s", lang, err.message)
                 continue

@@ -46,6 +46,7 @@ from generator.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.config import CONFIG_FILE
 from generator.errors import SiteError, SiteErrors
+from generator.sourcefiles import is_editor_leftover
 from generator.theme import default_theme_dir, theme_dirs
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ open tab holds one of them in a long-poll), so this leaves room for a few browse
 SLOT_WAIT = 1.0
 """Seconds a connection beyond MAX_CONNECTIONS waits for a free thread before it is answered 503."""
 
-_SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".swn", "~", ".tmp", ".bak", ".orig", ".rej",
-                  "___jb_tmp___", "___jb_old___")
 
 _TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -157,7 +156,7 @@ def classify_change(path: Path, root: Path) -> str:
     if not parts or any(part in (".", "..") for part in parts):
         return IGNORED
     name = parts[-1]
-    if any(part.startswith(".") for part in parts) or _is_editor_litter(name):
+    if any(part.startswith(".") for part in parts) or is_editor_leftover(name):
         return IGNORED
     top = parts[0]
     if len(parts) == 1:
@@ -171,9 +170,6 @@ def classify_change(path: Path, root: Path) -> str:
     return IGNORED  # public/, .vigie-cache/, tests/, docs/ …
 
 
-def _is_editor_litter(name: str) -> bool:
-    return (name == "4913" or name.endswith(_SWAP_SUFFIXES) or name.startswith((".#", "#"))
-            or name.endswith("#"))
 
 
 def widest(kinds: Iterable[str]) -> str:

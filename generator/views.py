@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 from generator.formats import format_figure, format_partial_date
 from generator.i18n import Strings
 from generator.model import Fact, HelpContact, Language, SiteConfig
+from generator.plan import SHARE_CARD, SQUARE_CARD
 
-CARD_FILES = {"card": ("card.png", 1200, 630), "square": ("card-square.png", 1080, 1080)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +64,13 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
     site_title = config.title[code]
     cite = strings.get("fact.cite_format", publisher=fact.source.publisher, title=title, date=source_date,
                        url=fact.source.url, site=site_title, page=abs_url)
-    card = url + CARD_FILES["card"][0]
+    card = url + SHARE_CARD
     text = f"{sentence} ({fact.source.publisher}, {source_date})"
     return FactView(
         id=fact.id, lang=code, figure=figure, label=label, sentence=sentence,
         context=fact.context.get(code, ""), note=fact.note.get(code, ""),
         publisher=fact.source.publisher, source_title=title, source_url=fact.source.url, source_date=source_date,
-        url=url, abs_url=abs_url, card_url=card, card_square_url=url + CARD_FILES["square"][0],
+        url=url, abs_url=abs_url, card_url=card, card_square_url=url + SQUARE_CARD,
         abs_card_url=absolute(config, card), cite=cite, share=share_links(text, abs_url, strings),
         embed=embed_snippet(figure, label + (f" ({as_of})" if as_of else ""), sentence, absolute(config, card),
                             abs_url, fact, title, strings),
