@@ -120,9 +120,14 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
 
 
 def _code_digest() -> str:
-    """Return a hash of Vigie's own code, so a changed generator never counts as 'nothing changed'."""
+    """Return a hash of Vigie's own code and data, so a changed generator never counts as 'nothing changed'.
+
+    Every file of the package counts, in every subfolder (compiled bytecode aside),
+    with its path: a module moved or a data file changed is a changed generator.
+    """
     package = Path(__file__).resolve().parent
-    return digest(*[p.read_bytes() for p in sorted(package.glob("*.py"))])
+    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return digest(*[part for p in files for part in (p.relative_to(package).as_posix(), p.read_bytes())])
 
 
 def _versions() -> str:
