@@ -1,6 +1,6 @@
 """Social card images for key figures, drawn with Pillow.
 
-Each fact gets two PNG cards (see `CARD_SIZES`): the figure very large in bold,
+Each fact gets two PNG cards (see `plan.CARD_SIZES`): the figure very large in bold,
 its label wrapped below it, and at the bottom a thin rule with the source line
 on the left and the site name and address on the right (or stacked when they
 do not fit side by side).
@@ -46,9 +46,8 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from .cache import keyed_name, write_atomically
 from .errors import SiteError
-from .fonts import FAMILY, font_path
+from .fonts import FAMILY, font_hash, font_path
 from .model import Colors
-from .plan import CARD_SIZES
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +224,6 @@ def _cmap(weight: str) -> frozenset[int]:
 
     with TTFont(str(font_path(weight)), lazy=True) as tt:
         return frozenset(tt.getBestCmap())
-
-
-@functools.lru_cache(maxsize=None)
-def _file_hash(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=None)
@@ -919,7 +913,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "colors": [spec.colors.background, spec.colors.foreground, spec.colors.accent],
         "lang": spec.lang,
         "kind": spec.kind,
-        "fonts": {w: _file_hash(str(font_path(w))) for w in ("regular", "bold")},
+        "fonts": {w: font_hash(font_path(w)) for w in ("regular", "bold")},
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),
         "raqm": features.version("raqm") if _LAYOUT == ImageFont.Layout.RAQM else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 
 import fontpkg_atkinson_hyperlegible as _atkinson  # type: ignore[import-untyped]
@@ -25,3 +27,12 @@ def font_path(weight: str = "regular", italic: bool = False) -> Path:
 def font_files() -> list[Path]:
     """Return every font file of the family, sorted by name."""
     return sorted(FONT_DIR / name for name in _FILES.values())
+
+
+@functools.lru_cache(maxsize=None)
+def font_hash(path: Path) -> str:
+    """Return the sha256 of a font file (for cache keys: a font upgrade draws cards and PDFs again).
+
+    Fonts come from an installed package and do not change while Vigie runs.
+    """
+    return hashlib.sha256(path.read_bytes()).hexdigest()

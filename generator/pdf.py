@@ -40,7 +40,7 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from .cache import keyed_name, write_atomically
-from .fonts import FONT_DIR, font_files, font_path
+from .fonts import FONT_DIR, font_files, font_hash, font_path
 from .theme import default_theme_dir
 
 log = logging.getLogger(__name__)
@@ -316,24 +316,13 @@ def pdf_key(html: str, extra: bytes = b"") -> str:
         "variant": PDF_VARIANT,
         "weasyprint": weasyprint.__version__,
         "pydyf": pydyf.__version__,
-        "fonts": {p.name: _file_hash(p) for p in font_files()},
+        "fonts": {p.name: font_hash(p) for p in font_files()},
     }
     digest.update(json.dumps(header, sort_keys=True).encode("utf-8"))
     for part in (html.encode("utf-8"), extra):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
-
-
-_hashes: dict[tuple[str, int, int], str] = {}
-
-
-def _file_hash(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _hashes:
-        _hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _hashes[key]
 
 
 class PdfCache:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from generator.cache import keyed_name
-from generator.cards import CARD_SIZES, CardCache, CardSpec, card_key, contrast_ratio, render_card
+from generator.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
+from generator.plan import CARD_SIZES
 from generator.errors import SiteError
 from generator.model import Colors
 
