@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.config import CONFIG_FILE, load_config
 from generator.errors import ErrorCollector, SiteError, SiteErrors, printable
 from generator.facts import load_facts
-from generator.formats import format_value
+from generator.formats import format_value, language_name
 from generator.model import Document, Fact, Site, SiteConfig
 from generator.paths import output_path
 from generator.render import Renderer
@@ -659,7 +658,7 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
                 cells[code] = TranslationCell(MISSING, None)
                 findings.append(Finding(
                     f"content/{source.rel}", 1, INFO,
-                    f"no {_language_name(config, code)} translation of this page yet (content/{code}/"
+                    f"no {language_name(code, 'en')} translation of this page yet (content/{code}/"
                     f"{source.rel.split('/', 1)[1]}, or any file in content/{code}/ with "
                     f"translation_key: {key})"))
             else:
@@ -676,7 +675,7 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
         for code in codes:
             missing = [name for name, per_lang in texts.items() if per_lang and not per_lang.get(code)]
             if missing:
-                detail = f"no {_language_name(config, code)} text for: {', '.join(missing)}"
+                detail = f"no {language_name(code, 'en')} text for: {', '.join(missing)}"
                 cells[code] = TranslationCell(MISSING, shown, detail)
                 line = _fact_lines(fact, shown).get(missing[0], 1)
                 findings.append(Finding(shown, line, INFO, f"the figure has {detail}"))
@@ -699,7 +698,7 @@ def _compare(config: SiteConfig, git: GitDates, source: Document, doc: Document
                       f"the translation on {doc_time.date().isoformat()} (git)")
             return TranslationCell(OUTDATED, shown, detail), Finding(
                 shown, 1, WARNING,
-                f"outdated translation: {detail}; update it to match the {_language_name(config, source.lang)} "
+                f"outdated translation: {detail}; update it to match the {language_name(source.lang, 'en')} "
                 "page")
         return TranslationCell(TRANSLATED, shown, "up to date (git)"), None
     when = doc.meta.get("translated_from")  # checked as a date when the file was read
@@ -714,13 +713,6 @@ def _compare(config: SiteConfig, git: GitDates, source: Document, doc: Document
             f"outdated translation: {detail}; update it, then set translated_from: {changed.isoformat()}")
     return TranslationCell(TRANSLATED, shown, f"translated_from: {when.isoformat()}"), None
 
-
-def _language_name(config: SiteConfig, code: str) -> str:
-    """Return a language's English name for messages (fr → French), or its code."""
-    try:
-        return str(Locale.parse(code.split("-")[0]).english_name or code)
-    except (UnknownLocaleError, ValueError):
-        return code
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from generator.errors import ErrorCollector, SiteError
+from generator.formats import language_name
 from generator.model import Colors, HelpContact, Language, SiteConfig
 from generator.paths import base_url_problem
 from generator.phones import phone_problem
@@ -121,7 +122,7 @@ def _languages(r: Reader) -> tuple[Language, ...]:
                           line=locales.line_of(code) if isinstance(locales, LineDict) else line)
             )
             locale = Locale.parse("en")
-        name = str(names.get(code) or _language_name(code))
+        name = str(names.get(code) or language_name(code))
         result.append(Language(code=code, name=name, locale=str(locale)))
     if len({lang.code for lang in result}) != len(result):
         r.fail("languages", "a language is listed twice in 'languages'")
@@ -246,12 +247,3 @@ def _facts_settings(r: Reader) -> int:
     sub.unknown_keys(("stale_after",))
     return sub.integer("stale_after", 3, maximum=100)
 
-
-def _language_name(code: str) -> str:
-    """Return a language's name in itself, capitalised: fr → Français."""
-    try:
-        own = Locale.parse(code.split("-")[0])
-    except (UnknownLocaleError, ValueError):
-        return code
-    name = own.get_language_name(own) or code
-    return name[:1].upper() + name[1:]

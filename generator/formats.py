@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern, get_date_format, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
@@ -64,3 +64,21 @@ def format_partial_date(iso: str, locale: str) -> str:
     if len(parts) == 2:
         return format_date(date(parts[0], parts[1], 1), locale, "MMMM y")
     return str(parts[0])
+
+
+def language_name(code: str, locale: str | None = None) -> str:
+    """Return a language's name from CLDR: in itself, capitalised (fr → Français), or in a locale's words
+    (en in fr_FR → anglais); its code when CLDR does not know it.
+
+    The one place language names come from: site.yaml's default names, templates'
+    ``language_name``, and the check's messages (in English: locale ``en``).
+    """
+    base = code.split("-")[0]
+    try:
+        if locale is None:
+            own = Locale.parse(base)
+            name = own.get_language_name(own) or code
+            return name[:1].upper() + name[1:]
+        return str(Locale.parse(locale).languages.get(base, code))
+    except (UnknownLocaleError, ValueError):
+        return code

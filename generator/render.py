@@ -21,7 +21,7 @@ from generator.assets import Assets
 from generator.cache import Store, digest
 from generator.cards import CardCache, CardSpec
 from generator.errors import ErrorCollector, SiteError
-from generator.formats import format_date
+from generator.formats import format_date, language_name
 from generator.i18n import Strings
 from generator.markup import RenderEnv, render_markdown
 from generator.model import Alternate, Document, HelpContact, OutputFile, Page, Site
@@ -651,12 +651,6 @@ def site_pages(site: Site, lang: str) -> tuple[Page, ...]:
     return tuple(sorted(pages, key=lambda p: (FOOTER_FIRST.index(p.group) if p.group in FOOTER_FIRST
                                               else len(FOOTER_FIRST), p.title.casefold(), p.url)))
 
-
-def language_name(code: str, locale: str) -> str:
-    """Return a language's name in the words of a locale: en in fr_FR → anglais."""
-    from babel import Locale
-
-    return str(Locale.parse(locale).languages.get(code.split("-")[0], code))
 
 
 def _origin(page: Page) -> str:

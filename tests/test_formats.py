@@ -75,3 +75,14 @@ def test_dates_read_as_babel_writes_them(locale: str, style: str) -> None:
 
     for day in (date(1999, 12, 31) + timedelta(days=37 * i) for i in range(60)):
         assert format_date(day, locale, style) == babel_format_date(day, format=style, locale=locale)
+
+
+@pytest.mark.parametrize(("code", "locale", "name"), [
+    ("fr", None, "Français"), ("en", None, "English"), ("de", None, "Deutsch"), ("ar", None, "العربية"),
+    ("en", "fr_FR", "anglais"), ("fr", "en_GB", "French"), ("nl", "de_DE", "Niederländisch"),
+    ("pt-br", None, "Português"), ("zz", None, "zz"), ("zz", "fr_FR", "zz"),
+])
+def test_language_names_come_from_cldr(code: str, locale: str | None, name: str) -> None:
+    from generator.formats import language_name
+
+    assert language_name(code, locale) == name
