@@ -146,6 +146,8 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     except SiteError as err:
         raise SiteError(err.message, source=source, line=err.line) from None
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or ""):  # libyaml 0.2.6 stops there before Python's recursion limit
+            raise _too_deep(source, first_line) from None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
@@ -160,10 +162,14 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     except yaml.YAMLError as exc:
         raise SiteError(f"YAML error: {exc}", source=source) from None
     except RecursionError:  # thousands of nested brackets: no site needs that
-        raise SiteError("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
-                        "check the brackets", source=source, line=first_line) from None
+        raise _too_deep(source, first_line) from None
     finally:
         loader.dispose()
+
+
+def _too_deep(source: Path | str, line: int) -> SiteError:
+    return SiteError("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
+                     "check the brackets", source=source, line=line)
 
 
 def read_text(path: Path, shown: str) -> str:
