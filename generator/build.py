@@ -29,7 +29,7 @@ from generator.sourcefiles import read_file
 from generator.theme import theme_dirs, tree_digest
 
 if TYPE_CHECKING:
-    from generator.render import Renderer
+    from generator.render import Rendered
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ class BuildOptions:
     """Read and keep parsed documents, bodies and cards in SITE/.vigie-cache (off: nothing is written)."""
     progress: Callable[[str, int, int], None] | None = None
     """Told (stage, done, total) while rendering, for a progress line on a terminal."""
+    record: bool = False
+    """Record what every page reads (`deps`), for `vigie serve`'s updates."""
 
     @property
     def output(self) -> Path:
@@ -61,7 +63,8 @@ class BuildResult:
 
     site: Site | None
     """None when the output was already up to date."""
-    renderer: Renderer | None
+    rendered: Rendered | None
+    """What each render stage made (None when up to date)."""
     files: dict[str, OutputFile]
     """Every output file by path, when rendered in memory (no staging)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -168,7 +171,7 @@ class SiteReading:
 
 def render_site(options: BuildOptions, staging: Staging | None = None,
                 reading: SiteReading | None = None) -> BuildResult:
-    """Load, assemble and render the whole site.
+    """Load, assemble and render the whole site: the stages of `generator.render`, in order.
 
     Without ``staging`` every file is kept in memory (`BuildResult.files`);
     with it, each file is handed to `Staging.put` as soon as it is made, in
@@ -187,9 +190,9 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
     root = options.root
     cache = cache_dir(root)
     parsed = Store(cache / "documents.pickle" if options.use_cache else None)
-    bodies = Store(cache / "bodies.pickle" if options.use_cache else None)
+    drafts = Store(cache / "bodies.pickle" if options.use_cache else None)
     if reading is None:
-        reading = SiteReading.read(options, first_build=bodies.empty())
+        reading = SiteReading.read(options, first_build=drafts.empty())
     config, errors = reading.config, reading.errors
     with reading.ahead as ahead:
         documents = load_documents(config, errors, parsed, reading.sources)
@@ -200,54 +203,76 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         lap("load")
         site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
         lap("assemble")
+        from generator import render
+        from generator.bodies import BodyMaker
         from generator.cards import CardCache
+        from generator.contexts import Contexts, Shared
         from generator.markup import make_markdown
-        from generator.render import Renderer
         from generator.templating import make_environment
 
         assets = load_assets(config)
         check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written
-        renderer = Renderer(site=site, strings=strings, env=make_environment(config), assets=assets,
-                            md=make_markdown(config.allow_html),
-                            layouts_digest=tree_digest(theme_dirs(root, "layouts")), progress=options.progress)
-        renderer.reuse_bodies(bodies)
-        renderer.render_bodies([doc for doc in site.documents if doc.factsheet], cache=bodies)  # the PDFs need them
+        tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
+        md = make_markdown(config.allow_html)
+        contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)
+        maker = BodyMaker(md, config.allow_html, contexts, drafts)
+        problems = ErrorCollector()
+        bodies = render.make_bodies(maker, render.factsheet_docs(site), errors=problems,  # the PDFs need them
+                                    progress=options.progress)
+        problems.raise_if_any()
+        cached = render.make_bodies(maker, [doc for doc in site.documents if doc.rel not in bodies])  # drafts kept
+        bodies = bodies.adding(cached.by_rel)
         lap("bodies")
-        cards = CardCache(cache / "cards", read_only=not options.use_cache)
-        card_files = renderer.render_cards(cards)
-        files: list[OutputFile] = [*card_files, *renderer.render_press_kits(card_files),
-                                   *renderer.render_site_cards(cards)]
+        card_cache = CardCache(cache / "cards", read_only=not options.use_cache)
+        cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress)
+        kits = render.render_press_kits(site, contexts.views, cards.files)
+        site_cards = render.render_site_cards(site, card_cache)
         lap("cards")
-        files += renderer.render_factsheets(cache / "pdf", read_only=not options.use_cache)
+        sheets = render.render_factsheets(
+            contexts.with_bodies(bodies).sharing(Shared(kits=kits.downloads, site_cards=site_cards.cards)),
+            cache / "pdf", read_only=not options.use_cache, progress=options.progress, record=options.record)
         lap("pdf")
-        files += renderer.assets.files
-        result = BuildResult(site=site, renderer=renderer, files={}, timings=timings, cards_drawn=cards.drawn,
-                             pdfs_rendered=renderer.pdfs_rendered)
+        files: list[OutputFile] = [*cards.files, *kits.files, *site_cards.files, *sheets.files, *assets.files]
         put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put
         kept: list[Any] = []
+        made = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
+        text = render.TextFiles(())
 
         def meanwhile() -> None:  # while the workers render pages: what no page needs
+            nonlocal text
             try:
-                kept.extend(map(put, [*files, *renderer.render_text_files()]))
+                text = render.render_text_files(made, record=options.record)
+                kept.extend(map(put, [*files, *text.files]))
             except (SiteError, SiteErrors) as err:  # reported with the pages' problems
                 errors.catch(err)
             parsed.save()
 
-        adopted = renderer.adopt_bodies(ahead.finish(), bodies)  # what the spare core rendered meanwhile
-        log.debug("%d bodies rendered ahead", adopted)
+        ahead_bodies = render.make_bodies(maker, [doc for doc in site.documents if doc.rel not in bodies],
+                                          ahead=ahead.finish())  # what the spare core drafted meanwhile
+        log.debug("%d bodies drafted ahead", len(ahead_bodies.by_rel))
+        made = made.with_bodies(bodies.adding(ahead_bodies.by_rel))
         lap("ahead")
+        pages: render.Pages[Any] = render.Pages((), {}, {}, {})
         try:
-            kept += renderer.render_pages(put, cache=bodies, meanwhile=meanwhile)
+            pages = render.render_pages(made, maker, put, progress=options.progress, meanwhile=meanwhile,
+                                        record=options.record)
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
+        for key, draft in pages.drafts.items():
+            drafts.put(key, draft)
+        kept += pages.kept
+        made = made.with_bodies(made.bodies.adding(pages.bodies))
+        result = BuildResult(site=site, rendered=render.Rendered(made, maker, cards, site_cards, kits, sheets, text,
+                                                                 {**sheets.records, **text.records, **pages.records}),
+                             files={}, timings=timings, cards_drawn=card_cache.drawn, pdfs_rendered=sheets.rendered)
         if staging is None:
             result.files = plan_files(kept)
         else:
             result.written = kept
         lap("render")
-        bodies.save()
-        result.cache_hits = {"documents": parsed.hits, "bodies": bodies.hits}
+        drafts.save()
+        result.cache_hits = {"documents": parsed.hits, "bodies": drafts.hits}
         return result
 
 
@@ -276,7 +301,7 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
         state = cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache else None
         if output_is_current(output, fingerprint, state):
             log.debug("nothing changed since the last build of %s", output)
-            return BuildResult(site=None, renderer=None, files={}, up_to_date=True)
+            return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
         staging = Staging(output)
         try:
             result = render_site(options, staging, reading)

@@ -44,7 +44,7 @@ from generator.facts import load_facts
 from generator.formats import format_value, language_name
 from generator.model import Document, Fact, Site, SiteConfig
 from generator.paths import output_path
-from generator.render import Renderer
+from generator.render import Rendered
 from generator.yamlsource import LineDict, parse_yaml, read_text
 
 log = logging.getLogger(__name__)
@@ -241,11 +241,11 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     return Report(findings, rows if translations else None, config.codes)
 
 
-def _parts(result: BuildResult) -> tuple[Site, Renderer]:
-    """Return the site and renderer of a render (always set by `render_site`)."""
-    if result.site is None or result.renderer is None:
+def _parts(result: BuildResult) -> tuple[Site, Rendered]:
+    """Return the site and what the render stages made (always set by `render_site`)."""
+    if result.site is None or result.rendered is None:
         raise ValueError("the check needs a rendered site, not an up-to-date build")
-    return result.site, result.renderer
+    return result.site, result.rendered
 
 
 def _error_finding(err: SiteError) -> Finding:
@@ -274,13 +274,14 @@ def _checks_without_build(site: Path, today: date) -> list[Finding]:
 
 def check_links(result: BuildResult) -> list[Finding]:
     """Return an error for each internal link to a missing page or file, or to a missing #anchor."""
-    site, renderer = _parts(result)
+    site, rendered = _parts(result)
     ids = _PageIds(result)
     findings = []
     for doc in site.documents:
         shown = f"content/{doc.rel}"
         page_url = _doc_url(site, doc)
-        links = [(url, line, url) for url, line in renderer.links.get(doc.rel, [])
+        body = rendered.bodies.by_rel.get(doc.rel)
+        links = [(url, line, url) for url, line in (body.links if body is not None else ())
                  if not url.startswith("//")]
         links.extend(_body_links(result, doc, page_url))
         for url, line, written in links:
@@ -302,7 +303,7 @@ def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple
 
     Each is (site-absolute URL, file line, as written).
     """
-    md = _parts(result)[1].md
+    md = _parts(result)[1].contexts.md
     found: list[tuple[str, int, str]] = []
     for block in md.parse(doc.body, {}):
         if block.type != "inline" or not block.children:
@@ -350,9 +351,9 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
         if rel in result.files:
             target = rel
             break
-    renderer = _parts(result)[1]
+    rendered = _parts(result)[1]
     if target is None:
-        hashed = renderer.assets.urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") \
+        hashed = rendered.contexts.assets.urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") \
             else None
         if hashed:
             return (f"assets are published under names with a content hash ({hashed}), so {path} does not exist "
@@ -361,7 +362,7 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
     if not fragment or not target.endswith(".html"):
         return None
     page_url = "/" + target.removesuffix("index.html") if target.endswith("index.html") else "/" + target
-    headings = renderer.anchors.get(page_url)
+    headings = ids.headings.get(page_url)
     if headings is not None and fragment in headings:
         return None
     if fragment in ids.of(target):
@@ -378,6 +379,11 @@ class _PageIds:
     def __init__(self, result: BuildResult) -> None:
         self.result = result
         self.cache: dict[str, set[str]] = {}
+        site, rendered = _parts(result)
+        bodies = rendered.bodies.by_rel
+        self.headings: dict[str, frozenset[str]] = {
+            page.url: bodies[rel].anchors for rel, page in site.doc_pages.items() if rel in bodies}
+        """Page URL → the ids of its body's headings."""
 
     def of(self, rel: str) -> set[str]:
         """Return the ids in one output file."""
@@ -402,10 +408,11 @@ class _IdCollector(HTMLParser):
 
 def check_images(result: BuildResult) -> list[Finding]:
     """Return a warning for each image without alt text."""
-    site, renderer = _parts(result)
+    site, rendered = _parts(result)
     findings = []
     for doc in site.documents:
-        for line in renderer.images_without_alt.get(doc.rel, []):
+        body = rendered.bodies.by_rel.get(doc.rel)
+        for line in body.images_without_alt if body is not None else ():
             findings.append(Finding(
                 f"content/{doc.rel}", line or None, WARNING,
                 "image without alt text: describe what it shows between the brackets, ![like this](image.png), "

@@ -1,87 +1,59 @@
 """Re-render only what an edit affects, from the previous in-memory build (for `vigie serve`).
 
-An edit is followed when it changes existing Markdown files, existing fact
-files or templates. The site is assembled again (cheap), then only these are
-made again, in the order `render_site` makes them:
+The previous build recorded what each page, fact sheet and text file read
+(`deps`). An update, for any edit (Markdown, front matter, a figure, a template,
+UI strings, an asset, site.yaml, a file added or removed):
 
-1. the bodies of the edited documents, of the documents embedding a changed
-   figure, and of every document with an embed when ``partials/fact-embed.html``
-   (or what it includes) changed;
-2. the cards of the changed figures, and the press kits when a figure changed;
-3. every fact sheet PDF (unchanged ones come from the PDF cache) when a sheet's
-   page inputs or its print layout changed;
-4. the pages whose inputs differ from the previous build's (`page_inputs`), the
-   pages whose template reaches a changed template, and the pages whose
-   template reads a language-wide value that changed (`GLOBAL_NAMES`);
-5. the feeds, sitemap, robots.txt and _headers when the pages, their dates or
-   the articles the feeds list changed (`text_inputs`), or their templates.
+1. reads again what changed: the edited Markdown and figure files alone when
+   only existing ones changed; otherwise every loader runs again (with the
+   parse cache);
+2. assembles the site again (cheap) and makes its contexts;
+3. makes again the bodies whose text changed or whose lookups resolve
+   differently, the cards whose figure or settings changed, the press kits when
+   a card or a figure's words changed, the site cards when the settings did;
+4. compares the previous state with the new one (`changed_keys`) and renders
+   again every output that recorded a changed key, and every new page, in the
+   order a full build makes them (fact sheets, then pages, then text files);
+5. drops the outputs that are gone.
 
-`apply_edits` returns None when the edit reaches further than it can follow (a
-new or removed file, site.yaml, UI strings, assets, a page that would move to
-another URL, a document that does not parse), and the caller renders everything
-again (with the parse, body, card and PDF caches). Content and template
-mistakes raise SiteError/SiteErrors as a full build would.
+The result equals a full build byte for byte: that is the property
+`tests/test_incremental.py` checks on random sequences of edits. Content and
+template mistakes raise SiteError/SiteErrors as a full build would.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import PurePosixPath
-from typing import Iterable, Mapping, TypeVar
+from typing import Any, Iterable, Mapping
 
-import jinja2
-import jinja2.meta
-from jinja2 import nodes
-
+from generator.assets import load_assets
+from generator.bodies import Bodies, Body, BodyMaker, Lookup
 from generator.build import BuildOptions, BuildResult, cache_dir, in_memory, today_for_build
+from generator.cache import CACHE_FOLDER
 from generator.cards import CardCache
-from generator.content import parse_document
-from generator.errors import ErrorCollector, SiteError, SiteErrors
-from generator.facts import read_fact
+from generator.config import CONFIG_FILE, load_config
+from generator.content import load_documents, parse_document
+from generator.contexts import Contexts, Shared, site_pages
+from generator.deps import Dep, Key
+from generator.errors import ErrorCollector, SiteError
+from generator.facts import load_facts, read_fact
+from generator.i18n import load_strings
+from generator.markup import make_markdown
 from generator.model import Document, Fact, OutputFile, Page, Site
-from generator.output import plan_files
-from generator.paths import output_path
-from generator.render import Renderer, site_pages
+from generator.plan import CARD_SIZES, card_path, check_plan, factsheet_path, planned_outputs
+from generator import render
 from generator.site import assemble_site
 from generator.sourcefiles import read_file
 from generator.templating import make_environment
-from generator.theme import theme_dirs, tree_digest
 
 log = logging.getLogger(__name__)
 
-K = TypeVar("K")
 
-EMBED_TEMPLATE = "partials/fact-embed.html"
-"""Rendered inside Markdown bodies for ``{{< fact ID >}}``."""
-PRINT_TEMPLATES = ("print/factsheet.html", "print/factsheet.css")
-"""Rendered only for the fact sheet PDFs."""
-TEXT_TEMPLATES = ("feed.xml", "sitemap.xml", "robots.txt", "_headers")
-"""Rendered by `Renderer.render_text_files`."""
+# --- what changed on disk -------------------------------------------------------------------------------
 
-GROUP_URL, TAG_NAME, TAG_URL, SITE_PAGES = "group_url", "tag_name", "tag_url", "site_pages"
-PRESS_KIT, PDF_INFO = "press_kit", "pdf_info"
-GLOBAL_NAMES = (GROUP_URL, TAG_NAME, TAG_URL, SITE_PAGES, PRESS_KIT, PDF_INFO)
-"""Names in `Renderer.base_context` whose value depends on pages other than the one rendered.
-
-Every other name a template sees is the same for the whole site as long as
-site.yaml, the UI strings and the assets are unchanged (config, t, asset,
-help_page, doc_url: no page moves here), or is part of `page_inputs`.
-"""
-LATE_NAMES = frozenset({PRESS_KIT, PDF_INFO})
-"""Values a full build makes after the fact sheets' bodies but before the other bodies."""
-
-MARKDOWN_FIELDS = frozenset({"body", "body_line", "embeds", "lines"})
-"""Document fields only its own page shows (as HTML): a list of documents changes with them only
-when its template reads one of them (`Reach.reads_attribute`)."""
-LISTED_FIELDS = tuple(f.name for f in fields(Document) if f.name not in MARKDOWN_FIELDS)
-
-#: Filters whose first argument names an attribute (``selectattr("date")``).
-_ATTRIBUTE_FILTERS = frozenset({"attr", "selectattr", "rejectattr", "groupby"})
-
-
-# --- what changed ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Edits:
@@ -90,28 +62,44 @@ class Edits:
     documents: tuple[str, ...] = ()
     """Markdown files, e.g. ``content/fr/articles/a.md``."""
     facts: tuple[str, ...] = ()
-    """Fact file names below content/facts/, e.g. ``share-girls.yaml``."""
+    """Fact files, e.g. ``content/facts/share-girls.yaml``."""
     templates: frozenset[str] = frozenset()
     """Template names below layouts/, e.g. ``partials/footer.html``."""
+    strings: bool = False
+    """A file of layouts/i18n/ changed."""
+    assets: bool = False
+    """A file of assets/ changed."""
+    config: bool = False
+    """site.yaml changed."""
 
 
-def sort_edits(changed: Iterable[str]) -> Edits | None:
-    """Sort changed paths into documents, facts and templates; None when one is none of those."""
+def sort_edits(changed: Iterable[str]) -> Edits:
+    """Sort changed site-relative paths by what they are (others, such as public/, are left out)."""
     documents: list[str] = []
     facts: list[str] = []
     templates: set[str] = set()
+    strings = assets = config = False
     for shown in sorted(set(changed)):
         parts = PurePosixPath(shown).parts
-        if len(parts) == 3 and parts[:2] == ("content", "facts"):
-            facts.append(parts[2])
-        elif len(parts) >= 3 and parts[0] == "content" and shown.endswith(".md"):
+        if not parts or parts[0] == CACHE_FOLDER:
+            continue
+        if shown == CONFIG_FILE:
+            config = True
+        elif len(parts) == 3 and parts[:2] == ("content", "facts"):
+            facts.append(shown)
+        elif len(parts) >= 3 and parts[0] == "content":
             documents.append(shown)
-        elif len(parts) >= 2 and parts[0] == "layouts" and parts[1] != "i18n":
-            templates.add("/".join(parts[1:]))
-        else:
-            log.debug("%s is not a Markdown, fact or template file: rendering everything", shown)
-            return None
-    return Edits(tuple(documents), tuple(facts), frozenset(templates))
+        elif len(parts) >= 2 and parts[0] == "layouts":
+            if parts[1] == "i18n":
+                strings = True
+            else:
+                templates.add("/".join(parts[1:]))
+        elif parts[0] == "assets":
+            assets = True
+    return Edits(tuple(documents), tuple(facts), frozenset(templates), strings, assets, config)
+
+
+# --- the update ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +108,11 @@ class Update:
 
     result: BuildResult
     rerendered: frozenset[str]
-    """Output paths made again: pages, cards, press kits, PDFs, and the feeds, sitemap, robots.txt, _headers."""
+    """Output paths made again: pages, cards, press kits, PDFs, feeds, sitemap, robots.txt, _headers, assets."""
     removed: frozenset[str]
-    """Output paths of the previous build that are gone (a tag no document uses any more)."""
-    templates: TemplateIndex
-    """What the templates use, to pass to the next update (read again only when a template changes)."""
+    """Output paths of the previous build that are gone."""
+    changed: frozenset[Key]
+    """The keys whose values changed (see `deps`)."""
 
     @property
     def pages(self) -> frozenset[str]:
@@ -132,108 +120,452 @@ class Update:
         return frozenset(path for path in self.rerendered if path.endswith(".html"))
 
 
-def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[str],
-                templates: TemplateIndex | None = None) -> Update | None:
-    """Re-render what edited Markdown, fact and template files affect, from a previous in-memory build.
+class DepIndex:
+    """Which outputs recorded each key: the inverse of a build's records, kept up to date by updates."""
 
-    ``changed`` lists site-relative paths (``content/fr/articles/a.md``,
-    ``content/facts/x.yaml``, ``layouts/partials/footer.html``) changed since
-    ``previous`` was made; ``options.today`` must be the day it was made for.
-    ``templates`` is the previous update's `Update.templates`, if any. Returns
-    None when the edit reaches further than this follows; raises
+    def __init__(self, records: Mapping[str, frozenset[Key]]) -> None:
+        self.records = dict(records)
+        self.by_key: dict[Key, set[str]] = {}
+        for path, keys in self.records.items():
+            for key in keys:
+                self.by_key.setdefault(key, set()).add(path)
+
+    def touched(self, keys: Iterable[Key]) -> set[str]:
+        """Return the outputs that recorded one of ``keys``."""
+        found: set[str] = set()
+        for key in keys:
+            found |= self.by_key.get(key, set())
+        return found
+
+    def replace(self, path: str, keys: frozenset[Key] | None) -> None:
+        """Record what an output read now (None: it is gone)."""
+        for key in self.records.pop(path, frozenset()):
+            paths = self.by_key.get(key)
+            if paths is not None:
+                paths.discard(path)
+        if keys is not None:
+            self.records[path] = keys
+            for key in keys:
+                self.by_key.setdefault(key, set()).add(path)
+
+
+def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[str],
+                index: DepIndex | None = None) -> Update | None:
+    """Re-render what the files in ``changed`` (site-relative paths) affect, from a previous recorded build.
+
+    ``options.today`` must be the day ``previous`` was made for, and ``previous``
+    must have been rendered in memory with ``record`` on. ``index`` is the index of
+    what each output read (made from ``previous`` when not given; updated in place).
+    Returns None only when ``previous`` recorded nothing to follow. Raises
     SiteError/SiteErrors for content and template mistakes.
     """
-    site, old = previous.site, previous.renderer
+    old_site, old = previous.site, previous.rendered
+    if old_site is None or old is None or not previous.files or not old.records:
+        return None
+    clock = time.perf_counter()
     edits = sort_edits(changed)
-    if site is None or old is None or not previous.files or edits is None:
-        return None
-    documents = _reread_documents(site, edits.documents)
-    facts = _reread_facts(site, edits.facts)
-    if documents is None or facts is None:
-        return None
-    new_site = assemble_site(site.config, documents, facts, options.today or today_for_build(), options.drafts)
-    edited = _edited(new_site, edits.documents)
-    renderer = _next_renderer(old, new_site, options, bool(edits.templates))
-    index = templates if templates is not None and templates.env is renderer.env else TemplateIndex(renderer.env)
-    focus = (_markdown_focus(site, new_site, edited, index)
-             if not edits.facts and not edits.templates and len(edited) == len(edits.documents) else None)
-    if focus is None and _moved(site, new_site):
-        return None
-    work = _Work(old, renderer, edits.templates, index, options, focus=focus)
-    return work.run(previous.files, _changed_facts(site, new_site), edited)
+    index = index if index is not None else DepIndex(old.records)
+    work = _Work(previous, old_site, old, options, edits, index)
+    return work.run(clock)
 
 
-def _markdown_focus(old: Site, new: Site, edited: tuple[Document, ...], index: TemplateIndex) -> frozenset[str] | None:
-    """Return the URLs of the only pages whose inputs may change when just Markdown bodies were edited.
+@dataclass
+class _Work:
+    """One update, run once."""
 
-    That is the case when the edited documents differ from their previous
-    versions only in `MARKDOWN_FIELDS` (an editor typing in the text, the
-    common case) and none is a fact sheet. No page moves then, and no
-    language-wide value changes; what may change is each document's own page,
-    the pages of the figures it embeds or embedded, and the lists whose
-    templates read Markdown fields. Comparing only these keeps an edit on a
-    site of thousands of pages within tens of milliseconds. None: any other
-    edit. ``edited`` must hold every edited document (none became a draft).
-    """
-    before = {doc.rel: doc for doc in old.documents}
-    urls: set[str] = set()
-    for doc in edited:
-        previous = before.get(doc.rel)
-        if previous is None or doc.factsheet or _listed(previous) != _listed(doc):
-            return None
-        page = new.doc_pages.get(doc.rel) or new.groups["home"].get(doc.lang)
-        if page is None:
-            return None
-        urls.add(page.url)
-        for fact_id in {*previous.embeds, *doc.embeds, *doc.facts}:
-            urls.update(page.url for (fid, _), page in new.fact_pages.items() if fid == fact_id)
-    urls.update(page.url for page in new.pages
-                if page.items and index.reach(page.template).reads_attribute(MARKDOWN_FIELDS))
-    return frozenset(urls)
+    previous: BuildResult
+    old_site: Site
+    old: render.Rendered
+    options: BuildOptions
+    edits: Edits
+    index: DepIndex
+
+    def run(self, clock: float) -> Update:
+        old, edits, options = self.old, self.edits, self.options
+        config, documents, facts, strings, assets = self._read()
+        site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
+        old_contexts = old.contexts
+        if site.pages != self.old_site.pages or assets is not old_contexts.assets:
+            check_plan(planned_outputs(site, assets.files))
+        env = old_contexts.env
+        if edits.templates or config.root != self.old_site.config.root:
+            env = make_environment(config, recording=True)
+        md = old_contexts.md if config.allow_html == self.old_site.config.allow_html else make_markdown(config.allow_html)
+        contexts = Contexts(site, strings, env, assets, md)
+        maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
+        keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
+        made: list[OutputFile] = []
+        records: dict[str, frozenset[Key] | None] = {}
+
+        bodies = self._bodies(maker, keys)
+        card_cache = CardCache(cache_dir(options.root) / "cards", read_only=not options.use_cache)
+        cards, kits, site_cards = self._cards(contexts, card_cache, keys, made)
+        shared = Shared(kits=kits.downloads, site_cards=site_cards.cards)
+        keys.shared(old_contexts.shared, Shared(old_contexts.shared.sheets, kits.downloads, site_cards.cards))
+        sheets = self._sheets(contexts.with_bodies(bodies).sharing(shared), keys, made, records)
+        final = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
+        keys.shared(Shared(old_contexts.shared.sheets), Shared(sheets.downloads))
+        changed = keys.all()
+        pages = self._pages(final, maker, changed, made, records)
+        text = old.text
+        if self.index.touched(changed) & {item.path for item in old.text.files}:
+            text = render.render_text_files(final, record=True)
+            made += text.files
+            records.update(text.records)
+        if assets is not old_contexts.assets:
+            made += assets.files
+        files = self._files(site, assets, made)
+        for path, keys_read in records.items():
+            self.index.replace(path, keys_read)
+        removed = frozenset(self.previous.files.keys() - files.keys())
+        for path in removed:
+            self.index.replace(path, None)
+        rendered = render.Rendered(final, maker, cards, site_cards, kits, sheets, text, dict(self.index.records))
+        result = BuildResult(site=site, rendered=rendered, files=files, cards_drawn=card_cache.drawn,
+                             pdfs_rendered=sheets.rendered, timings={"update": time.perf_counter() - clock})
+        log.debug("update: %d of %d pages and %d other files made again, %d removed, in %.3fs", len(pages),
+                  len(site.pages), len(made) - len(pages), len(removed), result.timings["update"])
+        return Update(result, frozenset(item.path for item in made), removed, frozenset(changed))
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def _read(self) -> tuple[Any, list[Document], dict[str, Fact], Mapping[str, Any], Any]:
+        """Return config, documents, facts, UI strings and assets as they are now on disk."""
+        old_site, contexts, edits, root = self.old_site, self.old.contexts, self.edits, self.options.root
+        documents = _reread_documents(old_site, edits.documents) if not edits.config else None
+        facts = _reread_facts(old_site, edits.facts) if not edits.config else None
+        if documents is not None and facts is not None:
+            config = old_site.config
+        else:  # a new or removed file, a draft, site.yaml: read everything again (parsed files from the cache)
+            config = load_config(root, self.options.base_url)
+            errors = ErrorCollector()
+            from generator.cache import Store
+            parsed = Store(cache_dir(root) / "documents.pickle" if self.options.use_cache else None)
+            documents = load_documents(config, errors, parsed)
+            facts = load_facts(config, errors)
+            errors.raise_if_any()
+            parsed.save()
+        strings = load_strings(config) if edits.strings or edits.config else contexts.strings
+        assets = load_assets(config) if edits.assets or edits.config else contexts.assets
+        return config, documents, facts, strings, assets
+
+    # -- bodies ---------------------------------------------------------------------------------------------
+
+    def _bodies(self, maker: BodyMaker, keys: _Keys) -> Bodies:
+        """Return every body: the previous ones whose text and lookups are unchanged, the others made again."""
+        old_bodies = self.old.bodies.by_rel
+        resolver = maker.resolver
+        errors = ErrorCollector()
+        bodies: dict[str, Body] = {}
+        for doc in keys.new.documents:
+            before = keys.old_docs.get(doc.rel)
+            body = old_bodies.get(doc.rel)
+            if (body is not None and before is not None and before.body == doc.body
+                    and before.body_line == doc.body_line and not keys.lookups_differ(body, doc, resolver)):
+                bodies[doc.rel] = body
+                continue
+            made, problems = maker.make(doc)
+            errors.extend(problems)
+            if made is not None:
+                bodies[doc.rel] = made
+        errors.raise_if_any()
+        keys.bodies(old_bodies, bodies)
+        return Bodies(bodies)
+
+    # -- cards, press kits, site cards ----------------------------------------------------------------------------
+
+    def _cards(self, contexts: Contexts, cache: CardCache, keys: _Keys,
+               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
+        old, site = self.old, contexts.site
+        old_contexts = old.contexts
+        if not keys.views_may_differ:
+            return old.cards, old.kits, old.site_cards
+        old_specs = {(f, lang): render.card_spec(self.old_site, old_contexts.views, old_contexts.strings, f, lang)
+                     for f in self.old_site.facts for lang in self.old_site.config.codes}
+        new_specs = {(f, lang): render.card_spec(site, contexts.views, contexts.strings, f, lang)
+                     for f in site.facts for lang in site.config.codes}
+        fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
+                          | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
+        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids)
+        paths = {item.path for item in fresh.files}
+        wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in CARD_SIZES}
+        cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
+                             + fresh.files)
+        made += fresh.files
+        kits = render.render_press_kits(site, contexts.views, cards.files)
+        if kits != old.kits:
+            made += kits.files
+        site_cards = old.site_cards
+        if any(render.site_card_spec(site, lang) != render.site_card_spec(self.old_site, lang)
+               for lang in site.config.codes) or site.config.codes != self.old_site.config.codes:
+            site_cards = render.render_site_cards(site, cache)
+            made += site_cards.files
+        return cards, kits, site_cards
+
+    # -- fact sheets, pages ---------------------------------------------------------------------------------
+
+    def _sheets(self, contexts: Contexts, keys: _Keys, made: list[OutputFile],
+                records: dict[str, frozenset[Key] | None]) -> render.FactSheets:
+        """Render again the sheets whose records hold a changed key, and new sheets; keep the others."""
+        old = self.old.sheets
+        site = contexts.site
+        docs = render.factsheet_docs(site)
+        old_paths = {item.path: item for item in old.files}
+        changed = keys.all()
+        touched = self.index.touched(changed)
+        todo = [doc for doc in docs if factsheet_path(site.doc_pages[doc.rel].url, doc.slug) not in old_paths
+                or factsheet_path(site.doc_pages[doc.rel].url, doc.slug) in touched]
+        if not todo:
+            wanted = {doc.rel for doc in docs}
+            return render.FactSheets({rel: d for rel, d in old.downloads.items() if rel in wanted},
+                                     tuple(item for item in old.files if item.origin.removeprefix("content/") in wanted),
+                                     0, old.records)
+        fresh = render.render_factsheets(contexts, cache_dir(self.options.root) / "pdf",
+                                         read_only=not self.options.use_cache, record=True, docs=todo)
+        made += fresh.files
+        records.update(fresh.records)
+        redone = {doc.rel for doc in todo}
+        downloads = {rel: d for rel, d in old.downloads.items() if rel not in redone
+                     and any(doc.rel == rel for doc in docs)}
+        downloads.update(fresh.downloads)
+        kept = tuple(item for item in old.files if item.origin.removeprefix("content/") in downloads
+                     and item.origin.removeprefix("content/") not in redone)
+        ordered = {doc.rel: downloads[doc.rel] for doc in docs if doc.rel in downloads}
+        return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records})
+
+    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+               records: dict[str, frozenset[Key] | None]) -> list[Page]:
+        """Render again the pages whose records hold a changed key, and the new pages."""
+        touched = self.index.touched(changed)
+        old_paths = self.previous.files
+        todo = [page for page in contexts.site.pages
+                if render_path(page) in touched or render_path(page) not in old_paths]
+        if todo:
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True)
+            made += pages.kept
+            records.update(pages.records)
+        return todo
+
+    def _files(self, site: Site, assets: Any, made: list[OutputFile]) -> dict[str, OutputFile]:
+        """Return the previous files without those that are gone, with every file made again."""
+        wanted = {item.path for item in planned_outputs(site, assets.files)}
+        files = {path: item for path, item in self.previous.files.items() if path in wanted}
+        files.update((item.path, item) for item in made if item.path in wanted)
+        return files
+
+
+def render_path(page: Page) -> str:
+    """Return the output path of a page."""
+    from generator.paths import output_path
+
+    return output_path(page.url)
+
+
+# --- what changed between two states -------------------------------------------------------------------------
+
+
+_DOC_FIELDS = tuple(f.name for f in fields(Document))
+_PAGE_FIELDS = tuple(f.name for f in fields(Page))
+_FACT_FIELDS = tuple(f.name for f in fields(Fact))
+
+
+class _Keys:
+    """The keys whose values differ between the previous state and the new one (see `deps.Dep`)."""
+
+    def __init__(self, old_site: Site, new: Site, old_contexts: Contexts, contexts: Contexts, edits: Edits) -> None:
+        self.old_site, self.new = old_site, new
+        self.old_contexts, self.contexts = old_contexts, contexts
+        self.old_docs = {doc.rel: doc for doc in old_site.documents}
+        self.keys: set[Key] = {(Dep.TEMPLATE, name) for name in edits.templates}
+        self.strings_changed = contexts.strings is not old_contexts.strings
+        self.assets_changed = contexts.assets is not old_contexts.assets
+        self.config_changed = new.config != old_site.config
+        self.facts_changed = new.facts != old_site.facts
+        self.templates_changed = bool(edits.templates)
+        self.views_may_differ = (self.facts_changed or self.strings_changed or self.config_changed
+                                 or new.fact_pages.keys() != old_site.fact_pages.keys()
+                                 or any(old_site.fact_pages[k].url != p.url for k, p in new.fact_pages.items()))
+        self._documents()
+        self._pages()
+        self._site()
+
+    def all(self) -> set[Key]:
+        """Return every changed key found so far."""
+        return self.keys
+
+    # -- documents and pages ----------------------------------------------------------------------------------
+
+    def _documents(self) -> None:
+        old_docs = self.old_docs
+        new_docs = {doc.rel: doc for doc in self.new.documents}
+        for rel in old_docs.keys() | new_docs.keys():
+            before, after = old_docs.get(rel), new_docs.get(rel)
+            if before is after:
+                continue
+            for name in _DOC_FIELDS:
+                if before is None or after is None or getattr(before, name) != getattr(after, name):
+                    self.keys.add((Dep.DOC, rel, name))
+        old_urls = {rel: page.url for rel, page in self.old_site.doc_pages.items()}
+        new_urls = {rel: page.url for rel, page in self.new.doc_pages.items()}
+        self.moved = {rel for rel in old_urls.keys() | new_urls.keys() if old_urls.get(rel) != new_urls.get(rel)}
+        self.keys |= {(Dep.DOC_URL, rel) for rel in self.moved}
+
+    def _pages(self) -> None:
+        old_pages = {page.url: page for page in self.old_site.pages}
+        new_pages = {page.url: page for page in self.new.pages}
+        if old_pages.keys() != new_pages.keys():
+            self.keys.add((Dep.PAGES,))
+        for url in old_pages.keys() | new_pages.keys():
+            before, after = old_pages.get(url), new_pages.get(url)
+            if before is not None and after is not None and before == after:
+                continue
+            for name in _PAGE_FIELDS:
+                if before is None or after is None or _page_field(before, name) != _page_field(after, name):
+                    self.keys.add((Dep.PAGE, url, name))
+        old_groups, new_groups = self.old_site.groups, self.new.groups
+        for group in old_groups.keys() | new_groups.keys():
+            before_urls = {lang: page.url for lang, page in old_groups.get(group, {}).items()}
+            after_urls = {lang: page.url for lang, page in new_groups.get(group, {}).items()}
+            if before_urls != after_urls:
+                self.keys.add((Dep.GROUP, group))
+
+    def _site(self) -> None:
+        old, new = self.old_site, self.new
+        if old.facts.keys() != new.facts.keys():
+            self.keys.add((Dep.FACTS,))
+        for fact_id in old.facts.keys() | new.facts.keys():
+            before, after = old.facts.get(fact_id), new.facts.get(fact_id)
+            if before == after:
+                continue
+            for name in _FACT_FIELDS:
+                if before is None or after is None or getattr(before, name) != getattr(after, name):
+                    self.keys.add((Dep.FACT_FILE, fact_id, name))
+        if self.config_changed:
+            for name in (f.name for f in fields(type(new.config))):
+                if getattr(old.config, name) != getattr(new.config, name):
+                    self.keys.add((Dep.CONFIG, name))
+        for lang in set(old.config.codes) | set(new.config.codes):
+            if (old.tag_slugs.get(lang) != new.tag_slugs.get(lang)
+                    or _tag_titles(old, lang) != _tag_titles(new, lang)):
+                self.keys.add((Dep.TAGS, lang))
+            if _linked(old, lang) != _linked(new, lang):
+                self.keys.add((Dep.SITE_PAGES, lang))
+        for fact_id in old.cited_by.keys() | new.cited_by.keys():
+            before_rels = tuple(d.rel for d in old.cited_by.get(fact_id, ()))
+            after_rels = tuple(d.rel for d in new.cited_by.get(fact_id, ()))
+            if before_rels != after_rels:
+                for lang in {rel.split("/", 1)[0] for rel in (*before_rels, *after_rels)}:
+                    if (tuple(r for r in before_rels if r.startswith(lang + "/"))
+                            != tuple(r for r in after_rels if r.startswith(lang + "/"))):
+                        self.keys.add((Dep.CITED, fact_id, lang))
+        if self.strings_changed:
+            old_strings, new_strings = self.old_contexts.strings, self.contexts.strings
+            for lang in old_strings.keys() | new_strings.keys():
+                texts_before = old_strings[lang].values if lang in old_strings else {}
+                texts_after = new_strings[lang].values if lang in new_strings else {}
+                self.keys |= {(Dep.STRING, lang, key) for key in texts_before.keys() | texts_after.keys()
+                              if texts_before.get(key) != texts_after.get(key)}
+        if self.assets_changed:
+            urls_before, urls_after = self.old_contexts.assets.urls, self.contexts.assets.urls
+            self.keys |= {(Dep.ASSET, name) for name in urls_before.keys() | urls_after.keys()
+                          if urls_before.get(name) != urls_after.get(name)}
+        if self.views_may_differ:
+            for fact_id, lang in old.fact_pages.keys() | new.fact_pages.keys():
+                if (fact_id, lang) not in old.fact_pages or (fact_id, lang) not in new.fact_pages:
+                    self.keys.add((Dep.FACT, fact_id, lang, "*"))
+                    continue
+                before_view = self.old_contexts.fact(fact_id, lang)
+                after_view = self.contexts.fact(fact_id, lang)
+                if before_view != after_view:
+                    self.keys |= {(Dep.FACT, fact_id, lang, name) for name in before_view.__dataclass_fields__
+                                  if getattr(before_view, name) != getattr(after_view, name)}
+
+    # -- bodies and what later stages share -------------------------------------------------------------------
+
+    def lookups_differ(self, body: Body, doc: Document, resolver: Any) -> bool:
+        """Return whether one of a body's lookups resolves differently now."""
+        for kind, argument, value in body.lookups:
+            if kind is Lookup.LINK:
+                if self.moved and resolver.link(doc, argument) != value:
+                    return True
+            elif kind is Lookup.LABEL:
+                if self.strings_changed and resolver.label(doc.lang, argument) != value:
+                    return True
+            elif kind is Lookup.ASSET:
+                if self.assets_changed and resolver.asset(argument) != value:
+                    return True
+            elif self.views_may_differ or self.templates_changed or self.assets_changed:
+                if resolver.embed(argument, doc.lang) != value:
+                    return True
+        return False
+
+    def bodies(self, before: Mapping[str, Body], after: Mapping[str, Body]) -> None:
+        """Note the bodies whose HTML differs."""
+        for rel in before.keys() | after.keys():
+            old, new = before.get(rel), after.get(rel)
+            if old is not new and (old is None or new is None or old.html != new.html):
+                self.keys.add((Dep.BODY, rel))
+
+    def shared(self, before: Shared, after: Shared) -> None:
+        """Note the downloads and site cards that differ."""
+        for mapping_before, mapping_after in ((before.sheets, after.sheets), (before.kits, after.kits)):
+            for key in mapping_before.keys() | mapping_after.keys():
+                if mapping_before.get(key) != mapping_after.get(key):
+                    self.keys.add((Dep.DOWNLOAD, key))
+        for lang in before.site_cards.keys() | after.site_cards.keys():
+            if before.site_cards.get(lang) != after.site_cards.get(lang):
+                self.keys.add((Dep.SITE_CARD, lang))
+
+
+def _page_field(page: Page, name: str) -> Any:
+    """Return what a page's field is, for comparing two builds: documents and figures by identity."""
+    value = getattr(page, name)
+    if name == "doc":
+        return value.rel if value is not None else None
+    if name == "fact":
+        return value.id if value is not None else None
+    if name == "items":
+        return tuple(item.rel if isinstance(item, Document) else item.id if isinstance(item, Fact) else item
+                     for item in value)
+    return value
+
+
+def _tag_titles(site: Site, lang: str) -> dict[str, str]:
+    return {page.group: page.title for page in site.pages if page.kind == "tag" and page.lang == lang}
+
+
+def _linked(site: Site, lang: str) -> tuple[tuple[str, str, str], ...]:
+    """Return what a footer shows of the pages it links: address, title, role."""
+    return tuple((page.url, page.title, page.group) for page in site_pages(site, lang))
+
+
+# --- reading only what changed -------------------------------------------------------------------------------
 
 
 def _reread_documents(site: Site, paths: tuple[str, ...]) -> list[Document] | None:
-    """Return the site's documents with the changed ones parsed again; None for a new or removed one."""
+    """Return the site's documents with the changed ones parsed again; None for a new, removed or unpublished one."""
     by_shown = {f"content/{doc.rel}": doc for doc in site.documents}
     replaced: dict[str, Document] = {}
     for shown in paths:
         doc = by_shown.get(shown)
-        if doc is None or not doc.source.is_file():
-            log.debug("%s is new, removed, or not published: rendering everything", shown)
+        if doc is None or not doc.source.is_file() or doc.source.is_symlink():
             return None
-        new = _parse(doc, shown)
-        if new is None:
-            return None
-        replaced[doc.rel] = new
+        data = read_file(doc.source, shown)
+        replaced[doc.rel] = parse_document(data, doc.source, shown, doc.lang, doc.kind, doc.rel.split("/", 1)[1])
     return [replaced.get(doc.rel, doc) for doc in site.documents]
 
 
-def _parse(doc: Document, shown: str) -> Document | None:
-    """Parse a document's file again; None when it cannot be read or parsed (a full build reports why)."""
-    if doc.source.is_symlink():  # a full build decides whether the link may be followed
-        return None
-    try:
-        data = read_file(doc.source, shown)
-        return parse_document(data, doc.source, shown, doc.lang, doc.kind, doc.rel.split("/", 1)[1])
-    except (OSError, SiteError, SiteErrors) as exc:
-        log.debug("%s does not parse (%s): rendering everything to report it", shown, exc)
-        return None
-
-
-def _reread_facts(site: Site, names: tuple[str, ...]) -> dict[str, Fact] | None:
-    """Return the site's facts with the changed files read again; None for a new or removed one.
-
-    Raises SiteErrors when a changed fact file has mistakes.
-    """
+def _reread_facts(site: Site, paths: tuple[str, ...]) -> dict[str, Fact] | None:
+    """Return the site's facts with the changed files read again; None for a new or removed one."""
     facts = dict(site.facts)
     errors = ErrorCollector()
-    for name in names:
+    for shown in paths:
+        name = PurePosixPath(shown).name
         known = site.facts.get(PurePosixPath(name).stem)
         if known is None or known.source_path.name != name or not known.source_path.is_file():
-            log.debug("content/facts/%s is new or removed: rendering everything", name)
             return None
         try:
-            fact = read_fact(site.config, known.source_path, f"content/facts/{name}", known.id, errors)
+            fact = read_fact(site.config, known.source_path, shown, known.id, errors)
         except SiteError as err:
             errors.add(err)
             continue
@@ -242,360 +574,3 @@ def _reread_facts(site: Site, names: tuple[str, ...]) -> dict[str, Fact] | None:
     errors.raise_if_any()
     return facts
 
-
-def _moved(old: Site, new: Site) -> bool:
-    """Return whether a page changed its URL, or a page other than a tag page appeared or went.
-
-    Bodies link to documents by URL, and every page reaches others through
-    doc_url and group_url: following a move would mean re-rendering nearly everything.
-    """
-    before, after = _urls(old), _urls(new)
-    for key in _differing(before, after):
-        if not key[0].startswith("tag:"):
-            log.debug("the page of %s (%s) moved, appeared or went: rendering everything", *key)
-            return True
-    return False
-
-
-def _urls(site: Site) -> dict[tuple[str, str], str]:
-    """Return every page's URL by (translation group, language), and every document page's by ("file", rel)."""
-    found = {(page.group, page.lang): page.url for page in site.pages}
-    found.update({("file", rel): page.url for rel, page in site.doc_pages.items()})
-    return found
-
-
-def _differing(before: Mapping[K, object], after: Mapping[K, object]) -> set[K]:
-    """Return the keys whose values differ between two mappings (a key in one only included)."""
-    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-
-
-def _changed_facts(old: Site, new: Site) -> frozenset[str]:
-    return frozenset(fact_id for fact_id, fact in new.facts.items() if old.facts.get(fact_id) != fact)
-
-
-def _edited(site: Site, paths: tuple[str, ...]) -> tuple[Document, ...]:
-    """Return the new versions of the edited documents."""
-    edited = {shown.removeprefix("content/") for shown in paths}
-    return tuple(doc for doc in site.documents if doc.rel in edited)
-
-
-def _next_renderer(old: Renderer, site: Site, options: BuildOptions, templates_changed: bool) -> Renderer:
-    """Return a renderer for the new site that starts from the previous one's bodies and PDFs.
-
-    Mutable state is copied, so a failed update leaves the previous build whole.
-    Jinja keeps compiled templates (auto_reload is off): changed ones need a new environment.
-    """
-    env = make_environment(site.config) if templates_changed else old.env
-    layouts = tree_digest(theme_dirs(options.root, "layouts")) if templates_changed else old.layouts_digest
-    return replace(old, site=site, env=env, layouts_digest=layouts, bodies=dict(old.bodies),
-                   anchors=dict(old.anchors), links=dict(old.links),
-                   images_without_alt=dict(old.images_without_alt), pdfs=dict(old.pdfs),
-                   press_kits=dict(old.press_kits), site_cards=dict(old.site_cards), pdfs_rendered=0,
-                   _body_inputs=None)
-
-
-# --- what templates use ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """What rendering a template involves: the templates it uses (itself included), what they read."""
-
-    templates: frozenset[str]
-    names: frozenset[str]
-    """Every variable name they read (a superset of what they take from the context)."""
-    attributes: frozenset[str] | None
-    """Every attribute or key they read by name (``doc.title``, ``x["title"]``); None: any."""
-    dynamic: bool = False
-    """A template name computed while rendering, or a template that does not parse: it may use anything."""
-
-    def uses_any(self, templates: frozenset[str]) -> bool:
-        """Return whether one of ``templates`` may be rendered as part of this one."""
-        return bool(templates) and (self.dynamic or not self.templates.isdisjoint(templates))
-
-    def reads_any(self, names: Iterable[str]) -> bool:
-        """Return whether this template may read one of the variables ``names``."""
-        wanted = set(names)
-        return bool(wanted) and (self.dynamic or not self.names.isdisjoint(wanted))
-
-    def reads_attribute(self, names: frozenset[str]) -> bool:
-        """Return whether this template may read one of the attributes ``names`` of an object."""
-        return self.dynamic or self.attributes is None or not self.attributes.isdisjoint(names)
-
-
-@dataclass
-class TemplateIndex:
-    """The templates of one environment, each read and parsed once, when first asked about."""
-
-    env: jinja2.Environment
-    _direct: dict[str, Reach] = field(default_factory=dict)
-    _reach: dict[str, Reach] = field(default_factory=dict)
-
-    def reach(self, name: str) -> Reach:
-        """Return what rendering ``name`` involves, following extends, include, import and from."""
-        if name not in self._reach:
-            self._reach[name] = self._follow(name)
-        return self._reach[name]
-
-    def _follow(self, name: str) -> Reach:
-        seen: set[str] = set()
-        names: set[str] = set()
-        attributes: set[str] | None = set()
-        dynamic = False
-        todo = [name]
-        while todo:
-            current = todo.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if current not in self._direct:
-                self._direct[current] = _read_template(self.env, current)
-            direct = self._direct[current]
-            names |= direct.names
-            attributes = None if attributes is None or direct.attributes is None else attributes | direct.attributes
-            dynamic = dynamic or direct.dynamic
-            todo.extend(direct.templates)
-        return Reach(frozenset(seen), frozenset(names), None if attributes is None else frozenset(attributes),
-                     dynamic)
-
-
-def _read_template(env: jinja2.Environment, name: str) -> Reach:
-    """Return the templates, names and attributes one template refers to directly."""
-    assert env.loader is not None
-    try:
-        ast = env.parse(env.loader.get_source(env, name)[0])
-    except jinja2.TemplateNotFound:
-        return Reach(frozenset(), frozenset(), frozenset())  # rendering reports it with the page that wants it
-    except jinja2.TemplateSyntaxError:  # rendering reports it with its line
-        return Reach(frozenset(), frozenset(), None, dynamic=True)
-    refs = list(jinja2.meta.find_referenced_templates(ast))
-    names = frozenset(node.name for node in ast.find_all(nodes.Name))
-    return Reach(frozenset(ref for ref in refs if ref is not None), names, _attributes(ast), dynamic=None in refs)
-
-
-def _attributes(ast: nodes.Template) -> frozenset[str] | None:
-    """Return the attributes a template reads by name, or None when it names one with an expression.
-
-    A subscript by a variable (``contact.name[lang]``) is taken to read a
-    mapping, not to spell an attribute.
-    """
-    found = {node.attr for node in ast.find_all(nodes.Getattr)}
-    found |= {node.arg.value for node in ast.find_all(nodes.Getitem)
-              if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)}
-    named: list[nodes.Expr] = []
-    for call in ast.find_all((nodes.Filter, nodes.Test, nodes.Call)):
-        assert isinstance(call, (nodes.Filter, nodes.Test, nodes.Call))
-        named += [kw.value for kw in call.kwargs if kw.key == "attribute"]
-        if isinstance(call, nodes.Filter) and call.name in _ATTRIBUTE_FILTERS and call.args:
-            named.append(call.args[0])
-    for expr in named:
-        if not (isinstance(expr, nodes.Const) and isinstance(expr.value, str)):
-            return None
-        found.add(expr.value)
-    return frozenset(found)
-
-
-# --- what to make again ---------------------------------------------------------------------------
-
-Inputs = tuple[tuple[object, ...], tuple[object, ...]]
-"""What an output is made of: what it shows, and the items it lists (of a listed document, the
-`MARKDOWN_FIELDS` count only when a template reads one of them)."""
-
-
-def page_inputs(renderer: Renderer, page: Page) -> Inputs:
-    """Return what a page's HTML is made of besides its templates and language-wide values.
-
-    Mirrors `Renderer.page_context`: the page record with its own document and
-    figure, its body, its language switcher, its figure, its featured figures
-    and its share image; then the items it lists and the documents citing its figure.
-    """
-    facts = renderer.page_facts(page)
-    body = renderer.bodies.get(page.doc.rel) if page.doc is not None else None
-    fact = renderer.fact(page.fact.id, page.lang) if page.fact is not None else None
-    cited = (tuple(doc for doc in renderer.site.cited_by.get(page.fact.id, ()) if doc.lang == page.lang)
-             if page.fact is not None else ())
-    record = (page.url, page.lang, page.kind, page.template, page.title, page.group, page.doc, page.fact, page.tag)
-    shown = (record, body, tuple(renderer.alternates(page)), fact, tuple(facts), renderer.og_image(page, facts))
-    return shown, (*page.items, *cited)
-
-
-def text_inputs(site: Site) -> Inputs:
-    """Return what the feeds, sitemap, robots.txt and _headers are made of (see `Renderer.render_text_files`)."""
-    urls = tuple((page.url, page.lang, page.group, page.kind, page.doc.date if page.doc else None)
-                 for page in site.pages)
-    return (urls,), tuple(doc for lang in site.config.codes for doc in site.groups["home"][lang].items)
-
-
-def _listed(item: object) -> object:
-    """Return what a list shows of an item: a document without its Markdown, anything else whole."""
-    if isinstance(item, Document):
-        return tuple(getattr(item, name) for name in LISTED_FIELDS)
-    return item
-
-
-def _linked(pages: tuple[Page, ...]) -> tuple[tuple[str, str, str], ...]:
-    """Return what the footer shows of the pages it links: address, title, role."""
-    return tuple((page.url, page.title, page.group) for page in pages)
-
-
-def _tag_names(site: Site) -> dict[tuple[str, str], str]:
-    """Return the title of every tag page by (group, language): what tag_name shows."""
-    return {(page.group, page.lang): page.title for page in site.pages if page.kind == "tag"}
-
-
-@dataclass
-class _Work:
-    """One incremental update, run once: the renderers before and after, and what changed on the way."""
-
-    old: Renderer
-    renderer: Renderer
-    templates: frozenset[str]
-    """Names of the changed templates."""
-    index: TemplateIndex
-    options: BuildOptions
-    changes: set[tuple[str, str]] = field(default_factory=set)
-    """(language, name in `GLOBAL_NAMES`) pairs whose value changed."""
-    made: list[OutputFile] = field(default_factory=list)
-    focus: frozenset[str] | None = None
-    """URLs of the only pages that may change (`_markdown_focus`), or None: any page may."""
-    old_pages: dict[str, Page] = field(init=False)
-    """The previous build's pages by output path."""
-
-    def __post_init__(self) -> None:
-        self.old_pages = {output_path(page.url): page for page in self.old.site.pages}
-
-    @property
-    def site(self) -> Site:
-        """Return the new site."""
-        return self.renderer.site
-
-    def run(self, files: Mapping[str, OutputFile], facts: frozenset[str],
-            edited: tuple[Document, ...]) -> Update | None:
-        """Make what changed, in `render_site`'s order; return the new build, or None to render everything."""
-        clock = time.perf_counter()
-        self._note_tag_changes()
-        if not self._render_bodies(edited, facts):
-            return None
-        cards = CardCache(cache_dir(self.options.root) / "cards", read_only=not self.options.use_cache)
-        self._render_cards(files, facts, cards)
-        self._render_factsheets()
-        pages = self._pages_to_render()
-        if self._text_changed():
-            self.made += self.renderer.render_text_files()
-        self.made += self.renderer.render_pages(in_memory, pages)
-        result = BuildResult(site=self.site, renderer=self.renderer, files=self._files(files),
-                             cards_drawn=cards.drawn, pdfs_rendered=self.renderer.pdfs_rendered,
-                             timings={"update": time.perf_counter() - clock})
-        removed = frozenset(files.keys() - result.files.keys())
-        log.debug("incremental update: %d of %d pages and %d other files made again, %d removed, in %.3fs",
-                  len(pages), len(self.site.pages), len(self.made) - len(pages), len(removed),
-                  result.timings["update"])
-        return Update(result, frozenset(item.path for item in self.made), removed, self.index)
-
-    def _note_tag_changes(self) -> None:
-        """Note the languages where a tag page appeared or went, or a tag's shown name changed."""
-        before, after = _tag_names(self.old.site), _tag_names(self.site)
-        self.changes |= {(lang, GROUP_URL) for _, lang in before.keys() ^ after.keys()}
-        self.changes |= {(lang, TAG_NAME) for _, lang in _differing(before, after)}
-        self.changes |= {(lang, TAG_URL) for lang in _differing(self.old.site.tag_slugs, self.site.tag_slugs)}
-        self.changes |= {(lang, SITE_PAGES) for lang in self.site.config.codes
-                         if _linked(site_pages(self.old.site, lang)) != _linked(site_pages(self.site, lang))}
-
-    def _render_bodies(self, edited: tuple[Document, ...], facts: frozenset[str]) -> bool:
-        """Render again the bodies of edited documents and of those whose embeds changed.
-
-        Returns False when the embed template reads press kits or PDFs: a full
-        build renders fact sheet bodies before those exist and the other bodies
-        after, which an update cannot reproduce.
-        """
-        todo = {doc.rel: doc for doc in edited}
-        for doc in self.site.documents:
-            if doc.embeds and (not facts.isdisjoint(doc.embeds) or self._template_changed(EMBED_TEMPLATE, doc.lang)):
-                todo.setdefault(doc.rel, doc)
-        if any(doc.embeds for doc in todo.values()) and self.index.reach(EMBED_TEMPLATE).reads_any(LATE_NAMES):
-            log.debug("%s reads %s: rendering everything", EMBED_TEMPLATE, " or ".join(sorted(LATE_NAMES)))
-            return False
-        for rel in todo:
-            self.renderer.bodies.pop(rel, None)
-        self.renderer.render_bodies(tuple(todo.values()))
-        return True
-
-    def _render_cards(self, files: Mapping[str, OutputFile], facts: frozenset[str], cache: CardCache) -> None:
-        """Draw the changed figures' cards, and make the press kits again when a figure changed."""
-        if not facts:
-            return
-        cards = self.renderer.render_cards(cache, facts=tuple(sorted(facts)))
-        self.renderer.press_kits.clear()
-        kits = self.renderer.render_press_kits([*files.values(), *cards])  # the new cards win
-        self.made += [*cards, *kits]
-        self.changes |= {(lang, PRESS_KIT) for lang in _differing(self.old.press_kits, self.renderer.press_kits)}
-
-    def _render_factsheets(self) -> None:
-        """Make every fact sheet PDF again (most from the cache) when one sheet's inputs changed."""
-        sheets = [self.site.doc_pages[doc.rel] for doc in self.site.documents
-                  if doc.factsheet and doc.kind == "resources"]
-        if not any(self._sheet_changed(page) for page in sheets):
-            return
-        before = dict(self.renderer.pdfs)
-        self.renderer.pdfs.clear()  # as in a full build, each sheet sees only the sheets made before it
-        self.made += self.renderer.render_factsheets(cache_dir(self.options.root) / "pdf",
-                                                     read_only=not self.options.use_cache)
-        if self.renderer.pdfs != before:
-            self.changes |= {(lang, PDF_INFO) for lang in self.site.config.codes}
-
-    def _sheet_changed(self, page: Page) -> bool:
-        """Return whether a fact sheet's PDF may differ: its print layout or its page's inputs changed."""
-        return (any(self._template_changed(name, page.lang) for name in PRINT_TEMPLATES)
-                or self._inputs_changed(page, PRINT_TEMPLATES))
-
-    def _pages_to_render(self) -> list[Page]:
-        """Return the pages that are new, use a changed template or value, or whose inputs changed."""
-        candidates = (self.site.pages if self.focus is None
-                      else [page for page in self.site.pages if page.url in self.focus])
-        return [page for page in candidates
-                if self._template_changed(page.template, page.lang) or self._inputs_changed(page, (page.template,))]
-
-    def _template_changed(self, name: str, lang: str) -> bool:
-        """Return whether a template rendered in a language reaches a changed template or reads a changed value."""
-        names = self._changed_names(lang)
-        if not self.templates and not names:
-            return False  # nothing to look for: no template is read
-        reach = self.index.reach(name)
-        return reach.uses_any(self.templates) or reach.reads_any(names)
-
-    def _inputs_changed(self, page: Page, templates: tuple[str, ...]) -> bool:
-        """Return whether a page is new or its `page_inputs` differ from the previous build's."""
-        before = self.old_pages.get(output_path(page.url))
-        return before is None or self._differ(page_inputs(self.old, before), page_inputs(self.renderer, page),
-                                              templates)
-
-    def _differ(self, before: Inputs, after: Inputs, templates: tuple[str, ...]) -> bool:
-        """Return whether an output made by ``templates`` from these inputs may differ.
-
-        The Markdown of listed documents counts only when one of ``templates`` reads it.
-        """
-        if before[0] != after[0]:
-            return True
-        if before[1] == after[1]:  # the same items: quick when they are the very same objects
-            return False
-        if tuple(map(_listed, before[1])) != tuple(map(_listed, after[1])):
-            return True
-        return any(self.index.reach(name).reads_attribute(MARKDOWN_FIELDS) for name in templates)
-
-    def _text_changed(self) -> bool:
-        """Return whether the feeds, sitemap, robots.txt or _headers may differ."""
-        if self.focus is not None:  # only Markdown changed: it counts only if one of them reads it
-            return any(self.index.reach(name).reads_attribute(MARKDOWN_FIELDS) for name in TEXT_TEMPLATES)
-        return (any(self._template_changed(name, lang) for name in TEXT_TEMPLATES for lang in self.site.config.codes)
-                or self._differ(text_inputs(self.old.site), text_inputs(self.site), TEXT_TEMPLATES))
-
-    def _changed_names(self, lang: str) -> set[str]:
-        return {name for changed_lang, name in self.changes if changed_lang == lang}
-
-    def _files(self, files: Mapping[str, OutputFile]) -> dict[str, OutputFile]:
-        """Return the previous files without the pages that went, with every file made again."""
-        gone = self.old_pages.keys() - {output_path(page.url) for page in self.site.pages}
-        made = {item.path for item in self.made}
-        kept = [item for path, item in files.items() if path not in gone and path not in made]
-        if not made <= files.keys():  # a new page: check that it takes no other file's path
-            return plan_files([*kept, *self.made])
-        return {**{item.path: item for item in kept}, **{item.path: item for item in self.made}}

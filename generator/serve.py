@@ -41,7 +41,7 @@ from urllib.parse import parse_qs, unquote
 
 from generator.notify import Notifier
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
-from generator.incremental import TemplateIndex, apply_edits
+from generator.incremental import DepIndex, apply_edits
 from generator.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.config import CONFIG_FILE
@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 #: What a change can be, narrowest first: a burst of changes is rebuilt as its widest kind.
 KINDS = ("asset", "content", "fact", "strings", "template", "config")
 IGNORED = "ignored"
-#: Kinds of change `incremental.apply_edits` may follow without rendering everything.
-INCREMENTAL_KINDS = ("content", "fact", "template")
+#: Kinds of change `incremental.apply_edits` follows without rendering everything: every kind.
+INCREMENTAL_KINDS = KINDS
 
 #: URL prefix reserved for the server's own files (never part of a built site).
 PREFIX = "/__vigie__/"
@@ -392,7 +392,7 @@ class LiveSite:
     """The site rendered in memory, rebuilt on demand; safe to read from any thread."""
 
     def __init__(self, options: BuildOptions) -> None:
-        self.options = options
+        self.options = replace(options, record=True)  # what each page reads decides what an edit renders
         self._changed = threading.Condition()
         self._snapshot = Snapshot(build=0, files=MappingProxyType({}))
         self._closed = False
@@ -405,8 +405,8 @@ class LiveSite:
         """Paths changed since the last good build (a failed build leaves them pending)."""
         self._everything = True
         """Whether a change since the last good build needs everything rendered (or names no file)."""
-        self._templates: TemplateIndex | None = None
-        """What the templates use, from the last incremental update (read again when a template changes)."""
+        self._index: DepIndex | None = None
+        """Which outputs read each key (`deps`), kept up to date by the updates."""
 
     @property
     def last_site(self) -> Site | None:
@@ -421,10 +421,9 @@ class LiveSite:
     def rebuild(self, kind: str, changed: Iterable[str] = ()) -> bool:
         """Render the site again because ``changed`` files of ``kind`` changed; return whether it built.
 
-        Edited Markdown, fact and template files re-render only what they affect
-        (`incremental.apply_edits`), from the last good build and with every file
-        changed since; anything else (site.yaml, strings, assets, a new or
-        removed file, a new day) renders everything again, in memory, with the caches.
+        Any edit re-renders only what it affects (`incremental.apply_edits`), from
+        the last good build and with every file changed since; a new day, or a
+        change that names no file, renders everything again, in memory, with the caches.
         """
         if kind == IGNORED:
             return False
@@ -446,7 +445,7 @@ class LiveSite:
             result = self._update(options)
             if result is None:
                 result = render_site(options)
-                self._templates = None
+                self._index = None
         except (SiteError, SiteErrors) as err:
             lines = error_lines(err)
             for line in lines:
@@ -479,16 +478,18 @@ class LiveSite:
             log.debug("a new day since the last build (dated pages may be due): rendering everything")
             return None
         try:
-            done = apply_edits(self._result, options, sorted(self._pending), self._templates)
+            if self._index is None:
+                self._index = DepIndex(self._result.rendered.records if self._result.rendered else {})
+            done = apply_edits(self._result, options, sorted(self._pending), self._index)
         except (SiteError, SiteErrors):
             raise
         except Exception:
             log.exception("internal error in the incremental update (this is a bug in Vigie); rendering everything")
+            self._index = None  # it may be half updated
             return None
         if done is None:
             log.debug("the edit reaches further than an update follows; rendering everything")
             return None
-        self._templates = done.templates
         pages = sorted(done.pages)
         log.debug("re-rendered %d page(s) (%s) and %d other file(s)", len(pages),
                   ", ".join(pages[:5]) + (", …" if len(pages) > 5 else ""), len(done.rerendered) - len(pages))

@@ -14,6 +14,7 @@ import jinja2
 import jinja2.runtime
 import jinja2.sandbox
 
+from generator.deps import _Recording
 from generator.errors import SiteError
 from generator.model import HelpContact, SiteConfig
 from generator.paths import slugify
@@ -83,7 +84,15 @@ class _SiteSandbox(jinja2.sandbox.SandboxedEnvironment):
 _PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "parts"})
 
 
-def make_environment(config: SiteConfig, sandboxed: bool | None = None) -> jinja2.Environment:
+class _RecordingSandbox(_Recording, _SiteSandbox):
+    """The sandbox, recording what templates read (`deps`)."""
+
+
+class _RecordingEnvironment(_Recording, jinja2.Environment):
+    """Jinja's environment, recording what templates read (`deps`)."""
+
+
+def make_environment(config: SiteConfig, sandboxed: bool | None = None, recording: bool = False) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescape, strict undefined, site layouts first.
 
     ``sandboxed`` (default: `sandbox_wanted`) renders templates in Jinja's
@@ -96,7 +105,11 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None) -> jinja
     if sandboxed is None:
         sandboxed = sandbox_wanted()
     loader = jinja2.FileSystemLoader([str(p) for p in theme_dirs(config.root, "layouts")])
-    kind = _SiteSandbox if sandboxed else jinja2.Environment
+    kind: type[jinja2.Environment]
+    if recording:  # vigie serve: what each page reads decides what an edit renders again
+        kind = _RecordingSandbox if sandboxed else _RecordingEnvironment
+    else:
+        kind = _SiteSandbox if sandboxed else jinja2.Environment
     env = kind(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),

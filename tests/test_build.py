@@ -338,8 +338,8 @@ def test_as_of_dates_a_figure_wherever_it_is_shown(site_src: Path, tmp_path: Pat
     assert f'<span class="as-of">{fr}</span>' in read(out, "fr/articles/annee-record-2021/index.html")  # embed
     assert f'<span class="as-of">{fr}</span>' in read(out, "fr/index.html")  # featured tile
     assert f'<span class="as-of">{en}</span>' in read(out, "en/facts/index.html")
-    assert result.renderer is not None
-    assert result.renderer.card_spec("daily-victims", "fr").as_of == "situation en mai 2022"
+    assert result.rendered is not None
+    assert result.rendered.card_spec("daily-victims", "fr").as_of == "situation en mai 2022"
     sheet = PdfReader(out / "fr/ressources/fiche-parents/fiche-parents.pdf")
     text = " ".join(p.extract_text() for p in sheet.pages).replace("\n", " ")
     assert fr in text
@@ -429,7 +429,7 @@ def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     from generator.build import render_site
     from generator.incremental import apply_edits
 
-    options = BuildOptions(root=site_src, today=BUILD_DAY)
+    options = BuildOptions(root=site_src, today=BUILD_DAY, record=True)
     first = render_site(options)
     article = site_src / "content/fr/articles/ecrans.md"
     article.write_text(article.read_text(encoding="utf-8").replace("{{< fact share-girls >}}\n", "Sans chiffre.\n"),
@@ -444,7 +444,11 @@ def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     article.write_text(article.read_text(encoding="utf-8").replace("title: Les écrans en famille",
                                                                    "title: Les écrans en famille\nslug: ecrans-2"),
                        encoding="utf-8")
-    assert apply_edits(full, options, ["content/fr/articles/ecrans.md"]) is None  # a moved page: render all
+    moved = apply_edits(full, options, ["content/fr/articles/ecrans.md"])  # a page moved: followed too
+    assert moved is not None
+    again = render_site(options)
+    assert {k: v.data for k, v in moved.result.files.items()} == {k: v.data for k, v in again.files.items()}
+    assert "fr/articles/ecrans/index.html" in moved.removed and "fr/articles/ecrans-2/index.html" in moved.pages
 
 
 def test_a_site_below_the_root_of_its_domain_links_inside_its_folder(site_src: Path, tmp_path: Path) -> None:
@@ -602,11 +606,11 @@ def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: P
     with caplog.at_level(logging.DEBUG, logger="generator.build"):
         ahead = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
     assert {k: v.data for k, v in ahead.files.items()} == {k: v.data for k, v in usual.files.items()}
-    assert ahead.renderer is not None and usual.renderer is not None
-    assert ahead.renderer.links == usual.renderer.links and ahead.renderer.anchors == usual.renderer.anchors
+    assert ahead.rendered is not None and usual.rendered is not None
+    assert ahead.rendered.bodies == usual.rendered.bodies  # HTML, links, anchors, what each looked up
     assert ahead.site is not None
-    factsheets = sum(1 for doc in ahead.site.documents if doc.factsheet)  # rendered first, for their PDFs
-    assert f"{len(ahead.site.documents) - factsheets} bodies rendered ahead" in caplog.messages
+    factsheets = sum(1 for doc in ahead.site.documents if doc.factsheet)  # made first, for their PDFs
+    assert f"{len(ahead.site.documents) - factsheets} bodies drafted ahead" in caplog.messages
 
 
 def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src: Path,

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO
 from generator.build import BuildOptions, BuildResult, render_site
-from generator.errors import SiteErrors
-from generator.incremental import Edits, TemplateIndex, Update, apply_edits, sort_edits
+from generator.errors import SiteError, SiteErrors
+from generator.incremental import Edits, Update, apply_edits, sort_edits
 
 ARTICLE = "content/fr/articles/ecrans.md"
 """French only, tagged Famille, embeds share-girls."""
@@ -105,7 +105,6 @@ CASES = [
     Case("new article", (Change("content/fr/articles/nouveau.md", None, "---\ntitle: Nouveau\n---\n\nTexte.\n"),),
          None),
     Case("deleted article", (Change(ARTICLE),), None),
-    Case("Markdown that does not parse", (Change(ARTICLE, "title: Les écrans en famille", "title: [oops"),), None),
     # facts
     Case("fact value", (Change(DAILY, "value: 7", "value: 8"),),
          WITH_EMBEDS - {ARTICLE_PAGE} | RESOURCE_PAGES | {
@@ -120,7 +119,11 @@ CASES = [
     Case("fact slug", (Change(DAILY, "fr: victimes-par-jour", "fr: victimes-chaque-jour"),), None),
     Case("new fact", (Change("content/facts/new.yaml", None, "value: 1\nlabel: {fr: un, en: one}\nsource:\n"
                              "  publisher: X\n  url: https://example.org/\n  date: 2022\n"),), None),
-    Case("deleted fact", (Change(GIRLS),), None),
+    Case("deleted fact", (Change(GIRLS), Change(ARTICLE, "{{< fact share-girls >}}", "Sans chiffre."),
+                          Change("content/fr/resources/fiche-parents.md", "facts: [daily-victims, share-girls]",
+                                 "facts: [daily-victims]"),
+                          Change("content/en/resources/parents-sheet.md", "facts: [daily-victims, share-girls]",
+                                 "facts: [daily-victims]")), None),
     # templates
     Case("page template", (Change("layouts/article.html", 'class="prose"', 'class="prose article__body"'),),
          ARTICLE_PAGES, layouts=("article.html",)),
@@ -186,27 +189,25 @@ def files_of(result: BuildResult) -> dict[str, bytes]:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_an_update_equals_a_full_build_and_renders_only_what_changed(site: Path, case: Case) -> None:
     copy_layouts(site, case.layouts)
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     for change in case.changes:
         (site / change.path).parent.mkdir(parents=True, exist_ok=True)
         change.apply(site)
     done = apply_edits(first, options, [change.path for change in case.changes])
-    if case.pages is None:
-        assert done is None
-        return
     assert done is not None
     full = render_site(options)
     assert files_of(done.result) == files_of(full)
-    expected = case.pages(full) if callable(case.pages) else case.pages
-    assert done.pages == expected
+    if case.pages is not None:  # at most the pages that show what changed (what changed is made: files are equal)
+        expected = case.pages(full) if callable(case.pages) else case.pages
+        assert done.pages <= expected, sorted(done.pages - expected)
     changed = {path for path, data in files_of(full).items() if first.files.get(path, None) is None
                or first.files[path].data != data}
     assert changed <= done.rerendered  # (implied by equality; a readable failure when it is not)
 
 
 def test_a_new_tag_page_is_made_and_a_tag_no_longer_used_is_removed(site: Path) -> None:
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change(ARTICLE, "tags: [Famille]", "tags: [Écrans]").apply(site)
     done = apply_edits(first, options, [ARTICLE])
@@ -217,7 +218,7 @@ def test_a_new_tag_page_is_made_and_a_tag_no_longer_used_is_removed(site: Path) 
 
 
 def test_a_fact_edit_draws_only_its_own_cards_and_makes_the_press_kits_again(site: Path) -> None:
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change(GIRLS, "value: 97", "value: 96").apply(site)
     done = apply_edits(first, options, [GIRLS])
@@ -240,7 +241,7 @@ def test_feeds_and_sitemap_are_made_again_only_when_what_they_show_changed(
         site: Path, feed: str, made: set[str]) -> None:
     copy_layouts(site, ("feed.xml",))
     Change("layouts/feed.xml", "</feed>", feed + "</feed>").apply(site)
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
     done = apply_edits(first, options, [ARTICLE])
@@ -253,7 +254,7 @@ def test_feeds_and_sitemap_are_made_again_only_when_what_they_show_changed(
 
 
 def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     before = files_of(first)
     fact = site / DAILY
@@ -270,7 +271,7 @@ def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) 
 
 def test_a_template_syntax_error_raises_with_its_line(site: Path) -> None:
     copy_layouts(site, ("article.html",))
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change("layouts/article.html", '<div class="prose"', '{% if %}<div class="prose"').apply(site)
     with pytest.raises(SiteErrors) as info:
@@ -280,7 +281,7 @@ def test_a_template_syntax_error_raises_with_its_line(site: Path) -> None:
 
 
 def test_an_unknown_embed_raises_like_a_full_build(site: Path) -> None:
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change(ARTICLE, "{{< fact share-girls >}}", "{{< fact nope >}}").apply(site)
     with pytest.raises(SiteErrors) as info:
@@ -290,52 +291,206 @@ def test_an_unknown_embed_raises_like_a_full_build(site: Path) -> None:
     assert [str(e) for e in info.value.errors] == [str(e) for e in full.value.errors]
 
 
-def test_successive_updates_reuse_what_the_templates_use_until_one_changes(site: Path) -> None:
-    copy_layouts(site, ("partials/footer.html",))
-    options = BuildOptions(root=site, today=BUILD_DAY)
+def test_a_document_that_does_not_parse_raises_like_a_full_build(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
-    Change(ARTICLE, "tags: [Famille]", "tags: [Famille, Écrans]").apply(site)  # reads templates: a tag appears
-    one = apply_edits(first, options, [ARTICLE])
-    assert one is not None
+    Change(ARTICLE, "title: Les écrans en famille", "title: [oops").apply(site)
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        apply_edits(first, options, [ARTICLE])
+    with pytest.raises((SiteError, SiteErrors)) as full:
+        render_site(options)
+    assert str(info.value) == str(full.value)
+
+
+def test_a_deleted_figure_still_cited_raises_like_a_full_build(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    Change(GIRLS).apply(site)
+    with pytest.raises(SiteErrors) as info:
+        apply_edits(first, options, [GIRLS])
+    with pytest.raises(SiteErrors) as full:
+        render_site(options)
+    assert [str(e) for e in info.value.errors] == [str(e) for e in full.value.errors]
+
+
+def test_successive_updates_keep_the_index_of_what_each_page_read(site: Path) -> None:
+    from generator.incremental import DepIndex
+
+    copy_layouts(site, ("partials/footer.html",))
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    assert first.rendered is not None
+    index = DepIndex(first.rendered.records)
+    Change(ARTICLE, "tags: [Famille]", "tags: [Famille, Écrans]").apply(site)  # a tag appears
+    one = apply_edits(first, options, [ARTICLE], index)
+    assert one is not None and "fr/themes/ecrans/index.html" in index.records
     Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
-    two = apply_edits(one.result, options, [ARTICLE], one.templates)
-    assert two is not None and two.templates is one.templates
+    two = apply_edits(one.result, options, [ARTICLE], index)
+    assert two is not None and two.pages == {ARTICLE_PAGE}
     Change("layouts/partials/footer.html", 'class="site-footer"', 'class="site-footer x"').apply(site)
-    three = apply_edits(two.result, options, ["layouts/partials/footer.html"], two.templates)
-    assert three is not None and three.templates is not two.templates
-    assert three.pages == every_page(three.result)
+    three = apply_edits(two.result, options, ["layouts/partials/footer.html"], index)
+    assert three is not None and three.pages == every_page(three.result)
     assert files_of(three.result) == files_of(render_site(options))
 
 
 def test_changed_paths_are_sorted_by_what_they_are() -> None:
-    assert sort_edits([ARTICLE, DAILY, "layouts/partials/footer.html", ARTICLE]) == Edits(
-        documents=(ARTICLE,), facts=("daily-victims.yaml",), templates=frozenset({"partials/footer.html"}))
-    for other in ("site.yaml", "layouts/i18n/fr.yaml", "assets/css/site.css", "content/fr/articles/photo.png"):
-        assert sort_edits([ARTICLE, other]) is None
+    assert sort_edits([ARTICLE, DAILY, "layouts/partials/footer.html", ARTICLE, "public/x.html"]) == Edits(
+        documents=(ARTICLE,), facts=(DAILY,), templates=frozenset({"partials/footer.html"}))
+    assert sort_edits(["site.yaml", "layouts/i18n/fr.yaml", "assets/css/site.css"]) == Edits(
+        strings=True, assets=True, config=True)
 
 
-def test_template_reach_follows_includes_and_sees_computed_names(site: Path) -> None:
-    from generator.config import load_config
-    from generator.templating import make_environment
+def test_what_a_page_reads_is_recorded_while_it_renders(site: Path) -> None:
+    from generator.deps import Dep
 
-    (site / "layouts/partials").mkdir(parents=True)
-    (site / "layouts/partials/any.html").write_text('{% include "partials/" ~ name %}', encoding="utf-8")
-    index = TemplateIndex(make_environment(load_config(site, None)))
-    article = index.reach("article.html")
-    assert {"base.html", "partials/footer.html", "partials/help-aside.html"} <= article.templates
-    assert article.reads_any(["site_pages"]) and article.reads_any(["tag_url"])
-    assert not article.reads_any(["tag_name", "press_kit", "group_url"])
-    assert not article.dynamic and not article.reads_attribute(frozenset({"body"}))
-    assert index.reach("tags.html").reads_any(["tag_name"])
-    assert index.reach("partials/any.html").dynamic
+    result = render_site(BuildOptions(root=site, today=BUILD_DAY, record=True))
+    assert result.rendered is not None
+    article = result.rendered.records[ARTICLE_PAGE]
+    assert {(Dep.TEMPLATE, "article.html"), (Dep.TEMPLATE, "base.html"), (Dep.TEMPLATE, "partials/footer.html"),
+            (Dep.DOC, "fr/articles/ecrans.md", "title"), (Dep.BODY, "fr/articles/ecrans.md"),
+            (Dep.STRING, "fr", "skip_link"), (Dep.SITE_PAGES, "fr"), (Dep.TAGS, "fr")} <= article
+    assert not any(key[0] is Dep.DOC and key[1] == "fr/articles/annee-record.md" for key in article)
+    listing = result.rendered.records["fr/articles/index.html"]
+    assert (Dep.PAGE, "/fr/articles/", "items") in listing and (Dep.DOC, "fr/articles/ecrans.md", "title") in listing
+    assert (Dep.DOC, "fr/articles/ecrans.md", "body") not in listing  # the list shows no body
+    plain = render_site(BuildOptions(root=site, today=BUILD_DAY))
+    assert plain.rendered is not None and plain.rendered.records == {}  # a build records nothing
+    assert files_of(plain) == files_of(result)
 
 
 def test_update_is_a_result_with_the_pages_it_made(site: Path) -> None:
-    options = BuildOptions(root=site, today=BUILD_DAY)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
     Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
     done = apply_edits(first, options, [ARTICLE])
     assert isinstance(done, Update) and done.removed == frozenset()
-    assert done.result.site is not None and done.result.renderer is not None
-    assert done.result.renderer is not first.renderer and first.renderer is not None
+    assert done.result.site is not None and done.result.rendered is not None
+    assert done.result.rendered is not first.rendered and first.rendered is not None
     assert ARTICLE_PAGE in first.files and first.files[ARTICLE_PAGE].data != done.result.files[ARTICLE_PAGE].data
+
+
+# -- random sequences of edits: an update always equals a full build ---------------------------------------------
+
+import os  # noqa: E402
+import re as _re  # noqa: E402
+
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DOCUMENTS = ("content/fr/articles/ecrans.md", "content/fr/articles/annee-record.md", "content/en/articles/later.md",
+             "content/fr/pages/aide.md", "content/fr/resources/fiche-parents.md", "content/fr/index.md",
+             "content/fr/articles/brouillon.md")
+FACTS = (DAILY, GIRLS)
+TAGS = ("Famille", "ICSE", "Écrans", "Россия", "中国", "Parents")
+
+
+def _front(root: Path, rel: str, key: str, value: str | None) -> None:
+    """Set (or, with None, remove) a front matter key of a Markdown file."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n")
+    lines = [line for line in head.split("\n") if not line.startswith(f"{key}:")]
+    if value is not None:
+        lines.insert(2, f"{key}: {value}")
+    path.write_text("\n".join(lines) + sep + body, encoding="utf-8")
+
+
+def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
+    """Make one edit an editor could make; return the paths it changed."""
+    doc = DOCUMENTS[which % len(DOCUMENTS)]
+    fact = FACTS[which % len(FACTS)]
+    if kind == "body":
+        with (root / doc).open("a", encoding="utf-8") as handle:
+            handle.write(f"\nUne phrase de plus, numéro {number}.\n")
+        return [doc]
+    if kind == "title":
+        _front(root, doc, "title", f'"Titre {number}"')
+        return [doc]
+    if kind == "date":
+        _front(root, doc, "date", f"2022-0{1 + number % 9}-1{number % 10}")
+        return [doc]
+    if kind == "tags":
+        _front(root, doc, "tags", "[" + ", ".join(TAGS[(number + i) % len(TAGS)] for i in range(number % 3)) + "]")
+        return [doc]
+    if kind == "slug":
+        _front(root, doc, "slug", f"adresse-{number}" if number % 3 else None)
+        return [doc]
+    if kind == "draft":
+        _front(root, doc, "draft", "true" if number % 2 else None)
+        return [doc]
+    if kind == "fact":
+        path = root / fact
+        text = _re.sub(r"^value: .*$", f"value: {number % 97 + 1}", path.read_text(encoding="utf-8"), count=1,
+                       flags=_re.M)
+        path.write_text(text.replace("fr: victimes", f"fr: {number} victimes", 1), encoding="utf-8")
+        return [fact]
+    if kind == "template":
+        name = ("partials/footer.html", "article.html", "partials/fact-embed.html")[number % 3]
+        target = root / "layouts" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.copy(REPO / "layouts" / name, target)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"<!-- {number} -->\n")
+        return [f"layouts/{name}"]
+    if kind == "strings":
+        (root / "layouts/i18n").mkdir(parents=True, exist_ok=True)
+        (root / "layouts/i18n/fr.yaml").write_text(f"skip_link: Aller au texte ({number})\n", encoding="utf-8")
+        return ["layouts/i18n/fr.yaml"]
+    if kind == "asset":
+        (root / "assets/css").mkdir(parents=True, exist_ok=True)
+        target = root / "assets/css/site.css"
+        if not target.exists():
+            shutil.copy(REPO / "assets/css/site.css", target)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"/* {number} */\n")
+        return ["assets/css/site.css"]
+    if kind == "config":
+        path = root / "site.yaml"
+        path.write_text(_re.sub(r"fr: Veille test[^,}]*", f"fr: Veille test {number}", path.read_text(encoding="utf-8"),
+                                count=1), encoding="utf-8")
+        return ["site.yaml"]
+    if kind == "new":
+        rel = f"content/fr/articles/nouveau-{number}.md"
+        (root / rel).write_text(f"---\ntitle: Nouveau {number}\ndate: 2022-03-0{1 + number % 9}\ntags: [Famille]\n"
+                                f"---\n\nUn nouvel article, [lié](ecrans.md).\n", encoding="utf-8")
+        return [rel]
+    rel = f"content/fr/articles/nouveau-{number}.md"  # delete: one made before, if any
+    if (root / rel).exists():
+        (root / rel).unlink()
+    return [rel]
+
+
+EDIT_KINDS = ("body", "title", "date", "tags", "slug", "draft", "fact", "template", "strings", "asset", "config",
+              "new", "delete")
+
+
+@settings(max_examples=int(os.environ.get("VIGIE_EDIT_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 6), st.integers(0, 3)),
+                      min_size=1, max_size=5))
+def test_random_edits_give_what_a_full_build_gives(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path,
+                                                   edits: list[tuple[str, int, int]]) -> None:
+    root = tmp_path_factory.mktemp("edits") / "site"
+    shutil.copytree(FIXTURE_SITE, root, ignore=IGNORED)
+    shutil.copytree(warm_cache, root / ".vigie-cache")
+    options = BuildOptions(root=root, today=BUILD_DAY, record=True)
+    good = render_site(options)
+    pending: list[str] = []
+    for kind, which, number in edits:  # as vigie serve does: changes since the last good build
+        pending += _edit(root, kind, which, number)
+        try:
+            full: BuildResult | None = render_site(options)
+            failure = None
+        except (SiteError, SiteErrors) as err:
+            full, failure = None, str(err)
+        try:
+            done = apply_edits(good, options, pending)
+        except (SiteError, SiteErrors) as err:
+            assert failure == str(err), (kind, which, number)
+            event(f"{kind}: an error, as in a full build")
+            continue
+        assert done is not None and failure is None and full is not None, (kind, failure)
+        assert files_of(done.result) == files_of(full), (kind, which, number)
+        event(f"{kind}: updated")
+        good, pending = done.result, []

@@ -285,8 +285,8 @@ def test_a_card_planted_in_the_cache_under_its_content_key_is_not_published(site
     from generator.plan import CARD_SIZES
 
     first, out = build_copy(site_src, tmp_path)
-    assert first.renderer is not None
-    spec = first.renderer.card_spec("daily-victims", "fr")
+    assert first.rendered is not None
+    spec = first.rendered.card_spec("daily-victims", "fr")
     cards = cache_dir(site_src) / "cards"
     shutil.rmtree(cards)
     cards.mkdir()

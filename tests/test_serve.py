@@ -334,17 +334,21 @@ def test_after_a_failed_build_every_file_changed_since_the_last_good_one_is_foll
     assert served(live) == full_render(site_src)
 
 
-@pytest.mark.parametrize(("kind", "path"), [("config", "site.yaml"), ("content", "content/fr/articles/new.md")])
-def test_what_an_update_cannot_follow_renders_everything(
+@pytest.mark.parametrize(("kind", "path"), [("config", "site.yaml"), ("content", "content/fr/articles/new.md"),
+                                            ("strings", "layouts/i18n/fr.yaml"), ("asset", "assets/css/extra.css")])
+def test_site_yaml_strings_assets_and_new_files_are_followed_too(
         site_src: Path, caplog: pytest.LogCaptureFixture, kind: str, path: str) -> None:
     live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
     assert live.rebuild("config")
     target = site_src / path
-    text = target.read_text() if target.exists() else "---\ntitle: Nouveau\n---\n\nTexte.\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = target.read_text() if target.exists() else {
+        "content": "---\ntitle: Nouveau\n---\n\nTexte.\n", "strings": "skip_link: Aller au texte\n",
+        "asset": "p { color: black; }\n"}[kind]
     target.write_text(text.replace("Veille test", "Veille"))
     with caplog.at_level("DEBUG", logger="generator"):
         assert live.rebuild(kind, [path])
-    assert "re-rendered" not in caplog.text
+    assert "re-rendered" in caplog.text and "rendering everything" not in caplog.text
     assert served(live) == full_render(site_src)
 
 

@@ -46,7 +46,7 @@ def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: py
     def files(sandbox: str) -> dict[str, bytes]:
         monkeypatch.setenv(SANDBOX_VARIABLE, sandbox)
         result = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
-        assert result.renderer is not None and result.renderer.env.sandboxed is (sandbox == "1")
+        assert result.rendered is not None and result.rendered.contexts.env.sandboxed is (sandbox == "1")
         return {path: item.data for path, item in result.files.items()}
 
     sandboxed, plain = files("1"), files("0")
@@ -56,8 +56,8 @@ def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: py
 
 @pytest.mark.parametrize(("expression", "said"), [
     ("{{ page.__class__ }}", "access to attribute '__class__' of 'Page' object is unsafe"),
-    ("{{ t.__self__ }}", "access to attribute '__self__' of 'method' object is unsafe"),
-    ("{{ asset.__func__.__globals__ }}", "access to attribute '__func__' of 'method' object is unsafe"),
+    ("{{ t.__closure__ }}", "access to attribute '__closure__' of 'function' object is unsafe"),
+    ("{{ asset.__globals__ }}", "access to attribute '__globals__' of 'function' object is unsafe"),
     ("{{ absolute.__globals__ }}", "access to attribute '__globals__' of 'function' object is unsafe"),
     ("{{ ''.__class__.__mro__ }}", "access to attribute '__class__' of 'str' object is unsafe"),
     ('{{ "{0.__class__}".format(page) }}', "access to attribute '__class__' of 'Page' object is unsafe"),

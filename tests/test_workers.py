@@ -78,9 +78,9 @@ def test_what_the_body_helper_logs_comes_back_to_the_parent(monkeypatch: pytest.
 
     monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)
-    monkeypatch.setattr(prerender, "render_ahead", fail)  # the forked helper inherits it
+    monkeypatch.setattr(prerender, "draft_ahead", fail)  # the forked helper inherits it
     with caplog.at_level(logging.DEBUG, logger="generator.prerender"):
         with prerender.BodiesAhead.start([object()], allow_html=False) as ahead:  # type: ignore[list-item]
-            assert ahead.finish(complete=True) == []
+            assert ahead.finish(complete=True) == {}
     [record] = [r for r in caplog.records if r.name == "generator.prerender"]
-    assert record.getMessage() == "rendering ahead stopped: no body today" and record.process != os.getpid()
+    assert record.getMessage() == "drafting ahead stopped: no body today" and record.process != os.getpid()
