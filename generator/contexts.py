@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Sequence
+from typing import AbstractSet as Set, Any, Mapping, Sequence
 
 import jinja2
 from babel.numbers import format_decimal
@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from generator.assets import Assets
 from generator.bodies import Bodies
-from generator.deps import Dep, Recorder, recording
+from generator.deps import Dep, Key, Recorder, recording
 from generator.errors import SiteError
 from generator.formats import format_date, language_name
 from generator.i18n import Strings
@@ -132,6 +132,8 @@ class Contexts:
         self.shared = shared if shared is not None else Shared()
         self.views = views if views is not None else FactViews(site, strings)
         self._embeds: dict[tuple[str, str], str] = {}
+        self._embed_keys: dict[tuple[str, str], frozenset[Key]] = {}
+        """(fact id, language) → what its embed read (with a recording environment: everything)."""
         self._base: dict[str, dict[str, Any]] = {}
         self._site_pages: dict[str, tuple[Page, ...]] = {}
 
@@ -181,9 +183,19 @@ class Contexts:
         key = (fact_id, lang)
         html = self._embeds.get(key)
         if html is None:
-            ctx = {**self.base_context(lang), "fact": self.fact(fact_id, lang)}
-            html = self._embeds[key] = render_template(self.env, EMBED_TEMPLATE, ctx, self.site.config.root).strip()
+            rec = Recorder()
+            with recording(rec):
+                ctx = {**self.base_context(lang, rec), "fact": self.fact(fact_id, lang)}
+                html = render_template(self.env, EMBED_TEMPLATE, ctx, self.site.config.root).strip()
+            self._embeds[key], self._embed_keys[key] = html, frozenset(rec.keys)
         return html
+
+    def inherit_embeds(self, older: Contexts, changed: Set[Key]) -> None:
+        """Take the embeds ``older`` made whose recorded reads hold none of the ``changed`` keys."""
+        for key, html in older._embeds.items():
+            read = older._embed_keys.get(key)
+            if read is not None and key[0] in self.site.facts and not read & changed:
+                self._embeds[key], self._embed_keys[key] = html, read
 
     def alternates(self, page: Page, rec: Recorder | None = None) -> list[Alternate]:
         """Return the page in every other language, or the section index where it is missing."""

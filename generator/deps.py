@@ -19,9 +19,11 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, Iterator
+from types import MappingProxyType
+from typing import Any, Callable, Iterator, Mapping
 
 from generator.model import Document, Fact, Page, SiteConfig
+from generator.views import FactView
 
 
 class Dep(StrEnum):
@@ -97,18 +99,19 @@ def recording(recorder: Recorder | None) -> Iterator[None]:
 
 def record_attribute(recorder: Recorder, obj: Any, name: str) -> None:
     """Record a template's read of ``obj.name`` when ``obj`` is part of the site model."""
-    from generator.views import FactView
+    key = _KEY_OF.get(type(obj))
+    if key is not None:
+        recorder.keys.add(key(obj, name))
 
-    if isinstance(obj, Document):
-        recorder.add(Dep.DOC, obj.rel, name)
-    elif isinstance(obj, Page):
-        recorder.add(Dep.PAGE, obj.url, name)
-    elif isinstance(obj, FactView):
-        recorder.add(Dep.FACT, obj.id, obj.lang, name)
-    elif isinstance(obj, Fact):
-        recorder.add(Dep.FACT_FILE, obj.id, name)
-    elif isinstance(obj, SiteConfig):
-        recorder.add(Dep.CONFIG, name)
+
+_KEY_OF: Mapping[type, Callable[[Any, str], Key]] = MappingProxyType({
+    Document: lambda obj, name: (Dep.DOC, obj.rel, name),
+    Page: lambda obj, name: (Dep.PAGE, obj.url, name),
+    FactView: lambda obj, name: (Dep.FACT, obj.id, obj.lang, name),
+    Fact: lambda obj, name: (Dep.FACT_FILE, obj.id, name),
+    SiteConfig: lambda obj, name: (Dep.CONFIG, name),
+})
+"""Model type → how a read of one of its fields is named."""
 
 
 class _Recording:

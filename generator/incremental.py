@@ -47,9 +47,13 @@ from generator.plan import CARD_SIZES, card_path, check_plan, factsheet_path, pl
 from generator import render
 from generator.site import assemble_site
 from generator.sourcefiles import read_file
-from generator.templating import make_environment
+from generator.templating import forget_templates, make_environment
 
 log = logging.getLogger(__name__)
+
+
+#: Up to this many pages, an update renders them in this process (forking workers costs about 0.15 s).
+UPDATE_IN_PROCESS = 500
 
 
 # --- what changed on disk -------------------------------------------------------------------------------
@@ -185,15 +189,17 @@ class _Work:
         config, documents, facts, strings, assets = self._read()
         site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
         old_contexts = old.contexts
-        if site.pages != self.old_site.pages or assets is not old_contexts.assets:
-            check_plan(planned_outputs(site, assets.files))
+        if [p.url for p in site.pages] != [p.url for p in self.old_site.pages] or assets is not old_contexts.assets:
+            check_plan(planned_outputs(site, assets.files))  # a new address may clash with another
         env = old_contexts.env
-        if edits.templates or config.root != self.old_site.config.root:
+        if edits.templates and not forget_templates(env, edits.templates, config.root):
             env = make_environment(config, recording=True)
         md = old_contexts.md if config.allow_html == self.old_site.config.allow_html else make_markdown(config.allow_html)
         contexts = Contexts(site, strings, env, assets, md)
         maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
         keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
+        if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
+            contexts.inherit_embeds(old.maker.resolver, keys.all())
         made: list[OutputFile] = []
         records: dict[str, frozenset[Key] | None] = {}
 
@@ -208,10 +214,13 @@ class _Work:
         changed = keys.all()
         pages = self._pages(final, maker, changed, made, records)
         text = old.text
-        if self.index.touched(changed) & {item.path for item in old.text.files}:
-            text = render.render_text_files(final, record=True)
-            made += text.files
-            records.update(text.records)
+        stale = self.index.touched(changed) & {item.path for item in old.text.files}
+        if stale:
+            fresh = render.render_text_files(final, record=True, only=stale)
+            text = render.TextFiles(tuple(fresh.files) + tuple(item for item in old.text.files if item.path not in stale),
+                                    {**old.text.records, **fresh.records})
+            made += fresh.files
+            records.update(fresh.records)
         if assets is not old_contexts.assets:
             made += assets.files
         files = self._files(site, assets, made)
@@ -340,8 +349,9 @@ class _Work:
         old_paths = self.previous.files
         todo = [page for page in contexts.site.pages
                 if render_path(page) in touched or render_path(page) not in old_paths]
-        if todo:
-            pages = render.render_pages(contexts, maker, in_memory, todo, record=True)
+        if todo:  # a few hundred pages render faster here than in forked workers that must start and report
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
+                                        jobs=None if len(todo) > UPDATE_IN_PROCESS else 1)
             made += pages.kept
             records.update(pages.records)
         return todo
@@ -494,9 +504,8 @@ class _Keys:
             elif kind is Lookup.ASSET:
                 if self.assets_changed and resolver.asset(argument) != value:
                     return True
-            elif self.views_may_differ or self.templates_changed or self.assets_changed:
-                if resolver.embed(argument, doc.lang) != value:
-                    return True
+            elif resolver.embed(argument, doc.lang) != value:  # kept from the last build unless what it read changed
+                return True
         return False
 
     def bodies(self, before: Mapping[str, Body], after: Mapping[str, Body]) -> None:

@@ -22,7 +22,7 @@ import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
+from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, Sequence, TypeVar
 
 from markupsafe import Markup
 
@@ -315,7 +315,8 @@ class Pages(Generic[T]):
 
 def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile], T],
                  pages: Sequence[Page] | None = None, progress: Progress = None,
-                 meanwhile: Callable[[], None] | None = None, record: bool = False) -> Pages[T]:
+                 meanwhile: Callable[[], None] | None = None, record: bool = False,
+                 jobs: int | None = None) -> Pages[T]:
     """Render pages over several cores for a large site, handing each file to ``put`` where it is made.
 
     ``put`` runs in the worker that made the file (`output.Staging.put` writes it
@@ -330,7 +331,7 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
     drafts: dict[str, Draft] = {}
     records: dict[str, frozenset[Key]] = {}
     job = _PageJob(contexts, maker, todo, put, record)
-    for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job,
+    for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job, jobs=jobs,
                                   progress=counter(progress, "pages", len(todo)), meanwhile=meanwhile):
         kept += chunk.kept
         bodies.update(chunk.bodies)
@@ -401,12 +402,15 @@ class TextFiles:
     records: Records = field(default_factory=dict)
 
 
-def render_text_files(contexts: Contexts, record: bool = False) -> TextFiles:
-    """Render feeds, sitemap, robots.txt and host headers."""
+def render_text_files(contexts: Contexts, record: bool = False, only: Set[str] | None = None) -> TextFiles:
+    """Render feeds, sitemap, robots.txt and host headers (``only`` those output paths, when given)."""
     site = contexts.site
     config = site.config
     files = []
     records: dict[str, frozenset[Key]] = {}
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
 
     def text(template: str, ctx: dict[str, Any], path: str, rec: Recorder | None) -> None:
         with recording(rec):
@@ -416,6 +420,8 @@ def render_text_files(contexts: Contexts, record: bool = False) -> TextFiles:
             records[path] = frozenset(rec.keys)
 
     for lang in config.codes:
+        if not wanted(feed_path(lang)):
+            continue
         rec = Recorder() if record else None
         ctx = contexts.base_context(lang, rec)
         home = site.groups["home"][lang]
@@ -427,7 +433,22 @@ def render_text_files(contexts: Contexts, record: bool = False) -> TextFiles:
         updated = max((d.date for d in articles if d.date), default=None)
         ctx.update(entries=articles, updated=updated, feed_self=absolute(config, f"/{lang}/feed.xml"))
         text("feed.xml", ctx, feed_path(lang), rec)
-    rec = Recorder() if record else None
+    if wanted("sitemap.xml"):
+        _sitemap(contexts, text, Recorder() if record else None)
+    if wanted("robots.txt"):
+        rec = Recorder() if record else None
+        base = contexts.base_context(config.default_language, rec)
+        text("robots.txt", {**base, "sitemap": absolute(config, "/sitemap.xml")}, "robots.txt", rec)
+    if wanted("_headers"):
+        rec = Recorder() if record else None
+        text("_headers", contexts.base_context(config.default_language, rec), "_headers", rec)
+    return TextFiles(tuple(files), records)
+
+
+def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recorder | None], None],
+             rec: Recorder | None) -> None:
+    site = contexts.site
+    config = site.config
     urls = []
     for page in site.pages:
         if page.kind == "not_found":
@@ -446,12 +467,6 @@ def render_text_files(contexts: Contexts, record: bool = False) -> TextFiles:
         rec.add(Dep.CONFIG, "base_url")
         rec.add(Dep.PAGES)
     text("sitemap.xml", {**contexts.base_context(config.default_language, rec), "urls": urls}, "sitemap.xml", rec)
-    rec = Recorder() if record else None
-    base = contexts.base_context(config.default_language, rec)
-    text("robots.txt", {**base, "sitemap": absolute(config, "/sitemap.xml")}, "robots.txt", rec)
-    rec = Recorder() if record else None
-    text("_headers", contexts.base_context(config.default_language, rec), "_headers", rec)
-    return TextFiles(tuple(files), records)
 
 
 @dataclass(frozen=True, slots=True)

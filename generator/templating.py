@@ -7,8 +7,9 @@ import os
 import sys
 import traceback
 import types
+import weakref
 from pathlib import Path, PurePath
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import jinja2
 import jinja2.runtime
@@ -131,6 +132,27 @@ def groupby_region(contacts: tuple[HelpContact, ...], lang: str) -> list[tuple[s
     for contact in contacts:
         groups.setdefault(contact.region.get(lang, ""), []).append(contact)
     return list(groups.items())
+
+
+def forget_templates(env: jinja2.Environment, names: Iterable[str], root: Path) -> bool:
+    """Make ``env`` read these templates again from disk; False when it cannot (a new environment is needed).
+
+    Includes and extends are looked up when a template renders, so a changed
+    template is the only one to compile again. An environment made before the
+    site had a layouts/ folder (or after it was removed) searches other folders:
+    then it cannot serve.
+    """
+    loader = env.loader
+    if not isinstance(loader, jinja2.FileSystemLoader) or env.cache is None:
+        return False
+    if list(loader.searchpath) != [str(p) for p in theme_dirs(root, "layouts")]:
+        return False
+    for name in names:
+        try:
+            del env.cache[(weakref.ref(loader), name)]
+        except KeyError:
+            pass
+    return True
 
 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], root: Path) -> str:
