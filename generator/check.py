@@ -42,7 +42,7 @@ from generator.config import CONFIG_FILE, load_config
 from generator.errors import ErrorCollector, SiteError, SiteErrors, printable
 from generator.facts import load_facts
 from generator.formats import format_value, language_name
-from generator.model import Document, Fact, Site, SiteConfig
+from generator.model import Document, Fact, Folder, Site, SiteConfig
 from generator.paths import output_path
 from generator.render import Rendered
 from generator.yamlsource import LineDict, parse_yaml, read_text
@@ -292,7 +292,7 @@ def check_links(result: BuildResult) -> list[Finding]:
 
 
 def _doc_url(site: Site, doc: Document) -> str:
-    if doc.kind == "home":
+    if doc.kind is Folder.HOME:
         return f"/{doc.lang}/"
     page = site.doc_pages.get(doc.rel)
     return page.url if page is not None else f"/{doc.lang}/"

@@ -223,11 +223,14 @@ def _build(args: argparse.Namespace, site: Path) -> int:
 
 def build_summary(result: BuildResult, output: Path, seconds: float, warnings: int) -> str:
     """Return the line that ends a build: pages per language, cards, PDFs, warnings, time."""
+    from generator.model import PageKind
+
     site = result.site
     per_lang = []
     if site is not None:
         for code in site.config.codes:
-            count = sum(1 for page in site.pages if page.lang == code and page.kind not in ("chooser", "not_found"))
+            count = sum(1 for page in site.pages
+                        if page.lang == code and page.kind not in (PageKind.CHOOSER, PageKind.NOT_FOUND))
             per_lang.append(f"{code} {count}")
     pages = sum(1 for f in result.paths if f.endswith(".html"))
     cards = sum(1 for f in result.paths if f.endswith(".png") and "/assets/" not in f)

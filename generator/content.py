@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.cache import Store, digest
 from generator.errors import ErrorCollector, SiteError, SiteErrors
-from generator.model import KINDS, Document, SiteConfig
+from generator.model import KINDS, Document, Folder, SiteConfig
 from generator.paths import slugify
 from generator.schema import MAX_SLUG, SLUG_RE, Reader
 from generator.sourcefiles import IGNORED_PREFIXES, entry_stat, is_editor_leftover, list_files, read_file
@@ -38,7 +38,7 @@ class SourceFile:
     shown: str
     """As messages show it: content/fr/articles/a.md."""
     lang: str
-    kind: str
+    kind: Folder
     below_lang: str
     """Its path below the language folder: articles/a.md."""
     data: bytes
@@ -106,13 +106,13 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
                                      "downloads in assets/", source=shown))
                 continue
             if item.rel == "index.md":
-                kind = "home"
+                kind = Folder.HOME
             elif len(rel_parts) < 2 or rel_parts[0] not in KINDS:
                 errors.add(SiteError(f"put this file in one of {', '.join(KINDS)} below content/{folder.name}/",
                                      source=shown))
                 continue
             else:
-                kind = rel_parts[0]
+                kind = Folder(rel_parts[0])
             try:
                 data = read_file(item.path, shown)
             except SiteError as err:
@@ -172,7 +172,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
     if len(slug) > MAX_SLUG:
         r.fail("slug", f"the address slug '{slug[:30]}…' is {len(slug)} characters long; keep it to {MAX_SLUG} "
                "at most" + ("" if "slug" in front else " (set 'slug:' in the front matter, or rename the file)"))
-    role = path.stem if kind == "pages" and path.stem in SPECIAL_PAGES else None
+    role = path.stem if kind == Folder.PAGES and path.stem in SPECIAL_PAGES else None
     key = r.string("translation_key") or role or below_lang.removesuffix(".md")
     tags = r.strings("tags")
     for tag in tags:
@@ -192,7 +192,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         source=path,
         rel=f"{lang}/{below_lang}",
         lang=lang,
-        kind=kind,
+        kind=Folder(kind),
         key=key,
         title=title,
         date=r.date_value("date"),
@@ -206,7 +206,7 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
         audience=r.strings("audience"),
         body=body,
         body_line=body_line,
-        layout=r.string("layout", default="") or ("help" if key == "help" and kind == "pages" else ""),
+        layout=r.string("layout", default="") or ("help" if key == "help" and kind == Folder.PAGES else ""),
         description=r.string("description", default="") or "",
         embeds=tuple(EMBED_RE.findall(body)),
         lines=dict(front.key_lines),

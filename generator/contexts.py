@@ -28,13 +28,14 @@ from generator.deps import Dep, Key, Recorder, recording
 from generator.errors import SiteError
 from generator.formats import format_date, language_name
 from generator.i18n import Strings
-from generator.model import Alternate, Document, HelpContact, OutputFile, Page, Site
+from generator.model import Alternate, Document, Folder, HelpContact, OutputFile, Page, PageKind, Site
 from generator.paths import output_path, prefix_site_urls
 from generator.phones import tel_href
 from generator.templating import render_template
 from generator.views import FactView, absolute, fact_view, help_for
 
-SECTION_OF_KIND = {"article": "articles", "resource": "resources", "fact": "facts", "tag": "tags"}
+SECTION_OF_KIND = {PageKind.ARTICLE: "articles", PageKind.RESOURCE: "resources", PageKind.FACT: "facts",
+                   PageKind.TAG: "tags"}
 #: How many help contacts every footer shows when none is marked ``urgent`` for its language.
 FOOTER_CONTACTS = 3
 #: Pages linked first in every footer, in this order (by translation group).
@@ -103,7 +104,7 @@ def footer_contacts(contacts: Sequence[HelpContact], lang: str) -> tuple[HelpCon
 
 def site_pages(site: Site, lang: str) -> tuple[Page, ...]:
     """Return the pages (content/<lang>/pages/) every footer links to: the special ones first, then by title."""
-    pages = [page for page in site.pages if page.lang == lang and page.kind == "page"]
+    pages = [page for page in site.pages if page.lang == lang and page.kind is PageKind.PAGE]
     return tuple(sorted(pages, key=lambda p: (FOOTER_FIRST.index(p.group) if p.group in FOOTER_FIRST
                                               else len(FOOTER_FIRST), p.title.casefold(), p.url)))
 
@@ -153,7 +154,7 @@ class Contexts:
 
     def doc_url(self, doc: Document) -> str:
         """Return the URL of a published document."""
-        if doc.kind == "home":
+        if doc.kind is Folder.HOME:
             return f"/{doc.lang}/"
         return self.site.doc_pages[doc.rel].url
 
@@ -221,10 +222,10 @@ class Contexts:
     def page_facts(self, page: Page, rec: Recorder | None = None) -> list[FactView]:
         """Return the figures a page features (front matter, home's featured, facts index)."""
         facts = self.site.facts
-        if page.kind == "home":
+        if page.kind is PageKind.HOME:
             ids = self.site.config.featured_facts or tuple(sorted(facts))
             keys: tuple[tuple[Any, ...], ...] = ((Dep.CONFIG, "featured_facts"), (Dep.FACTS,))
-        elif page.kind == "facts":
+        elif page.kind is PageKind.FACTS:
             ids, keys = tuple(sorted(facts)), ((Dep.FACTS,),)
         elif page.doc is not None:
             ids, keys = page.doc.facts, ((Dep.DOC, page.doc.rel, "facts"), (Dep.FACTS,))
@@ -237,7 +238,7 @@ class Contexts:
 
     def og_image(self, page: Page, facts: list[FactView], rec: Recorder | None = None) -> FactView | SiteCard | None:
         """Return the card that represents the page when shared: its figure's, or the site's."""
-        if page.kind == "fact":
+        if page.kind is PageKind.FACT:
             return self.fact(page.fact.id, page.lang) if page.fact else None
         if facts:
             return facts[0]
@@ -380,14 +381,14 @@ class Contexts:
         ctx = self.base_context(page.lang, rec)
         alternates = self.alternates(page, rec)
         config = self.site.config
-        if page.kind == "chooser":  # every language's home, and itself as the default (not as a language)
+        if page.kind is PageKind.CHOOSER:  # every language's home, and itself as the default (not as a language)
             hreflang = [(code, absolute(config, f"/{code}/")) for code in config.codes]
-        elif page.kind == "not_found":  # served at any address: no alternates, no canonical, not indexed
+        elif page.kind is PageKind.NOT_FOUND:  # served at any address: no alternates, no canonical, not indexed
             hreflang = []
         else:
             hreflang = [(page.lang, absolute(config, page.url))] + [
                 (a.lang, absolute(config, a.url)) for a in alternates if a.translated]
-        if page.kind in ("chooser", "home"):  # the homes and the chooser are one cluster
+        if page.kind in (PageKind.CHOOSER, PageKind.HOME):  # the homes and the chooser are one cluster
             hreflang.append(("x-default", absolute(config, "/")))
         if rec is not None:  # what is read here of the page itself, and what its canonical address is made of
             for name in ("url", "template", "kind", "group", "lang", "doc", "fact"):

@@ -42,7 +42,7 @@ from generator.errors import ErrorCollector, SiteError
 from generator.facts import load_facts, read_fact
 from generator.i18n import load_strings
 from generator.markup import make_markdown
-from generator.model import Document, Fact, OutputFile, Page, Site
+from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
 from generator.plan import CARD_SIZES, card_path, check_plan, factsheet_path, planned_outputs
 from generator import render
 from generator.site import assemble_site
@@ -540,7 +540,7 @@ def _page_field(page: Page, name: str) -> Any:
 
 
 def _tag_titles(site: Site, lang: str) -> dict[str, str]:
-    return {page.group: page.title for page in site.pages if page.kind == "tag" and page.lang == lang}
+    return {page.group: page.title for page in site.pages if page.kind is PageKind.TAG and page.lang == lang}
 
 
 def _linked(site: Site, lang: str) -> tuple[tuple[str, str, str], ...]:

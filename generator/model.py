@@ -4,11 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
-#: Content folders below ``content/<lang>/`` and the section they belong to.
-KINDS = ("articles", "pages", "resources")
+
+class Folder(StrEnum):
+    """What a document is, by where it sits below ``content/<lang>/``."""
+
+    HOME = "home"
+    """``index.md``: the home page's introduction."""
+    ARTICLES = "articles"
+    PAGES = "pages"
+    RESOURCES = "resources"
+    """Fact sheets and other resources."""
+
+
+#: Content folders below ``content/<lang>/``.
+KINDS = (Folder.ARTICLES, Folder.PAGES, Folder.RESOURCES)
+
+
+class PageKind(StrEnum):
+    """What an HTML page of the output is (templates compare it with these words)."""
+
+    CHOOSER = "chooser"
+    """The root language chooser."""
+    HOME = "home"
+    ARTICLES = "articles"
+    """The index of a language's articles (as are the three below, of their section)."""
+    RESOURCES = "resources"
+    FACTS = "facts"
+    TAGS = "tags"
+    ARTICLE = "article"
+    PAGE = "page"
+    RESOURCE = "resource"
+    FACT = "fact"
+    TAG = "tag"
+    NOT_FOUND = "not_found"
 
 FORMATS = ("number", "percent", "compact", "year", "text")
 QUALIFIERS = ("more_than", "less_than", "about", "up_to")
@@ -116,8 +148,7 @@ class Document:
     rel: str
     """Path below ``content/`` as POSIX, e.g. ``fr/articles/records-2021.md``."""
     lang: str
-    kind: str
-    """``articles``, ``pages`` or ``resources``."""
+    kind: Folder
     key: str
     """Translation key: ``translation_key`` or the path below the language folder."""
     title: str
@@ -209,8 +240,7 @@ class Page:
     url: str
     """Site-absolute URL, e.g. ``/fr/articles/slug/``."""
     lang: str
-    kind: str
-    """home, article, page, resource, articles, resources, facts, fact, tags, tag, chooser, not_found."""
+    kind: PageKind
     template: str
     title: str
     group: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from generator.errors import ErrorCollector, SiteError
-from generator.model import OutputFile, Page, Site
+from generator.model import Folder, OutputFile, Page, PageKind, Site
 from generator.paths import output_path, slugify
 
 #: The two share images beside every fact page: file name → (width, height).
@@ -82,7 +82,7 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
         shown = f"content/facts/{fact_id}.yaml"
         planned += [Planned(card_path(page.url, name), f"the cards of {shown}", shown) for name in CARD_SIZES]
     for doc in site.documents:
-        if doc.factsheet and doc.kind == "resources" and doc.rel in site.doc_pages:
+        if doc.factsheet and doc.kind is Folder.RESOURCES and doc.rel in site.doc_pages:
             shown = f"content/{doc.rel}"
             planned.append(Planned(factsheet_path(site.doc_pages[doc.rel].url, doc.slug), f"the PDF of {shown}",
                                    shown, doc.lines.get("slug")))
@@ -105,12 +105,12 @@ def _page_plan(page: Page) -> Planned:
     if page.fact is not None:
         shown = f"content/facts/{page.fact.id}.yaml"
         return Planned(output_path(page.url), f"the page of {shown}", shown)
-    if page.kind == "tag" and page.items:  # named after the first document that gives the tag
+    if page.kind is PageKind.TAG and page.items:  # named after the first document that gives the tag
         tagged = page.items[0]
         shown = f"content/{tagged.rel}"
         return Planned(output_path(page.url), f"the page of the tag '{page.title}' ({page.url})", shown,
                        tagged.lines.get("tags"))
-    names = {"chooser": "the language chooser", "not_found": "the 404 page"}
+    names = {PageKind.CHOOSER: "the language chooser", PageKind.NOT_FOUND: "the 404 page"}
     return Planned(output_path(page.url), f"{names.get(page.kind, f'the {page.kind} page')} ({page.url})")
 
 

@@ -32,7 +32,7 @@ from generator.contexts import Contexts, Download, FactViews, SiteCard
 from generator.deps import Dep, Key, Recorder, recording
 from generator.errors import ErrorCollector, SiteError
 from generator.i18n import Strings
-from generator.model import Document, OutputFile, Page, Site
+from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
 from generator.plan import (CARD_SIZES, SHARE_CARD, card_path, factsheet_path, feed_path, page_folder,
                             press_kit_path, site_card_path)
 from generator.templating import render_template
@@ -246,7 +246,7 @@ class FactSheets:
 
 def factsheet_docs(site: Site) -> tuple[Document, ...]:
     """Return the documents that are printed as fact sheets."""
-    return tuple(doc for doc in site.documents if doc.factsheet and doc.kind == "resources")
+    return tuple(doc for doc in site.documents if doc.factsheet and doc.kind is Folder.RESOURCES)
 
 
 def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = False, progress: Progress = None,
@@ -451,7 +451,7 @@ def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recor
     config = site.config
     urls = []
     for page in site.pages:
-        if page.kind == "not_found":
+        if page.kind is PageKind.NOT_FOUND:
             continue
         group = site.groups.get(page.group, {})
         alternates = sorted((lang, absolute(config, p.url)) for lang, p in group.items()) if len(group) > 1 else []

@@ -13,7 +13,7 @@ from generator.config import CONFIG_FILE, load_config
 from generator.content import load_documents
 from generator.errors import ErrorCollector, SiteError
 from generator.facts import valid_id
-from generator.model import SiteConfig
+from generator.model import Folder, SiteConfig
 from generator.paths import slugify
 from generator.plan import name_problems
 from generator.schema import MAX_SLUG
@@ -98,7 +98,7 @@ def _check_clashes(config: SiteConfig, plan: list[_Planned], folder: str, slug: 
                             source=item.rel)
     documents = load_documents(config, ErrorCollector())  # errors in other files are the build's business
     for doc in documents:
-        if doc.lang not in langs or doc.kind == "home":
+        if doc.lang not in langs or doc.kind is Folder.HOME:
             continue
         if doc.key == key:
             raise SiteError(f"content/{doc.rel} already has the translation key '{key}', so nothing was created; "

@@ -9,12 +9,12 @@ from typing import Iterable
 
 from generator.content import is_published
 from generator.errors import ErrorCollector, SiteError
-from generator.model import Document, Fact, Page, SiteConfig, Site
+from generator.model import Document, Fact, Folder, Page, PageKind, SiteConfig, Site
 from generator.paths import output_path, page_url, tag_slugs
 
 log = logging.getLogger(__name__)
 
-KIND_PAGE = {"articles": "article", "pages": "page", "resources": "resource", "home": "home"}
+KIND_PAGE = {Folder.ARTICLES: PageKind.ARTICLE, Folder.PAGES: PageKind.PAGE, Folder.RESOURCES: PageKind.RESOURCE}
 
 
 def assemble_site(
@@ -30,7 +30,7 @@ def assemble_site(
     _check_translation_keys(docs, errors)
     _check_fact_refs(config, docs, facts, errors)
 
-    pages: list[Page] = [Page(url="/", lang=config.default_language, kind="chooser", template="chooser.html",
+    pages: list[Page] = [Page(url="/", lang=config.default_language, kind=PageKind.CHOOSER, template="chooser.html",
                               title=config.title[config.default_language], group="chooser")]
     doc_pages: dict[str, Page] = {}
     fact_pages: dict[tuple[str, str], Page] = {}
@@ -38,30 +38,30 @@ def assemble_site(
     tag_urls: dict[str, dict[str, str]] = {}
     for code in config.codes:
         mine = [d for d in docs if d.lang == code]
-        home_doc = next((d for d in mine if d.kind == "home"), None)
+        home_doc = next((d for d in mine if d.kind is Folder.HOME), None)
         sections = {key: config.sections[key][code] for key in config.sections}
-        articles = tuple(_newest_first(d for d in mine if d.kind == "articles"))
-        resources = tuple(d for d in mine if d.kind == "resources")
-        pages.append(Page(url=page_url(code), lang=code, kind="home", template="home.html",
+        articles = tuple(_newest_first(d for d in mine if d.kind is Folder.ARTICLES))
+        resources = tuple(d for d in mine if d.kind is Folder.RESOURCES)
+        pages.append(Page(url=page_url(code), lang=code, kind=PageKind.HOME, template="home.html",
                           title=config.title[code], group="home", doc=home_doc, items=articles))
-        pages.append(Page(url=page_url(code, sections["articles"]), lang=code, kind="articles",
+        pages.append(Page(url=page_url(code, sections["articles"]), lang=code, kind=PageKind.ARTICLES,
                           template="articles.html", title="", group="section:articles", items=articles))
-        pages.append(Page(url=page_url(code, sections["resources"]), lang=code, kind="resources",
+        pages.append(Page(url=page_url(code, sections["resources"]), lang=code, kind=PageKind.RESOURCES,
                           template="resources.html", title="", group="section:resources", items=resources))
         ordered_facts = tuple(facts[k] for k in sorted(facts))
-        pages.append(Page(url=page_url(code, sections["facts"]), lang=code, kind="facts",
+        pages.append(Page(url=page_url(code, sections["facts"]), lang=code, kind=PageKind.FACTS,
                           template="facts.html", title="", group="section:facts", items=ordered_facts))
         for doc in mine:
-            if doc.kind == "home":
+            if doc.kind is Folder.HOME:
                 continue
-            segments = (doc.slug,) if doc.kind == "pages" else (sections[doc.kind], doc.slug)
+            segments = (doc.slug,) if doc.kind is Folder.PAGES else (sections[doc.kind], doc.slug)
             kind = KIND_PAGE[doc.kind]
             page = Page(url=page_url(code, *segments), lang=code, kind=kind,
                         template=f"{doc.layout or kind}.html", title=doc.title, group=f"doc:{doc.key}", doc=doc)
             pages.append(page)
             doc_pages[doc.rel] = page
         for fact in ordered_facts:
-            page = Page(url=page_url(code, sections["facts"], fact.slug[code]), lang=code, kind="fact",
+            page = Page(url=page_url(code, sections["facts"], fact.slug[code]), lang=code, kind=PageKind.FACT,
                         template="fact.html", title=fact.label[code], group=f"fact:{fact.id}", fact=fact)
             pages.append(page)
             fact_pages[(fact.id, code)] = page
@@ -72,12 +72,12 @@ def assemble_site(
             for slug in dict.fromkeys(slugs[tag] for tag in doc.tags):
                 by_tag[slug].append(doc)
         tags[code] = {t: tuple(_newest_first(ds)) for t, ds in sorted(by_tag.items())}
-        pages.append(Page(url=page_url(code, sections["tags"]), lang=code, kind="tags", template="tags.html",
+        pages.append(Page(url=page_url(code, sections["tags"]), lang=code, kind=PageKind.TAGS, template="tags.html",
                           title="", group="section:tags", items=tuple(tags[code])))
         for tag, tagged in tags[code].items():
-            pages.append(Page(url=page_url(code, sections["tags"], tag), lang=code, kind="tag", template="tag.html",
+            pages.append(Page(url=page_url(code, sections["tags"], tag), lang=code, kind=PageKind.TAG, template="tag.html",
                               title=_tag_name(tag, tagged, slugs), group=f"tag:{tag}", items=tagged, tag=tag))
-    pages.append(Page(url="/404.html", lang=config.default_language, kind="not_found", template="404.html",
+    pages.append(Page(url="/404.html", lang=config.default_language, kind=PageKind.NOT_FOUND, template="404.html",
                       title="404", group="404"))
     _check_unique_urls(pages, errors)
     errors.raise_if_any()
@@ -122,7 +122,7 @@ def _tag_name(tag: str, docs: tuple[Document, ...], slugs: dict[str, str]) -> st
 def _check_translation_keys(docs: tuple[Document, ...], errors: ErrorCollector) -> None:
     seen: dict[tuple[str, str], Document] = {}
     for doc in docs:
-        if doc.kind == "home":
+        if doc.kind is Folder.HOME:
             continue
         other = seen.get((doc.lang, doc.key))
         if other is not None:
