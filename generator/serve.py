@@ -2,9 +2,11 @@
 
 The served site lives in memory (a dict of output path → bytes from
 ``render_site``); nothing is written to SITE/public, so previewing never
-touches the published build. A watcher thread polls the modification times of
-content/, layouts/, assets/ and site.yaml, sorts each change with the pure
-``classify_change`` and, after a short quiet period, calls ``rebuild(kind)``.
+touches the published build. A `Watcher` is woken by the system's change
+notifications (watchfiles: inotify, FSEvents, ReadDirectoryChangesW, or polling
+where there are none) for content/, layouts/, assets/ and site.yaml, sorts each
+change with the pure ``classify_change`` and, after a short quiet period, calls
+``rebuild(kind, paths)``.
 
 Browsers reload through an external script, ``/__vigie__/reload.js`` (the
 pages' Content-Security-Policy forbids inline scripts), added before
@@ -28,6 +30,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -36,10 +39,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qs, unquote
 
-from generator.notify import Notifier
+import watchfiles
+
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.incremental import TemplateIndex, apply_edits
 from generator.check import TranslationRow, translation_status
@@ -64,14 +68,16 @@ ERROR_CSS = PREFIX + "error.css"
 EVENTS = PREFIX + "events"
 TRANSLATIONS = PREFIX + "translations"
 
+DEBOUNCE = 0.02
+"""Seconds without a new change that end a burst of saves (an editor's write and rename make one build)."""
+GROUP_MS = 1600
+"""Most milliseconds a burst of changes is gathered for before it is rebuilt anyway (a long `git checkout`)."""
+TICK = 0.25
+"""Seconds between two wakes of a watcher without notifications (to look again at recent changes)."""
+RECHECK = 2.0
+"""Seconds a notified file is looked at again, in case the next save of it goes unnoticed (`Watcher._follow`)."""
 POLL_INTERVAL = 0.1
-"""Seconds between two scans of the watched folders."""
-DEBOUNCE = 0.05
-"""Quiet time after a change before rebuilding, so a burst of saves makes one build."""
-SAFETY_SCAN = 1.0
-"""With kernel notifications: seconds between two scans when no event came (a missed event's cost)."""
-NOTIFIED_DEBOUNCE = 0.02
-"""With kernel notifications: quiet time that ends a burst of saves."""
+"""Seconds between two scans where the system gives no change notifications (watchfiles then polls)."""
 LONG_POLL = 20.0
 """Seconds an /__vigie__/events request waits for a new build before answering anyway."""
 MAX_CONNECTIONS = 32
@@ -524,31 +530,83 @@ class LiveSite:
 Stamp = tuple[int, int]
 
 
-class Watcher(threading.Thread):
-    """Poll modification times under (root, folder) pairs; report changed files by kind."""
+class _Either:
+    """Set when either event is: what `watchfiles.watch` checks between two waits (its ``stop_event``)."""
 
-    def __init__(self, targets: list[tuple[Path, Path]], on_change: Callable[[str, list[str]], object],
-                 interval: float = POLL_INTERVAL, debounce: float = DEBOUNCE) -> None:
-        super().__init__(name="vigie-watch", daemon=True)
-        self.targets = targets
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+def _worth_watching(change: watchfiles.Change, path: str) -> bool:
+    """Leave out hidden files and editors' leftovers before they wake the watcher (``watch_filter``)."""
+    name = os.path.basename(path)
+    return not name.startswith(".") and not is_editor_leftover(name)
+
+
+class Watcher:
+    """Report changed source files by kind, woken by the system's change notifications (watchfiles).
+
+    Two threads: one watches the source folders and everything below them
+    (`watch_targets`: content/, layouts/ and assets/, the site's and the
+    theme's); the other watches the site folder itself, alone, for site.yaml
+    and for a source folder that appears or goes. site.yaml is watched through
+    its folder because editors save by writing a new file and renaming it over
+    the old one, which ends a watch on the file itself.
+
+    The watcher keeps every watched file's (mtime, size): a notification names
+    the paths that changed, and a path counts as changed when its stamp did
+    (editors often touch a file without changing it). A folder that appears
+    (moved in, or copied in one go) or goes, and every (re)start of the watch,
+    are followed by a full comparison (`changes`), so nothing made while no
+    notification could come is missed: the first build, a folder's arrival.
+    Where the system gives no notifications, watchfiles polls (``force_polling``
+    forces it: network drives, some containers).
+    """
+
+    def __init__(self, site: Path, on_change: Callable[[str, list[str]], object], *,
+                 debounce: float = DEBOUNCE, poll_interval: float = POLL_INTERVAL,
+                 force_polling: bool | None = None) -> None:
+        self.site = site.resolve()
         self.on_change = on_change
-        self.interval = interval
         self.debounce = debounce
-        self.stopping = threading.Event()
+        self.poll_interval = poll_interval
+        self.force_polling = force_polling
+        self._stopping = threading.Event()
+        self._regroup = threading.Event()
+        """Set when the source folders are not the ones watched any more."""
+        self._lock = threading.Lock()
+        """One report at a time: the two threads share `state`, and rebuild one after the other."""
+        self._recent: dict[str, float] = {}
+        """Files notified or found changed lately, by when (see `_follow`)."""
+        self.folders = watch_targets(self.site)
         self.state = self.scan()
-        trees = [target for _, target in targets if target.is_dir()]
-        parents = [target.parent for _, target in targets if not target.is_dir()]
-        self.notifier = Notifier.open(trees, parents)
-        """Kernel change notifications where available (then a scan only runs after an event)."""
+        """Every watched file: path → (root, (mtime_ns, size)); taken now, before the first build."""
+        self._threads = [threading.Thread(target=self._watch_folders, name="vigie-watch", daemon=True),
+                         threading.Thread(target=self._watch_site, name="vigie-watch-site", daemon=True)]
+
+    def start(self) -> None:
+        """Start watching in two background threads."""
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop watching and wait for the threads to end (within one `debounce`)."""
+        self._stopping.set()
+        for thread in self._threads:
+            if thread.is_alive() and threading.current_thread() is not thread:
+                thread.join()
+
+    # - what changed -
 
     def scan(self) -> dict[str, tuple[Path, Stamp]]:
-        """Return every watched file with its root and (mtime_ns, size)."""
+        """Return every watched file with its root and (mtime_ns, size): site.yaml and the source folders."""
         found: dict[str, tuple[Path, Stamp]] = {}
-        for root, target in self.targets:
-            if target.is_file():
-                _stamp(target, root, found)
-                continue
-            stack = [str(target)]
+        _stamp(self.site / CONFIG_FILE, self.site, found)
+        for root, folder in watch_targets(self.site):
+            stack = [str(folder)]
             while stack:
                 try:
                     entries = list(os.scandir(stack.pop()))
@@ -580,50 +638,130 @@ class Watcher(threading.Thread):
             kind = classify_change(Path(path), root)
             if kind != IGNORED:
                 changed[_shown(Path(path), root)] = kind
+                self._recent[path] = time.monotonic()
         return changed
 
-    def run(self) -> None:
-        """Watch until stopped; after a change, wait for a quiet moment, then rebuild once."""
-        if self.notifier is not None:
-            self._run_notified()
-            return
-        while not self.stopping.wait(self.interval):
+    def changed_paths(self, paths: Iterable[str]) -> dict[str, str]:
+        """Return what the notified ``paths`` changed, as path → kind, and keep their new stamps.
+
+        A folder among them (new, or gone with files that were watched) is
+        followed by a full comparison, since no notification names the files
+        it brought or took away.
+        """
+        changed: dict[str, str] = {}
+        full = False
+        for path in paths:
+            root = self._root_of(path)
+            if root is None:
+                continue
+            kind = classify_change(Path(path), root)
+            if kind == IGNORED:
+                continue
             try:
-                batch = self.changes()
-                while batch and not self.stopping.wait(self.debounce):
-                    more = self.changes()
-                    if not more:
-                        break
-                    batch.update(more)
-                if batch and not self.stopping.is_set():
-                    self.on_change(widest(batch.values()), sorted(batch))
-            except Exception:  # never let the watcher die silently
-                log.exception("internal error in the file watcher (this is a bug in Vigie)")
+                st = os.stat(path)
+            except OSError:
+                st = None
+            if st is None:
+                if self.state.pop(path, None) is not None:
+                    changed[_shown(Path(path), root)] = kind
+                elif any(known.startswith(path + os.sep) for known in self.state):
+                    full = True  # a folder went
+            elif stat.S_ISDIR(st.st_mode):
+                full = True  # a folder came (or changed)
+            elif stat.S_ISREG(st.st_mode):
+                stamp = (st.st_mtime_ns, st.st_size)
+                known = self.state.get(path)
+                if known is None or known[1] != stamp:
+                    self.state[path] = (root, stamp)
+                    changed[_shown(Path(path), root)] = kind
+        if full:
+            changed.update(self.changes())
+        return changed
 
-    def _run_notified(self) -> None:
-        """Sleep until the kernel reports a change, let a burst of saves settle, then scan once."""
-        assert self.notifier is not None
+    def _root_of(self, path: str) -> Path | None:
+        if path == str(self.site / CONFIG_FILE):
+            return self.site
+        for root, folder in self.folders:
+            if path.startswith(str(folder) + os.sep):
+                return root
+        return None
+
+    def _report(self, find: Callable[[], dict[str, str]]) -> None:
+        """Find what changed and rebuild once for the lot, as its widest kind."""
         try:
-            while not self.stopping.is_set():
-                woke = self.notifier.wait(SAFETY_SCAN)
-                if self.stopping.is_set():
-                    break
-                while woke and self.notifier.wait(NOTIFIED_DEBOUNCE):
-                    pass
-                try:
-                    batch = self.changes()
-                    if batch:
-                        self.on_change(widest(batch.values()), sorted(batch))
-                except Exception:  # never let the watcher die silently
-                    log.exception("internal error in the file watcher (this is a bug in Vigie)")
-        finally:
-            self.notifier.close()
+            with self._lock:
+                batch = find()
+                if batch and not self._stopping.is_set():
+                    self.on_change(widest(batch.values()), sorted(batch))
+        except Exception:  # never let the watcher die silently
+            log.exception("internal error in the file watcher (this is a bug in Vigie)")
 
-    def stop(self) -> None:
-        """Ask the thread to finish and wait for it."""
-        self.stopping.set()
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join()
+    # - the two threads -
+
+    def _watch(self, paths: list[Path], stop: _Either | threading.Event,
+               recursive: bool) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        """Yield each burst of notified changes, and an empty set after TICK seconds without any."""
+        return watchfiles.watch(
+            *paths, watch_filter=_worth_watching, debounce=GROUP_MS, step=max(1, round(self.debounce * 1000)),
+            stop_event=stop, rust_timeout=round(TICK * 1000), yield_on_timeout=True, raise_interrupt=False,
+            force_polling=self.force_polling, poll_delay_ms=max(1, round(self.poll_interval * 1000)),
+            recursive=recursive)
+
+    def _follow(self, batches: Iterator[set[tuple[watchfiles.Change, str]]],
+                wanted: Callable[[str], bool] = lambda path: True) -> Iterator[set[str]]:
+        """Yield the paths to look at after each wake: the notified ones, and those changed lately.
+
+        watchfiles' polling compares modification times to the second, so a
+        second save of a file within the same second goes unnoticed there:
+        files notified or found changed in the last RECHECK seconds are looked
+        at again at every wake (a stat each; their stamp tells whether they changed).
+        """
+        for batch in batches:
+            paths = {path for _, path in batch if wanted(path)}
+            now = time.monotonic()
+            with self._lock:
+                self._recent = {path: when for path, when in self._recent.items() if now - when < RECHECK}
+                self._recent.update(dict.fromkeys(paths, now))
+                paths.update(path for path in self._recent if wanted(path))
+            yield paths
+
+    def _watch_folders(self) -> None:
+        """Watch the source folders, and again whenever they change (a new layouts/, say)."""
+        either = _Either(self._stopping, self._regroup)
+        while not self._stopping.is_set():
+            self._regroup.clear()
+            with self._lock:
+                self.folders = watch_targets(self.site)
+            if not self.folders:
+                while not either.is_set():
+                    self._stopping.wait(self.debounce)
+                continue
+            first = True
+            try:
+                for paths in self._follow(self._watch([folder for _, folder in self.folders], either, True)):
+                    if first:  # watching now: compare with what was seen before it started
+                        first = False
+                        self._report(self.changes)
+                    elif paths:
+                        self._report(lambda: self.changed_paths(paths))
+            except Exception:  # a folder that went while being watched, a notification error
+                log.debug("watching the source folders again", exc_info=True)
+                self._stopping.wait(self.debounce)
+
+    def _watch_site(self) -> None:
+        """Watch the site folder alone: site.yaml, and source folders that appear or go."""
+        config = str(self.site / CONFIG_FILE)
+        tops = {CONFIG_FILE, "content", "layouts", "assets"}
+        try:
+            for paths in self._follow(self._watch([self.site], self._stopping, False),
+                                      lambda path: os.path.basename(path) in tops):
+                if paths - {config} and watch_targets(self.site) != self.folders:
+                    self._regroup.set()  # the other thread watches them again, then compares
+                if config in paths:
+                    self._report(lambda: self.changed_paths([config]))
+        except Exception:
+            log.exception("internal error watching %s (this is a bug in Vigie); site.yaml is not watched any more",
+                          self.site)
 
 
 def _stamp(path: Path, root: Path, found: dict[str, tuple[Path, Stamp]]) -> None:
@@ -642,16 +780,21 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def watch_targets(site: Path) -> list[tuple[Path, Path]]:
-    """Return the (root, folder or file) pairs to watch: the site's sources and theme folders."""
-    targets = [(site, site / "content"), (site, site / CONFIG_FILE)]
-    seen = {(site / "content").resolve()}
-    theme_root = default_theme_dir()
+    """Return the (root, folder) pairs whose trees are watched: the source folders that exist, resolved.
+
+    ``site`` must be resolved. The site's content/, layouts/ and assets/, and
+    the theme's layouts/ and assets/ the site does not replace (a change there
+    matters when working on Vigie's own theme).
+    """
+    targets = [(site, site / "content")] if (site / "content").is_dir() else []
+    seen = {site / "content"}
+    theme_root = default_theme_dir().resolve()
     for sub in ("layouts", "assets"):
-        folders = [site / sub, *theme_dirs(site, sub)]
-        for folder in folders:
-            if folder.resolve() in seen:
+        for folder in theme_dirs(site, sub):
+            folder = folder.resolve()
+            if folder in seen or not folder.is_dir():
                 continue
-            seen.add(folder.resolve())
+            seen.add(folder)
             root = site if folder == site / sub else theme_root
             targets.append((root, folder))
     return targets
@@ -904,7 +1047,8 @@ class ServerHandle:
 
 def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False, *,
                  today: date | None = None, poll_interval: float = POLL_INTERVAL,
-                 debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS) -> ServerHandle:
+                 debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS,
+                 force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
     if not (site / CONFIG_FILE).is_file():
         raise SiteError(f"there is no site.yaml in '{site}', so it is not a Vigie site; "
@@ -920,8 +1064,9 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
         live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url))
         httpd.live = live
         httpd.bound_host = host
-        # Take the first snapshot of mtimes before building, so edits made meanwhile are seen.
-        watcher = Watcher(watch_targets(site.resolve()), live.rebuild, interval=poll_interval, debounce=debounce)
+        # Take the first stamps before building, so edits made meanwhile are seen.
+        watcher = Watcher(site, live.rebuild, debounce=debounce, poll_interval=poll_interval,
+                          force_polling=force_polling)
         live.rebuild("config")
         handle = ServerHandle(httpd, live, watcher, host)
         handle._start()
