@@ -249,9 +249,11 @@ def reload_tag(build: int, host: str, port: int) -> bytes:
     which the CSP's ``connect-src 'self'`` allows (livereload.js reads host
     and port from its own URL's query). ``snipver`` carries the page's build:
     the client sends it back when it connects, and a page older than the
-    current build is told to reload at once.
+    current build is told to reload at once. ``maxdelay``: after the preview
+    stops, the client tries again every second (by default it waits up to a
+    minute), so a restarted preview brings the page back at once.
     """
-    query = f"host={host}&port={port}&snipver={build}"
+    query = f"host={host}&port={port}&snipver={build}&maxdelay=1000"
     return f'<script src="{CLIENT_JS}?{html.escape(query)}"></script>\n'.encode()
 
 

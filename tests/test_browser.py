@@ -599,6 +599,15 @@ def test_the_preview_reloads_on_save_over_its_own_origin_and_the_csp_blocks_noth
         assert tab.locator("h1").inner_text() == "Les écrans en famille"
         wait_until(lambda: handle.browsers == 1, "the page connected again")
 
+        port = handle.port  # a preview stopped a while, then started again: the page comes back within seconds
+        handle.stop()
+        tab.wait_for_timeout(4000)  # livereload.js would wait 1, 2, 4 … up to 60 s between tries by default
+        save(original.replace("title: Les écrans en famille", "title: Les écrans, après l'arrêt"))
+        handle = start_server(site, "127.0.0.1", port, today=BUILD_DAY)
+        with tab.expect_navigation(timeout=2500):  # it tries every second, then is told it is out of date
+            pass
+        assert tab.locator("h1").inner_text() == "Les écrans, après l'arrêt"
+
         tab.wait_for_timeout(300)
         assert foreign == [], "requests to other origins:\n" + "\n".join(foreign)
         assert set(sockets) == {f"ws://127.0.0.1:{handle.port}/livereload"}

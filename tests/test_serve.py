@@ -176,8 +176,8 @@ def test_content_type(path: str, ctype: str) -> None:
 
 
 def test_reload_tag_loads_livereloads_client_for_the_pages_own_address() -> None:
-    assert reload_tag(7, "127.0.0.1", 8000) == (
-        b'<script src="/__vigie__/livereload.js?host=127.0.0.1&amp;port=8000&amp;snipver=7"></script>\n')
+    assert reload_tag(7, "127.0.0.1", 8000) == (b'<script src="/__vigie__/livereload.js?host=127.0.0.1&amp;port=8000'
+                                                b'&amp;snipver=7&amp;maxdelay=1000"></script>\n')
     assert b"?host=[::1]&amp;port=8001&amp;" in reload_tag(1, "[::1]", 8001)
     assert b"?host=localhost&amp;" in reload_tag(1, "localhost", 8000)
 
@@ -652,7 +652,7 @@ def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHan
     scripts = Scripts(body).found
     assert None not in scripts  # no inline script: the CSP forbids them
     assert [src for src in scripts if src.startswith("/__vigie__/")] == [
-        f"/__vigie__/livereload.js?host=127.0.0.1&port={server.port}&snipver={server.build}"]
+        f"/__vigie__/livereload.js?host=127.0.0.1&port={server.port}&snipver={server.build}&maxdelay=1000"]
     assert all(src.startswith("/") and not src.startswith("//") for src in scripts)  # same origin, all of them
     assert headers["content-security-policy"] == preview_policy(server.live.snapshot.files["_headers"])
     assert "script-src 'self'" in headers["content-security-policy"]
