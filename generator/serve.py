@@ -2,44 +2,67 @@
 
 The served site lives in memory (a dict of output path → bytes from
 ``render_site``); nothing is written to SITE/public, so previewing never
-touches the published build. A watcher thread polls the modification times of
-content/, layouts/, assets/ and site.yaml, sorts each change with the pure
-``classify_change`` and, after a short quiet period, calls ``rebuild(kind)``.
+touches the published build. A `Watcher` is woken by the system's change
+notifications (watchfiles: inotify, FSEvents, ReadDirectoryChangesW, or polling
+where there are none) for content/, layouts/, assets/ and site.yaml, sorts each
+change with the pure ``classify_change`` and, after a short quiet period, calls
+``rebuild(kind, paths)``.
 
-Browsers reload through an external script, ``/__vigie__/reload.js`` (the
-pages' Content-Security-Policy forbids inline scripts), added before
-``</body>`` of served HTML only. It long-polls ``/__vigie__/events?since=N``,
-which answers as soon as the build counter differs from N. When a rebuild
+The site is served through the livereload package's server pieces on tornado
+(`PreviewApp`): its WSGI container runs `SiteApp` over the in-memory output,
+its handlers serve the LiveReload client (``/__vigie__/livereload.js``, as
+livereload ships it) and speak the LiveReload protocol over a WebSocket at
+``/livereload``. Pages load the client with an external ``<script src>`` added
+before ``</body>`` of HTML answers only: the pages' Content-Security-Policy
+(served as the site's ``_headers`` sets it) forbids inline scripts, so
+livereload's own injection of an inline script is not used. The client
+connects back to the address the page came from, which ``connect-src 'self'``
+allows. When a build lands, every open page is told to reload. When a rebuild
 fails, every HTML request gets an error page (status 500) listing the
 ``path:line: error: message`` lines, with the same script, so saving the fix
 brings the site back.
 
-We do not use the livereload package: it injects an *inline* ``<script>``
-before ``</head>`` (blocked by our CSP), serves from a folder on disk, runs on
-tornado's global IOLoop and does not report the port it bound, which makes a
-clean in-process start/stop on port 0 impossible.
+livereload's ``Server`` itself is not used: ``Server.application()`` listens
+by itself and keeps nothing of the server it made, so the port chosen for
+``--port 0`` cannot be known and the server cannot be stopped but by closing
+tornado's loop; it always injects an inline script; and ``Server.serve()``
+runs its own polling watcher on tornado's global loop until the process ends.
+The preview builds the tornado application from livereload's handlers
+instead, adds what the contract needs (the Host check, the connection cap,
+the CSP), binds its own socket and runs the loop in a thread it can stop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import ipaddress
 import json
 import logging
 import os
+import re
 import socket
+import stat
 import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import date
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping
-from urllib.parse import parse_qs, unquote
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
+from urllib.parse import unquote
 
-from generator.notify import Notifier
+import watchfiles
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler  # type: ignore[import-untyped]
+from livereload.server import LiveScriptContainer  # type: ignore[import-untyped]
+from tornado import httputil, web
+from tornado.http1connection import HTTP1Connection
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.iostream import IOStream
+from tornado.websocket import WebSocketHandler
+
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.incremental import DepIndex, apply_edits
 from generator.check import TranslationRow, translation_status
@@ -59,26 +82,34 @@ INCREMENTAL_KINDS = KINDS
 
 #: URL prefix reserved for the server's own files (never part of a built site).
 PREFIX = "/__vigie__/"
-RELOAD_JS = PREFIX + "reload.js"
+CLIENT_JS = PREFIX + "livereload.js"
+"""livereload's browser client (``livereload/vendors/livereload.js``), served from the site's origin."""
 ERROR_CSS = PREFIX + "error.css"
-EVENTS = PREFIX + "events"
 TRANSLATIONS = PREFIX + "translations"
+SOCKET = "/livereload"
+"""Where livereload.js opens its WebSocket: ws://HOST:PORT/livereload (the client fixes the path)."""
+RELOAD_MESSAGE = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+"""The LiveReload protocol's reload command; the client reloads the whole page for it (a rebuild renames
+hashed stylesheets and images, so reloading one of them alone would not do)."""
 
+DEBOUNCE = 0.02
+"""Seconds without a new change that end a burst of saves (an editor's write and rename make one build)."""
+GROUP_MS = 1600
+"""Most milliseconds a burst of changes is gathered for before it is rebuilt anyway (a long `git checkout`)."""
+TICK = 0.25
+"""Seconds between two wakes of a watcher without notifications (to look again at recent changes)."""
+RECHECK = 2.0
+"""Seconds a notified file is looked at again, in case the next save of it goes unnoticed (`Watcher._follow`)."""
 POLL_INTERVAL = 0.1
-"""Seconds between two scans of the watched folders."""
-DEBOUNCE = 0.05
-"""Quiet time after a change before rebuilding, so a burst of saves makes one build."""
-SAFETY_SCAN = 1.0
-"""With kernel notifications: seconds between two scans when no event came (a missed event's cost)."""
-NOTIFIED_DEBOUNCE = 0.02
-"""With kernel notifications: quiet time that ends a burst of saves."""
-LONG_POLL = 20.0
-"""Seconds an /__vigie__/events request waits for a new build before answering anyway."""
+"""Seconds between two scans where the system gives no change notifications (watchfiles then polls)."""
 MAX_CONNECTIONS = 32
-"""Connections answered at once, one thread each. A browser opens at most 6 to one address (each
-open tab holds one of them in a long-poll), so this leaves room for a few browsers and phones."""
+"""Connections answered at once: pages and files being fetched, and the WebSocket of every open tab.
+A browser opens at most 6 connections to one address besides its tabs' WebSockets, so this leaves room
+for a few browsers and phones."""
 SLOT_WAIT = 1.0
-"""Seconds a connection beyond MAX_CONNECTIONS waits for a free thread before it is answered 503."""
+"""Seconds a connection beyond MAX_CONNECTIONS waits for one to close before it is answered 503."""
+IDLE_TIMEOUT = 30.0
+"""Seconds a connection may stay open without a request (a page's WebSocket is not idle)."""
 
 
 _TYPES = {
@@ -103,27 +134,6 @@ _TYPES = {
     ".woff2": "font/woff2",
     ".webmanifest": "application/manifest+json",
 }
-
-RELOAD_SCRIPT = """\
-// Vigie preview: reload this page when the site is rebuilt (only served by `vigie serve`).
-(function () {
-  "use strict";
-  var me = document.currentScript;
-  var build = me ? me.getAttribute("data-build") : "";
-  function poll() {
-    fetch("/__vigie__/events?since=" + encodeURIComponent(build), { cache: "no-store" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(function (data) {
-        if (String(data.build) !== String(build)) { window.location.reload(); } else { poll(); }
-      })
-      .catch(function () { window.setTimeout(poll, 1000); });
-  }
-  poll();
-})();
-"""
 
 ERROR_STYLE = """\
 :root { color-scheme: light dark; }
@@ -223,16 +233,60 @@ def content_type(path: str) -> str:
     return _TYPES.get(name[dot:].lower(), "application/octet-stream")
 
 
-def reload_tag(build: int) -> bytes:
-    """Return the script element that loads the reload script for a page of build ``build``."""
-    return f'<script src="{RELOAD_JS}" data-build="{build}"></script>\n'.encode()
+def hostname(host: str) -> str:
+    """Return the name or address a Host header names, without the port: ``[::1]`` for ``[::1]:8000``."""
+    host = host.strip()
+    if host.startswith("["):
+        return host[:host.find("]") + 1]
+    return host.partition(":")[0]
 
 
-def inject_reload(page: bytes, build: int) -> bytes:
-    """Add the reload script before the last ``</body>`` (or at the end) of an HTML page."""
+def reload_tag(build: int, host: str, port: int) -> bytes:
+    """Return the script element that loads livereload's client into a page of build ``build``.
+
+    ``host`` is the name the browser used for the page, from its Host header:
+    the client connects to ws://HOST:PORT/livereload, the page's own origin,
+    which the CSP's ``connect-src 'self'`` allows (livereload.js reads host
+    and port from its own URL's query). ``snipver`` carries the page's build:
+    the client sends it back when it connects, and a page older than the
+    current build is told to reload at once. ``maxdelay``: after the preview
+    stops, the client tries again every second (by default it waits up to a
+    minute), so a restarted preview brings the page back at once.
+    """
+    query = f"host={host}&port={port}&snipver={build}&maxdelay=1000"
+    return f'<script src="{CLIENT_JS}?{html.escape(query)}"></script>\n'.encode()
+
+
+def inject_reload(page: bytes, tag: bytes) -> bytes:
+    """Add the reload script ``tag`` before the last ``</body>`` (or at the end) of an HTML page."""
     at = page.lower().rfind(b"</body>")
-    tag = reload_tag(build)
     return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+def preview_policy(headers: bytes | None) -> str | None:
+    """Return the Content-Security-Policy the site's ``_headers`` file sets for every page (``/*``).
+
+    The preview sends the published pages' policy, so that what it blocks on
+    the web (an inline script in a template, a font from another site) is
+    blocked in the preview too. ``upgrade-insecure-requests`` is left out: the
+    preview speaks plain HTTP, and a browser would ask https:// for every file
+    of a preview opened at a network address (a phone, with ``--host``).
+    """
+    if headers is None:
+        return None
+    block = None
+    for line in headers.decode("utf-8", "replace").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            block = line.strip()
+            continue
+        name, _, value = line.strip().partition(":")
+        if block == "/*" and name.strip().lower() == "content-security-policy":
+            directives = [d.strip() for d in value.split(";") if d.strip()]
+            kept = [d for d in directives if d.lower() != "upgrade-insecure-requests"]
+            return "; ".join(kept) or None
+    return None
 
 
 def error_lines(err: SiteError | SiteErrors) -> list[str]:
@@ -246,7 +300,11 @@ def error_lines(err: SiteError | SiteErrors) -> list[str]:
 
 
 def error_page(lines: list[str], build: int, *, internal: bool = False) -> bytes:
-    """Return the HTML page shown instead of every page while the site does not build."""
+    """Return the HTML page shown instead of every page while the site does not build.
+
+    The reload script is added when the page is served (`inject_reload`), as
+    its address depends on the request; ``build`` is not used any more.
+    """
     if internal:
         heading = "Vigie hit an internal error while rebuilding"
         lead = ("This is a bug in Vigie, not in your files; the details are in the terminal where "
@@ -267,11 +325,11 @@ def error_page(lines: list[str], build: int, *, internal: bool = False) -> bytes
         + (f"<ol>\n{items}\n</ol>\n" if items else "")
         + "</main>\n</body>\n</html>\n"
     )
-    return inject_reload(body.encode(), build)
+    return body.encode()
 
 
-def translations_page(rows: list[TranslationRow], languages: tuple[str, ...], build: int) -> bytes:
-    """Return the preview-only page with every page and figure's translation status."""
+def translations_page(rows: list[TranslationRow], languages: tuple[str, ...]) -> bytes:
+    """Return the preview-only page with every page and figure's translation status (no reload script)."""
     head = "".join(f"<th scope=\"col\">{html.escape(lang)}</th>" for lang in languages)
     body_rows = []
     for row in rows:
@@ -298,7 +356,7 @@ def translations_page(rows: list[TranslationRow], languages: tuple[str, ...], bu
         f"<table>\n<thead><tr><th scope=\"col\">page or figure</th>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body_rows) + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
     )
-    return inject_reload(page.encode(), build)
+    return page.encode()
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -525,31 +583,83 @@ class LiveSite:
 Stamp = tuple[int, int]
 
 
-class Watcher(threading.Thread):
-    """Poll modification times under (root, folder) pairs; report changed files by kind."""
+class _Either:
+    """Set when either event is: what `watchfiles.watch` checks between two waits (its ``stop_event``)."""
 
-    def __init__(self, targets: list[tuple[Path, Path]], on_change: Callable[[str, list[str]], object],
-                 interval: float = POLL_INTERVAL, debounce: float = DEBOUNCE) -> None:
-        super().__init__(name="vigie-watch", daemon=True)
-        self.targets = targets
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+def _worth_watching(change: watchfiles.Change, path: str) -> bool:
+    """Leave out hidden files and editors' leftovers before they wake the watcher (``watch_filter``)."""
+    name = os.path.basename(path)
+    return not name.startswith(".") and not is_editor_leftover(name)
+
+
+class Watcher:
+    """Report changed source files by kind, woken by the system's change notifications (watchfiles).
+
+    Two threads: one watches the source folders and everything below them
+    (`watch_targets`: content/, layouts/ and assets/, the site's and the
+    theme's); the other watches the site folder itself, alone, for site.yaml
+    and for a source folder that appears or goes. site.yaml is watched through
+    its folder because editors save by writing a new file and renaming it over
+    the old one, which ends a watch on the file itself.
+
+    The watcher keeps every watched file's (mtime, size): a notification names
+    the paths that changed, and a path counts as changed when its stamp did
+    (editors often touch a file without changing it). A folder that appears
+    (moved in, or copied in one go) or goes, and every (re)start of the watch,
+    are followed by a full comparison (`changes`), so nothing made while no
+    notification could come is missed: the first build, a folder's arrival.
+    Where the system gives no notifications, watchfiles polls (``force_polling``
+    forces it: network drives, some containers).
+    """
+
+    def __init__(self, site: Path, on_change: Callable[[str, list[str]], object], *,
+                 debounce: float = DEBOUNCE, poll_interval: float = POLL_INTERVAL,
+                 force_polling: bool | None = None) -> None:
+        self.site = site.resolve()
         self.on_change = on_change
-        self.interval = interval
         self.debounce = debounce
-        self.stopping = threading.Event()
+        self.poll_interval = poll_interval
+        self.force_polling = force_polling
+        self._stopping = threading.Event()
+        self._regroup = threading.Event()
+        """Set when the source folders are not the ones watched any more."""
+        self._lock = threading.Lock()
+        """One report at a time: the two threads share `state`, and rebuild one after the other."""
+        self._recent: dict[str, float] = {}
+        """Files notified or found changed lately, by when (see `_follow`)."""
+        self.folders = watch_targets(self.site)
         self.state = self.scan()
-        trees = [target for _, target in targets if target.is_dir()]
-        parents = [target.parent for _, target in targets if not target.is_dir()]
-        self.notifier = Notifier.open(trees, parents)
-        """Kernel change notifications where available (then a scan only runs after an event)."""
+        """Every watched file: path → (root, (mtime_ns, size)); taken now, before the first build."""
+        self._threads = [threading.Thread(target=self._watch_folders, name="vigie-watch", daemon=True),
+                         threading.Thread(target=self._watch_site, name="vigie-watch-site", daemon=True)]
+
+    def start(self) -> None:
+        """Start watching in two background threads."""
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop watching and wait for the threads to end (within one `debounce`)."""
+        self._stopping.set()
+        for thread in self._threads:
+            if thread.is_alive() and threading.current_thread() is not thread:
+                thread.join()
+
+    # - what changed -
 
     def scan(self) -> dict[str, tuple[Path, Stamp]]:
-        """Return every watched file with its root and (mtime_ns, size)."""
+        """Return every watched file with its root and (mtime_ns, size): site.yaml and the source folders."""
         found: dict[str, tuple[Path, Stamp]] = {}
-        for root, target in self.targets:
-            if target.is_file():
-                _stamp(target, root, found)
-                continue
-            stack = [str(target)]
+        _stamp(self.site / CONFIG_FILE, self.site, found)
+        for root, folder in watch_targets(self.site):
+            stack = [str(folder)]
             while stack:
                 try:
                     entries = list(os.scandir(stack.pop()))
@@ -581,50 +691,130 @@ class Watcher(threading.Thread):
             kind = classify_change(Path(path), root)
             if kind != IGNORED:
                 changed[_shown(Path(path), root)] = kind
+                self._recent[path] = time.monotonic()
         return changed
 
-    def run(self) -> None:
-        """Watch until stopped; after a change, wait for a quiet moment, then rebuild once."""
-        if self.notifier is not None:
-            self._run_notified()
-            return
-        while not self.stopping.wait(self.interval):
+    def changed_paths(self, paths: Iterable[str]) -> dict[str, str]:
+        """Return what the notified ``paths`` changed, as path → kind, and keep their new stamps.
+
+        A folder among them (new, or gone with files that were watched) is
+        followed by a full comparison, since no notification names the files
+        it brought or took away.
+        """
+        changed: dict[str, str] = {}
+        full = False
+        for path in paths:
+            root = self._root_of(path)
+            if root is None:
+                continue
+            kind = classify_change(Path(path), root)
+            if kind == IGNORED:
+                continue
             try:
-                batch = self.changes()
-                while batch and not self.stopping.wait(self.debounce):
-                    more = self.changes()
-                    if not more:
-                        break
-                    batch.update(more)
-                if batch and not self.stopping.is_set():
-                    self.on_change(widest(batch.values()), sorted(batch))
-            except Exception:  # never let the watcher die silently
-                log.exception("internal error in the file watcher (this is a bug in Vigie)")
+                st = os.stat(path)
+            except OSError:
+                st = None
+            if st is None:
+                if self.state.pop(path, None) is not None:
+                    changed[_shown(Path(path), root)] = kind
+                elif any(known.startswith(path + os.sep) for known in self.state):
+                    full = True  # a folder went
+            elif stat.S_ISDIR(st.st_mode):
+                full = True  # a folder came (or changed)
+            elif stat.S_ISREG(st.st_mode):
+                stamp = (st.st_mtime_ns, st.st_size)
+                known = self.state.get(path)
+                if known is None or known[1] != stamp:
+                    self.state[path] = (root, stamp)
+                    changed[_shown(Path(path), root)] = kind
+        if full:
+            changed.update(self.changes())
+        return changed
 
-    def _run_notified(self) -> None:
-        """Sleep until the kernel reports a change, let a burst of saves settle, then scan once."""
-        assert self.notifier is not None
+    def _root_of(self, path: str) -> Path | None:
+        if path == str(self.site / CONFIG_FILE):
+            return self.site
+        for root, folder in self.folders:
+            if path.startswith(str(folder) + os.sep):
+                return root
+        return None
+
+    def _report(self, find: Callable[[], dict[str, str]]) -> None:
+        """Find what changed and rebuild once for the lot, as its widest kind."""
         try:
-            while not self.stopping.is_set():
-                woke = self.notifier.wait(SAFETY_SCAN)
-                if self.stopping.is_set():
-                    break
-                while woke and self.notifier.wait(NOTIFIED_DEBOUNCE):
-                    pass
-                try:
-                    batch = self.changes()
-                    if batch:
-                        self.on_change(widest(batch.values()), sorted(batch))
-                except Exception:  # never let the watcher die silently
-                    log.exception("internal error in the file watcher (this is a bug in Vigie)")
-        finally:
-            self.notifier.close()
+            with self._lock:
+                batch = find()
+                if batch and not self._stopping.is_set():
+                    self.on_change(widest(batch.values()), sorted(batch))
+        except Exception:  # never let the watcher die silently
+            log.exception("internal error in the file watcher (this is a bug in Vigie)")
 
-    def stop(self) -> None:
-        """Ask the thread to finish and wait for it."""
-        self.stopping.set()
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join()
+    # - the two threads -
+
+    def _watch(self, paths: list[Path], stop: _Either | threading.Event,
+               recursive: bool) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        """Yield each burst of notified changes, and an empty set after TICK seconds without any."""
+        return watchfiles.watch(
+            *paths, watch_filter=_worth_watching, debounce=GROUP_MS, step=max(1, round(self.debounce * 1000)),
+            stop_event=stop, rust_timeout=round(TICK * 1000), yield_on_timeout=True, raise_interrupt=False,
+            force_polling=self.force_polling, poll_delay_ms=max(1, round(self.poll_interval * 1000)),
+            recursive=recursive)
+
+    def _follow(self, batches: Iterator[set[tuple[watchfiles.Change, str]]],
+                wanted: Callable[[str], bool] = lambda path: True) -> Iterator[set[str]]:
+        """Yield the paths to look at after each wake: the notified ones, and those changed lately.
+
+        watchfiles' polling compares modification times to the second, so a
+        second save of a file within the same second goes unnoticed there:
+        files notified or found changed in the last RECHECK seconds are looked
+        at again at every wake (a stat each; their stamp tells whether they changed).
+        """
+        for batch in batches:
+            paths = {path for _, path in batch if wanted(path)}
+            now = time.monotonic()
+            with self._lock:
+                self._recent = {path: when for path, when in self._recent.items() if now - when < RECHECK}
+                self._recent.update(dict.fromkeys(paths, now))
+                paths.update(path for path in self._recent if wanted(path))
+            yield paths
+
+    def _watch_folders(self) -> None:
+        """Watch the source folders, and again whenever they change (a new layouts/, say)."""
+        either = _Either(self._stopping, self._regroup)
+        while not self._stopping.is_set():
+            self._regroup.clear()
+            with self._lock:
+                self.folders = watch_targets(self.site)
+            if not self.folders:
+                while not either.is_set():
+                    self._stopping.wait(self.debounce)
+                continue
+            first = True
+            try:
+                for paths in self._follow(self._watch([folder for _, folder in self.folders], either, True)):
+                    if first:  # watching now: compare with what was seen before it started
+                        first = False
+                        self._report(self.changes)
+                    elif paths:
+                        self._report(lambda: self.changed_paths(paths))
+            except Exception:  # a folder that went while being watched, a notification error
+                log.debug("watching the source folders again", exc_info=True)
+                self._stopping.wait(self.debounce)
+
+    def _watch_site(self) -> None:
+        """Watch the site folder alone: site.yaml, and source folders that appear or go."""
+        config = str(self.site / CONFIG_FILE)
+        tops = {CONFIG_FILE, "content", "layouts", "assets"}
+        try:
+            for paths in self._follow(self._watch([self.site], self._stopping, False),
+                                      lambda path: os.path.basename(path) in tops):
+                if paths - {config} and watch_targets(self.site) != self.folders:
+                    self._regroup.set()  # the other thread watches them again, then compares
+                if config in paths:
+                    self._report(lambda: self.changed_paths([config]))
+        except Exception:
+            log.exception("internal error watching %s (this is a bug in Vigie); site.yaml is not watched any more",
+                          self.site)
 
 
 def _stamp(path: Path, root: Path, found: dict[str, tuple[Path, Stamp]]) -> None:
@@ -643,208 +833,408 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def watch_targets(site: Path) -> list[tuple[Path, Path]]:
-    """Return the (root, folder or file) pairs to watch: the site's sources and theme folders."""
-    targets = [(site, site / "content"), (site, site / CONFIG_FILE)]
-    seen = {(site / "content").resolve()}
-    theme_root = default_theme_dir()
+    """Return the (root, folder) pairs whose trees are watched: the source folders that exist, resolved.
+
+    ``site`` must be resolved. The site's content/, layouts/ and assets/, and
+    the theme's layouts/ and assets/ the site does not replace (a change there
+    matters when working on Vigie's own theme).
+    """
+    targets = [(site, site / "content")] if (site / "content").is_dir() else []
+    seen = {site / "content"}
+    theme_root = default_theme_dir().resolve()
     for sub in ("layouts", "assets"):
-        folders = [site / sub, *theme_dirs(site, sub)]
-        for folder in folders:
-            if folder.resolve() in seen:
+        for folder in theme_dirs(site, sub):
+            folder = folder.resolve()
+            if folder in seen or not folder.is_dir():
                 continue
-            seen.add(folder.resolve())
+            seen.add(folder)
             root = site if folder == site / sub else theme_root
             targets.append((root, folder))
     return targets
 
 
-# --- HTTP -----------------------------------------------------------------------------------------
+# --- HTTP: livereload's server pieces on tornado ----------------------------------------------------
 
 _BUSY_BODY = b"503 Service Unavailable: too many connections to the preview at once; reload in a moment\n"
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
          b"Content-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\nRetry-After: 1\r\n"
          b"Cache-Control: no-store\r\nConnection: close\r\n\r\n" + _BUSY_BODY)
+_TEXT = "text/plain; charset=utf-8"
+_OWN_HEADERS = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), ("Server", "vigie-serve"))
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """A threading server that can close its open connections and join its threads on stop.
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the preview answers to a request for the site."""
 
-    At most ``max_connections`` connections are answered at once, each by its
-    own thread; a connection beyond them waits up to SLOT_WAIT for one to end,
-    then is answered 503 and closed without a thread.
+    status: HTTPStatus
+    body: bytes
+    ctype: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class SiteApp:
+    """The WSGI application over the in-memory site: pages, files, the error page, the preview's own pages.
+
+    Every HTML answer gets the tag that loads livereload's client, made for
+    the address the browser used (`reload_tag`), and every answer the
+    published site's Content-Security-Policy (`preview_policy`).
     """
 
-    daemon_threads = True
-    live: LiveSite
-    """Set once the port is known and the site built."""
-    bound_host: str = "127.0.0.1"
-    """The address asked for (``--host``): requests must name it, or localhost (see `host_allowed`)."""
+    def __init__(self, live: LiveSite, port: int) -> None:
+        self.live = live
+        self.port = port
+        self._policy: tuple[bytes | None, str | None] = (None, None)
 
-    def __init__(self, address: tuple[str, int], family: int, max_connections: int = MAX_CONNECTIONS) -> None:
-        self.address_family = family
-        self._open: set[socket.socket] = set()
-        self._request_threads: set[threading.Thread] = set()
-        self._lock = threading.Lock()
-        self.max_connections = max_connections
-        self._slots = threading.BoundedSemaphore(max_connections)
-        self._warned_busy = False
-        super().__init__(address, _Handler)
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        method = environ["REQUEST_METHOD"]
+        target = environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"
+        answer = self.answer(method, target, environ.get("HTTP_HOST", ""))
+        headers = [("Content-Type", answer.ctype), ("Content-Length", str(len(answer.body))),
+                   *_OWN_HEADERS, *answer.headers]
+        start_response(f"{answer.status.value} {answer.status.phrase}", headers)
+        return [b"" if method == "HEAD" else answer.body]
 
-    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        if not self._slots.acquire(timeout=SLOT_WAIT):
-            self._busy(request)
+    def answer(self, method: str, target: str, host: str) -> Answer:
+        """Return the answer to ``method target`` from a browser that wrote ``host`` in its Host header."""
+        if method not in ("GET", "HEAD"):
+            return Answer(HTTPStatus.METHOD_NOT_ALLOWED, b"405 Method Not Allowed: the preview only reads\n",
+                          _TEXT, (("Allow", "GET, HEAD"),))
+        snap = self.live.snapshot
+        answer = self._answer(target, snap, reload_tag(snap.build, hostname(host), self.port))
+        policy = self._policy_of(snap)
+        return answer if policy is None else replace(
+            answer, headers=(*answer.headers, ("Content-Security-Policy", policy)))
+
+    def _answer(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
+        if target.startswith(PREFIX):
+            return self._own(target, snap, tag)
+        rel = resolve_request(target)
+        if rel is None:
+            return self._not_found(snap, tag, target)
+        data = snap.files.get(rel)
+        if data is None and f"{rel}/index.html" in snap.files:
+            return Answer(HTTPStatus.MOVED_PERMANENTLY, b"", _TEXT, (("Location", "/" + rel + "/"),))
+        if snap.error is not None and is_page(rel):
+            return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, inject_reload(snap.error, tag), _TYPES[".html"])
+        if data is None:
+            return self._not_found(snap, tag)
+        if rel.endswith(".html"):
+            data = inject_reload(data, tag)
+        return Answer(HTTPStatus.OK, data, content_type(rel))
+
+    def _own(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
+        path = target.partition("?")[0]
+        if path == ERROR_CSS:
+            return Answer(HTTPStatus.OK, ERROR_STYLE.encode(), _TYPES[".css"])
+        site = self.live.last_site
+        if path == TRANSLATIONS and site is not None:
+            page = translations_page(translation_status(site), site.config.codes)
+            return Answer(HTTPStatus.OK, inject_reload(page, tag), _TYPES[".html"])
+        return self._not_found(snap, tag, target)
+
+    def _not_found(self, snap: Snapshot, tag: bytes, refused: str | None = None) -> Answer:
+        if refused is not None:
+            log.debug("refused %r", refused)
+        page = snap.files.get("404.html")
+        if page is None:
+            return Answer(HTTPStatus.NOT_FOUND, b"404 not found\n", _TEXT)
+        return Answer(HTTPStatus.NOT_FOUND, inject_reload(page, tag), _TYPES[".html"])
+
+    def _policy_of(self, snap: Snapshot) -> str | None:
+        headers = snap.files.get("_headers")
+        if headers is not self._policy[0]:
+            self._policy = (headers, preview_policy(headers))
+        return self._policy[1]
+
+
+class _Container(LiveScriptContainer):  # type: ignore[misc]  # livereload has no type hints
+    """livereload's WSGI container, with no script of its own and the request target as sent.
+
+    Its injector would put an *inline* ``<script>`` before every ``</head>`` of
+    every answer, whatever its type; the pages' CSP forbids inline scripts, so
+    it is given none, and `SiteApp` adds an external script tag to HTML
+    answers. Tornado's WSGI environment has only the percent-decoded path:
+    the target as sent goes along as ``REQUEST_URI``, so encoded slashes and
+    dots are refused by `resolve_request`, not decoded first. (The container
+    runs the app on the server's thread and sends its whole answer in one
+    write; for HEAD it sends Content-Length: 0.)
+    """
+
+    def __init__(self, site: SiteApp) -> None:
+        super().__init__(site, script=b"")
+        self.site = site
+
+    def __call__(self, request: httputil.HTTPServerRequest) -> None:
+        site = self.site
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            environ["REQUEST_URI"] = request.uri
+            return site(environ, start_response)
+
+        self.wsgi_app = app  # one request at a time on the server's thread
+        super().__call__(request)
+
+    def _log(self, status_code: int, request: httputil.HTTPServerRequest) -> None:
+        log.debug("%d %s %s", status_code, request.method, request.uri)
+
+
+class _ClientScript(LiveReloadJSHandler):  # type: ignore[misc]
+    """livereload.js, the LiveReload client as the livereload package ships it, from the site's origin."""
+
+    def set_default_headers(self) -> None:
+        for name, value in _OWN_HEADERS:
+            self.set_header(name, value)
+
+
+class _ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
+    """livereload's end of the LiveReload protocol over a WebSocket: one per open page.
+
+    Changed from livereload's handler where the preview needs it: only pages
+    of the preview's own origin may connect (livereload accepts any origin, so
+    any web site could follow your saves); the page's build comes in the
+    client's hello (``snipver``, see `reload_tag`); and the page joins the
+    browsers of its own server (livereload keeps one set for the process).
+    """
+
+    def initialize(self, browsers: Browsers) -> None:
+        self.browsers = browsers
+        self.page_build: int | None = None
+
+    def check_origin(self, origin: str) -> bool:
+        return WebSocketHandler.check_origin(self, origin)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            data = json.loads(message)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("command"), str):
+            self.close(1003, "not a LiveReload message")
             return
-        thread = threading.Thread(target=self._run_request, args=(request, client_address),
-                                  name="vigie-http-request", daemon=True)
-        with self._lock:
-            self._open.add(request)
-            self._request_threads.add(thread)
-        try:
-            thread.start()
-        except BaseException:
-            with self._lock:
-                self._open.discard(request)
-                self._request_threads.discard(thread)
-            self._slots.release()
-            raise
+        if data["command"] == "hello" and type(data.get("snipver")) is int:
+            self.page_build = data["snipver"]
+        super().on_message(message)  # answers hello; adds the page to livereload's set on info
+        if self in LiveReloadHandler.waiters:
+            LiveReloadHandler.waiters.discard(self)
+            self.browsers.join(self)
 
-    def _run_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            with self._lock:
-                self._open.discard(request)
-                self._request_threads.discard(threading.current_thread())
-            self._slots.release()
+    def on_close(self) -> None:
+        self.browsers.leave(self)
+        super().on_close()
 
-    def _busy(self, request: socket.socket) -> None:
-        """Answer 503 from the accepting thread, without waiting on the client, and close."""
+
+class Browsers:
+    """The open pages of one server, by their WebSocket; used on the server's thread only."""
+
+    def __init__(self, live: LiveSite) -> None:
+        self.live = live
+        self.sockets: set[_ReloadSocket] = set()
+
+    def join(self, socket: _ReloadSocket) -> None:
+        """Follow a page that said hello; reload it at once if it is older than the current build."""
+        self.sockets.add(socket)
+        if socket.page_build is not None:
+            self._tell(socket, self.live.snapshot.build)
+
+    def leave(self, socket: _ReloadSocket) -> None:
+        self.sockets.discard(socket)
+
+    def reload(self, build: int) -> None:
+        """Tell every page that is not of ``build`` to reload."""
+        for socket in list(self.sockets):
+            self._tell(socket, build)
+
+    def _tell(self, socket: _ReloadSocket, build: int) -> None:
+        if socket.page_build != build:
+            socket.page_build = build
+            socket.send_message(RELOAD_MESSAGE)
+
+    def close(self) -> None:
+        """Close every page's WebSocket (the pages try again until a server answers)."""
+        for socket in list(self.sockets):
+            socket.close(1001, "the preview stopped")
+
+
+class _WrongHost(web.RequestHandler):
+    """The short 400 answer to a request whose Host is not the preview's address; then the connection closes."""
+
+    def initialize(self, body: bytes) -> None:
+        self.body = body
+
+    def set_default_headers(self) -> None:
+        for name, value in _OWN_HEADERS:
+            self.set_header(name, value)
+
+    async def prepare(self) -> None:
+        self.set_status(HTTPStatus.BAD_REQUEST)
+        self.set_header("Content-Type", _TEXT)
+        self.set_header("Connection", "close")
+        await self.finish(self.body)
+        connection = self.request.connection
+        if isinstance(connection, HTTP1Connection):
+            connection.close()
+
+
+class PreviewApp(web.Application):
+    """The tornado application: the host check first, then the WebSocket, livereload.js and the site."""
+
+    def __init__(self, live: LiveSite, browsers: Browsers, bound_host: str, port: int) -> None:
+        self.bound_host = bound_host
+        self.port = port
+        self.browsers = browsers
+        super().__init__([
+            (re.escape(CLIENT_JS), _ClientScript),
+            (r".*", web.FallbackHandler, {"fallback": _Container(SiteApp(live, port))}),
+        ], log_function=_log_request, websocket_max_message_size=65536)
+
+    def find_handler(self, request: httputil.HTTPServerRequest, **kwargs: Any) -> web._HandlerDelegate:
+        hosts = request.headers.get_list("Host")
+        if len(hosts) != 1 or not host_allowed(hosts[0], self.bound_host, self.port):
+            log.debug("refused a request for another host (%d Host header(s))", len(hosts))
+            return self.get_handler_delegate(request, _WrongHost,
+                                             {"body": wrong_host_text(self.bound_host, self.port)})
+        if request.path == SOCKET and request.headers.get("Upgrade", "").lower() == "websocket":
+            return self.get_handler_delegate(request, _ReloadSocket, {"browsers": self.browsers})
+        return super().find_handler(request, **kwargs)
+
+
+def _log_request(handler: web.RequestHandler) -> None:
+    log.debug("%d %s %s", handler.get_status(), handler.request.method, handler.request.uri)
+
+
+class _HTTPServer(HTTPServer):
+    """Tornado's HTTP server, answering at most ``max_connections`` connections at once.
+
+    A connection beyond them waits up to SLOT_WAIT for one to close, then is
+    answered 503 and closed. Every connection is kept, to close it on stop.
+    """
+
+    max_connections = MAX_CONNECTIONS
+
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.streams: set[IOStream] = set()
+        self._held: set[IOStream] = set()
+        self._warned_busy = False
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> Awaitable[None]:  # type: ignore[override]
+        return self._admit(stream, address)  # tornado runs it on its loop
+
+    async def _admit(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        self.streams = {s for s in self.streams if not s.closed()}
+        self.streams.add(stream)
+        deadline = time.monotonic() + SLOT_WAIT
+        while True:
+            self._held = {s for s in self._held if not s.closed()}
+            if len(self._held) < self.max_connections:
+                break
+            if time.monotonic() >= deadline or stream.closed():
+                self._busy(stream)
+                return
+            await asyncio.sleep(SLOT_WAIT / 50)
+        self._held.add(stream)
+        super().handle_stream(stream, address)
+
+    def _busy(self, stream: IOStream) -> None:
+        """Answer 503 at once, without waiting on the client, and close."""
         if not self._warned_busy:
             self._warned_busy = True
             log.warning("more than %d connections to the preview at once: the extra ones are answered 503",
                         self.max_connections)
+        sock = stream.socket
         try:
-            request.setblocking(False)
             try:
-                request.recv(65536)  # what the client sent already, so closing does not reset the answer
+                sock.recv(65536)  # what the client sent already, so closing does not reset the answer
             except OSError:
                 pass
-            request.send(_BUSY)
+            sock.send(_BUSY)
         except OSError:
             pass
-        self.shutdown_request(request)
+        stream.close()
 
-    def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
-        log.debug("error while answering %s", client_address, exc_info=True)
-
-    def close_connections(self, timeout: float = 5.0) -> None:
-        """Shut down every open connection and wait for the request threads to end."""
-        with self._lock:
-            sockets, threads = list(self._open), list(self._request_threads)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+    @property
+    def open_connections(self) -> int:
+        """Return how many connections are being answered."""
+        return sum(1 for s in list(self._held) if not s.closed())
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    server_version = "vigie-serve"
-    timeout = 30
+class _ServerThread(threading.Thread):
+    """The server's event loop (tornado on asyncio), in its own thread; started and stopped from another."""
 
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
+    def __init__(self, app: PreviewApp, sock: socket.socket, max_connections: int) -> None:
+        super().__init__(name="vigie-http", daemon=True)
+        self.app = app
+        self.sock = sock
+        self.max_connections = max_connections
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.ioloop: IOLoop | None = None
+        self.server: _HTTPServer | None = None
+        self._stopping: asyncio.Event | None = None
 
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        server = self.server
-        port = server.server_address[1]
-        hosts = self.headers.get_all("Host") or []
-        if len(hosts) != 1 or not host_allowed(hosts[0], server.bound_host, port):
-            self._send(HTTPStatus.BAD_REQUEST, wrong_host_text(server.bound_host, port),
-                       "text/plain; charset=utf-8", send_body, close=True)
-            log.debug("refused a request for another host (%d Host header(s))", len(hosts))
-            return
-        live = server.live
-        target = self.path
-        if target.startswith(PREFIX):
-            self._own(target, live, send_body)
-            return
-        snap = live.snapshot
-        rel = resolve_request(target)
-        if rel is None:
-            self._not_found(snap, send_body, refused=True)
-            return
-        data = snap.files.get(rel)
-        if data is None and f"{rel}/index.html" in snap.files:
-            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain; charset=utf-8", send_body,
-                       location="/" + rel + "/")
-            return
-        if snap.error is not None and is_page(rel):
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, snap.error, _TYPES[".html"], send_body)
-            return
-        if data is None:
-            self._not_found(snap, send_body)
-            return
-        if rel.endswith(".html"):
-            data = inject_reload(data, snap.build)
-        self._send(HTTPStatus.OK, data, content_type(rel), send_body)
-
-    def _own(self, target: str, live: LiveSite, send_body: bool) -> None:
-        path, _, query = target.partition("?")
-        if path == RELOAD_JS:
-            self._send(HTTPStatus.OK, RELOAD_SCRIPT.encode(), _TYPES[".js"], send_body)
-        elif path == ERROR_CSS:
-            self._send(HTTPStatus.OK, ERROR_STYLE.encode(), _TYPES[".css"], send_body)
-        elif path == EVENTS:
-            try:
-                since = int(parse_qs(query).get("since", ["-1"])[0])
-            except ValueError:
-                since = -1
-            build = live.wait_for_build(since, LONG_POLL) if send_body else live.snapshot.build
-            self._send(HTTPStatus.OK, json.dumps({"build": build}).encode(), _TYPES[".json"], send_body)
-        elif path == TRANSLATIONS and live.last_site is not None:
-            site = live.last_site
-            page = translations_page(translation_status(site), site.config.codes, live.snapshot.build)
-            self._send(HTTPStatus.OK, page, _TYPES[".html"], send_body)
-        else:
-            self._not_found(live.snapshot, send_body, refused=True)
-
-    def _not_found(self, snap: Snapshot, send_body: bool, refused: bool = False) -> None:
-        page = snap.files.get("404.html")
-        if page is None:
-            self._send(HTTPStatus.NOT_FOUND, b"404 not found\n", "text/plain; charset=utf-8", send_body)
-        else:
-            self._send(HTTPStatus.NOT_FOUND, inject_reload(page, snap.build), _TYPES[".html"], send_body)
-        if refused:
-            log.debug("refused %r", self.path)
-
-    def _send(self, status: HTTPStatus, body: bytes, ctype: str, send_body: bool,
-              location: str | None = None, close: bool = False) -> None:
+    def run(self) -> None:
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            if location is not None:
-                self.send_header("Location", location)
-            if close:
-                self.send_header("Connection", "close")  # and close it once answered
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("the browser went away before %s was sent", self.path)
+            asyncio.run(self._serve())
+        except BaseException as exc:  # noqa: B036 (reported to the starting thread)
+            if self.ready.is_set():
+                log.exception("internal error in the preview server (this is a bug in Vigie)")
+            self.error = exc
+        finally:
+            self.ready.set()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (signature from the stdlib)
-        log.debug("%s - %s", self.address_string(), format % args)
+    async def _serve(self) -> None:
+        self.ioloop = IOLoop.current()
+        self._stopping = asyncio.Event()
+        server = self.server = _HTTPServer(self.app, idle_connection_timeout=IDLE_TIMEOUT, max_body_size=65536)
+        server.max_connections = self.max_connections
+        server.add_sockets([self.sock])
+        self.ready.set()
+        await self._stopping.wait()
+        server.stop()  # no new connections; the listening socket is closed
+        self.app.browsers.close()
+        for stream in list(server.streams):
+            stream.close()
+        await server.close_all_connections()
+        deadline = time.monotonic() + 2.0
+        while self.app.browsers.sockets and time.monotonic() < deadline:  # their handlers see the close
+            await asyncio.sleep(0.01)
+
+    def start_serving(self) -> None:
+        """Start the thread; return once it accepts connections, or raise what stopped it."""
+        self.start()
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+
+    def call(self, callback: Callable[..., object], *args: object) -> None:
+        """Run ``callback(*args)`` on the server's thread (from any thread)."""
+        if self.ioloop is not None:
+            self.ioloop.add_callback(callback, *args)
+
+    def stop(self) -> None:
+        """Close every connection, stop the loop and wait for the thread to end."""
+        if self.ioloop is not None and self._stopping is not None:
+            self.ioloop.add_callback(self._stopping.set)
+        if self.is_alive():
+            self.join()
+        self.sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Return a listening socket on host:port (port 0: any free one), as the stdlib server made it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # on Windows the option would let a second server take the same port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 # --- starting and stopping ------------------------------------------------------------------------
@@ -852,15 +1242,14 @@ class _Handler(BaseHTTPRequestHandler):
 class ServerHandle:
     """A running preview server: its address, its live site, and how to stop it."""
 
-    def __init__(self, httpd: _HTTPServer, live: LiveSite, watcher: Watcher, host: str) -> None:
-        self.httpd = httpd
+    def __init__(self, thread: _ServerThread, live: LiveSite, watcher: Watcher, host: str, port: int) -> None:
+        self.thread = thread
         self.live = live
         self.watcher = watcher
         self.host = host
-        self.port: int = httpd.server_address[1]
+        self.port = port
         self.stopped = threading.Event()
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="vigie-http", daemon=True)
+        self._follower = threading.Thread(target=self._follow_builds, name="vigie-reload", daemon=True)
 
     @property
     def url(self) -> str:
@@ -872,6 +1261,17 @@ class ServerHandle:
         """Return the current build counter."""
         return self.live.snapshot.build
 
+    @property
+    def browsers(self) -> int:
+        """Return how many open pages are connected, waiting for the next reload."""
+        return len(self.thread.app.browsers.sockets)
+
+    @property
+    def open_connections(self) -> int:
+        """Return how many connections are being answered (WebSockets included)."""
+        server = self.thread.server
+        return server.open_connections if server is not None else 0
+
     def wait_for_build(self, counter: int, timeout: float = 10.0) -> int:
         """Wait until a build newer than ``counter`` is served; return its counter."""
         build = self.live.wait_for_build(counter, timeout, newer=True)
@@ -879,8 +1279,17 @@ class ServerHandle:
             raise TimeoutError(f"no build after #{counter} within {timeout}s")
         return build
 
+    def _follow_builds(self) -> None:
+        """Tell the open pages to reload whenever a build lands (failed builds too: they show the error)."""
+        seen = self.live.snapshot.build
+        while not self.stopped.is_set():
+            build = self.live.wait_for_build(seen, 60.0)  # returns at once when the site is closed
+            if build != seen and not self.stopped.is_set():
+                seen = build
+                self.thread.call(self.thread.app.browsers.reload, build)
+
     def _start(self) -> None:
-        self._thread.start()
+        self._follower.start()
         self.watcher.start()
 
     def stop(self) -> None:
@@ -890,11 +1299,9 @@ class ServerHandle:
         self.stopped.set()
         self.watcher.stop()
         self.live.close()
-        if self._thread.is_alive():
-            self.httpd.shutdown()
-            self._thread.join()
-        self.httpd.close_connections()
-        self.httpd.server_close()
+        if self._follower.is_alive():
+            self._follower.join()
+        self.thread.stop()
 
     def __enter__(self) -> ServerHandle:
         return self
@@ -905,29 +1312,33 @@ class ServerHandle:
 
 def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False, *,
                  today: date | None = None, poll_interval: float = POLL_INTERVAL,
-                 debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS) -> ServerHandle:
+                 debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS,
+                 force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
     if not (site / CONFIG_FILE).is_file():
         raise SiteError(f"there is no site.yaml in '{site}', so it is not a Vigie site; "
                         "check the folder, or run 'vigie init DIR' to start one", source=CONFIG_FILE)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        httpd = _HTTPServer((host, port), family, max_connections)
+        sock = _listen(host, port)
     except OSError as exc:
         raise SiteError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
                         "is another server running there? try --port 8001") from exc
+    thread: _ServerThread | None = None
     try:
-        base_url = base_url_for(host, httpd.server_address[1])
-        live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url))
-        httpd.live = live
-        httpd.bound_host = host
-        # Take the first snapshot of mtimes before building, so edits made meanwhile are seen.
-        watcher = Watcher(watch_targets(site.resolve()), live.rebuild, interval=poll_interval, debounce=debounce)
+        port = sock.getsockname()[1]
+        live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url_for(host, port)))
+        # Take the first stamps before building, so edits made meanwhile are seen.
+        watcher = Watcher(site, live.rebuild, debounce=debounce, poll_interval=poll_interval,
+                          force_polling=force_polling)
         live.rebuild("config")
-        handle = ServerHandle(httpd, live, watcher, host)
+        thread = _ServerThread(PreviewApp(live, Browsers(live), host, port), sock, max_connections)
+        thread.start_serving()
+        handle = ServerHandle(thread, live, watcher, host, port)
         handle._start()
     except BaseException:
-        httpd.server_close()
+        if thread is not None:
+            thread.stop()
+        sock.close()
         raise
     return handle
 

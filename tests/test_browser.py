@@ -13,8 +13,11 @@ Run just these: ``python3 -m pytest tests/test_browser.py -m browser``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
@@ -43,6 +46,7 @@ from browser_support import (
     require_vnu,
     serve,
 )
+from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED
 
 pytestmark = pytest.mark.browser
 
@@ -524,6 +528,98 @@ def test_no_layout_shift_while_loading(new_context: Callable[..., Any], server: 
     tab.wait_for_timeout(300)
     shift = tab.evaluate("window.__cls")
     assert shift < 0.02, f"cumulative layout shift {shift:.3f} on {tab.url}"
+
+
+# ------------------------------------------------------- the preview (vigie serve)
+
+
+def test_the_preview_reloads_on_save_over_its_own_origin_and_the_csp_blocks_nothing(
+        browser: Any, tmp_path: Path) -> None:
+    """`vigie serve` in Chromium: livereload's client connects back to the page's origin, under the site's
+    CSP, and a save (an editor's atomic one) reloads the page; an error shows and goes the same way."""
+    from generator.serve import start_server
+
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, site, ignore=IGNORED)
+    article = site / "content/fr/articles/ecrans.md"
+    original = article.read_text(encoding="utf-8")
+
+    def save(text: str) -> None:
+        temp = article.with_name(article.name + ".tmp")
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, article)
+
+    handle = start_server(site, "127.0.0.1", 0, today=BUILD_DAY)
+    origin = f"http://127.0.0.1:{handle.port}"
+    context = browser.new_context()
+    violations: list[str] = []
+    console: list[str] = []
+    sockets: list[str] = []
+    foreign: list[str] = []
+
+    def offsite(route: Any) -> None:
+        foreign.append(route.request.url)
+        route.abort()
+
+    def wait_until(ok: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 15
+        while not ok():
+            assert time.monotonic() < deadline, f"{what}: not within 15 s"
+            tab.wait_for_timeout(50)  # Playwright hands over the page's events meanwhile
+
+    try:
+        context.expose_binding("__vigieViolation", lambda source, text: violations.append(text))
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => window.__vigieViolation("
+            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile}:${e.lineNumber})`));")
+        context.route(lambda url: not url.startswith(origin + "/"), offsite)
+        tab = context.new_page()
+        tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        tab.on("websocket", lambda socket: sockets.append(socket.url))
+        response = tab.goto(origin + "/fr/articles/ecrans/", wait_until="load")
+        assert response is not None and response.status == 200
+        policy = response.headers["content-security-policy"]
+        for directive in (*STRICT_CSP.split("; "), "connect-src 'self'"):
+            assert directive in policy, f"the preview's CSP ({policy}) lacks {directive!r}"
+        assert tab.locator("h1").inner_text() == "Les écrans en famille"
+        wait_until(lambda: handle.browsers == 1, "livereload.js connected to the preview")
+        assert sockets == [f"ws://127.0.0.1:{handle.port}/livereload"]
+
+        with tab.expect_navigation(timeout=15000):  # livereload.js reloads the page
+            save(original.replace("title: Les écrans en famille", "title: Les écrans, relus"))
+        assert tab.locator("h1").inner_text() == "Les écrans, relus"
+
+        with tab.expect_navigation(timeout=15000):
+            save(original.replace("summary: Parler", "summary: Parler: oops"))
+        assert "content/fr/articles/ecrans.md:4: error: YAML syntax error" in tab.locator("main").inner_text()
+        wait_until(lambda: handle.browsers == 1, "the error page connected")
+
+        with tab.expect_navigation(timeout=15000):
+            save(original)
+        assert tab.locator("h1").inner_text() == "Les écrans en famille"
+        wait_until(lambda: handle.browsers == 1, "the page connected again")
+
+        port = handle.port  # a preview stopped a while, then started again: the page comes back within seconds
+        handle.stop()
+        tab.wait_for_timeout(4000)  # livereload.js would wait 1, 2, 4 … up to 60 s between tries by default
+        save(original.replace("title: Les écrans en famille", "title: Les écrans, après l'arrêt"))
+        handle = start_server(site, "127.0.0.1", port, today=BUILD_DAY)
+        with tab.expect_navigation(timeout=2500):  # it tries every second, then is told it is out of date
+            pass
+        assert tab.locator("h1").inner_text() == "Les écrans, après l'arrêt"
+
+        tab.wait_for_timeout(300)
+        assert foreign == [], "requests to other origins:\n" + "\n".join(foreign)
+        assert set(sockets) == {f"ws://127.0.0.1:{handle.port}/livereload"}
+        assert violations == [], "the CSP blocked:\n" + "\n".join(violations)
+        assert not [line for line in console if "Content Security Policy" in line], "\n".join(console)
+
+        tab.evaluate("() => { try { new WebSocket('ws://localhost:9/'); } catch (e) {} }")  # the check can fail
+        wait_until(lambda: bool(violations), "a CSP violation reported")
+        assert violations[0].startswith("connect-src blocked ws://localhost:9/")
+    finally:
+        context.close()
+        handle.stop()
 
 
 # --------------------------------------------------------------- static checks

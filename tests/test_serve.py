@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import _thread
+import asyncio
 import html
 import http.client
 import json
+import os
 import re
 import shutil
 import socket
 import threading
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from html.parser import HTMLParser
+from typing import Any, Callable, Iterator, TypeVar
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from conftest import BUILD_DAY, FIXTURE_SITE
 from generator import serve as serve_module
 from generator.build import BuildOptions, build, render_site
 from generator.errors import SiteError, SiteErrors
 from generator.serve import (
+    CLIENT_JS,
     LiveSite,
     ServerHandle,
     Watcher,
@@ -33,8 +38,11 @@ from generator.serve import (
     error_lines,
     error_page,
     host_allowed,
+    hostname,
     inject_reload,
     is_page,
+    preview_policy,
+    reload_tag,
     resolve_request,
     serve,
     start_server,
@@ -167,12 +175,42 @@ def test_content_type(path: str, ctype: str) -> None:
     assert content_type(path) == ctype
 
 
+def test_reload_tag_loads_livereloads_client_for_the_pages_own_address() -> None:
+    assert reload_tag(7, "127.0.0.1", 8000) == (b'<script src="/__vigie__/livereload.js?host=127.0.0.1&amp;port=8000'
+                                                b'&amp;snipver=7&amp;maxdelay=1000"></script>\n')
+    assert b"?host=[::1]&amp;port=8001&amp;" in reload_tag(1, "[::1]", 8001)
+    assert b"?host=localhost&amp;" in reload_tag(1, "localhost", 8000)
+
+
+@pytest.mark.parametrize(("header", "name"), [
+    ("127.0.0.1:8000", "127.0.0.1"), ("localhost:8000", "localhost"), ("[::1]:8000", "[::1]"),
+    ("192.168.1.5", "192.168.1.5"), (" preview.lan:80 ", "preview.lan"),
+])
+def test_hostname(header: str, name: str) -> None:
+    assert hostname(header) == name
+
+
 def test_inject_reload_goes_before_the_last_body_end() -> None:
     page = b"<html><body><p>&lt;/body&gt;</p></body>\n</html>\n"
-    out = inject_reload(page, 7)
-    assert out == (b'<html><body><p>&lt;/body&gt;</p><script src="/__vigie__/reload.js" data-build="7">'
-                   b"</script>\n</body>\n</html>\n")
-    assert inject_reload(b"<p>no body end</p>", 1).endswith(b'data-build="1"></script>\n')
+    tag = b'<script src="/__vigie__/livereload.js?snipver=7"></script>\n'
+    assert inject_reload(page, tag) == (b'<html><body><p>&lt;/body&gt;</p><script src="/__vigie__/livereload.js'
+                                        b'?snipver=7"></script>\n</body>\n</html>\n')
+    assert inject_reload(b"<p>no body end</p>", tag) == b"<p>no body end</p>" + tag
+
+
+SHIPPED_HEADERS = (Path(__file__).resolve().parents[1] / "layouts/_headers").read_bytes()
+
+
+def test_preview_policy_is_the_published_one_without_the_https_upgrade() -> None:
+    policy = preview_policy(SHIPPED_HEADERS)
+    assert policy is not None
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "default-src 'self'" in policy
+    assert "upgrade-insecure-requests" not in policy
+    shipped = next(line for line in SHIPPED_HEADERS.decode().splitlines() if "Content-Security-Policy" in line)
+    assert shipped.strip() == f"Content-Security-Policy: {policy}; upgrade-insecure-requests"
+    assert preview_policy(None) is None
+    assert preview_policy(b"/assets/*\n  Content-Security-Policy: default-src 'none'\n") is None  # not every page
+    assert preview_policy(b"# none\n/*\n  X-Frame-Options: DENY\n") is None
 
 
 def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
@@ -184,8 +222,7 @@ def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
     page = error_page(lines, 4).decode()
     assert '<html lang="en"' in page
     assert "content/fr/a.md:3: error: unknown fact &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
-    assert "<script>" not in page  # nothing inline: the CSP forbids it
-    assert '<script src="/__vigie__/reload.js" data-build="4"></script>' in page
+    assert "<script" not in page  # nothing inline (the CSP forbids it); the reload script is added when served
     assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
 
 
@@ -266,8 +303,7 @@ def test_wrong_host_text_names_where_the_preview_answers() -> None:
 # --- watcher and live site without HTTP -----------------------------------------------------------
 
 def test_watcher_reports_real_changes_by_kind_and_leaves_out_editor_files(site_src: Path) -> None:
-    watcher = Watcher([(site_src, site_src / "content"), (site_src, site_src / "site.yaml")],
-                      on_change=lambda kind, paths: None)
+    watcher = Watcher(site_src, on_change=lambda kind, paths: None)
     article = site_src / ARTICLE
     for litter in (".ecrans.md.swp", "ecrans.md~", "4913", ".#ecrans.md"):
         (article.parent / litter).write_text("x")
@@ -278,6 +314,87 @@ def test_watcher_reports_real_changes_by_kind_and_leaves_out_editor_files(site_s
     assert watcher.changes() == {ARTICLE: "content", "content/facts/share-girls.yaml": "fact",
                                  "site.yaml": "config"}
     assert watcher.changes() == {}
+
+
+def test_watcher_follows_notified_paths_and_rescans_for_folders(site_src: Path) -> None:
+    watcher = Watcher(site_src, on_change=lambda kind, paths: None)
+    root = site_src.resolve()
+    article, fact = root / ARTICLE, root / "content/facts/share-girls.yaml"
+    os.utime(article)  # touched, same size: the stamp changed
+    assert watcher.changed_paths([str(article)]) == {ARTICLE: "content"}
+    assert watcher.changed_paths([str(article)]) == {}  # notified again, nothing new
+    fact.unlink()
+    litter = article.parent / ".ecrans.md.swp"
+    litter.write_text("x")
+    assert watcher.changed_paths([str(fact), str(litter), str(root / "public/index.html")]) == {
+        "content/facts/share-girls.yaml": "fact"}
+    moved_in = root / "content/fr/articles/2022"  # a folder moved in: its files are never notified one by one
+    moved_in.mkdir()
+    (moved_in / "nouveau.md").write_text("---\ntitle: Nouveau\n---\n")
+    assert watcher.changed_paths([str(moved_in)]) == {"content/fr/articles/2022/nouveau.md": "content"}
+    shutil.rmtree(moved_in)  # and moved out
+    assert watcher.changed_paths([str(moved_in)]) == {"content/fr/articles/2022/nouveau.md": "content"}
+    assert watcher.changes() == {}
+
+
+def atomic_save(path: Path, text: str) -> None:
+    """Save as most editors do: write a temporary file beside it, then rename it over the file."""
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+@pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
+def test_watcher_sees_atomic_saves_new_folders_and_site_yaml_again_and_again(
+        site_src: Path, force_polling: bool) -> None:
+    seen: list[tuple[str, list[str]]] = []
+    got = threading.Condition()
+
+    def record(kind: str, paths: list[str]) -> None:
+        with got:
+            seen.append((kind, paths))
+            got.notify_all()
+
+    def expect(kind: str, paths: list[str]) -> None:
+        with got:
+            assert got.wait_for(lambda: seen, timeout=10), f"no change reported; expected {kind} {paths}"
+            assert seen.pop(0) == (kind, paths)
+
+    before = set(threading.enumerate())
+    watcher = Watcher(site_src, record, debounce=0.05, poll_interval=0.05, force_polling=force_polling)
+    watcher.start()
+    try:
+        time.sleep(1.5)  # past the first comparison
+        article, config = site_src / ARTICLE, site_src / "site.yaml"
+        for round_ in range(2):  # a watch on the file itself would end with the first rename
+            atomic_save(article, article.read_text() + f"\nÉdition {round_}.\n")
+            expect("content", [ARTICLE])
+            atomic_save(config, config.read_text() + "\n")
+            expect("config", ["site.yaml"])
+        second = (int(time.time()) + 5) * 10**9  # two saves within one second: polling compares seconds
+        article.write_text(article.read_text() + "Un.\n")
+        os.utime(article, ns=(second, second))
+        expect("content", [ARTICLE])
+        article.write_text(article.read_text() + "Deux.\n")
+        os.utime(article, ns=(second + 10**8, second + 10**8))
+        expect("content", [ARTICLE])
+        (article.parent / ".ecrans.md.swp").write_text("x")  # editor litter never rebuilds
+        (article.parent / "4913").write_text("x")
+        layouts = site_src / "layouts"  # a new source folder, copied in one go
+        (site_src / "drafted").mkdir()
+        (site_src / "drafted/partials").mkdir()
+        (site_src / "drafted/partials/footer.html").write_text("<footer>new</footer>\n")
+        (site_src / "drafted").rename(layouts)
+        expect("template", ["layouts/partials/footer.html"])
+        time.sleep(0.3)
+        footer = layouts / "partials/footer.html"
+        footer.write_text("<footer>newer</footer>\n")  # … and watched from then on
+        expect("template", ["layouts/partials/footer.html"])
+        time.sleep(0.5)
+        assert seen == []
+    finally:
+        watcher.stop()
+    assert new_threads(before) == []
 
 
 def test_ignored_change_never_rebuilds(site_src: Path) -> None:
@@ -423,6 +540,87 @@ def new_threads(before: set[threading.Thread]) -> list[str]:
     return [t.name for t in threading.enumerate() if t not in before]
 
 
+class ReloadClient:
+    """What livereload.js does in a page, over a real WebSocket (tornado's client), driven from the test."""
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="test-reload-client", daemon=True)
+        self.thread.start()
+        self.conn: WebSocketClientConnection | None = None
+        try:
+            self.conn = self._run(self._connect(port, headers or {}))
+        except BaseException:
+            self.close()
+            raise
+
+    async def _connect(self, port: int, headers: dict[str, str]) -> WebSocketClientConnection:
+        return await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers=headers))
+
+    def _run(self, coro: Any, timeout: float = 10.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def send(self, message: dict[str, Any]) -> None:
+        async def send() -> None:
+            assert self.conn is not None
+            await self.conn.write_message(json.dumps(message))
+
+        self._run(send())
+
+    def receive(self, timeout: float = 10.0) -> dict[str, Any] | None:
+        """Return the next message, None when the server closed the socket; TimeoutError after ``timeout``."""
+        async def receive() -> str | bytes | None:
+            assert self.conn is not None
+            return await asyncio.wait_for(self.conn.read_message(), timeout)
+
+        message = self._run(receive(), timeout + 1)
+        return None if message is None else json.loads(message)
+
+    def handshake(self, build: int | None) -> dict[str, Any] | None:
+        """Say hello as a page of ``build`` (snipver), then info; return the server's hello."""
+        hello: dict[str, Any] = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
+        if build is not None:
+            hello["snipver"] = build
+        self.send(hello)
+        answer = self.receive()
+        self.send({"command": "info", "url": "http://127.0.0.1/fr/", "plugins": {}})
+        return answer
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.loop.call_soon_threadsafe(self.conn.close)
+        self._run(self.loop.shutdown_default_executor())  # where tornado resolved the name
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+
+
+def connected(handle: ServerHandle, build: int | None, pages: int = 1) -> ReloadClient:
+    """Open the WebSocket of a page of ``build``; return once the server follows it (``pages`` in all)."""
+    client = ReloadClient(handle.port)
+    hello = client.handshake(build)
+    assert hello is not None and hello["command"] == "hello"
+    assert "http://livereload.com/protocols/official-7" in hello["protocols"]
+    poll(lambda: handle.browsers, lambda n: n == pages)
+    return client
+
+
+class Scripts(HTMLParser):
+    """Every <script> of a page: its src, or None for an inline one."""
+
+    def __init__(self, page: bytes) -> None:
+        super().__init__()
+        self.found: list[str | None] = []
+        self.feed(page.decode())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.found.append(dict(attrs).get("src"))
+
+
 @pytest.fixture
 def server(site_src: Path) -> Iterator[ServerHandle]:
     handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
@@ -449,16 +647,29 @@ def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHan
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
     page = body.decode()
     assert "Les écrans en famille" in page
-    assert page.count("/__vigie__/reload.js") == 1
-    assert page.index('<script src="/__vigie__/reload.js"') < page.rindex("</body>")
+    tag = reload_tag(server.build, "127.0.0.1", server.port).decode()
+    assert page.count(tag) == 1 and page.count(CLIENT_JS) == 1
+    assert page.index(tag) < page.rindex("</body>")
+    scripts = Scripts(body).found
+    assert None not in scripts  # no inline script: the CSP forbids them
+    assert [src for src in scripts if src.startswith("/__vigie__/")] == [
+        f"/__vigie__/livereload.js?host=127.0.0.1&port={server.port}&snipver={server.build}&maxdelay=1000"]
+    assert all(src.startswith("/") and not src.startswith("//") for src in scripts)  # same origin, all of them
+    assert headers["content-security-policy"] == preview_policy(server.live.snapshot.files["_headers"])
+    assert "script-src 'self'" in headers["content-security-policy"]
     assert f'<link rel="canonical" href="{server.url}fr/articles/ecrans/">' in page  # base URL is local
     assert not (site_src / "public").exists()  # nothing written over the published build
 
-    status, headers, body = fetch(server, "/__vigie__/reload.js")
-    assert status == 200 and headers["content-type"] == "text/javascript; charset=utf-8"
-    assert b"/__vigie__/events?since=" in body
+    status, _, body = fetch_as(server.port, f"localhost:{server.port}", ARTICLE_URL)  # the address the browser used
+    assert status == 200 and reload_tag(server.build, "localhost", server.port) in body
+
+    status, headers, body = fetch(server, CLIENT_JS)
+    assert status == 200 and headers["content-type"] == "application/javascript"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert b"/livereload" in body and b"LiveReload" in body  # livereload's own client, as shipped
 
     css = next(path for path in server.live.snapshot.files if path.endswith(".css"))
     status, headers, body = fetch(server, "/" + css)
@@ -470,9 +681,66 @@ def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHan
     assert fetch(server, "/")[0] == 200
     status, headers, body = fetch(server, "/fr/nowhere/")
     assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
-    assert body == inject_reload(server.live.snapshot.files["404.html"], server.build)
+    tag = reload_tag(server.build, "127.0.0.1", server.port)
+    assert body == inject_reload(server.live.snapshot.files["404.html"], tag)
     status, _, body = fetch(server, "/fr/articles/ecrans/", method="HEAD")
     assert status == 200 and body == b""
+    status, headers, _ = fetch(server, "/fr/articles/ecrans/", method="POST")
+    assert status == 405 and headers["allow"] == "GET, HEAD"
+    status, _, body = fetch(server, "/livereload")  # the WebSocket's path, asked without the upgrade: the site
+    assert status == 404 and body == inject_reload(server.live.snapshot.files["404.html"], tag)
+
+
+def test_a_save_tells_connected_pages_to_reload(server: ServerHandle, site_src: Path) -> None:
+    client = connected(server, server.build)
+    try:
+        article = site_src / ARTICLE
+        first = server.build
+        atomic_save(article, article.read_text().replace("title: Les écrans en famille", "title: Écrans, édités"))
+        assert client.receive() == RELOAD
+        assert server.build == first + 1
+        assert "Écrans, édités".encode() in fetch(server, ARTICLE_URL)[2]
+        server.live.rebuild("content", [ARTICLE])  # any build, however it came
+        assert client.receive() == RELOAD
+        with pytest.raises(TimeoutError):  # once per build
+            client.receive(timeout=0.5)
+    finally:
+        client.close()
+    poll(lambda: server.browsers, lambda n: n == 0)
+
+
+def test_a_page_older_than_the_current_build_reloads_as_soon_as_it_connects(server: ServerHandle) -> None:
+    current = connected(server, server.build)
+    stale = connected(server, server.build - 1, pages=2)
+    try:
+        assert stale.receive() == RELOAD  # built while the page was loading: reload now
+        with pytest.raises(TimeoutError):
+            current.receive(timeout=0.5)
+    finally:
+        current.close()
+        stale.close()
+
+
+def test_the_websocket_answers_only_the_previews_own_pages(shared_server: ServerHandle) -> None:
+    port = shared_server.port
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1 if port < 65535 else 1}"):
+        with pytest.raises(HTTPClientError) as refused:  # DNS rebinding: the Host is another name
+            ReloadClient(port, {"Host": host})
+        assert refused.value.code == 400
+    with pytest.raises(HTTPClientError) as refused:  # another site's page in the same browser
+        ReloadClient(port, {"Origin": "http://evil.example"})
+    assert refused.value.code == 403
+    client = ReloadClient(port, {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"})
+    try:
+        assert client.handshake(shared_server.build) is not None
+    finally:
+        client.close()
+    client = ReloadClient(port)
+    try:
+        client.send({"command": ["not", "a", "string"]})
+        assert client.receive() is None  # closed
+    finally:
+        client.close()
 
 
 @pytest.mark.parametrize("target", [
@@ -505,9 +773,6 @@ def test_edit_then_error_then_fix(server: ServerHandle, site_src: Path) -> None:
     page = lambda: fetch(server, ARTICLE_URL)  # noqa: E731
 
     first = server.build
-    status, _, body = fetch(server, f"/__vigie__/events?since={first - 1}")  # answers at once
-    assert (status, json.loads(body)) == (200, {"build": first})
-
     article.write_text(original.replace("title: Les écrans en famille", "title: Les écrans, édités"))
     poll(page, lambda r: r[0] == 200 and "Les écrans, édités".encode() in r[2])
     assert server.build > first
@@ -520,7 +785,8 @@ def test_edit_then_error_then_fix(server: ServerHandle, site_src: Path) -> None:
     with pytest.raises(SiteErrors) as reported:  # the page says exactly what `vigie build` says
         render_site(server.live.options)
     assert [html.escape(line) for line in error_lines(reported.value)] == re.findall(r"<li><code>(.*?)</code>", text)
-    assert f'<script src="/__vigie__/reload.js" data-build="{server.build}"></script>' in text
+    assert reload_tag(server.build, "127.0.0.1", server.port).decode() in text
+    assert None not in Scripts(body).found
     assert fetch(server, "/fr/")[0] == 500  # every page says so
     css = next(path for path in server.live.snapshot.files if path.endswith(".css"))
     assert fetch(server, "/" + css)[0] == 200  # the last good assets are still served
@@ -541,37 +807,39 @@ def test_internal_error_shows_a_generic_page_and_keeps_serving(
         patch.setattr(serve_module, "render_site", broken)  # … which fails too
         assert server.live.rebuild("template", ["layouts/base.html"]) is False
     status, _, body = fetch(server, ARTICLE_URL)
-    assert status == 500 and b"internal error" in body and b"/__vigie__/reload.js" in body
+    assert status == 500 and b"internal error" in body and b"/__vigie__/livereload.js?" in body
     assert "RuntimeError: boom" in caplog.text  # the traceback goes to the terminal
     assert server.live.rebuild("template", ["layouts/base.html"]) is True
     assert fetch(server, ARTICLE_URL)[0] == 200
 
 
-def test_long_poll_answers_when_a_build_lands(server: ServerHandle) -> None:
-    current = server.build
-    answers: list[bytes] = []
-    waiter = threading.Thread(target=lambda: answers.append(fetch(server, f"/__vigie__/events?since={current}")[2]))
-    waiter.start()
-    time.sleep(0.1)
-    server.live.rebuild("content", [ARTICLE])
-    waiter.join(10)
-    assert answers == [json.dumps({"build": current + 1}).encode()]
-    assert server.wait_for_build(current) == current + 1
+def test_a_failed_build_reloads_the_pages_onto_the_error_page(server: ServerHandle, site_src: Path) -> None:
+    client = connected(server, server.build)
+    try:
+        article = site_src / ARTICLE
+        article.write_text(article.read_text().replace("summary: Parler", "summary: Parler: oops"))
+        assert client.receive() == RELOAD
+        assert server.live.snapshot.error is not None
+    finally:
+        client.close()
 
 
 def test_stop_closes_connections_and_leaves_no_thread(site_src: Path) -> None:
     before = set(threading.enumerate())
     handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05)
-    answers: list[int] = []
-    waiter = threading.Thread(
-        target=lambda: answers.append(fetch(handle, f"/__vigie__/events?since={handle.build}")[0]))
-    waiter.start()
+    client = connected(handle, handle.build)
     idle = socket.create_connection(("127.0.0.1", handle.port))  # a browser's preconnect: sends nothing
-    poll(lambda: new_threads(before).count("vigie-http-request"), lambda n: n >= 2)
-    handle.stop()
-    waiter.join(10)
-    idle.close()
-    assert answers == [200]
+    try:
+        poll(lambda: handle.open_connections, lambda n: n == 2)
+        ours = sorted(name for name in new_threads(before) if name.startswith("vigie-"))
+        assert ours == ["vigie-http", "vigie-reload", "vigie-watch", "vigie-watch-site"]
+        handle.stop()
+        assert client.receive() is None  # the page's socket was closed: it will try again
+        idle.settimeout(5)
+        assert idle.recv(1) == b""  # closed too
+    finally:
+        client.close()
+        idle.close()
     assert new_threads(before) == []
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", handle.port), timeout=2).close()
@@ -612,7 +880,7 @@ def test_vigie_build_output_has_no_reload_script(site_src: Path, tmp_path: Path)
     assert any(p.suffix == ".html" for p in files)
     for path in files:
         data = path.read_bytes()
-        assert b"__vigie__" not in data and b"reload.js" not in data, path
+        assert b"__vigie__" not in data and b"livereload" not in data, path
 
 
 def test_translation_status_page_is_served_but_never_built(shared_server: ServerHandle, tmp_path: Path) -> None:
@@ -622,43 +890,46 @@ def test_translation_status_page_is_served_but_never_built(shared_server: Server
     assert "<h1>Translation status</h1>" in page
     assert re.search(r"Les écrans en famille.*?<td class=\"status-source\">source.*?"
                      r"<td class=\"status-missing\">missing", page, re.S)
-    assert "/__vigie__/reload.js" in page
+    assert reload_tag(shared_server.build, "127.0.0.1", shared_server.port).decode() in page
+    assert None not in Scripts(body).found
     result = build(BuildOptions(root=FIXTURE_SITE, out=tmp_path / "out", today=BUILD_DAY, use_cache=False))
     assert result.report is not None
     assert not [p for p in (tmp_path / "out").rglob("*") if "translation" in p.name.lower()]
 
 
-@pytest.mark.parametrize("notified", [True, False], ids=["kernel-notified", "polling"])
-def test_an_edit_is_served_with_and_without_kernel_notifications(
-        site_src: Path, notified: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not notified:
-        monkeypatch.setattr(serve_module.Notifier, "open", classmethod(lambda cls, *args, **kw: None))
-    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+@pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
+def test_an_edit_is_served_with_and_without_change_notifications(site_src: Path, force_polling: bool) -> None:
+    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05,
+                          force_polling=force_polling)
     try:
-        assert (handle.watcher.notifier is not None) == (notified and sys.platform.startswith("linux"))
         new_folder = site_src / "content/fr/articles/2022"
         new_folder.mkdir()
         time.sleep(0.2)  # a folder made while serving is watched too
         (new_folder / "nouveau.md").write_text("---\ntitle: Tout nouveau\n---\n\nBonjour.\n", encoding="utf-8")
         poll(lambda: fetch(handle, "/fr/articles/nouveau/"), lambda r: r[0] == 200 and b"Tout nouveau" in r[2])
+        article = site_src / ARTICLE
+        atomic_save(article, article.read_text().replace("title: Les écrans en famille", "title: Écrans renommés"))
+        poll(lambda: fetch(handle, ARTICLE_URL), lambda r: r[0] == 200 and "Écrans renommés".encode() in r[2])
     finally:
         handle.stop()
 
 
 # --- who may ask, and how many at once -----------------------------------------------------------
 
-@pytest.mark.parametrize("target", [ARTICLE_URL, "/", "/__vigie__/reload.js", "/__vigie__/error.css",
-                                    "/__vigie__/translations", "/__vigie__/events?since=-5", "/fr/nowhere/"])
+@pytest.mark.parametrize("target", [ARTICLE_URL, "/", CLIENT_JS, "/__vigie__/error.css",
+                                    "/__vigie__/translations", "/livereload", "/fr/nowhere/"])
 def test_a_request_for_another_host_is_refused_whatever_it_asks(shared_server: ServerHandle, target: str) -> None:
     port = shared_server.port
     for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1 if port < 65535 else 1}",
-                 f"localhost.evil.example:{port}", "<script>x</script>"):
+                 f"localhost.evil.example:{port}"):
         status, headers, body = fetch_as(port, host, target)
         assert status == 400, (host, target)
         assert headers["content-type"] == "text/plain; charset=utf-8"
         assert headers["connection"] == "close"
         assert body == wrong_host_text("127.0.0.1", port)
-        assert b"evil" not in body and b"<script>" not in body  # the header is never echoed
+        assert b"evil" not in body  # the header is never echoed
+    status, _, body = fetch_as(port, "<script>x</script>", target)  # not a host name: tornado refuses it first
+    assert status == 400 and b"script" not in body
     assert fetch_as(port, None, target)[0] == 400  # no Host at all
     assert fetch_as(port, f"127.0.0.1:{port}", target, hosts=2)[0] == 400  # two of them
 
@@ -668,52 +939,44 @@ def test_the_preview_answers_at_its_own_address(shared_server: ServerHandle, hos
     port = shared_server.port
     status, _, body = fetch_as(port, f"{host}:{port}", ARTICLE_URL)
     assert status == 200 and "Les écrans en famille".encode() in body
-    assert fetch_as(port, f"{host}:{port}", "/__vigie__/reload.js")[0] == 200
-    status, _, body = fetch_as(port, f"{host}:{port}", f"/__vigie__/events?since={shared_server.build - 1}")
-    assert (status, json.loads(body)) == (200, {"build": shared_server.build})
+    assert fetch_as(port, f"{host}:{port}", CLIENT_JS)[0] == 200
 
 
 def test_an_http_1_0_request_without_host_is_refused(shared_server: ServerHandle) -> None:
     answer = raw_exchange(shared_server.port, f"GET {ARTICLE_URL} HTTP/1.0\r\n\r\n".encode())
-    assert answer.startswith(b"HTTP/1.0 400 ")
+    assert answer.startswith(b"HTTP/1.1 400 ")  # tornado answers in its own version, as HTTP allows
     assert answer.endswith(wrong_host_text("127.0.0.1", shared_server.port))
     answer = raw_exchange(shared_server.port,
                           f"GET {ARTICLE_URL} HTTP/1.0\r\nHost: 127.0.0.1:{shared_server.port}\r\n\r\n".encode())
-    assert answer.startswith(b"HTTP/1.0 200 ") and "Les écrans en famille".encode() in answer
+    assert answer.startswith(b"HTTP/1.1 200 ") and "Les écrans en famille".encode() in answer
 
 
-def request_threads(before: set[threading.Thread]) -> int:
-    return new_threads(before).count("vigie-http-request")
-
-
-def test_connections_beyond_the_cap_get_no_thread_and_are_answered_503(
+def test_connections_beyond_the_cap_are_answered_503_and_cost_no_thread(
         site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serve_module, "SLOT_WAIT", 0.2)
     cap, extra = 3, 4
     before = set(threading.enumerate())
     handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=cap)
+    threads = len(new_threads(before))
     idle: list[socket.socket] = []
     try:
-        # connections that send nothing (a browser's preconnect) hold a thread each until they close
+        # connections that send nothing (a browser's preconnect) are held until they close
         idle = [socket.create_connection(("127.0.0.1", handle.port)) for _ in range(cap + extra)]
-        seen = poll(lambda: request_threads(before), lambda n: n >= cap)
-        refused = 0
-        for sock in idle[cap:]:  # the extra ones wait SLOT_WAIT each, then get a 503 without a thread
+        poll(lambda: handle.open_connections, lambda n: n >= cap)
+        for sock in idle[cap:]:  # the extra ones wait SLOT_WAIT, then get a 503 and are closed
             sock.settimeout(10)
             answer = sock.recv(65536)
             assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
             assert answer.endswith(b"reload in a moment\n")
-            refused += 1
-            seen = max(seen, request_threads(before))
-        assert refused == extra
-        assert seen == cap == request_threads(before)
+            assert handle.open_connections == cap
         for sock in idle[:cap]:  # the first ones never got an answer: they asked nothing
             sock.setblocking(False)
             with pytest.raises(BlockingIOError):
                 sock.recv(1)
+        assert len(new_threads(before)) == threads  # no thread per connection
         for sock in idle:
             sock.close()
-        poll(lambda: request_threads(before), lambda n: n == 0)
+        poll(lambda: handle.open_connections, lambda n: n == 0)
         status, _, body = fetch(handle, ARTICLE_URL)  # the slots came back
         assert status == 200 and "Les écrans en famille".encode() in body
     finally:
@@ -724,11 +987,10 @@ def test_connections_beyond_the_cap_get_no_thread_and_are_answered_503(
 
 
 def test_a_connection_waits_for_a_free_slot_before_it_is_refused(site_src: Path) -> None:
-    before = set(threading.enumerate())
     handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=1)
     try:
         first = socket.create_connection(("127.0.0.1", handle.port))
-        poll(lambda: request_threads(before), lambda n: n == 1)
+        poll(lambda: handle.open_connections, lambda n: n == 1)
         answers: list[int] = []
         waiter = threading.Thread(target=lambda: answers.append(fetch(handle, ARTICLE_URL)[0]))
         waiter.start()
@@ -743,19 +1005,15 @@ def test_a_connection_waits_for_a_free_slot_before_it_is_refused(site_src: Path)
 def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHandle) -> None:
     tabs = 8  # more than a browser opens to one address: several browsers, or a phone
     assert tabs + 2 < MAX_CONNECTIONS
-    current = server.build
-    answers: list[bytes] = []
-    waiters = [threading.Thread(target=lambda: answers.append(fetch(server, f"/__vigie__/events?since={current}")[2]))
-               for _ in range(tabs)]
-    before = set(threading.enumerate())
-    for waiter in waiters:
-        waiter.start()
-    poll(lambda: sum(1 for t in threading.enumerate() if t.name == "vigie-http-request" and t not in before),
-         lambda n: n >= tabs)
-    assert answers == []  # all waiting
-    status, _, body = fetch(server, ARTICLE_URL)
-    assert status == 200 and "Les écrans en famille".encode() in body
-    server.live.rebuild("content", [ARTICLE])
-    for waiter in waiters:
-        waiter.join(10)
-    assert answers == [json.dumps({"build": current + 1}).encode()] * tabs
+    clients: list[ReloadClient] = []
+    try:
+        for n in range(1, tabs + 1):
+            clients.append(connected(server, server.build, pages=n))
+        assert server.open_connections == tabs
+        status, _, body = fetch(server, ARTICLE_URL)
+        assert status == 200 and "Les écrans en famille".encode() in body
+        server.live.rebuild("content", [ARTICLE])
+        assert [client.receive() for client in clients] == [RELOAD] * tabs
+    finally:
+        for client in clients:
+            client.close()
