@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                           "contexts", "deps"})),
     ("write", frozenset({"output"})),
     ("build", frozenset({"build"})),
-    ("commands", frozenset({"incremental", "check", "scaffold", "serve", "notify", "cli", "__main__"})),
+    ("commands", frozenset({"incremental", "check", "scaffold", "serve", "cli", "__main__"})),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
 
