@@ -21,7 +21,7 @@ from pathlib import Path
 
 def _specs(site: Path, limit: int) -> tuple[list, str]:
     """Card specs of the first figures of SITE, as the build makes them (or a stand-in)."""
-    from generator import cards
+    from generator.media import cards
 
     try:
         from generator.build import BuildOptions, render_site
@@ -47,9 +47,9 @@ def _specs(site: Path, limit: int) -> tuple[list, str]:
 
 def cards_benchmark(site: Path, repeat: int = 3, limit: int = 5) -> dict:
     try:
-        from generator.cards import CARD_SIZES, render_card
+        from generator.media.cards import CARD_SIZES, render_card
     except ImportError as exc:
-        return {"available": False, "why": f"generator.cards has no render_card/CARD_SIZES ({exc})"}
+        return {"available": False, "why": f"generator.media.cards has no render_card/CARD_SIZES ({exc})"}
     specs, origin = _specs(site, limit)
     render_card(specs[0], next(iter(CARD_SIZES.values())))  # warm fonts and caches
     pairs = []
@@ -113,7 +113,7 @@ def templates_benchmark(site: Path, rounds: int = 5) -> dict:
     from generator.build import BuildOptions, render_site
 
     try:
-        from generator.templating import make_environment
+        from generator.render.templating import make_environment
 
         result = render_site(BuildOptions(root=site, use_cache=False))
         renderer, pages = result.renderer, list(result.site.pages)

@@ -888,7 +888,7 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
         micro = cards.get("micro", {})
         if micro.get("available"):
             lines.append(f"- drawing one card pair ({', '.join(f'{k} {v[0]}×{v[1]}' for k, v in micro['sizes'].items())}) "
-                         f"with `generator.cards.render_card`: median {micro['median_pair_s'] * 1000:.0f} ms "
+                         f"with `generator.media.cards.render_card`: median {micro['median_pair_s'] * 1000:.0f} ms "
                          f"(best {micro['min_pair_s'] * 1000:.0f} ms, {micro['samples']} pairs; specs: {micro['specs']})")
         else:
             lines.append(f"- card micro-benchmark skipped: {micro.get('why', 'not available')}")

@@ -11,25 +11,25 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from generator.assets import asset_files, load_assets
-from generator.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
-from generator.config import CONFIG_FILE, load_config
-from generator.content import SourceFile, load_documents, read_sources
-from generator.errors import ErrorCollector, SiteError, SiteErrors
-from generator.facts import load_facts
-from generator.i18n import load_strings
+from generator.sources.assets import asset_files, load_assets
+from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.sources.config import CONFIG_FILE, load_config
+from generator.sources.content import SourceFile, load_documents, read_sources
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors
+from generator.sources.facts import load_facts
+from generator.sources.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
-from generator.prerender import BodiesAhead
-from generator.lock import BuildLock
-from generator.output import (Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files,
+from generator.render.prerender import BodiesAhead
+from generator.output.lock import BuildLock
+from generator.output.writer import (Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files,
                               recover_interrupted, resolve_output)
-from generator.plan import check_plan, planned_outputs
-from generator.site import assemble_site
-from generator.sourcefiles import read_file
-from generator.theme import theme_dirs, tree_digest
+from generator.model.plan import check_plan, planned_outputs
+from generator.model.site import assemble_site
+from generator.sources.files import read_file
+from generator.sources.theme import theme_dirs, tree_digest
 
 if TYPE_CHECKING:
-    from generator.render import Rendered
+    from generator.render.stages import Rendered
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +203,12 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         lap("load")
         site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
         lap("assemble")
-        from generator import render
-        from generator.bodies import BodyMaker
-        from generator.cards import CardCache
-        from generator.contexts import Contexts, Shared
-        from generator.markup import make_markdown
-        from generator.templating import make_environment
+        from generator.render import stages as render
+        from generator.render.bodies import BodyMaker
+        from generator.media.cards import CardCache
+        from generator.render.contexts import Contexts, Shared
+        from generator.render.markup import make_markdown
+        from generator.render.templating import make_environment
 
         assets = load_assets(config)
         check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written

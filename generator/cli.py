@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
-from generator.errors import SiteError, SiteErrors, printable
+from generator.core.errors import SiteError, SiteErrors, printable
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _absolute_url(value: str) -> str:
-    from generator.paths import base_url_problem
+    from generator.core.paths import base_url_problem
 
     problem = base_url_problem(value)
     if problem is not None:
@@ -298,13 +298,13 @@ def _interactive(stream: object) -> bool:
 
 
 def _serve(args: argparse.Namespace, site: Path) -> int:
-    from generator.serve import serve
+    from generator.commands.serve import serve
 
     return serve(site, host=args.host, port=args.port, drafts=args.drafts)
 
 
 def _check(args: argparse.Namespace, site: Path) -> int:
-    from generator.check import run_check
+    from generator.commands.check import run_check
 
     report = run_check(site, translations=args.translations, drafts=args.drafts)
     if args.format == "json":
@@ -315,7 +315,7 @@ def _check(args: argparse.Namespace, site: Path) -> int:
 
 
 def _new(args: argparse.Namespace, site: Path) -> int:
-    from generator.scaffold import new_document, new_fact
+    from generator.commands.scaffold import new_document, new_fact
 
     if args.kind == "fact":
         created = [new_fact(site, args.title)]
@@ -327,7 +327,7 @@ def _new(args: argparse.Namespace, site: Path) -> int:
 
 
 def _init(args: argparse.Namespace, site: Path) -> int:
-    from generator.scaffold import init_site
+    from generator.commands.scaffold import init_site
 
     created = init_site(site)
     if not args.quiet:

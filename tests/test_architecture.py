@@ -9,57 +9,89 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 
-#: Bottom to top. config → content and facts → site model → render → write, with the commands on top.
+#: Bottom to top: each package of generator/ (and the modules at its top) may import only its own layer or lower.
+#: config → content and facts → site model → render → write, with the commands on top.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundation", frozenset({"errors", "model", "cache", "lock", "fonts", "workers"})),
-    ("decisions", frozenset({"paths", "phones", "formats", "sourcefiles"})),
-    ("sources", frozenset({"yamlsource", "theme", "schema", "config", "content", "facts", "i18n", "assets"})),
-    ("site model", frozenset({"site", "plan"})),
-    ("render", frozenset({"markup", "templating", "views", "cards", "pdf", "prerender", "render", "bodies",
-                          "contexts", "deps"})),
+    ("records", frozenset({"model"})),  # the frozen records every layer speaks of (generator/model/__init__.py)
+    ("foundation", frozenset({"core"})),
+    ("sources", frozenset({"sources"})),
+    ("site model", frozenset({"model.site", "model.plan"})),
+    ("media", frozenset({"media"})),
+    ("render", frozenset({"render"})),
     ("write", frozenset({"output"})),
     ("build", frozenset({"build"})),
-    ("commands", frozenset({"incremental", "check", "scaffold", "serve", "cli", "__main__"})),
+    ("commands", frozenset({"commands"})),
+    ("command line", frozenset({"cli", "__main__", "__init__"})),
 )
-LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
+LAYER_OF = {name: index for index, (_, names) in enumerate(LAYERS) for name in names}
+
+
+def module_name(path: Path) -> str:
+    """Return a file's module below the package: ``render.stages``, ``build``."""
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" and len(rel.parts) > 1 else rel.parts
+    return ".".join(parts)
+
+
+def layer(module: str) -> int:
+    """Return the layer of a module: its own when listed, else its package's."""
+    return LAYER_OF[module] if module in LAYER_OF else LAYER_OF[module.split(".")[0]]
 
 
 def imports_of(path: Path) -> set[str]:
-    """Return the generator modules a file imports, at the top or inside functions."""
+    """Return the generator modules a file imports (``render.stages``), at the top or inside functions."""
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:  # from .cache import …
-                found.add(node.module.split(".")[0])
+            if node.level:  # from .cache import …, from .. import x
+                base = package[: len(package) - node.level + 1]
+                found.add(".".join([*base, *(node.module.split(".") if node.module else [])]) or "__init__")
             elif node.module and node.module.startswith("generator."):
-                found.add(node.module.split(".")[1])
+                found.add(node.module.removeprefix("generator."))
             elif node.module == "generator":
-                found.update(alias.name for alias in node.names if alias.name in LAYER_OF)
+                found.update(alias.name for alias in node.names if alias.name != "__version__")
         elif isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith("generator."))
+            found.update(alias.name.removeprefix("generator.") for alias in node.names
+                         if alias.name.startswith("generator."))
     return found
 
 
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+FILES = sorted(p for p in PACKAGE.rglob("*.py") if "_theme" not in p.parts)
+MODULES = [module_name(p) for p in FILES]
 
 
-def test_every_module_has_a_layer() -> None:
-    assert sorted(set(MODULES) - set(LAYER_OF)) == []
+def test_every_package_has_a_layer() -> None:
+    assert sorted({m.split(".")[0] for m in MODULES} - set(LAYER_OF)) == []
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_imports_only_go_down(module: str) -> None:
-    upward = sorted(other for other in imports_of(PACKAGE / f"{module}.py")
-                    if other in LAYER_OF and LAYER_OF[other] > LAYER_OF[module])
-    assert upward == [], (f"{module} ({LAYERS[LAYER_OF[module]][0]}) imports "
-                          + ", ".join(f"{o} ({LAYERS[LAYER_OF[o]][0]})" for o in upward))
+@pytest.mark.parametrize("path", FILES, ids=MODULES)
+def test_imports_only_go_down(path: Path) -> None:
+    module = module_name(path)
+    upward = sorted(other for other in imports_of(path) if layer(other) > layer(module))
+    assert upward == [], (f"{module} ({LAYERS[layer(module)][0]}) imports "
+                          + ", ".join(f"{o} ({LAYERS[layer(o)][0]})" for o in upward))
+
+
+def test_an_upward_import_is_found() -> None:
+    sample = PACKAGE / "core" / "_architecture_sample.py"
+    sample.write_text("def f():\n    from generator.render.contexts import Contexts\n", encoding="utf-8")
+    try:
+        with pytest.raises(AssertionError, match="core._architecture_sample .foundation. imports render.contexts"):
+            test_imports_only_go_down(sample)
+    finally:
+        sample.unlink()
 
 
 def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from generator.render import Renderer\n    from .cards import x\n"
-                      "import generator.serve\n", encoding="utf-8")
-    assert imports_of(sample) == {"render", "cards", "serve"}
+    sample = PACKAGE / "render" / "_architecture_sample.py"
+    sample.write_text("def f():\n    from generator.render.stages import x\n    from ..media.cards import y\n"
+                      "    from .deps import z\nimport generator.commands.serve\n", encoding="utf-8")
+    try:
+        assert imports_of(sample) == {"render.stages", "media.cards", "render.deps", "commands.serve"}
+    finally:
+        sample.unlink()
 
 
 def test_the_code_fingerprint_covers_every_file_of_the_package(tmp_path: Path,

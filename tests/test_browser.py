@@ -537,7 +537,7 @@ def test_the_preview_reloads_on_save_over_its_own_origin_and_the_csp_blocks_noth
         browser: Any, tmp_path: Path) -> None:
     """`vigie serve` in Chromium: livereload's client connects back to the page's origin, under the site's
     CSP, and a save (an editor's atomic one) reloads the page; an error shows and goes the same way."""
-    from generator.serve import start_server
+    from generator.commands.serve import start_server
 
     site = tmp_path / "site"
     shutil.copytree(FIXTURE_SITE, site, ignore=IGNORED)

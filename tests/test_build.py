@@ -238,7 +238,7 @@ def test_failed_build_leaves_previous_output_exactly(site_src: Path, tmp_path: P
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     broken = site_src / "content/en/articles/later.md"
     broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
-    from generator.errors import SiteErrors, SiteError
+    from generator.core.errors import SiteErrors, SiteError
 
     with pytest.raises((SiteError, SiteErrors)):
         build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
@@ -255,7 +255,7 @@ def test_site_with_only_config_and_content_uses_default_theme(tmp_path: Path) ->
                                     "base_url: https://bare.example/\n", encoding="utf-8")
     (site / "content/en/articles/one.md").write_text("---\ntitle: One\n---\nHi.\n", encoding="utf-8")
     (site / "content/de/articles/one.md").write_text("---\ntitle: Eins\n---\nHallo.\n", encoding="utf-8")
-    from generator.errors import SiteErrors, SiteError
+    from generator.core.errors import SiteErrors, SiteError
 
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site, today=BUILD_DAY))
@@ -390,7 +390,7 @@ def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: 
 
 def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import workers
+    from generator.core import workers
     from generator.build import render_site
 
     serial = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
@@ -403,9 +403,9 @@ def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path, t
 
 
 def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import workers
+    from generator.core import workers
     from generator.build import render_site
-    from generator.errors import SiteErrors
+    from generator.core.errors import SiteErrors
 
     monkeypatch.setattr(workers, "MIN_ITEMS", 2)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
@@ -427,7 +427,7 @@ def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> 
 
 def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     from generator.build import render_site
-    from generator.incremental import apply_edits
+    from generator.commands.incremental import apply_edits
 
     options = BuildOptions(root=site_src, today=BUILD_DAY, record=True)
     first = render_site(options)
@@ -473,7 +473,7 @@ def test_table_alignment_uses_classes_not_style_attributes(site_src: Path, tmp_p
 
 
 def test_a_misspelt_layout_names_the_page(site_src: Path) -> None:
-    from generator.errors import SiteErrors, SiteError
+    from generator.core.errors import SiteErrors, SiteError
 
     help_page = site_src / "content/en/pages/help.md"
     help_page.write_text(help_page.read_text(encoding="utf-8").replace("layout: help", "layout: hlep"),
@@ -557,7 +557,7 @@ def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp
 
 
 def test_a_root_file_cannot_take_a_page_s_place(site_src: Path) -> None:
-    from generator.errors import SiteErrors, SiteError
+    from generator.core.errors import SiteErrors, SiteError
 
     (site_src / "assets/root").mkdir(parents=True)
     (site_src / "assets/root/robots.txt").write_text("User-agent: *\n", encoding="utf-8")
@@ -583,7 +583,7 @@ def test_description_in_front_matter_is_what_search_engines_and_previews_read(si
 
 def _render_every_body_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make a small site start the helper, and wait for all its bodies (a real build takes what is ready)."""
-    from generator import prerender
+    from generator.render import prerender
 
     monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)
@@ -616,7 +616,7 @@ def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: P
 def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.build import render_site
-    from generator.errors import SiteErrors
+    from generator.core.errors import SiteErrors
 
     page = site_src / "content/en/articles/later.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [gone](gone.md).\n\n{{< fact nope >}}\n",
@@ -646,8 +646,8 @@ def test_a_failed_build_leaves_no_helper_running(site_src: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    from generator import prerender
-    from generator.errors import SiteErrors
+    from generator.render import prerender
+    from generator.core.errors import SiteErrors
 
     monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)

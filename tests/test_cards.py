@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from generator.cache import keyed_name
-from generator.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
-from generator.plan import CARD_SIZES
-from generator.errors import SiteError
+from generator.core.cache import keyed_name
+from generator.media.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
+from generator.model.plan import CARD_SIZES
+from generator.core.errors import SiteError
 from generator.model import Colors
 
 NNBSP = "\u202f"
@@ -258,7 +258,7 @@ def test_cache_unwritable_folder_warns(tmp_path: Path, caplog: pytest.LogCapture
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     cache = CardCache(blocker / "cards")
-    with caplog.at_level(logging.WARNING, logger="generator.cards"):
+    with caplog.at_level(logging.WARNING, logger="generator.media.cards"):
         data = cache.get_or_render(make_spec(), (1200, 630))
         cache.get_or_render(make_spec(label="autre"), (1200, 630))
     assert open_png(data).size == (1200, 630)
@@ -357,7 +357,7 @@ def site_spec(title: str, description: str = DESCRIPTION, **changes: object) -> 
 
 def heading_lines(spec: CardSpec, size: tuple[int, int]) -> list[str]:
     """Return the lines of the card's heading (the bold text above the label) as laid out."""
-    from generator.cards import _layout, _Prepared
+    from generator.media.cards import _layout, _Prepared
 
     _, texts, _, _ = _layout(_Prepared.of(spec), size)
     return [t.text for t in texts if t.color == "figure"]
@@ -391,7 +391,7 @@ def test_site_card_without_description() -> None:
 
 
 def test_site_card_footer_is_publisher_and_address_on_one_row() -> None:
-    from generator.cards import _layout, _Prepared
+    from generator.media.cards import _layout, _Prepared
 
     _, texts, _, _ = _layout(_Prepared.of(site_spec(NGO_TITLE)), (1200, 630))
     footer = {t.text: t for t in texts if t.text in ("Collectif Vigie", "vigie.example.org/fr")}
@@ -418,7 +418,7 @@ def test_site_card_key_differs_from_a_fact_card_s() -> None:
 
 @pytest.mark.parametrize("size", sorted(CARD_SIZES.values()))
 def test_fact_card_footer_wraps_a_long_site_name_on_two_lines(size: tuple[int, int]) -> None:
-    from generator.cards import _layout, _Prepared
+    from generator.media.cards import _layout, _Prepared
 
     spec = make_spec(site_name=TITLE_120)
     assert open_png(render_card(spec, size)).size == size

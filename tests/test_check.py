@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE
-from generator.check import (
+from generator.commands.check import (
     ERROR, INFO, MISSING, OUTDATED, SOURCE, TRANSLATED, WARNING, Finding, GitDates, Report, numbers_in, run_check,
     source_end, translation_status, years_before,
 )

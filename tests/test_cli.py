@@ -71,7 +71,9 @@ def test_progress_line_is_for_people_not_ci(monkeypatch: pytest.MonkeyPatch) -> 
 #: Runs the command line with the forked helpers (body helper, page workers) on even for the small fixture site.
 CLI_WITH_HELPERS = """
 import sys
-from generator import cli, prerender, workers
+from generator import cli
+from generator.render import prerender
+from generator.core import workers
 workers.MIN_ITEMS = 2
 prerender.MIN_ITEMS = 1
 workers.available_cores = prerender.available_cores = lambda: 2
@@ -169,7 +171,7 @@ class RecordingStream(io.StringIO):
 
 def test_each_message_is_one_write_with_its_newline(monkeypatch: pytest.MonkeyPatch) -> None:
     """print() writes a line and its newline apart: another process's line could land between them."""
-    from generator.errors import SiteError, SiteErrors
+    from generator.core.errors import SiteError, SiteErrors
 
     stream = RecordingStream()
     monkeypatch.setattr(sys, "stderr", stream)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.output import MARKER
+from generator.output.writer import MARKER
 
 INVALID = Path(__file__).resolve().parent / "fixtures" / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())

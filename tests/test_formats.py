@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.formats import format_date, format_figure, format_partial_date, format_value
+from generator.core.formats import format_date, format_figure, format_partial_date, format_value
 from generator.model import Fact, FactSource
 
 NNBSP, NBSP = "\u202f", "\u00a0"
@@ -83,6 +83,6 @@ def test_dates_read_as_babel_writes_them(locale: str, style: str) -> None:
     ("pt-br", None, "Português"), ("zz", None, "zz"), ("zz", "fr_FR", "zz"),
 ])
 def test_language_names_come_from_cldr(code: str, locale: str | None, name: str) -> None:
-    from generator.formats import language_name
+    from generator.core.formats import language_name
 
     assert language_name(code, locale) == name

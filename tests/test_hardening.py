@@ -15,10 +15,10 @@ import pytest
 from conftest import BUILD_DAY, REPO, build_copy
 from generator.build import BuildOptions, build
 from generator.cli import main
-from generator.errors import SiteError, SiteErrors, printable
-from generator.markup import make_markdown
-from generator.paths import slugify, tag_slugs
-from generator.phones import phone_problem, tel_href
+from generator.core.errors import SiteError, SiteErrors, printable
+from generator.render.markup import make_markdown
+from generator.core.paths import slugify, tag_slugs
+from generator.core.phones import phone_problem, tel_href
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO
 from generator.build import BuildOptions, BuildResult, render_site
-from generator.errors import SiteError, SiteErrors
-from generator.incremental import Edits, Update, apply_edits, sort_edits
+from generator.core.errors import SiteError, SiteErrors
+from generator.commands.incremental import Edits, Update, apply_edits, sort_edits
 
 ARTICLE = "content/fr/articles/ecrans.md"
 """French only, tagged Famille, embeds share-girls."""
@@ -313,7 +313,7 @@ def test_a_deleted_figure_still_cited_raises_like_a_full_build(site: Path) -> No
 
 
 def test_successive_updates_keep_the_index_of_what_each_page_read(site: Path) -> None:
-    from generator.incremental import DepIndex
+    from generator.commands.incremental import DepIndex
 
     copy_layouts(site, ("partials/footer.html",))
     options = BuildOptions(root=site, today=BUILD_DAY, record=True)
@@ -340,7 +340,7 @@ def test_changed_paths_are_sorted_by_what_they_are() -> None:
 
 
 def test_what_a_page_reads_is_recorded_while_it_renders(site: Path) -> None:
-    from generator.deps import Dep
+    from generator.render.deps import Dep
 
     result = render_site(BuildOptions(root=site, today=BUILD_DAY, record=True))
     assert result.rendered is not None

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from conftest import BUILD_DAY, REPO, build_copy
 from generator.build import BuildOptions, build, cache_dir
-from generator.errors import SiteError, SiteErrors
-from generator.lock import BuildLock
+from generator.core.errors import SiteError, SiteErrors
+from generator.output.lock import BuildLock
 from generator.model import OutputFile
-from generator.output import MARKER, Staging
-from generator.plan import Planned, check_plan
+from generator.output.writer import MARKER, Staging
+from generator.model.plan import Planned, check_plan
 
 
 def hashes(out: Path) -> dict[str, str]:
@@ -255,7 +255,7 @@ class _Planted:
 def test_a_cache_planted_in_the_site_folder_is_never_unpickled(site_src: Path, tmp_path: Path) -> None:
     import pickle
 
-    from generator.cache import CACHE_VERSION, signed
+    from generator.core.cache import CACHE_VERSION, signed
 
     witness = tmp_path / "witness.txt"
     cache = cache_dir(site_src)
@@ -281,8 +281,8 @@ def test_a_card_planted_in_the_cache_under_its_content_key_is_not_published(site
 
     from PIL import Image
 
-    from generator.cards import card_key
-    from generator.plan import CARD_SIZES
+    from generator.media.cards import card_key
+    from generator.model.plan import CARD_SIZES
 
     first, out = build_copy(site_src, tmp_path)
     assert first.rendered is not None

@@ -35,7 +35,7 @@ def test_built_wheel_builds_a_bare_site_with_its_own_theme(tmp_path: Path) -> No
     run = subprocess.run([sys.executable, "-m", "generator", "build", str(site)], cwd=tmp_path, env=env,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    check = subprocess.run([sys.executable, "-c", "import generator.theme as t; print(t.default_theme_dir())"],
+    check = subprocess.run([sys.executable, "-c", "import generator.sources.theme as t; print(t.default_theme_dir())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True)
     assert check.stdout.strip() == str(installed / "generator" / "_theme")
     html = (site / "public/fr/articles/un/index.html").read_text(encoding="utf-8")

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import SiteError
+from generator.core.errors import SiteError
 from generator.model import OutputFile
-from generator.output import plan_files, write_output
-from generator.paths import output_path, page_url, safe_relpath, slugify, swap_language
+from generator.output.writer import plan_files, write_output
+from generator.core.paths import output_path, page_url, safe_relpath, slugify, swap_language
 
 SEGMENT = st.text(min_size=1, max_size=20)
 

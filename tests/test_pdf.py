@@ -26,21 +26,21 @@ from markupsafe import Markup
 
 from conftest import REPO
 
-from generator.config import load_config
-from generator.errors import ErrorCollector
-from generator.facts import load_facts
-from generator.formats import format_date
-from generator.i18n import load_strings
-from generator.markup import make_markdown
+from generator.sources.config import load_config
+from generator.core.errors import ErrorCollector
+from generator.sources.facts import load_facts
+from generator.core.formats import format_date
+from generator.sources.i18n import load_strings
+from generator.render.markup import make_markdown
 from generator.model import Document
-from generator.fonts import font_files
-from generator.pdf import (
+from generator.core.fonts import font_files
+from generator.media.pdf import (
     STYLESHEET, TEMPLATE, LocalFetcher, PdfCache, PdfResult, keep_font_dates, pdf_key, print_css_context, qr_svg,
     render_pdf,
 )
-from generator.templating import make_environment, render_template
-from generator.phones import tel_href
-from generator.views import absolute, fact_view, help_for
+from generator.render.templating import make_environment, render_template
+from generator.core.phones import tel_href
+from generator.render.views import absolute, fact_view, help_for
 
 A4 = (595.28, 841.89)
 SOURCE_URL = ("https://www.interpol.int/News-and-Events/News/2022/"
@@ -438,7 +438,7 @@ for name in ("_harfbuzz_subset", "_fonttools_subset"):
         used.add(_name.strip("_").split("_")[0])
         return _original(self, *args)
     setattr(fonts.Font, name, spy)
-from generator.pdf import render_pdf
+from generator.media.pdf import render_pdf
 html = Path(sys.argv[1]).read_text(encoding="utf-8")
 Path(sys.argv[2]).write_bytes(render_pdf(html, base_url="https://vigie.example.org/fr/ressources/fiche-parents/").data)
 print(" ".join(sorted(used)))
@@ -576,7 +576,7 @@ def test_unwritable_cache_warns_and_continues(tmp_path: Path, caplog: pytest.Log
     blocker.write_text("a file where the cache folder should be")
     cache = PdfCache(blocker / "pdf")
     html = '<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Bonjour</p></body></html>'
-    with caplog.at_level(logging.WARNING, logger="generator.pdf"):
+    with caplog.at_level(logging.WARNING, logger="generator.media.pdf"):
         result = cache.get_or_render(html, "https://x.example/")
         cache.get_or_render(html, "https://x.example/")
     assert result.pages == 1 and cache.rendered == 2

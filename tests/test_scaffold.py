@@ -9,12 +9,12 @@ import pytest
 
 from conftest import BUILD_DAY, build_copy
 from generator.build import BuildOptions, build, render_site
-from generator.check import ERROR, run_check
+from generator.commands.check import ERROR, run_check
 from generator.cli import main
-from generator.config import load_config
-from generator.content import load_documents
-from generator.errors import ErrorCollector, SiteError
-from generator.scaffold import init_site, new_document, new_fact
+from generator.sources.config import load_config
+from generator.sources.content import load_documents
+from generator.core.errors import ErrorCollector, SiteError
+from generator.commands.scaffold import init_site, new_document, new_fact
 
 TRICKY = 'Écrans : "en famille" – #1 & plus'
 

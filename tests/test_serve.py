@@ -23,10 +23,10 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from conftest import BUILD_DAY, FIXTURE_SITE
-from generator import serve as serve_module
+from generator.commands import serve as serve_module
 from generator.build import BuildOptions, build, render_site
-from generator.errors import SiteError, SiteErrors
-from generator.serve import (
+from generator.core.errors import SiteError, SiteErrors
+from generator.commands.serve import (
     CLIENT_JS,
     LiveSite,
     ServerHandle,

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import BUILD_DAY, build_copy
 from generator.build import BuildOptions, render_site
-from generator.config import load_config
-from generator.errors import SiteError, SiteErrors
-from generator.templating import SANDBOX_VARIABLE, make_environment
+from generator.sources.config import load_config
+from generator.core.errors import SiteError, SiteErrors
+from generator.render.templating import SANDBOX_VARIABLE, make_environment
 
 ARTICLE = "en/articles/later/index.html"
 

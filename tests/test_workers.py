@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.workers import CHUNKS_PER_JOB, chunk_bounds
+from generator.core.workers import CHUNKS_PER_JOB, chunk_bounds
 
 
 @given(count=st.integers(min_value=0, max_value=20_000), jobs=st.integers(min_value=1, max_value=16))
@@ -37,7 +37,7 @@ def _interrupt_handlers(items: Sequence[int]) -> list[bool]:
 def test_workers_leave_ctrl_c_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the parent should answer it (one message,
     # no traceback per worker). The parent's own handler is untouched.
-    from generator import workers
+    from generator.core import workers
 
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
     chunks = workers.map_in_processes(_interrupt_handlers, list(range(workers.MIN_ITEMS)), state=None)
@@ -56,7 +56,7 @@ def _log_each_item(items: Sequence[int]) -> list[int]:
 def test_what_workers_log_is_written_by_the_parent_in_order(monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     """A worker's records come back with its results: the parent writes and counts them, between its own lines."""
-    from generator import workers
+    from generator.core import workers
 
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
     items = list(range(2 * workers.MIN_ITEMS))
@@ -71,7 +71,7 @@ def test_what_workers_log_is_written_by_the_parent_in_order(monkeypatch: pytest.
 
 def test_what_the_body_helper_logs_comes_back_to_the_parent(monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:
-    from generator import prerender
+    from generator.render import prerender
 
     def fail(md: object, source: object) -> None:
         raise RuntimeError("no body today")
@@ -79,8 +79,8 @@ def test_what_the_body_helper_logs_comes_back_to_the_parent(monkeypatch: pytest.
     monkeypatch.setattr(prerender, "MIN_ITEMS", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)
     monkeypatch.setattr(prerender, "draft_ahead", fail)  # the forked helper inherits it
-    with caplog.at_level(logging.DEBUG, logger="generator.prerender"):
+    with caplog.at_level(logging.DEBUG, logger="generator.render.prerender"):
         with prerender.BodiesAhead.start([object()], allow_html=False) as ahead:  # type: ignore[list-item]
             assert ahead.finish(complete=True) == {}
-    [record] = [r for r in caplog.records if r.name == "generator.prerender"]
+    [record] = [r for r in caplog.records if r.name == "generator.render.prerender"]
     assert record.getMessage() == "drafting ahead stopped: no body today" and record.process != os.getpid()

@@ -1,0 +1,786 @@
+"""`vigie check`: validate a site without writing anything, and report translation status.
+
+A check renders the whole site in memory (`render_site`) and turns what it
+finds into `Finding`s at three levels:
+
+- ``error``: anything a build would refuse (content errors), broken internal
+  links and ``#anchors``;
+- ``warning``: images without alt text, figures whose source is older than
+  ``facts.stale_after`` years, figures shown rounded without a qualifier that
+  says so, help contacts not checked for ``help_stale_after_days``, outdated
+  translations, placeholder text left in a figure;
+- ``info``: figures nobody cites, pages or figure texts missing in a language.
+
+The translation status (`translation_status`) compares every translation
+group and figure across languages; a translation is outdated when its
+source-language file changed after it (git history, or the ``translated_from``
+front matter date when the site is not a git checkout).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import math
+import posixpath
+import re
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import unquote, urlsplit
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from generator.build import BuildOptions, BuildResult, render_site, today_for_build
+from generator.sources.config import CONFIG_FILE, load_config
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors, printable
+from generator.sources.facts import load_facts
+from generator.core.formats import format_value, language_name
+from generator.model import Document, Fact, Folder, Site, SiteConfig
+from generator.core.paths import output_path
+from generator.render.stages import Rendered
+from generator.sources.yamlsource import LineDict, parse_yaml, read_text
+
+log = logging.getLogger(__name__)
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+LEVELS = (ERROR, WARNING, INFO)
+
+SOURCE, TRANSLATED, MISSING, OUTDATED = "source", "translated", "missing", "outdated"
+"""Translation cell statuses: the original, an up-to-date translation, none, or older than the original."""
+
+#: Localised texts of a figure that each language should have (the source title is
+#: the publisher's own title, often in one language only, so it is not compared).
+FACT_TEXTS = ("label", "context", "note", "alt")
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+PLACEHOLDER = "TODO"
+_COLORS = {ERROR: "\033[1;31m", WARNING: "\033[1;33m", INFO: "\033[1;36m",
+           OUTDATED: "\033[33m", MISSING: "\033[31m", TRANSLATED: "\033[32m"}
+_RESET = "\033[0m"
+
+
+# -- records -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the check found."""
+
+    path: str
+    """File shown to the editor (``content/fr/articles/a.md``), or empty for the site as a whole."""
+    line: int | None
+    level: str
+    """``error``, ``warning`` or ``info``."""
+    message: str
+
+    def location(self) -> str:
+        """Return ``path:line``, ``path``, or an empty string."""
+        if not self.path:
+            return ""
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form: path, line, level, message."""
+        return {"path": self.path, "line": self.line, "level": self.level, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationCell:
+    """One page or figure in one language."""
+
+    status: str
+    """``source``, ``translated``, ``missing`` or ``outdated``."""
+    path: str | None
+    """The file holding it (``None`` when missing)."""
+    detail: str = ""
+    """Why: dates compared, or which texts of a figure are missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationRow:
+    """A translation group (pages sharing a key) or a figure, across the site's languages."""
+
+    kind: str
+    """``page`` (an article, page, fact sheet or home text) or ``fact``."""
+    key: str
+    """Translation key (documents) or figure id."""
+    title: str
+    """Title or label in the source language."""
+    source_lang: str
+    """The language translations are made from (the default language when it exists)."""
+    path: str
+    """The source file."""
+    cells: Mapping[str, TranslationCell]
+    """Language code → status, in site order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "kind": self.kind, "key": self.key, "title": self.title, "source_language": self.source_lang,
+            "path": self.path,
+            "languages": {lang: {"status": c.status, "path": c.path, "detail": c.detail}
+                          for lang, c in self.cells.items()},
+        }
+
+
+@dataclass
+class Report:
+    """Everything a check found, ready to print as text or JSON."""
+
+    findings: list[Finding]
+    translations: list[TranslationRow] | None = None
+    """The translation table when asked for (``None`` otherwise)."""
+    languages: tuple[str, ...] = ()
+    complete: bool = True
+    """False when the site does not build, so links, citations and translations were not checked."""
+
+    def __post_init__(self) -> None:
+        self.findings = sorted(self.findings, key=_finding_order)
+
+    def count(self, level: str) -> int:
+        """Return how many findings have this level."""
+        return sum(1 for f in self.findings if f.level == level)
+
+    def exit_status(self, strict: bool = False) -> int:
+        """Return 1 when there are errors (or warnings with ``strict``), else 0; info never fails."""
+        if self.count(ERROR) or (strict and self.count(WARNING)):
+            return 1
+        return 0
+
+    def to_json(self) -> str:
+        """Return the report as JSON for CI: counts, findings and (when asked) translations."""
+        data: dict[str, Any] = {
+            "errors": self.count(ERROR),
+            "warnings": self.count(WARNING),
+            "info": self.count(INFO),
+            "complete": self.complete,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        if self.translations is not None:
+            data["translations"] = [row.to_dict() for row in self.translations]
+        return json.dumps(data, ensure_ascii=False, indent=2)
+
+    def to_text(self, color: bool = False) -> str:
+        """Return the findings grouped by file (``path:line: level: message``) and a summary line."""
+        out: list[str] = []
+        previous: str | None = None
+        for finding in self.findings:
+            if previous is not None and finding.path != previous:
+                out.append("")
+            previous = finding.path
+            level = _paint(finding.level, finding.level, color)
+            where, message = printable(finding.location()), printable(finding.message)
+            out.append(f"{where}: {level}: {message}" if where else f"{level}: {message}")
+        if not self.complete:
+            if out:
+                out.append("")
+            out.append("the site does not build, so links, images, citations and translations were not checked; "
+                       "fix the errors above and run the check again")
+        if self.translations is not None:
+            if out:
+                out.append("")
+            out.extend(translation_table(self.translations, self.languages, color))
+        if out:
+            out.append("")
+        out.append(self.summary())
+        return "\n".join(out)
+
+    def summary(self) -> str:
+        """Return the count line, e.g. ``1 error, 3 warnings, 2 info``."""
+        errors, warnings, info = self.count(ERROR), self.count(WARNING), self.count(INFO)
+        text = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}, {info} info"
+        return text if self.findings else f"no problems found ({text})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _paint(text: str, key: str, color: bool) -> str:
+    return f"{_COLORS[key]}{text}{_RESET}" if color and key in _COLORS else text
+
+
+def _finding_order(f: Finding) -> tuple[str, int, int, str]:
+    return (f.path, f.line or 0, LEVELS.index(f.level), f.message)
+
+
+# -- the check -----------------------------------------------------------------------
+
+
+def run_check(site: Path, translations: bool = False, today: date | None = None, drafts: bool = False) -> Report:
+    """Check a site folder without writing any output; return every finding (drafts too, if asked)."""
+    day = today or today_for_build()
+    findings: list[Finding] = []
+    try:
+        result = render_site(BuildOptions(root=site, today=day, use_cache=False, drafts=drafts))
+    except SiteErrors as errs:
+        findings.extend(_error_finding(e) for e in errs.errors)
+        findings.extend(_checks_without_build(site, day))
+        return Report(findings, [] if translations else None, _codes(site), complete=False)
+    except SiteError as err:
+        findings.append(_error_finding(err))
+        findings.extend(_checks_without_build(site, day))
+        return Report(findings, [] if translations else None, _codes(site), complete=False)
+
+    site_model, _ = _parts(result)
+    config = site_model.config
+    findings.extend(check_links(result))
+    findings.extend(check_images(result))
+    findings.extend(check_facts(config, site_model.facts, day))
+    findings.extend(check_placeholders(site_model))
+    findings.extend(check_citations(site_model))
+    findings.extend(check_help(config, day))
+    rows, translation_findings = _translations(site_model)
+    findings.extend(translation_findings)
+    return Report(findings, rows if translations else None, config.codes)
+
+
+def _parts(result: BuildResult) -> tuple[Site, Rendered]:
+    """Return the site and what the render stages made (always set by `render_site`)."""
+    if result.site is None or result.rendered is None:
+        raise ValueError("the check needs a rendered site, not an up-to-date build")
+    return result.site, result.rendered
+
+
+def _error_finding(err: SiteError) -> Finding:
+    return Finding(path=err.source or "", line=err.line, level=ERROR, message=err.message)
+
+
+def _codes(site: Path) -> tuple[str, ...]:
+    try:
+        return load_config(site).codes
+    except (SiteError, SiteErrors):
+        return ()
+
+
+def _checks_without_build(site: Path, today: date) -> list[Finding]:
+    """Return what can still be checked when the site does not build: figures and help contacts."""
+    try:
+        config = load_config(site)
+    except (SiteError, SiteErrors):
+        return []
+    facts = load_facts(config, ErrorCollector())  # their errors came with the build's
+    return [*check_facts(config, facts, today), *check_help(config, today)]
+
+
+# -- links and images ---------------------------------------------------------------
+
+
+def check_links(result: BuildResult) -> list[Finding]:
+    """Return an error for each internal link to a missing page or file, or to a missing #anchor."""
+    site, rendered = _parts(result)
+    ids = _PageIds(result)
+    findings = []
+    for doc in site.documents:
+        shown = f"content/{doc.rel}"
+        page_url = _doc_url(site, doc)
+        body = rendered.bodies.by_rel.get(doc.rel)
+        links = [(url, line, url) for url, line in (body.links if body is not None else ())
+                 if not url.startswith("//")]
+        links.extend(_body_links(result, doc, page_url))
+        for url, line, written in links:
+            problem = _link_problem(url, result, ids)
+            if problem:
+                findings.append(Finding(shown, line or None, ERROR, f"broken link '{written}': {problem}"))
+    return findings
+
+
+def _doc_url(site: Site, doc: Document) -> str:
+    if doc.kind is Folder.HOME:
+        return f"/{doc.lang}/"
+    page = site.doc_pages.get(doc.rel)
+    return page.url if page is not None else f"/{doc.lang}/"
+
+
+def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple[str, int, str]]:
+    """Return the links the Markdown renderer does not note: ``#anchor``, relative non-.md links, images.
+
+    Each is (site-absolute URL, file line, as written).
+    """
+    md = _parts(result)[1].contexts.md
+    found: list[tuple[str, int, str]] = []
+    for block in md.parse(doc.body, {}):
+        if block.type != "inline" or not block.children:
+            continue
+        line = doc.body_line + block.map[0] if block.map else 0
+        for token in block.children:
+            if token.type == "link_open":
+                target = str(token.attrGet("href") or "")
+            elif token.type == "image":
+                target = str(token.attrGet("src") or "")
+            else:
+                continue
+            if not target or target.startswith(("//", "/assets/")) or SCHEME_RE.match(target):
+                continue  # /assets/ addresses are checked and rewritten by the renderer
+            if target.startswith("#"):
+                found.append((page_url + target, line, target))
+            elif token.type == "image" and target.startswith("/"):
+                found.append((target, line, target))
+            elif not target.startswith("/") and not urlsplit(target).path.endswith(".md"):
+                found.append((_resolve(page_url, target), line, target))
+    return found
+
+
+def _resolve(page_url: str, target: str) -> str:
+    """Return the site-absolute URL of a link relative to a page, as a browser would."""
+    parts = urlsplit(target)
+    path = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
+    if parts.path.endswith("/") and not path.endswith("/"):
+        path += "/"
+    return path + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
+    """Return why a site-absolute link is broken, or None when it works."""
+    parts = urlsplit(url)
+    path = unquote(parts.path) or "/"
+    fragment = unquote(parts.fragment)
+    candidates = [path + "index.html" if path.endswith("/") else path, path.rstrip("/") + "/index.html"]
+    target = None
+    for candidate in candidates:
+        try:
+            rel = output_path(candidate)
+        except SiteError:
+            return "it points outside the site"
+        if rel in result.files:
+            target = rel
+            break
+    rendered = _parts(result)[1]
+    if target is None:
+        hashed = rendered.contexts.assets.urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") \
+            else None
+        if hashed:
+            return (f"assets are published under names with a content hash ({hashed}), so {path} does not exist "
+                    "in the built site")
+        return f"there is no page or file {path} in the site (drafts and future-dated pages are not published)"
+    if not fragment or not target.endswith(".html"):
+        return None
+    page_url = "/" + target.removesuffix("index.html") if target.endswith("index.html") else "/" + target
+    headings = ids.headings.get(page_url)
+    if headings is not None and fragment in headings:
+        return None
+    if fragment in ids.of(target):
+        return None
+    if headings:
+        return (f"the page {page_url} has no heading with id '{fragment}'; its headings are: "
+                f"{', '.join(sorted(headings))}")
+    return f"the page {page_url} has no element with id '{fragment}'"
+
+
+class _PageIds:
+    """The ``id`` attributes of each HTML output file, read when first asked for."""
+
+    def __init__(self, result: BuildResult) -> None:
+        self.result = result
+        self.cache: dict[str, set[str]] = {}
+        site, rendered = _parts(result)
+        bodies = rendered.bodies.by_rel
+        self.headings: dict[str, frozenset[str]] = {
+            page.url: bodies[rel].anchors for rel, page in site.doc_pages.items() if rel in bodies}
+        """Page URL → the ids of its body's headings."""
+
+    def of(self, rel: str) -> set[str]:
+        """Return the ids in one output file."""
+        if rel not in self.cache:
+            collector = _IdCollector()
+            if rel.endswith(".html"):
+                collector.feed(self.result.files[rel].data.decode("utf-8", "replace"))
+            self.cache[rel] = collector.ids
+        return self.cache[rel]
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def check_images(result: BuildResult) -> list[Finding]:
+    """Return a warning for each image without alt text."""
+    site, rendered = _parts(result)
+    findings = []
+    for doc in site.documents:
+        body = rendered.bodies.by_rel.get(doc.rel)
+        for line in body.images_without_alt if body is not None else ():
+            findings.append(Finding(
+                f"content/{doc.rel}", line or None, WARNING,
+                "image without alt text: describe what it shows between the brackets, ![like this](image.png), "
+                "so that screen reader users get it too"))
+    return findings
+
+
+# -- figures -------------------------------------------------------------------------
+
+
+def source_end(partial: str) -> date:
+    """Return the last day a partial ISO date covers: ``2023`` → 2023-12-31, ``2023-02`` → 2023-02-28."""
+    parts = [int(p) for p in partial.split("-")]
+    if len(parts) == 1:
+        return date(parts[0], 12, 31)
+    if len(parts) == 2:
+        return date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
+    return date(parts[0], parts[1], parts[2])
+
+
+def years_before(day: date, years: int) -> date:
+    """Return the same day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def check_facts(config: SiteConfig, facts: Mapping[str, Fact], today: date) -> list[Finding]:
+    """Return warnings for figures whose source is too old, or which still hold placeholder text."""
+    findings = []
+    years = config.stale_after_years
+    for fact_id, fact in sorted(facts.items()):
+        shown = f"content/facts/{fact.source_path.name}"
+        lines = _fact_lines(fact, shown)
+        if years > 0:
+            try:
+                end = source_end(fact.source.date)
+            except ValueError:
+                end = None
+            if end is not None and end < years_before(today, years):
+                findings.append(Finding(
+                    shown, lines.get("source.date"), WARNING,
+                    f"the source is dated {fact.source.date}, more than {_plural(years, 'year')} ago: look for "
+                    f"newer figures from {fact.source.publisher} (site.yaml facts: stale_after sets the limit)"))
+        left = [name for name, texts in _fact_texts(fact).items() if any(PLACEHOLDER in t for t in texts)]
+        if left:
+            findings.append(Finding(shown, lines.get(left[0]), WARNING,
+                                    f"placeholder text ({PLACEHOLDER}) left in {', '.join(left)}: the figure is "
+                                    "published as it is, so replace it (or delete the optional fields)"))
+        findings.extend(check_rounding(config, fact, shown, lines))
+    return findings
+
+
+#: Qualifier → whether it is honest when the exact figure is (above, below) the one shown.
+_HONEST_WHEN = {"about": (True, True), "more_than": (True, False), "less_than": (False, True),
+                "up_to": (False, True)}
+
+
+def shown_number(fact: Fact) -> tuple[float, float] | None:
+    """Return the number a figure shows and the step it is rounded to; None for texts and years.
+
+    ``number`` and ``percent`` show every digit of the value (step 1 for 72, 0.1 for 72.3);
+    ``compact`` rounds a million or more to one decimal of its unit: 29397681 shows
+    29.4 million, that is 29,400,000 to the nearest 100,000.
+    """
+    value = fact.value
+    if fact.format in ("text", "year") or isinstance(value, (str, bool)):
+        return None
+    if fact.format == "compact" and abs(value) >= 1_000_000:
+        unit = 10 ** (3 * ((len(str(int(abs(value)))) - 1) // 3))
+        step = unit // 10
+        return float(round(value / step) * step), float(step)
+    decimals = max(0, -int(Decimal(str(value)).normalize().as_tuple().exponent))
+    return float(value), 10.0 ** -decimals
+
+
+def numbers_in(text: str, locale: str) -> list[tuple[float, str]]:
+    """Return the numbers written in a text the way the locale writes them, with their spelling.
+
+    ``72,3 %`` and ``29 397 681`` in French, ``72.3%`` and ``29,397,681`` in English.
+    """
+    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    groups = {group}
+    if group.isspace():
+        groups |= {" ", "\u00a0", "\u202f"}
+    if group and group in "'’":
+        groups |= {"'", "’"}
+    sep = "[" + re.escape("".join(sorted(groups))) + "]"
+    point = re.escape(decimal)
+    pattern = re.compile(rf"(?<![\d{point}])(\d{{1,3}}(?:{sep}\d{{3}})+|\d+)(?:{point}(\d+))?(?!\d)")
+    found = []
+    for match in pattern.finditer(text):
+        whole = re.sub(sep, "", match.group(1))
+        number = float(f"{whole}.{match.group(2)}" if match.group(2) else whole)
+        found.append((number, match.group(0)))
+    return found
+
+
+def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[str, int]) -> list[Finding]:
+    """Return a warning when a figure is shown rounded and no qualifier says so.
+
+    The figure before rounding is ``exact`` when the file gives it, else the value itself
+    (``compact`` rounds it); a number in ``note`` or ``context`` that rounds to the figure
+    shown (72,3 % for 72 %) is one too. ``about`` fits any of them, ``more_than`` those
+    above the figure shown, ``less_than`` and ``up_to`` those below.
+    """
+    rounded = shown_number(fact)
+    if rounded is None:
+        return []
+    number, step = rounded
+    candidates: list[tuple[float, str, str]] = []
+    """(figure before rounding, as written, the key that gives it)"""
+    exact = fact.exact if fact.exact is not None else fact.value
+    key = "exact" if fact.exact is not None else "value"
+    if isinstance(exact, (int, float)) and not math.isclose(exact, number, rel_tol=1e-12):
+        candidates.append((float(exact), str(exact), key))
+    for key in ("note", "context"):
+        for code, text in getattr(fact, key).items():
+            if code not in config.codes:
+                continue
+            for found, written in numbers_in(text, config.language(code).locale):
+                if abs(found - number) <= step / 2 and not math.isclose(found, number, rel_tol=1e-12):
+                    candidates.append((found, written, key))
+    above_ok, below_ok = _HONEST_WHEN.get(fact.qualifier or "", (False, False))
+    figure = format_value(fact.value, fact.format, config.language(config.default_language).locale)
+    for found, written, key in candidates:
+        if (found > number and above_ok) or (found < number and below_ok):
+            continue
+        where = f"the {key} gives {written}" if key in ("note", "context") else f"{key} is {written}"
+        if fact.qualifier is None:
+            message = (f"the figure is shown rounded, as {figure}, while {where}: add qualifier: about so that "
+                       "readers know it is rounded (or more_than / less_than when that is what it means)")
+        else:
+            side = "above" if found > number else "below"
+            message = (f"qualifier: {fact.qualifier} does not fit: the figure is shown as {figure} while {where}, "
+                       f"{side} it; use qualifier: about")
+        return [Finding(shown, lines.get(key) or lines.get("value"), WARNING, message)]
+    return []
+
+
+def check_placeholders(site: Site) -> list[Finding]:
+    """Return a warning for each published page whose title or text still holds placeholder text."""
+    findings = []
+    for doc in site.documents:
+        shown = f"content/{doc.rel}"
+        if PLACEHOLDER in doc.title:
+            findings.append(Finding(shown, doc.lines.get("title", 2), WARNING,
+                                    f"the title still holds placeholder text: {doc.title}"))
+        for number, text in enumerate(doc.body.split("\n")):
+            if text.lstrip().startswith(PLACEHOLDER):
+                findings.append(Finding(shown, doc.body_line + number, WARNING,
+                                        "placeholder text left in a published page: " + _shorten(text.strip())))
+                break
+    return findings
+
+
+def _shorten(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _fact_texts(fact: Fact) -> dict[str, list[str]]:
+    return {
+        "label": list(fact.label.values()), "context": list(fact.context.values()),
+        "note": list(fact.note.values()), "alt": list(fact.alt.values()),
+        "source.publisher": [fact.source.publisher], "source.title": list(fact.source.title.values()),
+        "source.url": [fact.source.url], "value": [str(fact.value)],
+    }
+
+
+def _fact_lines(fact: Fact, shown: str) -> dict[str, int]:
+    """Return the line of each key of a fact file (``source.date`` for nested ones)."""
+    try:
+        data = parse_yaml(read_text(fact.source_path, shown), shown)
+    except SiteError:
+        return {}
+    lines: dict[str, int] = {}
+    if isinstance(data, LineDict):
+        lines.update(data.key_lines)
+        source = data.get("source")
+        if isinstance(source, LineDict):
+            lines.update({f"source.{k}": v for k, v in source.key_lines.items()})
+    return lines
+
+
+def check_citations(site: Site) -> list[Finding]:
+    """Return an info for each figure that no page cites and the home pages do not feature."""
+    featured = set(site.config.featured_facts or site.facts)
+    findings = []
+    for fact_id, fact in sorted(site.facts.items()):
+        if fact_id in site.cited_by or fact_id in featured:
+            continue
+        findings.append(Finding(
+            f"content/facts/{fact.source_path.name}", 1, INFO,
+            f"no page cites this figure and the home page does not feature it: embed it with "
+            f"{{{{< fact {fact_id} >}}}}, or list it in a page's facts: or in site.yaml featured_facts"))
+    return findings
+
+
+# -- help contacts ---------------------------------------------------------------------
+
+
+def check_help(config: SiteConfig, today: date) -> list[Finding]:
+    """Return a warning for each help contact not checked recently (or never)."""
+    days = config.help_stale_after_days
+    findings = []
+    for contact in config.help:
+        name = contact.name.get(config.default_language) or next(iter(contact.name.values()), "")
+        if contact.last_checked is None:
+            findings.append(Finding(
+                CONFIG_FILE, contact.line, WARNING,
+                f"help contact '{name}' has no last_checked date: check the number and address, "
+                "then add last_checked: YYYY-MM-DD"))
+        elif days > 0 and (today - contact.last_checked).days > days:
+            findings.append(Finding(
+                CONFIG_FILE, contact.line, WARNING,
+                f"help contact '{name}' was last checked on {contact.last_checked.isoformat()}, more than "
+                f"{days} days ago: check the number and address still work, then update last_checked"))
+    return findings
+
+
+# -- translations -----------------------------------------------------------------------
+
+
+def translation_status(site: Site) -> list[TranslationRow]:
+    """Return every translation group and figure with its status in each language."""
+    rows, _ = _translations(site)
+    return rows
+
+
+def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
+    config = site.config
+    codes = config.codes
+    git = GitDates(config.root)
+    rows: list[TranslationRow] = []
+    findings: list[Finding] = []
+    groups: dict[str, dict[str, Document]] = defaultdict(dict)
+    for doc in site.documents:
+        groups[doc.key].setdefault(doc.lang, doc)
+    for key, by_lang in groups.items():
+        source_lang = config.default_language if config.default_language in by_lang else next(
+            c for c in codes if c in by_lang)
+        source = by_lang[source_lang]
+        cells: dict[str, TranslationCell] = {}
+        for code in codes:
+            other = by_lang.get(code)
+            if code == source_lang:
+                cells[code] = TranslationCell(SOURCE, f"content/{source.rel}")
+            elif other is None:
+                cells[code] = TranslationCell(MISSING, None)
+                findings.append(Finding(
+                    f"content/{source.rel}", 1, INFO,
+                    f"no {language_name(code, 'en')} translation of this page yet (content/{code}/"
+                    f"{source.rel.split('/', 1)[1]}, or any file in content/{code}/ with "
+                    f"translation_key: {key})"))
+            else:
+                cell, problem = _compare(config, git, source, other)
+                cells[code] = cell
+                if problem is not None:
+                    findings.append(problem)
+        rows.append(TranslationRow("page", key, source.title, source_lang, f"content/{source.rel}", cells))
+    rows.sort(key=lambda r: r.path)
+    for fact_id, fact in sorted(site.facts.items()):
+        shown = f"content/facts/{fact.source_path.name}"
+        texts = {name: getattr(fact, name) for name in FACT_TEXTS}
+        cells = {}
+        for code in codes:
+            missing = [name for name, per_lang in texts.items() if per_lang and not per_lang.get(code)]
+            if missing:
+                detail = f"no {language_name(code, 'en')} text for: {', '.join(missing)}"
+                cells[code] = TranslationCell(MISSING, shown, detail)
+                line = _fact_lines(fact, shown).get(missing[0], 1)
+                findings.append(Finding(shown, line, INFO, f"the figure has {detail}"))
+            else:
+                cells[code] = TranslationCell(SOURCE if code == config.default_language else TRANSLATED, shown)
+        title = fact.label.get(config.default_language, fact_id)
+        rows.append(TranslationRow("fact", fact_id, title, config.default_language, shown, cells))
+    return rows, findings
+
+
+def _compare(config: SiteConfig, git: GitDates, source: Document, doc: Document
+             ) -> tuple[TranslationCell, Finding | None]:
+    """Return the status of one translation, and a warning when it is outdated."""
+    shown = f"content/{doc.rel}"
+    source_shown = f"content/{source.rel}"
+    source_time, doc_time = git.date(source_shown), git.date(shown)
+    if source_time is not None and doc_time is not None:
+        if source_time > doc_time:
+            detail = (f"{source_shown} changed on {source_time.date().isoformat()}, after the last change to "
+                      f"the translation on {doc_time.date().isoformat()} (git)")
+            return TranslationCell(OUTDATED, shown, detail), Finding(
+                shown, 1, WARNING,
+                f"outdated translation: {detail}; update it to match the {language_name(source.lang, 'en')} "
+                "page")
+        return TranslationCell(TRANSLATED, shown, "up to date (git)"), None
+    when = doc.meta.get("translated_from")  # checked as a date when the file was read
+    if when is None:
+        return TranslationCell(TRANSLATED, shown, "no translated_from date to compare"), None
+    changed = source.meta.get("updated") or source.date
+    if changed is not None and changed > when:
+        detail = (f"{source_shown} was updated on {changed.isoformat()}, after the version translated "
+                  f"(translated_from: {when.isoformat()})")
+        return TranslationCell(OUTDATED, shown, detail), Finding(
+            shown, doc.lines.get("translated_from"), WARNING,
+            f"outdated translation: {detail}; update it, then set translated_from: {changed.isoformat()}")
+    return TranslationCell(TRANSLATED, shown, f"translated_from: {when.isoformat()}"), None
+
+
+
+@dataclass
+class GitDates:
+    """Last commit date of files, when the site folder is a git checkout."""
+
+    root: Path
+    _available: bool | None = None
+    _dates: dict[str, datetime | None] = field(default_factory=dict)
+
+    def available(self) -> bool:
+        """Return whether git runs and the site folder is inside a repository."""
+        if self._available is None:
+            out = self._git("rev-parse", "--is-inside-work-tree")
+            self._available = out is not None and out.strip() == "true"
+        return self._available
+
+    def date(self, rel: str) -> datetime | None:
+        """Return when a file (relative to the site folder) was last committed, or None."""
+        if not self.available():
+            return None
+        if rel not in self._dates:
+            out = self._git("log", "-1", "--format=%cI", "--", rel)
+            try:
+                self._dates[rel] = datetime.fromisoformat(out.strip()) if out and out.strip() else None
+            except ValueError:
+                self._dates[rel] = None
+        return self._dates[rel]
+
+    def _git(self, *args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
+                                  timeout=30, check=False)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.debug("git is not usable here (%s); translation dates come from front matter", exc)
+            return None
+        if done.returncode != 0:
+            return None
+        return done.stdout
+
+
+def translation_table(rows: Iterable[TranslationRow], codes: tuple[str, ...], color: bool = False) -> list[str]:
+    """Return the translation status as text lines: one row per page or figure, one column per language."""
+    rows = list(rows)
+    if not codes:
+        codes = tuple(dict.fromkeys(c for row in rows for c in row.cells))
+    lines = ["translations (source: the default language, or the only one a page exists in):"]
+    if not rows:
+        lines.append("  nothing to show")
+        return lines
+    width = max(len(row.path) for row in rows)
+    col = max(len(s) for s in (SOURCE, TRANSLATED, MISSING, OUTDATED, *codes)) + 2
+    lines.append("  " + "file".ljust(width) + "  " + "".join(c.ljust(col) for c in codes).rstrip())
+    for row in rows:
+        cells = ""
+        for code in codes:
+            status = row.cells[code].status if code in row.cells else ""
+            cells += _paint(status, status, color) + " " * (col - len(status))
+        lines.append("  " + row.path.ljust(width) + "  " + cells.rstrip())
+    for code in codes:
+        counts = {s: sum(1 for r in rows if code in r.cells and r.cells[code].status == s)
+                  for s in (SOURCE, TRANSLATED, MISSING, OUTDATED)}
+        lines.append(f"  {code}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s != SOURCE))
+    return lines

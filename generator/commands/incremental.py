@@ -1,0 +1,585 @@
+"""Re-render only what an edit affects, from the previous in-memory build (for `vigie serve`).
+
+The previous build recorded what each page, fact sheet and text file read
+(`deps`). An update, for any edit (Markdown, front matter, a figure, a template,
+UI strings, an asset, site.yaml, a file added or removed):
+
+1. reads again what changed: the edited Markdown and figure files alone when
+   only existing ones changed; otherwise every loader runs again (with the
+   parse cache);
+2. assembles the site again (cheap) and makes its contexts;
+3. makes again the bodies whose text changed or whose lookups resolve
+   differently, the cards whose figure or settings changed, the press kits when
+   a card or a figure's words changed, the site cards when the settings did;
+4. compares the previous state with the new one (`changed_keys`) and renders
+   again every output that recorded a changed key, and every new page, in the
+   order a full build makes them (fact sheets, then pages, then text files);
+5. drops the outputs that are gone.
+
+The result equals a full build byte for byte: that is the property
+`tests/test_incremental.py` checks on random sequences of edits. Content and
+template mistakes raise SiteError/SiteErrors as a full build would.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, fields
+from pathlib import PurePosixPath
+from typing import Any, Iterable, Mapping
+
+from generator.sources.assets import load_assets
+from generator.render.bodies import Bodies, Body, BodyMaker, Lookup
+from generator.build import BuildOptions, BuildResult, cache_dir, in_memory, today_for_build
+from generator.core.cache import CACHE_FOLDER
+from generator.media.cards import CardCache
+from generator.sources.config import CONFIG_FILE, load_config
+from generator.sources.content import load_documents, parse_document
+from generator.render.contexts import Contexts, Shared, site_pages
+from generator.render.deps import Dep, Key
+from generator.core.errors import ErrorCollector, SiteError
+from generator.sources.facts import load_facts, read_fact
+from generator.sources.i18n import load_strings
+from generator.render.markup import make_markdown
+from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
+from generator.model.plan import CARD_SIZES, card_path, check_plan, factsheet_path, planned_outputs
+from generator.render import stages as render
+from generator.model.site import assemble_site
+from generator.sources.files import read_file
+from generator.render.templating import forget_templates, make_environment
+
+log = logging.getLogger(__name__)
+
+
+#: Up to this many pages, an update renders them in this process (forking workers costs about 0.15 s).
+UPDATE_IN_PROCESS = 500
+
+
+# --- what changed on disk -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Edits:
+    """A batch of changed site-relative paths, sorted by what they are."""
+
+    documents: tuple[str, ...] = ()
+    """Markdown files, e.g. ``content/fr/articles/a.md``."""
+    facts: tuple[str, ...] = ()
+    """Fact files, e.g. ``content/facts/share-girls.yaml``."""
+    templates: frozenset[str] = frozenset()
+    """Template names below layouts/, e.g. ``partials/footer.html``."""
+    strings: bool = False
+    """A file of layouts/i18n/ changed."""
+    assets: bool = False
+    """A file of assets/ changed."""
+    config: bool = False
+    """site.yaml changed."""
+
+
+def sort_edits(changed: Iterable[str]) -> Edits:
+    """Sort changed site-relative paths by what they are (others, such as public/, are left out)."""
+    documents: list[str] = []
+    facts: list[str] = []
+    templates: set[str] = set()
+    strings = assets = config = False
+    for shown in sorted(set(changed)):
+        parts = PurePosixPath(shown).parts
+        if not parts or parts[0] == CACHE_FOLDER:
+            continue
+        if shown == CONFIG_FILE:
+            config = True
+        elif len(parts) == 3 and parts[:2] == ("content", "facts"):
+            facts.append(shown)
+        elif len(parts) >= 3 and parts[0] == "content":
+            documents.append(shown)
+        elif len(parts) >= 2 and parts[0] == "layouts":
+            if parts[1] == "i18n":
+                strings = True
+            else:
+                templates.add("/".join(parts[1:]))
+        elif parts[0] == "assets":
+            assets = True
+    return Edits(tuple(documents), tuple(facts), frozenset(templates), strings, assets, config)
+
+
+# --- the update ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What an incremental update made."""
+
+    result: BuildResult
+    rerendered: frozenset[str]
+    """Output paths made again: pages, cards, press kits, PDFs, feeds, sitemap, robots.txt, _headers, assets."""
+    removed: frozenset[str]
+    """Output paths of the previous build that are gone."""
+    changed: frozenset[Key]
+    """The keys whose values changed (see `deps`)."""
+
+    @property
+    def pages(self) -> frozenset[str]:
+        """Return the HTML pages made again."""
+        return frozenset(path for path in self.rerendered if path.endswith(".html"))
+
+
+class DepIndex:
+    """Which outputs recorded each key: the inverse of a build's records, kept up to date by updates."""
+
+    def __init__(self, records: Mapping[str, frozenset[Key]]) -> None:
+        self.records = dict(records)
+        self.by_key: dict[Key, set[str]] = {}
+        for path, keys in self.records.items():
+            for key in keys:
+                self.by_key.setdefault(key, set()).add(path)
+
+    def touched(self, keys: Iterable[Key]) -> set[str]:
+        """Return the outputs that recorded one of ``keys``."""
+        found: set[str] = set()
+        for key in keys:
+            found |= self.by_key.get(key, set())
+        return found
+
+    def replace(self, path: str, keys: frozenset[Key] | None) -> None:
+        """Record what an output read now (None: it is gone)."""
+        for key in self.records.pop(path, frozenset()):
+            paths = self.by_key.get(key)
+            if paths is not None:
+                paths.discard(path)
+        if keys is not None:
+            self.records[path] = keys
+            for key in keys:
+                self.by_key.setdefault(key, set()).add(path)
+
+
+def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[str],
+                index: DepIndex | None = None) -> Update | None:
+    """Re-render what the files in ``changed`` (site-relative paths) affect, from a previous recorded build.
+
+    ``options.today`` must be the day ``previous`` was made for, and ``previous``
+    must have been rendered in memory with ``record`` on. ``index`` is the index of
+    what each output read (made from ``previous`` when not given; updated in place).
+    Returns None only when ``previous`` recorded nothing to follow. Raises
+    SiteError/SiteErrors for content and template mistakes.
+    """
+    old_site, old = previous.site, previous.rendered
+    if old_site is None or old is None or not previous.files or not old.records:
+        return None
+    clock = time.perf_counter()
+    edits = sort_edits(changed)
+    index = index if index is not None else DepIndex(old.records)
+    work = _Work(previous, old_site, old, options, edits, index)
+    return work.run(clock)
+
+
+@dataclass
+class _Work:
+    """One update, run once."""
+
+    previous: BuildResult
+    old_site: Site
+    old: render.Rendered
+    options: BuildOptions
+    edits: Edits
+    index: DepIndex
+
+    def run(self, clock: float) -> Update:
+        old, edits, options = self.old, self.edits, self.options
+        config, documents, facts, strings, assets = self._read()
+        site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
+        old_contexts = old.contexts
+        if [p.url for p in site.pages] != [p.url for p in self.old_site.pages] or assets is not old_contexts.assets:
+            check_plan(planned_outputs(site, assets.files))  # a new address may clash with another
+        env = old_contexts.env
+        if edits.templates and not forget_templates(env, edits.templates, config.root):
+            env = make_environment(config, recording=True)
+        md = old_contexts.md if config.allow_html == self.old_site.config.allow_html else make_markdown(config.allow_html)
+        contexts = Contexts(site, strings, env, assets, md)
+        maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
+        keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
+        if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
+            contexts.inherit_embeds(old.maker.resolver, keys.all())
+        made: list[OutputFile] = []
+        records: dict[str, frozenset[Key] | None] = {}
+
+        bodies = self._bodies(maker, keys)
+        card_cache = CardCache(cache_dir(options.root) / "cards", read_only=not options.use_cache)
+        cards, kits, site_cards = self._cards(contexts, card_cache, keys, made)
+        shared = Shared(kits=kits.downloads, site_cards=site_cards.cards)
+        keys.shared(old_contexts.shared, Shared(old_contexts.shared.sheets, kits.downloads, site_cards.cards))
+        sheets = self._sheets(contexts.with_bodies(bodies).sharing(shared), keys, made, records)
+        final = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
+        keys.shared(Shared(old_contexts.shared.sheets), Shared(sheets.downloads))
+        changed = keys.all()
+        pages = self._pages(final, maker, changed, made, records)
+        text = old.text
+        stale = self.index.touched(changed) & {item.path for item in old.text.files}
+        if stale:
+            fresh = render.render_text_files(final, record=True, only=stale)
+            text = render.TextFiles(tuple(fresh.files) + tuple(item for item in old.text.files if item.path not in stale),
+                                    {**old.text.records, **fresh.records})
+            made += fresh.files
+            records.update(fresh.records)
+        if assets is not old_contexts.assets:
+            made += assets.files
+        files = self._files(site, assets, made)
+        for path, keys_read in records.items():
+            self.index.replace(path, keys_read)
+        removed = frozenset(self.previous.files.keys() - files.keys())
+        for path in removed:
+            self.index.replace(path, None)
+        rendered = render.Rendered(final, maker, cards, site_cards, kits, sheets, text, dict(self.index.records))
+        result = BuildResult(site=site, rendered=rendered, files=files, cards_drawn=card_cache.drawn,
+                             pdfs_rendered=sheets.rendered, timings={"update": time.perf_counter() - clock})
+        log.debug("update: %d of %d pages and %d other files made again, %d removed, in %.3fs", len(pages),
+                  len(site.pages), len(made) - len(pages), len(removed), result.timings["update"])
+        return Update(result, frozenset(item.path for item in made), removed, frozenset(changed))
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def _read(self) -> tuple[Any, list[Document], dict[str, Fact], Mapping[str, Any], Any]:
+        """Return config, documents, facts, UI strings and assets as they are now on disk."""
+        old_site, contexts, edits, root = self.old_site, self.old.contexts, self.edits, self.options.root
+        documents = _reread_documents(old_site, edits.documents) if not edits.config else None
+        facts = _reread_facts(old_site, edits.facts) if not edits.config else None
+        if documents is not None and facts is not None:
+            config = old_site.config
+        else:  # a new or removed file, a draft, site.yaml: read everything again (parsed files from the cache)
+            config = load_config(root, self.options.base_url)
+            errors = ErrorCollector()
+            from generator.core.cache import Store
+            parsed = Store(cache_dir(root) / "documents.pickle" if self.options.use_cache else None)
+            documents = load_documents(config, errors, parsed)
+            facts = load_facts(config, errors)
+            errors.raise_if_any()
+            parsed.save()
+        strings = load_strings(config) if edits.strings or edits.config else contexts.strings
+        assets = load_assets(config) if edits.assets or edits.config else contexts.assets
+        return config, documents, facts, strings, assets
+
+    # -- bodies ---------------------------------------------------------------------------------------------
+
+    def _bodies(self, maker: BodyMaker, keys: _Keys) -> Bodies:
+        """Return every body: the previous ones whose text and lookups are unchanged, the others made again."""
+        old_bodies = self.old.bodies.by_rel
+        resolver = maker.resolver
+        errors = ErrorCollector()
+        bodies: dict[str, Body] = {}
+        for doc in keys.new.documents:
+            before = keys.old_docs.get(doc.rel)
+            body = old_bodies.get(doc.rel)
+            if (body is not None and before is not None and before.body == doc.body
+                    and before.body_line == doc.body_line and not keys.lookups_differ(body, doc, resolver)):
+                bodies[doc.rel] = body
+                continue
+            made, problems = maker.make(doc)
+            errors.extend(problems)
+            if made is not None:
+                bodies[doc.rel] = made
+        errors.raise_if_any()
+        keys.bodies(old_bodies, bodies)
+        return Bodies(bodies)
+
+    # -- cards, press kits, site cards ----------------------------------------------------------------------------
+
+    def _cards(self, contexts: Contexts, cache: CardCache, keys: _Keys,
+               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
+        old, site = self.old, contexts.site
+        old_contexts = old.contexts
+        if not keys.views_may_differ:
+            return old.cards, old.kits, old.site_cards
+        old_specs = {(f, lang): render.card_spec(self.old_site, old_contexts.views, old_contexts.strings, f, lang)
+                     for f in self.old_site.facts for lang in self.old_site.config.codes}
+        new_specs = {(f, lang): render.card_spec(site, contexts.views, contexts.strings, f, lang)
+                     for f in site.facts for lang in site.config.codes}
+        fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
+                          | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
+        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids)
+        paths = {item.path for item in fresh.files}
+        wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in CARD_SIZES}
+        cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
+                             + fresh.files)
+        made += fresh.files
+        kits = render.render_press_kits(site, contexts.views, cards.files)
+        if kits != old.kits:
+            made += kits.files
+        site_cards = old.site_cards
+        if any(render.site_card_spec(site, lang) != render.site_card_spec(self.old_site, lang)
+               for lang in site.config.codes) or site.config.codes != self.old_site.config.codes:
+            site_cards = render.render_site_cards(site, cache)
+            made += site_cards.files
+        return cards, kits, site_cards
+
+    # -- fact sheets, pages ---------------------------------------------------------------------------------
+
+    def _sheets(self, contexts: Contexts, keys: _Keys, made: list[OutputFile],
+                records: dict[str, frozenset[Key] | None]) -> render.FactSheets:
+        """Render again the sheets whose records hold a changed key, and new sheets; keep the others."""
+        old = self.old.sheets
+        site = contexts.site
+        docs = render.factsheet_docs(site)
+        old_paths = {item.path: item for item in old.files}
+        changed = keys.all()
+        touched = self.index.touched(changed)
+        todo = [doc for doc in docs if factsheet_path(site.doc_pages[doc.rel].url, doc.slug) not in old_paths
+                or factsheet_path(site.doc_pages[doc.rel].url, doc.slug) in touched]
+        if not todo:
+            wanted = {doc.rel for doc in docs}
+            return render.FactSheets({rel: d for rel, d in old.downloads.items() if rel in wanted},
+                                     tuple(item for item in old.files if item.origin.removeprefix("content/") in wanted),
+                                     0, old.records)
+        fresh = render.render_factsheets(contexts, cache_dir(self.options.root) / "pdf",
+                                         read_only=not self.options.use_cache, record=True, docs=todo)
+        made += fresh.files
+        records.update(fresh.records)
+        redone = {doc.rel for doc in todo}
+        downloads = {rel: d for rel, d in old.downloads.items() if rel not in redone
+                     and any(doc.rel == rel for doc in docs)}
+        downloads.update(fresh.downloads)
+        kept = tuple(item for item in old.files if item.origin.removeprefix("content/") in downloads
+                     and item.origin.removeprefix("content/") not in redone)
+        ordered = {doc.rel: downloads[doc.rel] for doc in docs if doc.rel in downloads}
+        return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records})
+
+    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+               records: dict[str, frozenset[Key] | None]) -> list[Page]:
+        """Render again the pages whose records hold a changed key, and the new pages."""
+        touched = self.index.touched(changed)
+        old_paths = self.previous.files
+        todo = [page for page in contexts.site.pages
+                if render_path(page) in touched or render_path(page) not in old_paths]
+        if todo:  # a few hundred pages render faster here than in forked workers that must start and report
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
+                                        jobs=None if len(todo) > UPDATE_IN_PROCESS else 1)
+            made += pages.kept
+            records.update(pages.records)
+        return todo
+
+    def _files(self, site: Site, assets: Any, made: list[OutputFile]) -> dict[str, OutputFile]:
+        """Return the previous files without those that are gone, with every file made again."""
+        wanted = {item.path for item in planned_outputs(site, assets.files)}
+        files = {path: item for path, item in self.previous.files.items() if path in wanted}
+        files.update((item.path, item) for item in made if item.path in wanted)
+        return files
+
+
+def render_path(page: Page) -> str:
+    """Return the output path of a page."""
+    from generator.core.paths import output_path
+
+    return output_path(page.url)
+
+
+# --- what changed between two states -------------------------------------------------------------------------
+
+
+_DOC_FIELDS = tuple(f.name for f in fields(Document))
+_PAGE_FIELDS = tuple(f.name for f in fields(Page))
+_FACT_FIELDS = tuple(f.name for f in fields(Fact))
+
+
+class _Keys:
+    """The keys whose values differ between the previous state and the new one (see `deps.Dep`)."""
+
+    def __init__(self, old_site: Site, new: Site, old_contexts: Contexts, contexts: Contexts, edits: Edits) -> None:
+        self.old_site, self.new = old_site, new
+        self.old_contexts, self.contexts = old_contexts, contexts
+        self.old_docs = {doc.rel: doc for doc in old_site.documents}
+        self.keys: set[Key] = {(Dep.TEMPLATE, name) for name in edits.templates}
+        self.strings_changed = contexts.strings is not old_contexts.strings
+        self.assets_changed = contexts.assets is not old_contexts.assets
+        self.config_changed = new.config != old_site.config
+        self.facts_changed = new.facts != old_site.facts
+        self.templates_changed = bool(edits.templates)
+        self.views_may_differ = (self.facts_changed or self.strings_changed or self.config_changed
+                                 or new.fact_pages.keys() != old_site.fact_pages.keys()
+                                 or any(old_site.fact_pages[k].url != p.url for k, p in new.fact_pages.items()))
+        self._documents()
+        self._pages()
+        self._site()
+
+    def all(self) -> set[Key]:
+        """Return every changed key found so far."""
+        return self.keys
+
+    # -- documents and pages ----------------------------------------------------------------------------------
+
+    def _documents(self) -> None:
+        old_docs = self.old_docs
+        new_docs = {doc.rel: doc for doc in self.new.documents}
+        for rel in old_docs.keys() | new_docs.keys():
+            before, after = old_docs.get(rel), new_docs.get(rel)
+            if before is after:
+                continue
+            for name in _DOC_FIELDS:
+                if before is None or after is None or getattr(before, name) != getattr(after, name):
+                    self.keys.add((Dep.DOC, rel, name))
+        old_urls = {rel: page.url for rel, page in self.old_site.doc_pages.items()}
+        new_urls = {rel: page.url for rel, page in self.new.doc_pages.items()}
+        self.moved = {rel for rel in old_urls.keys() | new_urls.keys() if old_urls.get(rel) != new_urls.get(rel)}
+        self.keys |= {(Dep.DOC_URL, rel) for rel in self.moved}
+
+    def _pages(self) -> None:
+        old_pages = {page.url: page for page in self.old_site.pages}
+        new_pages = {page.url: page for page in self.new.pages}
+        if old_pages.keys() != new_pages.keys():
+            self.keys.add((Dep.PAGES,))
+        for url in old_pages.keys() | new_pages.keys():
+            before, after = old_pages.get(url), new_pages.get(url)
+            if before is not None and after is not None and before == after:
+                continue
+            for name in _PAGE_FIELDS:
+                if before is None or after is None or _page_field(before, name) != _page_field(after, name):
+                    self.keys.add((Dep.PAGE, url, name))
+        old_groups, new_groups = self.old_site.groups, self.new.groups
+        for group in old_groups.keys() | new_groups.keys():
+            before_urls = {lang: page.url for lang, page in old_groups.get(group, {}).items()}
+            after_urls = {lang: page.url for lang, page in new_groups.get(group, {}).items()}
+            if before_urls != after_urls:
+                self.keys.add((Dep.GROUP, group))
+
+    def _site(self) -> None:
+        old, new = self.old_site, self.new
+        if old.facts.keys() != new.facts.keys():
+            self.keys.add((Dep.FACTS,))
+        for fact_id in old.facts.keys() | new.facts.keys():
+            before, after = old.facts.get(fact_id), new.facts.get(fact_id)
+            if before == after:
+                continue
+            for name in _FACT_FIELDS:
+                if before is None or after is None or getattr(before, name) != getattr(after, name):
+                    self.keys.add((Dep.FACT_FILE, fact_id, name))
+        if self.config_changed:
+            for name in (f.name for f in fields(type(new.config))):
+                if getattr(old.config, name) != getattr(new.config, name):
+                    self.keys.add((Dep.CONFIG, name))
+        for lang in set(old.config.codes) | set(new.config.codes):
+            if (old.tag_slugs.get(lang) != new.tag_slugs.get(lang)
+                    or _tag_titles(old, lang) != _tag_titles(new, lang)):
+                self.keys.add((Dep.TAGS, lang))
+            if _linked(old, lang) != _linked(new, lang):
+                self.keys.add((Dep.SITE_PAGES, lang))
+        for fact_id in old.cited_by.keys() | new.cited_by.keys():
+            before_rels = tuple(d.rel for d in old.cited_by.get(fact_id, ()))
+            after_rels = tuple(d.rel for d in new.cited_by.get(fact_id, ()))
+            if before_rels != after_rels:
+                for lang in {rel.split("/", 1)[0] for rel in (*before_rels, *after_rels)}:
+                    if (tuple(r for r in before_rels if r.startswith(lang + "/"))
+                            != tuple(r for r in after_rels if r.startswith(lang + "/"))):
+                        self.keys.add((Dep.CITED, fact_id, lang))
+        if self.strings_changed:
+            old_strings, new_strings = self.old_contexts.strings, self.contexts.strings
+            for lang in old_strings.keys() | new_strings.keys():
+                texts_before = old_strings[lang].values if lang in old_strings else {}
+                texts_after = new_strings[lang].values if lang in new_strings else {}
+                self.keys |= {(Dep.STRING, lang, key) for key in texts_before.keys() | texts_after.keys()
+                              if texts_before.get(key) != texts_after.get(key)}
+        if self.assets_changed:
+            urls_before, urls_after = self.old_contexts.assets.urls, self.contexts.assets.urls
+            self.keys |= {(Dep.ASSET, name) for name in urls_before.keys() | urls_after.keys()
+                          if urls_before.get(name) != urls_after.get(name)}
+        if self.views_may_differ:
+            for fact_id, lang in old.fact_pages.keys() | new.fact_pages.keys():
+                if (fact_id, lang) not in old.fact_pages or (fact_id, lang) not in new.fact_pages:
+                    self.keys.add((Dep.FACT, fact_id, lang, "*"))
+                    continue
+                before_view = self.old_contexts.fact(fact_id, lang)
+                after_view = self.contexts.fact(fact_id, lang)
+                if before_view != after_view:
+                    self.keys |= {(Dep.FACT, fact_id, lang, name) for name in before_view.__dataclass_fields__
+                                  if getattr(before_view, name) != getattr(after_view, name)}
+
+    # -- bodies and what later stages share -------------------------------------------------------------------
+
+    def lookups_differ(self, body: Body, doc: Document, resolver: Any) -> bool:
+        """Return whether one of a body's lookups resolves differently now."""
+        for kind, argument, value in body.lookups:
+            if kind is Lookup.LINK:
+                if self.moved and resolver.link(doc, argument) != value:
+                    return True
+            elif kind is Lookup.LABEL:
+                if self.strings_changed and resolver.label(doc.lang, argument) != value:
+                    return True
+            elif kind is Lookup.ASSET:
+                if self.assets_changed and resolver.asset(argument) != value:
+                    return True
+            elif resolver.embed(argument, doc.lang) != value:  # kept from the last build unless what it read changed
+                return True
+        return False
+
+    def bodies(self, before: Mapping[str, Body], after: Mapping[str, Body]) -> None:
+        """Note the bodies whose HTML differs."""
+        for rel in before.keys() | after.keys():
+            old, new = before.get(rel), after.get(rel)
+            if old is not new and (old is None or new is None or old.html != new.html):
+                self.keys.add((Dep.BODY, rel))
+
+    def shared(self, before: Shared, after: Shared) -> None:
+        """Note the downloads and site cards that differ."""
+        for mapping_before, mapping_after in ((before.sheets, after.sheets), (before.kits, after.kits)):
+            for key in mapping_before.keys() | mapping_after.keys():
+                if mapping_before.get(key) != mapping_after.get(key):
+                    self.keys.add((Dep.DOWNLOAD, key))
+        for lang in before.site_cards.keys() | after.site_cards.keys():
+            if before.site_cards.get(lang) != after.site_cards.get(lang):
+                self.keys.add((Dep.SITE_CARD, lang))
+
+
+def _page_field(page: Page, name: str) -> Any:
+    """Return what a page's field is, for comparing two builds: documents and figures by identity."""
+    value = getattr(page, name)
+    if name == "doc":
+        return value.rel if value is not None else None
+    if name == "fact":
+        return value.id if value is not None else None
+    if name == "items":
+        return tuple(item.rel if isinstance(item, Document) else item.id if isinstance(item, Fact) else item
+                     for item in value)
+    return value
+
+
+def _tag_titles(site: Site, lang: str) -> dict[str, str]:
+    return {page.group: page.title for page in site.pages if page.kind is PageKind.TAG and page.lang == lang}
+
+
+def _linked(site: Site, lang: str) -> tuple[tuple[str, str, str], ...]:
+    """Return what a footer shows of the pages it links: address, title, role."""
+    return tuple((page.url, page.title, page.group) for page in site_pages(site, lang))
+
+
+# --- reading only what changed -------------------------------------------------------------------------------
+
+
+def _reread_documents(site: Site, paths: tuple[str, ...]) -> list[Document] | None:
+    """Return the site's documents with the changed ones parsed again; None for a new, removed or unpublished one."""
+    by_shown = {f"content/{doc.rel}": doc for doc in site.documents}
+    replaced: dict[str, Document] = {}
+    for shown in paths:
+        doc = by_shown.get(shown)
+        if doc is None or not doc.source.is_file() or doc.source.is_symlink():
+            return None
+        data = read_file(doc.source, shown)
+        replaced[doc.rel] = parse_document(data, doc.source, shown, doc.lang, doc.kind, doc.rel.split("/", 1)[1])
+    return [replaced.get(doc.rel, doc) for doc in site.documents]
+
+
+def _reread_facts(site: Site, paths: tuple[str, ...]) -> dict[str, Fact] | None:
+    """Return the site's facts with the changed files read again; None for a new or removed one."""
+    facts = dict(site.facts)
+    errors = ErrorCollector()
+    for shown in paths:
+        name = PurePosixPath(shown).name
+        known = site.facts.get(PurePosixPath(name).stem)
+        if known is None or known.source_path.name != name or not known.source_path.is_file():
+            return None
+        try:
+            fact = read_fact(site.config, known.source_path, shown, known.id, errors)
+        except SiteError as err:
+            errors.add(err)
+            continue
+        if fact is not None:
+            facts[known.id] = fact
+    errors.raise_if_any()
+    return facts
+

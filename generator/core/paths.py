@@ -1,0 +1,156 @@
+"""Pure decisions about names: slugs, URLs and output paths that stay inside the output."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+from anyascii import anyascii
+
+from generator.core.errors import SiteError
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)  # tags and titles repeat: assembling a site slugifies the same words thousands of times
+def slugify(text: str) -> str:
+    """Return a URL segment of lowercase a-z, 0-9 and single hyphens.
+
+    Latin letters lose their accents ("Été 2022" → "ete-2022"); other scripts are
+    transliterated with anyascii ("Россия" → "rossiya", "中国" → "zhong-guo",
+    "حماية" → "hmyh"), each syllable of a script without letter case (Chinese,
+    Korean) a word of its own. Punctuation and symbols without a Latin
+    spelling are dropped; a text with nothing left gives "x".
+    """
+    out: list[str] = []
+    for char in text:
+        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+        if plain:
+            out.append(plain)
+        elif unicodedata.category(char)[0] in "LN":
+            spelled = anyascii(char)
+            syllable = unicodedata.category(char) == "Lo" and spelled[:1].isupper()
+            out.append(f" {spelled} " if syllable else spelled)
+    return _NON_SLUG.sub("-", "".join(out).lower()).strip("-") or "x"
+
+
+def tag_identity(name: str) -> str:
+    """Return what makes two tags one: the same letters, whatever the case and accents ("Été" = "ete")."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def tag_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Return a distinct URL segment for each tag name: two different tags never share a page.
+
+    Names with the same `tag_identity` share a slug (they are one tag). When two
+    different tags slugify alike ("中国" and "种果" both read "zhong-guo"), the
+    first in sorted order keeps the plain slug and each other one gets a short
+    suffix made from its letters, stable from build to build.
+    """
+    by_identity: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        by_identity.setdefault(tag_identity(name), []).append(name)
+    by_slug: dict[str, list[str]] = {}
+    for identity in sorted(by_identity):
+        by_slug.setdefault(slugify(identity), []).append(identity)
+    result: dict[str, str] = {}
+    for slug, identities in by_slug.items():
+        for number, identity in enumerate(identities):
+            own = slug if number == 0 else f"{slug}-{hashlib.sha256(identity.encode()).hexdigest()[:6]}"
+            for name in by_identity[identity]:
+                result[name] = own
+    return result
+
+
+def page_url(lang: str, *segments: str) -> str:
+    """Return the site-absolute URL of a folder page: ``/fr/articles/slug/``."""
+    parts = [lang, *[s for s in segments if s]]
+    for part in parts:
+        if not part or part in (".", "..") or "/" in part or "\\" in part:
+            raise SiteError(f"'{part}' cannot be used in a URL")
+    return "/" + "/".join(parts) + "/"
+
+
+@lru_cache(maxsize=65536)  # pure, and asked for every page by the site, the renderer and serve's updates
+def output_path(url: str) -> str:
+    """Return the output file (relative POSIX path) for a site-absolute URL.
+
+    ``/fr/a/`` → ``fr/a/index.html``; ``/sitemap.xml`` → ``sitemap.xml``.
+    Raises SiteError when the URL would leave the output folder.
+    """
+    if not url.startswith("/"):
+        raise SiteError(f"URL '{url}' must start with '/'")
+    rel = url.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return safe_relpath(rel)
+
+
+def safe_relpath(rel: str) -> str:
+    """Return a normalised relative path, or raise if it escapes its folder."""
+    if "\\" in rel or "\x00" in rel:
+        raise SiteError(f"the path '{rel}' contains characters not allowed in file names")
+    norm = posixpath.normpath(rel)
+    if norm.startswith("/") or norm == "." or ".." in norm.split("/"):
+        raise SiteError(f"the path '{rel}' would be written outside the output folder")
+    return norm
+
+
+_URL_FORBIDDEN = frozenset(' "\'<>\\`^{}|')
+
+
+def base_url_problem(url: str) -> str | None:
+    """Return why a base URL cannot be the address of a site, or None when it can.
+
+    It must be an absolute http(s) address with a host, and nothing a page
+    could not carry as is: no query, fragment, user name, quotes, ``<``,
+    ``>``, spaces or control characters.
+    """
+    from urllib.parse import urlsplit
+
+    example = "write it like https://www.example.org/ or https://example.org/campaign/"
+    if any(ch in _URL_FORBIDDEN or ord(ch) < 33 or ord(ch) >= 127 or ch.isspace() for ch in url):
+        return (f"holds a space, a quote, '<', '>', a letter outside ASCII or another character not allowed in a "
+                f"web address (write an international domain name in its xn-- form, and %-encode a path); {example}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"is not a valid web address; {example}"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"must be an absolute address starting with https:// (or http://); {example}"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"must not have a '?' query or a '#' fragment; {example}"
+    if parts.username is not None or parts.password is not None:
+        return f"must not hold a user name or password; {example}"
+    if port is not None and not 0 < port < 65536:
+        return f"has an impossible port; {example}"
+    return None
+
+
+def swap_language(url: str, old: str, new: str) -> str:
+    """Replace the language prefix of a site URL: ``/fr/x/`` → ``/en/x/``."""
+    prefix = f"/{old}/"
+    if not url.startswith(prefix):
+        raise ValueError(f"{url} does not start with {prefix}")
+    return f"/{new}/" + url[len(prefix):]
+
+
+_SITE_URL_ATTR = re.compile(r'(\s(?:href|src|action|poster|srcset)=")/(?!/)')
+
+
+def prefix_site_urls(html: str, base_path: str) -> str:
+    """Put a sub-folder in front of every site-absolute URL of a page (``/fr/`` → ``/vigie/fr/``).
+
+    For sites served below the root of their domain, such as a GitHub Pages
+    project site; a ``base_path`` of ``/`` returns the page unchanged.
+    """
+    if base_path in ("", "/"):
+        return html
+    prefix = "/" + base_path.strip("/") + "/"
+    return _SITE_URL_ATTR.sub(lambda m: m.group(1) + prefix, html)

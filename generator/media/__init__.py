@@ -1,0 +1,1 @@
+"""Images and documents: the share cards (PNG) and the fact sheets (PDF)."""

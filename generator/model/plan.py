@@ -1,0 +1,181 @@
+"""Where every output file goes, known before anything is rendered, and the checks on those names.
+
+The renderers take their paths from here (`card_path`, `factsheet_path`, …), and
+`planned_outputs` lists them all from the assembled site and the assets, so that
+a clash is an error before a single file is written: two sources for one path,
+two paths that differ only by case (one file on Windows and macOS), a file where
+another output needs a folder, or a name Windows cannot store (``con``, ``aux``…).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from generator.core.errors import ErrorCollector, SiteError
+from generator.model import Folder, OutputFile, Page, PageKind, Site
+from generator.core.paths import output_path, slugify
+
+#: The two share images beside every fact page: file name → (width, height).
+SHARE_CARD, SQUARE_CARD = "card.png", "card-square.png"
+CARD_SIZES: dict[str, tuple[int, int]] = {SHARE_CARD: (1200, 630), SQUARE_CARD: (1080, 1080)}
+#: Files at the root of the output whatever the site holds.
+ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
+
+#: Names Windows reserves for devices, with or without an extension (``con``, ``aux.html``…).
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                              *(f"lpt{i}" for i in range(10)), "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"})
+#: Characters Windows refuses in a file name.
+WINDOWS_FORBIDDEN = frozenset('<>:"|?*\\')
+#: The longest file or folder name most file systems store, in bytes of UTF-8.
+MAX_NAME_BYTES = 255
+
+
+def page_folder(url: str) -> str:
+    """Return the output folder of a folder page, with its trailing slash (``fr/chiffres/x/``)."""
+    return output_path(url).removesuffix("index.html")
+
+
+def card_path(page_url: str, name: str) -> str:
+    """Return where a fact page's card image goes: beside its ``index.html``."""
+    return page_folder(page_url) + name
+
+
+def factsheet_path(page_url: str, slug: str) -> str:
+    """Return where a fact sheet's PDF goes: beside its page, named by its slug."""
+    return page_folder(page_url) + f"{slug}.pdf"
+
+
+def press_kit_path(section_url: str, site_title: str, lang: str) -> str:
+    """Return where a language's zip of cards goes: in its resources section."""
+    return page_folder(section_url) + f"{slugify(site_title)}-{lang}.zip"
+
+
+def site_card_path(lang: str) -> str:
+    """Return where a language's own card (for pages without a figure) goes."""
+    return f"{lang}/card.png"
+
+
+def feed_path(lang: str) -> str:
+    """Return where a language's Atom feed goes."""
+    return f"{lang}/feed.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One output path and what makes it."""
+
+    path: str
+    origin: str
+    """What makes it, in words: ``content/fr/a.md``, ``the language chooser``."""
+    source: str | None = None
+    """The file an editor would change, when there is one."""
+    line: int | None = None
+
+
+def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
+    """Return every file a build of ``site`` writes, with what makes it."""
+    config = site.config
+    planned: list[Planned] = [_page_plan(page) for page in site.pages]
+    for (fact_id, _), page in sorted(site.fact_pages.items()):
+        shown = f"content/facts/{fact_id}.yaml"
+        planned += [Planned(card_path(page.url, name), f"the cards of {shown}", shown) for name in CARD_SIZES]
+    for doc in site.documents:
+        if doc.factsheet and doc.kind is Folder.RESOURCES and doc.rel in site.doc_pages:
+            shown = f"content/{doc.rel}"
+            planned.append(Planned(factsheet_path(site.doc_pages[doc.rel].url, doc.slug), f"the PDF of {shown}",
+                                   shown, doc.lines.get("slug")))
+    for lang in config.codes:
+        planned.append(Planned(feed_path(lang), f"the {lang} feed"))
+        planned.append(Planned(site_card_path(lang), f"the {lang} site card", "site.yaml"))
+        if site.facts:
+            section = site.groups["section:resources"][lang]
+            planned.append(Planned(press_kit_path(section.url, config.title[lang], lang),
+                                   f"the {lang} zip of cards", "site.yaml"))
+    planned += [Planned(name, f"the site's {name}") for name in ROOT_TEXT_FILES]
+    planned += [Planned(item.path, item.origin, item.origin) for item in assets]
+    return planned
+
+
+def _page_plan(page: Page) -> Planned:
+    if page.doc is not None:
+        shown = f"content/{page.doc.rel}"
+        return Planned(output_path(page.url), shown, shown, page.doc.lines.get("slug"))
+    if page.fact is not None:
+        shown = f"content/facts/{page.fact.id}.yaml"
+        return Planned(output_path(page.url), f"the page of {shown}", shown)
+    if page.kind is PageKind.TAG and page.items:  # named after the first document that gives the tag
+        tagged = page.items[0]
+        shown = f"content/{tagged.rel}"
+        return Planned(output_path(page.url), f"the page of the tag '{page.title}' ({page.url})", shown,
+                       tagged.lines.get("tags"))
+    names = {PageKind.CHOOSER: "the language chooser", PageKind.NOT_FOUND: "the 404 page"}
+    return Planned(output_path(page.url), f"{names.get(page.kind, f'the {page.kind} page')} ({page.url})")
+
+
+def check_plan(planned: Sequence[Planned]) -> None:
+    """Raise SiteErrors for every clash among planned outputs and every name a file system refuses."""
+    errors = ErrorCollector()
+    by_key: dict[str, Planned] = {}
+    for item in planned:
+        for problem in name_problems(item.path):
+            errors.add(_error(f"{item.origin} would write {item.path}, {problem}", item))
+        key = fold(item.path)
+        other = by_key.get(key)
+        if other is None:
+            by_key[key] = item
+        elif other.path == item.path:
+            errors.add(_error(f"two sources want to write {item.path}: {other.origin} and {item.origin}; "
+                              "rename one of them", item, other))
+        else:
+            errors.add(_error(f"{other.origin} writes {other.path} and {item.origin} writes {item.path}: names that "
+                              "differ only by upper and lower case are one file on Windows and macOS; rename one "
+                              "of them", item, other))
+    blocked: dict[str, list[Planned]] = {}
+    """A file's folded path → the outputs that need a folder of that name."""
+    for key, item in by_key.items():
+        parts = key.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix in by_key:
+                blocked.setdefault(prefix, []).append(item)
+                break
+    for prefix, items in blocked.items():
+        holder = by_key[prefix]
+        first = min(items, key=lambda i: (i.path.count("/"), i.path))
+        more = f" and {len(items) - 1} other file(s)" if len(items) > 1 else ""
+        errors.add(_error(f"{holder.origin} writes the file {holder.path}, but {first.origin} needs a folder of "
+                          f"that name for {first.path}{more}; rename one of them", holder, first))
+    errors.raise_if_any()
+
+
+def fold(path: str) -> str:
+    """Return the form of a path that case-insensitive file systems compare (Windows, macOS)."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+def name_problems(path: str) -> list[str]:
+    """Return why each part of a relative output path cannot be a file name everywhere (empty if none)."""
+    problems = []
+    for part in path.split("/"):
+        stem = part.split(".", 1)[0].rstrip(" ").casefold()
+        if stem in WINDOWS_RESERVED:
+            problems.append(f"and '{part}' is a name Windows reserves for a device; rename it")
+        elif any(ch in WINDOWS_FORBIDDEN or ord(ch) < 32 for ch in part):
+            problems.append(f"and '{part}' holds a character Windows refuses in file names "
+                            "(< > : \" | ? * \\ or a control character); rename it")
+        elif part.endswith((".", " ")) and part not in (".", ".."):
+            problems.append(f"and '{part}' ends with a dot or a space, which Windows drops; rename it")
+        elif len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            problems.append(f"and '{part[:40]}…' is longer than a file system allows ({MAX_NAME_BYTES} bytes); "
+                            "shorten it")
+    return problems
+
+
+def _error(message: str, item: Planned, other: Planned | None = None) -> SiteError:
+    """Name the file an editor can change: the item's, else the other's."""
+    for candidate in (item, other):
+        if candidate is not None and candidate.source is not None:
+            return SiteError(message, source=candidate.source, line=candidate.line)
+    return SiteError(message)

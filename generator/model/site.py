@@ -1,0 +1,171 @@
+"""Assemble the Site: URLs, translation groups, indexes, tags; check what spans files."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+from typing import Iterable
+
+from generator.sources.content import is_published
+from generator.core.errors import ErrorCollector, SiteError
+from generator.model import Document, Fact, Folder, Page, PageKind, SiteConfig, Site
+from generator.core.paths import output_path, page_url, tag_slugs
+
+log = logging.getLogger(__name__)
+
+KIND_PAGE = {Folder.ARTICLES: PageKind.ARTICLE, Folder.PAGES: PageKind.PAGE, Folder.RESOURCES: PageKind.RESOURCE}
+
+
+def assemble_site(
+    config: SiteConfig,
+    documents: Iterable[Document],
+    facts: dict[str, Fact],
+    today: date,
+    drafts: bool = False,
+) -> Site:
+    """Return the checked Site; raise SiteErrors listing every cross-file problem."""
+    errors = ErrorCollector()
+    docs = tuple(sorted((d for d in documents if is_published(d, today, drafts)), key=_doc_order))
+    _check_translation_keys(docs, errors)
+    _check_fact_refs(config, docs, facts, errors)
+
+    pages: list[Page] = [Page(url="/", lang=config.default_language, kind=PageKind.CHOOSER, template="chooser.html",
+                              title=config.title[config.default_language], group="chooser")]
+    doc_pages: dict[str, Page] = {}
+    fact_pages: dict[tuple[str, str], Page] = {}
+    tags: dict[str, dict[str, tuple[Document, ...]]] = {}
+    tag_urls: dict[str, dict[str, str]] = {}
+    for code in config.codes:
+        mine = [d for d in docs if d.lang == code]
+        home_doc = next((d for d in mine if d.kind is Folder.HOME), None)
+        sections = {key: config.sections[key][code] for key in config.sections}
+        articles = tuple(_newest_first(d for d in mine if d.kind is Folder.ARTICLES))
+        resources = tuple(d for d in mine if d.kind is Folder.RESOURCES)
+        pages.append(Page(url=page_url(code), lang=code, kind=PageKind.HOME, template="home.html",
+                          title=config.title[code], group="home", doc=home_doc, items=articles))
+        pages.append(Page(url=page_url(code, sections["articles"]), lang=code, kind=PageKind.ARTICLES,
+                          template="articles.html", title="", group="section:articles", items=articles))
+        pages.append(Page(url=page_url(code, sections["resources"]), lang=code, kind=PageKind.RESOURCES,
+                          template="resources.html", title="", group="section:resources", items=resources))
+        ordered_facts = tuple(facts[k] for k in sorted(facts))
+        pages.append(Page(url=page_url(code, sections["facts"]), lang=code, kind=PageKind.FACTS,
+                          template="facts.html", title="", group="section:facts", items=ordered_facts))
+        for doc in mine:
+            if doc.kind is Folder.HOME:
+                continue
+            segments = (doc.slug,) if doc.kind is Folder.PAGES else (sections[doc.kind], doc.slug)
+            kind = KIND_PAGE[doc.kind]
+            page = Page(url=page_url(code, *segments), lang=code, kind=kind,
+                        template=f"{doc.layout or kind}.html", title=doc.title, group=f"doc:{doc.key}", doc=doc)
+            pages.append(page)
+            doc_pages[doc.rel] = page
+        for fact in ordered_facts:
+            page = Page(url=page_url(code, sections["facts"], fact.slug[code]), lang=code, kind=PageKind.FACT,
+                        template="fact.html", title=fact.label[code], group=f"fact:{fact.id}", fact=fact)
+            pages.append(page)
+            fact_pages[(fact.id, code)] = page
+        slugs = tag_slugs(tag for doc in mine for tag in doc.tags)
+        tag_urls[code] = slugs
+        by_tag: dict[str, list[Document]] = defaultdict(list)
+        for doc in mine:
+            for slug in dict.fromkeys(slugs[tag] for tag in doc.tags):
+                by_tag[slug].append(doc)
+        tags[code] = {t: tuple(_newest_first(ds)) for t, ds in sorted(by_tag.items())}
+        pages.append(Page(url=page_url(code, sections["tags"]), lang=code, kind=PageKind.TAGS, template="tags.html",
+                          title="", group="section:tags", items=tuple(tags[code])))
+        for tag, tagged in tags[code].items():
+            pages.append(Page(url=page_url(code, sections["tags"], tag), lang=code, kind=PageKind.TAG, template="tag.html",
+                              title=_tag_name(tag, tagged, slugs), group=f"tag:{tag}", items=tagged, tag=tag))
+    pages.append(Page(url="/404.html", lang=config.default_language, kind=PageKind.NOT_FOUND, template="404.html",
+                      title="404", group="404"))
+    _check_unique_urls(pages, errors)
+    errors.raise_if_any()
+
+    groups: dict[str, dict[str, Page]] = defaultdict(dict)
+    for page in pages:
+        groups[page.group][page.lang] = page
+    cited: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        for fact_id in dict.fromkeys([*doc.facts, *doc.embeds]):
+            cited[fact_id].append(doc)
+    return Site(
+        config=config,
+        documents=docs,
+        facts=facts,
+        pages=tuple(pages),
+        groups={g: dict(v) for g, v in groups.items()},
+        doc_pages=doc_pages,
+        fact_pages=fact_pages,
+        cited_by={k: tuple(v) for k, v in cited.items()},
+        tags=tags,
+        tag_slugs=tag_urls,
+    )
+
+
+def _doc_order(doc: Document) -> tuple[str, str]:
+    return (doc.lang, doc.rel)
+
+
+def _newest_first(docs: Iterable[Document]) -> list[Document]:
+    return sorted(docs, key=lambda d: (d.date or date.min, d.title), reverse=True)
+
+
+def _tag_name(tag: str, docs: tuple[Document, ...], slugs: dict[str, str]) -> str:
+    for doc in docs:
+        for name in doc.tags:
+            if slugs[name] == tag:
+                return name
+    return tag
+
+
+def _check_translation_keys(docs: tuple[Document, ...], errors: ErrorCollector) -> None:
+    seen: dict[tuple[str, str], Document] = {}
+    for doc in docs:
+        if doc.kind is Folder.HOME:
+            continue
+        other = seen.get((doc.lang, doc.key))
+        if other is not None:
+            errors.add(SiteError(
+                f"this file and content/{other.rel} share the translation key '{doc.key}' in the same language; "
+                "give each its own translation_key", source=f"content/{doc.rel}", line=2))
+        else:
+            seen[(doc.lang, doc.key)] = doc
+
+
+def _check_fact_refs(config: SiteConfig, docs: tuple[Document, ...], facts: dict[str, Fact],
+                     errors: ErrorCollector) -> None:
+    for doc in docs:
+        for fact_id in doc.facts:
+            if fact_id not in facts:
+                errors.add(SiteError(f"unknown fact '{fact_id}' in 'facts:'; there is no content/facts/{fact_id}.yaml",
+                                     source=f"content/{doc.rel}", line=doc.lines.get("facts")))
+    for fact_id in config.featured_facts:
+        if fact_id not in facts:
+            errors.add(SiteError(f"featured_facts names unknown fact '{fact_id}'; there is no "
+                                 f"content/facts/{fact_id}.yaml", source="site.yaml"))
+
+
+def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:
+    owners: dict[str, Page] = {}
+    for page in pages:
+        try:
+            path = output_path(page.url)
+        except SiteError as err:
+            errors.add(SiteError(err.message, source=_origin(page)))
+            continue
+        other = owners.get(path)
+        if other is not None:
+            errors.add(SiteError(f"two pages want the URL {page.url}: {_origin(other)} and {_origin(page)}; "
+                                 "change the slug of one of them", source=_origin(page),
+                                 line=2 if page.doc else None))
+        else:
+            owners[path] = page
+
+
+def _origin(page: Page) -> str:
+    if page.doc is not None:
+        return f"content/{page.doc.rel}"
+    if page.fact is not None:
+        return f"content/facts/{page.fact.id}.yaml"
+    return f"the {page.kind} page ({page.lang})"

@@ -1,0 +1,317 @@
+"""The one writer: plan the output files, then swap a complete new tree into place.
+
+A build writes into a temporary folder beside the output and renames it over
+the old one only when every file is written, so a failed or interrupted build
+leaves the previous output exactly as it was. Files whose bytes did not change
+are hard-linked from the previous output, which keeps their modification time;
+every other file is created new, so nothing is ever written through a link
+into the published tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Protocol, TypeVar
+
+from generator.core.cache import CACHE_FOLDER, write_atomically
+from generator.core.errors import SiteError
+from generator.model import OutputFile
+from generator.core.paths import safe_relpath
+
+log = logging.getLogger(__name__)
+
+MARKER = ".vigie-output"
+#: The marker's content, and the first line of the state a build leaves in the cache.
+MARKER_HEADER = "vigie-output 2"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    """What the writer did."""
+
+    written: int
+    unchanged: int
+    removed: int
+
+
+class _Placed(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Placed)
+
+
+def plan_files(files: Iterable[P]) -> dict[str, P]:
+    """Return files (made or written) by path; two files for one path is an error naming both origins."""
+    planned: dict[str, P] = {}
+    for item in files:
+        path = safe_relpath(item.path)
+        other = planned.get(path)
+        if other is not None:
+            raise SiteError(f"two sources want to write {path}: {other.origin} and {item.origin}; "
+                            "rename one of them", source=item.origin or None)
+        planned[path] = item
+    return planned
+
+
+def check_output_folder(out: Path, site_root: Path) -> None:
+    """Refuse an output folder whose replacement would destroy the site, its cache or other files."""
+    out_r, root_r = out.resolve(), site_root.resolve()
+    if out_r == root_r or out_r in root_r.parents:
+        raise SiteError(f"the output folder {out} contains the site itself; choose a folder such as public/")
+    for sub in ("content", "layouts", "assets", CACHE_FOLDER):
+        if out_r == root_r / sub or (root_r / sub) in out_r.parents:
+            raise SiteError(f"the output folder {out} is inside the site's {sub}/ folder; choose public/")
+    if out_r.exists() and not out_r.is_dir():
+        raise SiteError(f"the output {out} is a file, not a folder")
+    if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists():
+        raise SiteError(f"the output folder {out} is not empty and was not made by Vigie; "
+                        "empty it or choose another folder (Vigie replaces the whole folder)")
+
+
+def resolve_output(out: Path) -> Path:
+    """Return the folder a build replaces: ``out`` itself, or the folder it links to.
+
+    An output given as a symbolic link (``public -> /var/www/site``) keeps
+    pointing where it did: the folder it names is replaced, never the link.
+    """
+    return out.resolve() if out.is_symlink() else out.absolute()
+
+
+def output_is_current(out: Path, fingerprint: str, state: Path | None) -> bool:
+    """Return whether ``out`` holds, untouched, the output of a build with this input fingerprint.
+
+    Untouched means: the very files the build listed in its ``state`` file
+    (kept in the site's cache), each with the size, modification and
+    status-change times it had when the build ended, and nothing else (no file
+    added, no folder left empty).
+    """
+    if state is None or not (out / MARKER).is_file():
+        return False
+    try:
+        lines = state.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if lines[:3] != [MARKER_HEADER, f"output {out}", f"fingerprint {fingerprint}"]:
+        return False
+    listed: dict[str, str] = {}
+    for line in lines[3:]:
+        rel, _, stamp = line.partition("\t")
+        listed[rel] = stamp
+    try:
+        found = _stamps(out)
+    except OSError:
+        return False
+    return found == listed
+
+
+def _stamps(out: Path) -> dict[str, str]:
+    """Return every file below ``out`` (but the marker) → "size<TAB>mtime<TAB>ctime".
+
+    Anything that is not a regular file or a folder, and an empty folder, gets
+    an impossible stamp, so that it never matches a marker.
+    """
+    found: dict[str, str] = {}
+    stack = [("", str(out))]
+    while stack:
+        prefix, folder = stack.pop()
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                empty = False
+                rel = prefix + entry.name
+                if rel == MARKER:
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append((rel + "/", entry.path))
+                elif stat.S_ISREG(st.st_mode):
+                    found[rel] = f"{st.st_size}\t{st.st_mtime_ns}\t{st.st_ctime_ns}"
+                else:
+                    found[rel] = "not a regular file"
+        if empty and prefix:
+            found[prefix] = "empty folder"
+    return found
+
+
+def _write_state(state: Path, out: Path, fingerprint: str) -> None:
+    """Record what a build left in ``out``: its input fingerprint and every file's stamp."""
+    body = f"{MARKER_HEADER}\noutput {out}\nfingerprint {fingerprint}\n"
+    body += "".join(f"{rel}\t{stamp}\n" for rel, stamp in sorted(_stamps(out).items()))
+    error = write_atomically(state, body.encode("utf-8"))
+    if error is not None:
+        log.warning("could not write %s (%s); the next build will render everything", state, error.strerror)
+
+
+def recover_interrupted(out: Path) -> None:
+    """Clean up after builds that were killed: put the last complete output back, remove half-made trees.
+
+    A build writes ``.NAME.vigie-new-PID`` beside the output and, when done,
+    renames the output to ``.NAME.vigie-old-PID`` and the new tree to NAME. A
+    build killed between the two renames leaves no output at all: the old tree
+    (complete, with its marker) is put back. Trees of builds still running
+    (their process exists) are left alone.
+    """
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    leftovers: list[tuple[str, Path]] = []
+    for entry in parent.iterdir():
+        for kind in ("new", "old"):
+            prefix = f".{out.name}.vigie-{kind}-"
+            pid = entry.name.removeprefix(prefix)
+            if entry.name.startswith(prefix) and pid.isdigit() and not _running(int(pid)):
+                leftovers.append((kind, entry))
+    if not out.exists() and not out.is_symlink():
+        complete = [p for kind, p in leftovers if kind == "old" and (p / MARKER).is_file()]
+        if complete:
+            newest = max(complete, key=lambda p: (p / MARKER).stat().st_mtime_ns)
+            newest.rename(out)
+            leftovers.remove(("old", newest))
+            log.warning("an earlier build was interrupted; its previous output is back in %s", out)
+    for _, path in leftovers:
+        log.debug("removing %s, left by an interrupted build", path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Return whether another process with this id exists (a build still at work)."""
+    if pid == os.getpid() or os.name != "posix":
+        return False  # ours is over; elsewhere the site's build lock keeps builds apart
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One file put in a staged output tree."""
+
+    path: str
+    size: int
+    origin: str
+    unchanged: bool
+    """Hard-linked from the previous output because its bytes did not change."""
+
+
+class Staging:
+    """A new output tree, filled beside the old one and swapped in by `commit` only when complete.
+
+    `put` may be called from forked render workers as well as the parent: each
+    call creates only its own file, and folders are made race-free. Nothing is
+    ever written into a file that exists: a new file is created for each path
+    (a second writer of one path fails instead of writing through a hard link
+    into the previous output).
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.out.parent / f".{self.out.name}.vigie-new-{os.getpid()}"
+        self.old = self.out.parent / f".{self.out.name}.vigie-old-{os.getpid()}"
+        for stale in (self.tmp, self.old):
+            if stale.exists():
+                shutil.rmtree(stale)
+        self.tmp.mkdir()
+        self._folders: set[str] = set()
+        self._has_previous = self.out.is_dir()
+
+    def put(self, item: OutputFile) -> Written:
+        """Write one file into the new tree (a hard link when the old output has the same bytes)."""
+        rel = safe_relpath(item.path)
+        folder = posixpath.dirname(rel)
+        target = self.tmp / rel
+        try:
+            if folder not in self._folders:
+                os.makedirs(self.tmp / folder, exist_ok=True)
+                self._folders.add(folder)
+            if self._has_previous and _same_bytes(self.out / rel, item.data):
+                try:
+                    os.link(self.out / rel, target)
+                    return Written(rel, len(item.data), item.origin, unchanged=True)
+                except FileExistsError:
+                    raise
+                except OSError:  # another file system, or no hard links: write a copy
+                    pass
+            with open(target, "xb") as handle:  # a new file, never one that exists
+                handle.write(item.data)
+        except FileExistsError:
+            raise SiteError(f"two sources want to write {rel}; {item.origin} is one of them; rename one",
+                            source=item.origin or None) from None
+        except OSError as exc:
+            raise SiteError(f"cannot write {rel} ({exc.strerror}); check the name of what makes it",
+                            source=item.origin or None) from None
+        return Written(rel, len(item.data), item.origin, unchanged=False)
+
+    def commit(self, written: Iterable[Written], fingerprint: str = "", state: Path | None = None) -> WriteReport:
+        """Check that no two sources wrote one path, swap the new tree in, then record its ``state``.
+
+        The state records the input fingerprint and every file's stamp, so the
+        next build with the same inputs, and an untouched output, can stop early
+        (`output_is_current`). On any error before the swap the new tree is
+        removed and the old output stays.
+        """
+        try:
+            files = plan_files(written)
+            (self.tmp / MARKER).write_text(f"{MARKER_HEADER}\n", encoding="utf-8")  # "made by Vigie"
+            removed = _count_removed(self.out, files)
+            if self.out.exists():
+                self.out.rename(self.old)
+            self.tmp.rename(self.out)
+        except BaseException:
+            self.discard()
+            raise
+        shutil.rmtree(self.old, ignore_errors=True)
+        if state is not None:  # after the old tree is gone: unlinking its hard links changes status times
+            _write_state(state, self.out, fingerprint)
+        unchanged = sum(1 for item in files.values() if item.unchanged)
+        log.debug("wrote %d files, %d unchanged, %d removed", len(files) - unchanged, unchanged, removed)
+        return WriteReport(written=len(files) - unchanged, unchanged=unchanged, removed=removed)
+
+    def discard(self) -> None:
+        """Remove the new tree; put back the old output if a swap was interrupted."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.old.exists() and not self.out.exists():
+            self.old.rename(self.out)
+
+
+def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
+    """Write every file into a new tree beside ``out``, then swap it in."""
+    staging = Staging(out)
+    try:
+        written = [staging.put(item) for _, item in sorted(files.items())]
+    except BaseException:
+        staging.discard()
+        raise
+    return staging.commit(written)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Return whether ``path`` is a regular file (not a link, not a device) holding exactly ``data``."""
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _count_removed(out: Path, files: Mapping[str, object]) -> int:
+    if not out.is_dir():
+        return 0
+    return sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER
+               and p.relative_to(out).as_posix() not in files)

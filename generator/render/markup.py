@@ -1,0 +1,248 @@
+"""Markdown → HTML with markdown-it-py, plus our rules: figure embeds and .md links.
+
+The parser is built once per site (`make_markdown`); each render gets an `env`
+(`RenderEnv`) with the callbacks that know the site: how to draw a figure and
+where a linked Markdown file is published. Problems are recorded in the env
+with the file's line numbers, never raised from inside markdown-it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.core.errors import SiteError
+from generator.core.paths import slugify
+
+log = logging.getLogger(__name__)
+
+SHORTCODE_RE = re.compile(r"^\{\{<\s*([A-Za-z_-]+)\s*(.*?)\s*>\}\}\s*$")
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
+#: Ids the default layouts give their own elements; a heading never takes one of them.
+LAYOUT_IDS = frozenset({
+    "main", "content", "page-title", "page-content", "card-title", "cite-text", "cite-title", "cited-title",
+    "cw-title", "embed-code", "embed-title", "figures-title", "footer-help-title", "help-block-title",
+    "kit-title", "latest-title", "note-title", "share-title", "side-help-title", "source-title",
+})
+
+
+@dataclass
+class RenderEnv:
+    """What one render needs to know about the site, and what it found."""
+
+    source: str
+    """The file shown in messages, e.g. content/fr/articles/a.md."""
+    body_line: int
+    """Line of the body's first line in the file."""
+    fact_html: Callable[[str], str | None]
+    """Return the HTML of a figure embed, or None for an unknown id."""
+    resolve_link: Callable[[str], str | None]
+    """Return the URL of a relative .md link target, or None when it does not exist."""
+    resolve_asset: Callable[[str], str | None] = lambda name: None
+    """Return the hashed URL of a file in assets/ (``img/a.png``), or None when there is none."""
+    errors: list[SiteError] = field(default_factory=list)
+    facts_used: list[str] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    """Words the Markdown output needs in the page's language: ``notes``, ``back``."""
+    images_without_alt: list[int] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)
+    """Internal links (URL, line) for the link checker."""
+
+    def line(self, token_map: Sequence[int] | None) -> int | None:
+        """Return the file line of a token's first body line."""
+        return self.body_line + token_map[0] if token_map else None
+
+    def fail(self, message: str, token_map: Sequence[int] | None) -> None:
+        """Record a problem at a token's line."""
+        self.errors.append(SiteError(message, source=self.source, line=self.line(token_map)))
+
+
+def make_markdown(allow_html: bool) -> MarkdownIt:
+    """Return the site's Markdown parser: CommonMark, tables, footnotes, heading ids, our rules."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False, "xhtmlOut": False})
+    md.enable("table")
+    md.use(footnote_plugin)
+    md.add_render_rule("footnote_block_open", _render_footnotes_open)
+    md.add_render_rule("footnote_anchor", _render_footnote_back)
+    md.use(heading_ids, min_level=2, max_level=4)
+    md.use(shortcodes)
+    md.use(md_links)
+    return md
+
+
+def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
+    """Render a document body; problems land in ``env.errors``."""
+    return str(md.render(text, {"vigie": env}))
+
+
+def heading_id(text: str) -> str:
+    """Return a heading's id: its slug, kept clear of the ids the layouts use."""
+    slug = slugify(text)
+    return f"{slug}-section" if slug in LAYOUT_IDS else slug
+
+
+def heading_ids(md: MarkdownIt, min_level: int = 2, max_level: int = 4) -> None:
+    """Give each heading from ``min_level`` to ``max_level`` an id from its text, unique in the page.
+
+    The ids are those of mdit-py-plugins' anchors plugin (the second "Notes" is
+    ``notes-1``, an id written in the text is kept and reserved), found in linear
+    time: that plugin tries ``-1``, ``-2``… from the start for every repeat, so
+    a page of 40,000 identical headings took a minute and a half.
+    """
+    levels = range(min_level, max_level + 1)
+
+    def assign(state: StateCore) -> None:
+        used = {str(token.attrGet("id")) for token in state.tokens
+                if token.type == "heading_open" and token.attrGet("id")}
+        next_number: dict[str, int] = {}
+        for index, token in enumerate(state.tokens):
+            if token.type != "heading_open" or int(token.tag[1]) not in levels or token.attrGet("id"):
+                continue
+            children = state.tokens[index + 1].children or []
+            base = heading_id("".join(c.content for c in children if c.type in ("text", "code_inline")))
+            slug, number = base, next_number.get(base, 1)
+            while slug in used:
+                slug, number = f"{base}-{number}", number + 1
+            next_number[base] = number
+            used.add(slug)
+            token.attrSet("id", slug)
+
+    md.core.ruler.push("vigie_heading_ids", assign)
+
+
+def _render_footnotes_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                           env: EnvType) -> str:
+    labels = env["vigie"].labels if "vigie" in env else DEFAULT_LABELS
+    return (f'<hr class="footnotes-sep">\n<section class="footnotes" aria-label="{escapeHtml(labels["notes"])}">\n'
+            '<ol class="footnotes-list">\n')
+
+
+def _render_footnote_back(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                          env: EnvType) -> str:
+    ident = str(self.rules["footnote_anchor_name"](tokens, idx, options, env))
+    if tokens[idx].meta["subId"] > 0:
+        ident += ":" + str(tokens[idx].meta["subId"])
+    labels = env["vigie"].labels if "vigie" in env else DEFAULT_LABELS
+    return (f' <a href="#fnref{ident}" class="footnote-backref" aria-label="{escapeHtml(labels["back"])}">'
+            "\u21a9\ufe0e</a>")
+
+
+def shortcodes(md: MarkdownIt) -> None:
+    """Add the ``{{< fact ID >}}`` line embed (a block of its own)."""
+    md.block.ruler.before("paragraph", "vigie_shortcode", _shortcode_block, {"alt": ["paragraph"]})
+    md.add_render_rule("vigie_shortcode", _render_shortcode)
+
+
+def _shortcode_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    line = state.src[pos: state.eMarks[start]]
+    if not line.startswith("{{<"):
+        return False
+    match = SHORTCODE_RE.match(line)
+    if match is None:
+        return False
+    if silent:
+        return True
+    token = state.push("vigie_shortcode", "", 0)
+    token.map = [start, start + 1]
+    token.meta = {"name": match.group(1), "args": match.group(2)}
+    state.line = start + 1
+    return True
+
+
+def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    vigie: RenderEnv = env["vigie"]
+    name, args = token.meta["name"], token.meta["args"].strip()
+    if name != "fact":
+        vigie.fail(f"unknown shortcode '{name}'; the only one is {{{{< fact ID >}}}}", token.map)
+        return ""
+    if not args or " " in args:
+        vigie.fail("write a figure embed as {{< fact ID >}} with the id of one file in content/facts/", token.map)
+        return ""
+    html = vigie.fact_html(args)
+    if html is None:
+        vigie.fail(f"unknown fact '{args}': there is no content/facts/{args}.yaml", token.map)
+        return ""
+    vigie.facts_used.append(args)
+    return html + "\n"
+
+
+def md_links(md: MarkdownIt) -> None:
+    """Rewrite relative links to .md files into their published URLs; note anchors and images."""
+    md.core.ruler.push("vigie_links", _rewrite_links)
+    md.core.ruler.push("vigie_table_align", _align_with_classes)
+
+
+def _align_with_classes(state: StateCore) -> None:
+    """Turn table cells' style="text-align:…" into class="align-…" (the site's CSP forbids style attributes)."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = str(token.attrGet("style") or "")
+            if style.startswith("text-align:"):
+                del token.attrs["style"]
+                token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
+
+
+def _rewrite_links(state: StateCore) -> None:
+    vigie: RenderEnv | None = state.env.get("vigie")
+    if vigie is None:
+        return
+    for block in state.tokens:
+        if block.type == "heading_open" and block.attrGet("id"):
+            vigie.anchors.add(str(block.attrGet("id")))
+        if block.type != "inline" or not block.children:
+            continue
+        for token in block.children:
+            if token.type == "text" and "{{<" in token.content:
+                vigie.fail("a figure embed {{< fact ID >}} must stand alone on a line of its own, with an empty "
+                           "line before and after it", block.map)
+            if token.type == "image":
+                if not token.content.strip():
+                    vigie.images_without_alt.append(vigie.line(block.map) or 0)
+                _rewrite_asset(token, "src", vigie, block.map)
+            if token.type != "link_open":
+                continue
+            if _rewrite_asset(token, "href", vigie, block.map):
+                continue
+            href = str(token.attrGet("href") or "")
+            if not href or href.startswith(("#", "/")) or SCHEME_RE.match(href):
+                if href.startswith("/") and not href.startswith("//"):
+                    vigie.links.append((href, vigie.line(block.map) or 0))
+                continue
+            path, _, anchor = href.partition("#")
+            if not path.endswith(".md"):
+                continue
+            url = vigie.resolve_link(path)
+            if url is None:
+                vigie.fail(f"the link '{href}' points to a Markdown file that does not exist; "
+                           "check the file name and folder (links are relative to this file)", block.map)
+                continue
+            token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
+            vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))
+
+
+def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> bool:
+    """Point a link or image at /assets/… to the asset's hashed file; return whether it was one."""
+    url = str(token.attrGet(attr) or "")
+    if not url.startswith("/assets/"):
+        return False
+    name, _, anchor = url.removeprefix("/assets/").partition("#")
+    hashed = vigie.resolve_asset(name)
+    if hashed is None:
+        vigie.fail(f"'{url}' is not a file in assets/; put the file in assets/{name} or fix the path", block_map)
+    else:
+        token.attrSet(attr, hashed + (f"#{anchor}" if anchor else ""))
+    return True

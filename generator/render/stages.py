@@ -1,0 +1,495 @@
+"""The render stages: each takes what it needs and returns an immutable result the next one receives.
+
+`build.render_site` runs them in this order:
+
+1. `make_bodies` — the Markdown bodies that can be made now (drafts from the cache
+   or made ahead, resolved against the site); the rest are made with their pages;
+2. `render_cards` and `render_site_cards` — the share images (PNG);
+3. `render_press_kits` — a zip of every card per language;
+4. `render_factsheets` — the A4 PDFs, from the print layout;
+5. `render_pages` — every HTML page, over several cores for a large site;
+6. `render_text_files` — feeds, sitemap, robots.txt and host headers.
+
+Each returns what it made (files, and what later stages show of them: bodies,
+downloads, site cards). With ``record``, pages, sheets and text files also
+return what they read (`deps.Recorder`), for `vigie serve`'s updates.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, Sequence, TypeVar
+
+from markupsafe import Markup
+
+from generator.render.bodies import Bodies, Body, BodyMaker, Draft, draft_key
+from generator.media.cards import CardCache, CardSpec
+from generator.render.contexts import Contexts, Download, FactViews, SiteCard
+from generator.render.deps import Dep, Key, Recorder, recording
+from generator.core.errors import ErrorCollector, SiteError
+from generator.sources.i18n import Strings
+from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
+from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, factsheet_path, feed_path, page_folder,
+                            press_kit_path, site_card_path)
+from generator.render.templating import render_template
+from generator.sources.theme import theme_dirs
+from generator.render.views import absolute
+from generator.core.workers import map_in_processes, shared
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Progress = Callable[[str, int, int], None] | None
+"""Told (stage, done, total) as files are made (a terminal's progress line)."""
+Records = Mapping[str, frozenset[Key]]
+"""Output path → the keys it read while it rendered (see `deps`)."""
+
+
+def counter(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    """Return a function that adds to a stage's progress and reports it."""
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(stage, min(done, total), total)
+
+    return step
+
+
+# -- bodies ----------------------------------------------------------------------------------------------
+
+
+def make_bodies(maker: BodyMaker, docs: Sequence[Document], ahead: Mapping[str, Draft] | None = None,
+                errors: ErrorCollector | None = None, progress: Progress = None) -> Bodies:
+    """Return the bodies of ``docs`` that can be made without drafting: from drafts made ahead or cached.
+
+    With ``errors``, also draft the others (here, in this process) and record their problems there.
+    """
+    made: dict[str, Body] = {}
+    step = counter(progress if errors is not None else None, "markdown", len(docs))
+    for doc in docs:
+        step(1)
+        draft = (ahead or {}).get(doc.rel)
+        if draft is None and errors is None:
+            draft = maker.drafts.get(draft_key(doc, maker.allow_html))
+            if draft is None:
+                continue
+        body, problems = maker.make(doc, draft)
+        if errors is not None:
+            errors.extend(problems)
+        if body is not None:
+            made[doc.rel] = body
+    return Bodies(made)
+
+
+# -- cards, site cards, press kits ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cards:
+    """The share images of the figures: two per figure and language."""
+
+    files: tuple[OutputFile, ...]
+
+
+def card_spec(site: Site, views: FactViews, strings: Mapping[str, Strings], fact_id: str, lang: str) -> CardSpec:
+    """Return what the cards of a figure in a language show."""
+    view = views.view(fact_id, lang)
+    config = site.config
+    source_line = f"{strings[lang].get('fact.source')} {view.publisher}, {view.source_date}"
+    return CardSpec(
+        fact_id=fact_id, source_path=f"content/facts/{fact_id}.yaml", figure=view.figure, label=view.label,
+        source_line=source_line, site_name=config.title[lang],
+        site_url=view.abs_url.split("://", 1)[-1].rstrip("/"), colors=config.colors, lang=lang,
+        as_of=view.as_of,
+    )
+
+
+def render_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], cache: CardCache,
+                 facts: Sequence[str] | None = None, progress: Progress = None) -> Cards:
+    """Return the card images of ``facts`` (every figure by default) in every language, drawn or cached."""
+    errors = ErrorCollector()
+    files = []
+    ids = tuple(facts) if facts is not None else tuple(sorted(site.facts))
+    step = counter(progress, "cards", len(ids))
+    for fact_id in ids:
+        step(1)
+        for lang in site.config.codes:
+            page = site.fact_pages[(fact_id, lang)]
+            try:
+                spec = card_spec(site, views, strings, fact_id, lang)
+                for name, size in CARD_SIZES.items():
+                    files.append(OutputFile(path=card_path(page.url, name), data=cache.get_or_render(spec, size),
+                                            origin=f"content/facts/{fact_id}.yaml"))
+            except SiteError as err:
+                errors.add(err)
+    errors.raise_if_any()
+    return Cards(tuple(files))
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCards:
+    """The site's own card per language, for pages that feature no figure."""
+
+    cards: Mapping[str, SiteCard]
+    files: tuple[OutputFile, ...]
+
+
+def site_card_spec(site: Site, lang: str) -> CardSpec:
+    """Return what a language's site card shows: the title (its first part before " – "), then the rest or the
+    description; the publisher and the address below."""
+    config = site.config
+    name, _, rest = config.title[lang].partition(" – ")
+    return CardSpec(fact_id="site", source_path="site.yaml", figure=name, label=rest or config.description.get(lang, ""),
+                    source_line=config.publisher.get(lang, ""), site_name="",
+                    site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
+                    colors=config.colors, lang=lang, kind="site")
+
+
+def render_site_cards(site: Site, cache: CardCache) -> SiteCards:
+    """Return a card per language for pages without a figure: the site's name and description.
+
+    The title is the heading, wrapped over several lines when long. What cannot be
+    drawn at all (a title of hundreds of characters, a letter the font lacks) leaves
+    those pages without an image: a warning, not an error.
+    """
+    cards: dict[str, SiteCard] = {}
+    files = []
+    config = site.config
+    for lang in config.codes:
+        spec = site_card_spec(site, lang)
+        try:
+            data = cache.get_or_render(spec, CARD_SIZES[SHARE_CARD])
+        except SiteError as err:
+            log.warning("site.yaml: no site card for the %s pages without a figure: %s", lang, err.message)
+            continue
+        path = site_card_path(lang)
+        sentence = f"{spec.figure}. {spec.label}" if spec.label else spec.figure
+        cards[lang] = SiteCard(abs_card_url=absolute(config, "/" + path), sentence=sentence)
+        files.append(OutputFile(path=path, data=data, origin="site.yaml"))
+    return SiteCards(cards, tuple(files))
+
+
+@dataclass(frozen=True, slots=True)
+class PressKits:
+    """One zip of every card per language, with a list of sources."""
+
+    downloads: Mapping[str, Download]
+    """Language → its zip."""
+    files: tuple[OutputFile, ...]
+
+
+def render_press_kits(site: Site, views: FactViews, cards: Sequence[OutputFile]) -> PressKits:
+    """Return one zip per language with every card of that language and a list of sources."""
+    downloads: dict[str, Download] = {}
+    files = []
+    by_path = {f.path: f for f in cards}
+    config = site.config
+    for lang in config.codes:
+        section = site.groups["section:resources"][lang]
+        entries: list[tuple[str, bytes]] = []
+        sources = []
+        for fact_id in sorted(site.facts):
+            folder = page_folder(site.fact_pages[(fact_id, lang)].url)
+            slug = site.facts[fact_id].slug[lang]
+            for name in CARD_SIZES:
+                card = by_path.get(folder + name)
+                if card is not None:
+                    entries.append((f"{slug}-{name}", card.data))
+            view = views.view(fact_id, lang)
+            sources.append(f"{slug}: {view.sentence}\n  {view.cite}\n")
+        if not entries:
+            continue
+        licence = config.licence
+        readme = (f"{config.title[lang]}\n{licence.get('name', '')} {licence.get('url', '')}\n\n" + "\n".join(sources))
+        entries.append(("sources.txt", readme.encode("utf-8")))
+        data = _zip(entries)
+        path = press_kit_path(section.url, config.title[lang], lang)
+        downloads[lang] = Download(url="/" + path, bytes=len(data))
+        files.append(OutputFile(path=path, data=data, origin="press kit"))
+    return PressKits(downloads, tuple(files))
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """Return a zip archive of the entries with fixed dates, so the same cards give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if name.endswith(".txt") else zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# -- fact sheets ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FactSheets:
+    """The A4 PDF of every fact sheet."""
+
+    downloads: Mapping[str, Download]
+    """Document rel → its PDF."""
+    files: tuple[OutputFile, ...]
+    rendered: int
+    """PDFs actually rendered (not taken from the cache)."""
+    records: Records = field(default_factory=dict)
+
+
+def factsheet_docs(site: Site) -> tuple[Document, ...]:
+    """Return the documents that are printed as fact sheets."""
+    return tuple(doc for doc in site.documents if doc.factsheet and doc.kind is Folder.RESOURCES)
+
+
+def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = False, progress: Progress = None,
+                      record: bool = False, docs: Sequence[Document] | None = None) -> FactSheets:
+    """Render each fact sheet's A4 PDF from the print layout (cached by its HTML in ``cache_folder``).
+
+    The sheets' bodies must be in ``contexts``. A sheet shows no download size: the
+    PDFs are what this stage makes. ``docs`` limits it to some sheets.
+    """
+    site = contexts.site
+    sheets = factsheet_docs(site) if docs is None else tuple(docs)
+    if not sheets:
+        return FactSheets({}, (), 0)
+    try:  # WeasyPrint takes ~0.7 s to import, and needs the Pango system library
+        from generator.media.pdf import PdfCache, print_css_context, qr_svg
+    except (ImportError, OSError) as exc:
+        raise SiteError(f"fact sheets need WeasyPrint and the Pango library to make PDFs ({exc}); on Debian or "
+                        "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+                        source=f"content/{sheets[0].rel}") from None
+    errors = ErrorCollector()
+    downloads: dict[str, Download] = {}
+    files: list[OutputFile] = []
+    records: dict[str, frozenset[Key]] = {}
+    root = site.config.root
+    cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)
+    css_context = print_css_context()
+    step = counter(progress, "PDFs", len(sheets))
+    for doc in sheets:
+        step(1)
+        page = site.doc_pages[doc.rel]
+        rec = Recorder() if record else None
+        try:
+            with recording(rec):
+                ctx = contexts.page_context(page, rec)
+                ctx["print_css"] = Markup(render_template(contexts.env, "print/factsheet.css", css_context, root))
+                ctx["qr"] = Markup(qr_svg(ctx["canonical"]))
+                html = render_template(contexts.env, "print/factsheet.html", ctx, root)
+            result = cache.get_or_render(html, ctx["canonical"], source=f"content/{doc.rel}")
+        except SiteError as err:
+            errors.add(err)
+            continue
+        path = factsheet_path(page.url, doc.slug)
+        downloads[doc.rel] = Download(url="/" + path, bytes=len(result.data), pages=result.pages)
+        files.append(OutputFile(path=path, data=result.data, origin=f"content/{doc.rel}"))
+        if rec is not None:
+            rec.add(Dep.DOC, doc.rel, "slug")
+            records[path] = frozenset(rec.keys)
+    errors.raise_if_any()
+    return FactSheets(downloads, tuple(files), cache.rendered, records)
+
+
+# -- pages ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pages(Generic[T]):
+    """The HTML pages: what ``put`` returned for each, the bodies made with them, what each read."""
+
+    kept: tuple[T, ...]
+    bodies: Mapping[str, Body]
+    """Bodies made with their pages (the others were made before)."""
+    drafts: Mapping[str, Draft]
+    """Draft cache key → draft, for the bodies made with their pages (to keep in the cache)."""
+    records: Records
+
+
+def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile], T],
+                 pages: Sequence[Page] | None = None, progress: Progress = None,
+                 meanwhile: Callable[[], None] | None = None, record: bool = False,
+                 jobs: int | None = None) -> Pages[T]:
+    """Render pages over several cores for a large site, handing each file to ``put`` where it is made.
+
+    ``put`` runs in the worker that made the file (`output.Staging.put` writes it
+    there); what it returns comes back. A page whose body is not in ``contexts``
+    makes it first (with ``maker``). Every Markdown and template problem is
+    gathered before raising. ``meanwhile`` runs here while the workers render.
+    """
+    errors = ErrorCollector()
+    todo = tuple(pages if pages is not None else contexts.site.pages)
+    kept: list[T] = []
+    bodies: dict[str, Body] = {}
+    drafts: dict[str, Draft] = {}
+    records: dict[str, frozenset[Key]] = {}
+    job = _PageJob(contexts, maker, todo, put, record)
+    for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job, jobs=jobs,
+                                  progress=counter(progress, "pages", len(todo)), meanwhile=meanwhile):
+        kept += chunk.kept
+        bodies.update(chunk.bodies)
+        drafts.update(chunk.drafts)
+        records.update(chunk.records)
+        errors.extend(chunk.errors)
+    errors.raise_if_any()
+    return Pages(tuple(kept), bodies, drafts, records)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageJob(Generic[T]):
+    """What forked page workers share: the contexts, the body maker, the pages (sent by index), where files go."""
+
+    contexts: Contexts
+    maker: BodyMaker
+    pages: tuple[Page, ...]
+    put: Callable[[OutputFile], T]
+    record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _PagesDone(Generic[T]):
+    kept: list[T] = field(default_factory=list)
+    bodies: dict[str, Body] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    records: dict[str, frozenset[Key]] = field(default_factory=dict)
+    errors: list[SiteError] = field(default_factory=list)
+
+
+def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
+    job: _PageJob[Any] = shared()
+    contexts, maker = job.contexts, job.maker
+    done: _PagesDone[Any] = _PagesDone()
+    made: dict[str, Body] = {}
+    drafted_before = set(maker.fresh)
+    for index in indexes:
+        page = job.pages[index]
+        doc = page.doc
+        if doc is not None and doc.rel not in contexts.bodies and doc.rel not in made:
+            body, problems = maker.make(doc)
+            if body is None or problems:
+                done.errors.extend(problems)
+                continue
+            made[doc.rel] = done.bodies[doc.rel] = body
+        page_contexts = contexts.with_bodies(contexts.bodies.adding(made)) if made else contexts
+        rec = Recorder() if job.record else None
+        try:
+            item = page_contexts.render_page(page, rec)
+            done.kept.append(job.put(item))
+        except SiteError as err:
+            done.errors.append(err)
+            continue
+        if rec is not None:
+            done.records[item.path] = frozenset(rec.keys)
+    done.drafts.update((key, draft) for key, draft in maker.fresh.items() if key not in drafted_before)
+    return done
+
+
+# -- feeds, sitemap, robots.txt, headers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextFiles:
+    """The feeds, the sitemap, robots.txt and _headers."""
+
+    files: tuple[OutputFile, ...]
+    records: Records = field(default_factory=dict)
+
+
+def render_text_files(contexts: Contexts, record: bool = False, only: Set[str] | None = None) -> TextFiles:
+    """Render feeds, sitemap, robots.txt and host headers (``only`` those output paths, when given)."""
+    site = contexts.site
+    config = site.config
+    files = []
+    records: dict[str, frozenset[Key]] = {}
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    def text(template: str, ctx: dict[str, Any], path: str, rec: Recorder | None) -> None:
+        with recording(rec):
+            data = render_template(contexts.env, template, ctx, config.root)
+        files.append(OutputFile(path=path, data=data.encode("utf-8"), origin=f"layouts/{template}"))
+        if rec is not None:
+            records[path] = frozenset(rec.keys)
+
+    for lang in config.codes:
+        if not wanted(feed_path(lang)):
+            continue
+        rec = Recorder() if record else None
+        ctx = contexts.base_context(lang, rec)
+        home = site.groups["home"][lang]
+        if rec is not None:
+            rec.add(Dep.PAGE, home.url, "items")
+            for doc in home.items:
+                rec.add(Dep.DOC, doc.rel, "date")
+        articles = home.items
+        updated = max((d.date for d in articles if d.date), default=None)
+        ctx.update(entries=articles, updated=updated, feed_self=absolute(config, f"/{lang}/feed.xml"))
+        text("feed.xml", ctx, feed_path(lang), rec)
+    if wanted("sitemap.xml"):
+        _sitemap(contexts, text, Recorder() if record else None)
+    if wanted("robots.txt"):
+        rec = Recorder() if record else None
+        base = contexts.base_context(config.default_language, rec)
+        text("robots.txt", {**base, "sitemap": absolute(config, "/sitemap.xml")}, "robots.txt", rec)
+    if wanted("_headers"):
+        rec = Recorder() if record else None
+        text("_headers", contexts.base_context(config.default_language, rec), "_headers", rec)
+    return TextFiles(tuple(files), records)
+
+
+def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recorder | None], None],
+             rec: Recorder | None) -> None:
+    site = contexts.site
+    config = site.config
+    urls = []
+    for page in site.pages:
+        if page.kind is PageKind.NOT_FOUND:
+            continue
+        group = site.groups.get(page.group, {})
+        alternates = sorted((lang, absolute(config, p.url)) for lang, p in group.items()) if len(group) > 1 else []
+        lastmod = page.doc.date if page.doc and page.doc.date else None
+        urls.append((absolute(config, page.url), alternates, lastmod))
+        if rec is not None:
+            rec.add(Dep.PAGE, page.url, "url")
+            rec.add(Dep.PAGE, page.url, "doc")
+            rec.add(Dep.GROUP, page.group)
+            if page.doc is not None:
+                rec.add(Dep.DOC, page.doc.rel, "date")
+    if rec is not None:
+        rec.add(Dep.CONFIG, "base_url")
+        rec.add(Dep.PAGES)
+    text("sitemap.xml", {**contexts.base_context(config.default_language, rec), "urls": urls}, "sitemap.xml", rec)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """What every render stage made, for what reads a render afterwards (`check`, `vigie serve`)."""
+
+    contexts: Contexts
+    """The last contexts: every body, every download, the site cards."""
+    maker: BodyMaker
+    cards: Cards
+    site_cards: SiteCards
+    kits: PressKits
+    sheets: FactSheets
+    text: TextFiles
+    records: Records
+    """Output path → what it read (pages, fact sheets, text files), when the build recorded it."""
+
+    @property
+    def bodies(self) -> Bodies:
+        """Return every document's body."""
+        return self.contexts.bodies
+
+    def card_spec(self, fact_id: str, lang: str) -> CardSpec:
+        """Return what the cards of a figure in a language show."""
+        contexts = self.contexts
+        return card_spec(contexts.site, contexts.views, contexts.strings, fact_id, lang)

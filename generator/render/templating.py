@@ -1,0 +1,202 @@
+"""Jinja2 on the site's layouts/ over the default theme; template problems → SiteError."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+import types
+import weakref
+from pathlib import Path, PurePath
+from typing import Any, Iterable, Mapping
+
+import jinja2
+import jinja2.runtime
+import jinja2.sandbox
+
+from generator.render.deps import _Recording
+from generator.core.errors import SiteError
+from generator.model import HelpContact, SiteConfig
+from generator.core.paths import slugify
+from generator.sources.theme import theme_dirs
+
+log = logging.getLogger(__name__)
+
+
+_PLAIN_CALLABLES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType)
+
+
+SANDBOX_VARIABLE = "VIGIE_TEMPLATE_SANDBOX"
+"""Set to 0 to render templates outside Jinja's sandbox (the benchmark compares both; not for sites)."""
+
+
+def sandbox_wanted() -> bool:
+    """Return whether templates run in Jinja's sandbox: yes, unless VIGIE_TEMPLATE_SANDBOX=0."""
+    return os.environ.get(SANDBOX_VARIABLE, "1").strip() != "0"
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter road for the plain functions pages call most (``t``, ``asset``).
+
+    Jinja checks every call for ``pass_context`` and its kin; a page makes about forty calls, and
+    the check was a sixth of the time spent in templates. Anything else takes Jinja's own road.
+
+    In the sandbox, templates call through `SandboxedEnvironment.call`, which refuses what
+    ``is_safe_callable`` refuses and routes ``str.format`` through its safe formatter before it
+    hands the call to this method: the shorter road starts after the sandbox's checks.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own spelling)
+        if type(__obj) in _PLAIN_CALLABLES and getattr(__obj, "jinja_pass_arg", None) is None:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+class _SiteSandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox, and no road from a template to the builder's files.
+
+    Templates see paths (``config.root``, ``page.doc.source``); Jinja's sandbox
+    would let them call ``read_text()`` or ``open()`` on them, and so publish any
+    file the builder can read. Of a path, a template may read its name only.
+
+    Jinja's verdict on an attribute depends only on the object's type and the
+    attribute's name (`jinja2.sandbox.is_internal_attribute`), so it is asked
+    once per pair and kept: that was a third of the sandbox's cost.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._safe: dict[tuple[type, str], bool] = {}
+        """(type, attribute) → Jinja's answer: it depends on nothing else, and pages ask it a hundred times each."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            safe = self._safe[key] = (not (isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES)
+                                      and bool(super().is_safe_attribute(obj, attr, value)))
+        return safe
+
+
+#: What a template may read of a path: its name, never its content.
+_PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "parts"})
+
+
+class _RecordingSandbox(_Recording, _SiteSandbox):
+    """The sandbox, recording what templates read (`deps`)."""
+
+
+class _RecordingEnvironment(_Recording, jinja2.Environment):
+    """Jinja's environment, recording what templates read (`deps`)."""
+
+
+def make_environment(config: SiteConfig, sandboxed: bool | None = None, recording: bool = False) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescape, strict undefined, site layouts first.
+
+    ``sandboxed`` (default: `sandbox_wanted`) renders templates in Jinja's
+    `SandboxedEnvironment`: no attribute starting with ``_`` nor Python's
+    internals (``__class__``, ``__globals__``, a function's code…), no callable
+    marked unsafe, a bounded ``range``. It narrows what a template can reach
+    through the objects it is given; it is not a boundary to build untrusted
+    layouts behind (see the guide, "Changing the look").
+    """
+    if sandboxed is None:
+        sandboxed = sandbox_wanted()
+    loader = jinja2.FileSystemLoader([str(p) for p in theme_dirs(config.root, "layouts")])
+    kind: type[jinja2.Environment]
+    if recording:  # vigie serve: what each page reads decides what an edit renders again
+        kind = _RecordingSandbox if sandboxed else _RecordingEnvironment
+    else:
+        kind = _SiteSandbox if sandboxed else jinja2.Environment
+    env = kind(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: no need to stat templates on every page
+    )
+    env.context_class = _Context
+    env.filters["slugify"] = slugify
+    env.filters["groupby_region"] = groupby_region
+    return env
+
+
+def groupby_region(contacts: tuple[HelpContact, ...], lang: str) -> list[tuple[str, list[HelpContact]]]:
+    """Group help contacts by their region heading in a language, keeping their order."""
+    groups: dict[str, list[HelpContact]] = {}
+    for contact in contacts:
+        groups.setdefault(contact.region.get(lang, ""), []).append(contact)
+    return list(groups.items())
+
+
+def forget_templates(env: jinja2.Environment, names: Iterable[str], root: Path) -> bool:
+    """Make ``env`` read these templates again from disk; False when it cannot (a new environment is needed).
+
+    Includes and extends are looked up when a template renders, so a changed
+    template is the only one to compile again. An environment made before the
+    site had a layouts/ folder (or after it was removed) searches other folders:
+    then it cannot serve.
+    """
+    loader = env.loader
+    if not isinstance(loader, jinja2.FileSystemLoader) or env.cache is None:
+        return False
+    if list(loader.searchpath) != [str(p) for p in theme_dirs(root, "layouts")]:
+        return False
+    for name in names:
+        try:
+            del env.cache[(weakref.ref(loader), name)]
+        except KeyError:
+            pass
+    return True
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], root: Path) -> str:
+    """Render one template; a mistake in it becomes a SiteError naming the template and line."""
+    try:
+        return env.get_template(name).render(context)
+    except SiteError:
+        raise
+    except jinja2.TemplateNotFound as exc:
+        raise SiteError(f"no template '{exc.name}' in layouts/ (nor in the default theme)",
+                        source=f"layouts/{name}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise SiteError(f"template syntax error: {exc.message}", source=_shown(exc.filename, root),
+                        line=exc.lineno) from None
+    except RecursionError:
+        filename, line = _template_frame(sys.exc_info()[2])
+        raise SiteError("template error: this template includes, imports or extends itself (directly or through "
+                        "other templates), or calls a macro that never stops calling itself",
+                        source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
+    except Exception as exc:  # anything a template expression raised: 1/0, a missing key, a bad call…
+        filename, line = _template_frame(sys.exc_info()[2])
+        detail = str(exc) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
+            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        raise SiteError(f"template error: {detail}", source=_shown(filename, root) if filename else f"layouts/{name}",
+                        line=line) from None
+
+
+def _template_frame(tb: Any) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    for frame, line in traceback.walk_tb(tb):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")) or "/layouts/" in filename:
+            found = (filename, line)
+    return found
+
+
+def _shown(filename: str | None, root: Path) -> str:
+    if not filename:
+        return "layouts/"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        parts = path.parts
+        if "layouts" in parts:
+            return "(default theme) " + "/".join(parts[parts.index("layouts"):])
+        return filename

@@ -1,0 +1,115 @@
+"""Read assets/ (site over default theme, file by file) and the font package; hash names."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from generator.core.errors import ErrorCollector, SiteError
+from generator.core.fonts import font_files
+from generator.model import OutputFile, SiteConfig
+from generator.core.paths import safe_relpath
+from generator.sources.files import MAX_ASSET_BYTES, Listed, list_files, read_file
+from generator.sources.theme import theme_dirs
+
+log = logging.getLogger(__name__)
+
+CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
+UNHASHED = ("favicon.ico", "robots.txt")
+#: Files below assets/root/ are copied to the root of the site, with their own names.
+ROOT_FOLDER = "root/"
+
+
+@dataclass(frozen=True, slots=True)
+class Assets:
+    """Copied asset files and the map from their names to hashed URLs."""
+
+    files: tuple[OutputFile, ...]
+    urls: Mapping[str, str]
+    """``css/site.css`` → ``/assets/css/site.3f2a9c1b.css``."""
+
+    def url(self, name: str) -> str:
+        """Return the hashed URL of an asset; an unknown name is a SiteError."""
+        try:
+            return self.urls[name]
+        except KeyError:
+            raise SiteError(f"no asset '{name}' in assets/ (nor in the default theme)", source="assets/") from None
+
+
+def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Listed]]:
+    """Return (folder, file) for every file of the site's and the default theme's assets/ that is published.
+
+    Hidden names are left out, except ``.well-known/`` anywhere and everything
+    below ``assets/root/`` (``.nojekyll``, ``.well-known/security.txt``); editors'
+    leftovers and system files (``.DS_Store``) never are published.
+    """
+    found = []
+    for folder in theme_dirs(site_root, "assets"):
+        for item in list_files(folder, folder.parent, "assets", errors, skip_hidden=False):
+            if item.rel.startswith(ROOT_FOLDER) or not any(
+                    part.startswith(".") and part != ".well-known" for part in item.rel.split("/")):
+                found.append((folder, item))
+    return found
+
+
+def load_assets(config: SiteConfig) -> Assets:
+    """Collect assets, CSS last so its url() references can point at hashed names."""
+    sources: dict[str, bytes] = {}
+    for path in font_files():
+        sources[f"fonts/{path.name}"] = path.read_bytes()
+    errors = ErrorCollector()
+    for folder, item in reversed(asset_files(config.root, errors)):  # the site's own files last: they win
+        try:
+            sources[item.rel] = read_file(item.path, f"assets/{item.rel}", MAX_ASSET_BYTES)
+        except SiteError as err:
+            errors.add(err)
+    errors.raise_if_any()
+    urls: dict[str, str] = {}
+    files: list[OutputFile] = []
+    for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
+        data = sources[name]
+        if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
+            at_root = safe_relpath(name.removeprefix(ROOT_FOLDER))
+            urls[name] = "/" + at_root
+            files.append(OutputFile(path=at_root, data=data, origin=f"assets/{name}"))
+            continue
+        if name.endswith(".css"):
+            data = _rewrite_css(name, data, urls, config.base_path)
+        hashed = _hashed_name(name, data)
+        urls[name] = "/assets/" + hashed
+        files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
+    return Assets(files=tuple(files), urls=urls)
+
+
+def _hashed_name(name: str, data: bytes) -> str:
+    if posixpath.basename(name) in UNHASHED:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+
+
+def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = "/") -> bytes:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError("a CSS file must be UTF-8 text", source=f"assets/{name}") from None
+    base = posixpath.dirname(name)
+
+    def swap(match: re.Match[str]) -> str:
+        target = match.group(2).strip()
+        if target.startswith(("data:", "http:", "https:", "//", "#", "/")):
+            return match.group(0)
+        clean = target.split("?")[0].split("#")[0]
+        resolved = posixpath.normpath(posixpath.join(base, clean))
+        if resolved not in urls:
+            raise SiteError(f"url({target}) points to an asset that does not exist", source=f"assets/{name}",
+                            line=text.count("\n", 0, match.start()) + 1)
+        return f'url("{base_path.rstrip("/")}{urls[resolved]}")'
+
+    return CSS_URL_RE.sub(swap, text).encode("utf-8")

@@ -1,0 +1,249 @@
+"""site.yaml → SiteConfig, checking every key and reporting every problem at once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from generator.core.errors import ErrorCollector, SiteError
+from generator.core.formats import language_name
+from generator.model import Colors, HelpContact, Language, SiteConfig
+from generator.core.paths import base_url_problem
+from generator.core.phones import phone_problem
+from generator.sources.schema import SLUG_RE, Reader, as_list
+from generator.sources.files import entry_stat
+from generator.sources.yamlsource import LineDict, parse_yaml, read_text
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "site.yaml"
+SECTION_KEYS = ("articles", "facts", "resources", "tags")
+DEFAULT_SECTIONS = {
+    "articles": {"fr": "articles", "en": "articles"},
+    "facts": {"fr": "chiffres", "en": "facts"},
+    "resources": {"fr": "ressources", "en": "resources"},
+    "tags": {"fr": "themes", "en": "tags"},
+}
+TOP_KEYS = (
+    "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
+    "sections", "quick_exit_url", "help", "allow_html", "publisher", "licence", "colors",
+    "featured_facts", "facts", "help_stale_after_days",
+)
+HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
+HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
+    """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
+    path = root / CONFIG_FILE
+    found = ErrorCollector()
+    if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:
+        found.raise_if_any()
+    if not path.is_file():
+        raise SiteError(
+            f"there is no site.yaml in '{root}', so it is not a Vigie site; "
+            "check the folder, or run 'vigie init DIR' to start one",
+            source=CONFIG_FILE,
+        )
+    data = parse_yaml(read_text(path, CONFIG_FILE), CONFIG_FILE)
+    if not isinstance(data, LineDict):
+        raise SiteError("site.yaml must be a mapping of keys to values (key: value)", source=CONFIG_FILE, line=1)
+    errors = ErrorCollector()
+    r = Reader(data, CONFIG_FILE, errors, "site.yaml")
+    r.unknown_keys(TOP_KEYS)
+
+    languages = _languages(r)
+    codes = tuple(lang.code for lang in languages)
+    default = r.string("default_language", default=codes[0] if codes else "en")
+    if codes and default not in codes:
+        r.fail("default_language", f"default_language '{default}' is not one of the languages ({', '.join(codes)})")
+
+    url = base_url or _base_url(r) or "http://localhost:8000/"
+    if base_url and (problem := base_url_problem(base_url)) is not None:
+        errors.add(SiteError(f"--base-url {problem}"))
+    url = url if url.endswith("/") else url + "/"
+
+    title = r.localised("title", codes, required=True, all_languages=True)
+    config = SiteConfig(
+        root=root,
+        title=title,
+        description=r.localised("description", codes) or dict(title),
+        base_url=url,
+        languages=languages,
+        default_language=default or "en",
+        sections=_sections(r, codes),
+        quick_exit_url=r.url("quick_exit_url") or "https://www.wikipedia.org/",
+        help=_help(r, codes),
+        allow_html=r.boolean("allow_html", False),
+        publisher=r.localised("publisher", codes) or dict(title),
+        licence=_licence(r),
+        colors=_colors(r),
+        featured_facts=r.strings("featured_facts"),
+        stale_after_years=_facts_settings(r),
+        help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
+    )
+    errors.raise_if_any()
+    return config
+
+
+def _base_url(r: Reader) -> str | None:
+    value = r.string("base_url")
+    if value is not None and (problem := base_url_problem(value)) is not None:
+        r.fail("base_url", f"base_url {problem}")
+        return None
+    return value
+
+
+def _languages(r: Reader) -> tuple[Language, ...]:
+    raw = r.data.get("languages")
+    items = as_list(raw)
+    if items is None or not items:
+        r.fail("languages", "'languages' must list the site's languages, e.g. languages: [fr, en]")
+        return (Language("en", "English", "en"),)
+    names: dict[str, Any] = r.mapping("language_names") or {}
+    locales: dict[str, Any] = r.mapping("locales") or {}
+    result = []
+    for code, line in zip(items, items.item_lines):
+        code = str(code)
+        if not LANG_RE.match(code):
+            r.errors.add(SiteError(f"'{code}' is not a language code like fr or en", source=r.source, line=line))
+            continue
+        locale_id = str(locales.get(code, code))
+        try:
+            locale = Locale.parse(locale_id)
+        except (UnknownLocaleError, ValueError):
+            r.errors.add(
+                SiteError(f"'{locale_id}' is not a locale Babel knows (try fr_FR or en_GB)", source=r.source,
+                          line=locales.line_of(code) if isinstance(locales, LineDict) else line)
+            )
+            locale = Locale.parse("en")
+        name = str(names.get(code) or language_name(code))
+        result.append(Language(code=code, name=name, locale=str(locale)))
+    if len({lang.code for lang in result}) != len(result):
+        r.fail("languages", "a language is listed twice in 'languages'")
+    return tuple(result)
+
+
+def _sections(r: Reader, codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    given = r.mapping("sections") or LineDict()
+    sections: dict[str, dict[str, str]] = {}
+    for key in given:
+        if key not in SECTION_KEYS:
+            r.errors.add(SiteError(f"unknown section '{key}'; sections are {', '.join(SECTION_KEYS)}",
+                                   source=r.source, line=given.line_of(key)))
+    sub = Reader(given, r.source, r.errors, "sections")
+    for key in SECTION_KEYS:
+        names = sub.localised(key, codes)
+        merged = {code: names.get(code) or DEFAULT_SECTIONS[key].get(code, DEFAULT_SECTIONS[key]["en"]) for code in codes}
+        for code, segment in merged.items():
+            if not SLUG_RE.match(segment):
+                sub.fail(key, f"section name '{segment}' must use only a-z, 0-9 and hyphens (no '/' or spaces)")
+        sections[key] = merged
+    for code in codes:
+        seen: dict[str, str] = {}
+        for key in SECTION_KEYS:
+            segment = sections[key][code]
+            if segment in seen:
+                r.fail("sections", f"sections '{seen[segment]}' and '{key}' share the URL segment '{segment}' in {code}")
+            seen[segment] = key
+    return sections
+
+
+def _help(r: Reader, codes: tuple[str, ...]) -> tuple[HelpContact, ...]:
+    raw = r.data.get("help")
+    if raw is None:
+        return ()
+    items = as_list(raw)
+    if items is None:
+        r.fail("help", "'help' must be a list of contacts (each starting with '- name: …')")
+        return ()
+    contacts = []
+    for item, line in zip(items, items.item_lines):
+        if not isinstance(item, LineDict):
+            r.errors.add(SiteError("each help contact must be a mapping with name, phone or url", source=r.source, line=line))
+            continue
+        c = Reader(item, r.source, r.errors, "a help contact")
+        c.unknown_keys(HELP_KEYS)
+        phone = c.string("phone")
+        url = c.url("url")
+        if "phone" not in item and "url" not in item:
+            r.errors.add(SiteError("a help contact needs a 'phone' or a 'url'", source=r.source, line=item.line))
+        if phone is not None and (problem := phone_problem(phone)) is not None:
+            c.fail("phone", problem)
+            phone = None
+        langs = c.strings("languages")
+        for code in langs:
+            if code not in codes:
+                c.fail("languages", f"help contact language '{code}' is not a site language")
+        contacts.append(
+            HelpContact(
+                name=c.localised("name", codes, required=True),
+                purpose=c.localised("purpose", codes),
+                hours=c.localised("hours", codes),
+                region=c.localised("region", codes),
+                phone=phone,
+                url=url,
+                languages=langs,
+                urgent=_urgent(c, langs or codes),
+                last_checked=c.date_value("last_checked"),
+                line=item.line,
+            )
+        )
+    return tuple(contacts)
+
+
+def _urgent(c: Reader, shown_in: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the languages whose footers show a contact: ``urgent: true``, or a list such as [fr]."""
+    value = c.data.get("urgent", False)
+    if value is True:
+        return shown_in
+    if value is False or value is None:
+        return ()
+    langs = c.strings("urgent")
+    for code in langs:
+        if code not in shown_in:
+            c.fail("urgent", f"urgent lists '{code}', but this contact is not shown on '{code}' pages; "
+                             "write true, false, or a list of its languages such as [fr]")
+    return langs
+
+
+def _licence(r: Reader) -> dict[str, str]:
+    licence = r.mapping("licence")
+    if licence is None:
+        return {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+    sub = Reader(licence, r.source, r.errors, "licence")
+    sub.unknown_keys(("name", "url"))
+    return {"name": sub.string("name", default="CC BY 4.0") or "", "url": sub.url("url") or ""}
+
+
+def _colors(r: Reader) -> Colors:
+    colors = r.mapping("colors")
+    if colors is None:
+        return Colors()
+    sub = Reader(colors, r.source, r.errors, "colors")
+    sub.unknown_keys(("background", "foreground", "accent"))
+    values = {}
+    for key in ("background", "foreground", "accent"):
+        value = sub.string(key)
+        if value is None:
+            continue
+        if not HEX_RE.match(value):
+            sub.fail(key, f"colour '{key}' must be written like \"#1d3557\" (in quotes)")
+            continue
+        values[key] = value.lower()
+    return Colors(**values)
+
+
+def _facts_settings(r: Reader) -> int:
+    facts = r.mapping("facts")
+    if facts is None:
+        return 3
+    sub = Reader(facts, r.source, r.errors, "facts")
+    sub.unknown_keys(("stale_after",))
+    return sub.integer("stale_after", 3, maximum=100)
+

@@ -1,0 +1,174 @@
+"""content/facts/<id>.yaml → Fact records, every problem named with its line."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from pathlib import Path
+
+from generator.core.errors import ErrorCollector, SiteError
+from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
+from generator.sources.schema import MAX_SLUG, SLUG_RE, Reader, as_written
+from generator.sources.files import list_files, read_file
+from generator.sources.yamlsource import LineDict, decode_text, parse_yaml
+
+log = logging.getLogger(__name__)
+
+FACT_KEYS = ("value", "format", "qualifier", "label", "context", "note", "source", "slug", "tags", "alt", "exact",
+             "as_of")
+SOURCE_KEYS = ("publisher", "title", "url", "date")
+#: No figure of a campaign reaches a million billion; beyond, it is a typing mistake.
+MAX_VALUE = 10 ** 15
+#: How a whole number is written in a figure: digits, maybe a sign and underscores (not 017, 0x1F or 1:30).
+PLAIN_INTEGER_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+
+
+def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
+    """Read every fact file; record problems in ``errors``."""
+    folder = config.root / "content" / "facts"
+    facts: dict[str, Fact] = {}
+    files: dict[str, str] = {}
+    """Fact id → the file it came from, to name both files of an id written twice."""
+    for item in list_files(folder, config.root, "content/facts", errors, skip_ignored=True, recursive=False):
+        path = Path(item.path)
+        shown = f"content/facts/{item.rel}"
+        if path.suffix not in (".yaml", ".yml"):
+            errors.add(SiteError("only .yaml files belong in content/facts/", source=shown))
+            continue
+        fact_id = path.stem
+        if not valid_id(fact_id):
+            errors.add(SiteError(f"the file name '{path.name}' is the figure's id: use lowercase a-z, 0-9 and "
+                                 f"single hyphens only, at most {MAX_SLUG} characters", source=shown))
+            continue
+        if fact_id in files:
+            errors.add(SiteError(f"this file and {files[fact_id]} give the same id '{fact_id}'; keep one of them",
+                                 source=shown))
+            continue
+        files[fact_id] = shown
+        try:
+            fact = read_fact(config, path, shown, fact_id, errors)
+        except SiteError as err:
+            errors.add(err)
+            continue
+        if fact is not None:
+            facts[fact_id] = fact
+    return facts
+
+
+def number_problem(value: int | float) -> str | None:
+    """Return why a number cannot be a figure (not finite, absurdly large, written in a way YAML misreads)."""
+    written = as_written(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"'value' must be a real number; '{written}' is not a figure"
+    if abs(value) >= MAX_VALUE:
+        return (f"'value' {written[:24]}{'…' if len(written) > 24 else ''} is larger than any real figure "
+                f"(at most {len(str(MAX_VALUE)) - 1} digits); check it, or write it as text with format: text")
+    if isinstance(value, int) and not PLAIN_INTEGER_RE.match(written):
+        return (f"'value' is written '{written}', which YAML reads as {int(value)}; write the figure with digits "
+                "only (e.g. 12500)")
+    return None
+
+
+def valid_id(fact_id: str) -> bool:
+    """Return whether a fact id follows the rule: lowercase a-z, 0-9 and single hyphens, not too long."""
+    return bool(SLUG_RE.match(fact_id)) and len(fact_id) <= MAX_SLUG
+
+
+def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorCollector) -> Fact | None:  # type: ignore[no-untyped-def]
+    """Read one fact file; return None when it has errors (recorded in ``errors``)."""
+    data = parse_yaml(decode_text(read_file(path, shown), shown), shown)
+    if not isinstance(data, LineDict):
+        raise SiteError("a fact file must be 'key: value' lines with at least value, label and source",
+                        source=shown, line=1)
+    before = len(errors.errors)
+    codes = config.codes
+    r = Reader(data, shown, errors, "a fact file")
+    r.unknown_keys(FACT_KEYS)
+    value = data.get("value")
+    if value is None or isinstance(value, (bool, list, dict)) or (isinstance(value, str) and not value.strip()):
+        if "value" in data:
+            r.fail("value", "'value' must be a number (e.g. 12500) or a text shown as written")
+        else:
+            errors.add(SiteError("a fact file needs 'value' (the figure, e.g. value: 12500)", source=shown,
+                                 line=data.line))
+        value = ""
+    elif isinstance(value, (int, float)):
+        problem = number_problem(value)
+        if problem is not None:
+            r.fail("value", problem)
+            value = 0
+    elif not isinstance(value, str):  # a date, say: shown as written
+        value = as_written(value)
+    fmt = r.string("format", default="number" if isinstance(value, (int, float)) else "text") or "number"
+    if fmt not in FORMATS:
+        r.fail("format", f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+    elif fmt != "text" and not isinstance(value, (int, float)):
+        r.fail("value", f"with format '{fmt}' the value must be a number; write format: text to show it as written")
+    elif fmt == "year" and (not isinstance(value, int) or not 1 <= value <= 9999):
+        r.fail("value", f"with format 'year' the value must be a year such as 2021 (got {as_written(value)})")
+    qualifier = r.string("qualifier")
+    if qualifier is not None and qualifier not in QUALIFIERS:
+        r.fail("qualifier", f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")
+    label = r.localised("label", codes, required=True, all_languages=True)
+    source = _source(r, codes)
+    slug = r.localised("slug", codes)
+    for lang, text in slug.items():
+        if not SLUG_RE.match(text) or len(text) > MAX_SLUG:
+            r.fail("slug", f"slug '{text[:40]}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens, "
+                           f"at most {MAX_SLUG} characters")
+    exact, as_of = _exact(r), r.partial_date("as_of")
+    if len(errors.errors) > before or source is None:
+        return None
+    return Fact(
+        id=fact_id,
+        source_path=path,
+        value=value,
+        format=fmt,
+        qualifier=qualifier,
+        label=label,
+        context=r.localised("context", codes),
+        note=r.localised("note", codes),
+        source=source,
+        slug={code: slug.get(code, fact_id) for code in codes},
+        tags=r.strings("tags"),
+        alt=r.localised("alt", codes),
+        exact=exact,
+        as_of=as_of,
+    )
+
+
+def _source(r: Reader, codes: tuple[str, ...]) -> FactSource | None:
+    data = r.data.get("source")
+    if data is None:
+        r.errors.add(SiteError("every figure needs a 'source' with publisher, url and date", source=r.source,
+                               line=r.data.line))
+        return None
+    if not isinstance(data, LineDict):
+        r.fail("source", "'source' must have publisher, title, url and date on lines of their own")
+        return None
+    s = Reader(data, r.source, r.errors, "the source")
+    s.unknown_keys(SOURCE_KEYS)
+    publisher = s.string("publisher", required=True)
+    url = s.url("url", required=True)
+    when = s.partial_date("date", required=True)
+    title = s.localised("title", codes)
+    if publisher is None or url is None or when is None:
+        return None
+    return FactSource(publisher=publisher, title=title, url=url, date=when)
+
+
+def _exact(r: Reader) -> int | float | None:
+    """Return the optional ``exact`` figure: the source's own number before rounding."""
+    exact = r.data.get("exact")
+    if exact is None:
+        return None
+    if isinstance(exact, bool) or not isinstance(exact, (int, float)):
+        r.fail("exact", "'exact' must be a plain number without spaces, the figure before rounding "
+                        "(e.g. exact: 72.3 for a value shown as 72 %)")
+        return None
+    problem = number_problem(exact)
+    if problem is not None:
+        r.fail("exact", problem.replace("'value'", "'exact'"))
+        return None
+    return exact

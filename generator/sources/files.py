@@ -1,0 +1,180 @@
+"""The site's own files, listed and read safely: every loader walks and opens them through here.
+
+A site folder may come from anyone (a pull request, a zip from a partner), so
+nothing in it is trusted to be an ordinary file:
+
+- a symbolic link is followed only when it leads to a place inside the site
+  folder (``content/fr/a.md -> ../shared/a.md``); one that leads outside
+  (``-> /etc/passwd``, ``-> /dev/urandom``) or nowhere is an error naming it;
+- a named pipe, a device or a socket is an error naming it, and is never
+  opened (opening a pipe would wait forever, reading a device would never end);
+- a text file larger than `MAX_TEXT_BYTES` is an error, not a memory exhaustion.
+
+Hidden names (a leading dot), names starting with ``_`` or ``~``, and editors'
+backup and swap files are skipped where the loaders say so.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.core.errors import ErrorCollector, SiteError
+
+#: Names the content loaders skip: hidden, ``_draft.md``, ``~lock``.
+IGNORED_PREFIXES = (".", "_", "~")
+#: Files no site means to publish, wherever they are.
+SYSTEM_LEFTOVERS = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".git", ".svn", ".hg"})
+#: The largest Markdown, YAML or template file read (a real one is a few kilobytes).
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+#: The largest asset copied into the site (a larger one belongs on a media host).
+MAX_ASSET_BYTES = 200 * 1024 * 1024
+
+
+def is_editor_leftover(name: str) -> bool:
+    """Return whether a file name is an editor's backup or swap file (never content)."""
+    return (name.endswith(("~", ".swp", ".swo", ".swx", ".swn", ".tmp", ".bak", ".orig", ".rej",
+                           "___jb_tmp___", "___jb_old___"))
+            or name.startswith((".#", "#")) or name.endswith("#") or name == "4913")
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A regular file found below a folder."""
+
+    rel: str
+    """Its path below the folder, POSIX: ``articles/a.md``."""
+    path: str
+    """Its path as found (the folder's path joined with ``rel``); a string, as there may be thousands."""
+
+
+def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector, *,
+               skip_hidden: bool = True, skip_ignored: bool = False, recursive: bool = True) -> list[Listed]:
+    """Return the regular files below ``folder``, sorted by path; record every unsafe entry in ``errors``.
+
+    ``shown`` is how messages name the folder (``content/fr``). With
+    ``skip_hidden``, names with a leading dot are left out; with
+    ``skip_ignored``, also names starting with ``_`` or ``~``. Editors'
+    leftovers and system files are always left out.
+    """
+    found: list[Listed] = []
+    root = site_root.resolve()
+    seen: set[tuple[int, int]] = set()
+
+    def walk(current: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as exc:
+            errors.add(SiteError(f"cannot read this folder ({exc.strerror})", source=f"{shown}/{prefix}"))
+            return
+        for entry in entries:
+            name = entry.name
+            if name in SYSTEM_LEFTOVERS or is_editor_leftover(name):
+                continue
+            if (skip_hidden and name.startswith(".")) or (skip_ignored and name.startswith(IGNORED_PREFIXES)):
+                continue
+            rel = prefix + name
+            try:  # the common case, told by the folder listing alone: a plain file or folder
+                if entry.is_file(follow_symlinks=False):
+                    found.append(Listed(rel, entry.path))
+                    continue
+                plain_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                plain_folder = False
+            st = (_folder_stat(entry) if plain_folder
+                  else entry_stat(Path(entry.path), root, f"{shown}/{rel}", errors))  # a link, a pipe, a device…
+            if st is None:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if recursive and (st.st_dev, st.st_ino) not in seen:  # a folder reached twice is walked once
+                    seen.add((st.st_dev, st.st_ino))
+                    walk(entry.path, rel + "/")
+            else:
+                found.append(Listed(rel, entry.path))
+
+    if folder.is_dir():
+        top = folder.stat()
+        seen.add((top.st_dev, top.st_ino))
+        walk(str(folder), "")
+    return found
+
+
+def _folder_stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+
+
+def entry_stat(path: Path, site_root: Path, shown: str, errors: ErrorCollector) -> os.stat_result | None:
+    """Return the status of a folder or regular file the site may use, or None after recording why not.
+
+    ``site_root`` must be resolved already.
+    """
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            target = path.resolve()
+            if not target.is_relative_to(site_root):
+                errors.add(SiteError(f"this is a symbolic link to {target}, outside the site folder; copy the "
+                                     "file into the site instead of linking to it", source=shown))
+                return None
+            st = path.stat()
+    except FileNotFoundError:
+        errors.add(SiteError("this is a symbolic link to a file that does not exist; remove it", source=shown))
+        return None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        errors.add(SiteError(f"cannot read this file ({getattr(exc, 'strerror', None) or exc})", source=shown))
+        return None
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+        return st
+    errors.add(SiteError(f"this is {_kind(st.st_mode)}, not a file; remove it from the site folder", source=shown))
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    return "a special file"
+
+
+def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """Read a regular file of at most ``limit`` bytes; anything else is a `SiteError` naming it.
+
+    The file is opened without waiting (a pipe put in its place since it was
+    listed does not block) and checked to be a regular file before reading.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SiteError(f"this is {_kind(st.st_mode)}, not a file; remove it from the site folder",
+                            source=shown)
+        if st.st_size > limit:
+            raise SiteError(f"the file is too large ({st.st_size / (1024 * 1024):.1f} MB; at most "
+                            f"{limit // (1024 * 1024)} MB); is it the right file?", source=shown)
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise SiteError(f"the file is too large (more than {limit // (1024 * 1024)} MB); is it the "
+                                "right file?", source=shown)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
+    finally:
+        os.close(fd)

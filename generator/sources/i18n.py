@@ -1,0 +1,84 @@
+"""UI strings per language (layouts/i18n/<lang>.yaml), site over default, key by key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from generator.core.errors import SiteError
+from generator.model import SiteConfig
+from generator.sources.theme import theme_dirs
+from generator.sources.yamlsource import parse_yaml, read_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Strings:
+    """The UI strings of one language."""
+
+    lang: str
+    values: Mapping[str, str]
+    """Dotted key → text."""
+    shown: str
+    """The file an editor would add a missing key to."""
+
+    def get(self, key: str, **params: Any) -> str:
+        """Return the text for a key, with ``{name}`` placeholders filled in."""
+        try:
+            text = self.values[key]
+        except KeyError:
+            raise SiteError(f"missing UI string '{key}'; add it to this file", source=self.shown) from None
+        if params:
+            try:
+                return text.format(**params)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise SiteError(f"UI string '{key}' has a placeholder problem ({exc}); "
+                                f"available: {', '.join(params)}", source=self.shown) from None
+        return text
+
+    def has(self, key: str) -> bool:
+        """Return whether the key exists."""
+        return key in self.values
+
+
+def load_strings(config: SiteConfig) -> dict[str, Strings]:
+    """Read the UI strings of every site language (defaults, then the site's own keys)."""
+    result = {}
+    for code in config.codes:
+        merged: dict[str, str] = {}
+        for folder in reversed(theme_dirs(config.root, "layouts")):
+            path = folder / "i18n" / f"{code}.yaml"
+            if path.is_file():
+                shown = _shown(path, config.root)
+                data = parse_yaml(read_text(path, shown), shown)
+                if data is None:
+                    continue
+                if not isinstance(data, dict):
+                    raise SiteError("UI strings must be 'key: text' lines", source=shown, line=1)
+                merged.update(_flatten(data, shown))
+        result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml")
+    return result
+
+
+def _flatten(data: Mapping[str, Any], shown: str, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, shown, full + "."))
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            flat[full] = str(value)
+        else:
+            raise SiteError(f"UI string '{full}' must be a text", source=shown,
+                            line=getattr(data, "line_of", lambda k: None)(key))
+    return flat
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return f"(default theme) layouts/i18n/{path.name}"

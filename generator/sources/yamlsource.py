@@ -1,0 +1,209 @@
+"""YAML parsing that remembers line numbers, for errors that point at the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.core.errors import CONTROL_RE, FILE_CONTROL_RE, SiteError, codepoint
+from generator.sources.files import read_file
+
+
+class LineDict(dict[str, Any]):
+    """A mapping from YAML that knows the line of itself and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """Return the line of a key, or of the mapping when the key is absent."""
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence from YAML that knows the line of itself and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader (libyaml's when available) whose mappings and lists carry line numbers (1-based)."""
+
+    line_offset = 0
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1 + self.line_offset
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise SiteError(
+                    f"the key '{key}' appears twice (first on line {seen[key]}); keep only one",
+                    line=line,
+                )
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = line
+        mapping = LineDict(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1 + self.line_offset
+        mapping.key_lines = {str(k): v for k, v in seen.items()}
+        return mapping
+
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
+        items = LineList(super().construct_sequence(node, deep=True))
+        items.line = node.start_mark.line + 1 + self.line_offset
+        items.item_lines = [n.start_mark.line + 1 + self.line_offset for n in node.value]
+        return items
+
+
+class WrittenInt(int):
+    """A whole number from YAML that remembers how it was written (``017``, ``1:30``, ``0x1F``).
+
+    YAML 1.1 reads ``017`` as 15 and ``1:30`` as 90: a help number or a figure
+    must never change that way, so texts take the number as written and
+    figures refuse such spellings.
+    """
+
+    text: str
+
+    def __reduce__(self) -> tuple[type[int], tuple[int]]:  # cached documents keep a plain number
+        return (int, (int(self),))
+
+
+#: The most digits a number may have (Python refuses to convert more than 4300 to text).
+MAX_DIGITS = 60
+
+
+def _construct_int(loader: _Loader, node: Node) -> int:
+    assert isinstance(node, ScalarNode)
+    text = str(node.value)
+    if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        raise SiteError(f"the number '{text[:20]}…' has {sum(ch.isdigit() for ch in text)} digits; no real figure "
+                        "or setting has that many: check it", line=node.start_mark.line + 1 + loader.line_offset)
+    number = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node))
+    number.text = text
+    return number
+
+
+class _EscapesLoader(_Loader):
+    """The same loader, checking each value for control characters that escapes (``"\\e"``) may write.
+
+    The text of a file has no control character (`decode_text`), so only a text
+    with a backslash needs it; the others are read without the extra call per value.
+    """
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            bad = CONTROL_RE.search(value)
+            if bad is not None:
+                raise SiteError(f"this value holds an invisible control character ({codepoint(bad.group())}); "
+                                "delete it (or the escape sequence that writes it)",
+                                line=node.start_mark.line + 1 + self.line_offset)
+        return value
+
+
+def _construct_map(loader: _Loader, node: Node) -> LineDict:
+    assert isinstance(node, MappingNode)
+    return loader.construct_mapping(node)
+
+
+def _construct_seq(loader: _Loader, node: Node) -> LineList:
+    assert isinstance(node, SequenceNode)
+    return loader.construct_sequence(node)
+
+
+def _construct_timestamp(loader: _Loader, node: Node) -> Any:
+    """Return a date, or the text as written when it is not a real date (checked later)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
+    """Parse YAML text; errors become `SiteError` with the file and line.
+
+    ``first_line`` is the line in the file where ``text`` starts (front matter
+    starts on line 2).
+    """
+    loader = _EscapesLoader(text) if "\\" in text else _Loader(text)
+    loader.line_offset = first_line - 1
+    try:
+        return loader.get_single_data()
+    except SiteError as err:
+        raise SiteError(err.message, source=source, line=err.line) from None
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or ""):  # libyaml 0.2.6 stops there before Python's recursion limit
+            raise _too_deep(source, first_line) from None
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if context is not None and exc.context and line is not None and context.line + first_line != line:
+            problem += f" ({exc.context} that starts on line {context.line + first_line})"
+        raise SiteError(
+            f"YAML syntax error: {problem}; check indentation, colons and quotes",
+            source=source,
+            line=line,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SiteError(f"YAML error: {exc}", source=source) from None
+    except RecursionError:  # thousands of nested brackets: no site needs that
+        raise _too_deep(source, first_line) from None
+    finally:
+        loader.dispose()
+
+
+def _too_deep(source: Path | str, line: int) -> SiteError:
+    return SiteError("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
+                     "check the brackets", source=source, line=line)
+
+
+def read_text(path: Path, shown: str) -> str:
+    """Read a UTF-8 text file; anything else (a pipe, a device, a huge file, binary) is a `SiteError` naming it."""
+    return decode_text(read_file(path, shown), shown)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """Decode a file's bytes as UTF-8 text; binary, other encodings and control characters are a `SiteError`.
+
+    Tab, newline and carriage return are the only control characters a text
+    file may hold: the others are invisible in an editor, and make feeds and
+    sitemaps ill-formed XML (or, echoed in a message, drive the terminal).
+    """
+    if b"\x00" in data:
+        raise SiteError("this is a binary file, not text; remove it or move it to assets/", source=shown)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SiteError(
+            "the file is not valid UTF-8 text; save it again as UTF-8 in your editor",
+            source=shown,
+            line=line,
+        ) from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    bad = FILE_CONTROL_RE.search(text)
+    if bad is not None:
+        raise SiteError(f"the file holds an invisible control character ({codepoint(bad.group())}) on this line; "
+                        "delete it (it often comes with text pasted from another program)", source=shown,
+                        line=text.count("\n", 0, bad.start()) + 1)
+    return text
+
+
+def line_of(value: Any, default: int | None = None) -> int | None:
+    """Return the line a parsed YAML container starts on, if known."""
+    return getattr(value, "line", default)
