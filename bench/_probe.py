@@ -27,11 +27,11 @@ def _specs(site: Path, limit: int) -> tuple[list, str]:
         from generator.build import BuildOptions, render_site
 
         result = render_site(BuildOptions(root=site, out=site.parent / "_probe-unused"))
-        renderer = result.renderer
-        if hasattr(renderer, "card_spec"):
-            specs = [renderer.card_spec(fact_id, lang)
+        rendered = result.rendered
+        if hasattr(rendered, "card_spec"):
+            specs = [rendered.card_spec(fact_id, lang)
                      for fact_id in sorted(result.site.facts)[:limit] for lang in result.site.config.codes]
-            return specs, "Renderer.card_spec of the corpus's figures"
+            return specs, "the card specs of the corpus's figures, as the build makes them"
     except Exception as exc:  # the API moves while Vigie is optimised: fall back to a stand-in
         print(f"probe: render_site failed ({exc!r}); using a stand-in card", file=sys.stderr)
     from generator.model import Colors
@@ -47,7 +47,8 @@ def _specs(site: Path, limit: int) -> tuple[list, str]:
 
 def cards_benchmark(site: Path, repeat: int = 3, limit: int = 5) -> dict:
     try:
-        from generator.media.cards import CARD_SIZES, render_card
+        from generator.media.cards import render_card
+        from generator.model.plan import CARD_SIZES
     except ImportError as exc:
         return {"available": False, "why": f"generator.media.cards has no render_card/CARD_SIZES ({exc})"}
     specs, origin = _specs(site, limit)
