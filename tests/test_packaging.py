@@ -40,3 +40,12 @@ def test_built_wheel_builds_a_bare_site_with_its_own_theme(tmp_path: Path) -> No
     assert check.stdout.strip() == str(installed / "generator" / "_theme")
     html = (site / "public/fr/articles/un/index.html").read_text(encoding="utf-8")
     assert "Bonjour." in html and 'lang="fr"' in html
+    # The starter site and the preview's own pages are data files of the package, in the wheel too.
+    assert "generator/commands/starter/dot-gitignore" in names and "generator/commands/preview/error.html" in names
+    started = subprocess.run([sys.executable, "-m", "generator", "init", str(tmp_path / "new")], cwd=tmp_path, env=env,
+                             capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    assert (tmp_path / "new/.gitignore").is_file() and (tmp_path / "new/content/facts").is_dir()
+    built = subprocess.run([sys.executable, "-m", "generator", "build", str(tmp_path / "new")], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr

@@ -219,9 +219,9 @@ def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
     lines = error_lines(err)
     assert lines == ["content/en/b.md: error: no title",
                      "content/fr/a.md:3: error: unknown fact '<script>alert(1)</script>'"]
-    page = error_page(lines, 4).decode()
+    page = error_page(lines).decode()
     assert '<html lang="en"' in page
-    assert "content/fr/a.md:3: error: unknown fact &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
+    assert "content/fr/a.md:3: error: unknown fact &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
     assert "<script" not in page  # nothing inline (the CSP forbids it); the reload script is added when served
     assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
 

@@ -269,7 +269,7 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
             raise SiteError("the folder is not empty, so nothing was created; choose a new folder name "
                             "(vigie init makes it) or an empty folder", source=str(directory))
     day = today or today_for_build()
-    plan = [_Planned(rel, text.replace("{today}", day.isoformat())) for rel, text in _STARTER.items()]
+    plan = [_Planned(rel, text.replace("{today}", day.isoformat())) for rel, text in starter_files()]
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -278,172 +278,23 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
     return _write_all(directory, plan)
 
 
-_SITE_YAML = """\
-# Settings of your site. Each key is explained above it; texts are given per language.
-# Check it with: vigie check    Build it with: vigie build    Preview it with: vigie serve
+#: The starter site `vigie init` writes: files below ``generator/commands/starter/`` ({today}: the day it runs).
+#: A dotfile is stored as ``dot-NAME`` (``dot-gitignore`` → ``.gitignore``), so that no tool skips it.
+STARTER = "starter"
 
-# Name of the site, in every language (shown in titles and when pages are shared).
-title:
-  fr: "Mon site de prévention"
-  en: "My prevention site"
-description:
-  fr: "Des chiffres vérifiés et des contacts utiles pour protéger les enfants en ligne."
-  en: "Checked figures and useful contacts to protect children online."
-# Who publishes the site (footer, fact sheets, how to cite).
-publisher: {fr: "Mon association", en: "My organisation"}
 
-# The address the site will be published at (links in feeds, sitemaps and shared cards).
-base_url: https://example.org/
+def starter_files() -> list[tuple[str, str]]:
+    """Return (path in the new site, text) for every file of the starter site, sorted."""
+    from importlib.resources import files
 
-# Languages: folders content/fr/ and content/en/; the first pages are written in default_language.
-languages: [fr, en]
-locales: {fr: fr_FR, en: en_GB}          # how numbers and dates are written
-default_language: fr
-
-# Address segments of each section, per language: /fr/chiffres/, /en/facts/ …
-sections:
-  articles: {fr: articles, en: articles}
-  facts: {fr: chiffres, en: facts}
-  resources: {fr: ressources, en: resources}
-  tags: {fr: themes, en: topics}
-
-# Where the "leave this site" button goes: a neutral site.
-quick_exit_url: https://www.wikipedia.org/
-
-# Figures shown on the home pages (ids from content/facts/); leave empty to show them all.
-featured_facts: []
-# vigie check warns when a figure's source is older than this many years.
-facts: {stale_after: 3}
-
-# Help and reporting contacts, shown in page footers (urgent: true) and on the help page.
-# Numbers change: call or visit each one, then set last_checked to that day
-# (vigie check warns when it is missing or older than help_stale_after_days).
-help_stale_after_days: 365
-help:
-  - name: {fr: "112 – Numéro d'urgence européen", en: "112 – European emergency number"}
-    purpose:
-      fr: "Si un enfant est en danger maintenant : police, pompiers, ambulance."
-      en: "If a child is in danger now: police, fire brigade, ambulance."
-    region: {fr: Europe, en: Europe}
-    phone: "112"
-    urgent: true
-    # last_checked: YYYY-MM-DD
-"""
-
-_STARTER: dict[str, str] = {
-    "site.yaml": _SITE_YAML,
-    ".gitignore": "# The built site (vigie build writes it: do not edit it by hand) and the build's cache.\n"
-                  "public/\n.vigie-cache/\n",
-    "content/fr/index.md": """\
----
-title: "Protéger les enfants en ligne"
-summary: "Des chiffres vérifiés, des explications et des contacts utiles."
----
-
-Ce texte d'accueil se trouve dans content/fr/index.md. Remplacez-le par la présentation de votre campagne.
-""",
-    "content/en/index.md": """\
----
-title: "Protecting children online"
-summary: "Checked figures, explanations and useful contacts."
----
-
-This welcome text is in content/en/index.md. Replace it with an introduction to your campaign.
-""",
-    "content/fr/articles/bienvenue.md": """\
----
-title: "Sept enfants identifiés chaque jour"
-date: {today}
-slug: bienvenue
-translation_key: welcome        # the same key links this article to content/en/articles/welcome.md
-summary: "Un premier article, pour voir comment s'écrit une page et comment on y place un chiffre."
-tags: [exemple]
-facts: [victims-identified-daily]
----
-
-Ceci est un premier article, écrit en Markdown. Modifiez-le ou supprimez-le.
-
-## Un chiffre clé
-
-Un chiffre se place seul sur sa ligne ; il vient de content/facts/victims-identified-daily.yaml :
-
-{{< fact victims-identified-daily >}}
-
-Pour créer un autre article : `vigie new article "Mon titre" --translate en`.
-""",
-    "content/en/articles/welcome.md": """\
----
-title: "Seven children identified every day"
-date: {today}
-slug: welcome
-translation_key: welcome        # the same key links this article to content/fr/articles/bienvenue.md
-summary: "A first article, to see how a page is written and how a figure goes in it."
-tags: [example]
-facts: [victims-identified-daily]
----
-
-This is a first article, written in Markdown. Change it or delete it.
-
-## A key figure
-
-A figure goes on a line of its own; it comes from content/facts/victims-identified-daily.yaml:
-
-{{< fact victims-identified-daily >}}
-
-To create another article: `vigie new article "My title" --lang en`.
-""",
-    "content/fr/pages/aide.md": """\
----
-title: "Trouver de l'aide"
-slug: aide
-translation_key: help           # the key 'help' makes this the help page linked from every page
-layout: help                    # lists the help contacts of site.yaml below the text
-summary: "À qui parler et qui appeler en cas d'urgence."
----
-
-## En cas de danger immédiat
-
-Si un enfant est en danger maintenant, appelez le **112**.
-
-## Parler à quelqu'un
-
-Ajoutez ici les services d'écoute et de signalement de votre pays, et dans site.yaml (rubrique `help`).
-""",
-    "content/en/pages/help.md": """\
----
-title: "Get help"
-slug: help
-translation_key: help           # the key 'help' makes this the help page linked from every page
-layout: help                    # lists the help contacts of site.yaml below the text
-summary: "Who to talk to and who to call in an emergency."
----
-
-## If someone is in immediate danger
-
-If a child is in danger now, call **112**.
-
-## Talk to someone
-
-Add the helplines and reporting services of your country here, and in site.yaml (the `help` list).
-""",
-    "content/facts/victims-identified-daily.yaml": """\
-# One key figure per file; the file name is its id. Create another with: vigie new fact my-figure-id
-value: 7
-format: number                  # number | percent | compact | year | text
-label:
-  fr: victimes d'abus sexuels identifiées en moyenne chaque jour grâce à la base de données ICSE d'INTERPOL
-  en: victims of child sexual abuse identified on an average day with the help of INTERPOL's ICSE database
-note:
-  fr: Une moyenne communiquée par INTERPOL en mai 2022 ; le nombre réel varie d'un jour à l'autre.
-  en: An average given by INTERPOL in May 2022; the actual number varies from day to day.
-source:                         # every figure needs a publisher, an address and a date
-  publisher: INTERPOL
-  title:
-    fr: "Secrétaire général d'INTERPOL : les abus pédosexuels sur Internet battent des records"
-    en: "INTERPOL Secretary General: Online child sexual abuse at record levels"
-  url: https://www.interpol.int/News-and-Events/News/2022/INTERPOL-Secretary-General-Online-child-sexual-abuse-at-record-levels
-  date: 2022-05-25
-slug: {fr: victimes-identifiees-chaque-jour, en: victims-identified-each-day}
-tags: [interpol]
-""",
-}
+    found: list[tuple[str, str]] = []
+    stack = [(files("generator.commands") / STARTER, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                stack.append((entry, f"{prefix}{entry.name}/"))
+            elif entry.is_file():
+                name = "." + entry.name.removeprefix("dot-") if entry.name.startswith("dot-") else entry.name
+                found.append((prefix + name, entry.read_text(encoding="utf-8")))
+    return sorted(found)

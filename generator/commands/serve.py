@@ -53,6 +53,7 @@ from types import MappingProxyType
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
+import jinja2
 import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler  # type: ignore[import-untyped]
 from livereload.server import LiveScriptContainer  # type: ignore[import-untyped]
@@ -135,16 +136,6 @@ _TYPES = {
     ".webmanifest": "application/manifest+json",
 }
 
-ERROR_STYLE = """\
-:root { color-scheme: light dark; }
-body { font: 1.125rem/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
-       background: Canvas; color: CanvasText; }
-h1 { font-size: 1.6rem; color: #b00020; }
-@media (prefers-color-scheme: dark) { h1 { color: #ff8a80; } }
-ol { padding-left: 1.5rem; }
-li { margin: 0.5rem 0; }
-code { font: 1rem/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
-"""
 
 
 # --- pure decisions -------------------------------------------------------------------------------
@@ -299,64 +290,36 @@ def error_lines(err: SiteError | SiteErrors) -> list[str]:
     return lines
 
 
-def error_page(lines: list[str], build: int, *, internal: bool = False) -> bytes:
+def error_page(lines: list[str], *, internal: bool = False) -> bytes:
     """Return the HTML page shown instead of every page while the site does not build.
 
     The reload script is added when the page is served (`inject_reload`), as
-    its address depends on the request; ``build`` is not used any more.
+    its address depends on the request.
     """
-    if internal:
-        heading = "Vigie hit an internal error while rebuilding"
-        lead = ("This is a bug in Vigie, not in your files; the details are in the terminal where "
-                "<code>vigie serve</code> runs. Save a file to try again, and please report it.")
-    else:
-        count = f"{len(lines)} error" + ("" if len(lines) == 1 else "s")
-        heading = f"The site could not be built ({count})"
-        lead = "Fix the file named below and save it: this page reloads by itself."
-    items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in lines)
-    body = (
-        "<!DOCTYPE html>\n"
-        '<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="robots" content="noindex">\n'
-        f"<title>Build failed · Vigie preview</title>\n"
-        f'<link rel="stylesheet" href="{ERROR_CSS}">\n</head>\n<body>\n<main>\n'
-        f"<h1>{heading}</h1>\n<p>{lead}</p>\n"
-        + (f"<ol>\n{items}\n</ol>\n" if items else "")
-        + "</main>\n</body>\n</html>\n"
-    )
-    return body.encode()
+    return _preview_page("error.html", lines=lines, internal=internal)
 
 
 def translations_page(rows: list[TranslationRow], languages: tuple[str, ...]) -> bytes:
     """Return the preview-only page with every page and figure's translation status (no reload script)."""
-    head = "".join(f"<th scope=\"col\">{html.escape(lang)}</th>" for lang in languages)
-    body_rows = []
-    for row in rows:
-        cells = []
-        for lang in languages:
-            cell = row.cells.get(lang)
-            status = cell.status if cell else ""
-            detail = f" <small>{html.escape(cell.detail)}</small>" if cell and cell.detail else ""
-            cells.append(f'<td class="status-{html.escape(status)}">{html.escape(status)}{detail}</td>')
-        body_rows.append(f"<tr><th scope=\"row\">{html.escape(row.title)}<br><code>{html.escape(row.path)}</code>"
-                         f"</th>{''.join(cells)}</tr>")
     counts = {lang: sum(1 for r in rows if r.cells.get(lang) and r.cells[lang].status in ("missing", "outdated"))
               for lang in languages}
     summary = ", ".join(f"{lang}: {n} to do" for lang, n in counts.items())
-    page = (
-        "<!DOCTYPE html>\n"
-        '<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="robots" content="noindex">\n'
-        "<title>Translation status · Vigie preview</title>\n"
-        f'<link rel="stylesheet" href="{ERROR_CSS}">\n</head>\n<body>\n<main>\n'
-        "<h1>Translation status</h1>\n"
-        f"<p>Shown only in <code>vigie serve</code>, never in the built site. {html.escape(summary)}.</p>\n"
-        f"<table>\n<thead><tr><th scope=\"col\">page or figure</th>{head}</tr></thead>\n<tbody>\n"
-        + "\n".join(body_rows) + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
-    )
-    return page.encode()
+    return _preview_page("translations.html", rows=rows, languages=languages, summary=summary)
+
+
+def preview_file(name: str) -> bytes:
+    """Return a file of the preview's own (``generator/commands/preview/``)."""
+    from importlib.resources import files
+
+    return (files("generator.commands") / "preview" / name).read_bytes()
+
+
+def _preview_page(template: str, **context: object) -> bytes:
+    """Render a page of the preview's own from its template (escaped: lines quote the site's files)."""
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    page = env.from_string(preview_file(template).decode("utf-8")).render(css=ERROR_CSS, **context)
+    return page.encode("utf-8")
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -509,11 +472,11 @@ class LiveSite:
             for line in lines:
                 log.error("%s", line)
             log.error("%d error(s); the browser shows them until you fix and save", len(lines))
-            self._publish(Snapshot(build, previous.files, error_page(lines, build)))
+            self._publish(Snapshot(build, previous.files, error_page(lines)))
             return False
         except Exception:  # a bug in Vigie: keep serving, say so, keep the traceback
             log.exception("internal error while rebuilding (this is a bug in Vigie; please report it)")
-            self._publish(Snapshot(build, previous.files, error_page([], build, internal=True)))
+            self._publish(Snapshot(build, previous.files, error_page([], internal=True)))
             return False
         self._result, self._day = result, options.today
         self._pending, self._everything = set(), False
@@ -926,7 +889,7 @@ class SiteApp:
     def _own(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
         path = target.partition("?")[0]
         if path == ERROR_CSS:
-            return Answer(HTTPStatus.OK, ERROR_STYLE.encode(), _TYPES[".css"])
+            return Answer(HTTPStatus.OK, preview_file("preview.css"), _TYPES[".css"])
         site = self.live.last_site
         if path == TRANSLATIONS and site is not None:
             page = translations_page(translation_status(site), site.config.codes)
