@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
-from generator.core.errors import SiteError, SiteErrors, printable
+from generator.core.errors import SiteError, SiteErrors, message_line, printable
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -194,7 +194,7 @@ def _report(err: SiteError | SiteErrors) -> int:
     label = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
     for item in errors:  # content may hold escape sequences: never sent raw to the terminal
         where, message = printable(item.location()), printable(item.message)
-        say(f"{where}: {label}: {message}" if where else f"{label}: {message}")
+        say(message_line(where, label, message))
     say(f"{len(errors)} error(s); nothing was written")
     return 1
 

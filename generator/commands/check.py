@@ -39,7 +39,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.sources.config import CONFIG_FILE, load_config
-from generator.core.errors import ErrorCollector, SiteError, SiteErrors, printable
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors, printable, message_line
 from generator.sources.facts import load_facts
 from generator.core.formats import format_value, language_name
 from generator.model import Document, Fact, Folder, Site, SiteConfig
@@ -58,7 +58,6 @@ SOURCE, TRANSLATED, MISSING, OUTDATED = "source", "translated", "missing", "outd
 #: Localised texts of a figure that each language should have (the source title is
 #: the publisher's own title, often in one language only, so it is not compared).
 FACT_TEXTS = ("label", "context", "note", "alt")
-SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 PLACEHOLDER = "TODO"
 _COLORS = {ERROR: "\033[1;31m", WARNING: "\033[1;33m", INFO: "\033[1;36m",
            OUTDATED: "\033[33m", MISSING: "\033[31m", TRANSLATED: "\033[32m"}
@@ -176,7 +175,7 @@ class Report:
             previous = finding.path
             level = _paint(finding.level, finding.level, color)
             where, message = printable(finding.location()), printable(finding.message)
-            out.append(f"{where}: {level}: {message}" if where else f"{level}: {message}")
+            out.append(message_line(where, level, message))
         if not self.complete:
             if out:
                 out.append("")
@@ -299,31 +298,20 @@ def _doc_url(site: Site, doc: Document) -> str:
 
 
 def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple[str, int, str]]:
-    """Return the links the Markdown renderer does not note: ``#anchor``, relative non-.md links, images.
+    """Return the links the page's own address resolves: ``#anchor``, relative non-.md links, images.
 
+    The Markdown renderer noted them as it rendered the body (`Body.relative_links`).
     Each is (site-absolute URL, file line, as written).
     """
-    md = _parts(result)[1].contexts.md
+    body = _parts(result)[1].bodies.by_rel.get(doc.rel)
     found: list[tuple[str, int, str]] = []
-    for block in md.parse(doc.body, {}):
-        if block.type != "inline" or not block.children:
-            continue
-        line = doc.body_line + block.map[0] if block.map else 0
-        for token in block.children:
-            if token.type == "link_open":
-                target = str(token.attrGet("href") or "")
-            elif token.type == "image":
-                target = str(token.attrGet("src") or "")
-            else:
-                continue
-            if not target or target.startswith(("//", "/assets/")) or SCHEME_RE.match(target):
-                continue  # /assets/ addresses are checked and rewritten by the renderer
-            if target.startswith("#"):
-                found.append((page_url + target, line, target))
-            elif token.type == "image" and target.startswith("/"):
-                found.append((target, line, target))
-            elif not target.startswith("/") and not urlsplit(target).path.endswith(".md"):
-                found.append((_resolve(page_url, target), line, target))
+    for target, line in body.relative_links if body is not None else ():
+        if target.startswith("#"):
+            found.append((page_url + target, line, target))
+        elif target.startswith("/"):
+            found.append((target, line, target))
+        else:
+            found.append((_resolve(page_url, target), line, target))
     return found
 
 

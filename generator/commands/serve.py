@@ -69,7 +69,7 @@ from generator.commands.incremental import DepIndex, apply_edits
 from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.config import CONFIG_FILE
-from generator.core.errors import SiteError, SiteErrors
+from generator.core.errors import SiteError, SiteErrors, message_line
 from generator.sources.files import is_editor_leftover
 from generator.sources.theme import default_theme_dir, theme_dirs
 
@@ -286,7 +286,7 @@ def error_lines(err: SiteError | SiteErrors) -> list[str]:
     lines = []
     for item in items:
         where = item.location()
-        lines.append(f"{where}: error: {item.message}" if where else f"error: {item.message}")
+        lines.append(message_line(where, "error", item.message))
     return lines
 
 

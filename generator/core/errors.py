@@ -50,6 +50,14 @@ class SiteError(Exception):
         return f"{where}: {self.message}" if where else self.message
 
 
+def message_line(location: str, level: str, message: str) -> str:
+    """Return one message as every command prints it: ``path:line: error: message`` (or ``error: message``).
+
+    The keywords stay as they are in every language, so editors' problem matchers and CI parse them.
+    """
+    return f"{location}: {level}: {message}" if location else f"{level}: {message}"
+
+
 class SiteErrors(Exception):
     """Several content errors gathered before failing once."""
 

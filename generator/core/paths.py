@@ -14,6 +14,8 @@ from anyascii import anyascii
 from generator.core.errors import SiteError
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+#: A URL that names its scheme (``https:``, ``mailto:``, ``javascript:``): it leaves the site, or is refused.
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @lru_cache(maxsize=65536)  # tags and titles repeat: assembling a site slugifies the same words thousands of times

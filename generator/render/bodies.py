@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile("\x00([0-9]+)\x00")
 #: Bumped when a draft's shape or the placeholders change (drafts are cached by text).
-DRAFT_VERSION = "1"
+DRAFT_VERSION = "2"
 #: The UI strings of the footnote labels (``notes``, ``back``).
 LABELS = ("footnote.notes", "footnote.back")
 
@@ -63,6 +63,7 @@ class Draft:
     html: str
     anchors: frozenset[str]
     links: tuple[tuple[str, int], ...]
+    relative_links: tuple[tuple[str, int], ...]
     images_without_alt: tuple[int, ...]
     lookups: tuple[tuple[Lookup, str], ...]
     """(kind, argument as written) for each placeholder number."""
@@ -77,6 +78,8 @@ class Body:
     """Ids of its headings."""
     links: tuple[tuple[str, int], ...]
     """Internal links (site-absolute URL, line in the file)."""
+    relative_links: tuple[tuple[str, int], ...]
+    """Links and images as written that the page's address resolves (``#notes``, ``photo.png``), with lines."""
     images_without_alt: tuple[int, ...]
     """Lines of its images without a text alternative."""
     lookups: tuple[tuple[Lookup, str, str], ...]
@@ -123,7 +126,8 @@ def draft_body(md: MarkdownIt, body: str, body_line: int, shown: str) -> tuple[D
         return None, [err, *env.errors]
     if env.errors:
         return None, env.errors
-    return Draft(html, frozenset(env.anchors), tuple(env.links), tuple(env.images_without_alt), tuple(lookups)), []
+    return Draft(html, frozenset(env.anchors), tuple(env.links), tuple(env.relative_links),
+                 tuple(env.images_without_alt), tuple(lookups)), []
 
 
 class BodyMaker:
@@ -173,7 +177,7 @@ class BodyMaker:
             raw.append(value)
             escaped.append(value if kind is Lookup.FACT else escapeHtml(value))  # an embed is HTML already
         return Body(fill(draft.html, escaped), draft.anchors, tuple((fill(url, raw), line) for url, line in draft.links),
-                    draft.images_without_alt,
+                    draft.relative_links, draft.images_without_alt,
                     tuple((kind, argument, value) for (kind, argument), value in zip(draft.lookups, raw)))
 
     def render(self, doc: Document) -> tuple[Body | None, list[SiteError]]:
@@ -207,8 +211,8 @@ class BodyMaker:
             return None, [err, *env.errors]
         if env.errors:
             return None, env.errors
-        return Body(html, frozenset(env.anchors), tuple(env.links), tuple(env.images_without_alt),
-                    tuple(lookups)), []
+        return Body(html, frozenset(env.anchors), tuple(env.links), tuple(env.relative_links),
+                    tuple(env.images_without_alt), tuple(lookups)), []
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,11 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.core.errors import SiteError
-from generator.core.paths import slugify
+from generator.core.paths import SCHEME_RE, slugify
 
 log = logging.getLogger(__name__)
 
 SHORTCODE_RE = re.compile(r"^\{\{<\s*([A-Za-z_-]+)\s*(.*?)\s*>\}\}\s*$")
-SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
 #: Ids the default layouts give their own elements; a heading never takes one of them.
 LAYOUT_IDS = frozenset({
@@ -59,6 +58,9 @@ class RenderEnv:
     images_without_alt: list[int] = field(default_factory=list)
     links: list[tuple[str, int]] = field(default_factory=list)
     """Internal links (URL, line) for the link checker."""
+    relative_links: list[tuple[str, int]] = field(default_factory=list)
+    """Links and images as written that the page's own address resolves (``#notes``, ``photo.png``, and
+    images at ``/…``), with their lines, for the link checker."""
 
     def line(self, token_map: Sequence[int] | None) -> int | None:
         """Return the file line of a token's first body line."""
@@ -212,7 +214,8 @@ def _rewrite_links(state: StateCore) -> None:
             if token.type == "image":
                 if not token.content.strip():
                     vigie.images_without_alt.append(vigie.line(block.map) or 0)
-                _rewrite_asset(token, "src", vigie, block.map)
+                if not _rewrite_asset(token, "src", vigie, block.map):
+                    _note_other(str(token.attrGet("src") or ""), vigie, block.map)
             if token.type != "link_open":
                 continue
             if _rewrite_asset(token, "href", vigie, block.map):
@@ -221,9 +224,12 @@ def _rewrite_links(state: StateCore) -> None:
             if not href or href.startswith(("#", "/")) or SCHEME_RE.match(href):
                 if href.startswith("/") and not href.startswith("//"):
                     vigie.links.append((href, vigie.line(block.map) or 0))
+                elif href.startswith("#"):
+                    _note_other(href, vigie, block.map)
                 continue
             path, _, anchor = href.partition("#")
             if not path.endswith(".md"):
+                _note_other(href, vigie, block.map)
                 continue
             url = vigie.resolve_link(path)
             if url is None:
@@ -232,6 +238,12 @@ def _rewrite_links(state: StateCore) -> None:
                 continue
             token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
             vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))
+
+
+def _note_other(target: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
+    """Note a link or image the page's address resolves (``#notes``, ``photo.png``, ``/fr/x/``), for the check."""
+    if target and not target.startswith("//") and not SCHEME_RE.match(target):
+        vigie.relative_links.append((target, vigie.line(block_map) or 0))
 
 
 def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> bool:
