@@ -316,10 +316,10 @@ def preview_file(name: str) -> bytes:
 
 def _preview_page(template: str, **context: object) -> bytes:
     """Render a page of the preview's own from its template (escaped: lines quote the site's files)."""
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: preview_file(name).decode("utf-8")),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    page = env.from_string(preview_file(template).decode("utf-8")).render(css=ERROR_CSS, **context)
-    return page.encode("utf-8")
+    return env.get_template(template).render(css=ERROR_CSS, **context).encode("utf-8")
 
 
 def base_url_for(host: str, port: int) -> str:
