@@ -223,7 +223,8 @@ class _Work:
             records.update(fresh.records)
         if assets is not old_contexts.assets:
             made += assets.files
-        files = self._files(site, assets, made)
+        files = self._files(site, assets, made, structure_changed=(Dep.PAGES,) in changed or keys.assets_changed
+                            or keys.facts_changed or keys.config_changed)
         for path, keys_read in records.items():
             self.index.replace(path, keys_read)
         removed = frozenset(self.previous.files.keys() - files.keys())
@@ -266,11 +267,13 @@ class _Work:
         resolver = maker.resolver
         errors = ErrorCollector()
         bodies: dict[str, Body] = {}
+        lookups_may_differ = keys.lookups_may_differ()
         for doc in keys.new.documents:
             before = keys.old_docs.get(doc.rel)
             body = old_bodies.get(doc.rel)
             if (body is not None and before is not None and before.body == doc.body
-                    and before.body_line == doc.body_line and not keys.lookups_differ(body, doc, resolver)):
+                    and before.body_line == doc.body_line
+                    and not (lookups_may_differ and keys.lookups_differ(body, doc, resolver))):
                 bodies[doc.rel] = body
                 continue
             made, problems = maker.make(doc)
@@ -356,8 +359,10 @@ class _Work:
             records.update(pages.records)
         return todo
 
-    def _files(self, site: Site, assets: Any, made: list[OutputFile]) -> dict[str, OutputFile]:
+    def _files(self, site: Site, assets: Any, made: list[OutputFile], structure_changed: bool) -> dict[str, OutputFile]:
         """Return the previous files without those that are gone, with every file made again."""
+        if not structure_changed:  # the same pages, figures and assets: the same files
+            return {**self.previous.files, **{item.path: item for item in made}}
         wanted = {item.path for item in planned_outputs(site, assets.files)}
         files = {path: item for path, item in self.previous.files.items() if path in wanted}
         files.update((item.path, item) for item in made if item.path in wanted)
@@ -491,6 +496,12 @@ class _Keys:
                                   if getattr(before_view, name) != getattr(after_view, name)}
 
     # -- bodies and what later stages share -------------------------------------------------------------------
+
+    def lookups_may_differ(self) -> bool:
+        """Return whether a body's lookup can resolve differently: a page moved, strings, assets, figures,
+        settings or templates changed (else only edited texts make bodies again)."""
+        return bool(self.moved or self.strings_changed or self.assets_changed or self.views_may_differ
+                    or self.templates_changed or self.config_changed)
 
     def lookups_differ(self, body: Body, doc: Document, resolver: Any) -> bool:
         """Return whether one of a body's lookups resolves differently now."""
