@@ -93,7 +93,7 @@ RELOAD_MESSAGE = {"command": "reload", "path": "*", "liveCSS": False, "liveImg":
 """The LiveReload protocol's reload command; the client reloads the whole page for it (a rebuild renames
 hashed stylesheets and images, so reloading one of them alone would not do)."""
 
-DEBOUNCE = 0.02
+DEBOUNCE = 0.005
 """Seconds without a new change that end a burst of saves (an editor's write and rename make one build)."""
 GROUP_MS = 1600
 """Most milliseconds a burst of changes is gathered for before it is rebuilt anyway (a long `git checkout`)."""
@@ -466,7 +466,7 @@ class LiveSite:
             result = self._update(options)
             if result is None:
                 result = render_site(options)
-                self._index = None
+                self._index = DepIndex(result.rendered.records) if result.rendered else None  # ready for the first edit
         except (SiteError, SiteErrors) as err:
             lines = error_lines(err)
             for line in lines:
