@@ -255,7 +255,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         pages: render.Pages[Any] = render.Pages((), {}, {}, {})
         try:
             pages = render.render_pages(made, maker, put, progress=options.progress, meanwhile=meanwhile,
-                                        record=options.record)
+                                        record=options.record, keep_bodies=staging is None or options.record)
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
