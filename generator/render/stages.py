@@ -20,9 +20,10 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, Sequence, TypeVar
+from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, MutableMapping, Sequence, TypeVar, cast
 
 from markupsafe import Markup
 
@@ -368,14 +369,17 @@ class _PagesDone(Generic[T]):
 
 def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
     job: _PageJob[Any] = shared()
-    contexts, maker = job.contexts, job.maker
+    maker = job.maker
     done: _PagesDone[Any] = _PagesDone()
     made: dict[str, Body] = {}
     drafted_before = set(maker.fresh)
+    # One set of contexts for the chunk, seeing the bodies made here as they come (not a copy per page).
+    earlier = cast(MutableMapping[str, Body], job.contexts.bodies.by_rel)  # only read through the chain
+    contexts = job.contexts.with_bodies(Bodies(ChainMap(made, earlier)))
     for index in indexes:
         page = job.pages[index]
         doc = page.doc
-        if doc is not None and doc.rel not in contexts.bodies and doc.rel not in made:
+        if doc is not None and doc.rel not in contexts.bodies:
             body, problems = maker.make(doc)
             if body is None or problems:
                 done.errors.extend(problems)
@@ -383,10 +387,9 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
             made[doc.rel] = body
             if job.keep_bodies:
                 done.bodies[doc.rel] = body
-        page_contexts = contexts.with_bodies(contexts.bodies.adding(made)) if made else contexts
         rec = Recorder() if job.record else None
         try:
-            item = page_contexts.render_page(page, rec)
+            item = contexts.render_page(page, rec)
             done.kept.append(job.put(item))
         except SiteError as err:
             done.errors.append(err)
