@@ -47,6 +47,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 from http import HTTPStatus
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -75,9 +76,21 @@ from generator.sources.theme import default_theme_dir, theme_dirs
 
 log = logging.getLogger(__name__)
 
-#: What a change can be, narrowest first: a burst of changes is rebuilt as its widest kind.
-KINDS = ("asset", "content", "fact", "strings", "template", "config")
-IGNORED = "ignored"
+class Change(StrEnum):
+    """What a changed file is, narrowest first: a burst of changes is rebuilt as its widest kind."""
+
+    ASSET = "asset"
+    CONTENT = "content"
+    FACT = "fact"
+    STRINGS = "strings"
+    TEMPLATE = "template"
+    CONFIG = "config"
+    IGNORED = "ignored"
+    """Not a source of the site (public/, .vigie-cache/, an editor's swap file…)."""
+
+
+KINDS = tuple(kind for kind in Change if kind is not Change.IGNORED)
+IGNORED = Change.IGNORED
 #: Kinds of change `incremental.apply_edits` follows without rendering everything: every kind.
 INCREMENTAL_KINDS = KINDS
 
@@ -140,7 +153,7 @@ _TYPES = {
 
 # --- pure decisions -------------------------------------------------------------------------------
 
-def classify_change(path: Path, root: Path) -> str:
+def classify_change(path: Path, root: Path) -> Change:
     """Return what a changed file is: content, fact, template, strings, asset, config or ignored.
 
     ``path`` may be absolute or relative to ``root`` (the site, or a theme folder);
@@ -161,21 +174,21 @@ def classify_change(path: Path, root: Path) -> str:
         return IGNORED
     top = parts[0]
     if len(parts) == 1:
-        return "config" if name == CONFIG_FILE else IGNORED
+        return Change.CONFIG if name == CONFIG_FILE else IGNORED
     if top == "content":
-        return "fact" if parts[1] == "facts" else "content"
+        return Change.FACT if parts[1] == "facts" else Change.CONTENT
     if top == "layouts":
-        return "strings" if parts[1] == "i18n" else "template"
+        return Change.STRINGS if parts[1] == "i18n" else Change.TEMPLATE
     if top == "assets":
-        return "asset"
+        return Change.ASSET
     return IGNORED  # public/, .vigie-cache/, tests/, docs/ …
 
 
 
 
-def widest(kinds: Iterable[str]) -> str:
+def widest(kinds: Iterable[str]) -> Change:
     """Return the kind that needs the most work among ``kinds`` (ignored when there is none)."""
-    ranked = [k for k in kinds if k in KINDS]
+    ranked = [Change(k) for k in kinds if k in KINDS]
     return max(ranked, key=KINDS.index) if ranked else IGNORED
 
 
@@ -1293,7 +1306,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
         # Take the first stamps before building, so edits made meanwhile are seen.
         watcher = Watcher(site, live.rebuild, debounce=debounce, poll_interval=poll_interval,
                           force_polling=force_polling)
-        live.rebuild("config")
+        live.rebuild(Change.CONFIG)
         thread = _ServerThread(PreviewApp(live, Browsers(live), host, port), sock, max_connections)
         thread.start_serving()
         handle = ServerHandle(thread, live, watcher, host, port)
