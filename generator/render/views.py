@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from generator.core.formats import format_figure, format_partial_date
 from generator.sources.i18n import Strings
 from generator.model import Fact, HelpContact, Language, SiteConfig
-from generator.model.plan import SHARE_CARD, SQUARE_CARD
+from generator.model.plan import CARD_SIZES, SHARE_CARD, SQUARE_CARD
 
 
 
@@ -106,9 +106,10 @@ def embed_snippet(figure: str, label: str, sentence: str, image: str, page: str,
     from markupsafe import escape
 
     source = strings.get("fact.source")
+    width, height = CARD_SIZES[SHARE_CARD]
     return (
         f'<figure style="margin:1em 0;max-width:600px">'
-        f'<a href="{escape(page)}"><img src="{escape(image)}" width="1200" height="630" '
+        f'<a href="{escape(page)}"><img src="{escape(image)}" width="{width}" height="{height}" '
         f'style="max-width:100%;height:auto" alt="{escape(sentence)}"></a>'
         f"<figcaption><strong>{escape(figure)}</strong> {escape(label)}. {escape(source)} "
         f'<a href="{escape(fact.source.url)}">{escape(fact.source.publisher)}</a>'
