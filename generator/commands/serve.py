@@ -1007,29 +1007,29 @@ class Browsers:
         self.live = live
         self.sockets: set[_ReloadSocket] = set()
 
-    def join(self, socket: _ReloadSocket) -> None:
+    def join(self, page: _ReloadSocket) -> None:
         """Follow a page that said hello; reload it at once if it is older than the current build."""
-        self.sockets.add(socket)
-        if socket.page_build is not None:
-            self._tell(socket, self.live.snapshot.build)
+        self.sockets.add(page)
+        if page.page_build is not None:
+            self._tell(page, self.live.snapshot.build)
 
-    def leave(self, socket: _ReloadSocket) -> None:
-        self.sockets.discard(socket)
+    def leave(self, page: _ReloadSocket) -> None:
+        self.sockets.discard(page)
 
     def reload(self, build: int) -> None:
         """Tell every page that is not of ``build`` to reload."""
-        for socket in list(self.sockets):
-            self._tell(socket, build)
+        for page in list(self.sockets):
+            self._tell(page, build)
 
-    def _tell(self, socket: _ReloadSocket, build: int) -> None:
-        if socket.page_build != build:
-            socket.page_build = build
-            socket.send_message(RELOAD_MESSAGE)
+    def _tell(self, page: _ReloadSocket, build: int) -> None:
+        if page.page_build != build:
+            page.page_build = build
+            page.send_message(RELOAD_MESSAGE)
 
     def close(self) -> None:
         """Close every page's WebSocket (the pages try again until a server answers)."""
-        for socket in list(self.sockets):
-            socket.close(1001, "the preview stopped")
+        for page in list(self.sockets):
+            page.close(1001, "the preview stopped")
 
 
 class _WrongHost(web.RequestHandler):

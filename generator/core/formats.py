@@ -9,8 +9,6 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern, get_date_format, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
-from generator.model import Fact
-
 
 def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     """Return a figure's value as the locale writes it (no qualifier)."""
@@ -27,12 +25,6 @@ def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     if fmt == "year":
         return str(int(value))
     raise ValueError(f"unknown format {fmt}")
-
-
-def format_figure(fact: Fact, locale: str, qualifier_text: str) -> str:
-    """Return the figure with its qualifier: ``plus de 12 500``."""
-    figure = format_value(fact.value, fact.format, locale)
-    return f"{qualifier_text} {figure}" if qualifier_text else figure
 
 
 @lru_cache(maxsize=4096)

@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import date
 from typing import Iterable
 
-from generator.sources.content import is_published
 from generator.core.errors import ErrorCollector, SiteError
 from generator.model import Document, Fact, Folder, Page, PageKind, SiteConfig, Site
 from generator.core.paths import output_path, page_url, tag_slugs
@@ -15,6 +14,15 @@ from generator.core.paths import output_path, page_url, tag_slugs
 log = logging.getLogger(__name__)
 
 KIND_PAGE = {Folder.ARTICLES: PageKind.ARTICLE, Folder.PAGES: PageKind.PAGE, Folder.RESOURCES: PageKind.RESOURCE}
+
+
+def is_published(doc: Document, today: date, drafts: bool) -> bool:
+    """Return whether a document goes into this build (drafts and future dates wait)."""
+    if drafts:
+        return True
+    if doc.draft:
+        return False
+    return doc.date is None or doc.date <= today
 
 
 def assemble_site(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from generator.core.formats import format_figure, format_partial_date
+from generator.core.formats import format_partial_date, format_value
 from generator.sources.i18n import Strings
 from generator.model import Fact, HelpContact, Language, SiteConfig
 from generator.model.plan import CARD_SIZES, SHARE_CARD, SQUARE_CARD
@@ -98,6 +98,12 @@ def share_links(text: str, url: str, strings: Strings) -> tuple[ShareLink, ...]:
         ShareLink("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": both})),
         ShareLink("Mastodon", "https://toot.kytta.dev/?" + urlencode({"text": both})),
     )
+
+
+def format_figure(fact: Fact, locale: str, qualifier_text: str) -> str:
+    """Return the figure with its qualifier: ``plus de 12 500``."""
+    figure = format_value(fact.value, fact.format, locale)
+    return f"{qualifier_text} {figure}" if qualifier_text else figure
 
 
 def embed_snippet(figure: str, label: str, sentence: str, image: str, page: str, fact: Fact, title: str,

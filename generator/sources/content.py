@@ -6,7 +6,6 @@ import logging
 import re
 import stat
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -215,12 +214,3 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
     if errors.errors:
         raise SiteErrors(errors.errors)
     return doc
-
-
-def is_published(doc: Document, today: date, drafts: bool) -> bool:
-    """Return whether a document goes into this build (drafts and future dates wait)."""
-    if drafts:
-        return True
-    if doc.draft:
-        return False
-    return doc.date is None or doc.date <= today
