@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.core.formats import format_date, format_figure, format_partial_date, format_value
+from generator.core.formats import format_date, format_partial_date, format_value
+from generator.render.views import format_figure
 from generator.model import Fact, FactSource
 
 NNBSP, NBSP = "\u202f", "\u00a0"
