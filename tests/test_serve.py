@@ -56,6 +56,12 @@ ARTICLE_URL = "/fr/articles/ecrans/"
 T = TypeVar("T")
 
 
+@pytest.fixture
+def site_src(warm_site: Path) -> Path:
+    """A copy of the fixture site to edit, with the fixture's cards and PDFs (a server at its own address draws its own)."""
+    return warm_site
+
+
 # --- pure functions -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "kind"), [
