@@ -325,9 +325,7 @@ def test_outdated_translation_from_git_history(site_src: Path) -> None:
     _git(site_src, "init", "-q", when="2026-01-01T10:00:00+00:00")
     _git(site_src, "add", ".", when="2026-01-01T10:00:00+00:00")
     _git(site_src, "commit", "-q", "-m", "first", when="2026-01-01T10:00:00+00:00")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert report.translations is not None
-    assert _row(report.translations, "help").cells["en"].status == TRANSLATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == TRANSLATED
 
     edit(site_src / "content/fr/pages/aide.md", "Appelez le 17 ou le 112.", "Appelez le 17, le 112 ou le 119.")
     _git(site_src, "commit", "-q", "-am", "fr change", when="2026-03-01T10:00:00+00:00")
@@ -357,14 +355,12 @@ def test_outdated_translation_from_front_matter_dates(site_src: Path) -> None:
     assert hit[0].line == 5
 
     edit(site_src / "content/en/pages/help.md", "translated_from: 2026-01-01", "translated_from: 2026-05-02")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "help").cells["en"].status == TRANSLATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == TRANSLATED
 
     # without 'updated', the source's date counts
     edit(site_src / "content/fr/articles/annee-record.md", "tags:", "updated: 2022-06-30\ntags:")
     edit(site_src / "content/en/articles/annee-record.md", "tags:", "translated_from: 2022-05-25\ntags:")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "articles/annee-record").cells["en"].status == OUTDATED
+    assert _row(translation_status(load_site(site_src)), "articles/annee-record").cells["en"].status == OUTDATED
 
 
 def test_a_bad_translated_from_date_is_an_error_with_its_line(site_src: Path) -> None:
@@ -379,8 +375,7 @@ def test_git_missing_falls_back_to_front_matter(site_src: Path, monkeypatch: pyt
     assert not GitDates(site_src).available()
     edit(site_src / "content/en/pages/help.md", "layout: help", "layout: help\ntranslated_from: 2021-01-01")
     edit(site_src / "content/fr/pages/aide.md", "layout: help", "layout: help\ndate: 2022-01-01")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "help").cells["en"].status == OUTDATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == OUTDATED
 
 
 def test_translation_table_lists_every_page_and_figure(fixture_report: Report) -> None:
