@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildOptions, BuildResult, build
+from generator.core.cache import CACHE_FOLDER
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_SITE = TESTS / "fixtures" / "site"
@@ -39,6 +40,29 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, P
     out = root / "public"
     result = build(BuildOptions(root=root, out=out, today=BUILD_DAY))
     return result, out
+
+
+@pytest.fixture(scope="session")
+def warm_cache(built_site: tuple[BuildResult, Path]) -> Path:
+    """The cache folder of `built_site`: the fixture site's cards and PDFs, drawn once.
+
+    Cards and PDFs are cached by what they show, not by the site folder, so a copy
+    of the fixture site with these reuses every one its edits leave unchanged.
+    """
+    return built_site[1].parent / CACHE_FOLDER
+
+
+@pytest.fixture
+def warm_site(site_src: Path, warm_cache: Path) -> Path:
+    """A fresh copy of the fixture site, with the cards and PDFs of `built_site` in its cache.
+
+    For tests about pages and output: a build draws and prints again only what
+    their edits change. Parsed documents and bodies are not copied, and tests
+    about caches themselves use `site_src`.
+    """
+    for name in ("cards", "pdf"):
+        shutil.copytree(warm_cache / name, site_src / CACHE_FOLDER / name)
+    return site_src
 
 
 def build_copy(src: Path, tmp: Path, **options: object) -> tuple[BuildResult, Path]:

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO, build_copy
 from generator.build import BuildOptions, BuildResult, build
+from support import load_site, page_urls, render_page, render_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -42,14 +43,15 @@ def test_pages_are_where_the_contract_says(built_site: tuple[BuildResult, Path])
         assert (out / rel).is_file(), rel
 
 
-def test_drafts_and_future_pages_wait_unless_asked(built_site: tuple[BuildResult, Path], site_src: Path,
-                                                   tmp_path: Path) -> None:
+def test_drafts_and_future_pages_wait_unless_asked(built_site: tuple[BuildResult, Path]) -> None:
     _, out = built_site
     assert not (out / "fr/articles/brouillon").exists()
     assert not (out / "fr/articles/futur").exists()
-    _, with_drafts = build_copy(site_src, tmp_path, drafts=True)
-    assert (with_drafts / "fr/articles/brouillon/index.html").is_file()
-    assert (with_drafts / "fr/articles/futur/index.html").is_file()
+    with_drafts = load_site(FIXTURE_SITE, drafts=True)
+    urls = page_urls(with_drafts)
+    pages = render_pages(with_drafts, [urls["fr/articles/brouillon/index.html"], urls["fr/articles/futur/index.html"]])
+    assert "Pas encore publié." in pages["/fr/articles/brouillon/"]
+    assert "Publié plus tard." in pages["/fr/articles/futur/"]
 
 
 def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) -> None:
@@ -127,15 +129,13 @@ def test_markdown_features_and_fact_embed(built_site: tuple[BuildResult, Path]) 
     assert "environ 97\u00a0%" in inline or "environ 97\u202f%" in inline
 
 
-def test_raw_html_is_escaped_unless_allowed(site_src: Path, tmp_path: Path) -> None:
+def test_raw_html_is_escaped_unless_allowed(site_src: Path) -> None:
     article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8") + "\n<b>bold</b>\n", encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path / "a")
-    assert "&lt;b&gt;bold&lt;/b&gt;" in read(out, "en/articles/later/index.html")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in render_page(load_site(site_src), "/en/articles/later/")
     config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "allow_html: true\n", encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path / "b")
-    assert "<b>bold</b>" in read(out, "en/articles/later/index.html")
+    assert "<b>bold</b>" in render_page(load_site(site_src), "/en/articles/later/")
 
 
 def test_feeds_parse_and_date_from_content(built_site: tuple[BuildResult, Path]) -> None:
@@ -176,9 +176,9 @@ def test_assets_have_hashed_names_and_css_points_at_them(built_site: tuple[Build
     assert f'href="/assets/css/{css[0].name}"' in read(out, "fr/index.html")
 
 
-def test_base_url_option_changes_absolute_urls(site_src: Path, tmp_path: Path) -> None:
-    _, out = build_copy(site_src, tmp_path, base_url="http://127.0.0.1:9000/preview/")
-    assert '<link rel="canonical" href="http://127.0.0.1:9000/preview/fr/">' in read(out, "fr/index.html")
+def test_base_url_option_changes_absolute_urls() -> None:
+    html = render_page(load_site(FIXTURE_SITE, base_url="http://127.0.0.1:9000/preview/"), "/fr/")
+    assert '<link rel="canonical" href="http://127.0.0.1:9000/preview/fr/">' in html
 
 
 def test_two_builds_are_byte_identical(site_src: Path, tmp_path: Path) -> None:
@@ -221,7 +221,8 @@ def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, s
     assert [name for name in first if first[name] != second[name]] == []
 
 
-def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path: Path) -> None:
+def test_rebuild_keeps_unchanged_files_and_their_times(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site
     result, out = build_copy(site_src, tmp_path)
     page = out / "en/articles/later/index.html"
     os.utime(page, (1_000_000_000, 1_000_000_000))
@@ -233,7 +234,8 @@ def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path:
     assert "Une ligne de plus." in read(out, "fr/articles/ecrans/index.html")
 
 
-def test_failed_build_leaves_previous_output_exactly(site_src: Path, tmp_path: Path) -> None:
+def test_failed_build_leaves_previous_output_exactly(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site
     _, out = build_copy(site_src, tmp_path)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     broken = site_src / "content/en/articles/later.md"
@@ -267,21 +269,21 @@ def test_site_with_only_config_and_content_uses_default_theme(tmp_path: Path) ->
     assert result.report is not None
 
 
-def test_site_layout_overrides_default_file_by_file(site_src: Path, tmp_path: Path) -> None:
+def test_site_layout_overrides_default_file_by_file(site_src: Path) -> None:
     (site_src / "layouts").mkdir()
     (site_src / "layouts/article.html").write_text(
         '{% extends "base.html" %}{% block main %}<p class="custom">CUSTOM {{ page.doc.title }}</p>{% endblock %}',
         encoding="utf-8")
     (site_src / "layouts/i18n").mkdir()
     (site_src / "layouts/i18n/en.yaml").write_text("skip_link: Jump to the text\n", encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path)
-    assert '<p class="custom">CUSTOM Coming later</p>' in read(out, "en/articles/later/index.html")
-    assert "Jump to the text" in read(out, "en/articles/later/index.html")
-    assert "Skip to content" not in read(out, "en/articles/later/index.html")
-    assert "Aller au contenu" in read(out, "fr/articles/ecrans/index.html")
+    pages = render_pages(load_site(site_src), ["/en/articles/later/", "/fr/articles/ecrans/"])
+    assert '<p class="custom">CUSTOM Coming later</p>' in pages["/en/articles/later/"]
+    assert "Jump to the text" in pages["/en/articles/later/"]
+    assert "Skip to content" not in pages["/en/articles/later/"]
+    assert "Aller au contenu" in pages["/fr/articles/ecrans/"]
 
 
-def test_a_theme_can_call_jinja_s_own_helpers_macros_and_blocks(site_src: Path, tmp_path: Path) -> None:
+def test_a_theme_can_call_jinja_s_own_helpers_macros_and_blocks(site_src: Path) -> None:
     # Calls from templates take a shorter road for plain functions; everything else must still work.
     (site_src / "layouts").mkdir()
     (site_src / "layouts/article.html").write_text(
@@ -294,9 +296,8 @@ def test_a_theme_can_call_jinja_s_own_helpers_macros_and_blocks(site_src: Path, 
         '{{ dict(a=1) | tojson }}'
         '</p>{% endblock %}',
         encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path)
     assert ('<p class="custom">odd-even|xArticlesyArticlesxArticles|<b>Coming later:True</b>|{"a": 1}</p>'
-            in read(out, "en/articles/later/index.html"))
+            in render_page(load_site(site_src), "/en/articles/later/"))
 
 
 def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Path]) -> None:
@@ -317,11 +318,12 @@ def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Pa
     assert 'content="https://test.example.org/fr/chiffres/victimes-par-jour/card.png"' in article
 
 
-def test_as_of_dates_a_figure_wherever_it_is_shown(site_src: Path, tmp_path: Path) -> None:
+def test_as_of_dates_a_figure_wherever_it_is_shown(warm_site: Path, tmp_path: Path) -> None:
     from html import unescape
 
     from pypdf import PdfReader
 
+    site_src = warm_site
     fact = site_src / "content/facts/daily-victims.yaml"
     fact.write_text(fact.read_text(encoding="utf-8") + "as_of: 2022-05\n", encoding="utf-8")
     result, out = build_copy(site_src, tmp_path)
@@ -345,10 +347,11 @@ def test_as_of_dates_a_figure_wherever_it_is_shown(site_src: Path, tmp_path: Pat
     assert fr in text
     # A full date reads "au 25 mai 2022" in French; a figure without as_of shows none.
     fact.write_text(fact.read_text(encoding="utf-8").replace("as_of: 2022-05", "as_of: 2022-05-25"), encoding="utf-8")
-    result, out = build_copy(site_src, tmp_path)
-    assert '(situation au 25 mai 2022)' in read(out, "fr/chiffres/victimes-par-jour/index.html")
-    assert '(as of 25 May 2022)' in read(out, "en/facts/victims-per-day/index.html")
-    assert 'class="as-of"' not in read(out, "fr/chiffres/share-girls/index.html")
+    pages = render_pages(load_site(site_src), ["/fr/chiffres/victimes-par-jour/", "/en/facts/victims-per-day/",
+                                               "/fr/chiffres/share-girls/"])
+    assert '(situation au 25 mai 2022)' in pages["/fr/chiffres/victimes-par-jour/"]
+    assert '(as of 25 May 2022)' in pages["/en/facts/victims-per-day/"]
+    assert 'class="as-of"' not in pages["/fr/chiffres/share-girls/"]
 
 
 def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
@@ -363,7 +366,8 @@ def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
     assert third.cards_drawn == 2
 
 
-def test_nothing_changed_means_nothing_done_until_the_output_is_touched(site_src: Path, tmp_path: Path) -> None:
+def test_nothing_changed_means_nothing_done_until_the_output_is_touched(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site
     first, out = build_copy(site_src, tmp_path)
     assert not first.up_to_date
     again, _ = build_copy(site_src, tmp_path)
@@ -375,9 +379,10 @@ def test_nothing_changed_means_nothing_done_until_the_output_is_touched(site_src
     assert (out / "fr/articles/brouillon/index.html").is_file()
 
 
-def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: Path, tmp_path: Path) -> None:
+def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(warm_site: Path) -> None:
     from generator.build import render_site
 
+    site_src = warm_site
     render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     edited = site_src / "content/en/articles/later.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
@@ -388,13 +393,15 @@ def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: 
     assert result.cache_hits == {"documents": total - 1, "bodies": published - 1}
 
 
-def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path, tmp_path: Path,
+def test_rendering_over_several_processes_gives_the_same_bytes(warm_site: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.core import workers
     from generator.build import render_site
 
+    site_src = warm_site
     serial = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
-    shutil.rmtree(site_src / ".vigie-cache")
+    for name in ("documents.pickle", "bodies.pickle"):  # every body is made again, in the workers
+        (site_src / ".vigie-cache" / name).unlink()
     monkeypatch.setattr(workers, "MIN_ITEMS", 2)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
     parallel = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
@@ -402,11 +409,12 @@ def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path, t
     assert {k: v.data for k, v in parallel.files.items()} == {k: v.data for k, v in serial.files.items()}
 
 
-def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_found_in_worker_processes_keep_file_and_line(warm_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.core import workers
     from generator.build import render_site
     from generator.core.errors import SiteErrors
 
+    site_src = warm_site
     monkeypatch.setattr(workers, "MIN_ITEMS", 2)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
     page = site_src / "content/en/articles/later.md"
@@ -417,7 +425,8 @@ def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, mon
         "content/en/articles/later.md:9: unknown fact 'nope': there is no content/facts/nope.yaml"]
 
 
-def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> None:
+def test_editor_backup_files_are_not_content(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site
     (site_src / "content/fr/articles/ecrans.md~").write_text("old copy", encoding="utf-8")
     (site_src / "content/fr/articles/.ecrans.md.swp").write_bytes(b"\x00swap")
     (site_src / "content/fr/articles/4913").write_text("", encoding="utf-8")
@@ -425,10 +434,11 @@ def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> 
     assert result.report is not None
 
 
-def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
+def test_a_body_edit_rerenders_only_what_it_affects(warm_site: Path) -> None:
     from generator.build import render_site
     from generator.commands.incremental import apply_edits
 
+    site_src = warm_site
     options = BuildOptions(root=site_src, today=BUILD_DAY, record=True)
     first = render_site(options)
     article = site_src / "content/fr/articles/ecrans.md"
@@ -451,24 +461,26 @@ def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     assert "fr/articles/ecrans/index.html" in moved.removed and "fr/articles/ecrans-2/index.html" in moved.pages
 
 
-def test_a_site_below_the_root_of_its_domain_links_inside_its_folder(site_src: Path, tmp_path: Path) -> None:
-    _, out = build_copy(site_src, tmp_path, base_url="https://example.github.io/vigie/")
-    html = read(out, "fr/articles/annee-record-2021/index.html")
+def test_a_site_below_the_root_of_its_domain_links_inside_its_folder() -> None:
+    from generator.sources.assets import load_assets
+
+    site = load_site(FIXTURE_SITE, base_url="https://example.github.io/vigie/")
+    html = render_page(site, "/fr/articles/annee-record-2021/")
     assert 'href="/vigie/fr/aide/#en-cas-de-danger"' in html
     assert 'href="/vigie/en/articles/record-year-2021/"' in html
     assert re.search(r'<link rel="stylesheet" href="/vigie/assets/css/site\.[0-9a-f]{10}\.css">', html)
     assert '<link rel="canonical" href="https://example.github.io/vigie/fr/articles/annee-record-2021/">' in html
     assert not re.search(r'\s(href|src)="/(?!vigie/|/)', html)
-    css = next((out / "assets/css").glob("site.*.css")).read_text(encoding="utf-8")
+    css = next(f.data.decode("utf-8") for f in load_assets(site.config).files
+               if re.fullmatch(r"assets/css/site\.[0-9a-f]{10}\.css", f.path))
     assert 'url("/vigie/assets/fonts/' in css
 
 
-def test_table_alignment_uses_classes_not_style_attributes(site_src: Path, tmp_path: Path) -> None:
+def test_table_alignment_uses_classes_not_style_attributes(site_src: Path) -> None:
     article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8") + "\n| Year | Reports |\n|:--|--:|\n| 2021 | 29 |\n",
                        encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path)
-    html = read(out, "en/articles/later/index.html")
+    html = render_page(load_site(site_src), "/en/articles/later/")
     assert '<th class="align-right">Reports</th>' in html and "text-align" not in html
 
 
@@ -479,18 +491,18 @@ def test_a_misspelt_layout_names_the_page(site_src: Path) -> None:
     help_page.write_text(help_page.read_text(encoding="utf-8").replace("layout: help", "layout: hlep"),
                          encoding="utf-8")
     with pytest.raises((SiteError, SiteErrors)) as info:
-        build(BuildOptions(root=site_src, today=BUILD_DAY))
+        render_pages(load_site(site_src))
     assert "content/en/pages/help.md: layout 'hlep' does not exist: there is no layouts/hlep.html" in str(info.value)
 
 
-def test_a_contact_can_be_urgent_in_one_language_and_listed_in_all(site_src: Path, tmp_path: Path) -> None:
+def test_a_contact_can_be_urgent_in_one_language_and_listed_in_all(site_src: Path) -> None:
     config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         '    urgent: true\n    languages: [fr]\n', '    urgent: [fr]\n'), encoding="utf-8")
-    _, out = build_copy(site_src, tmp_path)
-    assert 'href="tel:119"' in read(out, "fr/index.html").split('<footer class="site-footer">')[1]
-    assert 'href="tel:119"' not in read(out, "en/index.html").split('<footer class="site-footer">')[1]
-    assert 'href="tel:119"' in read(out, "en/help/index.html").split('<footer class="site-footer">')[0]
+    pages = render_pages(load_site(site_src), ["/fr/", "/en/", "/en/help/"])
+    assert 'href="tel:119"' in pages["/fr/"].split('<footer class="site-footer">')[1]
+    assert 'href="tel:119"' not in pages["/en/"].split('<footer class="site-footer">')[1]
+    assert 'href="tel:119"' in pages["/en/help/"].split('<footer class="site-footer">')[0]
 
 
 def test_pages_without_a_figure_share_the_site_card(built_site: tuple[BuildResult, Path]) -> None:
@@ -532,8 +544,9 @@ def test_a_long_association_name_gets_its_site_card(site_src: Path, tmp_path: Pa
         assert f'content="{title.replace(chr(39), "&#39;")}. ' in html  # the alt text: title. description
 
 
-def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(site_src: Path, tmp_path: Path,
+def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(warm_site: Path, tmp_path: Path,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    site_src = warm_site
     config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "fr: Un petit site de test.", "fr: Un petit site de test 字.", 1), encoding="utf-8")
@@ -546,7 +559,8 @@ def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(site_src: Pat
     assert 'property="og:image"' not in read(out, "fr/aide/index.html")
 
 
-def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp_path: Path) -> None:
+def test_files_in_assets_root_are_published_at_the_site_root(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site
     (site_src / "assets/root/.well-known").mkdir(parents=True)
     (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:x@example.org\n",
                                                                    encoding="utf-8")
@@ -567,18 +581,16 @@ def test_a_root_file_cannot_take_a_page_s_place(site_src: Path) -> None:
 
 
 def test_description_in_front_matter_is_what_search_engines_and_previews_read(site_src: Path) -> None:
-    from generator.build import render_site
-
     article = site_src / "content" / "fr" / "articles" / "ecrans.md"
     text = article.read_text(encoding="utf-8")
     article.write_text(text.replace("summary: Parler d'Internet à la maison.\n",
                                     "summary: Parler d'Internet à la maison.\n"
                                     "description: Conseils pour parler d'Internet en famille.\n"), encoding="utf-8")
-    files = render_site(BuildOptions(root=site_src, today=BUILD_DAY)).files
-    page = files["fr/articles/ecrans/index.html"].data.decode("utf-8")
+    pages = render_pages(load_site(site_src), ["/fr/articles/ecrans/", "/fr/articles/"])
+    page = pages["/fr/articles/ecrans/"]
     assert '<meta name="description" content="Conseils pour parler d&#39;Internet en famille.">' in page
     assert '<meta property="og:description" content="Conseils pour parler d&#39;Internet en famille.">' in page
-    assert "Parler d&#39;Internet à la maison." in files["fr/articles/index.html"].data.decode("utf-8")  # lists: summary
+    assert "Parler d&#39;Internet à la maison." in pages["/fr/articles/"]  # lists: summary
 
 
 def _render_every_body_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -591,10 +603,11 @@ def _render_every_body_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prerender.BodiesAhead, "finish", lambda self: finish(self, complete=True))
 
 
-def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: Path, monkeypatch: pytest.MonkeyPatch,
+def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(warm_site: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     from generator.build import render_site
 
+    site_src = warm_site
     page = site_src / "content/en/articles/later.md"  # besides the fixture's links and embeds: an asset, a note
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [the logo](/assets/img/icon.svg#top).[^n]\n\n"
                     "[^n]: A note.\n", encoding="utf-8")
@@ -613,11 +626,12 @@ def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: P
     assert f"{len(ahead.site.documents) - factsheets} bodies drafted ahead" in caplog.messages
 
 
-def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src: Path,
+def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(warm_site: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.build import render_site
     from generator.core.errors import SiteErrors
 
+    site_src = warm_site
     page = site_src / "content/en/articles/later.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [gone](gone.md).\n\n{{< fact nope >}}\n",
                     encoding="utf-8")

@@ -14,11 +14,14 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE
 from generator.commands.check import (
-    ERROR, INFO, MISSING, OUTDATED, SOURCE, TRANSLATED, WARNING, Finding, GitDates, Report, numbers_in, run_check,
-    source_end, translation_status, years_before,
+    ERROR, INFO, MISSING, OUTDATED, SOURCE, TRANSLATED, WARNING, Finding, GitDates, Report, check_citations,
+    check_facts, check_help, check_rounding, numbers_in, run_check, source_end, translation_status, years_before,
 )
-from generator.build import BuildOptions, render_site
 from generator.cli import main
+from generator.core.errors import ErrorCollector
+from generator.sources.config import load_config
+from generator.sources.facts import load_facts
+from support import load_site, make_config, make_fact
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -31,8 +34,29 @@ def found(report: Report, level: str, path: str, pattern: str) -> list[Finding]:
     return [f for f in report.findings if f.level == level and f.path == path and re.search(pattern, f.message)]
 
 
-def test_the_fixture_site_has_warnings_and_info_but_no_errors() -> None:
-    report = run_check(FIXTURE_SITE, today=BUILD_DAY)
+def fact_check(site: Path, today: date = BUILD_DAY) -> Report:
+    """Return what the check finds in the figures of a site folder (its `check_facts`), without building it."""
+    config = load_config(site)
+    errors = ErrorCollector()
+    facts = load_facts(config, errors)
+    assert not errors.errors
+    return Report(check_facts(config, facts, today))
+
+
+@pytest.fixture
+def site_src(warm_site: Path) -> Path:
+    """A copy of the fixture site to change, its cards and PDFs drawn already (a check renders the whole site)."""
+    return warm_site
+
+
+@pytest.fixture(scope="module")
+def fixture_report() -> Report:
+    """The check of the fixture site as it is, with the translation table (run once: tests only read it)."""
+    return run_check(FIXTURE_SITE, translations=True, today=BUILD_DAY)
+
+
+def test_the_fixture_site_has_warnings_and_info_but_no_errors(fixture_report: Report) -> None:
+    report = fixture_report
     assert report.complete
     assert report.count(ERROR) == 0
     assert report.exit_status() == 0
@@ -69,32 +93,33 @@ def test_years_before_a_leap_day() -> None:
 
 
 def test_stale_figure_is_a_warning_on_the_date_line(site_src: Path) -> None:
-    report = run_check(site_src, today=BUILD_DAY)
+    report = fact_check(site_src)
     stale = found(report, WARNING, "content/facts/daily-victims.yaml", r"dated 2022-05-25, more than 3 years")
     assert len(stale) == 1
     assert stale[0].line == 18  # the line of 'date:' below source:
     fresh = site_src / "content/facts/daily-victims.yaml"
     edit(fresh, "date: 2022-05-25", "date: 2025-01-10")
-    assert not found(run_check(site_src, today=BUILD_DAY), WARNING, "content/facts/daily-victims.yaml", "dated")
+    assert not found(fact_check(site_src), WARNING, "content/facts/daily-victims.yaml", "dated")
 
 
 @pytest.mark.parametrize(("today", "stale"), [(date(2026, 12, 30), False), (date(2027, 1, 1), True)])
 def test_a_year_only_source_is_stale_three_years_after_its_last_day(site_src: Path, today: date,
                                                                     stale: bool) -> None:
     edit(site_src / "content/facts/share-girls.yaml", "date: 2022-04", "date: 2023")
-    report = run_check(site_src, today=today)
+    report = fact_check(site_src, today)
     assert bool(found(report, WARNING, "content/facts/share-girls.yaml", r"dated 2023,")) is stale
 
 
 def test_stale_after_comes_from_site_yaml(site_src: Path) -> None:
     edit(site_src / "site.yaml", "featured_facts:", "facts: {stale_after: 10}\nfeatured_facts:")
-    report = run_check(site_src, today=BUILD_DAY)
+    assert fact_check(site_src, date(2040, 1, 1)).findings  # 18 years later: stale after all
+    report = fact_check(site_src)
     assert not [f for f in report.findings if "more than" in f.message and f.path.startswith("content/facts/")]
 
 
 def test_uncited_figure_is_info_and_never_fails(site_src: Path) -> None:
     shutil.copy(site_src / "content/facts/share-girls.yaml", site_src / "content/facts/lonely.yaml")
-    report = run_check(site_src, today=BUILD_DAY)
+    report = Report(check_citations(load_site(site_src)))
     assert found(report, INFO, "content/facts/lonely.yaml", r"no page cites this figure")
     # cited in a page, or featured on the home page: no info
     assert not found(report, INFO, "content/facts/share-girls.yaml", r"no page cites")
@@ -106,7 +131,7 @@ def test_uncited_figure_is_info_and_never_fails(site_src: Path) -> None:
 def test_placeholder_text_left_in_a_figure_is_a_warning(site_src: Path) -> None:
     edit(site_src / "content/facts/share-girls.yaml", "publisher: Internet Watch Foundation",
          'publisher: "TODO: publisher"')
-    report = run_check(site_src, today=BUILD_DAY)
+    report = fact_check(site_src)
     hits = found(report, WARNING, "content/facts/share-girls.yaml", r"placeholder text \(TODO\) left in source")
     assert hits and hits[0].line == 8
 
@@ -115,18 +140,18 @@ def rounding(report: Report, fact: str = "share-girls") -> list[Finding]:
     return found(report, WARNING, f"content/facts/{fact}.yaml", r"rounded|does not fit")
 
 
-def test_the_fixture_figures_are_not_flagged_as_rounded() -> None:
-    assert not [f for f in run_check(FIXTURE_SITE, today=BUILD_DAY).findings if "rounded" in f.message]
+def test_the_fixture_figures_are_not_flagged_as_rounded(fixture_report: Report) -> None:
+    assert not [f for f in fixture_report.findings if "rounded" in f.message]
 
 
 def test_an_exact_figure_that_differs_from_the_one_shown_needs_a_qualifier(site_src: Path) -> None:
     path = site_src / "content/facts/share-girls.yaml"
     edit(path, "qualifier: about\n", "exact: 96.6\n")
-    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    hits = rounding(fact_check(site_src))
     assert len(hits) == 1 and hits[0].line == 3
     assert re.search(r"shown rounded, as 97.%, while exact is 96.6: add qualifier: about", hits[0].message)
     edit(path, "exact: 96.6\n", "exact: 96.6\nqualifier: about\n")
-    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    assert not rounding(fact_check(site_src))
 
 
 @pytest.mark.parametrize(("qualifier", "exact", "honest"), [
@@ -135,10 +160,11 @@ def test_an_exact_figure_that_differs_from_the_one_shown_needs_a_qualifier(site_
     ("less_than", 96.6, True), ("less_than", 97.4, False),
     ("up_to", 96.6, True), ("up_to", 97.4, False),
 ])
-def test_a_qualifier_must_point_the_way_the_figure_was_rounded(site_src: Path, qualifier: str, exact: float,
-                                                               honest: bool) -> None:
-    edit(site_src / "content/facts/share-girls.yaml", "qualifier: about\n", f"qualifier: {qualifier}\nexact: {exact}\n")
-    hits = rounding(run_check(site_src, today=BUILD_DAY))
+def test_a_qualifier_must_point_the_way_the_figure_was_rounded(qualifier: str, exact: float, honest: bool) -> None:
+    # share-girls of the fixture, with "qualifier: {qualifier}\nexact: {exact}" on lines 3 and 4
+    fact = make_fact("share-girls", value=97, format="percent", qualifier=qualifier, exact=exact)
+    lines = {"value": 1, "format": 2, "qualifier": 3, "exact": 4, "label": 5, "source": 8}
+    hits = rounding(Report(check_rounding(make_config(), fact, "content/facts/share-girls.yaml", lines)))
     assert (not hits) is honest
     if not honest:
         assert hits[0].line == 4 and f"qualifier: {qualifier} does not fit" in hits[0].message
@@ -146,14 +172,14 @@ def test_a_qualifier_must_point_the_way_the_figure_was_rounded(site_src: Path, q
 
 def test_an_exact_figure_equal_to_the_one_shown_needs_no_qualifier(site_src: Path) -> None:
     edit(site_src / "content/facts/share-girls.yaml", "qualifier: about\n", "exact: 97.0\n")
-    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    assert not rounding(fact_check(site_src))
 
 
 @pytest.mark.parametrize(("lang", "written"), [("fr", "96,8 %"), ("en", "96.8%")])
 def test_a_more_precise_figure_in_the_note_needs_a_qualifier(site_src: Path, lang: str, written: str) -> None:
     path = site_src / "content/facts/share-girls.yaml"
     edit(path, "qualifier: about\nlabel:", f"note:\n  {lang}: \"Worked out by us: 2 631 of 2 718, or {written}.\"\nlabel:")
-    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    hits = rounding(fact_check(site_src))
     assert len(hits) == 1 and hits[0].line == 3
     assert f"the note gives {written.split('%')[0].strip()}" in hits[0].message
 
@@ -163,21 +189,21 @@ def test_other_numbers_in_the_note_are_not_taken_for_the_figure(site_src: Path) 
     edit(path, "qualifier: about\nlabel:",
          "note:\n  fr: De 38 424 pages en 2019 à 182 281 en 2021, dont 96 % filmées.\n"
          "  en: From 38,424 webpages in 2019 to 182,281 in 2021; 98.0% in one series.\nlabel:")
-    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    assert not rounding(fact_check(site_src))
 
 
 def test_a_compact_figure_rounds_its_value(site_src: Path) -> None:
     path = site_src / "content/facts/share-girls.yaml"
     edit(path, "value: 97\nformat: percent\nqualifier: about\n", "value: 29397681\nformat: compact\n")
-    hits = rounding(run_check(site_src, today=BUILD_DAY))
+    hits = rounding(fact_check(site_src))
     assert len(hits) == 1 and hits[0].line == 1 and "value is 29397681" in hits[0].message
     edit(path, "format: compact\n", "format: compact\nqualifier: more_than\n")
-    assert "does not fit" in rounding(run_check(site_src, today=BUILD_DAY))[0].message  # 29.4 million is above it
+    assert "does not fit" in rounding(fact_check(site_src))[0].message  # 29.4 million is above it
     edit(path, "qualifier: more_than", "qualifier: about")
-    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    assert not rounding(fact_check(site_src))
     edit(path, "value: 29397681", "value: 29400000")
     edit(path, "qualifier: about\n", "")
-    assert not rounding(run_check(site_src, today=BUILD_DAY))
+    assert not rounding(fact_check(site_src))
 
 
 @pytest.mark.parametrize(("text", "locale", "numbers"), [
@@ -260,9 +286,8 @@ def test_image_without_alt_text_is_a_warning(site_src: Path) -> None:
 # -- help contacts -----------------------------------------------------------------------
 
 
-def test_help_contact_checked_too_long_ago_or_never_is_a_warning(site_src: Path) -> None:
-    report = run_check(site_src, today=BUILD_DAY)
-    assert not [f for f in report.findings if f.path == "site.yaml"]
+def test_help_contact_checked_too_long_ago_or_never_is_a_warning(site_src: Path, fixture_report: Report) -> None:
+    assert not [f for f in fixture_report.findings if f.path == "site.yaml"]
     edit(site_src / "site.yaml", "last_checked: 2026-11-01", "last_checked: 2025-10-01")
     edit(site_src / "site.yaml", "    last_checked: 2026-11-01\n", "")
     report = run_check(site_src, today=BUILD_DAY)
@@ -276,7 +301,7 @@ def test_help_contact_checked_too_long_ago_or_never_is_a_warning(site_src: Path)
 
 def test_help_stale_after_days_comes_from_site_yaml(site_src: Path) -> None:
     edit(site_src / "site.yaml", "featured_facts:", "help_stale_after_days: 10\nfeatured_facts:")
-    report = run_check(site_src, today=BUILD_DAY)
+    report = Report(check_help(load_config(site_src), BUILD_DAY))
     assert len(found(report, WARNING, "site.yaml", r"more than 10 days ago")) == 2
 
 
@@ -300,9 +325,7 @@ def test_outdated_translation_from_git_history(site_src: Path) -> None:
     _git(site_src, "init", "-q", when="2026-01-01T10:00:00+00:00")
     _git(site_src, "add", ".", when="2026-01-01T10:00:00+00:00")
     _git(site_src, "commit", "-q", "-m", "first", when="2026-01-01T10:00:00+00:00")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert report.translations is not None
-    assert _row(report.translations, "help").cells["en"].status == TRANSLATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == TRANSLATED
 
     edit(site_src / "content/fr/pages/aide.md", "Appelez le 17 ou le 112.", "Appelez le 17, le 112 ou le 119.")
     _git(site_src, "commit", "-q", "-am", "fr change", when="2026-03-01T10:00:00+00:00")
@@ -317,7 +340,7 @@ def test_outdated_translation_from_git_history(site_src: Path) -> None:
 
     edit(site_src / "content/en/pages/help.md", "Call 112.", "Call 112 or 119.")
     _git(site_src, "commit", "-q", "-am", "en follows", when="2026-04-01T10:00:00+00:00")
-    rows = translation_status(render_site(BuildOptions(root=site_src, today=BUILD_DAY)).site)
+    rows = translation_status(load_site(site_src))
     assert _row(rows, "help").cells["en"].status == TRANSLATED
 
 
@@ -332,14 +355,12 @@ def test_outdated_translation_from_front_matter_dates(site_src: Path) -> None:
     assert hit[0].line == 5
 
     edit(site_src / "content/en/pages/help.md", "translated_from: 2026-01-01", "translated_from: 2026-05-02")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "help").cells["en"].status == TRANSLATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == TRANSLATED
 
     # without 'updated', the source's date counts
     edit(site_src / "content/fr/articles/annee-record.md", "tags:", "updated: 2022-06-30\ntags:")
     edit(site_src / "content/en/articles/annee-record.md", "tags:", "translated_from: 2022-05-25\ntags:")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "articles/annee-record").cells["en"].status == OUTDATED
+    assert _row(translation_status(load_site(site_src)), "articles/annee-record").cells["en"].status == OUTDATED
 
 
 def test_a_bad_translated_from_date_is_an_error_with_its_line(site_src: Path) -> None:
@@ -354,12 +375,11 @@ def test_git_missing_falls_back_to_front_matter(site_src: Path, monkeypatch: pyt
     assert not GitDates(site_src).available()
     edit(site_src / "content/en/pages/help.md", "layout: help", "layout: help\ntranslated_from: 2021-01-01")
     edit(site_src / "content/fr/pages/aide.md", "layout: help", "layout: help\ndate: 2022-01-01")
-    report = run_check(site_src, translations=True, today=BUILD_DAY)
-    assert _row(report.translations, "help").cells["en"].status == OUTDATED
+    assert _row(translation_status(load_site(site_src)), "help").cells["en"].status == OUTDATED
 
 
-def test_translation_table_lists_every_page_and_figure() -> None:
-    report = run_check(FIXTURE_SITE, translations=True, today=BUILD_DAY)
+def test_translation_table_lists_every_page_and_figure(fixture_report: Report) -> None:
+    report = fixture_report
     rows = report.translations
     assert rows is not None
     by_key = {(r.kind, r.key): r for r in rows}

@@ -24,9 +24,9 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_build_reports_progress_for_each_stage(site_src: Path, tmp_path: Path) -> None:
+def test_build_reports_progress_for_each_stage(warm_site: Path, tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
-    build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY,
+    build(BuildOptions(root=warm_site, out=tmp_path / "out", today=BUILD_DAY,
                        progress=lambda stage, done, total: seen.append((stage, done, total))))
     finished = {stage: (done, total) for stage, done, total in seen}
     assert finished["markdown"] == (2, 2)  # the fact sheets' bodies, before their PDFs; the others with their pages
@@ -44,8 +44,8 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
     assert "\r" not in captured.err  # not a terminal: no progress line
 
 
-def test_quiet_build_prints_nothing(site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out"), "-q"]) == 0
+def test_quiet_build_prints_nothing(warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out"), "-q"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -103,9 +103,9 @@ def _run_cli(site: Path, out: Path, stderr: Any) -> subprocess.CompletedProcess[
 
 
 @pytest.mark.parametrize("error", [False, True])
-def test_every_line_of_stderr_is_one_message(site_src: Path, tmp_path: Path, error: bool) -> None:
-    _one_warning_and_maybe_one_error(site_src, error)
-    run = _run_cli(site_src, tmp_path / "out", subprocess.PIPE)
+def test_every_line_of_stderr_is_one_message(warm_site: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(warm_site, error)
+    run = _run_cli(warm_site, tmp_path / "out", subprocess.PIPE)
     assert run.returncode == (1 if error else 0), run.stderr
     lines = run.stderr.split("\n")
     assert lines.pop() == ""  # the last line ends too
@@ -129,11 +129,11 @@ def _as_shown(terminal: str) -> list[str]:
 
 
 @pytest.mark.parametrize("error", [False, True])
-def test_a_warning_is_not_glued_to_the_progress_line(site_src: Path, tmp_path: Path, error: bool) -> None:
-    _one_warning_and_maybe_one_error(site_src, error)
+def test_a_warning_is_not_glued_to_the_progress_line(warm_site: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(warm_site, error)
     main, other = pty.openpty()
     try:
-        run = _run_cli(site_src, tmp_path / "out", other)
+        run = _run_cli(warm_site, tmp_path / "out", other)
         os.close(other)
         other = -1
         terminal = b""

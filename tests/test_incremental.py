@@ -154,18 +154,9 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture site's cards and PDFs, made once (their cache keys do not depend on the folder)."""
-    root = tmp_path_factory.mktemp("warm") / "site"
-    shutil.copytree(FIXTURE_SITE, root, ignore=IGNORED)
-    render_site(BuildOptions(root=root, today=BUILD_DAY))
-    return root / ".vigie-cache"
-
-
 @pytest.fixture
 def site(site_src: Path, warm_cache: Path) -> Path:
-    """A fresh copy of the fixture site with a warm card and PDF cache."""
+    """A fresh copy of the fixture site with a warm cache (`conftest.warm_cache`: the fixture's build's)."""
     shutil.copytree(warm_cache, site_src / ".vigie-cache")
     return site_src
 

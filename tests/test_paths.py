@@ -64,8 +64,11 @@ def test_writer_never_writes_outside_the_output_folder(tmp_path_factory: pytest.
         assert path == out or out in path.parents, path
 
 
-@given(st.sampled_from(["fr", "en"]), st.lists(st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True),
-                                                 max_size=3))
+#: A slug: [a-z0-9]+(-[a-z0-9]+)*, drawn as its parts (st.from_regex draws the same strings, five times slower).
+SLUG = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1), min_size=1).map("-".join)
+
+
+@given(st.sampled_from(["fr", "en"]), st.lists(SLUG, max_size=3))
 def test_swapping_the_language_prefix_round_trips(lang: str, segments: list[str]) -> None:
     url = page_url(lang, *segments)
     other = "en" if lang == "fr" else "fr"

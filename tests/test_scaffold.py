@@ -15,6 +15,7 @@ from generator.sources.config import load_config
 from generator.sources.content import load_documents
 from generator.core.errors import ErrorCollector, SiteError
 from generator.commands.scaffold import init_site, new_document, new_fact
+from support import load_site, page_urls, render_page
 
 TRICKY = 'Écrans : "en famille" – #1 & plus'
 
@@ -29,7 +30,7 @@ def doc_of(site: Path, rel: str):  # type: ignore[no-untyped-def]
 # -- vigie new article|page|factsheet ------------------------------------------------------
 
 
-def test_new_article_with_translation(site_src: Path, tmp_path: Path) -> None:
+def test_new_article_with_translation(site_src: Path) -> None:
     created = new_document(site_src, "article", TRICKY, lang="fr", translate=["en"], today=BUILD_DAY)
     assert created == [site_src / "content/fr/articles/ecrans-en-famille-1-plus.md",
                        site_src / "content/en/articles/ecrans-en-famille-1-plus.md"]
@@ -41,14 +42,14 @@ def test_new_article_with_translation(site_src: Path, tmp_path: Path) -> None:
     assert fr.slug == "ecrans-en-famille-1-plus"
     assert fr.date == BUILD_DAY and fr.draft and en.draft
     # drafts wait; with --drafts both pages build and are linked as translations
-    result, out = build_copy(site_src, tmp_path, drafts=True)
-    page = (out / "fr/articles/ecrans-en-famille-1-plus/index.html").read_text(encoding="utf-8")
+    with_drafts = load_site(site_src, drafts=True)
+    page = render_page(with_drafts, page_urls(with_drafts)["fr/articles/ecrans-en-famille-1-plus/index.html"])
     assert 'hreflang="en"' in page and "/en/articles/ecrans-en-famille-1-plus/" in page
-    assert "ecrans-en-famille-1-plus" not in " ".join(render_site(
-        BuildOptions(root=site_src, today=BUILD_DAY)).files)
+    assert "ecrans-en-famille-1-plus" not in " ".join(page_urls(load_site(site_src)))
 
 
-def test_new_page_and_factsheet_go_in_their_folders(site_src: Path) -> None:
+def test_new_page_and_factsheet_go_in_their_folders(warm_site: Path) -> None:
+    site_src = warm_site  # the new sheet's PDF is made; the fixture's are drawn already
     [page] = new_document(site_src, "page", "Mentions légales", lang=None, translate=[], today=BUILD_DAY)
     assert page == site_src / "content/fr/pages/mentions-legales.md"
     [sheet] = new_document(site_src, "factsheet", "For teachers", lang="en", translate=[], today=BUILD_DAY)
@@ -115,7 +116,8 @@ def test_cli_new_prints_the_files(site_src: Path, capsys: pytest.CaptureFixture[
 # -- vigie new fact ------------------------------------------------------------------------
 
 
-def test_new_fact_has_every_field_and_builds(site_src: Path, tmp_path: Path) -> None:
+def test_new_fact_has_every_field_and_builds(warm_site: Path, tmp_path: Path) -> None:
+    site_src = warm_site  # the new figure's cards are drawn; the fixture's are drawn already
     path = new_fact(site_src, "new-figure", today=BUILD_DAY)
     assert path == site_src / "content/facts/new-figure.yaml"
     text = path.read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -54,6 +55,12 @@ ROOT = Path("/site")
 ARTICLE = "content/fr/articles/ecrans.md"
 ARTICLE_URL = "/fr/articles/ecrans/"
 T = TypeVar("T")
+
+
+@pytest.fixture
+def site_src(warm_site: Path) -> Path:
+    """A copy of the fixture site to edit, with the fixture's cards and PDFs (a server at its own address draws its own)."""
+    return warm_site
 
 
 # --- pure functions -------------------------------------------------------------------------------
@@ -848,18 +855,28 @@ def test_stop_closes_connections_and_leaves_no_thread(site_src: Path) -> None:
 
 def test_serve_returns_0_on_ctrl_c(site_src: Path) -> None:
     before = set(threading.enumerate())
+    # Ctrl-C as at a terminal, even when the tests run with SIGINT ignored (started in the background, or as a
+    # worker process): interrupt_main() does nothing then, and serve() would never return.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    failed: list[BaseException] = []
 
     def interrupt_when_up() -> None:
-        # serve() starts its watcher last, once the site is built and served
-        poll(lambda: new_threads(before), lambda names: "vigie-watch" in names)
-        time.sleep(0.3)
+        try:  # serve() starts its watcher last, once the site is built and served
+            poll(lambda: new_threads(before), lambda names: "vigie-watch" in names)
+            time.sleep(0.3)
+        except BaseException as exc:  # noqa: BLE001 - reported below, after serve() was stopped
+            failed.append(exc)
         _thread.interrupt_main()  # what Ctrl-C does
 
     helper = threading.Thread(target=interrupt_when_up, name="test-interrupter")
     before.add(helper)
     helper.start()
-    assert serve(site_src, "127.0.0.1", 0, False) == 0
-    helper.join()
+    try:
+        assert serve(site_src, "127.0.0.1", 0, False) == 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        helper.join()
+    assert not failed, failed
     assert new_threads(before) == []
 
 
@@ -868,9 +885,9 @@ def test_a_folder_without_site_yaml_is_refused(tmp_path: Path) -> None:
         start_server(tmp_path, "127.0.0.1", 0)
 
 
-def test_a_busy_port_is_a_clear_error(server: ServerHandle, site_src: Path) -> None:
-    with pytest.raises(SiteError, match=f"cannot listen on 127.0.0.1:{server.port}"):
-        start_server(site_src, "127.0.0.1", server.port)
+def test_a_busy_port_is_a_clear_error(shared_server: ServerHandle, site_src: Path) -> None:
+    with pytest.raises(SiteError, match=f"cannot listen on 127.0.0.1:{shared_server.port}"):
+        start_server(site_src, "127.0.0.1", shared_server.port)
 
 
 def test_vigie_build_output_has_no_reload_script(site_src: Path, tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ import jinja2
 import jinja2.sandbox
 import pytest
 
-from conftest import BUILD_DAY, build_copy
+from conftest import BUILD_DAY
 from generator.build import BuildOptions, render_site
-from generator.sources.config import load_config
 from generator.core.errors import SiteError, SiteErrors
 from generator.render.templating import SANDBOX_VARIABLE, make_environment
+from support import load_site, make_config, render_page, render_pages
 
-ARTICLE = "en/articles/later/index.html"
+ARTICLE = "/en/articles/later/"
 
 
 def messages(err: SiteError | SiteErrors) -> list[str]:
@@ -30,8 +30,8 @@ def with_article_layout(site: Path, main: str) -> None:
         encoding="utf-8")
 
 
-def test_templates_are_sandboxed_unless_the_variable_says_0(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(site_src, None)
+def test_templates_are_sandboxed_unless_the_variable_says_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config()
     monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
     assert isinstance(make_environment(config), jinja2.sandbox.SandboxedEnvironment)
     monkeypatch.setenv(SANDBOX_VARIABLE, "1")
@@ -42,10 +42,10 @@ def test_templates_are_sandboxed_unless_the_variable_says_0(site_src: Path, monk
     assert make_environment(config, sandboxed=True).sandboxed
 
 
-def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sandbox_changes_no_byte_of_the_site(warm_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def files(sandbox: str) -> dict[str, bytes]:
         monkeypatch.setenv(SANDBOX_VARIABLE, sandbox)
-        result = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
+        result = render_site(BuildOptions(root=warm_site, today=BUILD_DAY, use_cache=False))
         assert result.rendered is not None and result.rendered.contexts.env.sandboxed is (sandbox == "1")
         return {path: item.data for path, item in result.files.items()}
 
@@ -63,28 +63,28 @@ def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: py
     ('{{ "{0.__class__}".format(page) }}', "access to attribute '__class__' of 'Page' object is unsafe"),
     ("{{ range(10 ** 7) | length }}", "Range too big"),
 ])
-def test_a_layout_cannot_reach_python_s_internals(site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_layout_cannot_reach_python_s_internals(site_src: Path, monkeypatch: pytest.MonkeyPatch,
                                                   expression: str, said: str) -> None:
     with_article_layout(site_src, expression)
+    site = load_site(site_src)
     monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
     with pytest.raises((SiteError, SiteErrors)) as refused:
-        build_copy(site_src, tmp_path / "sandboxed")
+        render_pages(site)  # every page: only the articles use this layout
     found = messages(refused.value)
     assert found and all(line.startswith("layouts/article.html:1: template error: ") for line in found), found
     assert any(said in line for line in found), found
-    # the same layout builds outside the sandbox: the test is about the sandbox, not the expression
+    # the same layout renders outside the sandbox: the test is about the sandbox, not the expression
     monkeypatch.setenv(SANDBOX_VARIABLE, "0")
-    build_copy(site_src, tmp_path / "plain")
+    render_pages(site)
 
 
 def test_what_the_default_theme_and_jinja_offer_still_works_in_the_sandbox(
-        site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SANDBOX_VARIABLE, raising=False)
     with_article_layout(site_src, '{{ "{}|{}".format(page.doc.title, t("nav.articles")) }}|'
                                   '{% for i in range(3) %}{{ loop.index }}{% endfor %}|'
                                   '{{ page.doc.title | upper }}|{{ format_date(page.doc.date) }}')
-    _, out = build_copy(site_src, tmp_path)
-    page = (out / ARTICLE).read_text(encoding="utf-8")
+    page = render_page(load_site(site_src), ARTICLE)
     assert '<p class="custom">Coming later|Articles|123|COMING LATER|' in page
 
 
@@ -99,10 +99,10 @@ def plain_function() -> str:
     return "called"
 
 
-def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks(site_src: Path) -> None:
+def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks() -> None:
     # `unsafe` is a plain function, the kind the context calls without Jinja's pass_context checks:
     # in the sandbox it must still be refused, outside it called.
-    config = load_config(site_src, None)
+    config = make_config()
     sandboxed, plain = make_environment(config, sandboxed=True), make_environment(config, sandboxed=False)
     context: dict[str, Any] = {"f": unsafe, "g": plain_function}
     with pytest.raises(jinja2.exceptions.SecurityError, match="is not safely callable"):
@@ -112,11 +112,9 @@ def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks(sit
 
 
 def test_a_template_cannot_read_the_builder_s_files_through_a_path(site_src: Path) -> None:
-    from generator.build import build
-
     (site_src / "layouts").mkdir(exist_ok=True)
     (site_src / "layouts/article.html").write_text("{{ config.root.joinpath('site.yaml').read_text() }}\n",
                                                    encoding="utf-8")
     with pytest.raises((SiteError, SiteErrors)) as info:
-        build(BuildOptions(root=site_src, today=BUILD_DAY))
+        render_pages(load_site(site_src))
     assert "layouts/article.html:1" in str(info.value) and "unsafe" in str(info.value)
