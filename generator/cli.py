@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
 from generator.core.errors import SiteError, SiteErrors, message_line, printable
+from generator.core.messages import UI_LANGUAGES, _, activate, choose_language, ngettext
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -38,12 +39,28 @@ def _port(value: str) -> int:
     return port
 
 
+def _ui_lang_flag(argv: Sequence[str]) -> str | None:
+    """Return the value of ``--ui-lang`` wherever it is on the command line (the parser's help depends on it)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--ui-lang="):
+            return arg.partition("=")[2]
+        if arg == "--ui-lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vigie", description="Build bilingual awareness campaign sites.")
+    parser = argparse.ArgumentParser(prog="vigie", description=_("Build bilingual awareness campaign sites."))
     parser.add_argument("--version", action="version", version=f"vigie {__version__}")
+    ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG",
+                   help=_("language of Vigie's messages: en or fr (default: $VIGIE_LANG, else the locale)"))
+    parser.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
         p.add_argument("site", nargs="?", default=".", metavar="SITE", help="site folder (default: current folder)")
         p.add_argument("-v", "--verbose", action="store_true", help="say more; show tracebacks of internal errors")
         p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
@@ -75,11 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--lang", help="language of the new file (default: the site's default language)")
     n.add_argument("--translate", action="append", default=[], metavar="LANG",
                    help="also create the linked file in LANG (repeatable)")
+    n.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     n.add_argument("-v", "--verbose", action="store_true")
     n.add_argument("-q", "--quiet", action="store_true")
 
     i = sub.add_parser("init", help="create a new site folder that builds at once")
     i.add_argument("directory", metavar="DIR")
+    i.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     i.add_argument("-v", "--verbose", action="store_true")
     i.add_argument("-q", "--quiet", action="store_true")
     return parser
@@ -104,6 +123,7 @@ def run() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 content errors, 2 usage)."""
+    activate(choose_language(_ui_lang_flag(sys.argv[1:] if argv is None else argv), os.environ))
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     _configure_logging(level)
@@ -195,7 +215,8 @@ def _report(err: SiteError | SiteErrors) -> int:
     for item in errors:  # content may hold escape sequences: never sent raw to the terminal
         where, message = printable(item.location()), printable(item.message)
         say(message_line(where, label, message))
-    say(f"{len(errors)} error(s); nothing was written")
+    say(ngettext("{count} error; nothing was written", "{count} errors; nothing was written",
+                 len(errors)).format(count=len(errors)))
     return 1
 
 

@@ -81,7 +81,7 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 #: What a line of a build's stderr may be: a message about a file, or the closing count of errors.
-WELL_FORMED = re.compile(r"(site\.yaml|content/\S+\.(md|yaml))(:\d+)?: \S.*|\d+ error\(s\); nothing was written")
+WELL_FORMED = re.compile(r"(site\.yaml|content/\S+\.(md|yaml))(:\d+)?: \S.*|\d+ errors?; nothing was written")
 
 
 def _one_warning_and_maybe_one_error(site: Path, error: bool) -> None:
@@ -115,7 +115,7 @@ def test_every_line_of_stderr_is_one_message(warm_site: Path, tmp_path: Path, er
     if error:
         assert [line for line in lines if "error" in line] == [
             "content/fr/articles/ecrans.md:12: error: unknown fact 'nope': there is no content/facts/nope.yaml",
-            "1 error(s); nothing was written"]
+            "1 error; nothing was written"]
     else:
         assert ", 1 warning into " in run.stdout
 
@@ -190,7 +190,7 @@ def test_each_message_is_one_write_with_its_newline(monkeypatch: pytest.MonkeyPa
         "site.yaml: a warning\n",
         "error: no title\n",
         "content/fr/a.md:3: error: unknown fact 'nope'\n",
-        "2 error(s); nothing was written\n",
+        "2 errors; nothing was written\n",
     ]
 
 

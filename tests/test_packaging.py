@@ -49,3 +49,9 @@ def test_built_wheel_builds_a_bare_site_with_its_own_theme(tmp_path: Path) -> No
     built = subprocess.run([sys.executable, "-m", "generator", "build", str(tmp_path / "new")], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
+    # The French catalog is compiled as the wheel is built, and speaks from the installed package.
+    assert "generator/locale/fr/LC_MESSAGES/vigie.mo" in names and "generator/locale/build_hook.py" not in names
+    (tmp_path / "new/site.yaml").write_text("title: [\n", encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-m", "generator", "build", str(tmp_path / "new")], cwd=tmp_path,
+                            env={**env, "LANG": "fr_FR.UTF-8"}, capture_output=True, text=True)
+    assert broken.returncode == 1 and "1 erreur ; rien n'a été écrit" in broken.stderr
