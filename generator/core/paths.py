@@ -107,40 +107,43 @@ def safe_relpath(rel: str) -> str:
 _URL_FORBIDDEN = frozenset(' "\'<>\\`^{}|')
 
 
-def base_url_problem(url: str, subject: str | None = None) -> str | None:
+def base_url_problem(url: str, subject: str = "") -> str | None:
     """Return why a base URL cannot be the address of a site, or None when it can.
 
     It must be an absolute http(s) address with a host, and nothing a page
     could not carry as is: no query, fragment, user name, quotes, ``<``,
     ``>``, spaces or control characters. The sentence starts with ``subject``,
-    how the caller names the address (``base_url``, ``--base-url``); by
-    default the address itself, quoted.
+    how the caller names the address (``base_url``, ``--base-url``); without
+    one it starts with the verb, for a caller that writes the address itself
+    before it (``'example.org' must be…``): every translation puts the subject
+    first too.
     """
     from urllib.parse import urlsplit
 
-    subject = subject if subject is not None else f"'{url}'"
-    example = _("write it like https://www.example.org/ or https://example.org/campaign/")
+    message: str | None = None
     if any(ch in _URL_FORBIDDEN or ord(ch) < 33 or ord(ch) >= 127 or ch.isspace() for ch in url):
-        return _("{subject} holds a space, a quote, '<', '>', a letter outside ASCII or another character not "
-                 "allowed in a web address (write an international domain name in its xn-- form, and %-encode a "
-                 "path); {example}").format(subject=subject, example=example)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return _("{subject} is not a valid web address; {example}").format(subject=subject, example=example)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return _("{subject} must be an absolute address starting with https:// (or http://); {example}").format(
-            subject=subject, example=example)
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        return _("{subject} must not have a '?' query or a '#' fragment; {example}").format(
-            subject=subject, example=example)
-    if parts.username is not None or parts.password is not None:
-        return _("{subject} must not hold a user name or password; {example}").format(subject=subject,
-                                                                                       example=example)
-    if port is not None and not 0 < port < 65536:
-        return _("{subject} has an impossible port; {example}").format(subject=subject, example=example)
-    return None
+        message = _("{subject} holds a space, a quote, '<', '>', a letter outside ASCII or another character not "
+                    "allowed in a web address (write an international domain name in its xn-- form, and %-encode a "
+                    "path); {example}")
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            message = _("{subject} is not a valid web address; {example}")
+        else:
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                message = _("{subject} must be an absolute address starting with https:// (or http://); {example}")
+            elif parts.query or parts.fragment or "?" in url or "#" in url:
+                message = _("{subject} must not have a '?' query or a '#' fragment; {example}")
+            elif parts.username is not None or parts.password is not None:
+                message = _("{subject} must not hold a user name or password; {example}")
+            elif port is not None and not 0 < port < 65536:
+                message = _("{subject} has an impossible port; {example}")
+    if message is None:
+        return None
+    example = _("write it like https://www.example.org/ or https://example.org/campaign/")
+    return message.format(subject=subject, example=example).strip()
 
 
 def swap_language(url: str, old: str, new: str) -> str:
