@@ -16,6 +16,7 @@ from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
+from generator.core.messages import _
 from generator.sources.facts import load_facts
 from generator.sources.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
@@ -99,8 +100,8 @@ def today_for_build() -> date:
             raise ValueError(epoch)
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
     except (ValueError, OverflowError, OSError):
-        raise SiteError(f"SOURCE_DATE_EPOCH must be a number of seconds since 1970-01-01, e.g. 1653436800 "
-                        f"(got '{epoch[:30]}'); set it right or unset it") from None
+        raise SiteError(_("SOURCE_DATE_EPOCH must be a number of seconds since 1970-01-01, e.g. 1653436800 "
+                          "(got '{value}'); set it right or unset it").format(value=epoch[:30])) from None
 
 
 def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None = None) -> str:

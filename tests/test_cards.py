@@ -7,12 +7,14 @@ import re
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from generator.core import messages
 from generator.core.cache import keyed_name
 from generator.media.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
 from generator.model.plan import CARD_SIZES
@@ -163,6 +165,39 @@ def test_low_contrast_colors_raise() -> None:
     assert err.source == "site.yaml"
     assert "colors: text colour #aaaaaa on #ffffff has contrast 2.32:1" in err.message
     assert "WCAG needs at least 4.5:1" in err.message
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """Speak French for one test."""
+    messages.activate("fr")
+    try:
+        yield
+    finally:
+        messages.activate("en")
+
+
+def test_low_contrast_is_told_in_french_with_french_numbers(french: None) -> None:
+    spec = make_spec(colors=Colors(background="#ffffff", foreground="#aaaaaa", accent="#1d3557"))
+    with pytest.raises(SiteError) as info:
+        render_card(spec, (1200, 630))
+    assert info.value.message == ("colors : la couleur du texte #aaaaaa sur #ffffff a un contraste de 2,32:1 sur les "
+                                  "visuels des chiffres ; WCAG demande au moins 4,5:1")
+
+
+@pytest.mark.parametrize(("kind", "part"), [("fact", "le libellé"), ("site", "la description")])
+def test_a_missing_glyph_is_told_in_french_with_the_part_it_is_in(french: None, kind: str, part: str) -> None:
+    spec = replace(make_spec(), kind=kind, label="Vigie 字 🙂")  # type: ignore[arg-type]
+    with pytest.raises(SiteError) as info:
+        render_card(spec, (1200, 630))
+    sentence = (f"la police des visuels (Atkinson Hyperlegible) n'a pas de glyphe pour '字' (U+5B57), '🙂' (U+1F642) "
+                f"dans {part} ; remplacez ou supprimez ces caractères")
+    assert info.value.message == (sentence if kind == "site" else f"chiffre 'auteurs-identifies' : {sentence}")
+
+
+def test_several_missing_glyphs_are_them_in_english() -> None:
+    with pytest.raises(SiteError, match=r"in the label; replace or remove them$"):
+        render_card(replace(make_spec(), label="字 🙂"), (1200, 630))
 
 
 def test_contrast_just_below_threshold_is_not_rounded_up() -> None:

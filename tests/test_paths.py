@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from generator.core.errors import SiteError
 from generator.model import OutputFile
 from generator.output.writer import plan_files, write_output
-from generator.core.paths import output_path, page_url, safe_relpath, slugify, swap_language
+from generator.core import messages
+from generator.core.paths import base_url_problem, output_path, page_url, safe_relpath, slugify, swap_language
 
 SEGMENT = st.text(min_size=1, max_size=20)
 
@@ -87,3 +88,22 @@ def test_two_sources_for_one_path_name_both() -> None:
         plan_files([OutputFile("fr/a/index.html", b"1", "content/fr/a.md"),
                     OutputFile("fr/a/./index.html", b"2", "content/fr/b.md")])
     assert "content/fr/a.md" in str(info.value) and "content/fr/b.md" in str(info.value)
+
+
+@pytest.mark.parametrize(("url", "english", "french"), [
+    ("example.org", "must be an absolute address starting with https:// (or http://);",
+     "doit être une adresse absolue commençant par https:// (ou http://) ;"),
+    ("https://a.org/?x=1", "must not have a '?' query or a '#' fragment;", "ne doit avoir ni requête '?' ni fragment '#' ;"),
+    ("https://me@a.org/", "must not hold a user name or password;", "ne doit contenir ni nom d'utilisateur ni mot de passe ;"),
+])
+def test_a_base_url_problem_is_one_sentence_that_starts_with_its_subject(url: str, english: str, french: str) -> None:
+    example = "https://www.example.org/ or https://example.org/campaign/"
+    assert base_url_problem(url, "base_url") == f"base_url {english} write it like {example}"
+    assert base_url_problem(url) == f"{english} write it like {example}"  # the caller writes the address before it
+    try:
+        messages.activate("fr")
+        assert base_url_problem(url, "--base-url") == \
+            f"--base-url {french} écrivez-la comme https://www.example.org/ ou https://example.org/campaign/"
+    finally:
+        messages.activate("en")
+    assert base_url_problem("https://example.org/campaign/", "base_url") is None

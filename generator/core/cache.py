@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.core.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,8 @@ class Store:
         data = pickle.dumps({**self._new, "__version__": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
         error = write_atomically(self.path, signature(data), data)  # no copy of a cache of megabytes
         if error is not None:
-            log.warning("could not write the cache %s (%s); the next build will be slower", self.path, error)
+            log.warning(_("could not write the cache {path} ({error}); the next build will be slower")
+                        .format(path=self.path, error=error))
 
 
 def write_atomically(path: Path, *data: bytes) -> OSError | None:

@@ -12,6 +12,7 @@ from typing import Iterable
 from anyascii import anyascii
 
 from generator.core.errors import SiteError
+from generator.core.messages import _
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 #: A URL that names its scheme (``https:``, ``mailto:``, ``javascript:``): it leaves the site, or is refused.
@@ -74,7 +75,7 @@ def page_url(lang: str, *segments: str) -> str:
     parts = [lang, *[s for s in segments if s]]
     for part in parts:
         if not part or part in (".", "..") or "/" in part or "\\" in part:
-            raise SiteError(f"'{part}' cannot be used in a URL")
+            raise SiteError(_("'{part}' cannot be used in a URL").format(part=part))
     return "/" + "/".join(parts) + "/"
 
 
@@ -86,7 +87,7 @@ def output_path(url: str) -> str:
     Raises SiteError when the URL would leave the output folder.
     """
     if not url.startswith("/"):
-        raise SiteError(f"URL '{url}' must start with '/'")
+        raise SiteError(_("URL '{url}' must start with '/'").format(url=url))
     rel = url.lstrip("/")
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
@@ -96,43 +97,53 @@ def output_path(url: str) -> str:
 def safe_relpath(rel: str) -> str:
     """Return a normalised relative path, or raise if it escapes its folder."""
     if "\\" in rel or "\x00" in rel:
-        raise SiteError(f"the path '{rel}' contains characters not allowed in file names")
+        raise SiteError(_("the path '{path}' contains characters not allowed in file names").format(path=rel))
     norm = posixpath.normpath(rel)
     if norm.startswith("/") or norm == "." or ".." in norm.split("/"):
-        raise SiteError(f"the path '{rel}' would be written outside the output folder")
+        raise SiteError(_("the path '{path}' would be written outside the output folder").format(path=rel))
     return norm
 
 
 _URL_FORBIDDEN = frozenset(' "\'<>\\`^{}|')
 
 
-def base_url_problem(url: str) -> str | None:
+def base_url_problem(url: str, subject: str = "") -> str | None:
     """Return why a base URL cannot be the address of a site, or None when it can.
 
     It must be an absolute http(s) address with a host, and nothing a page
     could not carry as is: no query, fragment, user name, quotes, ``<``,
-    ``>``, spaces or control characters.
+    ``>``, spaces or control characters. The sentence starts with ``subject``,
+    how the caller names the address (``base_url``, ``--base-url``); without
+    one it starts with the verb, for a caller that writes the address itself
+    before it (``'example.org' must be…``): every translation puts the subject
+    first too.
     """
     from urllib.parse import urlsplit
 
-    example = "write it like https://www.example.org/ or https://example.org/campaign/"
+    message: str | None = None
     if any(ch in _URL_FORBIDDEN or ord(ch) < 33 or ord(ch) >= 127 or ch.isspace() for ch in url):
-        return (f"holds a space, a quote, '<', '>', a letter outside ASCII or another character not allowed in a "
-                f"web address (write an international domain name in its xn-- form, and %-encode a path); {example}")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return f"is not a valid web address; {example}"
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return f"must be an absolute address starting with https:// (or http://); {example}"
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        return f"must not have a '?' query or a '#' fragment; {example}"
-    if parts.username is not None or parts.password is not None:
-        return f"must not hold a user name or password; {example}"
-    if port is not None and not 0 < port < 65536:
-        return f"has an impossible port; {example}"
-    return None
+        message = _("{subject} holds a space, a quote, '<', '>', a letter outside ASCII or another character not "
+                    "allowed in a web address (write an international domain name in its xn-- form, and %-encode a "
+                    "path); {example}")
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            message = _("{subject} is not a valid web address; {example}")
+        else:
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                message = _("{subject} must be an absolute address starting with https:// (or http://); {example}")
+            elif parts.query or parts.fragment or "?" in url or "#" in url:
+                message = _("{subject} must not have a '?' query or a '#' fragment; {example}")
+            elif parts.username is not None or parts.password is not None:
+                message = _("{subject} must not hold a user name or password; {example}")
+            elif port is not None and not 0 < port < 65536:
+                message = _("{subject} has an impossible port; {example}")
+    if message is None:
+        return None
+    example = _("write it like https://www.example.org/ or https://example.org/campaign/")
+    return message.format(subject=subject, example=example).strip()
 
 
 def swap_language(url: str, old: str, new: str) -> str:

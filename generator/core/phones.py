@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from generator.core.errors import SiteError
+from generator.core.messages import _, ngettext
 
 #: Separators people write between the digits of a number (spaces of all kinds, hyphen, dot, slash, brackets).
 _SEPARATORS = " \u00a0\u202f\u2009-\u2010\u2011.()/"
@@ -22,17 +23,20 @@ MAX_DIGITS = 20
 def phone_problem(phone: str) -> str | None:
     """Return why a help number cannot be dialled as written, or None when it can."""
     digits = sum(ch.isascii() and ch.isdigit() for ch in phone)
-    advice = ("write only the number to dial, e.g. phone: \"116 000\" or \"+32 2 475 44 11\", and put opening "
-              "hours in 'hours:' and other words in 'purpose:'")
+    advice = _("write only the number to dial, e.g. phone: \"116 000\" or \"+32 2 475 44 11\", and put opening "
+               "hours in 'hours:' and other words in 'purpose:'")
     if not _DIALLABLE_RE.match(phone):
-        return f"the help number '{phone}' holds more than a number to dial; {advice}"
+        return _("the help number '{phone}' holds more than a number to dial; {advice}").format(phone=phone,
+                                                                                              advice=advice)
     if not MIN_DIGITS <= digits <= MAX_DIGITS:
-        return f"the help number '{phone}' has {digits} digits; {advice}"
+        return ngettext("the help number '{phone}' has {count} digit; {advice}",
+                        "the help number '{phone}' has {count} digits; {advice}", digits).format(
+            phone=phone, count=digits, advice=advice)
     if phone.startswith("+") and "(0)" in phone.replace(" ", ""):
-        return (f"the help number '{phone}' has '(0)', which is not dialled with the country code; "
-                "write it as dialled from abroad, without (0)")
+        return _("the help number '{phone}' has '(0)', which is not dialled with the country code; "
+                 "write it as dialled from abroad, without (0)").format(phone=phone)
     if phone.count("(") != phone.count(")"):
-        return f"the help number '{phone}' has an unclosed bracket; {advice}"
+        return _("the help number '{phone}' has an unclosed bracket; {advice}").format(phone=phone, advice=advice)
     return None
 
 

@@ -41,11 +41,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
+from babel.numbers import format_decimal
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
+from generator.core.messages import _, active_language, ngettext
 from generator.core.fonts import FAMILY, font_hash, font_path
 from generator.model import Colors
 
@@ -113,15 +115,19 @@ class CardSpec:
     """``fact``: ``figure`` is a number, kept on one line when it can be. ``site``: the site's own card,
     ``figure`` is the site's name (``label`` its description), wrapped over several lines when long."""
 
-    def prefix(self) -> str:
-        """Return what errors about this card start with: ``fact 'id': `` (a site card's caller says more)."""
-        return "" if self.kind == "site" else f"fact '{self.fact_id}': "
+    def about(self, problem: str) -> str:
+        """Return an error about this card: ``fact 'id': problem`` (a site card's caller says more)."""
+        return problem if self.kind == "site" else _("fact '{id}': {problem}").format(id=self.fact_id, problem=problem)
 
     def part(self, name: str) -> str:
-        """Return how errors call a part of the card (the figure of a site card is the site's title)."""
+        """Return how errors call a part of the card, with its article: ``the label`` (the figure of a site card is
+        the site's title)."""
         if self.kind == "site":
-            return {"figure": "title", "label": "description", "source line": "publisher"}.get(name, name)
-        return name
+            parts = {"figure": _("the title"), "label": _("the description"), "source line": _("the publisher")}
+        else:
+            parts = {"figure": _("the figure"), "label": _("the label"), "source line": _("the source line")}
+        parts.update({"site name": _("the site name"), "site address": _("the site address")})
+        return parts[name]
 
 
 # --------------------------------------------------------------------------- colours
@@ -132,7 +138,8 @@ def _parse_color(value: str, what: str, spec: CardSpec) -> tuple[int, int, int]:
         return _to_rgb(value)
     except (ValueError, AttributeError):
         raise SiteError(
-            f"colors: {what} {value!r} is not a colour; write it as #rrggbb, e.g. #1d3557",
+            _("colors: {key} {value} is not a colour; write it as #rrggbb, e.g. #1d3557").format(key=what,
+                                                                                                 value=repr(value)),
             source=spec.config_path,
         ) from None
 
@@ -168,9 +175,9 @@ def contrast_ratio(fg: str, bg: str) -> float:
 
 
 def _format_ratio(ratio: float) -> str:
-    # Round down so that 4.48 never shows as "4.5" next to "needs at least 4.5".
-    text = f"{math.floor(ratio * 100) / 100:.2f}".rstrip("0").rstrip(".")
-    return text
+    """Return a contrast ratio as the editor's language writes numbers (``4.48``, ``4,48``), rounded down so that
+    4.48 never shows as "4.5" next to "needs at least 4.5"."""
+    return format_decimal(math.floor(ratio * 100) / 100, format="0.##", locale=active_language())
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
@@ -194,8 +201,10 @@ def _palette(spec: CardSpec) -> _Palette:
     ratio = _ratio(fg, bg)
     if ratio < MIN_CONTRAST:
         raise SiteError(
-            f"colors: text colour {spec.colors.foreground} on {spec.colors.background} has contrast "
-            f"{_format_ratio(ratio)}:1 on the fact cards; WCAG needs at least {MIN_CONTRAST}:1",
+            _("colors: text colour {foreground} on {background} has contrast {ratio}:1 on the fact cards; WCAG "
+              "needs at least {minimum}:1").format(foreground=spec.colors.foreground,
+                                                   background=spec.colors.background, ratio=_format_ratio(ratio),
+                                                   minimum=_format_ratio(MIN_CONTRAST)),
             source=spec.config_path,
         )
     figure = accent if _ratio(accent, bg) >= MIN_CONTRAST else fg
@@ -276,10 +285,13 @@ def _check_glyphs(spec: CardSpec, part: str, text: str, weight: str) -> None:
     if not missing:
         return
     shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    if len(missing) > 5:
+        shown = ngettext("{characters} and {count} more", "{characters} and {count} more",
+                         len(missing) - 5).format(characters=shown, count=len(missing) - 5)
     raise SiteError(
-        f"{spec.prefix()}the card font ({FAMILY}) has no glyph for {shown}{more} in the {spec.part(part)}; "
-        "replace or remove it",
+        spec.about(ngettext("the card font ({font}) has no glyph for {characters} in {part}; replace or remove it",
+                            "the card font ({font}) has no glyph for {characters} in {part}; replace or remove them",
+                            len(missing)).format(font=FAMILY, characters=shown, part=spec.part(part))),
         source=spec.source_path,
     )
 
@@ -412,7 +424,7 @@ def _wrap_balanced(text: str, weight: str, size: int, lang: str, width: float) -
         return lines
     lo, hi = width * 0.5, width
     best = lines
-    for _ in range(10):
+    for _attempt in range(10):
         mid = (lo + hi) / 2
         trial = _wrap(words, weight, size, lang, mid)
         if trial is not None and len(trial) <= len(lines):
@@ -538,8 +550,8 @@ class _Prepared:
                    _clean(spec.source_line, "regular"), _clean(spec.site_name, "bold"),
                    _clean(spec.site_url, "regular"))
         if not prep.figure:
-            raise SiteError(f"{spec.prefix()}the card has no {spec.part('figure')} to show",
-                            source=spec.source_path)
+            raise SiteError(_("the card has no title to show") if spec.kind == "site"
+                            else spec.about(_("the card has no figure to show")), source=spec.source_path)
         _check_glyphs(spec, "figure", prep.figure, "bold")
         _check_glyphs(spec, "label", prep.label, "regular")
         _check_glyphs(spec, "source line", prep.source, "regular")
@@ -573,11 +585,13 @@ def _layout_footer(prep: _Prepared, params: _Params, size: tuple[int, int]) -> t
                 x = m - min(box.left, 0.0) if align == "left" else w - m - max(box.right, box.advance)
                 texts.append(_Text(x, baseline, text, weight, fsize, color))
         return texts, rule_y
-    raise SiteError(
-        f"{prep.spec.prefix()}the {prep.spec.part('source line')}, site name and address do not fit on the "
-        f"{w}×{h} card even at {params.footer_min}px; shorten the {prep.spec.part('source line')} or site name",
-        source=prep.spec.source_path,
-    )
+    if prep.spec.kind == "site":
+        message = _("the publisher, site name and address do not fit on the {width}×{height} card even at "
+                    "{pixels}px; shorten the publisher or site name")
+    else:
+        message = prep.spec.about(_("the source line, site name and address do not fit on the {width}×{height} card "
+                                    "even at {pixels}px; shorten the source line or site name"))
+    raise SiteError(message.format(width=w, height=h, pixels=params.footer_min), source=prep.spec.source_path)
 
 
 def _arrange_footer(
@@ -649,7 +663,7 @@ def _layout_main(
     wrapped greedily: same number of lines, so the same height, but cheaper while
     searching for the sizes that fit.
     """
-    w, _ = size
+    w, _height = size
     m = params.margin
     width = w - 2 * m
     lang = prep.spec.lang
@@ -792,15 +806,15 @@ def _layout_site(prep: _Prepared, params: _Params, size: tuple[int, int], area: 
     smallest = (params.heading_min, params.label_min, area, False, params.heading_lines)
     if _layout_main(replace(prep, label=""), params, size, *smallest) is None:
         raise SiteError(
-            f"the title '{prep.figure}' does not fit on the {w}×{h} card even on "
-            f"{params.heading_lines} lines at {params.heading_min}px; shorten it, or put a short name "
-            "before ' – ' (the rest goes below it, in smaller type)",
+            _("the title '{title}' does not fit on the {width}×{height} card even on {lines} lines at {pixels}px; "
+              "shorten it, or put a short name before ' – ' (the rest goes below it, in smaller type)").format(
+                title=prep.figure, width=w, height=h, lines=params.heading_lines, pixels=params.heading_min),
             source=spec.source_path,
         )
     fits = _longest_fitting_prefix(prep, params, size, area, params.heading_min, params.heading_lines)
     raise SiteError(
-        f"the description is too long to fit on the {w}×{h} card under the title; "
-        f"shorten it to about {fits} characters",
+        _("the description is too long to fit on the {width}×{height} card under the title; shorten it to about "
+          "{count} characters").format(width=w, height=h, count=fits),
         source=spec.source_path,
     )
 
@@ -818,8 +832,8 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
     fig_width = _measure(prep.figure, "bold", params.figure_min, spec.lang).width
     if fig_width > w - 2 * params.margin:
         raise SiteError(
-            f"fact '{spec.fact_id}': the figure '{prep.figure}' is too wide for the {w}×{h} card "
-            f"even at {params.figure_min}px; shorten it",
+            spec.about(_("the figure '{figure}' is too wide for the {width}×{height} card even at {pixels}px; "
+                         "shorten it").format(figure=prep.figure, width=w, height=h, pixels=params.figure_min)),
             source=spec.source_path,
         )
     main = _fits_label(prep, params, size, area)
@@ -829,8 +843,9 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
         if spec.as_of:  # the date is drawn after the label: leave room for it
             fits = max(0, fits - len(f" ({spec.as_of})"))
         raise SiteError(
-            f"fact '{spec.fact_id}': the label is too long to fit on the {w}×{h} card even at "
-            f"{params.label_min}px; shorten it to about {fits} characters",
+            spec.about(_("the label is too long to fit on the {width}×{height} card even at {pixels}px; shorten it "
+                         "to about {count} characters").format(width=w, height=h, pixels=params.label_min,
+                                                                 count=fits)),
             source=spec.source_path,
         )
     return params, main.texts + footer, rule_y, main.top
@@ -959,5 +974,5 @@ class CardCache:
             with self._lock:
                 warn, self._warned = not self._warned, True
             if warn:
-                log.warning("cannot write the card cache in %s (%s); cards will be drawn again next time",
-                            self.folder, err)
+                log.warning(_("cannot write the card cache in {folder} ({reason}); cards will be drawn again next "
+                              "time").format(folder=self.folder, reason=err))

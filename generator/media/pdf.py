@@ -41,6 +41,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[impor
 
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.fonts import FONT_DIR, font_files, font_hash, font_path
+from generator.core.messages import _
 from generator.sources.theme import default_theme_dir
 
 log = logging.getLogger(__name__)
@@ -125,20 +126,23 @@ class LocalFetcher(URLFetcher):  # type: ignore[misc]
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file":
-            self._refuse(url, "nothing is fetched from the network for a PDF")
+            self._refuse(url, _("nothing is fetched from the network for a PDF"))
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            self._refuse(url, "files on other machines are not read")
+            self._refuse(url, _("files on other machines are not read"))
         path = Path(url2pathname(parts.path)).resolve()
         if not (any(path.is_relative_to(root) for root in self.roots) and path.is_file()):
-            self._refuse(url, "only files in the fonts and layouts folders are read")
+            self._refuse(url, _("only files in the fonts and layouts folders are read"))
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
 
     def _refuse(self, url: str, why: str) -> NoReturn:
         self.refused.append(url)
-        where = f"{self.source}: " if self.source else ""
-        log.warning("%sthe PDF leaves out %s (%s)", where, _short(url), why)
+        if self.source:
+            log.warning(_("{source}: the PDF leaves out {url} ({reason})").format(source=self.source, url=_short(url),
+                                                                                   reason=why))
+        else:
+            log.warning(_("the PDF leaves out {url} ({reason})").format(url=_short(url), reason=why))
         raise _RefusedURL(f"refused {_short(url)}")
 
 
@@ -379,6 +383,6 @@ class PdfCache:
         with self._lock:
             warn, self._warned = not self._warned, True
         if warn:
-            log.warning("cannot write the PDF cache in %s (%s); fact sheets will be rendered again next time",
-                        self.folder, err)
+            log.warning(_("cannot write the PDF cache in {folder} ({reason}); fact sheets will be rendered again "
+                          "next time").format(folder=self.folder, reason=err))
         return False

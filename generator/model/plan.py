@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _, ngettext
 from generator.model import Folder, OutputFile, Page, PageKind, Site
 from generator.core.paths import output_path, slugify
 
@@ -78,22 +79,23 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
     """Return every file a build of ``site`` writes, with what makes it."""
     config = site.config
     planned: list[Planned] = [_page_plan(page) for page in site.pages]
-    for (fact_id, _), page in sorted(site.fact_pages.items()):
+    for (fact_id, _lang), page in sorted(site.fact_pages.items()):
         shown = f"content/facts/{fact_id}.yaml"
-        planned += [Planned(card_path(page.url, name), f"the cards of {shown}", shown) for name in CARD_SIZES]
+        planned += [Planned(card_path(page.url, name), _("the cards of {source}").format(source=shown), shown)
+                    for name in CARD_SIZES]
     for doc in site.documents:
         if doc.factsheet and doc.kind is Folder.RESOURCES and doc.rel in site.doc_pages:
             shown = f"content/{doc.rel}"
-            planned.append(Planned(factsheet_path(site.doc_pages[doc.rel].url, doc.slug), f"the PDF of {shown}",
+            planned.append(Planned(factsheet_path(site.doc_pages[doc.rel].url, doc.slug), _("the PDF of {source}").format(source=shown),
                                    shown, doc.lines.get("slug")))
     for lang in config.codes:
-        planned.append(Planned(feed_path(lang), f"the {lang} feed"))
-        planned.append(Planned(site_card_path(lang), f"the {lang} site card", "site.yaml"))
+        planned.append(Planned(feed_path(lang), _("the {language} feed").format(language=lang)))
+        planned.append(Planned(site_card_path(lang), _("the {language} site card").format(language=lang), "site.yaml"))
         if site.facts:
             section = site.groups["section:resources"][lang]
             planned.append(Planned(press_kit_path(section.url, config.title[lang], lang),
-                                   f"the {lang} zip of cards", "site.yaml"))
-    planned += [Planned(name, f"the site's {name}") for name in ROOT_TEXT_FILES]
+                                   _("the {language} zip of cards").format(language=lang), "site.yaml"))
+    planned += [Planned(name, _("the site's {name}").format(name=name)) for name in ROOT_TEXT_FILES]
     planned += [Planned(item.path, item.origin, item.origin) for item in assets]
     return planned
 
@@ -104,14 +106,20 @@ def _page_plan(page: Page) -> Planned:
         return Planned(output_path(page.url), shown, shown, page.doc.lines.get("slug"))
     if page.fact is not None:
         shown = f"content/facts/{page.fact.id}.yaml"
-        return Planned(output_path(page.url), f"the page of {shown}", shown)
+        return Planned(output_path(page.url), _("the page of {source}").format(source=shown), shown)
     if page.kind is PageKind.TAG and page.items:  # named after the first document that gives the tag
         tagged = page.items[0]
         shown = f"content/{tagged.rel}"
-        return Planned(output_path(page.url), f"the page of the tag '{page.title}' ({page.url})", shown,
+        return Planned(output_path(page.url), _("the page of the tag '{tag}' ({url})").format(tag=page.title, url=page.url),
+                       shown,
                        tagged.lines.get("tags"))
-    names = {PageKind.CHOOSER: "the language chooser", PageKind.NOT_FOUND: "the 404 page"}
-    return Planned(output_path(page.url), f"{names.get(page.kind, f'the {page.kind} page')} ({page.url})")
+    if page.kind is PageKind.CHOOSER:
+        origin = _("the language chooser ({url})")
+    elif page.kind is PageKind.NOT_FOUND:
+        origin = _("the 404 page ({url})")
+    else:
+        origin = _("the {kind} page ({url})")
+    return Planned(output_path(page.url), origin.format(kind=page.kind, url=page.url))
 
 
 def check_plan(planned: Sequence[Planned]) -> None:
@@ -119,19 +127,20 @@ def check_plan(planned: Sequence[Planned]) -> None:
     errors = ErrorCollector()
     by_key: dict[str, Planned] = {}
     for item in planned:
-        for problem in name_problems(item.path):
-            errors.add(_error(f"{item.origin} would write {item.path}, {problem}", item))
+        for problem in name_problems(item.path, item.origin):
+            errors.add(_error(problem, item))
         key = fold(item.path)
         other = by_key.get(key)
         if other is None:
             by_key[key] = item
         elif other.path == item.path:
-            errors.add(_error(f"two sources want to write {item.path}: {other.origin} and {item.origin}; "
-                              "rename one of them", item, other))
+            errors.add(_error(_("two sources want to write {path}: {first} and {second}; rename one of them")
+                              .format(path=item.path, first=other.origin, second=item.origin), item, other))
         else:
-            errors.add(_error(f"{other.origin} writes {other.path} and {item.origin} writes {item.path}: names that "
-                              "differ only by upper and lower case are one file on Windows and macOS; rename one "
-                              "of them", item, other))
+            errors.add(_error(_("{first} writes {first_path} and {second} writes {second_path}: names that "
+                                "differ only by upper and lower case are one file on Windows and macOS; rename one "
+                                "of them").format(first=other.origin, first_path=other.path, second=item.origin,
+                                                  second_path=item.path), item, other))
     blocked: dict[str, list[Planned]] = {}
     """A file's folded path → the outputs that need a folder of that name."""
     for key, item in by_key.items():
@@ -144,9 +153,16 @@ def check_plan(planned: Sequence[Planned]) -> None:
     for prefix, items in blocked.items():
         holder = by_key[prefix]
         first = min(items, key=lambda i: (i.path.count("/"), i.path))
-        more = f" and {len(items) - 1} other file(s)" if len(items) > 1 else ""
-        errors.add(_error(f"{holder.origin} writes the file {holder.path}, but {first.origin} needs a folder of "
-                          f"that name for {first.path}{more}; rename one of them", holder, first))
+        if len(items) > 1:
+            message = ngettext("{holder} writes the file {path}, but {other} needs a folder of that name for "
+                               "{other_path} and {count} other file; rename one of them",
+                               "{holder} writes the file {path}, but {other} needs a folder of that name for "
+                               "{other_path} and {count} other files; rename one of them", len(items) - 1)
+        else:
+            message = _("{holder} writes the file {path}, but {other} needs a folder of that name for {other_path}; "
+                        "rename one of them")
+        errors.add(_error(message.format(holder=holder.origin, path=holder.path, other=first.origin,
+                                         other_path=first.path, count=len(items) - 1), holder, first))
     errors.raise_if_any()
 
 
@@ -155,21 +171,30 @@ def fold(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
-def name_problems(path: str) -> list[str]:
-    """Return why each part of a relative output path cannot be a file name everywhere (empty if none)."""
+def name_problems(path: str, origin: str = "") -> list[str]:
+    """Return why each part of a relative output path cannot be a file name everywhere (empty if none).
+
+    ``origin`` is what makes the file, as messages name it (`Planned.origin`).
+    """
     problems = []
     for part in path.split("/"):
         stem = part.split(".", 1)[0].rstrip(" ").casefold()
         if stem in WINDOWS_RESERVED:
-            problems.append(f"and '{part}' is a name Windows reserves for a device; rename it")
+            message = _("{origin} would write {path}, and '{part}' is a name Windows reserves for a device; "
+                        "rename it")
         elif any(ch in WINDOWS_FORBIDDEN or ord(ch) < 32 for ch in part):
-            problems.append(f"and '{part}' holds a character Windows refuses in file names "
-                            "(< > : \" | ? * \\ or a control character); rename it")
+            message = _("{origin} would write {path}, and '{part}' holds a character Windows refuses in file names "
+                        "(< > : \" | ? * \\ or a control character); rename it")
         elif part.endswith((".", " ")) and part not in (".", ".."):
-            problems.append(f"and '{part}' ends with a dot or a space, which Windows drops; rename it")
+            message = _("{origin} would write {path}, and '{part}' ends with a dot or a space, which Windows drops; "
+                        "rename it")
         elif len(part.encode("utf-8")) > MAX_NAME_BYTES:
-            problems.append(f"and '{part[:40]}…' is longer than a file system allows ({MAX_NAME_BYTES} bytes); "
-                            "shorten it")
+            message = _("{origin} would write {path}, and '{part}…' is longer than a file system allows "
+                        "({maximum} bytes); shorten it")
+            part = part[:40]
+        else:
+            continue
+        problems.append(message.format(origin=origin, path=path, part=part, maximum=MAX_NAME_BYTES))
     return problems
 
 

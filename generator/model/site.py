@@ -8,6 +8,7 @@ from datetime import date
 from typing import Iterable
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _
 from generator.model import Document, Fact, Folder, Page, PageKind, SiteConfig, Site
 from generator.core.paths import output_path, page_url, tag_slugs
 
@@ -135,8 +136,9 @@ def _check_translation_keys(docs: tuple[Document, ...], errors: ErrorCollector) 
         other = seen.get((doc.lang, doc.key))
         if other is not None:
             errors.add(SiteError(
-                f"this file and content/{other.rel} share the translation key '{doc.key}' in the same language; "
-                "give each its own translation_key", source=f"content/{doc.rel}", line=2))
+                _("this file and content/{other} share the translation key '{key}' in the same language; "
+                  "give each its own translation_key").format(other=other.rel, key=doc.key),
+                source=f"content/{doc.rel}", line=2))
         else:
             seen[(doc.lang, doc.key)] = doc
 
@@ -146,12 +148,13 @@ def _check_fact_refs(config: SiteConfig, docs: tuple[Document, ...], facts: dict
     for doc in docs:
         for fact_id in doc.facts:
             if fact_id not in facts:
-                errors.add(SiteError(f"unknown fact '{fact_id}' in 'facts:'; there is no content/facts/{fact_id}.yaml",
+                errors.add(SiteError(_("unknown fact '{id}' in 'facts:'; there is no content/facts/{id}.yaml")
+                                     .format(id=fact_id),
                                      source=f"content/{doc.rel}", line=doc.lines.get("facts")))
     for fact_id in config.featured_facts:
         if fact_id not in facts:
-            errors.add(SiteError(f"featured_facts names unknown fact '{fact_id}'; there is no "
-                                 f"content/facts/{fact_id}.yaml", source="site.yaml"))
+            errors.add(SiteError(_("featured_facts names unknown fact '{id}'; there is no content/facts/{id}.yaml")
+                                 .format(id=fact_id), source="site.yaml"))
 
 
 def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:
@@ -164,8 +167,9 @@ def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:
             continue
         other = owners.get(path)
         if other is not None:
-            errors.add(SiteError(f"two pages want the URL {page.url}: {_origin(other)} and {_origin(page)}; "
-                                 "change the slug of one of them", source=_origin(page),
+            errors.add(SiteError(_("two pages want the URL {url}: {first} and {second}; change the slug of one of them")
+                                 .format(url=page.url, first=_origin(other), second=_origin(page)),
+                                 source=_origin(page),
                                  line=2 if page.doc else None))
         else:
             owners[path] = page
@@ -176,4 +180,4 @@ def _origin(page: Page) -> str:
         return f"content/{page.doc.rel}"
     if page.fact is not None:
         return f"content/facts/{page.fact.id}.yaml"
-    return f"the {page.kind} page ({page.lang})"
+    return _("the {kind} page ({language})").format(kind=page.kind, language=page.lang)

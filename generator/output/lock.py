@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from generator.core.messages import _
+
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "build.lock"
@@ -42,7 +44,7 @@ class BuildLock:
             log.debug("building without a lock: cannot open %s (%s)", self.path, exc.strerror)
             return self
         if not _try_lock(fd):
-            log.info("another build of this site is running (%s); waiting for it to finish", _holder(fd))
+            log.info(_holder(fd))
             _lock(fd)
         self._fd = fd
         try:
@@ -61,11 +63,14 @@ class BuildLock:
 
 
 def _holder(fd: int) -> str:
+    """Return the message that says which process holds the lock: we wait for it."""
     try:
         pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     except (OSError, AttributeError):
         pid = ""
-    return f"process {pid}" if pid.isdigit() else "another process"
+    if pid.isdigit():
+        return _("another build of this site is running (process {pid}); waiting for it to finish").format(pid=pid)
+    return _("another build of this site is running (another process); waiting for it to finish")
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

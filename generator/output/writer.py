@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Protocol, TypeVar
 
 from generator.core.cache import CACHE_FOLDER, write_atomically
 from generator.core.errors import SiteError
+from generator.core.messages import _
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
 
@@ -57,8 +58,8 @@ def plan_files(files: Iterable[P]) -> dict[str, P]:
         path = safe_relpath(item.path)
         other = planned.get(path)
         if other is not None:
-            raise SiteError(f"two sources want to write {path}: {other.origin} and {item.origin}; "
-                            "rename one of them", source=item.origin or None)
+            raise SiteError(_("two sources want to write {path}: {first} and {second}; rename one of them")
+                            .format(path=path, first=other.origin, second=item.origin), source=item.origin or None)
         planned[path] = item
     return planned
 
@@ -67,15 +68,17 @@ def check_output_folder(out: Path, site_root: Path) -> None:
     """Refuse an output folder whose replacement would destroy the site, its cache or other files."""
     out_r, root_r = out.resolve(), site_root.resolve()
     if out_r == root_r or out_r in root_r.parents:
-        raise SiteError(f"the output folder {out} contains the site itself; choose a folder such as public/")
+        raise SiteError(_("the output folder {out} contains the site itself; choose a folder such as public/")
+                        .format(out=out))
     for sub in ("content", "layouts", "assets", CACHE_FOLDER):
         if out_r == root_r / sub or (root_r / sub) in out_r.parents:
-            raise SiteError(f"the output folder {out} is inside the site's {sub}/ folder; choose public/")
+            raise SiteError(_("the output folder {out} is inside the site's {folder}/ folder; choose public/")
+                            .format(out=out, folder=sub))
     if out_r.exists() and not out_r.is_dir():
-        raise SiteError(f"the output {out} is a file, not a folder")
+        raise SiteError(_("the output {out} is a file, not a folder").format(out=out))
     if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists():
-        raise SiteError(f"the output folder {out} is not empty and was not made by Vigie; "
-                        "empty it or choose another folder (Vigie replaces the whole folder)")
+        raise SiteError(_("the output folder {out} is not empty and was not made by Vigie; "
+                          "empty it or choose another folder (Vigie replaces the whole folder)").format(out=out))
 
 
 def resolve_output(out: Path) -> Path:
@@ -105,7 +108,7 @@ def output_is_current(out: Path, fingerprint: str, state: Path | None) -> bool:
         return False
     listed: dict[str, str] = {}
     for line in lines[3:]:
-        rel, _, stamp = line.partition("\t")
+        rel, _tab, stamp = line.partition("\t")
         listed[rel] = stamp
     try:
         found = _stamps(out)
@@ -149,7 +152,8 @@ def _write_state(state: Path, out: Path, fingerprint: str) -> None:
     body += "".join(f"{rel}\t{stamp}\n" for rel, stamp in sorted(_stamps(out).items()))
     error = write_atomically(state, body.encode("utf-8"))
     if error is not None:
-        log.warning("could not write %s (%s); the next build will render everything", state, error.strerror)
+        log.warning(_("could not write {path} ({reason}); the next build will render everything")
+                    .format(path=state, reason=error.strerror))
 
 
 def recover_interrupted(out: Path) -> None:
@@ -177,8 +181,8 @@ def recover_interrupted(out: Path) -> None:
             newest = max(complete, key=lambda p: (p / MARKER).stat().st_mtime_ns)
             newest.rename(out)
             leftovers.remove(("old", newest))
-            log.warning("an earlier build was interrupted; its previous output is back in %s", out)
-    for _, path in leftovers:
+            log.warning(_("an earlier build was interrupted; its previous output is back in {out}").format(out=out))
+    for _kind, path in leftovers:
         log.debug("removing %s, left by an interrupted build", path)
         shutil.rmtree(path, ignore_errors=True)
 
@@ -249,10 +253,12 @@ class Staging:
             with open(target, "xb") as handle:  # a new file, never one that exists
                 handle.write(item.data)
         except FileExistsError:
-            raise SiteError(f"two sources want to write {rel}; {item.origin} is one of them; rename one",
+            raise SiteError(_("two sources want to write {path}; {origin} is one of them; rename one")
+                            .format(path=rel, origin=item.origin),
                             source=item.origin or None) from None
         except OSError as exc:
-            raise SiteError(f"cannot write {rel} ({exc.strerror}); check the name of what makes it",
+            raise SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
+                            .format(path=rel, reason=exc.strerror),
                             source=item.origin or None) from None
         return Written(rel, len(item.data), item.origin, unchanged=False)
 
@@ -292,7 +298,7 @@ def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
     """Write every file into a new tree beside ``out``, then swap it in."""
     staging = Staging(out)
     try:
-        written = [staging.put(item) for _, item in sorted(files.items())]
+        written = [staging.put(item) for _path, item in sorted(files.items())]
     except BaseException:
         staging.discard()
         raise

@@ -31,6 +31,7 @@ from markdown_it.common.utils import escapeHtml
 
 from generator.core.cache import Store, digest
 from generator.core.errors import SiteError
+from generator.core.messages import _
 from generator.render.markup import RenderEnv, render_markdown
 from generator.model import Document
 
@@ -197,7 +198,7 @@ class BodyMaker:
         for name, key in zip(("notes", "back"), LABELS):
             value = resolver.label(doc.lang, key)
             if value is None:
-                return None, [SiteError(f"missing UI string '{key}'; add it to this file",
+                return None, [SiteError(_("missing UI string '{key}'; add it to this file").format(key=key),
                                         source=f"layouts/i18n/{doc.lang}.yaml")]
             lookups.append((Lookup.LABEL, key, value))
             labels[name] = value

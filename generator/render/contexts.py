@@ -27,6 +27,7 @@ from generator.render.bodies import Bodies
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import SiteError
 from generator.core.formats import format_date, language_name
+from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Alternate, Document, Folder, HelpContact, OutputFile, Page, PageKind, Site
 from generator.core.paths import output_path, prefix_site_urls
@@ -115,7 +116,7 @@ def page_origin(page: Page) -> str:
         return f"content/{page.doc.rel}"
     if page.fact is not None:
         return f"content/facts/{page.fact.id}.yaml"
-    return f"{page.kind} page ({page.lang})"
+    return _("{kind} page ({language})").format(kind=page.kind, language=page.lang)
 
 
 class Contexts:
@@ -415,8 +416,9 @@ class Contexts:
     def render_page(self, page: Page, rec: Recorder | None = None) -> OutputFile:
         """Render one HTML page (recording what it reads into ``rec``, when given)."""
         if page.doc is not None and page.doc.layout and page.template not in self.env.list_templates():
-            raise SiteError(f"layout '{page.doc.layout}' does not exist: there is no layouts/{page.template}; "
-                            "remove the layout line or check its spelling", source=f"content/{page.doc.rel}")
+            raise SiteError(_("layout '{layout}' does not exist: there is no layouts/{template}; "
+                              "remove the layout line or check its spelling").format(
+                layout=page.doc.layout, template=page.template), source=f"content/{page.doc.rel}")
         with recording(rec):
             html = render_template(self.env, page.template, self.page_context(page, rec), self.site.config.root)
         html = prefix_site_urls(html, self.site.config.base_path)

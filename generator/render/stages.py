@@ -32,6 +32,7 @@ from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
 from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, factsheet_path, feed_path, page_folder,
@@ -74,7 +75,7 @@ def make_bodies(maker: BodyMaker, docs: Sequence[Document], ahead: Mapping[str, 
     With ``errors``, also draft the others (here, in this process) and record their problems there.
     """
     made: dict[str, Body] = {}
-    step = counter(progress if errors is not None else None, "markdown", len(docs))
+    step = counter(progress if errors is not None else None, _("markdown"), len(docs))
     for doc in docs:
         step(1)
         draft = (ahead or {}).get(doc.rel)
@@ -119,7 +120,7 @@ def render_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], c
     errors = ErrorCollector()
     files = []
     ids = tuple(facts) if facts is not None else tuple(sorted(site.facts))
-    step = counter(progress, "cards", len(ids))
+    step = counter(progress, _("cards"), len(ids))
     for fact_id in ids:
         step(1)
         for lang in site.config.codes:
@@ -147,7 +148,7 @@ def site_card_spec(site: Site, lang: str) -> CardSpec:
     """Return what a language's site card shows: the title (its first part before " – "), then the rest or the
     description; the publisher and the address below."""
     config = site.config
-    name, _, rest = config.title[lang].partition(" – ")
+    name, _dash, rest = config.title[lang].partition(" – ")
     return CardSpec(fact_id="site", source_path="site.yaml", figure=name, label=rest or config.description.get(lang, ""),
                     source_line=config.publisher.get(lang, ""), site_name="",
                     site_url=absolute(config, f"/{lang}/").split("://", 1)[-1].rstrip("/"),
@@ -169,7 +170,8 @@ def render_site_cards(site: Site, cache: CardCache) -> SiteCards:
         try:
             data = cache.get_or_render(spec, CARD_SIZES[SHARE_CARD])
         except SiteError as err:
-            log.warning("site.yaml: no site card for the %s pages without a figure: %s", lang, err.message)
+            log.warning(_("site.yaml: no site card for the {language} pages without a figure: {problem}")
+                        .format(language=lang, problem=err.message))
             continue
         path = site_card_path(lang)
         sentence = f"{spec.figure}. {spec.label}" if spec.label else spec.figure
@@ -214,7 +216,7 @@ def render_press_kits(site: Site, views: FactViews, cards: Sequence[OutputFile])
         data = _zip(entries)
         path = press_kit_path(section.url, config.title[lang], lang)
         downloads[lang] = Download(url="/" + path, bytes=len(data))
-        files.append(OutputFile(path=path, data=data, origin="press kit"))
+        files.append(OutputFile(path=path, data=data, origin=_("press kit")))
     return PressKits(downloads, tuple(files))
 
 
@@ -264,8 +266,8 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
     try:  # WeasyPrint takes ~0.7 s to import, and needs the Pango system library
         from generator.media.pdf import PdfCache, print_css_context, qr_svg
     except (ImportError, OSError) as exc:
-        raise SiteError(f"fact sheets need WeasyPrint and the Pango library to make PDFs ({exc}); on Debian or "
-                        "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+        raise SiteError(_("fact sheets need WeasyPrint and the Pango library to make PDFs ({problem}); on Debian or "
+                          "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0").format(problem=exc),
                         source=f"content/{sheets[0].rel}") from None
     errors = ErrorCollector()
     downloads: dict[str, Download] = {}
@@ -274,7 +276,7 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
     root = site.config.root
     cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)
     css_context = print_css_context()
-    step = counter(progress, "PDFs", len(sheets))
+    step = counter(progress, _("PDFs"), len(sheets))
     for doc in sheets:
         step(1)
         page = site.doc_pages[doc.rel]
@@ -336,7 +338,7 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
     records: dict[str, frozenset[Key]] = {}
     job = _PageJob(contexts, maker, todo, put, record, keep_bodies)
     for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job, jobs=jobs,
-                                  progress=counter(progress, "pages", len(todo)), meanwhile=meanwhile):
+                                  progress=counter(progress, _("pages"), len(todo)), meanwhile=meanwhile):
         kept += chunk.kept
         bodies.update(chunk.bodies)
         drafts.update(chunk.drafts)

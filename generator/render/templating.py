@@ -17,6 +17,7 @@ import jinja2.sandbox
 
 from generator.render.deps import _Recording
 from generator.core.errors import SiteError
+from generator.core.messages import _
 from generator.model import HelpContact, SiteConfig
 from generator.core.paths import slugify
 from generator.sources.theme import theme_dirs
@@ -162,22 +163,23 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
     except SiteError:
         raise
     except jinja2.TemplateNotFound as exc:
-        raise SiteError(f"no template '{exc.name}' in layouts/ (nor in the default theme)",
+        raise SiteError(_("no template '{name}' in layouts/ (nor in the default theme)").format(name=exc.name),
                         source=f"layouts/{name}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise SiteError(f"template syntax error: {exc.message}", source=_shown(exc.filename, root),
+        raise SiteError(_("template syntax error: {problem}").format(problem=exc.message),
+                        source=_shown(exc.filename, root),
                         line=exc.lineno) from None
     except RecursionError:
         filename, line = _template_frame(sys.exc_info()[2])
-        raise SiteError("template error: this template includes, imports or extends itself (directly or through "
-                        "other templates), or calls a macro that never stops calling itself",
+        raise SiteError(_("template error: this template includes, imports or extends itself (directly or through "
+                          "other templates), or calls a macro that never stops calling itself"),
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
     except Exception as exc:  # anything a template expression raised: 1/0, a missing key, a bad call…
         filename, line = _template_frame(sys.exc_info()[2])
         detail = str(exc) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        raise SiteError(f"template error: {detail}", source=_shown(filename, root) if filename else f"layouts/{name}",
-                        line=line) from None
+        raise SiteError(_("template error: {problem}").format(problem=detail),
+                        source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
 
 
 def _template_frame(tb: Any) -> tuple[str | None, int | None]:
@@ -198,5 +200,5 @@ def _shown(filename: str | None, root: Path) -> str:
     except ValueError:
         parts = path.parts
         if "layouts" in parts:
-            return "(default theme) " + "/".join(parts[parts.index("layouts"):])
+            return _("(default theme) {path}").format(path="/".join(parts[parts.index("layouts"):]))
         return filename

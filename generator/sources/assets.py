@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _
 from generator.core.fonts import font_files
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
@@ -38,7 +39,8 @@ class Assets:
         try:
             return self.urls[name]
         except KeyError:
-            raise SiteError(f"no asset '{name}' in assets/ (nor in the default theme)", source="assets/") from None
+            raise SiteError(_("no asset '{name}' in assets/ (nor in the default theme)").format(name=name),
+                            source="assets/") from None
 
 
 def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Listed]]:
@@ -98,7 +100,7 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SiteError("a CSS file must be UTF-8 text", source=f"assets/{name}") from None
+        raise SiteError(_("a CSS file must be UTF-8 text"), source=f"assets/{name}") from None
     base = posixpath.dirname(name)
 
     def swap(match: re.Match[str]) -> str:
@@ -108,7 +110,8 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
         clean = target.split("?")[0].split("#")[0]
         resolved = posixpath.normpath(posixpath.join(base, clean))
         if resolved not in urls:
-            raise SiteError(f"url({target}) points to an asset that does not exist", source=f"assets/{name}",
+            raise SiteError(_("url({target}) points to an asset that does not exist").format(target=target),
+                            source=f"assets/{name}",
                             line=text.count("\n", 0, match.start()) + 1)
         return f'url("{base_path.rstrip("/")}{urls[resolved]}")'
 

@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.formats import language_name
+from generator.core.messages import _
 from generator.model import Colors, HelpContact, Language, SiteConfig
 from generator.core.paths import base_url_problem
 from generator.core.phones import phone_problem
@@ -46,13 +47,13 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         found.raise_if_any()
     if not path.is_file():
         raise SiteError(
-            f"there is no site.yaml in '{root}', so it is not a Vigie site; "
-            "check the folder, or run 'vigie init DIR' to start one",
+            _("there is no site.yaml in '{folder}', so it is not a Vigie site; "
+              "check the folder, or run 'vigie init DIR' to start one").format(folder=root),
             source=CONFIG_FILE,
         )
     data = parse_yaml(read_text(path, CONFIG_FILE), CONFIG_FILE)
     if not isinstance(data, LineDict):
-        raise SiteError("site.yaml must be a mapping of keys to values (key: value)", source=CONFIG_FILE, line=1)
+        raise SiteError(_("site.yaml must be a mapping of keys to values (key: value)"), source=CONFIG_FILE, line=1)
     errors = ErrorCollector()
     r = Reader(data, CONFIG_FILE, errors, "site.yaml")
     r.unknown_keys(TOP_KEYS)
@@ -61,11 +62,12 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     codes = tuple(lang.code for lang in languages)
     default = r.string("default_language", default=codes[0] if codes else "en")
     if codes and default not in codes:
-        r.fail("default_language", f"default_language '{default}' is not one of the languages ({', '.join(codes)})")
+        r.fail("default_language", _("default_language '{language}' is not one of the languages ({languages})")
+               .format(language=default, languages=", ".join(codes)))
 
     url = base_url or _base_url(r) or "http://localhost:8000/"
-    if base_url and (problem := base_url_problem(base_url)) is not None:
-        errors.add(SiteError(f"--base-url {problem}"))
+    if base_url and (problem := base_url_problem(base_url, "--base-url")) is not None:
+        errors.add(SiteError(problem))
     url = url if url.endswith("/") else url + "/"
 
     title = r.localised("title", codes, required=True, all_languages=True)
@@ -93,8 +95,8 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
 
 def _base_url(r: Reader) -> str | None:
     value = r.string("base_url")
-    if value is not None and (problem := base_url_problem(value)) is not None:
-        r.fail("base_url", f"base_url {problem}")
+    if value is not None and (problem := base_url_problem(value, "base_url")) is not None:
+        r.fail("base_url", problem)
         return None
     return value
 
@@ -103,7 +105,7 @@ def _languages(r: Reader) -> tuple[Language, ...]:
     raw = r.data.get("languages")
     items = as_list(raw)
     if items is None or not items:
-        r.fail("languages", "'languages' must list the site's languages, e.g. languages: [fr, en]")
+        r.fail("languages", _("'languages' must list the site's languages, e.g. languages: [fr, en]"))
         return (Language("en", "English", "en"),)
     names: dict[str, Any] = r.mapping("language_names") or {}
     locales: dict[str, Any] = r.mapping("locales") or {}
@@ -111,21 +113,22 @@ def _languages(r: Reader) -> tuple[Language, ...]:
     for code, line in zip(items, items.item_lines):
         code = str(code)
         if not LANG_RE.match(code):
-            r.errors.add(SiteError(f"'{code}' is not a language code like fr or en", source=r.source, line=line))
+            r.errors.add(SiteError(_("'{code}' is not a language code like fr or en").format(code=code), source=r.source, line=line))
             continue
         locale_id = str(locales.get(code, code))
         try:
             locale = Locale.parse(locale_id)
         except (UnknownLocaleError, ValueError):
             r.errors.add(
-                SiteError(f"'{locale_id}' is not a locale Babel knows (try fr_FR or en_GB)", source=r.source,
+                SiteError(_("'{locale}' is not a locale Babel knows (try fr_FR or en_GB)").format(locale=locale_id),
+                          source=r.source,
                           line=locales.line_of(code) if isinstance(locales, LineDict) else line)
             )
             locale = Locale.parse("en")
         name = str(names.get(code) or language_name(code))
         result.append(Language(code=code, name=name, locale=str(locale)))
     if len({lang.code for lang in result}) != len(result):
-        r.fail("languages", "a language is listed twice in 'languages'")
+        r.fail("languages", _("a language is listed twice in 'languages'"))
     return tuple(result)
 
 
@@ -134,7 +137,8 @@ def _sections(r: Reader, codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
     sections: dict[str, dict[str, str]] = {}
     for key in given:
         if key not in SECTION_KEYS:
-            r.errors.add(SiteError(f"unknown section '{key}'; sections are {', '.join(SECTION_KEYS)}",
+            r.errors.add(SiteError(_("unknown section '{key}'; sections are {sections}").format(
+                key=key, sections=", ".join(SECTION_KEYS)),
                                    source=r.source, line=given.line_of(key)))
     sub = Reader(given, r.source, r.errors, "sections")
     for key in SECTION_KEYS:
@@ -142,14 +146,16 @@ def _sections(r: Reader, codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
         merged = {code: names.get(code) or DEFAULT_SECTIONS[key].get(code, DEFAULT_SECTIONS[key]["en"]) for code in codes}
         for code, segment in merged.items():
             if not SLUG_RE.match(segment):
-                sub.fail(key, f"section name '{segment}' must use only a-z, 0-9 and hyphens (no '/' or spaces)")
+                sub.fail(key, _("section name '{name}' must use only a-z, 0-9 and hyphens (no '/' or spaces)")
+                         .format(name=segment))
         sections[key] = merged
     for code in codes:
         seen: dict[str, str] = {}
         for key in SECTION_KEYS:
             segment = sections[key][code]
             if segment in seen:
-                r.fail("sections", f"sections '{seen[segment]}' and '{key}' share the URL segment '{segment}' in {code}")
+                r.fail("sections", _("sections '{first}' and '{second}' share the URL segment '{segment}' in {language}")
+                       .format(first=seen[segment], second=key, segment=segment, language=code))
             seen[segment] = key
     return sections
 
@@ -160,26 +166,27 @@ def _help(r: Reader, codes: tuple[str, ...]) -> tuple[HelpContact, ...]:
         return ()
     items = as_list(raw)
     if items is None:
-        r.fail("help", "'help' must be a list of contacts (each starting with '- name: …')")
+        r.fail("help", _("'help' must be a list of contacts (each starting with '- name: …')"))
         return ()
     contacts = []
     for item, line in zip(items, items.item_lines):
         if not isinstance(item, LineDict):
-            r.errors.add(SiteError("each help contact must be a mapping with name, phone or url", source=r.source, line=line))
+            r.errors.add(SiteError(_("each help contact must be a mapping with name, phone or url"), source=r.source,
+                                   line=line))
             continue
-        c = Reader(item, r.source, r.errors, "a help contact")
+        c = Reader(item, r.source, r.errors, _("a help contact"))
         c.unknown_keys(HELP_KEYS)
         phone = c.string("phone")
         url = c.url("url")
         if "phone" not in item and "url" not in item:
-            r.errors.add(SiteError("a help contact needs a 'phone' or a 'url'", source=r.source, line=item.line))
+            r.errors.add(SiteError(_("a help contact needs a 'phone' or a 'url'"), source=r.source, line=item.line))
         if phone is not None and (problem := phone_problem(phone)) is not None:
             c.fail("phone", problem)
             phone = None
         langs = c.strings("languages")
         for code in langs:
             if code not in codes:
-                c.fail("languages", f"help contact language '{code}' is not a site language")
+                c.fail("languages", _("help contact language '{code}' is not a site language").format(code=code))
         contacts.append(
             HelpContact(
                 name=c.localised("name", codes, required=True),
@@ -207,8 +214,8 @@ def _urgent(c: Reader, shown_in: tuple[str, ...]) -> tuple[str, ...]:
     langs = c.strings("urgent")
     for code in langs:
         if code not in shown_in:
-            c.fail("urgent", f"urgent lists '{code}', but this contact is not shown on '{code}' pages; "
-                             "write true, false, or a list of its languages such as [fr]")
+            c.fail("urgent", _("urgent lists '{code}', but this contact is not shown on '{code}' pages; "
+                               "write true, false, or a list of its languages such as [fr]").format(code=code))
     return langs
 
 
@@ -233,7 +240,7 @@ def _colors(r: Reader) -> Colors:
         if value is None:
             continue
         if not HEX_RE.match(value):
-            sub.fail(key, f"colour '{key}' must be written like \"#1d3557\" (in quotes)")
+            sub.fail(key, _("colour '{key}' must be written like \"#1d3557\" (in quotes)").format(key=key))
             continue
         values[key] = value.lower()
     return Colors(**values)

@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.core.cache import Store, digest
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
+from generator.core.messages import _
 from generator.model import KINDS, Document, Folder, SiteConfig
 from generator.core.paths import slugify
 from generator.sources.schema import MAX_SLUG, SLUG_RE, Reader
@@ -77,7 +78,7 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
     content = config.root / "content"
     found: list[SourceFile] = []
     if not content.is_dir():
-        errors.add(SiteError("there is no content/ folder; create content/<lang>/articles/ for your articles",
+        errors.add(SiteError(_("there is no content/ folder; create content/<lang>/articles/ for your articles"),
                              source="content/"))
         return found
     root = config.root.resolve()
@@ -88,27 +89,28 @@ def read_sources(config: SiteConfig, errors: ErrorCollector) -> list[SourceFile]
         if st is None or folder.name == "facts":
             continue
         if not stat.S_ISDIR(st.st_mode):
-            errors.add(SiteError("files directly in content/ are not used; move it into content/<lang>/",
+            errors.add(SiteError(_("files directly in content/ are not used; move it into content/<lang>/"),
                                  source=f"content/{folder.name}"))
             continue
         if folder.name not in config.codes:
             errors.add(SiteError(
-                f"'{folder.name}' is not one of the site's languages ({', '.join(config.codes)}); "
-                "rename the folder or add the language to 'languages' in site.yaml",
+                _("'{folder}' is not one of the site's languages ({languages}); "
+                  "rename the folder or add the language to 'languages' in site.yaml").format(
+                    folder=folder.name, languages=", ".join(config.codes)),
                 source=f"content/{folder.name}/"))
             continue
         for item in list_files(folder, root, f"content/{folder.name}", errors, skip_ignored=True):
             shown = f"content/{folder.name}/{item.rel}"
             rel_parts = item.rel.split("/")
             if not item.rel.endswith(".md"):
-                errors.add(SiteError("only Markdown (.md) files belong in content/; put images and "
-                                     "downloads in assets/", source=shown))
+                errors.add(SiteError(_("only Markdown (.md) files belong in content/; put images and "
+                                       "downloads in assets/"), source=shown))
                 continue
             if item.rel == "index.md":
                 kind = Folder.HOME
             elif len(rel_parts) < 2 or rel_parts[0] not in KINDS:
-                errors.add(SiteError(f"put this file in one of {', '.join(KINDS)} below content/{folder.name}/",
-                                     source=shown))
+                errors.add(SiteError(_("put this file in one of {folders} below content/{language}/").format(
+                    folders=", ".join(KINDS), language=folder.name), source=shown))
                 continue
             else:
                 kind = Folder(rel_parts[0])
@@ -133,15 +135,15 @@ def _extra(r: Reader) -> dict[str, Any]:
 def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
     """Return (front matter YAML, body, line number of the body's first line)."""
     if not text.startswith("---"):
-        raise SiteError("the file must start with front matter between two '---' lines, with at least a title",
+        raise SiteError(_("the file must start with front matter between two '---' lines, with at least a title"),
                         source=shown, line=1)
     first = text.split("\n", 1)
     if FENCE_RE.match(first[0]) is None:
-        raise SiteError("the first line must be exactly '---'", source=shown, line=1)
+        raise SiteError(_("the first line must be exactly '---'"), source=shown, line=1)
     rest = first[1] if len(first) > 1 else ""
     end = FENCE_RE.search(rest)
     if end is None:
-        raise SiteError("the front matter is not closed: add a line '---' after it", source=shown, line=1)
+        raise SiteError(_("the front matter is not closed: add a line '---' after it"), source=shown, line=1)
     yaml_text = rest[: end.start()]
     body = rest[end.end():].removeprefix("\n")
     body_line = 2 + yaml_text.count("\n") + 1
@@ -156,28 +158,32 @@ def parse_document(data: bytes, path: Path, shown: str, lang: str, kind: str, be
     if front is None:
         front = LineDict()
     if not isinstance(front, LineDict):
-        raise SiteError("the front matter must be 'key: value' lines", source=shown, line=2)
+        raise SiteError(_("the front matter must be 'key: value' lines"), source=shown, line=2)
     if not hasattr(front, "line"):
         front.line, front.key_lines = 2, {}
     errors = ErrorCollector()
-    r = Reader(front, shown, errors, "the front matter")
+    r = Reader(front, shown, errors, _("the front matter"))
     title = r.string("title", required=True) or path.stem
     slug = r.string("slug", default=path.stem) or path.stem
     if not SLUG_RE.match(slug):
-        r.fail("slug", f"slug '{slug}' must use only lowercase a-z, 0-9 and single hyphens (no '/', '..' or spaces)"
+        r.fail("slug", _("slug '{slug}' must use only lowercase a-z, 0-9 and single hyphens (no '/', '..' or "
+                         "spaces)").format(slug=slug)
                if "slug" in front else
-               f"the file name '{path.name}' does not make a valid URL; rename it with lowercase a-z, 0-9 and "
-               "hyphens, or set 'slug:' in the front matter")
+               _("the file name '{name}' does not make a valid URL; rename it with lowercase a-z, 0-9 and "
+                 "hyphens, or set 'slug:' in the front matter").format(name=path.name))
     if len(slug) > MAX_SLUG:
-        r.fail("slug", f"the address slug '{slug[:30]}…' is {len(slug)} characters long; keep it to {MAX_SLUG} "
-               "at most" + ("" if "slug" in front else " (set 'slug:' in the front matter, or rename the file)"))
+        r.fail("slug", (_("the address slug '{slug}…' is {length} characters long; keep it to {maximum} at most")
+                        if "slug" in front else
+                        _("the address slug '{slug}…' is {length} characters long; keep it to {maximum} at most "
+                          "(set 'slug:' in the front matter, or rename the file)"))
+               .format(slug=slug[:30], length=len(slug), maximum=MAX_SLUG))
     role = path.stem if kind == Folder.PAGES and path.stem in SPECIAL_PAGES else None
     key = r.string("translation_key") or role or below_lang.removesuffix(".md")
     tags = r.strings("tags")
     for tag in tags:
         if not tag.strip() or len(tag) > MAX_SLUG or len(slugify(tag)) > MAX_SLUG:
-            r.fail("tags", f"the tag '{tag[:30]}{'…' if len(tag) > 30 else ''}' must be a word or a few, "
-                   f"at most {MAX_SLUG} characters")
+            r.fail("tags", _("the tag '{tag}' must be a word or a few, at most {maximum} characters").format(
+                tag=tag[:30] + ("…" if len(tag) > 30 else ""), maximum=MAX_SLUG))
     warning = front.get("content_warning")
     if warning is True:
         content_warning = "default"

@@ -21,7 +21,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.numbers import format_decimal
+
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _, active_language
 
 #: Names the content loaders skip: hidden, ``_draft.md``, ``~lock``.
 IGNORED_PREFIXES = (".", "_", "~")
@@ -67,7 +70,7 @@ def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as exc:
-            errors.add(SiteError(f"cannot read this folder ({exc.strerror})", source=f"{shown}/{prefix}"))
+            errors.add(SiteError(_("cannot read this folder ({reason})").format(reason=exc.strerror), source=f"{shown}/{prefix}"))
             return
         for entry in entries:
             name = entry.name
@@ -118,30 +121,33 @@ def entry_stat(path: Path, site_root: Path, shown: str, errors: ErrorCollector) 
         if stat.S_ISLNK(st.st_mode):
             target = path.resolve()
             if not target.is_relative_to(site_root):
-                errors.add(SiteError(f"this is a symbolic link to {target}, outside the site folder; copy the "
-                                     "file into the site instead of linking to it", source=shown))
+                errors.add(SiteError(_("this is a symbolic link to {target}, outside the site folder; copy the "
+                                       "file into the site instead of linking to it").format(target=target),
+                                     source=shown))
                 return None
             st = path.stat()
     except FileNotFoundError:
-        errors.add(SiteError("this is a symbolic link to a file that does not exist; remove it", source=shown))
+        errors.add(SiteError(_("this is a symbolic link to a file that does not exist; remove it"), source=shown))
         return None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
-        errors.add(SiteError(f"cannot read this file ({getattr(exc, 'strerror', None) or exc})", source=shown))
+        errors.add(SiteError(_("cannot read this file ({reason})").format(reason=getattr(exc, "strerror", None) or exc),
+                             source=shown))
         return None
     if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
         return st
-    errors.add(SiteError(f"this is {_kind(st.st_mode)}, not a file; remove it from the site folder", source=shown))
+    errors.add(SiteError(_not_a_file(st.st_mode), source=shown))
     return None
 
 
-def _kind(mode: int) -> str:
+def _not_a_file(mode: int) -> str:
+    """Return the message for a pipe, a socket, a device or another special file found where a file should be."""
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return _("this is a named pipe (FIFO), not a file; remove it from the site folder")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return _("this is a socket, not a file; remove it from the site folder")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device file"
-    return "a special file"
+        return _("this is a device file, not a file; remove it from the site folder")
+    return _("this is a special file, not a file; remove it from the site folder")
 
 
 def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> bytes:
@@ -153,15 +159,15 @@ def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> byte
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
+        raise SiteError(_("cannot read the file: {reason}").format(reason=exc.strerror), source=shown) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise SiteError(f"this is {_kind(st.st_mode)}, not a file; remove it from the site folder",
-                            source=shown)
+            raise SiteError(_not_a_file(st.st_mode), source=shown)
         if st.st_size > limit:
-            raise SiteError(f"the file is too large ({st.st_size / (1024 * 1024):.1f} MB; at most "
-                            f"{limit // (1024 * 1024)} MB); is it the right file?", source=shown)
+            raise SiteError(_("the file is too large ({size} MB; at most {limit} MB); is it the right file?").format(
+                size=format_decimal(st.st_size / (1024 * 1024), format="0.0", locale=active_language()),
+                limit=limit // (1024 * 1024)), source=shown)
         chunks = []
         size = 0
         while True:
@@ -170,11 +176,11 @@ def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> byte
                 break
             size += len(chunk)
             if size > limit:
-                raise SiteError(f"the file is too large (more than {limit // (1024 * 1024)} MB); is it the "
-                                "right file?", source=shown)
+                raise SiteError(_("the file is too large (more than {limit} MB); is it the right file?").format(
+                    limit=limit // (1024 * 1024)), source=shown)
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:
-        raise SiteError(f"cannot read the file: {exc.strerror}", source=shown) from None
+        raise SiteError(_("cannot read the file: {reason}").format(reason=exc.strerror), source=shown) from None
     finally:
         os.close(fd)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from generator.core.errors import SiteError
+from generator.core.messages import _
 from generator.model import SiteConfig
 from generator.sources.theme import theme_dirs
 from generator.sources.yamlsource import parse_yaml, read_text
@@ -30,13 +31,14 @@ class Strings:
         try:
             text = self.values[key]
         except KeyError:
-            raise SiteError(f"missing UI string '{key}'; add it to this file", source=self.shown) from None
+            raise SiteError(_("missing UI string '{key}'; add it to this file").format(key=key),
+                            source=self.shown) from None
         if params:
             try:
                 return text.format(**params)
             except (KeyError, IndexError, ValueError) as exc:
-                raise SiteError(f"UI string '{key}' has a placeholder problem ({exc}); "
-                                f"available: {', '.join(params)}", source=self.shown) from None
+                raise SiteError(_("UI string '{key}' has a placeholder problem ({problem}); available: {names}")
+                                .format(key=key, problem=exc, names=", ".join(params)), source=self.shown) from None
         return text
 
     def has(self, key: str) -> bool:
@@ -57,7 +59,7 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
                 if data is None:
                     continue
                 if not isinstance(data, dict):
-                    raise SiteError("UI strings must be 'key: text' lines", source=shown, line=1)
+                    raise SiteError(_("UI strings must be 'key: text' lines"), source=shown, line=1)
                 merged.update(_flatten(data, shown))
         result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml")
     return result
@@ -72,7 +74,7 @@ def _flatten(data: Mapping[str, Any], shown: str, prefix: str = "") -> dict[str,
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
             flat[full] = str(value)
         else:
-            raise SiteError(f"UI string '{full}' must be a text", source=shown,
+            raise SiteError(_("UI string '{key}' must be a text").format(key=full), source=shown,
                             line=getattr(data, "line_of", lambda k: None)(key))
     return flat
 
@@ -81,4 +83,4 @@ def _shown(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return f"(default theme) layouts/i18n/{path.name}"
+        return _("(default theme) {path}").format(path=f"layouts/i18n/{path.name}")

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _
 from generator.sources.yamlsource import LineDict, LineList
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -25,6 +26,7 @@ class Reader:
     """Read typed values out of one YAML mapping, recording errors with lines."""
 
     def __init__(self, data: LineDict, source: str, errors: ErrorCollector, what: str) -> None:
+        """``what`` names the mapping in messages, already in the editor's language: ``_("a help contact")``."""
         self.data = data
         self.source = source
         self.errors = errors
@@ -44,20 +46,27 @@ class Reader:
         for key in self.data:
             if key not in allowed:
                 hint = _closest(str(key), allowed)
-                tip = f"; did you mean '{hint}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
-                self.fail(str(key), f"unknown key '{key}' in {self.what}{tip}")
+                if hint:
+                    message = _("unknown key '{key}' in {what}; did you mean '{hint}'?")
+                else:
+                    message = _("unknown key '{key}' in {what}; allowed keys: {keys}")
+                self.fail(str(key), message.format(key=key, what=self.what, hint=hint, keys=", ".join(allowed)))
+
+    def needs(self, key: str) -> str:
+        """Return the message for a required key that is missing."""
+        return _("{what} needs '{key}'").format(what=self.what, key=key)
 
     def string(self, key: str, default: str | None = None, required: bool = False) -> str | None:
         """Return a non-empty string value."""
         value = self.data.get(key)
         if value is None:
             if required:
-                self.errors.add(SiteError(f"{self.what} needs '{key}'", source=self.source, line=self.data.line))
+                self.errors.add(SiteError(self.needs(key), source=self.source, line=self.data.line))
             return default
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = as_written(value)
         if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"'{key}' must be a non-empty text")
+            self.fail(key, _("'{key}' must be a non-empty text").format(key=key))
             return default
         return value.strip()
 
@@ -65,7 +74,7 @@ class Reader:
         """Return a true/false value."""
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            self.fail(key, f"'{key}' must be true or false")
+            self.fail(key, _("'{key}' must be true or false").format(key=key))
             return default
         return value
 
@@ -73,10 +82,10 @@ class Reader:
         """Return a whole number from 0 to ``maximum``."""
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(key, f"'{key}' must be a whole number, 0 or more")
+            self.fail(key, _("'{key}' must be a whole number, 0 or more").format(key=key))
             return default
         if maximum is not None and value > maximum:
-            self.fail(key, f"'{key}' must be at most {maximum} (got {value})")
+            self.fail(key, _("'{key}' must be at most {maximum} (got {value})").format(key=key, maximum=maximum, value=value))
             return default
         return int(value)
 
@@ -84,7 +93,8 @@ class Reader:
         """Return an absolute http(s) URL."""
         value = self.string(key, required=required)
         if value is not None and not URL_RE.match(value):
-            self.fail(key, f"'{key}' must be a full web address starting with https:// (got '{value}')")
+            self.fail(key, _("'{key}' must be a full web address starting with https:// (got '{value}')").format(
+                key=key, value=value))
             return None
         return value
 
@@ -96,7 +106,7 @@ class Reader:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            self.fail(key, f"'{key}' must be a list of words, e.g. [one, two]")
+            self.fail(key, _("'{key}' must be a list of words, e.g. [one, two]").format(key=key))
             return ()
         return tuple(as_written(v) for v in value)
 
@@ -106,7 +116,7 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, LineDict):
-            self.fail(key, f"'{key}' must be a mapping of keys to values")
+            self.fail(key, _("'{key}' must be a mapping of keys to values").format(key=key))
             return None
         return value
 
@@ -120,29 +130,31 @@ class Reader:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.errors.add(SiteError(f"{self.what} needs '{key}'", source=self.source, line=self.data.line))
+                self.errors.add(SiteError(self.needs(key), source=self.source, line=self.data.line))
             return {}
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             text = as_written(value).strip()
             if not text:
-                self.fail(key, f"'{key}' must not be empty")
+                self.fail(key, _("'{key}' must not be empty").format(key=key))
                 return {}
             return {code: text for code in codes}
         if not isinstance(value, LineDict):
-            self.fail(key, f"'{key}' must be a text, or one text per language like {{fr: …, en: …}}")
+            self.fail(key, _("'{key}' must be a text, or one text per language like {{fr: …, en: …}}").format(key=key))
             return {}
         result: dict[str, str] = {}
         for lang, text in value.items():
             if not isinstance(text, (str, int, float)) or isinstance(text, bool) or not str(text).strip():
                 self.errors.add(
-                    SiteError(f"'{key}.{lang}' must be a non-empty text", source=self.source, line=value.line_of(lang))
+                    SiteError(_("'{key}' must be a non-empty text").format(key=f"{key}.{lang}"), source=self.source,
+                              line=value.line_of(lang))
                 )
                 continue
             result[str(lang)] = as_written(text).strip()
         if all_languages:
             missing = [c for c in codes if c not in result and c not in value]
             if missing:
-                self.fail(key, f"'{key}' has no text for {', '.join(missing)}; add '{missing[0]}: …'")
+                self.fail(key, _("'{key}' has no text for {languages}; add '{language}: …'").format(
+                    key=key, languages=", ".join(missing), language=missing[0]))
         return result
 
     def date_value(self, key: str) -> date | None:
@@ -157,7 +169,7 @@ class Reader:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.errors.add(SiteError(f"{self.what} needs '{key}'", source=self.source, line=self.data.line))
+                self.errors.add(SiteError(self.needs(key), source=self.source, line=self.data.line))
             return None
         if isinstance(value, datetime):
             return value.date().isoformat()
@@ -165,7 +177,7 @@ class Reader:
             return value.isoformat()
         text = as_written(value).strip()
         if not PARTIAL_DATE_RE.match(text) or not _valid_partial(text):
-            self.fail(key, f"'{key}' must be a date like 2022-05-25, 2022-05 or 2022 (got '{text}')")
+            self.fail(key, _("'{key}' must be a date like 2022-05-25, 2022-05 or 2022 (got '{value}')").format(key=key, value=text))
             return None
         return text
 
@@ -182,7 +194,8 @@ def parse_date(value: Any, key: str, reader: Reader) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        reader.fail(key, f"'{key}' must be a real date written YYYY-MM-DD, e.g. 2022-05-25 (got '{_short(text)}')")
+        reader.fail(key, _("'{key}' must be a real date written YYYY-MM-DD, e.g. 2022-05-25 (got '{value}')").format(
+            key=key, value=_short(text)))
         return None
 
 
