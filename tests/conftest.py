@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildOptions, BuildResult, build
+from generator.core import messages
 from generator.core.cache import CACHE_FOLDER
 
 TESTS = Path(__file__).resolve().parent
@@ -18,6 +19,21 @@ REPO = TESTS.parent
 BUILD_DAY = date(2026, 11, 29)
 #: What a local build leaves in the fixture folder and a copy must not carry.
 IGNORED = shutil.ignore_patterns(".vigie-cache", "public")
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Every test starts speaking English, whatever the developer's locale, and leaves English behind.
+
+    A test that speaks French sets it itself (``--ui-lang fr``, ``LANG=fr_FR.UTF-8`` in a child's
+    environment, or `messages.activate`).
+    """
+    for name in messages.LANGUAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    messages.activate("en")
+    yield
+    messages.activate("en")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

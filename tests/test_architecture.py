@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 #: config → content and facts → site model → render → write, with the commands on top.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("records", frozenset({"model"})),  # the frozen records every layer speaks of (generator/model/__init__.py)
-    ("foundation", frozenset({"core"})),
+    ("foundation", frozenset({"core", "locale"})),  # locale: the catalogs, and the hook that compiles them
     ("sources", frozenset({"sources"})),
     ("site model", frozenset({"model.site", "model.plan"})),
     ("media", frozenset({"media"})),
