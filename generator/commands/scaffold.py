@@ -72,6 +72,7 @@ def translate_prefixes() -> frozenset[str]:
     return frozenset(_gettext(lang)(TRANSLATE_PREFIX) for lang in UI_LANGUAGES)
 
 
+@cache
 def placeholder_texts() -> frozenset[str]:
     """Return every placeholder text `vigie init` and `vigie new` can write, in every language Vigie speaks.
 
@@ -365,8 +366,6 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
 #: comments), ``comment`` (a paragraph as comment lines) and ``placeholder`` (a text the editor replaces,
 #: written in the file's own language: see `placeholder_texts`). babel.cfg extracts its messages.
 STARTER = "starter"
-STARTER_SYNTAX = {"block_start_string": "[%", "block_end_string": "%]", "variable_start_string": "[[",
-                  "variable_end_string": "]]", "comment_start_string": "[[#", "comment_end_string": "#]]"}
 
 
 def _starter_sources() -> list[tuple[str, str]]:
@@ -387,8 +386,10 @@ def _starter_sources() -> list[tuple[str, str]]:
 
 
 def _render_starter(day: date, placeholder: Callable[[str], str]) -> list[tuple[str, str]]:
-    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
-                             **STARTER_SYNTAX)  # type: ignore[arg-type]
+    env = jinja2.Environment(block_start_string="[%", block_end_string="%]",  # as in babel.cfg
+                             variable_start_string="[[", variable_end_string="]]",
+                             comment_start_string="[[#", comment_end_string="#]]",
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
     env.globals.update(_=_, comment=comment, placeholder=placeholder, today=day.isoformat())
     return [(rel, env.from_string(text).render()) for rel, text in _starter_sources()]
 
