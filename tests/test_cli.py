@@ -305,3 +305,16 @@ def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path:
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
     assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+\.\d\d s\)\n",
                         capsys.readouterr().out)
+
+
+def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.MonkeyPatch, french: None) -> None:
+    from generator.core import messages
+
+    messages.activate("fr")
+    screen = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    progress = cli._ProgressLine()
+    progress("cards", 2, 2)
+    progress("PDFs", 1, 1)
+    progress.clear()
+    assert screen.getvalue() == "\r\x1b[Kcartes 2/2\r\x1b[KPDF 1/1\r\x1b[K"
