@@ -73,24 +73,39 @@ def translate_prefixes() -> frozenset[str]:
 
 
 @cache
-def placeholder_texts() -> frozenset[str]:
-    """Return every placeholder text `vigie init` and `vigie new` can write, in every language Vigie speaks.
+def placeholder_markers() -> frozenset[str]:
+    """Return the starts of the placeholder texts that go on with the editor's words or a file name.
 
-    Each is a whole text as written (a paragraph of a page, a figure's label,
-    a summary, a title in site.yaml, stripped of surrounding spaces) or the
-    start of one: the marker of an untranslated title ("TODO: translate –"),
-    and of a text that names a file ("TODO: translate the text of"). A text
-    that nobody changed starts with one of them::
-
-        any(text.strip().startswith(p) for p in placeholder_texts())
+    They are the marker of an untranslated title ("TODO: translate –",
+    followed by the original title) and the start of a translation's
+    placeholder text ("TODO: translate the text of", followed by a file
+    name), in every language Vigie speaks; each is in `placeholder_texts`.
     """
     found: set[str] = set()
     for lang in UI_LANGUAGES:
         say = _gettext(lang)
+        found.add(say(TRANSLATE_PREFIX).strip())
+        found.add(say(TRANSLATE_BODY).split("{", 1)[0].strip())
+    return frozenset(found)
+
+
+@cache
+def placeholder_texts() -> frozenset[str]:
+    """Return every placeholder text `vigie init` and `vigie new` can write, in every language Vigie speaks.
+
+    Each is a whole text as written, stripped of surrounding spaces: a
+    paragraph of a page, a summary, a figure's label or source title, a
+    name in site.yaml, the template's source address. The `placeholder_markers`
+    (the start of a text that goes on with a title or a file name) are in it
+    too. A text that nobody changed is one of them, or starts with a marker::
+
+        text.strip() in placeholder_texts() or text.strip().startswith(tuple(placeholder_markers()))
+    """
+    found: set[str] = set(placeholder_markers())
+    for lang in UI_LANGUAGES:
+        say = _gettext(lang)
         found.update(say(m).format(**_BODY_NAMES) for m in DOCUMENT_BODY)
         found.update(say(m) for m in (SUMMARY, *_FACT_WORDS.values(), _PUBLISHER))
-        found.add(say(TRANSLATE_PREFIX))
-        found.add(say(TRANSLATE_BODY).split("{", 1)[0])
     found.add(TEMPLATE_URL)
     found.update(_starter_placeholders())
     return frozenset(text.strip() for text in found)
