@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
 from generator.core.errors import SiteError, SiteErrors, message_line, printable
-from generator.core.messages import UI_LANGUAGES, _, activate, choose_language, ngettext
+from generator.core.messages import UI_LANGUAGES, N_, _, activate, choose_language, ngettext
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -34,8 +34,8 @@ def _port(value: str) -> int:
     """Return a TCP port from 0 (any free port) to 65535; anything else is a usage error (exit 2)."""
     port = int(value) if value.isascii() and value.isdigit() and len(value) <= 5 else -1
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a port; use a number from 1 to 65535 "
-                                         "(or 0 for any free port)")
+        raise argparse.ArgumentTypeError(_("'{value}' is not a port; use a number from 1 to 65535 "
+                                           "(or 0 for any free port)").format(value=printable(value)))
     return port
 
 
@@ -51,9 +51,47 @@ def _ui_lang_flag(argv: Sequence[str]) -> str | None:
     return None
 
 
+#: What argparse itself says to someone using `vigie`, in Vigie's catalog (argparse asks gettext's global
+#: domain, which has no French for them). Its messages for mistakes in the program are left out.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("ignored explicit argument %r"),
+    N_("not allowed with argument %s"),
+    N_("unexpected option string: %s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+def _argparse_speaks_ours() -> None:
+    """Make argparse's own words ("usage:", "options", its errors) come from Vigie's catalog.
+
+    argparse looks up `_` and `ngettext` in its module's globals when it
+    builds a parser and when it reports an error; they are pointed at ours
+    (which follow `activate`), so they stay right after a switch of language.
+    """
+    setattr(argparse, "_", _)
+    setattr(argparse, "ngettext", ngettext)
+
+
 def _parser() -> argparse.ArgumentParser:
+    _argparse_speaks_ours()
     parser = argparse.ArgumentParser(prog="vigie", description=_("Build bilingual awareness campaign sites."))
-    parser.add_argument("--version", action="version", version=f"vigie {__version__}")
+    parser.add_argument("--version", action="version", version=f"vigie {__version__}",
+                        help=_("show Vigie's version number and exit"))
     ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG",
                    help=_("language of Vigie's messages: en or fr (default: $VIGIE_LANG, else the locale)"))
     parser.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
@@ -61,46 +99,51 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
-        p.add_argument("site", nargs="?", default=".", metavar="SITE", help="site folder (default: current folder)")
-        p.add_argument("-v", "--verbose", action="store_true", help="say more; show tracebacks of internal errors")
-        p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+        p.add_argument("site", nargs="?", default=".", metavar="SITE",
+                       help=_("site folder (default: current folder)"))
+        verbosity(p)
 
-    b = sub.add_parser("build", help="build SITE into OUT (default SITE/public)")
+    def verbosity(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-v", "--verbose", action="store_true", help=_("say more; show tracebacks of internal errors"))
+        p.add_argument("-q", "--quiet", action="store_true", help=_("print only errors"))
+
+    drafts = _("include drafts and future-dated pages")
+    b = sub.add_parser("build", help=_("build SITE into OUT (default SITE/public)"))
     common(b)
-    b.add_argument("-o", "--output", metavar="OUT", help="output folder (default: SITE/public)")
-    b.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
+    b.add_argument("-o", "--output", metavar="OUT", help=_("output folder (default: SITE/public)"))
+    b.add_argument("--drafts", action="store_true", help=drafts)
     b.add_argument("--base-url", metavar="URL", type=_absolute_url,
-                   help="absolute URL the site is served from (for previews)")
+                   help=_("absolute URL the site is served from (for previews)"))
 
-    s = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload the browser")
+    s = sub.add_parser("serve", help=_("build, serve on 127.0.0.1, rebuild on change and reload the browser"))
     common(s)
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=8000, help="port, 1-65535, or 0 for any free one (default 8000)")
-    s.add_argument("--drafts", action="store_true", help="include drafts and future-dated pages")
+    s.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    s.add_argument("--port", type=_port, default=8000,
+                   help=_("port, 1-65535, or 0 for any free one (default 8000)"))
+    s.add_argument("--drafts", action="store_true", help=drafts)
 
-    c = sub.add_parser("check", help="validate without writing: errors, warnings, translations")
+    c = sub.add_parser("check", help=_("validate without writing: errors, warnings, translations"))
     common(c)
-    c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
-    c.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    c.add_argument("--translations", action="store_true", help="show the translation status table")
-    c.add_argument("--drafts", action="store_true", help="check drafts and future-dated pages too")
+    c.add_argument("--strict", action="store_true", help=_("treat warnings as errors (exit 1)"))
+    c.add_argument("--format", choices=("text", "json"), default="text", help=_("output format"))
+    c.add_argument("--translations", action="store_true", help=_("show the translation status table"))
+    c.add_argument("--drafts", action="store_true", help=_("check drafts and future-dated pages too"))
 
-    n = sub.add_parser("new", help="create an article, page, fact sheet or fact with its front matter")
-    n.add_argument("kind", choices=("article", "page", "factsheet", "fact"))
-    n.add_argument("title", metavar="TITLE_OR_ID", help="the title (or, for a fact, its id)")
-    n.add_argument("--site", default=".", help="site folder (default: current folder)")
-    n.add_argument("--lang", help="language of the new file (default: the site's default language)")
+    n = sub.add_parser("new", help=_("create an article, page, fact sheet or fact with its front matter"))
+    n.add_argument("kind", choices=("article", "page", "factsheet", "fact"), metavar="KIND",
+                   help=_("what to create: article, page, factsheet or fact"))
+    n.add_argument("title", metavar="TITLE_OR_ID", help=_("the title (or, for a fact, its id)"))
+    n.add_argument("--site", default=".", help=_("site folder (default: current folder)"))
+    n.add_argument("--lang", help=_("language of the new file (default: the site's default language)"))
     n.add_argument("--translate", action="append", default=[], metavar="LANG",
-                   help="also create the linked file in LANG (repeatable)")
+                   help=_("also create the linked file in LANG (repeatable)"))
     n.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
-    n.add_argument("-v", "--verbose", action="store_true")
-    n.add_argument("-q", "--quiet", action="store_true")
+    verbosity(n)
 
-    i = sub.add_parser("init", help="create a new site folder that builds at once")
-    i.add_argument("directory", metavar="DIR")
+    i = sub.add_parser("init", help=_("create a new site folder that builds at once"))
+    i.add_argument("directory", metavar="DIR", help=_("the new site folder (it must not exist, or be empty)"))
     i.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
-    i.add_argument("-v", "--verbose", action="store_true")
-    i.add_argument("-q", "--quiet", action="store_true")
+    verbosity(i)
     return parser
 
 
@@ -132,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         site = Path(args.site)
         if not site.is_dir():
-            say(f"vigie: error: the site folder '{args.site}' does not exist")
+            say("vigie: error: " + _("the site folder '{site}' does not exist").format(site=printable(args.site)))
             return 2
     try:
         if args.command == "build":
@@ -151,12 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        say("vigie: interrupted; the previous output was left as it was")
+        say(_("vigie: interrupted; the previous output was left as it was"))
         return 130
     except Exception as exc:  # an internal bug: say so plainly, keep the traceback for --verbose
         if args.verbose:
             traceback.print_exc()
-        say(f"vigie: internal error: {exc!r} (this is a bug in Vigie; run again with --verbose and report it)")
+        say(_("vigie: internal error: {error} (this is a bug in Vigie; run again with --verbose and report it)")
+            .format(error=printable(repr(exc))))
         return 3
     return 0
 
@@ -234,8 +278,8 @@ def _build(args: argparse.Namespace, site: Path) -> int:
             progress.clear()
     if result.up_to_date:
         if not args.quiet:
-            print(f"{options.output} is up to date: nothing changed since the last build "
-                  f"({time.perf_counter() - start:.2f}s)")
+            print(_("{output} is up to date: nothing changed since the last build ({seconds}s)").format(
+                output=options.output, seconds=f"{time.perf_counter() - start:.2f}"))
         return 0
     if not args.quiet:
         print(build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count))
@@ -257,10 +301,23 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
     cards = sum(1 for f in result.paths if f.endswith(".png") and "/assets/" not in f)
     pdfs = sum(1 for f in result.paths if f.endswith(".pdf"))
     report = result.report
-    written = f"{report.written} written, {report.unchanged} unchanged" if report else ""
-    return (f"built {pages} pages ({', '.join(per_lang)}), {cards} cards ({result.cards_drawn} drawn), "
-            f"{pdfs} PDFs ({result.pdfs_rendered} rendered), {warnings} warning{'s' if warnings != 1 else ''} "
-            f"into {output} ({written}) in {seconds:.2f}s")
+    written = _("{written} written, {unchanged} unchanged").format(
+        written=report.written, unchanged=report.unchanged) if report else ""
+    return _("{pages} ({languages}), {cards}, {pdfs}, {warnings} into {output} ({files}) in {seconds}s").format(
+        pages=ngettext("built {count} page", "built {count} pages", pages).format(count=pages),
+        languages=", ".join(per_lang),
+        cards=ngettext("{count} card ({drawn})", "{count} cards ({drawn})", cards).format(
+            count=cards, drawn=ngettext("{count} drawn", "{count} drawn", result.cards_drawn).format(
+                count=result.cards_drawn)),
+        pdfs=ngettext("{count} PDF ({rendered})", "{count} PDFs ({rendered})", pdfs).format(
+            count=pdfs, rendered=ngettext("{count} rendered", "{count} rendered", result.pdfs_rendered).format(
+                count=result.pdfs_rendered)),
+        warnings=ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings),
+        output=output, files=written, seconds=f"{seconds:.2f}")
+
+
+#: The build's stages, as the progress line names them (translated when shown).
+_STAGES = {"markdown": N_("markdown"), "pages": N_("pages"), "cards": N_("cards"), "PDFs": N_("PDFs")}
 
 
 class _ProgressLine:
@@ -281,7 +338,7 @@ class _ProgressLine:
         if done < total and now - self.last < 0.1:
             return
         self.last = now
-        sys.stderr.write(f"\r\x1b[K{stage} {done}/{total}")
+        sys.stderr.write(f"\r\x1b[K{_(_STAGES.get(stage, stage))} {done}/{total}")
         sys.stderr.flush()
         _ProgressLine.shown_on = sys.stderr
 
@@ -343,7 +400,7 @@ def _new(args: argparse.Namespace, site: Path) -> int:
     else:
         created = new_document(site, args.kind, args.title, lang=args.lang, translate=args.translate)
     for path in created:
-        print(f"created {path}")
+        print(_("created {path}").format(path=path))
     return 0
 
 
@@ -352,7 +409,9 @@ def _init(args: argparse.Namespace, site: Path) -> int:
 
     created = init_site(site)
     if not args.quiet:
-        print(f"created a new site in {site} ({len(created)} files); build it with: vigie build {site}")
+        print(ngettext("created a new site in {site} ({count} file); build it with: vigie build {site}",
+                       "created a new site in {site} ({count} files); build it with: vigie build {site}",
+                       len(created)).format(site=site, count=len(created)))
     return 0
 
 

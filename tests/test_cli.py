@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import os
@@ -214,3 +215,106 @@ def test_vigie_serve_port_70000_exits_2_before_building(site_src: Path) -> None:
     assert done.returncode == 2
     assert "vigie serve: error: argument --port: '70000' is not a port" in done.stderr
     assert not (site_src / ".vigie-cache").exists()
+
+
+# --------------------------------------------------------------------------- in the editor's language
+
+@pytest.fixture
+def french(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a fixture
+    """Run `cli.main` as a French-speaking editor would (LANG=fr_FR.UTF-8); English again afterwards."""
+    from generator.core import messages
+
+    for name in messages.LANGUAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    yield
+    messages.activate("en")
+
+
+def _french_run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIGIE_LANG", "LC_ALL", "LC_MESSAGES")}
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, timeout=60,
+                          cwd=REPO, env={**env, "LANG": "fr_FR.UTF-8"})
+
+
+def test_vigie_help_is_in_french_argparse_words_included() -> None:
+    done = _french_run("--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith("utilisation : vigie [-h]")
+    for words in ("Construire des sites de campagne", "arguments positionnels :", "options :",
+                  "afficher ce message d'aide et quitter", "afficher le numéro de version de Vigie",
+                  "construire SITE dans OUT", "créer un nouveau dossier de site"):
+        assert words in done.stdout, words
+    for words in ("usage:", "positional arguments", "show this help", "Build bilingual"):
+        assert words not in done.stdout, words
+
+
+@pytest.mark.parametrize("command", ["build", "serve", "check", "new", "init"])
+def test_every_subcommand_help_is_in_french(command: str, capsys: pytest.CaptureFixture[str], french: None) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--help"])
+    assert exited.value.code == 0
+    french_help = capsys.readouterr().out
+    assert french_help.startswith(f"utilisation : vigie {command} ")
+    # every help text of the command, as English says it, is said otherwise in French
+    from generator.core import messages
+
+    messages.activate("en")
+    sub = next(a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction))
+    english = [action.help for action in sub.choices[command]._actions if action.help]
+    assert len(english) >= 5
+    flat = " ".join(french_help.split())
+    for text in english:
+        assert " ".join(text.split()) not in flat, text
+
+
+def test_a_usage_error_is_in_french_and_exits_2() -> None:
+    done = _french_run("new", "article")
+    assert done.returncode == 2
+    assert "vigie new: error: les arguments suivants sont obligatoires : TITLE_OR_ID" in done.stderr
+    done = _french_run("bild")
+    assert done.returncode == 2
+    # the "error:" keyword stays, so that problem matchers still see it
+    assert "vigie: error: argument COMMAND : choix invalide : 'bild' (choisissez parmi 'build'," in done.stderr
+    done = _french_run("serve", "--port", "70000")
+    assert done.returncode == 2
+    assert "vigie serve: error: argument --port : '70000' n'est pas un port" in done.stderr
+
+
+def test_argparse_messages_in_the_catalog_are_argparse_own() -> None:
+    """If a new Python reworded one, the catalog's copy would never be asked for: this says so."""
+    import inspect
+
+    source = inspect.getsource(argparse)
+    for message in cli.ARGPARSE_MESSAGES:
+        assert repr(message)[1:-1] in source or message.replace("\n", "\\n") in source, message
+
+
+def test_an_unknown_site_folder_is_said_in_french(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 french: None) -> None:
+    assert cli.main(["build", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"vigie: error: le dossier du site '{tmp_path / 'nope'}' n'existe pas\n"
+
+
+def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str], french: None) -> None:
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 cartes \(0 dessinée\), 2 PDF \(0 produit\), "
+                        r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+\.\d\d s\n", out)
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+\.\d\d s\)\n",
+                        capsys.readouterr().out)
+
+
+def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.MonkeyPatch, french: None) -> None:
+    from generator.core import messages
+
+    messages.activate("fr")
+    screen = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    progress = cli._ProgressLine()
+    progress("cards", 2, 2)
+    progress("PDFs", 1, 1)
+    progress.clear()
+    assert screen.getvalue() == "\r\x1b[Kcartes 2/2\r\x1b[KPDF 1/1\r\x1b[K"

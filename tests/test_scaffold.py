@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Iterator
 
 import pytest
+import yaml
 
-from conftest import BUILD_DAY, build_copy
+from conftest import BUILD_DAY, REPO, build_copy
 from generator.build import BuildOptions, build, render_site
 from generator.commands.check import ERROR, run_check
 from generator.cli import main
 from generator.sources.config import load_config
 from generator.sources.content import load_documents
 from generator.core.errors import ErrorCollector, SiteError
-from generator.commands.scaffold import init_site, new_document, new_fact
+from generator.commands.scaffold import (comment, init_site, new_document, new_fact, placeholder_markers,
+                                        placeholder_texts)
+from generator.core import messages
+from generator.commands import scaffold
 from support import load_site, page_urls, render_page
 
 TRICKY = 'Écrans : "en famille" – #1 & plus'
@@ -184,3 +193,138 @@ def test_cli_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "created a new site" in capsys.readouterr().out
     assert main(["init", str(tmp_path / "site")]) == 1
     assert "error: the folder is not empty" in capsys.readouterr().err
+
+
+# -- in the editor's language ------------------------------------------------------------------
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """Vigie speaks French (as with LANG=fr_FR.UTF-8), and English again afterwards."""
+    messages.activate("fr")
+    try:
+        yield
+    finally:
+        messages.activate("en")
+
+
+def _comments(text: str) -> list[str]:
+    """Return the comments of a YAML text or front matter: whole lines and the ends of lines."""
+    found = []
+    if text.startswith("---\n"):
+        text = text.split("\n---\n", 1)[0]  # a page: its front matter
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            found.append(line.lstrip()[1:].strip())
+        elif " # " in line:
+            found.append(line.split(" # ", 1)[1].strip())
+    return [c for c in found if c]
+
+
+def _body(path: Path) -> list[str]:
+    """Return the paragraphs of a page's text (below its front matter)."""
+    text = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def test_init_in_french_writes_french_comments_and_builds_without_error(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if k not in ("VIGIE_LANG", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "fr_FR.UTF-8"
+    done = subprocess.run([sys.executable, "-m", "generator", "init", str(site)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith(f"nouveau site créé dans {site} (9 fichiers)")
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    assert config.startswith("# Réglages de votre site. Chaque clé est expliquée au-dessus d'elle ;")
+    assert "# Contacts d'aide et de signalement" in config and "Settings of your site" not in config
+    english = init_site(tmp_path / "english", today=BUILD_DAY)
+    assert len(english) == 9
+    for path in english:  # every comment of every file is said otherwise in French
+        rel = path.relative_to(tmp_path / "english")
+        french_comments = _comments((site / rel).read_text(encoding="utf-8"))
+        for line in _comments(path.read_text(encoding="utf-8")):
+            if any(c.isalpha() for c in line.replace("YYYY-MM-DD", "").replace("last_checked", "")) and \
+                    " | " not in line:
+                assert line not in french_comments, (rel, line)
+    # the texts of the pages are in their own language, whatever Vigie speaks
+    assert _body(site / "content/en/index.md") == _body(tmp_path / "english/content/en/index.md")
+    assert _body(site / "content/fr/index.md")[0].startswith("Ce texte d'accueil")
+    done = subprocess.run([sys.executable, "-m", "generator", "build", str(site)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr and "0 avertissement" in done.stdout
+    assert run_check(site, today=BUILD_DAY).count(ERROR) == 0
+
+
+def test_comment_lines_never_start_with_french_punctuation() -> None:
+    text = "mot " * 23 + "avec : la suite ; encore « citation » ? " + "fin " * 30
+    for width in range(0, 12):
+        lines = comment("x" * width + text, "  ").splitlines()
+        assert all(len(line) <= 100 for line in lines)
+        assert not [line for line in lines if line.lstrip("# ")[:1] in ":;?!»"]
+        assert " ".join(line.removeprefix("  # ") for line in lines) == "x" * width + text.strip()
+
+
+def test_new_page_comments_in_ui_language_and_text_in_the_page_language(site_src: Path, french: None) -> None:
+    en, fr = new_document(site_src, "article", "Screens", lang="en", translate=["fr"], today=BUILD_DAY)
+    en_text, fr_text = en.read_text(encoding="utf-8"), fr.read_text(encoding="utf-8")
+    for text in (en_text, fr_text):
+        assert "# date de publication ; une date future attend ce jour-là" in text
+        assert "# supprimez cette ligne quand la page est prête à publier" in text
+    assert _body(en)[0].startswith("Write the text here, in Markdown.")
+    assert '# summary: "One or two sentences' in en_text
+    assert doc_of(site_src, "content/fr/articles/screens.md").title == "TODO : traduire – Screens"
+    assert _body(fr) == ["TODO : traduire ici le texte de content/en/articles/screens.md."]
+    assert f"# translated_from: {BUILD_DAY.isoformat()}   # date de la version de content/en/articles/screens.md" in fr_text
+    messages.activate("en")
+    [page] = new_document(site_src, "page", "Contact", lang="fr", today=BUILD_DAY)
+    text = page.read_text(encoding="utf-8")
+    assert "# delete this line when the page is ready to publish" in text
+    assert _body(page)[0].startswith("Écrivez le texte ici, en Markdown.")
+
+
+def test_a_page_in_a_language_vigie_does_not_speak_gets_the_ui_language(french: None) -> None:
+    text = scaffold._document_text("page", "de", "Kontakt", "kontakt", "pages/kontakt", BUILD_DAY, None)
+    assert "\n\nÉcrivez le texte ici" in text and "# date de publication" in text
+    fact = scaffold._fact_text(SimpleNamespace(codes=("fr", "en", "de")), "neu", BUILD_DAY)
+    assert '  de: "TODO : ce que compte ce chiffre' in fact
+    assert '  en: "TODO: what this figure counts' in fact and '  fr: "TODO : ce que compte' in fact
+    assert "# Le chiffre : un nombre comme 12500" in fact
+
+
+def test_placeholder_texts_recognise_what_init_and_new_wrote_in_every_language(tmp_path: Path,
+                                                                                site_src: Path) -> None:
+    placeholders, markers = placeholder_texts(), placeholder_markers()
+    assert isinstance(placeholders, frozenset) and all(p == p.strip() and p for p in placeholders)
+    assert markers < placeholders and {"TODO: translate –", "TODO : traduire –"} <= markers
+
+    def left(text: str) -> bool:
+        return text.strip() in placeholders or text.strip().startswith(tuple(markers))
+
+    # an editor's own words that merely begin like a placeholder are theirs
+    assert left("Mon association") and not left("Mon association accompagne les familles.")
+
+    try:
+        for ui in ("en", "fr"):
+            messages.activate(ui)
+            site = tmp_path / ui
+            init_site(site, today=BUILD_DAY)
+            for lang in ("fr", "en"):
+                assert left(_body(site / f"content/{lang}/index.md")[0])
+            assert all(left(p) for p in _body(site / "content/en/articles/welcome.md")
+                       if not p.startswith(("#", "{{<")))
+            made = new_document(site, "article", f"Titre {ui}", lang="fr", translate=["en"], today=BUILD_DAY)
+            for path in made:
+                assert all(left(p) for p in _body(path)), path
+            assert left(doc_of(site, f"content/en/articles/titre-{ui}.md").title)
+            assert not left(doc_of(site, f"content/fr/articles/titre-{ui}.md").title)
+            fact = yaml.safe_load(new_fact(site, "new-figure", today=BUILD_DAY).read_text(encoding="utf-8"))
+            for field in ("label", "context", "note", "alt"):
+                assert all(left(v) for v in fact[field].values()), field
+            assert all(left(v) for v in fact["source"]["title"].values())
+            assert left(fact["source"]["publisher"]) and left(fact["source"]["url"])
+    finally:
+        messages.activate("en")
+    # what editors write is not a placeholder
+    for path in (site_src / "content").rglob("*.md"):
+        if "---" in path.read_text(encoding="utf-8"):
+            assert not [p for p in _body(path) if left(p)], path

@@ -27,6 +27,7 @@ from conftest import BUILD_DAY, FIXTURE_SITE
 from generator.commands import serve as serve_module
 from generator.build import BuildOptions, build, render_site
 from generator.core.errors import SiteError, SiteErrors
+from generator.core import messages
 from generator.commands.serve import (
     CLIENT_JS,
     LiveSite,
@@ -231,6 +232,45 @@ def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
     assert "content/fr/a.md:3: error: unknown fact &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
     assert "<script" not in page  # nothing inline (the CSP forbids it); the reload script is added when served
     assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """Vigie speaks French (as with LANG=fr_FR.UTF-8), and English again afterwards."""
+    messages.activate("fr")
+    try:
+        yield
+    finally:
+        messages.activate("en")
+
+
+def test_error_page_speaks_french_with_lang_fr_and_keeps_the_error_keyword(french: None) -> None:
+    lines = error_lines(SiteErrors([SiteError("x", source="content/fr/a.md", line=3),
+                                    SiteError("y", source="content/en/b.md")]))
+    page = error_page(lines).decode()
+    assert '<html lang="fr"' in page
+    assert "<title>Échec de la construction · Aperçu Vigie</title>" in page
+    assert "<h1>Le site n'a pas pu être construit (2 erreurs)</h1>" in page
+    assert "Corrigez le fichier indiqué ci-dessous" in page
+    assert "<code>content/fr/a.md:3: error: x</code>" in page  # the keyword is never translated
+    assert "The site" not in page and "Fix the file" not in page
+    one = error_page(lines[:1]).decode()
+    assert "(1 erreur)" in one
+    internal = error_page([], internal=True).decode()
+    assert "<h1>Vigie a rencontré une erreur interne pendant la reconstruction</h1>" in internal
+    assert "où tourne <code>vigie serve</code>" in internal  # the markup inside a translated sentence is kept
+    assert '<html lang="fr"' in internal
+
+
+def test_error_page_in_english_counts_one_error() -> None:
+    page = error_page(["content/a.md: error: x"]).decode()
+    assert '<html lang="en"' in page and "<h1>The site could not be built (1 error)</h1>" in page
+
+
+def test_plain_answers_speak_french(french: None) -> None:
+    assert wrong_host_text("192.168.1.5", 8000) == \
+        "400 Bad Request : cet aperçu ne répond qu'à http://192.168.1.5:8000/\n".encode()
+    assert "adresse IP de cet ordinateur, port 8000" in wrong_host_text("0.0.0.0", 8000).decode()
 
 
 @pytest.mark.parametrize(("host", "port", "url"), [
@@ -912,6 +952,19 @@ def test_translation_status_page_is_served_but_never_built(shared_server: Server
     result = build(BuildOptions(root=FIXTURE_SITE, out=tmp_path / "out", today=BUILD_DAY, use_cache=False))
     assert result.report is not None
     assert not [p for p in (tmp_path / "out").rglob("*") if "translation" in p.name.lower()]
+
+
+def test_translation_status_page_speaks_the_editors_language(shared_server: ServerHandle, french: None) -> None:
+    status, _, body = fetch(shared_server, "/__vigie__/translations")
+    page = body.decode()
+    assert status == 200 and '<html lang="fr"' in page
+    assert "<h1>État des traductions</h1>" in page and "<th scope=\"col\">page ou chiffre</th>" in page
+    assert "Affiché seulement dans <code>vigie serve</code>" in page
+    assert re.search(r"en : \d+ à faire", page)
+    # the status keeps its class (the style sheet's) and shows its French word
+    assert re.search(r"Les écrans en famille.*?<td class=\"status-source\">original.*?"
+                     r"<td class=\"status-missing\">manquante", page, re.S)
+
 
 
 @pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])

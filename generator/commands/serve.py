@@ -71,6 +71,7 @@ from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.config import CONFIG_FILE
 from generator.core.errors import SiteError, SiteErrors, message_line
+from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import is_editor_leftover
 from generator.sources.theme import default_theme_dir, theme_dirs
 
@@ -152,6 +153,12 @@ _TYPES = {
 
 
 # --- pure decisions -------------------------------------------------------------------------------
+
+#: What changed, as the "… changed; rebuilding" line names it (translated when shown).
+_CHANGE_WORDS: dict[str, str] = {Change.ASSET: N_("an asset"), Change.CONTENT: N_("content"), Change.FACT: N_("a figure"),
+                 Change.STRINGS: N_("interface strings"), Change.TEMPLATE: N_("a template"),
+                 Change.CONFIG: N_("site.yaml")}
+
 
 def classify_change(path: Path, root: Path) -> Change:
     """Return what a changed file is: content, fact, template, strings, asset, config or ignored.
@@ -316,7 +323,7 @@ def translations_page(rows: list[TranslationRow], languages: tuple[str, ...]) ->
     """Return the preview-only page with every page and figure's translation status (no reload script)."""
     counts = {lang: sum(1 for r in rows if r.cells.get(lang) and r.cells[lang].status in ("missing", "outdated"))
               for lang in languages}
-    summary = ", ".join(f"{lang}: {n} to do" for lang, n in counts.items())
+    summary = ", ".join(_("{lang}: {count} to do").format(lang=lang, count=n) for lang, n in counts.items())
     return _preview_page("translations.html", rows=rows, languages=languages, summary=summary)
 
 
@@ -328,11 +335,16 @@ def preview_file(name: str) -> bytes:
 
 
 def _preview_page(template: str, **context: object) -> bytes:
-    """Render a page of the preview's own from its template (escaped: lines quote the site's files)."""
+    """Render a page of the preview's own from its template (escaped: lines quote the site's files).
+
+    Its words are in the language Vigie speaks (Jinja's i18n extension, with
+    Vigie's catalog), and so is its ``<html lang>``.
+    """
     env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: preview_file(name).decode("utf-8")),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
-    return env.get_template(template).render(css=ERROR_CSS, **context).encode("utf-8")
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(_, ngettext)  # type: ignore[attr-defined]  # added by the i18n extension
+    return env.get_template(template).render(css=ERROR_CSS, ui_lang=active_language(), **context).encode("utf-8")
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -400,12 +412,14 @@ def wrong_host_text(bound: str, port: int) -> bytes:
     """Return the short plain answer to a request whose ``Host`` is not the preview's address."""
     wanted = bound.lower()
     if wanted in _WILDCARDS:
-        where = f"localhost or an IP address of this computer, port {port} (not a name)"
+        text = _("400 Bad Request: this preview answers only at localhost or an IP address of this computer, "
+                 "port {port} (not a name)").format(port=port)
     elif wanted in _LOOPBACKS:
-        where = f"{base_url_for('::1' if wanted == '::1' else '127.0.0.1', port)} or http://localhost:{port}/"
+        text = _("400 Bad Request: this preview answers only at {address} or {other}").format(
+            address=base_url_for("::1" if wanted == "::1" else "127.0.0.1", port), other=f"http://localhost:{port}/")
     else:
-        where = base_url_for(bound, port)
-    return f"400 Bad Request: this preview answers only at {where}\n".encode()
+        text = _("400 Bad Request: this preview answers only at {address}").format(address=base_url_for(bound, port))
+    return (text + "\n").encode()
 
 
 # --- the live site --------------------------------------------------------------------------------
@@ -467,8 +481,12 @@ class LiveSite:
     def _rebuild(self, kind: str, changed: Iterable[str]) -> bool:
         names = sorted(changed)
         if names:
-            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-            log.info("%s changed (%s); rebuilding", kind, shown)
+            shown = ", ".join(names[:3])
+            if len(names) > 3:
+                shown = ngettext("{files} and {count} more", "{files} and {count} more", len(names) - 3).format(
+                    files=shown, count=len(names) - 3)
+            log.info("%s", _("{kind} changed ({files}); rebuilding").format(kind=_(_CHANGE_WORDS.get(kind, kind)),
+                                                                          files=shown))
         start = time.perf_counter()
         previous = self._snapshot
         build = previous.build + 1
@@ -484,11 +502,13 @@ class LiveSite:
             lines = error_lines(err)
             for line in lines:
                 log.error("%s", line)
-            log.error("%d error(s); the browser shows them until you fix and save", len(lines))
+            log.error("%s", ngettext("{count} error; the browser shows it until you fix and save",
+                                     "{count} errors; the browser shows them until you fix and save",
+                                     len(lines)).format(count=len(lines)))
             self._publish(Snapshot(build, previous.files, error_page(lines)))
             return False
         except Exception:  # a bug in Vigie: keep serving, say so, keep the traceback
-            log.exception("internal error while rebuilding (this is a bug in Vigie; please report it)")
+            log.exception("%s", _("internal error while rebuilding (this is a bug in Vigie; please report it)"))
             self._publish(Snapshot(build, previous.files, error_page([], internal=True)))
             return False
         self._result, self._day = result, options.today
@@ -496,8 +516,12 @@ class LiveSite:
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
         self._publish(Snapshot(build, files))
         pages = sum(1 for path in files if path.endswith(".html"))
-        log.info("built %d pages, %d files in %.2fs%s", pages, len(files), time.perf_counter() - start,
-                 "; the site is back" if previous.error is not None else "")
+        built = ngettext("built {count} page, {files} files in {seconds}s",
+                         "built {count} pages, {files} files in {seconds}s", pages)
+        if previous.error is not None:
+            built = ngettext("built {count} page, {files} files in {seconds}s; the site is back",
+                             "built {count} pages, {files} files in {seconds}s; the site is back", pages)
+        log.info("%s", built.format(count=pages, files=len(files), seconds=f"{time.perf_counter() - start:.2f}"))
         return True
 
     def _update(self, options: BuildOptions) -> BuildResult | None:
@@ -518,7 +542,8 @@ class LiveSite:
         except (SiteError, SiteErrors):
             raise
         except Exception:
-            log.exception("internal error in the incremental update (this is a bug in Vigie); rendering everything")
+            log.exception("%s", _("internal error in the incremental update (this is a bug in Vigie); "
+                                  "rendering everything"))
             self._index = None  # it may be half updated
             return None
         if done is None:
@@ -723,7 +748,7 @@ class Watcher:
                 if batch and not self._stopping.is_set():
                     self.on_change(widest(batch.values()), sorted(batch))
         except Exception:  # never let the watcher die silently
-            log.exception("internal error in the file watcher (this is a bug in Vigie)")
+            log.exception("%s", _("internal error in the file watcher (this is a bug in Vigie)"))
 
     # - the two threads -
 
@@ -789,8 +814,8 @@ class Watcher:
                 if config in paths:
                     self._report(lambda: self.changed_paths([config]))
         except Exception:
-            log.exception("internal error watching %s (this is a bug in Vigie); site.yaml is not watched any more",
-                          self.site)
+            log.exception("%s", _("internal error watching {site} (this is a bug in Vigie); site.yaml is not "
+                                  "watched any more").format(site=self.site))
 
 
 def _stamp(path: Path, root: Path, found: dict[str, tuple[Path, Stamp]]) -> None:
@@ -831,10 +856,17 @@ def watch_targets(site: Path) -> list[tuple[Path, Path]]:
 
 # --- HTTP: livereload's server pieces on tornado ----------------------------------------------------
 
-_BUSY_BODY = b"503 Service Unavailable: too many connections to the preview at once; reload in a moment\n"
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-         b"Content-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\nRetry-After: 1\r\n"
-         b"Cache-Control: no-store\r\nConnection: close\r\n\r\n" + _BUSY_BODY)
+
+
+def _busy() -> bytes:
+    """Return the whole 503 answer to a connection beyond the limit (its text in the language Vigie speaks)."""
+    body = (_("503 Service Unavailable: too many connections to the preview at once; reload in a moment")
+            + "\n").encode()
+    return (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nRetry-After: 1\r\n"
+            b"Cache-Control: no-store\r\nConnection: close\r\n\r\n" + body)
+
+
 _TEXT = "text/plain; charset=utf-8"
 _OWN_HEADERS = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"), ("Server", "vigie-serve"))
 
@@ -874,7 +906,8 @@ class SiteApp:
     def answer(self, method: str, target: str, host: str) -> Answer:
         """Return the answer to ``method target`` from a browser that wrote ``host`` in its Host header."""
         if method not in ("GET", "HEAD"):
-            return Answer(HTTPStatus.METHOD_NOT_ALLOWED, b"405 Method Not Allowed: the preview only reads\n",
+            return Answer(HTTPStatus.METHOD_NOT_ALLOWED,
+                          (_("405 Method Not Allowed: the preview only reads") + "\n").encode(),
                           _TEXT, (("Allow", "GET, HEAD"),))
         snap = self.live.snapshot
         answer = self._answer(target, snap, reload_tag(snap.build, hostname(host), self.port))
@@ -914,7 +947,7 @@ class SiteApp:
             log.debug("refused %r", refused)
         page = snap.files.get("404.html")
         if page is None:
-            return Answer(HTTPStatus.NOT_FOUND, b"404 not found\n", _TEXT)
+            return Answer(HTTPStatus.NOT_FOUND, (_("404 not found") + "\n").encode(), _TEXT)
         return Answer(HTTPStatus.NOT_FOUND, inject_reload(page, tag), _TYPES[".html"])
 
     def _policy_of(self, snap: Snapshot) -> str | None:
@@ -1116,15 +1149,15 @@ class _HTTPServer(HTTPServer):
         """Answer 503 at once, without waiting on the client, and close."""
         if not self._warned_busy:
             self._warned_busy = True
-            log.warning("more than %d connections to the preview at once: the extra ones are answered 503",
-                        self.max_connections)
+            log.warning("%s", _("more than {count} connections to the preview at once: the extra ones are "
+                                "answered 503").format(count=self.max_connections))
         sock = stream.socket
         try:
             try:
                 sock.recv(65536)  # what the client sent already, so closing does not reset the answer
             except OSError:
                 pass
-            sock.send(_BUSY)
+            sock.send(_busy())
         except OSError:
             pass
         stream.close()
@@ -1292,13 +1325,14 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
                  force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
     if not (site / CONFIG_FILE).is_file():
-        raise SiteError(f"there is no site.yaml in '{site}', so it is not a Vigie site; "
-                        "check the folder, or run 'vigie init DIR' to start one", source=CONFIG_FILE)
+        raise SiteError(_("there is no site.yaml in '{site}', so it is not a Vigie site; "
+                          "check the folder, or run 'vigie init DIR' to start one").format(site=site),
+                        source=CONFIG_FILE)
     try:
         sock = _listen(host, port)
     except OSError as exc:
-        raise SiteError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
-                        "is another server running there? try --port 8001") from exc
+        raise SiteError(_("cannot listen on {host}:{port} ({reason}); is another server running there? "
+                          "try --port 8001").format(host=host, port=port, reason=exc.strerror or exc)) from exc
     thread: _ServerThread | None = None
     try:
         port = sock.getsockname()[1]
@@ -1324,15 +1358,19 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
     handle = start_server(site, host, port, drafts)
     try:
         if host not in ("127.0.0.1", "localhost", "::1"):
-            log.warning("listening on %s: other computers on the network can see this preview%s", host,
-                        " (drafts included)" if drafts else "")
-        log.info("serving %s at %s%s; watching content/, layouts/, assets/ and site.yaml "
-                 "(Ctrl-C to stop)", site, handle.url, " with drafts" if drafts else "")
-        log.info("translation status: %s%s", handle.url.rstrip("/"), TRANSLATIONS)
+            log.warning("%s", (_("listening on {host}: other computers on the network can see this preview "
+                                 "(drafts included)") if drafts else
+                               _("listening on {host}: other computers on the network can see this preview")
+                               ).format(host=host))
+        log.info("%s", (_("serving {site} at {url} with drafts; watching content/, layouts/, assets/ and site.yaml "
+                          "(Ctrl-C to stop)") if drafts else
+                        _("serving {site} at {url}; watching content/, layouts/, assets/ and site.yaml "
+                          "(Ctrl-C to stop)")).format(site=site, url=handle.url))
+        log.info("%s", _("translation status: {url}").format(url=handle.url.rstrip("/") + TRANSLATIONS))
         while not handle.stopped.wait(0.5):
             pass
     except KeyboardInterrupt:
-        log.info("stopping")
+        log.info("%s", _("stopping"))
     finally:
         handle.stop()
     return 0
