@@ -300,7 +300,7 @@ def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path:
                                                       capsys: pytest.CaptureFixture[str], french: None) -> None:
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 cartes \(0 dessinée\), 2 PDF \(0 produit\), "
+    assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 visuels \(0 dessiné\), 2 PDF \(0 produit\), "
                         r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+\.\d\d s\n", out)
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
     assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+\.\d\d s\)\n",
@@ -317,4 +317,4 @@ def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.Monkey
     progress("cards", 2, 2)
     progress("PDFs", 1, 1)
     progress.clear()
-    assert screen.getvalue() == "\r\x1b[Kcartes 2/2\r\x1b[KPDF 1/1\r\x1b[K"
+    assert screen.getvalue() == "\r\x1b[Kvisuels 2/2\r\x1b[KPDF 1/1\r\x1b[K"
