@@ -252,8 +252,9 @@ def _indentation(lines: list[str], row: int, first_line: int) -> Explained:
     above = _above(lines, row)
     shown = (above, row) if above is not None else (row,)
     if above is not None and column > _indent(lines[above]):
-        advice = _("line {line} is indented more than line {above}: start it in the same column as line {above}, "
-                   "unless it belongs inside it").format(line=row + first_line, above=above + first_line)
+        advice = _("line {line} is indented more than line {above}: start it in the same column as line {above} "
+                   "(only the lines under a key that ends with ':' are indented more)").format(
+            line=row + first_line, above=above + first_line)
     elif above is not None:
         advice = _("line {line} does not line up with line {above}: the keys of one group (and the dashes of one "
                    "list) start in the same column").format(line=row + first_line, above=above + first_line)
