@@ -56,6 +56,14 @@ def test_a_near_miss_inside_a_sentence_names_its_own_line() -> None:
     assert errors[1][1].startswith("a figure embed {{< fact ID >}} must stand alone on a line of its own")
 
 
+@pytest.mark.parametrize("body", ["## {{< fact signalements >}}\n", "| a |\n| - |\n| {{< fact signalements >}} |\n",
+                                  "Voir [{{< fact signalements >}}](https://example.org).\n"])
+def test_a_right_embed_outside_a_line_of_its_own_must_stand_alone(body: str) -> None:
+    html, errors = _render(body)
+    assert len(errors) == 1 and errors[0][1].startswith("a figure embed {{< fact ID >}} must stand alone")
+    assert errors[0][0] == (7 if body.startswith("|") else 5)
+
+
 @pytest.mark.parametrize(("fact_id", "suggestion"), [
     ("victimes-identifies", "did you mean 'victimes-identifiees'?"),
     ("signalement", "did you mean 'signalements'?"),
