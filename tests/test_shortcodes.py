@@ -96,5 +96,12 @@ def test_an_article_documenting_the_syntax_shows_it_literally() -> None:
 
 
 def test_text_with_braces_that_is_no_embed_is_left_alone() -> None:
-    html, errors = _render("Un ensemble {a, b} et des {{accolades}}, un fait {établi}.\n")
+    html, errors = _render("Un ensemble {a, b} et des {{accolades}}, un fait {établi}, un {fact établi}.\n")
     assert errors == [] and "{{accolades}}" in html
+
+
+def test_an_unclosed_embed_is_a_near_miss_and_its_first_word_the_id() -> None:
+    _, errors = _render("{{< fact signalements\n\n{{ fact signalements en 2022 }}\n")
+    assert errors == [(5, "'{{< fact signalements' is not quite a figure embed; write {{< fact signalements >}}"),
+                      (7, "'{{ fact signalements en 2022 }}' is not quite a figure embed; write "
+                          "{{< fact signalements >}}")]

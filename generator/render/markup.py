@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 SHORTCODE_RE = re.compile(r"^\{\{\s*<\s*([A-Za-z_-]+)\s*(.*?)\s*>\s*\}\}\s*$")
 #: What the embed looks like when it is almost right: ``{{ fact id }}``, ``{{% fact id %}}``, ``{{< fact id}}``…
 NEAR_SHORTCODE_RE = re.compile(
-    r"\{\{?\s*[<%]?\s*(?:fact|FACT|Fact)\b\s*(?P<args>[^{}<>%\n]*?)\s*(?:[>%]?\s*\}\}?|[>%]|$)")
+    r"(?:\{\{\s*[<%]?|\{[<%])\s*(?:fact|FACT|Fact)\b\s*(?P<args>[^{}<>%\n]*?)\s*(?:[>%]?\s*\}\}?|[>%]|$)")
 #: How the embed is written, for messages.
 EMBED = "{{< fact ID >}}"
 DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
@@ -281,7 +281,8 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
             continue
         for match in NEAR_SHORTCODE_RE.finditer(token.content):
             written = match.group().strip()
-            fact_id = match.group("args").strip().strip("'\"").split("=")[-1].strip("'\" ") or "ID"
+            words = match.group("args").strip().strip("'\"").split("=")[-1].strip("'\" ").split()
+            fact_id = words[0] if words else "ID"
             alone = written == token.content.strip() and len(children) == 1
             if SHORTCODE_RE.match(written):  # right, but not where the block rule takes it: in a sentence, a heading…
                 message = _("a figure embed {embed} must stand alone on a line of its own, with an empty line "
