@@ -76,6 +76,11 @@ def test_an_unknown_id_suggests_the_nearest_known_ones(fact_id: str, suggestion:
     assert suggestion in errors[0][1]
 
 
+def test_punctuation_after_an_embed_is_named() -> None:
+    _, errors = _render("{{< fact signalements >}}.\n")
+    assert errors == [(5, "a figure embed stands alone on its line: remove '.' after {{< fact signalements >}}")]
+
+
 def test_an_unknown_id_far_from_every_known_one_suggests_nothing() -> None:
     _, errors = _render("{{< fact xyz >}}\n")
     assert errors == [(5, "unknown fact 'xyz': there is no content/facts/xyz.yaml")]

@@ -284,7 +284,12 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
             words = match.group("args").strip().strip("'\"").split("=")[-1].strip("'\" ").split()
             fact_id = words[0] if words else "ID"
             alone = written == token.content.strip() and len(children) == 1
-            if SHORTCODE_RE.match(written):  # right, but not where the block rule takes it: in a sentence, a heading…
+            after = token.content.strip().removeprefix(written) if len(children) == 1 else ""
+            if SHORTCODE_RE.match(written) and token.content.strip().startswith(written) and after \
+                    and not any(ch.isalnum() for ch in after):
+                message = _("a figure embed stands alone on its line: remove '{after}' after {written}").format(
+                    after=after, written=written)
+            elif SHORTCODE_RE.match(written):  # right, but not where the block rule takes it: a sentence, a heading…
                 message = _("a figure embed {embed} must stand alone on a line of its own, with an empty line "
                             "before and after it").format(embed=EMBED)
             elif alone:
