@@ -591,7 +591,7 @@ def test_the_preview_reloads_on_save_over_its_own_origin_and_the_csp_blocks_noth
 
         with tab.expect_navigation(timeout=15000):
             save(original.replace("summary: Parler", "summary: Parler: oops"))
-        assert "content/fr/articles/ecrans.md:4: error: YAML syntax error" in tab.locator("main").inner_text()
+        assert "content/fr/articles/ecrans.md:4: error: line 4: the ':' inside the value" in tab.locator("main").inner_text()
         wait_until(lambda: handle.browsers == 1, "the error page connected")
 
         with tab.expect_navigation(timeout=15000):

@@ -75,34 +75,6 @@ def test_foreign_non_empty_output_folder_is_refused(site_src: Path, tmp_path: Pa
     assert (out / "thesis.docx").read_bytes() == b"precious"
 
 
-#: Cases whose messages come, in whole or in part, from modules whose sentences are not in the catalog yet:
-#: their expected.fr.txt holds what the build prints today, English lines included. A case leaves this table
-#: as soon as every line of it is French (the test below says so).
-NOT_YET_FRENCH = {
-    "binary-file": "sources/yamlsource.py",
-    "control-character-escape-in-title": "sources/yamlsource.py",
-    "control-character-in-body": "sources/yamlsource.py",
-    "control-character-in-fact": "sources/yamlsource.py",
-    "fact-bad-exact-as-of": "sources/facts.py",
-    "fact-bad-format": "sources/facts.py",
-    "fact-duplicate-id": "sources/facts.py",
-    "fact-embed-inside-sentence": "render/markup.py",
-    "fact-id-underscore": "sources/facts.py",
-    "fact-missing-source": "sources/facts.py",
-    "fact-value-200-digits": "sources/yamlsource.py",
-    "fact-value-5000-digits": "sources/yamlsource.py",
-    "fact-value-inf": "sources/facts.py",
-    "fact-value-nan": "sources/facts.py",
-    "fact-value-octal": "sources/facts.py",
-    "fact-year-not-whole": "sources/facts.py",
-    "front-matter-yaml-syntax": "sources/yamlsource.py",
-    "link-to-missing-file": "render/markup.py",
-    "missing-asset": "render/markup.py",
-    "non-utf8": "sources/yamlsource.py",
-    "site-yaml-syntax": "sources/yamlsource.py",
-    "unknown-fact-embed": "render/markup.py",
-    "yaml-nested-too-deeply": "sources/yamlsource.py",
-}
 _LOCATION = re.compile(r"^(.*?: error: )")
 
 
@@ -134,13 +106,9 @@ def test_broken_site_is_reported_in_french_to_a_french_editor(case: str, tmp_pat
         assert _LOCATION.match(fr) and _LOCATION.match(en)
         assert _LOCATION.match(fr).group(1) == _LOCATION.match(en).group(1)  # type: ignore[union-attr]
     untranslated = [fr for fr, en in zip(french, english) if fr == en]
-    if case in NOT_YET_FRENCH:
-        assert untranslated, f"{case} is all French now: take it out of NOT_YET_FRENCH"
-    else:
-        assert not untranslated, f"still in English: {untranslated}"
+    assert not untranslated, f"still in English: {untranslated}"
 
 
 def test_every_case_has_its_french_expected_output() -> None:
     missing = [case for case in CASES if not (INVALID / case / "expected.fr.txt").is_file()]
     assert not missing, f"run the French build on these cases and write expected.fr.txt: {missing}"
-    assert set(NOT_YET_FRENCH) <= set(CASES)

@@ -828,10 +828,10 @@ def test_edit_then_error_then_fix(server: ServerHandle, site_src: Path) -> None:
     status, headers, body = poll(page, lambda r: r[0] == 500)
     text = body.decode()
     assert headers["content-type"] == "text/html; charset=utf-8"
-    assert f"<li><code>{ARTICLE}:4: error: YAML syntax error: " in text
+    assert f"<li><code>{ARTICLE}:4: error: line 4: the " in text and "inside the value makes YAML read a new key" in text
     with pytest.raises(SiteErrors) as reported:  # the page says exactly what `vigie build` says
         render_site(server.live.options)
-    assert [html.escape(line) for line in error_lines(reported.value)] == re.findall(r"<li><code>(.*?)</code>", text)
+    assert error_lines(reported.value) == [html.unescape(item) for item in re.findall(r"<li><code>(.*?)</code>", text)]
     assert reload_tag(server.build, "127.0.0.1", server.port).decode() in text
     assert None not in Scripts(body).found
     assert fetch(server, "/fr/")[0] == 500  # every page says so

@@ -24,7 +24,7 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Callable, Collection, Mapping, Protocol, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -94,6 +94,7 @@ class Resolver(Protocol):
     def link(self, doc: Document, target: str) -> str | None: ...
     def asset(self, name: str) -> str | None: ...
     def embed(self, fact_id: str, lang: str) -> str | None: ...
+    def fact_ids(self) -> Collection[str]: ...
 
 
 def fill(text: str, values: Sequence[str]) -> str:
@@ -205,7 +206,8 @@ class BodyMaker:
         env = RenderEnv(source=f"content/{doc.rel}", body_line=doc.body_line,
                         fact_html=asking(Lookup.FACT, lambda fact_id: resolver.embed(fact_id, doc.lang)),
                         resolve_link=asking(Lookup.LINK, lambda target: resolver.link(doc, target)),
-                        resolve_asset=asking(Lookup.ASSET, resolver.asset), labels=labels)
+                        resolve_asset=asking(Lookup.ASSET, resolver.asset), labels=labels,
+                        fact_ids=resolver.fact_ids())
         try:
             html = render_markdown(self.md, doc.body, env)
         except SiteError as err:

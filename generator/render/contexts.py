@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from datetime import date
-from typing import AbstractSet as Set, Any, Mapping, Sequence
+from typing import AbstractSet as Set, Any, Collection, Mapping, Sequence
 
 import jinja2
 from babel.numbers import format_decimal
@@ -191,6 +191,10 @@ class Contexts:
                 html = render_template(self.env, EMBED_TEMPLATE, ctx, self.site.config.root).strip()
             self._embeds[key], self._embed_keys[key] = html, frozenset(rec.keys)
         return html
+
+    def fact_ids(self) -> Collection[str]:
+        """Return the ids of the site's figures."""
+        return self.site.facts.keys()
 
     def inherit_embeds(self, older: Contexts, changed: Set[Key]) -> None:
         """Take the embeds ``older`` made whose recorded reads hold none of the ``changed`` keys."""

@@ -8,10 +8,11 @@ with the file's line numbers, never raised from inside markdown-it.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -22,11 +23,18 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.core.errors import SiteError
+from generator.core.messages import _
 from generator.core.paths import SCHEME_RE, slugify
 
 log = logging.getLogger(__name__)
 
-SHORTCODE_RE = re.compile(r"^\{\{<\s*([A-Za-z_-]+)\s*(.*?)\s*>\}\}\s*$")
+#: A figure embed alone on its line: ``{{< fact ID >}}``; spaces anywhere between its parts do no harm.
+SHORTCODE_RE = re.compile(r"^\{\{\s*<\s*([A-Za-z_-]+)\s*(.*?)\s*>\s*\}\}\s*$")
+#: What the embed looks like when it is almost right: ``{{ fact id }}``, ``{{% fact id %}}``, ``{{< fact id}}``…
+NEAR_SHORTCODE_RE = re.compile(
+    r"(?:\{\{\s*[<%]?|\{[<%])\s*(?:fact|FACT|Fact)\b\s*(?P<args>[^{}<>%\n]*?)\s*(?:[>%]?\s*\}\}?|[>%]|$)")
+#: How the embed is written, for messages.
+EMBED = "{{< fact ID >}}"
 DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
 #: Ids the default layouts give their own elements; a heading never takes one of them.
 LAYOUT_IDS = frozenset({
@@ -53,6 +61,8 @@ class RenderEnv:
     errors: list[SiteError] = field(default_factory=list)
     facts_used: list[str] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
+    fact_ids: Collection[str] = ()
+    """The ids of the site's figures, for the ids an unknown one is close to (none when not known)."""
     labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     """Words the Markdown output needs in the page's language: ``notes``, ``back``."""
     images_without_alt: list[int] = field(default_factory=list)
@@ -150,7 +160,7 @@ def shortcodes(md: MarkdownIt) -> None:
 def _shortcode_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     pos = state.bMarks[start] + state.tShift[start]
     line = state.src[pos: state.eMarks[start]]
-    if not line.startswith("{{<"):
+    if not line.startswith("{{"):
         return False
     match = SHORTCODE_RE.match(line)
     if match is None:
@@ -169,17 +179,33 @@ def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: 
     vigie: RenderEnv = env["vigie"]
     name, args = token.meta["name"], token.meta["args"].strip()
     if name != "fact":
-        vigie.fail(f"unknown shortcode '{name}'; the only one is {{{{< fact ID >}}}}", token.map)
+        vigie.fail(_("unknown shortcode '{name}'; the only one is {embed}").format(name=name, embed=EMBED), token.map)
         return ""
-    if not args or " " in args:
-        vigie.fail("write a figure embed as {{< fact ID >}} with the id of one file in content/facts/", token.map)
+    if not args or " " in args or "=" in args or args.strip("'\"") != args:
+        fact_id = args.strip("'\"").split("=")[-1].strip("'\" ")
+        vigie.fail(_("write a figure embed as {embed}, with the id of one file in content/facts/ and no quotes: "
+                     "{correct}").format(embed=EMBED, correct=embed_of(fact_id or "ID")), token.map)
         return ""
     html = vigie.fact_html(args)
     if html is None:
-        vigie.fail(f"unknown fact '{args}': there is no content/facts/{args}.yaml", token.map)
+        vigie.fail(unknown_fact(args, vigie.fact_ids), token.map)
         return ""
     vigie.facts_used.append(args)
     return html + "\n"
+
+
+def embed_of(fact_id: str) -> str:
+    """Return the embed of a figure as it is written: ``{{< fact ID >}}``."""
+    return EMBED.replace("ID", fact_id)
+
+
+def unknown_fact(fact_id: str, known: Collection[str]) -> str:
+    """Return the message for an embed of an unknown figure, with the ids it is close to."""
+    close = difflib.get_close_matches(fact_id, sorted(known), n=3, cutoff=0.6)
+    if close:
+        return _("unknown fact '{id}': there is no content/facts/{id}.yaml; did you mean {ids}?").format(
+            id=fact_id, ids=_(" or ").join(f"'{c}'" for c in close))
+    return _("unknown fact '{id}': there is no content/facts/{id}.yaml").format(id=fact_id)
 
 
 def md_links(md: MarkdownIt) -> None:
@@ -207,10 +233,8 @@ def _rewrite_links(state: StateCore) -> None:
             vigie.anchors.add(str(block.attrGet("id")))
         if block.type != "inline" or not block.children:
             continue
+        _near_shortcodes(block, vigie)
         for token in block.children:
-            if token.type == "text" and "{{<" in token.content:
-                vigie.fail("a figure embed {{< fact ID >}} must stand alone on a line of its own, with an empty "
-                           "line before and after it", block.map)
             if token.type == "image":
                 if not token.content.strip():
                     vigie.images_without_alt.append(vigie.line(block.map) or 0)
@@ -227,17 +251,55 @@ def _rewrite_links(state: StateCore) -> None:
                 elif href.startswith("#"):
                     _note_other(href, vigie, block.map)
                 continue
-            path, _, anchor = href.partition("#")
+            path, _sep, anchor = href.partition("#")
             if not path.endswith(".md"):
                 _note_other(href, vigie, block.map)
                 continue
             url = vigie.resolve_link(path)
             if url is None:
-                vigie.fail(f"the link '{href}' points to a Markdown file that does not exist; "
-                           "check the file name and folder (links are relative to this file)", block.map)
+                vigie.fail(_("the link '{href}' points to a Markdown file that does not exist; check the file "
+                             "name and folder (links are relative to this file)").format(href=href), block.map)
                 continue
             token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
             vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))
+
+
+def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
+    """Report each figure embed written in the text: almost right, or right but inside a sentence.
+
+    Only text is read, never code spans: an article may show the syntax in
+    `` `{{< fact ID >}}` `` or in a fenced block.
+    """
+    children = block.children or []
+    if not any(t.type == "text" and "{" in t.content for t in children):
+        return
+    row = 0
+    for token in children:
+        if token.type in ("softbreak", "hardbreak"):
+            row += 1
+        if token.type != "text" or "{" not in token.content:
+            continue
+        for match in NEAR_SHORTCODE_RE.finditer(token.content):
+            written = match.group().strip()
+            words = match.group("args").strip().strip("'\"").split("=")[-1].strip("'\" ").split()
+            fact_id = words[0] if words else "ID"
+            alone = written == token.content.strip() and len(children) == 1
+            after = token.content.strip().removeprefix(written) if len(children) == 1 else ""
+            if SHORTCODE_RE.match(written) and token.content.strip().startswith(written) and after \
+                    and not any(ch.isalnum() for ch in after):
+                message = _("a figure embed stands alone on its line: remove '{after}' after {written}").format(
+                    after=after, written=written)
+            elif SHORTCODE_RE.match(written):  # right, but not where the block rule takes it: a sentence, a heading…
+                message = _("a figure embed {embed} must stand alone on a line of its own, with an empty line "
+                            "before and after it").format(embed=EMBED)
+            elif alone:
+                message = _("'{written}' is not quite a figure embed; write {correct}").format(
+                    written=written, correct=embed_of(fact_id))
+            else:
+                message = _("'{written}' is not quite a figure embed; write {correct} on a line of its own, with "
+                            "an empty line before and after it").format(written=written, correct=embed_of(fact_id))
+            line = vigie.line(block.map)
+            vigie.errors.append(SiteError(message, source=vigie.source, line=line + row if line else None))
 
 
 def _note_other(target: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
@@ -251,10 +313,11 @@ def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequenc
     url = str(token.attrGet(attr) or "")
     if not url.startswith("/assets/"):
         return False
-    name, _, anchor = url.removeprefix("/assets/").partition("#")
+    name, _sep, anchor = url.removeprefix("/assets/").partition("#")
     hashed = vigie.resolve_asset(name)
     if hashed is None:
-        vigie.fail(f"'{url}' is not a file in assets/; put the file in assets/{name} or fix the path", block_map)
+        vigie.fail(_("'{url}' is not a file in assets/; put the file in assets/{name} or fix the path").format(
+            url=url, name=name), block_map)
     else:
         token.attrSet(attr, hashed + (f"#{anchor}" if anchor else ""))
     return True

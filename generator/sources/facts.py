@@ -7,7 +7,8 @@ import math
 import re
 from pathlib import Path
 
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, message_line
+from generator.core.messages import _
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
 from generator.sources.schema import MAX_SLUG, SLUG_RE, Reader, as_written
 from generator.sources.files import list_files, read_file
@@ -22,6 +23,10 @@ SOURCE_KEYS = ("publisher", "title", "url", "date")
 MAX_VALUE = 10 ** 15
 #: How a whole number is written in a figure: digits, maybe a sign and underscores (not 017, 0x1F or 1:30).
 PLAIN_INTEGER_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+#: A percentage written with its sign (``72%``, ``72,5 %``): the sign belongs to ``format: percent``.
+PERCENT_TEXT_RE = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)\s*%$")
+#: A whole number written with spaces between thousands (``12 500``), as French writes it.
+SPACED_NUMBER_RE = re.compile(r"^[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+$")
 
 
 def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
@@ -34,16 +39,17 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
         path = Path(item.path)
         shown = f"content/facts/{item.rel}"
         if path.suffix not in (".yaml", ".yml"):
-            errors.add(SiteError("only .yaml files belong in content/facts/", source=shown))
+            errors.add(SiteError(_("only .yaml files belong in content/facts/"), source=shown))
             continue
         fact_id = path.stem
         if not valid_id(fact_id):
-            errors.add(SiteError(f"the file name '{path.name}' is the figure's id: use lowercase a-z, 0-9 and "
-                                 f"single hyphens only, at most {MAX_SLUG} characters", source=shown))
+            errors.add(SiteError(_("the file name '{name}' is the figure's id: use lowercase a-z, 0-9 and single "
+                                   "hyphens only, at most {max} characters").format(name=path.name, max=MAX_SLUG),
+                                 source=shown))
             continue
         if fact_id in files:
-            errors.add(SiteError(f"this file and {files[fact_id]} give the same id '{fact_id}'; keep one of them",
-                                 source=shown))
+            errors.add(SiteError(_("this file and {other} give the same id '{id}'; keep one of them")
+                                 .format(other=files[fact_id], id=fact_id), source=shown))
             continue
         files[fact_id] = shown
         try:
@@ -56,18 +62,51 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     return facts
 
 
-def number_problem(value: int | float) -> str | None:
+def number_problem(value: int | float, key: str = "value") -> str | None:
     """Return why a number cannot be a figure (not finite, absurdly large, written in a way YAML misreads)."""
     written = as_written(value)
     if isinstance(value, float) and not math.isfinite(value):
-        return f"'value' must be a real number; '{written}' is not a figure"
+        return _("'{key}' must be a real number; '{written}' is not a figure").format(key=key, written=written)
     if abs(value) >= MAX_VALUE:
-        return (f"'value' {written[:24]}{'…' if len(written) > 24 else ''} is larger than any real figure "
-                f"(at most {len(str(MAX_VALUE)) - 1} digits); check it, or write it as text with format: text")
+        return _("'{key}' {written} is larger than any real figure (at most {digits} digits); check it, or write "
+                 "it as text with format: text").format(key=key, written=written[:24] + ("…" if len(written) > 24
+                                                                                           else ""),
+                                                         digits=len(str(MAX_VALUE)) - 1)
     if isinstance(value, int) and not PLAIN_INTEGER_RE.match(written):
-        return (f"'value' is written '{written}', which YAML reads as {int(value)}; write the figure with digits "
-                "only (e.g. 12500)")
+        return _("'{key}' is written '{written}', which YAML reads as {number}; write the figure with digits only "
+                 "(e.g. 12500)").format(key=key, written=written, number=int(value))
     return None
+
+
+def text_value_problem(value: str, fmt: str) -> str:
+    """Return what to write when a figure with a number format has a text value (``72%``, ``12 500``)."""
+    text = value.strip()
+    percent = PERCENT_TEXT_RE.match(text)
+    if percent is not None:
+        number = percent.group(1).replace(",", ".")
+        if fmt == "percent":
+            return _("with format: percent, write the number without the % sign: value: {number} (each language "
+                     "then writes the sign its own way)").format(number=number)
+        return _("the value '{written}' is a percentage: write value: {number} and format: percent").format(
+            written=text, number=number)
+    if SPACED_NUMBER_RE.match(text):
+        return _("write the figure without spaces: value: {number} (each language then groups the digits its own "
+                 "way)").format(number=re.sub(r"\s", "", text))
+    return _("with format '{format}' the value must be a number; write format: text to show it as written").format(
+        format=fmt)
+
+
+def percent_as_text(value: object, data: LineDict) -> str | None:
+    """Return a warning when a percentage is written as text without ``format:`` (French would lose its space)."""
+    if "format" in data or not isinstance(value, str):
+        return None
+    percent = PERCENT_TEXT_RE.match(value.strip())
+    if percent is None:
+        return None
+    number = percent.group(1)
+    return _("the value '{written}' is shown exactly as written, so French pages show '{written}' instead of "
+             "'{french} %'; write value: {number} and format: percent").format(
+        written=value.strip(), french=number.replace(".", ","), number=number.replace(",", "."))
 
 
 def valid_id(fact_id: str) -> bool:
@@ -79,7 +118,7 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
     """Read one fact file; return None when it has errors (recorded in ``errors``)."""
     data = parse_yaml(decode_text(read_file(path, shown), shown), shown)
     if not isinstance(data, LineDict):
-        raise SiteError("a fact file must be 'key: value' lines with at least value, label and source",
+        raise SiteError(_("a fact file must be 'key: value' lines with at least value, label and source"),
                         source=shown, line=1)
     before = len(errors.errors)
     codes = config.codes
@@ -88,9 +127,9 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
     value = data.get("value")
     if value is None or isinstance(value, (bool, list, dict)) or (isinstance(value, str) and not value.strip()):
         if "value" in data:
-            r.fail("value", "'value' must be a number (e.g. 12500) or a text shown as written")
+            r.fail("value", _("'value' must be a number (e.g. 12500) or a text shown as written"))
         else:
-            errors.add(SiteError("a fact file needs 'value' (the figure, e.g. value: 12500)", source=shown,
+            errors.add(SiteError(_("a fact file needs 'value' (the figure, e.g. value: 12500)"), source=shown,
                                  line=data.line))
         value = ""
     elif isinstance(value, (int, float)):
@@ -102,21 +141,26 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
         value = as_written(value)
     fmt = r.string("format", default="number" if isinstance(value, (int, float)) else "text") or "number"
     if fmt not in FORMATS:
-        r.fail("format", f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+        r.fail("format", _("format '{format}' is not one of {formats}").format(format=fmt, formats=", ".join(FORMATS)))
     elif fmt != "text" and not isinstance(value, (int, float)):
-        r.fail("value", f"with format '{fmt}' the value must be a number; write format: text to show it as written")
+        r.fail("value", text_value_problem(str(value), fmt))
     elif fmt == "year" and (not isinstance(value, int) or not 1 <= value <= 9999):
-        r.fail("value", f"with format 'year' the value must be a year such as 2021 (got {as_written(value)})")
+        r.fail("value", _("with format 'year' the value must be a year such as 2021 (got {value})").format(
+            value=as_written(value)))
+    warning = percent_as_text(value, data)
+    if warning is not None:
+        log.warning(message_line(f"{shown}:{data.line_of('value')}", "warning", warning))
     qualifier = r.string("qualifier")
     if qualifier is not None and qualifier not in QUALIFIERS:
-        r.fail("qualifier", f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")
+        r.fail("qualifier", _("qualifier '{qualifier}' is not one of {qualifiers}").format(
+            qualifier=qualifier, qualifiers=", ".join(QUALIFIERS)))
     label = r.localised("label", codes, required=True, all_languages=True)
     source = _source(r, codes)
     slug = r.localised("slug", codes)
     for lang, text in slug.items():
         if not SLUG_RE.match(text) or len(text) > MAX_SLUG:
-            r.fail("slug", f"slug '{text[:40]}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens, "
-                           f"at most {MAX_SLUG} characters")
+            r.fail("slug", _("slug '{slug}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens, at most "
+                             "{max} characters").format(slug=text[:40], lang=lang, max=MAX_SLUG))
     exact, as_of = _exact(r), r.partial_date("as_of")
     if len(errors.errors) > before or source is None:
         return None
@@ -141,11 +185,11 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
 def _source(r: Reader, codes: tuple[str, ...]) -> FactSource | None:
     data = r.data.get("source")
     if data is None:
-        r.errors.add(SiteError("every figure needs a 'source' with publisher, url and date", source=r.source,
+        r.errors.add(SiteError(_("every figure needs a 'source' with publisher, url and date"), source=r.source,
                                line=r.data.line))
         return None
     if not isinstance(data, LineDict):
-        r.fail("source", "'source' must have publisher, title, url and date on lines of their own")
+        r.fail("source", _("'source' must have publisher, title, url and date on lines of their own"))
         return None
     s = Reader(data, r.source, r.errors, "the source")
     s.unknown_keys(SOURCE_KEYS)
@@ -164,11 +208,11 @@ def _exact(r: Reader) -> int | float | None:
     if exact is None:
         return None
     if isinstance(exact, bool) or not isinstance(exact, (int, float)):
-        r.fail("exact", "'exact' must be a plain number without spaces, the figure before rounding "
-                        "(e.g. exact: 72.3 for a value shown as 72 %)")
+        r.fail("exact", _("'exact' must be a plain number without spaces, the figure before rounding "
+                          "(e.g. exact: 72.3 for a value shown as 72 %)"))
         return None
-    problem = number_problem(exact)
+    problem = number_problem(exact, "exact")
     if problem is not None:
-        r.fail("exact", problem.replace("'value'", "'exact'"))
+        r.fail("exact", problem)
         return None
     return exact

@@ -9,7 +9,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.core.errors import CONTROL_RE, FILE_CONTROL_RE, SiteError, codepoint
+from generator.core.messages import _
 from generator.sources.files import read_file
+from generator.sources.yamlerrors import excerpt, explain, plain_scalar_problem, with_yaml
 
 
 class LineDict(dict[str, Any]):
@@ -37,17 +39,17 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader (libyaml's when available) whose mappings and lists carry line numbers (1-based)."""
 
     line_offset = 0
+    lines: list[str] = []
+    """The lines of the text parsed, to tell mistakes YAML reads without a word (see `_construct_str`)."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1 + self.line_offset
             if isinstance(key, (str, int, float, bool)) and key in seen:
-                raise SiteError(
-                    f"the key '{key}' appears twice (first on line {seen[key]}); keep only one",
-                    line=line,
-                )
+                raise SiteError(_("the key '{key}' appears twice (first on line {first}); keep only one")
+                                .format(key=key, first=seen[key]), line=line)
             if isinstance(key, (str, int, float, bool)):
                 seen[key] = line
         mapping = LineDict(super().construct_mapping(node, deep=True))
@@ -84,8 +86,9 @@ def _construct_int(loader: _Loader, node: Node) -> int:
     assert isinstance(node, ScalarNode)
     text = str(node.value)
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
-        raise SiteError(f"the number '{text[:20]}…' has {sum(ch.isdigit() for ch in text)} digits; no real figure "
-                        "or setting has that many: check it", line=node.start_mark.line + 1 + loader.line_offset)
+        raise SiteError(_("the number '{number}…' has {digits} digits; no real figure or setting has that many: "
+                          "check it").format(number=text[:20], digits=sum(ch.isdigit() for ch in text)),
+                        line=node.start_mark.line + 1 + loader.line_offset)
     number = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node))
     number.text = text
     return number
@@ -103,10 +106,21 @@ class _EscapesLoader(_Loader):
         if isinstance(value, str):
             bad = CONTROL_RE.search(value)
             if bad is not None:
-                raise SiteError(f"this value holds an invisible control character ({codepoint(bad.group())}); "
-                                "delete it (or the escape sequence that writes it)",
+                raise SiteError(_("this value holds an invisible control character ({code}); delete it (or the "
+                                  "escape sequence that writes it)").format(code=codepoint(bad.group())),
                                 line=node.start_mark.line + 1 + self.line_offset)
         return value
+
+
+def _construct_str(loader: _Loader, node: Node) -> Any:
+    """Return a text; an unquoted one that YAML read from a mistake (``-a``, ``title:x``) is a `SiteError`."""
+    assert isinstance(node, ScalarNode)
+    value = loader.construct_scalar(node)
+    if not node.style and isinstance(value, str) and ("-" in value or ":" in value) and loader.lines:
+        problem = plain_scalar_problem(loader.lines, node, loader.line_offset + 1)
+        if problem is not None:
+            raise SiteError(problem[1], line=problem[0] + 1 + loader.line_offset)
+    return value
 
 
 def _construct_map(loader: _Loader, node: Node) -> LineDict:
@@ -129,6 +143,7 @@ def _construct_timestamp(loader: _Loader, node: Node) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -141,6 +156,7 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     """
     loader = _EscapesLoader(text) if "\\" in text else _Loader(text)
     loader.line_offset = first_line - 1
+    loader.lines = text.split("\n")
     try:
         return loader.get_single_data()
     except SiteError as err:
@@ -148,28 +164,31 @@ def parse_yaml(text: str, source: Path | str, first_line: int = 1) -> Any:
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in (exc.problem or ""):  # libyaml 0.2.6 stops there before Python's recursion limit
             raise _too_deep(source, first_line) from None
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = exc.context_mark
-        if context is not None and exc.context and line is not None and context.line + first_line != line:
-            problem += f" ({exc.context} that starts on line {context.line + first_line})"
-        raise SiteError(
-            f"YAML syntax error: {problem}; check indentation, colons and quotes",
-            source=source,
-            line=line,
-        ) from None
+        raise _syntax_error(exc, loader.lines, source, first_line) from None
     except yaml.YAMLError as exc:
-        raise SiteError(f"YAML error: {exc}", source=source) from None
+        raise SiteError(_("YAML error: {problem}").format(problem=exc), source=source) from None
     except RecursionError:  # thousands of nested brackets: no site needs that
         raise _too_deep(source, first_line) from None
     finally:
         loader.dispose()
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str], source: Path | str, first_line: int) -> SiteError:
+    """Return a PyYAML syntax error as what to do, at the line of the mistake (PyYAML's words kept after it)."""
+    problem = exc.problem or exc.context or _("invalid YAML")
+    explained = explain(exc, lines, first_line)
+    if explained is None:
+        return SiteError(with_yaml(_("the YAML cannot be read: check the indentation, colons and quotes"), problem),
+                         source=source)
+    message = with_yaml(explained.advice, problem)
+    if explained.excerpt:
+        message += "\n" + excerpt(lines, explained.excerpt, explained.column, first_line)
+    return SiteError(message, source=source, line=explained.line + first_line)
+
+
 def _too_deep(source: Path | str, line: int) -> SiteError:
-    return SiteError("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
-                     "check the brackets", source=source, line=line)
+    return SiteError(_("the YAML is nested too deeply (lists or mappings inside each other thousands of times); "
+                       "check the brackets"), source=source, line=line)
 
 
 def read_text(path: Path, shown: str) -> str:
@@ -185,21 +204,22 @@ def decode_text(data: bytes, shown: str) -> str:
     sitemaps ill-formed XML (or, echoed in a message, drive the terminal).
     """
     if b"\x00" in data:
-        raise SiteError("this is a binary file, not text; remove it or move it to assets/", source=shown)
+        raise SiteError(_("this is a binary file, not text; remove it or move it to assets/"), source=shown)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SiteError(
-            "the file is not valid UTF-8 text; save it again as UTF-8 in your editor",
+            _("the file is not valid UTF-8 text; save it again as UTF-8 in your editor"),
             source=shown,
             line=line,
         ) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     bad = FILE_CONTROL_RE.search(text)
     if bad is not None:
-        raise SiteError(f"the file holds an invisible control character ({codepoint(bad.group())}) on this line; "
-                        "delete it (it often comes with text pasted from another program)", source=shown,
+        raise SiteError(_("the file holds an invisible control character ({code}) on this line; delete it (it "
+                          "often comes with text pasted from another program)").format(code=codepoint(bad.group())),
+                        source=shown,
                         line=text.count("\n", 0, bad.start()) + 1)
     return text
 

@@ -1,0 +1,102 @@
+"""YAML mistakes told as what to do, at the line of the mistake, with PyYAML's own words kept after it."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.core import messages
+from generator.core.errors import SiteError
+from generator.sources.yamlsource import parse_yaml
+
+
+def _error(text: str, first_line: int = 1) -> SiteError:
+    with pytest.raises(SiteError) as info:
+        parse_yaml(text, "f.yaml", first_line=first_line)
+    return info.value
+
+
+@pytest.mark.parametrize(("text", "line", "advice"), [
+    ("title: x\nhelp:\n\t- a\n", 3, "line 3 uses a tab: indent with spaces (YAML: "),
+    ("a:\n  b: 1\n\tc: 2\n", 3, "line 3 uses a tab: indent with spaces"),
+    ("l:\n  -\tx\n", 2, "line 2 uses a tab"),
+    ("title: Rapport: les chiffres\n", 1,
+     "the ':' inside the value makes YAML read a new key; put the value in quotes: title: \"Rapport: les chiffres\""),
+    ("label:\n  fr: Il a dit \"oui\": non\n", 2, "put the value in quotes: fr: 'Il a dit \"oui\": non'"),
+    ("title: Note:\n", 1, "put the value in quotes: title: \"Note:\""),
+    ("tags:\n  - a\n  -b\n", 3, "line 3: put a space after '-' to start a list item; write - b"),
+    ("help:\n  -name: x\n   phone: 1\n", 2, "put a space after '-'"),
+    ("title:x\ndate: 2022-01-01\n", 1, "line 1: put a space after ':' in 'title:x'; write title: x"),
+    ("a: 1\ntitle:x\n", 2, "put a space after ':' in 'title:x'"),
+    ("source:\n  publisher:A\n  url: b\n", 2, "write publisher: A"),
+    ("title: \"abc\ndate: 1\n", 1, "the text opened with \" on line 1 is never closed"),
+    ("title: 'L'enfant en ligne'\n", 1, "write it: title: \"L'enfant en ligne\""),
+    ("title: \"Il a dit \"oui\"\"\n", 1, "write it: title: 'Il a dit \"oui\"'"),
+    ("tags: [a, b\ndate: 1\n", 1, "the list opened with '[' on line 1 is not closed"),
+    ("title: [x] y\n", 1, "is read as a list; put the whole value in quotes: title: \"[x] y\""),
+    ("title: @home\n", 1, "a value cannot start with '@'; put it in quotes: title: \"@home\""),
+    ("title: *x\n", 1, "a value cannot start with '*'"),
+    ("title\ndate: 1\n", 1, "add ':' and the value after 'title'"),
+    ("a: 1\n---\nb: 2\n", 2, "'---' starts a second document"),
+])
+def test_a_yaml_mistake_says_what_to_do_on_its_line(text: str, line: int, advice: str) -> None:
+    err = _error(text)
+    assert err.line == line
+    assert advice in err.message
+    assert "(YAML: " in err.message
+
+
+@pytest.mark.parametrize(("text", "line", "advice"), [
+    ("tags:\n  -a\n", 2, "line 2: put a space after '-' to start a list item; write - a"),
+    ("title:x\n", 1, "line 1: put a space after ':' in 'title:x'"),
+    ("source:\n  publisher:A\n", 2, "put a space after ':' in 'publisher:A'"),
+    ("tags:\n  - a\n   - b\n", 3, "line 3 starts a list item but is indented more than the item above"),
+    ("label:\n  fr: Une phrase\n    -avec\n", 3, "put a space after '-'"),
+])
+def test_a_mistake_yaml_reads_without_a_word_is_an_error_too(text: str, line: int, advice: str) -> None:
+    err = _error(text)
+    assert (err.line, advice in err.message) == (line, True)
+
+
+@pytest.mark.parametrize("text", [
+    "links:\n  - mailto:x@y.org\n  - https://a.org/b:c\n",
+    "url: https://x.org/a:b\ntime: 10:30\n",
+    "label:\n  fr: Une phrase\n    qui continue - oui\n",
+    "a:\n  - -5\n  - -a\n",
+    "title: \"a: b\"\ntags: [x, 'y: z']\n",
+    "title: L'enfant\nquote: 'it''s'\n",
+])
+def test_correct_yaml_is_read_without_complaint(text: str) -> None:
+    assert isinstance(parse_yaml(text, "f.yaml"), dict)
+
+
+def test_a_bad_indentation_shows_the_line_and_the_one_above_with_a_caret() -> None:
+    err = _error("value: 7\nsource:\n    publisher: A\n  url: b\n")
+    first, *shown = err.message.split("\n")
+    assert err.line == 4
+    assert first.startswith("line 4 does not line up with line 3") and first.endswith("(YAML: did not find expected key)")
+    assert shown == ["  3 |     publisher: A", "  4 |   url: b", "    |   ^"]
+
+
+def test_more_indented_than_the_line_above() -> None:
+    err = _error("title: x\n  date: 2022\n")
+    assert err.line == 2 and err.message.startswith("line 2 is indented more than line 1")
+    assert err.message.endswith("  1 | title: x\n  2 |   date: 2022\n    |   ^")
+
+
+def test_front_matter_lines_are_the_lines_of_the_markdown_file() -> None:
+    err = _error("title: Bonjour\ntags:\n  - a\n  -b\n", first_line=2)
+    assert err.line == 5 and "line 5: put a space after '-'" in err.message
+    err = _error("title: x\n  date: 2022\n", first_line=2)
+    assert err.line == 3 and "  2 | title: x\n  3 |   date: 2022" in err.message
+    err = _error("tags:\n  -a\n", first_line=2)
+    assert err.line == 3 and "line 3:" in err.message
+
+
+def test_the_advice_speaks_french_and_keeps_pyyaml_words() -> None:
+    try:
+        messages.activate("fr")
+        err = _error("title: x\nhelp:\n\t- a\n")
+        assert err.message == ("la ligne 3 contient une tabulation : faites le retrait avec des espaces "
+                               "(YAML : found character that cannot start any token)")
+    finally:
+        messages.activate("en")
