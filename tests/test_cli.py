@@ -40,7 +40,9 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
     assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 10 cards \(10 drawn\), 2 PDFs \(2 rendered\), "
-                        r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds\n", captured.out)
+                        r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds; "
+                        r"1 thing to change before publishing \(vigie check --publish lists it\)\n",  # test.example.org
+                        captured.out)
     assert "\r" not in captured.err  # not a terminal: no progress line
 
 
