@@ -272,3 +272,16 @@ def test_cli_verbose_check_shows_every_warning(fresh: Path, capsys: pytest.Captu
     every = capsys.readouterr().out
     assert grouped.count("image without alt text") == 1 and "3 more like this one" in grouped
     assert every.count("image without alt text") == 4
+
+
+def test_the_sample_figure_once_edited_is_the_editors_own(fresh: Path) -> None:
+    """The sample figure hides its old-source warning until someone edits it; then it is a figure like any other."""
+    rel = "content/facts/victims-identified-daily.yaml"
+    before = run_check(fresh, today=DAY)
+    assert not [f for f in before.findings if f.path == rel]
+    assert [f.kind for f in errors_of(run_check(fresh, today=DAY, publish=True)) if f.path == rel] == ["starter-fact"]
+
+    edit(fresh / rel, "note:\n", "context:\n  fr: Notre contexte.\n  en: Our context.\nnote:\n")
+    after = run_check(fresh, today=DAY, publish=True)
+    assert not [f for f in errors_of(after) if f.path == rel]
+    assert [f.kind for f in after.findings if f.path == rel] == ["stale-source"]  # a 2022 source, as for any figure

@@ -85,8 +85,8 @@ class Starter:
     """site.yaml's title, description and publisher in every language."""
     fact_texts: frozenset[str] = frozenset()
     """Every text of the sample figure and of the ``new fact`` template."""
-    sample_facts: frozenset[tuple[str, str]] = frozenset()
-    """(value, first label) of each sample figure."""
+    sample_facts: frozenset[tuple[str, ...]] = frozenset()
+    """What each sample figure says (`_fact_signature`)."""
     template_values: frozenset[str] = frozenset()
     """The value ``vigie new fact`` writes."""
     help_contacts: frozenset[tuple[str, str]] = frozenset()
@@ -136,7 +136,7 @@ def _read_starter(scaffold: Any, root: Path, day: date, found: dict[str, set[Any
     errors = ErrorCollector()
     starter_facts = load_facts(config, errors)
     for fact in starter_facts.values():
-        found["sample_facts"].add(_fact_signature(fact, config))
+        found["sample_facts"].add(_fact_signature(fact))
     for texts in (config.title, config.description, config.publisher):
         found["site_texts"].update(normalised(t) for t in texts.values() if normalised(t))
     for contact in config.help:
@@ -163,9 +163,10 @@ def _read_starter(scaffold: Any, root: Path, day: date, found: dict[str, set[Any
         found["template_values"].add(str(fact.value))
 
 
-def _fact_signature(fact: Fact, config: SiteConfig) -> tuple[str, str]:
-    label = fact.label.get(config.default_language) or next(iter(fact.label.values()), "")
-    return str(fact.value), normalised(label)
+def _fact_signature(fact: Fact) -> tuple[str, ...]:
+    """Return what a figure says: its value, texts, source and date (a figure of one's own differs somewhere)."""
+    texts = [f"{key}={normalised(text)}" for key, text in sorted(_fact_fields(fact))]
+    return (str(fact.value), fact.format, str(fact.qualifier), str(fact.as_of), fact.source.date, *texts)
 
 
 def _contact_signature(phone: str | None, url: str | None, name: Mapping[str, str]) -> tuple[str, str]:
@@ -357,7 +358,7 @@ def _check_fact(finder: _Finder, fact: Fact) -> None:
     shown = f"content/facts/{fact.source_path.name}"
     starter = finder.starter
     lines = _fact_lines(fact, shown)
-    if _fact_signature(fact, finder.site.config) in starter.sample_facts:
+    if _fact_signature(fact) in starter.sample_facts:
         finder.add(shown, 1, _(
             "this is the sample figure vigie init wrote: replace it with a figure of your own, or delete the file "
             "(and its id where pages cite it)"), "starter-fact", covers="file")
