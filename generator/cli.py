@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--translations", action="store_true", help="show the translation status table")
     c.add_argument("--drafts", action="store_true", help="check drafts and future-dated pages too")
     c.add_argument("--publish", action="store_true",
-                   help=_("fail on what must not go online: placeholders, TODO, example base_url, half drafts"))
+                   help=_("fail (exit 1) on what must not go online: text vigie init or new wrote, TODO, an "
+                          "example base_url, a page that is a draft in one language only"))
 
     n = sub.add_parser("new", help="create an article, page, fact sheet or fact with its front matter")
     n.add_argument("kind", choices=("article", "page", "factsheet", "fact"))

@@ -11,6 +11,12 @@ finds into `Finding`s at three levels:
   translations, placeholder text left in a figure;
 - ``info``: figures nobody cites, pages or figure texts missing in a language.
 
+What must not go online yet (`generator.commands.publish`: text ``init`` or
+``new`` wrote, ``TODO``, an example ``base_url``, a page that is a draft in one
+language only) is counted in one line, and reported as errors by
+``check --publish``. The text report shows a warning or info found
+`GROUP_FROM` times or more once, with a count (``--verbose``: every one).
+
 The translation status (`translation_status`) compares every translation
 group and figure across languages; a translation is outdated when its
 source-language file changed after it (git history, or the ``translated_from``
