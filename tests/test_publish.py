@@ -12,7 +12,7 @@ from conftest import BUILD_DAY
 from generator.cli import main
 from generator.commands import scaffold
 from generator.commands.check import ERROR, INFO, WARNING, Finding, Report, run_check
-from generator.commands.publish import Starter, example_address
+from generator.commands.publish import Starter, example_address, is_marker
 from generator.commands.scaffold import init_site, new_document, new_fact, starter_files
 from generator.core import messages
 
@@ -285,3 +285,35 @@ def test_the_sample_figure_once_edited_is_the_editors_own(fresh: Path) -> None:
     after = run_check(fresh, today=DAY, publish=True)
     assert not [f for f in errors_of(after) if f.path == rel]
     assert [f.kind for f in after.findings if f.path == rel] == ["stale-source"]  # a 2022 source, as for any figure
+
+
+def test_a_retitled_sample_page_that_kept_its_summary(ready: Path) -> None:
+    path = ready / "content/en/articles/welcome.md"
+    edit(path, '"Seven children identified every day"', '"Talking about screens at home"')
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)
+                if text.startswith("summary:"))
+    errors = errors_of(run_check(ready, today=DAY, publish=True))
+    assert [(f.path, f.line, f.kind) for f in errors] == [("content/en/articles/welcome.md", line, "starter-summary")]
+
+
+@pytest.mark.parametrize("text, marker", [
+    ("TODO", True), ("À FAIRE", True), ("FIXME NOW", True), ("todo", False), ("My prevention site", False),
+    ("A B C D", False), ("2026", False), ("", False),
+])
+def test_which_named_placeholders_are_markers(text: str, marker: bool) -> None:
+    assert is_marker(text) is marker
+
+
+def test_markers_and_texts_the_scaffold_names_are_found_everywhere(ready: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scaffold, "placeholder_texts", lambda: frozenset({"À FAIRE", "Our own words for aide."}),
+                        raising=False)
+    Starter.made.cache_clear()
+    try:
+        edit(ready / "site.yaml", '"Let us protect children"', '"À FAIRE : le nom"')
+        errors = errors_of(run_check(ready, today=DAY, publish=True))
+    finally:
+        Starter.made.cache_clear()
+    assert sorted((f.path, f.kind) for f in errors) == [
+        ("content/fr/pages/aide.md", "starter-paragraph"), ("site.yaml", "marker")]
+    assert "À FAIRE" in next(f.message for f in errors if f.path == "site.yaml")

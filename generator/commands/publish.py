@@ -55,6 +55,15 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
+def is_marker(text: str) -> bool:
+    """Return whether a placeholder is a marker found inside other text (``TODO``, ``À FAIRE``), not a whole text.
+
+    A marker is one to three words in capitals; anything else is a text that is a placeholder only as a whole.
+    """
+    words = normalised(text).split()
+    return 0 < len(words) <= 3 and text == text.upper() and any(c.isalpha() for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something that must not go online, where it is, and what it makes moot.
@@ -111,8 +120,9 @@ class Starter:
         named = getattr(scaffold, "placeholder_texts", None)
         for text in named() if callable(named) else ():
             if isinstance(text, str) and normalised(text):
-                key = "markers" if len(normalised(text).split()) == 1 else "paragraphs"
-                found[key].add(normalised(text))
+                found["markers" if is_marker(text) else "paragraphs"].add(normalised(text))
+        for key in ("site_texts", "fact_texts"):  # a text the scaffold names is one wherever it is
+            found[key] |= found["paragraphs"]
         speaking = active_language()
         day = date(2000, 1, 1)
         try:
@@ -291,12 +301,16 @@ def _check_document(finder: _Finder, doc: Document) -> None:
     shown = f"content/{doc.rel}"
     starter = finder.starter
     title_line = doc.lines.get("title")
-    if markers := finder.markers_in(doc.title):
+    if normalised(doc.title) in starter.paragraphs:
+        finder.add(shown, title_line, _("the {key} is still the one vigie init or vigie new wrote: write your own"
+                                        ).format(key="title"), "starter-title")
+    elif markers := finder.markers_in(doc.title):
         finder.add(shown, title_line, _placeholder(markers[0], "title", doc.title), "marker")
     retitled = normalised(doc.title) not in starter.titles  # a starter page kept as it was framed keeps its summary
     for key in ("summary", "description"):
         text = getattr(doc, key)
-        if retitled and normalised(text) and normalised(text) in starter.summaries:
+        named = normalised(text) in starter.paragraphs
+        if normalised(text) and (named or (retitled and normalised(text) in starter.summaries)):
             finder.add(shown, doc.lines.get(key), _(
                 "the {key} is still the one vigie init or vigie new wrote: write your own").format(key=key),
                 "starter-summary")
