@@ -317,3 +317,32 @@ def test_markers_and_texts_the_scaffold_names_are_found_everywhere(ready: Path,
     assert sorted((f.path, f.kind) for f in errors) == [
         ("content/fr/pages/aide.md", "starter-paragraph"), ("site.yaml", "marker")]
     assert "À FAIRE" in next(f.message for f in errors if f.path == "site.yaml")
+
+
+def test_cli_check_publish_json(fresh: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795910400")
+    monkeypatch.setenv("VIGIE_LANG", "en")
+    assert main(["check", str(fresh), "--format", "json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["check", str(fresh), "--publish", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (plain["errors"], plain["warnings"]) == (0, 0)
+    assert data["errors"] == data["publish"] == plain["publish"] > 0
+    assert {f["path"] for f in data["findings"] if f["level"] == "error"} == starter_content() | {"site.yaml"}
+
+
+def test_a_failure_to_count_never_fails_the_build(fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.commands import publish
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(publish, "publish_problems", broken)
+    monkeypatch.setenv("VIGIE_LANG", "en")
+    assert main(["build", str(fresh), "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("built ") and "before publishing" not in out
