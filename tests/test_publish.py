@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 
@@ -346,3 +347,22 @@ def test_a_failure_to_count_never_fails_the_build(fresh: Path, tmp_path: Path, c
     assert main(["build", str(fresh), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("built ") and "before publishing" not in out
+
+
+def test_a_template_text_that_repeats_the_title_and_day_is_still_found(ready: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    original = scaffold._document_text
+
+    def with_title(kind: str, title: str, slug: str, key: str, day: object, source: str | None) -> str:
+        return original(kind, title, slug, key, day, source) + f"\nAbout {title}, written on {day}.\n"  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scaffold, "_document_text", with_title)
+    Starter.made.cache_clear()
+    try:
+        (page,) = new_document(ready, "page", "Nos actions", lang="fr", today=date(2026, 11, 2))
+        edit(page, "draft: true", "draft: false")
+        errors = errors_of(run_check(ready, today=DAY, publish=True))
+    finally:
+        Starter.made.cache_clear()
+    assert "About Nos actions, written on 2026-11-02." in page.read_text(encoding="utf-8")
+    assert [(f.path, f.kind) for f in errors] == [(f"content/fr/pages/{page.name}", "starter-body")]

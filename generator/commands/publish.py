@@ -161,7 +161,7 @@ def _read_starter(scaffold: Any, root: Path, day: date, found: dict[str, set[Any
     for doc in load_documents(config, errors):
         found["titles"].add(normalised(doc.title))
         if normalised(doc.body):
-            found["bodies"].add(normalised(doc.body))
+            found["bodies"].add(body_key(doc))
         if normalised(doc.summary):
             found["summaries"].add(normalised(doc.summary))
     for fact in load_facts(config, errors).values():
@@ -171,6 +171,20 @@ def _read_starter(scaffold: Any, root: Path, day: date, found: dict[str, set[Any
             if normalised(text):
                 found["fact_texts"].add(normalised(text))
         found["template_values"].add(str(fact.value))
+
+
+def body_key(doc: Document) -> str:
+    """Return a page's text as compared with the starter's: normalised, its own title and date left out.
+
+    ``vigie new`` may one day repeat the title or the day in the text it writes: a
+    page is still untouched when only those differ.
+    """
+    text = doc.body
+    if len(doc.title.strip()) >= 4:
+        text = text.replace(doc.title.strip(), "\x00title\x00")
+    if doc.date is not None:
+        text = text.replace(doc.date.isoformat(), "\x00date\x00")
+    return normalised(text)
 
 
 def _fact_signature(fact: Fact) -> tuple[str, ...]:
@@ -317,7 +331,7 @@ def _check_document(finder: _Finder, doc: Document) -> None:
         elif markers := finder.markers_in(text):
             finder.add(shown, doc.lines.get(key), _placeholder(markers[0], key, text), "marker")
     body = normalised(doc.body)
-    if body and body in starter.bodies:
+    if body and body_key(doc) in starter.bodies:
         finder.add(shown, doc.body_line, _(
             "this page still has the text vigie init or vigie new wrote (\"{start}\"): write your own text, "
             "or delete the file").format(start=_shorten(body, 60)), "starter-body", covers="file")
