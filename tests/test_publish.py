@@ -105,7 +105,8 @@ def make_ready(site: Path) -> None:
     edit(config, "https://example.org/", "https://www.protegeons-les-enfants.fr/")
     edit(config, '"Mon site de prévention"', '"Protégeons les enfants"')
     edit(config, '"My prevention site"', '"Let us protect children"')
-    edit(config, "description:\n", "description:\n  fr: \"Notre campagne.\"\n  en: \"Our campaign.\"\nold_description:\n")
+    edit(config, "description:\n",
+         "description:\n  fr: \"Notre campagne.\"\n  en: \"Our campaign.\"\nold_description:\n")
     text = config.read_text(encoding="utf-8")
     text = re.sub(r"old_description:\n(  .*\n)+", "", text)
     text = text.replace('{fr: "Mon association", en: "My organisation"}', '{fr: "Association Vigie", en: "Vigie"}')
@@ -266,7 +267,8 @@ def test_cli_verbose_check_shows_every_warning(fresh: Path, capsys: pytest.Captu
     make_ready(fresh)
     for number in range(4):
         (fresh / f"content/en/articles/a{number}.md").write_text(
-            f"---\ntitle: A{number}\ndate: 2026-01-0{number + 1}\n---\n\n![](https://www.protegeons-les-enfants.fr/photo.png)\n", encoding="utf-8")
+            f"---\ntitle: A{number}\ndate: 2026-01-0{number + 1}\n---\n\n"
+            "![](https://www.protegeons-les-enfants.fr/photo.png)\n", encoding="utf-8")
     assert main(["check", str(fresh)]) in (0, 1)
     grouped = capsys.readouterr().out
     assert main(["check", "-v", str(fresh)]) in (0, 1)
@@ -353,8 +355,8 @@ def test_a_template_text_that_repeats_the_title_and_day_is_still_found(ready: Pa
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     original = scaffold._document_text
 
-    def with_title(kind: str, title: str, slug: str, key: str, day: object, source: str | None) -> str:
-        return original(kind, title, slug, key, day, source) + f"\nAbout {title}, written on {day}.\n"  # type: ignore[arg-type]
+    def with_title(kind: str, title: str, slug: str, key: str, day: date, source: str | None) -> str:
+        return original(kind, title, slug, key, day, source) + f"\nAbout {title}, written on {day}.\n"
 
     monkeypatch.setattr(scaffold, "_document_text", with_title)
     Starter.made.cache_clear()

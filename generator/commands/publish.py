@@ -93,7 +93,7 @@ class Starter:
     site_texts: frozenset[str] = frozenset()
     """site.yaml's title, description and publisher in every language."""
     fact_texts: frozenset[str] = frozenset()
-    """Every text of the sample figure and of the ``new fact`` template."""
+    """Every text of the ``new fact`` template (the sample figure's are a real figure's)."""
     sample_facts: frozenset[tuple[str, ...]] = frozenset()
     """What each sample figure says (`_fact_signature`)."""
     template_values: frozenset[str] = frozenset()
@@ -111,8 +111,8 @@ class Starter:
         from generator.commands import scaffold
 
         found: dict[str, set[Any]] = {name: set() for name in (
-            "bodies", "summaries", "titles", "site_texts", "fact_texts", "sample_facts", "template_values", "help_contacts",
-            "paragraphs", "markers")}
+            "bodies", "summaries", "titles", "site_texts", "fact_texts", "sample_facts", "template_values",
+            "help_contacts", "paragraphs", "markers")}
         found["markers"].add(MARKER)
         prefix = scaffold.TRANSLATE_PREFIX.split(":")[0].split()
         if prefix:
