@@ -16,7 +16,7 @@ from generator.core.errors import SiteError, SiteErrors, message_line, printable
 from generator.core.messages import UI_LANGUAGES, N_, _, activate, choose_language, ngettext
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.build import BuildOptions, BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text", help=_("output format"))
     c.add_argument("--translations", action="store_true", help=_("show the translation status table"))
     c.add_argument("--drafts", action="store_true", help=_("check drafts and future-dated pages too"))
+    c.add_argument("--publish", action="store_true",
+                   help=_("fail (exit 1) on what must not go online: text vigie init or new wrote, TODO, an "
+                          "example base_url, a page that is a draft in one language only"))
 
     n = sub.add_parser("new", help=_("create an article, page, fact sheet or fact with its front matter"))
     n.add_argument("kind", choices=("article", "page", "factsheet", "fact"), metavar="KIND",
@@ -282,8 +285,21 @@ def _build(args: argparse.Namespace, site: Path) -> int:
                 output=options.output, seconds=f"{time.perf_counter() - start:.2f}"))
         return 0
     if not args.quiet:
-        print(build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count))
+        summary = build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count)
+        print(_with_publish_note(summary, result, options))
     return 0
+
+
+def _with_publish_note(summary: str, result: BuildResult, options: BuildOptions) -> str:
+    """Return the summary line with how many things must change before publishing, when any must."""
+    from generator.build import cache_dir
+    from generator.commands.publish import build_note, count_for_build
+
+    if result.site is None:
+        return summary
+    parsed = cache_dir(options.root) / "documents.pickle" if options.use_cache else None
+    note = build_note(count_for_build(result.site, parsed))
+    return _("{summary}; {note}").format(summary=summary, note=note) if note else summary
 
 
 def build_summary(result: BuildResult, output: Path, seconds: float, warnings: int) -> str:
@@ -384,11 +400,11 @@ def _serve(args: argparse.Namespace, site: Path) -> int:
 def _check(args: argparse.Namespace, site: Path) -> int:
     from generator.commands.check import run_check
 
-    report = run_check(site, translations=args.translations, drafts=args.drafts)
+    report = run_check(site, translations=args.translations, drafts=args.drafts, publish=args.publish)
     if args.format == "json":
         print(report.to_json())
     else:
-        print(report.to_text(color=_use_color(sys.stdout)))
+        print(report.to_text(color=_use_color(sys.stdout), verbose=args.verbose))
     return report.exit_status(strict=args.strict)
 
 

@@ -422,8 +422,9 @@ def test_strict_turns_warnings_into_failure() -> None:
 def test_json_shape(site_src: Path) -> None:
     report = run_check(site_src, today=BUILD_DAY)
     data = json.loads(report.to_json())
-    assert set(data) == {"errors", "warnings", "info", "complete", "findings"}
+    assert set(data) == {"errors", "warnings", "info", "complete", "publish", "findings"}
     assert (data["errors"], data["warnings"], data["info"]) == (0, 2, 3)
+    assert data["publish"] == 1  # base_url: https://test.example.org/
     assert all(set(f) == {"path", "line", "level", "message"} for f in data["findings"])
     assert {f["level"] for f in data["findings"]} == {"warning", "info"}
 

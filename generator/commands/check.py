@@ -11,6 +11,12 @@ finds into `Finding`s at three levels:
   translations, placeholder text left in a figure;
 - ``info``: figures nobody cites, pages or figure texts missing in a language.
 
+What must not go online yet (`generator.commands.publish`: text ``init`` or
+``new`` wrote, ``TODO``, an example ``base_url``, a page that is a draft in one
+language only) is counted in one line, and reported as errors by
+``check --publish``. The text report shows a warning or info found
+`GROUP_FROM` times or more once, with a count (``--verbose``: every one).
+
 The translation status (`translation_status`) compares every translation
 group and figure across languages; a translation is outdated when its
 source-language file changed after it (git history, or the ``translated_from``
@@ -42,6 +48,7 @@ from generator.sources.config import CONFIG_FILE, load_config
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors, printable, message_line
 from generator.sources.facts import load_facts
 from generator.core.formats import format_value, language_name
+from generator.core.messages import N_, _, active_language, ngettext
 from generator.model import Document, Fact, Folder, Site, SiteConfig
 from generator.core.paths import output_path
 from generator.render.stages import Rendered
@@ -54,6 +61,9 @@ LEVELS = (ERROR, WARNING, INFO)
 
 SOURCE, TRANSLATED, MISSING, OUTDATED = "source", "translated", "missing", "outdated"
 """Translation cell statuses: the original, an up-to-date translation, none, or older than the original."""
+#: How the text table names each status (JSON keeps the keys above).
+STATUS_NAMES = {SOURCE: N_("source"), TRANSLATED: N_("translated"), MISSING: N_("missing"),
+                OUTDATED: N_("outdated")}
 
 #: Localised texts of a figure that each language should have (the source title is
 #: the publisher's own title, often in one language only, so it is not compared).
@@ -62,6 +72,8 @@ PLACEHOLDER = "TODO"
 _COLORS = {ERROR: "\033[1;31m", WARNING: "\033[1;33m", INFO: "\033[1;36m",
            OUTDATED: "\033[33m", MISSING: "\033[31m", TRANSLATED: "\033[32m"}
 _RESET = "\033[0m"
+#: A warning or info found this many times or more is shown once, with a count (see `Report.to_text`).
+GROUP_FROM = 3
 
 
 # -- records -----------------------------------------------------------------------
@@ -77,6 +89,8 @@ class Finding:
     level: str
     """``error``, ``warning`` or ``info``."""
     message: str
+    kind: str = ""
+    """What sort of finding it is (``stale-source``), to group repeated ones; empty: its message."""
 
     def location(self) -> str:
         """Return ``path:line``, ``path``, or an empty string."""
@@ -138,6 +152,10 @@ class Report:
     languages: tuple[str, ...] = ()
     complete: bool = True
     """False when the site does not build, so links, citations and translations were not checked."""
+    publish: int = 0
+    """How many things must change before publishing (listed as errors by ``check --publish``)."""
+    publishing: bool = False
+    """Whether this is ``check --publish``."""
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=_finding_order)
@@ -159,46 +177,83 @@ class Report:
             "warnings": self.count(WARNING),
             "info": self.count(INFO),
             "complete": self.complete,
+            "publish": self.publish,
             "findings": [f.to_dict() for f in self.findings],
         }
         if self.translations is not None:
             data["translations"] = [row.to_dict() for row in self.translations]
         return json.dumps(data, ensure_ascii=False, indent=2)
 
-    def to_text(self, color: bool = False) -> str:
-        """Return the findings grouped by file (``path:line: level: message``) and a summary line."""
+    def to_text(self, color: bool = False, verbose: bool = False) -> str:
+        """Return the findings grouped by file (``path:line: level: message``) and a summary line.
+
+        A warning or info of one kind found `GROUP_FROM` times or more is shown
+        once, followed by how many more there are (all of them with ``verbose``);
+        errors are always all shown.
+        """
         out: list[str] = []
         previous: str | None = None
-        for finding in self.findings:
+        for finding, more in self._shown(verbose):
             if previous is not None and finding.path != previous:
                 out.append("")
             previous = finding.path
             level = _paint(finding.level, finding.level, color)
             where, message = printable(finding.location()), printable(finding.message)
             out.append(message_line(where, level, message))
+            if more:
+                out.append("  " + ngettext(
+                    "(and {count} more like this one; vigie check --verbose lists them all)",
+                    "(and {count} more like this one; vigie check --verbose lists them all)", more).format(count=more))
         if not self.complete:
             if out:
                 out.append("")
-            out.append("the site does not build, so links, images, citations and translations were not checked; "
-                       "fix the errors above and run the check again")
+            out.append(_("the site does not build, so links, images, citations and translations were not checked; "
+                         "fix the errors above and run the check again"))
         if self.translations is not None:
             if out:
                 out.append("")
             out.extend(translation_table(self.translations, self.languages, color))
+        if self.publish and not self.publishing:
+            if out:
+                out.append("")
+            out.append(ngettext(
+                "before publishing: {count} placeholder or example setting to change; vigie check --publish lists it",
+                "before publishing: {count} placeholders or example settings to change; vigie check --publish "
+                "lists them", self.publish).format(count=self.publish))
+        if self.publishing and self.complete and not self.publish:
+            if out:
+                out.append("")
+            out.append(_("ready to publish: no placeholder, TODO or example address left"))
         if out:
             out.append("")
         out.append(self.summary())
         return "\n".join(out)
 
+    def _shown(self, verbose: bool) -> list[tuple[Finding, int]]:
+        """Return each finding to show and how many more of its kind it stands for."""
+        if verbose:
+            return [(f, 0) for f in self.findings]
+        sizes: dict[tuple[str, str], int] = defaultdict(int)
+        for f in self.findings:
+            sizes[f.level, f.kind or f.message] += 1
+        shown: list[tuple[Finding, int]] = []
+        seen: set[tuple[str, str]] = set()
+        for f in self.findings:
+            group = (f.level, f.kind or f.message)
+            if f.level == ERROR or sizes[group] < GROUP_FROM:
+                shown.append((f, 0))
+            elif group not in seen:
+                seen.add(group)
+                shown.append((f, sizes[group] - 1))
+        return shown
+
     def summary(self) -> str:
         """Return the count line, e.g. ``1 error, 3 warnings, 2 info``."""
         errors, warnings, info = self.count(ERROR), self.count(WARNING), self.count(INFO)
-        text = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}, {info} info"
-        return text if self.findings else f"no problems found ({text})"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+        text = ", ".join((ngettext("{count} error", "{count} errors", errors).format(count=errors),
+                          ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings),
+                          ngettext("{count} info", "{count} info", info).format(count=info)))
+        return text if self.findings else _("no problems found ({counts})").format(counts=text)
 
 
 def _paint(text: str, key: str, color: bool) -> str:
@@ -212,8 +267,13 @@ def _finding_order(f: Finding) -> tuple[str, int, int, str]:
 # -- the check -----------------------------------------------------------------------
 
 
-def run_check(site: Path, translations: bool = False, today: date | None = None, drafts: bool = False) -> Report:
-    """Check a site folder without writing any output; return every finding (drafts too, if asked)."""
+def run_check(site: Path, translations: bool = False, today: date | None = None, drafts: bool = False,
+              publish: bool = False) -> Report:
+    """Check a site folder without writing any output; return every finding (drafts too, if asked).
+
+    With ``publish``, what must not go online yet (`generator.commands.publish`)
+    is reported as errors; without, only counted (`Report.publish`).
+    """
     day = today or today_for_build()
     findings: list[Finding] = []
     try:
@@ -221,13 +281,13 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     except SiteErrors as errs:
         findings.extend(_error_finding(e) for e in errs.errors)
         findings.extend(_checks_without_build(site, day))
-        return Report(findings, [] if translations else None, _codes(site), complete=False)
+        return Report(findings, [] if translations else None, _codes(site), complete=False, publishing=publish)
     except SiteError as err:
         findings.append(_error_finding(err))
         findings.extend(_checks_without_build(site, day))
-        return Report(findings, [] if translations else None, _codes(site), complete=False)
+        return Report(findings, [] if translations else None, _codes(site), complete=False, publishing=publish)
 
-    site_model, _ = _parts(result)
+    site_model, _rendered = _parts(result)
     config = site_model.config
     findings.extend(check_links(result))
     findings.extend(check_images(result))
@@ -237,13 +297,38 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     findings.extend(check_help(config, day))
     rows, translation_findings = _translations(site_model)
     findings.extend(translation_findings)
-    return Report(findings, rows if translations else None, config.codes)
+    findings, pending = _with_publish(findings, site_model, publish)
+    return Report(findings, rows if translations else None, config.codes, publish=pending, publishing=publish)
+
+
+#: Findings that ``check --publish`` reports as errors, in its own words.
+_PLACEHOLDER_KINDS = frozenset({"placeholder-page", "placeholder-fact"})
+
+
+def _with_publish(findings: list[Finding], site: Site, publish: bool) -> tuple[list[Finding], int]:
+    """Return the findings with what must not go online yet (errors with ``publish``), and how many there are.
+
+    A warning about something that is itself a placeholder (the sample figure's
+    old source, the sample help contact never checked) is left out: replacing
+    the placeholder settles it. With ``publish``, the placeholder warnings give
+    way to the errors that say the same.
+    """
+    from generator.commands.publish import publish_problems
+
+    problems = publish_problems(site)
+    whole = {p.path for p in problems if p.covers == "file"}
+    lines = {(p.path, p.line) for p in problems if p.covers == "line"}
+    kept = [f for f in findings if f.level == ERROR or (f.path not in whole and (f.path, f.line) not in lines)]
+    if publish:
+        kept = [f for f in kept if f.kind not in _PLACEHOLDER_KINDS]
+        kept.extend(Finding(p.path, p.line, ERROR, p.message, p.kind) for p in problems)
+    return kept, len(problems)
 
 
 def _parts(result: BuildResult) -> tuple[Site, Rendered]:
     """Return the site and what the render stages made (always set by `render_site`)."""
     if result.site is None or result.rendered is None:
-        raise ValueError("the check needs a rendered site, not an up-to-date build")
+        raise ValueError("the check needs a rendered site, not an up-to-date build")  # a bug, not for editors
     return result.site, result.rendered
 
 
@@ -286,7 +371,8 @@ def check_links(result: BuildResult) -> list[Finding]:
         for url, line, written in links:
             problem = _link_problem(url, result, ids)
             if problem:
-                findings.append(Finding(shown, line or None, ERROR, f"broken link '{written}': {problem}"))
+                findings.append(Finding(shown, line or None, ERROR, _("broken link '{link}': {problem}").format(
+                    link=written, problem=problem), "broken-link"))
     return findings
 
 
@@ -335,7 +421,7 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
         try:
             rel = output_path(candidate)
         except SiteError:
-            return "it points outside the site"
+            return _("it points outside the site")
         if rel in result.files:
             target = rel
             break
@@ -344,9 +430,10 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
         hashed = rendered.contexts.assets.urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") \
             else None
         if hashed:
-            return (f"assets are published under names with a content hash ({hashed}), so {path} does not exist "
-                    "in the built site")
-        return f"there is no page or file {path} in the site (drafts and future-dated pages are not published)"
+            return _("assets are published under names with a content hash ({hashed}), so {path} does not exist "
+                     "in the built site").format(hashed=hashed, path=path)
+        return _("there is no page or file {path} in the site (drafts and future-dated pages are not "
+                 "published)").format(path=path)
     if not fragment or not target.endswith(".html"):
         return None
     page_url = "/" + target.removesuffix("index.html") if target.endswith("index.html") else "/" + target
@@ -356,9 +443,9 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
     if fragment in ids.of(target):
         return None
     if headings:
-        return (f"the page {page_url} has no heading with id '{fragment}'; its headings are: "
-                f"{', '.join(sorted(headings))}")
-    return f"the page {page_url} has no element with id '{fragment}'"
+        return _("the page {page} has no heading with id '{id}'; its headings are: {ids}").format(
+            page=page_url, id=fragment, ids=", ".join(sorted(headings)))
+    return _("the page {page} has no element with id '{id}'").format(page=page_url, id=fragment)
 
 
 class _PageIds:
@@ -403,8 +490,8 @@ def check_images(result: BuildResult) -> list[Finding]:
         for line in body.images_without_alt if body is not None else ():
             findings.append(Finding(
                 f"content/{doc.rel}", line or None, WARNING,
-                "image without alt text: describe what it shows between the brackets, ![like this](image.png), "
-                "so that screen reader users get it too"))
+                _("image without alt text: describe what it shows between the brackets, ![like this](image.png), "
+                  "so that screen reader users get it too"), "image-alt"))
     return findings
 
 
@@ -444,13 +531,16 @@ def check_facts(config: SiteConfig, facts: Mapping[str, Fact], today: date) -> l
             if end is not None and end < years_before(today, years):
                 findings.append(Finding(
                     shown, lines.get("source.date"), WARNING,
-                    f"the source is dated {fact.source.date}, more than {_plural(years, 'year')} ago: look for "
-                    f"newer figures from {fact.source.publisher} (site.yaml facts: stale_after sets the limit)"))
+                    ngettext("the source is dated {date}, more than {count} year ago: look for newer figures from "
+                             "{publisher} (site.yaml facts: stale_after sets the limit)",
+                             "the source is dated {date}, more than {count} years ago: look for newer figures from "
+                             "{publisher} (site.yaml facts: stale_after sets the limit)", years).format(
+                        date=fact.source.date, count=years, publisher=fact.source.publisher), "stale-source"))
         left = [name for name, texts in _fact_texts(fact).items() if any(PLACEHOLDER in t for t in texts)]
         if left:
-            findings.append(Finding(shown, lines.get(left[0]), WARNING,
-                                    f"placeholder text ({PLACEHOLDER}) left in {', '.join(left)}: the figure is "
-                                    "published as it is, so replace it (or delete the optional fields)"))
+            findings.append(Finding(shown, lines.get(left[0]), WARNING, _(
+                "placeholder text ({marker}) left in {keys}: the figure is published as it is, so replace it (or "
+                "delete the optional fields)").format(marker=PLACEHOLDER, keys=", ".join(left)), "placeholder-fact"))
         findings.extend(check_rounding(config, fact, shown, lines))
     return findings
 
@@ -530,15 +620,19 @@ def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[st
     for found, written, key in candidates:
         if (found > number and above_ok) or (found < number and below_ok):
             continue
-        where = f"the {key} gives {written}" if key in ("note", "context") else f"{key} is {written}"
+        where = (_("the {key} gives {number}") if key in ("note", "context") else _("{key} is {number}")).format(
+            key=key, number=written)
         if fact.qualifier is None:
-            message = (f"the figure is shown rounded, as {figure}, while {where}: add qualifier: about so that "
-                       "readers know it is rounded (or more_than / less_than when that is what it means)")
+            message = _("the figure is shown rounded, as {figure}, while {where}: add qualifier: about so that "
+                        "readers know it is rounded (or more_than / less_than when that is what it means)")
+        elif found > number:
+            message = _("qualifier: {qualifier} does not fit: the figure is shown as {figure} while {where}, "
+                        "above it; use qualifier: about")
         else:
-            side = "above" if found > number else "below"
-            message = (f"qualifier: {fact.qualifier} does not fit: the figure is shown as {figure} while {where}, "
-                       f"{side} it; use qualifier: about")
-        return [Finding(shown, lines.get(key) or lines.get("value"), WARNING, message)]
+            message = _("qualifier: {qualifier} does not fit: the figure is shown as {figure} while {where}, "
+                        "below it; use qualifier: about")
+        message = message.format(figure=figure, where=where, qualifier=fact.qualifier)
+        return [Finding(shown, lines.get(key) or lines.get("value"), WARNING, message, "rounding")]
     return []
 
 
@@ -548,12 +642,13 @@ def check_placeholders(site: Site) -> list[Finding]:
     for doc in site.documents:
         shown = f"content/{doc.rel}"
         if PLACEHOLDER in doc.title:
-            findings.append(Finding(shown, doc.lines.get("title", 2), WARNING,
-                                    f"the title still holds placeholder text: {doc.title}"))
+            findings.append(Finding(shown, doc.lines.get("title", 2), WARNING, _(
+                "the title still holds placeholder text: {title}").format(title=doc.title), "placeholder-page"))
         for number, text in enumerate(doc.body.split("\n")):
             if text.lstrip().startswith(PLACEHOLDER):
-                findings.append(Finding(shown, doc.body_line + number, WARNING,
-                                        "placeholder text left in a published page: " + _shorten(text.strip())))
+                findings.append(Finding(shown, doc.body_line + number, WARNING, _(
+                    "placeholder text left in a published page: {text}").format(text=_shorten(text.strip())),
+                    "placeholder-page"))
                 break
     return findings
 
@@ -595,8 +690,9 @@ def check_citations(site: Site) -> list[Finding]:
             continue
         findings.append(Finding(
             f"content/facts/{fact.source_path.name}", 1, INFO,
-            f"no page cites this figure and the home page does not feature it: embed it with "
-            f"{{{{< fact {fact_id} >}}}}, or list it in a page's facts: or in site.yaml featured_facts"))
+            _("no page cites this figure and the home page does not feature it: embed it with {shortcode}, or list "
+              "it in a page's facts: or in site.yaml featured_facts").format(
+                shortcode=f"{{{{< fact {fact_id} >}}}}"), "uncited"))
     return findings
 
 
@@ -612,13 +708,16 @@ def check_help(config: SiteConfig, today: date) -> list[Finding]:
         if contact.last_checked is None:
             findings.append(Finding(
                 CONFIG_FILE, contact.line, WARNING,
-                f"help contact '{name}' has no last_checked date: check the number and address, "
-                "then add last_checked: YYYY-MM-DD"))
+                _("help contact '{name}' has no last_checked date: check the number and address, "
+                  "then add last_checked: YYYY-MM-DD").format(name=name), "help-unchecked"))
         elif days > 0 and (today - contact.last_checked).days > days:
             findings.append(Finding(
                 CONFIG_FILE, contact.line, WARNING,
-                f"help contact '{name}' was last checked on {contact.last_checked.isoformat()}, more than "
-                f"{days} days ago: check the number and address still work, then update last_checked"))
+                ngettext("help contact '{name}' was last checked on {date}, more than {count} day ago: check the "
+                         "number and address still work, then update last_checked",
+                         "help contact '{name}' was last checked on {date}, more than {count} days ago: check the "
+                         "number and address still work, then update last_checked", days).format(
+                    name=name, date=contact.last_checked.isoformat(), count=days), "help-stale"))
     return findings
 
 
@@ -627,7 +726,7 @@ def check_help(config: SiteConfig, today: date) -> list[Finding]:
 
 def translation_status(site: Site) -> list[TranslationRow]:
     """Return every translation group and figure with its status in each language."""
-    rows, _ = _translations(site)
+    rows, _findings = _translations(site)
     return rows
 
 
@@ -653,9 +752,10 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
                 cells[code] = TranslationCell(MISSING, None)
                 findings.append(Finding(
                     f"content/{source.rel}", 1, INFO,
-                    f"no {language_name(code, 'en')} translation of this page yet (content/{code}/"
-                    f"{source.rel.split('/', 1)[1]}, or any file in content/{code}/ with "
-                    f"translation_key: {key})"))
+                    _("no {language} translation of this page yet ({path}, or any file in content/{code}/ with "
+                      "translation_key: {key})").format(
+                        language=language_name(code, active_language()), code=code, key=key,
+                        path=f"content/{code}/{source.rel.split('/', 1)[1]}"), "missing-translation"))
             else:
                 cell, problem = _compare(config, git, source, other)
                 cells[code] = cell
@@ -670,10 +770,12 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
         for code in codes:
             missing = [name for name, per_lang in texts.items() if per_lang and not per_lang.get(code)]
             if missing:
-                detail = f"no {language_name(code, 'en')} text for: {', '.join(missing)}"
+                language, keys = language_name(code, active_language()), ", ".join(missing)
+                detail = _("no {language} text for: {keys}").format(language=language, keys=keys)
                 cells[code] = TranslationCell(MISSING, shown, detail)
                 line = _fact_lines(fact, shown).get(missing[0], 1)
-                findings.append(Finding(shown, line, INFO, f"the figure has {detail}"))
+                findings.append(Finding(shown, line, INFO, _("the figure has no {language} text for: {keys}").format(
+                    language=language, keys=keys), "fact-text-missing"))
             else:
                 cells[code] = TranslationCell(SOURCE if code == config.default_language else TRANSLATED, shown)
         title = fact.label.get(config.default_language, fact_id)
@@ -689,23 +791,26 @@ def _compare(config: SiteConfig, git: GitDates, source: Document, doc: Document
     source_time, doc_time = git.date(source_shown), git.date(shown)
     if source_time is not None and doc_time is not None:
         if source_time > doc_time:
-            detail = (f"{source_shown} changed on {source_time.date().isoformat()}, after the last change to "
-                      f"the translation on {doc_time.date().isoformat()} (git)")
+            detail = _("{source} changed on {changed}, after the last change to the translation on {translated} "
+                       "(git)").format(source=source_shown, changed=source_time.date().isoformat(),
+                                       translated=doc_time.date().isoformat())
             return TranslationCell(OUTDATED, shown, detail), Finding(
                 shown, 1, WARNING,
-                f"outdated translation: {detail}; update it to match the {language_name(source.lang, 'en')} "
-                "page")
-        return TranslationCell(TRANSLATED, shown, "up to date (git)"), None
+                _("outdated translation: {detail}; update it to match the {language} page").format(
+                    detail=detail, language=language_name(source.lang, active_language())), "outdated-translation")
+        return TranslationCell(TRANSLATED, shown, _("up to date (git)")), None
     when = doc.meta.get("translated_from")  # checked as a date when the file was read
     if when is None:
-        return TranslationCell(TRANSLATED, shown, "no translated_from date to compare"), None
+        return TranslationCell(TRANSLATED, shown, _("no translated_from date to compare")), None
     changed = source.meta.get("updated") or source.date
     if changed is not None and changed > when:
-        detail = (f"{source_shown} was updated on {changed.isoformat()}, after the version translated "
-                  f"(translated_from: {when.isoformat()})")
+        detail = _("{source} was updated on {changed}, after the version translated (translated_from: "
+                   "{translated})").format(source=source_shown, changed=changed.isoformat(),
+                                           translated=when.isoformat())
         return TranslationCell(OUTDATED, shown, detail), Finding(
             shown, doc.lines.get("translated_from"), WARNING,
-            f"outdated translation: {detail}; update it, then set translated_from: {changed.isoformat()}")
+            _("outdated translation: {detail}; update it, then set translated_from: {date}").format(
+                detail=detail, date=changed.isoformat()), "outdated-translation")
     return TranslationCell(TRANSLATED, shown, f"translated_from: {when.isoformat()}"), None
 
 
@@ -754,21 +859,24 @@ def translation_table(rows: Iterable[TranslationRow], codes: tuple[str, ...], co
     rows = list(rows)
     if not codes:
         codes = tuple(dict.fromkeys(c for row in rows for c in row.cells))
-    lines = ["translations (source: the default language, or the only one a page exists in):"]
+    lines = [_("translations (source: the default language, or the only one a page exists in):")]
     if not rows:
-        lines.append("  nothing to show")
+        lines.append("  " + _("nothing to show"))
         return lines
-    width = max(len(row.path) for row in rows)
-    col = max(len(s) for s in (SOURCE, TRANSLATED, MISSING, OUTDATED, *codes)) + 2
-    lines.append("  " + "file".ljust(width) + "  " + "".join(c.ljust(col) for c in codes).rstrip())
+    names = {status: _(name) for status, name in STATUS_NAMES.items()}
+    heading = _("file")
+    width = max(len(heading), *(len(row.path) for row in rows))
+    col = max(len(s) for s in (*names.values(), *codes)) + 2
+    lines.append("  " + heading.ljust(width) + "  " + "".join(c.ljust(col) for c in codes).rstrip())
     for row in rows:
         cells = ""
         for code in codes:
             status = row.cells[code].status if code in row.cells else ""
-            cells += _paint(status, status, color) + " " * (col - len(status))
+            name = names.get(status, status)
+            cells += _paint(name, status, color) + " " * (col - len(name))
         lines.append("  " + row.path.ljust(width) + "  " + cells.rstrip())
     for code in codes:
         counts = {s: sum(1 for r in rows if code in r.cells and r.cells[code].status == s)
                   for s in (SOURCE, TRANSLATED, MISSING, OUTDATED)}
-        lines.append(f"  {code}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s != SOURCE))
+        lines.append(f"  {code}: " + ", ".join(f"{n} {names[s]}" for s, n in counts.items() if n or s != SOURCE))
     return lines

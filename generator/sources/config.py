@@ -65,7 +65,8 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         r.fail("default_language", _("default_language '{language}' is not one of the languages ({languages})")
                .format(language=default, languages=", ".join(codes)))
 
-    url = base_url or _base_url(r) or "http://localhost:8000/"
+    written = _base_url(r)  # checked even when --base-url (or the preview's address) replaces it
+    url = base_url or written or "http://localhost:8000/"
     if base_url and (problem := base_url_problem(base_url, "--base-url")) is not None:
         errors.add(SiteError(problem))
     url = url if url.endswith("/") else url + "/"
