@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator import __version__
 from generator.build import today_for_build
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents
@@ -269,7 +270,7 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
             raise SiteError("the folder is not empty, so nothing was created; choose a new folder name "
                             "(vigie init makes it) or an empty folder", source=str(directory))
     day = today or today_for_build()
-    plan = [_Planned(rel, text.replace("{today}", day.isoformat())) for rel, text in starter_files()]
+    plan = [_Planned(rel, fill_starter(text, day)) for rel, text in starter_files()]
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -279,7 +280,8 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
 
 
 #: The starter site `vigie init` writes: files below ``generator/commands/starter/`` ({today}: the day it runs).
-#: A dotfile is stored as ``dot-NAME`` (``dot-gitignore`` → ``.gitignore``), so that no tool skips it.
+#: A dotfile or dot-folder is stored as ``dot-NAME`` (``dot-gitignore`` → ``.gitignore``, ``dot-github/`` →
+#: ``.github/``), so that no tool skips it.
 STARTER = "starter"
 
 
@@ -292,9 +294,18 @@ def starter_files() -> list[tuple[str, str]]:
     while stack:
         folder, prefix = stack.pop()
         for entry in folder.iterdir():
+            name = "." + entry.name.removeprefix("dot-") if entry.name.startswith("dot-") else entry.name
             if entry.is_dir():
-                stack.append((entry, f"{prefix}{entry.name}/"))
+                stack.append((entry, f"{prefix}{name}/"))
             elif entry.is_file():
-                name = "." + entry.name.removeprefix("dot-") if entry.name.startswith("dot-") else entry.name
                 found.append((prefix + name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def fill_starter(text: str, day: date) -> str:
+    """Return a starter file's text with ``{today}`` (the day init runs) and ``{vigie_version}`` filled in.
+
+    ``{vigie_version}`` is the version of the Vigie running init: requirements.txt pins it, and the
+    publishing recipes install it from there.
+    """
+    return text.replace("{today}", day.isoformat()).replace("{vigie_version}", __version__)
