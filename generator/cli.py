@@ -96,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("-v", "--verbose", action="store_true")
     n.add_argument("-q", "--quiet", action="store_true")
 
+    t = sub.add_parser("translate", help=_("start the translation of an existing page into another language"))
+    t.add_argument("path", metavar="PATH", help=_("the page to translate, e.g. content/fr/articles/welcome.md"))
+    t.add_argument("--to", required=True, metavar="LANG", help=_("the language of the translation"))
+    t.add_argument("--title", help=_("the translated title; the page's address is made from it"))
+    t.add_argument("--site", help=_("site folder (default: the one PATH is in)"))
+    t.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
+    t.add_argument("-v", "--verbose", action="store_true")
+    t.add_argument("-q", "--quiet", action="store_true")
+
     i = sub.add_parser("init", help="create a new site folder that builds at once")
     i.add_argument("directory", metavar="DIR")
     i.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
@@ -129,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(level)
     if args.command == "init":
         site = Path(args.directory)
+    elif args.command == "translate":
+        site = Path(args.site or ".")
     else:
         site = Path(args.site)
         if not site.is_dir():
@@ -145,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args, site)
         if args.command == "init":
             return _init(args, site)
+        if args.command == "translate":
+            return _translate(args)
     except (SiteError, SiteErrors) as err:
         return _report(err)
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
@@ -353,6 +366,14 @@ def _init(args: argparse.Namespace, site: Path) -> int:
     created = init_site(site)
     if not args.quiet:
         print(f"created a new site in {site} ({len(created)} files); build it with: vigie build {site}")
+    return 0
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from generator.commands.translate import translate_document
+
+    created = translate_document(Path(args.site) if args.site else None, Path(args.path), args.to, title=args.title)
+    print(_("created {path}: translate the texts marked TODO, then delete 'draft: true'").format(path=created))
     return 0
 
 
