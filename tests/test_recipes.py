@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import BUILD_DAY, REPO
 from generator import __version__
 from generator.commands.scaffold import init_site
+from generator.sources.content import split_front_matter
 
 #: Where a project site lives on GitHub Pages: below a folder, so every link must carry it.
 BASE_URL = "https://ngo-account.github.io/campaign/"
@@ -47,15 +48,28 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ready_site(tmp_path: Path, wheel: Path) -> Path:
     """Return a folder made by `vigie init`, made ready to publish the way the recipes tell the editor.
 
-    base_url is set to the site's address; the pinned requirement is the one line that changes
-    where Vigie comes from, and here it is this checkout's wheel.
+    base_url is set to the site's address and csp_meta added (GitHub and GitLab Pages); every text
+    init wrote is replaced by the team's own, as `vigie check --publish` asks. The pinned requirement
+    is the one line that changes where Vigie comes from: here, this checkout's wheel.
     """
     site = tmp_path / "site"
-    init_site(site)
+    init_site(site, today=BUILD_DAY)
     config = site / "site.yaml"
     text, count = re.subn(r"(?m)^base_url: .*$", f"base_url: {BASE_URL}", config.read_text(encoding="utf-8"))
     assert count == 1
+    text = re.sub(r'(?m)^(  (?:fr|en): "|publisher: \{fr: ")', r"\1Campagne test – ", text)
+    text = re.sub(r'(?m)^(publisher: .*, en: ")', r"\1Campagne test – ", text)
+    text = text.replace("# last_checked: YYYY-MM-DD", f"last_checked: {BUILD_DAY.isoformat()}")
     config.write_text(text + "csp_meta: true\n", encoding="utf-8")
+    for page in sorted((site / "content").glob("*/**/*.md")):
+        front, _body, _line = split_front_matter(page.read_text(encoding="utf-8"), page.name)
+        front = re.sub(r'(?m)^(title|summary): "', r'\1: "Campagne test – ', front)
+        page.write_text(f"---\n{front}---\n\nCampagne test: {page.stem}.\n", encoding="utf-8")
+    for fact in (site / "content/facts").glob("*.yaml"):
+        text = fact.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^value: .*$", "value: 6", text)
+        text = re.sub(r"(?m)^(  (?:fr|en): )", r"\1Campagne test – ", text)
+        fact.write_text(text, encoding="utf-8")
     requirements = site / "requirements.txt"
     lines = requirements.read_text(encoding="utf-8").splitlines()
     pins = [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
