@@ -198,3 +198,10 @@ def test_recipes_are_where_the_hosts_look_for_them(tmp_path: Path) -> None:
     assert {".github/workflows/pages.yml", ".gitlab-ci.yml", "netlify.toml", "requirements.txt",
             "PUBLISHING.md", ".gitignore"} <= made
     assert not [name for name in made if "dot-" in name]
+    # The other sources requirements.txt offers are requirements as they are, once their "# " is removed.
+    from packaging.requirements import Requirement
+
+    lines = (site / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    offered = [Requirement(line.removeprefix("# ")) for line in lines if line.startswith("# vigie @ ")]
+    assert [(r.name, r.url.split(":", 1)[0]) for r in offered] == [("vigie", "git+https"), ("vigie", "https")]
+    assert all(__version__ in str(r.url) for r in offered)
