@@ -143,6 +143,14 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     verbosity(n)
 
+    t = sub.add_parser("translate", help=_("start the translation of an existing page into another language"))
+    t.add_argument("path", metavar="PATH", help=_("the page to translate, e.g. content/fr/articles/welcome.md"))
+    t.add_argument("--to", required=True, metavar="LANG", help=_("the language of the translation"))
+    t.add_argument("--title", help=_("the translated title; the page's address is made from it"))
+    t.add_argument("--site", help=_("site folder (default: the one PATH is in)"))
+    t.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
+    verbosity(t)
+
     i = sub.add_parser("init", help=_("create a new site folder that builds at once"))
     i.add_argument("directory", metavar="DIR", help=_("the new site folder (it must not exist, or be empty)"))
     i.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
@@ -175,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(level)
     if args.command == "init":
         site = Path(args.directory)
+    elif args.command == "translate":
+        site = Path(args.site or ".")
     else:
         site = Path(args.site)
         if not site.is_dir():
@@ -191,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args, site)
         if args.command == "init":
             return _init(args, site)
+        if args.command == "translate":
+            return _translate(args)
     except (SiteError, SiteErrors) as err:
         return _report(err)
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
@@ -428,6 +440,14 @@ def _init(args: argparse.Namespace, site: Path) -> int:
         print(ngettext("created a new site in {site} ({count} file); build it with: vigie build {site}",
                        "created a new site in {site} ({count} files); build it with: vigie build {site}",
                        len(created)).format(site=site, count=len(created)))
+    return 0
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from generator.commands.translate import translate_document
+
+    created = translate_document(Path(args.site) if args.site else None, Path(args.path), args.to, title=args.title)
+    print(_("created {path}: translate the texts marked TODO, then delete 'draft: true'").format(path=created))
     return 0
 
 

@@ -249,9 +249,12 @@ class Server:
         return self.base + path
 
 
-def serve(out: Path) -> Iterator[Server]:
-    """Serve a built site on 127.0.0.1 (an ephemeral port) in a thread, until the generator closes."""
-    headers = server_headers(out)
+def serve(out: Path, headers: dict[str, str] | None = None) -> Iterator[Server]:
+    """Serve a built site on 127.0.0.1 (an ephemeral port) in a thread, until the generator closes.
+
+    ``headers``: what to send with every file instead of the site's own (`server_headers`).
+    """
+    headers = server_headers(out) if headers is None else headers
     handler = type("Handler", (_Handler,), {"out": out, "extra_headers": headers})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True

@@ -29,6 +29,7 @@ from browser_support import (
     AXE_TAGS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    MISSING_PATH,
     PAGE_TYPES,
     REPO,
     STRICT_CSP,
@@ -207,6 +208,35 @@ def test_no_request_leaves_the_site_and_the_csp_blocks_nothing(
     assert not failed_assets, f"{page.path}: assets that failed to load:\n" + "\n".join(failed_assets)
     violations = tab.evaluate("window.__cspViolations")
     assert not violations, f"{page.path}: the CSP blocked:\n" + "\n".join(violations)
+
+
+def test_csp_meta_protects_pages_served_without_headers(browser: Any, tmp_path: Path) -> None:
+    """GitHub Pages sends no header of the site's own: with csp_meta, the policy in each page still blocks inline
+    code, and blocks nothing the site itself loads."""
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, site, ignore=IGNORED)
+    with (site / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("csp_meta: true\n")
+    out = build_site(site, tmp_path / "public")
+    for server in serve(out, headers={"Cache-Control": "no-store"}):
+        context = browser.new_context()
+        context.route(lambda url: not url.startswith(server.base + "/"), lambda route: route.abort())
+        context.add_init_script(
+            "window.__cspViolations = [];"
+            "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push("
+            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'}`));"
+        )
+        tab = context.new_page()
+        for path in ("/fr/", "/en/articles/later/", MISSING_PATH):
+            response = tab.goto(server.url(path), wait_until="networkidle")
+            assert response is not None and "content-security-policy" not in response.headers
+            assert tab.evaluate("window.__cspViolations") == [], path
+            ran = tab.evaluate("""() => { window.__inline = false;
+                const s = document.createElement('script'); s.textContent = 'window.__inline = true';
+                document.body.append(s); return new Promise(r => setTimeout(() => r(window.__inline), 50)); }""")
+            assert ran is False, f"{path}: an inline script ran"
+            assert tab.evaluate("window.__cspViolations") == ["script-src-elem blocked inline"], path
+        context.close()
 
 
 @pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)

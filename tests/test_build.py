@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ import pytest
 
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO, build_copy
 from generator.build import BuildOptions, BuildResult, build
+from generator.core.errors import SiteErrors
 from support import load_site, page_urls, render_page, render_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -165,6 +167,31 @@ def test_headers_forbid_inline_code_and_other_origins(built_site: tuple[BuildRes
     assert "script-src 'self'" in headers and "unsafe-inline" not in headers
     assert "Referrer-Policy: no-referrer" in headers and "X-Content-Type-Options: nosniff" in headers
     assert "Permissions-Policy:" in headers
+
+
+def test_csp_meta_puts_the_headers_policy_first_in_every_page(site_src: Path,
+                                                               built_site: tuple[BuildResult, Path]) -> None:
+    """For hosts that send no headers (GitHub Pages): the policy of _headers, less what a <meta> cannot do."""
+    _, out = built_site
+    assert "http-equiv" not in read(out, "fr/index.html")  # off by default: _headers says it
+    header = re.search(r"^  Content-Security-Policy: (.+)$", read(out, "_headers"), re.M)
+    assert header is not None
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "csp_meta: true\n", encoding="utf-8")
+    site = load_site(site_src)
+    for url in ("/", "/fr/", "/en/articles/later/", "/404.html"):
+        page = render_page(site, url)
+        head = page.split("<head>", 1)[1]
+        first = re.match(r'\s*<meta charset="utf-8">\s*<meta http-equiv="Content-Security-Policy" content="([^"]+)">',
+                         head)
+        assert first is not None, f"{url}: the policy is not the first thing in <head>:\n{head[:300]}"
+        kept = [d for d in header.group(1).split("; ")
+                if d.split()[0] not in ("frame-ancestors", "upgrade-insecure-requests")]
+        assert html.unescape(first.group(1)) == "; ".join(kept)
+        assert "script-src 'self'" in kept and "frame-ancestors" not in first.group(1)
+    config.write_text(config.read_text(encoding="utf-8").replace("csp_meta: true", "csp_meta: 1"), encoding="utf-8")
+    with pytest.raises(SiteErrors, match="'csp_meta' must be true or false"):
+        load_site(site_src)
 
 
 def test_assets_have_hashed_names_and_css_points_at_them(built_site: tuple[BuildResult, Path]) -> None:

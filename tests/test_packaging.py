@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from generator import __version__
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -46,6 +48,9 @@ def test_built_wheel_builds_a_bare_site_with_its_own_theme(tmp_path: Path) -> No
                              capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
     assert (tmp_path / "new/.gitignore").is_file() and (tmp_path / "new/content/facts").is_dir()
+    # The publishing recipes are in the wheel too, dot-folders included, and the requirement pins this version.
+    assert (tmp_path / "new/.github/workflows/pages.yml").is_file() and (tmp_path / "new/.gitlab-ci.yml").is_file()
+    assert f"\nvigie=={__version__}\n" in (tmp_path / "new/requirements.txt").read_text(encoding="utf-8")
     built = subprocess.run([sys.executable, "-m", "generator", "build", str(tmp_path / "new")], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr

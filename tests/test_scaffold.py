@@ -232,19 +232,23 @@ def test_init_in_french_writes_french_comments_and_builds_without_error(tmp_path
     env["LANG"] = "fr_FR.UTF-8"
     done = subprocess.run([sys.executable, "-m", "generator", "init", str(site)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.startswith(f"nouveau site créé dans {site} (9 fichiers)")
+    assert done.returncode == 0 and done.stdout.startswith(f"nouveau site créé dans {site} (14 fichiers)")
     config = (site / "site.yaml").read_text(encoding="utf-8")
     assert config.startswith("# Réglages de votre site. Chaque clé est expliquée au-dessus d'elle ;")
     assert "# Contacts d'aide et de signalement" in config and "Settings of your site" not in config
     english = init_site(tmp_path / "english", today=BUILD_DAY)
-    assert len(english) == 9
+    assert len(english) == 14
     for path in english:  # every comment of every file is said otherwise in French
         rel = path.relative_to(tmp_path / "english")
+        if rel.suffix == ".md" and not path.read_text(encoding="utf-8").startswith("---\n"):
+            continue  # PUBLISHING.md: its '#' lines are headings (below)
         french_comments = _comments((site / rel).read_text(encoding="utf-8"))
         for line in _comments(path.read_text(encoding="utf-8")):
             if any(c.isalpha() for c in line.replace("YYYY-MM-DD", "").replace("last_checked", "")) and \
-                    " | " not in line:
+                    " | " not in line and not line.startswith("vigie @"):  # a requirement to uncomment
                 assert line not in french_comments, (rel, line)
+    publishing = (site / "PUBLISHING.md").read_text(encoding="utf-8")
+    assert publishing.startswith("# Publier ce site\n") and "Chaque recette installe Vigie" in publishing
     # the texts of the pages are in their own language, whatever Vigie speaks
     assert _body(site / "content/en/index.md") == _body(tmp_path / "english/content/en/index.md")
     assert _body(site / "content/fr/index.md")[0].startswith("Ce texte d'accueil")

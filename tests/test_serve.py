@@ -25,7 +25,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from conftest import BUILD_DAY, FIXTURE_SITE
 from generator.commands import serve as serve_module
-from generator.build import BuildOptions, build, render_site
+from generator.build import BuildOptions, BuildResult, build, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.core import messages
 from generator.commands.serve import (
@@ -206,15 +206,14 @@ def test_inject_reload_goes_before_the_last_body_end() -> None:
     assert inject_reload(b"<p>no body end</p>", tag) == b"<p>no body end</p>" + tag
 
 
-SHIPPED_HEADERS = (Path(__file__).resolve().parents[1] / "layouts/_headers").read_bytes()
-
-
-def test_preview_policy_is_the_published_one_without_the_https_upgrade() -> None:
-    policy = preview_policy(SHIPPED_HEADERS)
+def test_preview_policy_is_the_published_one_without_the_https_upgrade(
+        built_site: tuple[BuildResult, Path]) -> None:
+    shipped_headers = (built_site[1] / "_headers").read_bytes()  # as a build writes it from layouts/_headers
+    policy = preview_policy(shipped_headers)
     assert policy is not None
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "default-src 'self'" in policy
     assert "upgrade-insecure-requests" not in policy
-    shipped = next(line for line in SHIPPED_HEADERS.decode().splitlines() if "Content-Security-Policy" in line)
+    shipped = next(line for line in shipped_headers.decode().splitlines() if "Content-Security-Policy" in line)
     assert shipped.strip() == f"Content-Security-Policy: {policy}; upgrade-insecure-requests"
     assert preview_policy(None) is None
     assert preview_policy(b"/assets/*\n  Content-Security-Policy: default-src 'none'\n") is None  # not every page

@@ -20,6 +20,7 @@ from typing import Callable
 
 import jinja2
 
+from generator import __version__
 from generator.build import today_for_build
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents
@@ -375,9 +376,11 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
 
 
 #: The starter site `vigie init` writes: templates below ``generator/commands/starter/``.
-#: A dotfile is stored as ``dot-NAME`` (``dot-gitignore`` → ``.gitignore``), so that no tool skips it.
+#: A dotfile or dot-folder is stored as ``dot-NAME`` (``dot-gitignore`` → ``.gitignore``, ``dot-github/`` →
+#: ``.github/``), so that no tool skips it.
 #: Each file is a Jinja template with square delimiters (``[[ … ]]``, ``[% … %]``), which neither YAML
-#: nor the shortcodes of a page use; it sees ``today`` (the day init runs), ``_`` (Vigie's catalog:
+#: nor the shortcodes of a page use; it sees ``today`` (the day init runs), ``vigie_version`` (the version running init, which
+#: requirements.txt pins), ``_`` (Vigie's catalog:
 #: comments), ``comment`` (a paragraph as comment lines) and ``placeholder`` (a text the editor replaces,
 #: written in the file's own language: see `placeholder_texts`). babel.cfg extracts its messages.
 STARTER = "starter"
@@ -392,10 +395,10 @@ def _starter_sources() -> list[tuple[str, str]]:
     while stack:
         folder, prefix = stack.pop()
         for entry in folder.iterdir():
+            name = "." + entry.name.removeprefix("dot-") if entry.name.startswith("dot-") else entry.name
             if entry.is_dir():
-                stack.append((entry, f"{prefix}{entry.name}/"))
+                stack.append((entry, f"{prefix}{name}/"))
             elif entry.is_file():
-                name = "." + entry.name.removeprefix("dot-") if entry.name.startswith("dot-") else entry.name
                 found.append((prefix + name, entry.read_text(encoding="utf-8")))
     return sorted(found)
 
@@ -405,7 +408,8 @@ def _render_starter(day: date, placeholder: Callable[[str], str]) -> list[tuple[
                              variable_start_string="[[", variable_end_string="]]",
                              comment_start_string="[[#", comment_end_string="#]]",
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
-    env.globals.update(_=_, comment=comment, placeholder=placeholder, today=day.isoformat())
+    env.globals.update(_=_, comment=comment, placeholder=placeholder, today=day.isoformat(),
+                       vigie_version=__version__)
     return [(rel, env.from_string(text).render()) for rel, text in _starter_sources()]
 
 

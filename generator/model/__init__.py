@@ -118,6 +118,8 @@ class SiteConfig:
     """Fact ids featured on the home pages; empty means all."""
     stale_after_years: int
     help_stale_after_days: int
+    csp_meta: bool = False
+    """Also write the Content-Security-Policy in a ``<meta http-equiv>`` of every page (hosts without headers)."""
 
     @property
     def base_path(self) -> str:
