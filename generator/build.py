@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.core.webfonts import WebFontCache
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
@@ -138,7 +139,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii"):
+                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:
@@ -210,7 +211,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render.markup import make_markdown
         from generator.render.templating import make_environment
 
-        assets = load_assets(config)
+        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache))
         check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
