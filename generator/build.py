@@ -303,7 +303,7 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
         if output_is_current(output, fingerprint, state):
             log.debug("nothing changed since the last build of %s", output)
             return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
-        staging = Staging(output)
+        staging = Staging(output, compress=reading.config.compress)
         try:
             result = render_site(options, staging, reading)
             start = time.perf_counter()

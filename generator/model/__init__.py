@@ -118,6 +118,8 @@ class SiteConfig:
     """Fact ids featured on the home pages; empty means all."""
     stale_after_years: int
     help_stale_after_days: int
+    compress: bool = True
+    """Write ``.br`` and ``.gz`` copies beside text files (see `generator.output.compress`)."""
 
     @property
     def base_path(self) -> str:

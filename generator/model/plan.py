@@ -23,6 +23,11 @@ CARD_SIZES: dict[str, tuple[int, int]] = {SHARE_CARD: (1200, 630), SQUARE_CARD: 
 #: Files at the root of the output whatever the site holds.
 ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 
+#: Text files that get compressed copies beside them when site.yaml's ``compress`` is on (the default).
+COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".mjs", ".xml", ".json", ".svg", ".txt", ".webmanifest")
+#: The compressed copies' endings: ``page.html.br``, ``page.html.gz``.
+ENCODINGS = (".br", ".gz")
+
 #: Names Windows reserves for devices, with or without an extension (``con``, ``aux.html``…).
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                               *(f"lpt{i}" for i in range(10)), "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"})
@@ -55,6 +60,11 @@ def press_kit_path(section_url: str, site_title: str, lang: str) -> str:
 def site_card_path(lang: str) -> str:
     """Return where a language's own card (for pages without a figure) goes."""
     return f"{lang}/card.png"
+
+
+def compressed_paths(path: str) -> list[str]:
+    """Return the paths of a file's compressed copies (none for a file that is not text)."""
+    return [path + ending for ending in ENCODINGS] if path.lower().endswith(COMPRESSED_SUFFIXES) else []
 
 
 def feed_path(lang: str) -> str:
@@ -95,6 +105,9 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
                                    f"the {lang} zip of cards", "site.yaml"))
     planned += [Planned(name, f"the site's {name}") for name in ROOT_TEXT_FILES]
     planned += [Planned(item.path, item.origin, item.origin) for item in assets]
+    if config.compress:
+        planned += [Planned(copy, f"the compressed copy of {item.path}", item.source, item.line)
+                    for item in list(planned) for copy in compressed_paths(item.path)]
     return planned
 
 

@@ -23,6 +23,7 @@ from generator.core.cache import CACHE_FOLDER, write_atomically
 from generator.core.errors import SiteError
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
+from generator.output.compress import compressed_copies
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ class Written:
     origin: str
     unchanged: bool
     """Hard-linked from the previous output because its bytes did not change."""
+    copies: tuple[str, ...] = ()
+    """Its compressed copies written beside it (``page.html.br``…), see `generator.output.compress`."""
 
 
 class Staging:
@@ -217,8 +220,10 @@ class Staging:
     into the previous output).
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, compress: bool = False) -> None:
         self.out = out.absolute()
+        self.compress = compress
+        """Write compressed copies of text files beside them (site.yaml's ``compress``)."""
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.out.parent / f".{self.out.name}.vigie-new-{os.getpid()}"
         self.old = self.out.parent / f".{self.out.name}.vigie-old-{os.getpid()}"
@@ -230,31 +235,42 @@ class Staging:
         self._has_previous = self.out.is_dir()
 
     def put(self, item: OutputFile) -> Written:
-        """Write one file into the new tree (a hard link when the old output has the same bytes)."""
+        """Write one file into the new tree (a hard link when the old output has the same bytes).
+
+        With `compress`, its compressed copies are written beside it the same way.
+        """
         rel = safe_relpath(item.path)
         folder = posixpath.dirname(rel)
-        target = self.tmp / rel
         try:
             if folder not in self._folders:
                 os.makedirs(self.tmp / folder, exist_ok=True)
                 self._folders.add(folder)
-            if self._has_previous and _same_bytes(self.out / rel, item.data):
-                try:
-                    os.link(self.out / rel, target)
-                    return Written(rel, len(item.data), item.origin, unchanged=True)
-                except FileExistsError:
-                    raise
-                except OSError:  # another file system, or no hard links: write a copy
-                    pass
-            with open(target, "xb") as handle:  # a new file, never one that exists
-                handle.write(item.data)
-        except FileExistsError:
+            unchanged = self._place(rel, item.data)
+            copies = compressed_copies(rel, item.data) if self.compress else []
+            for name, packed in copies:
+                self._place(name, packed)
+        except FileExistsError:  # the file, or one of its compressed copies
             raise SiteError(f"two sources want to write {rel}; {item.origin} is one of them; rename one",
                             source=item.origin or None) from None
         except OSError as exc:
             raise SiteError(f"cannot write {rel} ({exc.strerror}); check the name of what makes it",
                             source=item.origin or None) from None
-        return Written(rel, len(item.data), item.origin, unchanged=False)
+        return Written(rel, len(item.data), item.origin, unchanged=unchanged, copies=tuple(n for n, _ in copies))
+
+    def _place(self, rel: str, data: bytes) -> bool:
+        """Create ``rel`` in the new tree; return True when it is a hard link to the same bytes in the old one."""
+        target = self.tmp / rel
+        if self._has_previous and _same_bytes(self.out / rel, data):
+            try:
+                os.link(self.out / rel, target)
+                return True
+            except FileExistsError:
+                raise
+            except OSError:  # another file system, or no hard links: write a copy
+                pass
+        with open(target, "xb") as handle:  # a new file, never one that exists
+            handle.write(data)
+        return False
 
     def commit(self, written: Iterable[Written], fingerprint: str = "", state: Path | None = None) -> WriteReport:
         """Check that no two sources wrote one path, swap the new tree in, then record its ``state``.
@@ -267,7 +283,7 @@ class Staging:
         try:
             files = plan_files(written)
             (self.tmp / MARKER).write_text(f"{MARKER_HEADER}\n", encoding="utf-8")  # "made by Vigie"
-            removed = _count_removed(self.out, files)
+            removed = _count_removed(self.out, {*files, *(copy for item in files.values() for copy in item.copies)})
             if self.out.exists():
                 self.out.rename(self.old)
             self.tmp.rename(self.out)
@@ -310,7 +326,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _count_removed(out: Path, files: Mapping[str, object]) -> int:
+def _count_removed(out: Path, files: Mapping[str, object] | set[str]) -> int:
     if not out.is_dir():
         return 0
     return sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER
