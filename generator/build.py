@@ -139,7 +139,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages"):
+                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:

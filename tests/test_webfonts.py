@@ -93,14 +93,23 @@ def test_the_theme_css_gives_each_face_the_range_of_its_file() -> None:
     assert len(web) == len(font_files()) == 4
     for face in web:
         url = re.search(r'url\("/(assets/fonts/[^"]+\.woff2)"\)', face)
-        assert url is not None and "font-display: swap" in face
-        declared = re.search(r"unicode-range:\s*([^;]+);", face)
+        assert url is not None and "font-display:swap" in face
+        declared = re.search(r"unicode-range:\s*([^;]+)", face)
         assert declared is not None
         assert _ranges(declared.group(1)) == _cmap(files[url.group(1)])
-    # the line numbers of the source stay those of the CSS file (messages name them)
-    assert css.count("\n") == (Path(__file__).parent.parent / "assets/css/site.css").read_text().count("\n")
     # cards and PDFs keep the whole TrueType files, still published for CSS that names them
     assert sum(1 for path in files if path.endswith(".ttf")) == 4
+
+
+def test_ranges_are_added_without_moving_the_lines_of_the_css() -> None:
+    from generator.sources.assets import _font_ranges
+
+    source = (b'@font-face {\n  font-family: A;\n  src: url("../fonts/A.woff2");\n}\n'
+              b'@font-face { src: url("../fonts/B.woff2"); unicode-range: U+41; }\na { b: c }\n')
+    done = _font_ranges("css/site.css", source, {"fonts/A.woff2": "U+20-7E", "fonts/B.woff2": "U+20"}).decode()
+    assert done.count("\n") == source.count(b"\n")
+    assert 'url("../fonts/A.woff2");\nunicode-range: U+20-7E; }' in done
+    assert "U+41;" in done and "U+20;" not in done  # a range the CSS gives is its own
 
 
 @pytest.mark.parametrize("style", ["regular", "bold"])

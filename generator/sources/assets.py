@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+import rcssmin  # type: ignore[import-untyped]
+import rjsmin  # type: ignore[import-untyped]
+
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.fonts import font_files
 from generator.core.webfonts import WebFontCache, site_characters
@@ -91,6 +94,7 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None) -> A
             continue
         if name.endswith(".css"):
             data = _rewrite_css(name, _font_ranges(name, data, ranges), urls, config.base_path)
+        data = minified(name, data)
         hashed = _hashed_name(name, data)
         urls[name] = "/assets/" + hashed
         files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
@@ -143,6 +147,24 @@ def _font_ranges(name: str, data: bytes, ranges: Mapping[str, str]) -> bytes:
         return rule
 
     return FONT_FACE_RE.sub(add, text).encode("utf-8")
+
+
+def minified(name: str, data: bytes) -> bytes:
+    """Return a stylesheet or script without its comments and spaces (``/*! licence */`` comments stay).
+
+    The files in assets/ stay as written; only what is published is minified,
+    after its url()s are checked (so messages give the lines of the file).
+    Names ending in ``.min.css`` or ``.min.js`` are published as they are.
+    """
+    if name.startswith(ROOT_FOLDER) or name.endswith((".min.css", ".min.js")) or not name.endswith((".css", ".js")):
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # not text: published as it is
+    if name.endswith(".css"):
+        return rcssmin.cssmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
+    return rjsmin.jsmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
 
 
 def _hashed_name(name: str, data: bytes) -> str:
