@@ -239,6 +239,10 @@ def _build(args: argparse.Namespace, site: Path) -> int:
         return 0
     if not args.quiet:
         print(build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count))
+        if result.weights:
+            from generator.output.budget import weights_line
+
+            print(weights_line(result.weights))
     return 0
 
 

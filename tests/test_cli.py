@@ -40,7 +40,8 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
     assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 10 cards \(10 drawn\), 2 PDFs \(2 rendered\), "
-                        r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds\n", captured.out)
+                        r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds\n"
+                        r"first visit, compressed: home \d+\.\d KiB, article \d+\.\d KiB, .+\n", captured.out)
     assert "\r" not in captured.err  # not a terminal: no progress line
 
 
