@@ -216,7 +216,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render.templating import make_environment
 
         assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache))
-        check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written
+        check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
         contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)

@@ -85,7 +85,9 @@ def test_a_file_claiming_the_name_of_a_copy_is_refused_before_anything_is_writte
     (root / "index.html.br").write_bytes(b"not brotli")
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=warm_site, out=tmp_path / "public", today=BUILD_DAY))
-    assert "fr/index.html.br" in str(info.value) and "assets/root/fr/index.html.br" in str(info.value)
+    message = str(info.value)
+    assert "assets/root/fr/index.html.br writes fr/index.html.br, the name of the compressed copy of fr/index.html" in message
+    assert "compress: false" in message
     assert not (tmp_path / "public").exists()
 
 
@@ -110,3 +112,27 @@ def test_compress_must_be_true_or_false(site_src: Path) -> None:
     with pytest.raises((SiteError, SiteErrors)) as info:
         load_config(site_src)
     assert f"site.yaml:{len(lines) + 1}: 'compress' must be true or false" in str(info.value)
+
+
+def test_a_rebuild_reuses_copies_only_when_they_hold_the_file_and_were_made_the_same_way(
+        warm_site: Path, tmp_path: Path) -> None:
+    from generator.output.writer import MARKER
+
+    _, out = build_copy(warm_site, tmp_path)
+    home, help_page = out / "fr/index.html", out / "fr/aide/index.html"
+    made = Path(f"{home}.br").read_bytes()
+    Path(f"{help_page}.gz").write_bytes(b"edited by hand")  # not the page any more: made again
+    other = brotli.compress(home.read_bytes(), quality=1)  # the page, but not the bytes Vigie makes
+    assert other != made
+    Path(f"{home}.br").write_bytes(other)
+    article = warm_site / "content/fr/articles/ecrans.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nUne phrase.\n", encoding="utf-8")
+    build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    assert gzip.decompress(Path(f"{help_page}.gz").read_bytes()) == help_page.read_bytes()
+    assert Path(f"{home}.br").read_bytes() == other  # it holds the page: kept, as the guide says
+    marker = (out / MARKER).read_text(encoding="utf-8")
+    assert "compress brotli " in marker
+    (out / MARKER).write_text(marker.replace("settings", "other settings"), encoding="utf-8")
+    article.write_text(article.read_text(encoding="utf-8") + "\nEncore une.\n", encoding="utf-8")
+    build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    assert Path(f"{home}.br").read_bytes() == made  # made by other libraries or settings: made again

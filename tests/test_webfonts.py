@@ -121,3 +121,42 @@ def test_pages_preload_the_first_screens_fonts_as_woff2(style: str) -> None:
     assert len(preloads) == 2
     assert any(f"AtkinsonHyperlegible-{style.title()}." in href for href in preloads)
     assert ".ttf" not in html
+
+
+def test_every_character_the_fixture_pages_show_is_in_the_web_fonts_when_the_font_has_it(
+        built_site: tuple[object, Path]) -> None:
+    """The subset loses no glyph the site uses: a character drawn by the fallback is one the font never had."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.chars: set[int] = set()
+            self.hidden = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.hidden += tag in ("script", "style")
+            for name, value in attrs:
+                if name in ("alt", "title", "aria-label", "placeholder") and value:
+                    self.chars.update(map(ord, value))
+
+        def handle_endtag(self, tag: str) -> None:
+            self.hidden -= tag in ("script", "style")
+
+        def handle_data(self, data: str) -> None:
+            if not self.hidden:
+                self.chars.update(map(ord, data))
+
+    _, out = built_site
+    shown = Text()
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        shown.feed(page.read_text(encoding="utf-8"))
+    shown.chars -= {ord(c) for c in "\n\t\r"}
+    with TTFont(font_path()) as full:
+        drawable = shown.chars & set(full.getBestCmap())
+    web = next(out.glob("assets/fonts/AtkinsonHyperlegible-Regular.*.woff2"))
+    missing = sorted(chr(cp) for cp in drawable - _cmap(web.read_bytes()))
+    assert missing == []
+    assert {ord("é"), ord("«"), ord("è")} <= shown.chars  # the fixture does show French text

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _
 from generator.model import Folder, OutputFile, Page, PageKind, Site
 from generator.core.paths import output_path, slugify
 
@@ -88,7 +89,7 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
     """Return every file a build of ``site`` writes, with what makes it."""
     config = site.config
     planned: list[Planned] = [_page_plan(page) for page in site.pages]
-    for (fact_id, _), page in sorted(site.fact_pages.items()):
+    for (fact_id, _lang), page in sorted(site.fact_pages.items()):
         shown = f"content/facts/{fact_id}.yaml"
         planned += [Planned(card_path(page.url, name), f"the cards of {shown}", shown) for name in CARD_SIZES]
     for doc in site.documents:
@@ -105,9 +106,6 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
                                    f"the {lang} zip of cards", "site.yaml"))
     planned += [Planned(name, f"the site's {name}") for name in ROOT_TEXT_FILES]
     planned += [Planned(item.path, item.origin, item.origin) for item in assets]
-    if config.compress:
-        planned += [Planned(copy, f"the compressed copy of {item.path}", item.source, item.line)
-                    for item in list(planned) for copy in compressed_paths(item.path)]
     return planned
 
 
@@ -127,9 +125,14 @@ def _page_plan(page: Page) -> Planned:
     return Planned(output_path(page.url), f"{names.get(page.kind, f'the {page.kind} page')} ({page.url})")
 
 
-def check_plan(planned: Sequence[Planned]) -> None:
-    """Raise SiteErrors for every clash among planned outputs and every name a file system refuses."""
+def check_plan(planned: Sequence[Planned], copies: bool = False) -> None:
+    """Raise SiteErrors for every clash among planned outputs and every name a file system refuses.
+
+    With ``copies`` (site.yaml's ``compress``), a file named like another's compressed copy is one too.
+    """
     errors = ErrorCollector()
+    if copies:
+        _check_copies(planned, errors)
     by_key: dict[str, Planned] = {}
     for item in planned:
         for problem in name_problems(item.path):
@@ -161,6 +164,19 @@ def check_plan(planned: Sequence[Planned]) -> None:
         errors.add(_error(f"{holder.origin} writes the file {holder.path}, but {first.origin} needs a folder of "
                           f"that name for {first.path}{more}; rename one of them", holder, first))
     errors.raise_if_any()
+
+
+def _check_copies(planned: Sequence[Planned], errors: ErrorCollector) -> None:
+    """Report each output named like the compressed copy of another (``index.html.br`` in assets/root/)."""
+    by_key = {fold(item.path): item for item in planned}
+    for item in planned:
+        for copy in compressed_paths(item.path):
+            other = by_key.get(fold(copy))
+            if other is not None:
+                errors.add(_error(_("{origin} writes {path}, the name of the compressed copy of {original} "
+                                    "({maker}); rename it, or set compress: false in site.yaml").format(
+                                        origin=other.origin, path=other.path, original=item.path,
+                                        maker=item.origin), other, item))
 
 
 def fold(path: str) -> str:

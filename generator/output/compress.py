@@ -16,10 +16,24 @@ compressed copy that would not be smaller than the file is not written.
 from __future__ import annotations
 
 import gzip
+import zlib
 
 import brotli  # type: ignore[import-untyped]
 
 from generator.model.plan import compressed_paths
+
+
+#: What makes the copies: the libraries and the settings below. The writer records it in the output's
+#: marker, and reuses the copies of unchanged files only when the previous build made them the same way.
+COMPRESSOR = f"brotli {brotli.version}, zlib {zlib.ZLIB_RUNTIME_VERSION}, settings 1"
+
+
+def holds(path: str, packed: bytes, data: bytes) -> bool:
+    """Return whether a copy (``.br`` or ``.gz``) decompresses to ``data``."""
+    try:
+        return bool((brotli.decompress(packed) if path.endswith(".br") else gzip.decompress(packed)) == data)
+    except (brotli.error, OSError, EOFError, zlib.error):
+        return False
 
 
 def compressed_copies(path: str, data: bytes) -> list[tuple[str, bytes]]:

@@ -23,7 +23,8 @@ from generator.core.cache import CACHE_FOLDER, write_atomically
 from generator.core.errors import SiteError
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
-from generator.output.compress import compressed_copies
+from generator.model.plan import compressed_paths
+from generator.output.compress import COMPRESSOR, compressed_copies, holds
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,9 @@ class Staging:
         self.tmp.mkdir()
         self._folders: set[str] = set()
         self._has_previous = self.out.is_dir()
+        self._same_compressor = compress and self._has_previous and _marker_lines(self.out).count(
+            f"compress {COMPRESSOR}") == 1
+        """The previous output's copies were made as this build makes them (see `_reused_copies`)."""
 
     def put(self, item: OutputFile) -> Written:
         """Write one file into the new tree (a hard link when the old output has the same bytes).
@@ -246,7 +250,8 @@ class Staging:
                 os.makedirs(self.tmp / folder, exist_ok=True)
                 self._folders.add(folder)
             unchanged = self._place(rel, item.data)
-            copies = compressed_copies(rel, item.data) if self.compress else []
+            reused = self._reused_copies(rel, item.data) if unchanged and self._same_compressor else None
+            copies = reused if reused is not None else compressed_copies(rel, item.data) if self.compress else []
             for name, packed in copies:
                 self._place(name, packed)
         except FileExistsError:  # the file, or one of its compressed copies
@@ -256,6 +261,25 @@ class Staging:
             raise SiteError(f"cannot write {rel} ({exc.strerror}); check the name of what makes it",
                             source=item.origin or None) from None
         return Written(rel, len(item.data), item.origin, unchanged=unchanged, copies=tuple(n for n, _ in copies))
+
+    def _reused_copies(self, rel: str, data: bytes) -> list[tuple[str, bytes]] | None:
+        """Return the previous output's copies of an unchanged file, or None to make them again.
+
+        They are reused only when the previous build made its copies with the
+        same libraries and settings (its marker says so), each is there and
+        decompresses to the file: then they are the bytes this build would
+        make, and compressing them again would only cost time.
+        """
+        found = []
+        for name in compressed_paths(rel):
+            try:
+                packed = (self.out / name).read_bytes()
+            except OSError:
+                return None  # never made (not smaller than the file), or removed by hand: made again
+            if not holds(name, packed, data):
+                return None
+            found.append((name, packed))
+        return found
 
     def _place(self, rel: str, data: bytes) -> bool:
         """Create ``rel`` in the new tree; return True when it is a hard link to the same bytes in the old one."""
@@ -282,7 +306,8 @@ class Staging:
         """
         try:
             files = plan_files(written)
-            (self.tmp / MARKER).write_text(f"{MARKER_HEADER}\n", encoding="utf-8")  # "made by Vigie"
+            made_by = f"{MARKER_HEADER}\n" + (f"compress {COMPRESSOR}\n" if self.compress else "")
+            (self.tmp / MARKER).write_text(made_by, encoding="utf-8")  # "made by Vigie"
             removed = _count_removed(self.out, {*files, *(copy for item in files.values() for copy in item.copies)})
             if self.out.exists():
                 self.out.rename(self.old)
@@ -324,6 +349,14 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return path.read_bytes() == data
     except OSError:
         return False
+
+
+def _marker_lines(out: Path) -> list[str]:
+    """Return the lines of an output's marker (none when it cannot be read)."""
+    try:
+        return (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
 
 
 def _count_removed(out: Path, files: Mapping[str, object] | set[str]) -> int:
