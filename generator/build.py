@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.core.webfonts import WebFontCache
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
-from generator.core.errors import ErrorCollector, SiteError, SiteErrors
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
 from generator.core.messages import _
+from generator.core.paths import output_path
 from generator.sources.facts import load_facts
 from generator.sources.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
@@ -30,6 +32,7 @@ from generator.sources.files import read_file
 from generator.sources.theme import theme_dirs, tree_digest
 
 if TYPE_CHECKING:
+    from generator.output.budget import Weight
     from generator.render.stages import Rendered
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,8 @@ class BuildResult:
     """Parsed documents and rendered bodies reused from the cache."""
     written: list[Written] = field(default_factory=list)
     """Every output file, when it was written to a staging tree as it was made."""
+    weights: list[Weight] = field(default_factory=list)
+    """What a first visit of each kind of page transfers (`generator.output.budget`), after a build."""
 
     @property
     def paths(self) -> list[str]:
@@ -139,7 +144,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii"):
+                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:
@@ -211,8 +216,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render.markup import make_markdown
         from generator.render.templating import make_environment
 
-        assets = load_assets(config)
-        check_plan(planned_outputs(site, assets.files))  # every clash found before a file is written
+        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache))
+        check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
         contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)
@@ -303,7 +308,7 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
         if output_is_current(output, fingerprint, state):
             log.debug("nothing changed since the last build of %s", output)
             return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
-        staging = Staging(output)
+        staging = Staging(output, compress=reading.config.compress)
         try:
             result = render_site(options, staging, reading)
             start = time.perf_counter()
@@ -312,4 +317,29 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
             staging.discard()
             raise
     result.timings["write"] = time.perf_counter() - start
+    if result.site is not None:
+        result.weights = weigh_pages(result.site, output)
     return result
+
+
+def weigh_pages(site: Site, output: Path) -> list[Weight]:
+    """Return what a first visit of each kind of page transfers; warn about those over the site's budget."""
+    from generator.output.budget import over_budget, page_weights
+
+    def read(path: str) -> bytes | None:
+        try:
+            return (output / path).read_bytes()
+        except OSError:
+            return None
+
+    sizes: dict[str, int] = {}
+    for page in site.pages:  # the pages' sizes, from the folder the build just wrote
+        try:
+            path = output_path(page.url)
+            sizes[path] = (output / path).stat().st_size
+        except (OSError, SiteError):
+            continue
+    weights = page_weights(site.pages, read, sizes, site.config.base_path)
+    for sentence in over_budget(weights, site.config.page_budget_kib):
+        log.warning("%s", message_line("", "warning", sentence))
+    return weights

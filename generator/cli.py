@@ -299,6 +299,10 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     if not args.quiet:
         summary = build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count)
         print(_with_publish_note(summary, result, options))
+        if result.weights:
+            from generator.output.budget import weights_line
+
+            print(weights_line(result.weights))
     return 0
 
 

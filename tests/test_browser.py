@@ -560,6 +560,28 @@ def test_no_layout_shift_while_loading(new_context: Callable[..., Any], server: 
     assert shift < 0.02, f"cumulative layout shift {shift:.3f} on {tab.url}"
 
 
+def test_the_web_fonts_draw_the_text_and_a_blocked_font_leaves_no_blank(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    page = page_for(pages, ("home", "fr"))
+    faces_js = """() => [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'Atkinson Hyperlegible')
+        .map(f => [f.weight, f.style, f.unicodeRange, f.status])"""
+    tab = open_page(new_context(viewport={"width": 390, "height": 844}), server, page)
+    tab.evaluate("document.fonts.ready")
+    faces = tab.evaluate(faces_js)
+    assert {(weight, style) for weight, style, _, status in faces if status == "loaded"} >= {("400", "normal"),
+                                                                                            ("700", "normal")}
+    assert all(ranges.startswith("U+20-7E") for _, _, ranges, _ in faces)
+    assert tab.evaluate("t => document.fonts.check('17px \"Atkinson Hyperlegible\"', t)", "Protéger « ici » – 1 000 €")
+    blocked = new_context(viewport={"width": 390, "height": 844})
+    blocked.route("**/*.woff2", lambda route: route.abort())
+    tab = open_page(blocked, server, page)
+    tab.evaluate("document.fonts.ready")
+    assert {status for _, _, _, status in tab.evaluate(faces_js)} <= {"error", "unloaded"}
+    heights = tab.evaluate("[...document.querySelectorAll('h1, h2, p')].slice(0, 6).map(e => e.offsetHeight)")
+    assert heights and all(h > 0 for h in heights)  # the text is drawn, in the fallback fonts
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 # ------------------------------------------------------- the preview (vigie serve)
 
 

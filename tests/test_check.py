@@ -423,7 +423,7 @@ def test_json_shape(site_src: Path) -> None:
     report = run_check(site_src, today=BUILD_DAY)
     data = json.loads(report.to_json())
     assert set(data) == {"errors", "warnings", "info", "complete", "publish", "findings"}
-    assert (data["errors"], data["warnings"], data["info"]) == (0, 2, 3)
+    assert (data["errors"], data["warnings"], data["info"]) == (0, 2, 4)  # with the pages' first-visit weights
     assert data["publish"] == 1  # base_url: https://test.example.org/
     assert all(set(f) == {"path", "line", "level", "message"} for f in data["findings"])
     assert {f["level"] for f in data["findings"]} == {"warning", "info"}
@@ -469,7 +469,7 @@ def test_cli_check_json_and_strict(site_src: Path, capsys: pytest.CaptureFixture
     assert data["warnings"] == 2 and "translations" in data
     assert main(["check", str(site_src), "--strict"]) == 1
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("0 errors, 2 warnings, 3 info")
+    assert out.rstrip().endswith("0 errors, 2 warnings, 4 info")
     assert "content/facts/daily-victims.yaml:18: warning: the source is dated 2022-05-25" in out
 
 

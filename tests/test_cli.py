@@ -42,8 +42,8 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
     captured = capsys.readouterr()
     assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 10 cards \(10 drawn\), 2 PDFs \(2 rendered\), "
                         r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds; "
-                        r"1 thing to change before publishing \(vigie check --publish lists it\)\n",  # test.example.org
-                        captured.out)
+                        r"1 thing to change before publishing \(vigie check --publish lists it\)\n"  # test.example.org
+                        r"first visit, compressed: home \d+\.\d KiB, article \d+\.\d KiB, .+\n", captured.out)
     assert "\r" not in captured.err  # not a terminal: no progress line
 
 
@@ -304,7 +304,8 @@ def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path:
     out = capsys.readouterr().out
     assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 visuels \(0 dessiné\), 2 PDF \(0 produit\), "
                         r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+\.\d\d s"
-                        r" ; 1 chose à changer avant de publier \(vigie check --publish la liste\)\n", out)
+                        r" ; 1 chose à changer avant de publier \(vigie check --publish la liste\)\n"
+                        r"première visite, compressée : accueil \d+,\d Kio, article \d+,\d Kio, .+\n", out)
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
     assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+\.\d\d s\)\n",
                         capsys.readouterr().out)

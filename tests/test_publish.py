@@ -85,7 +85,7 @@ def test_cli_check_publish_on_a_fresh_site_fails_in_french(fresh: Path, capsys: 
     assert {line.split(":", 1)[0] for line in lines} == starter_content() | {"site.yaml"}
     assert any("base_url" in line and "exemple" in line for line in lines)
     assert not any("vigie init wrote" in line or "write your own" in line for line in lines)  # all in French
-    assert re.search(r"^\d+ erreurs, 0 avertissement, 0 info", out, re.M)
+    assert re.search(r"^\d+ erreurs, 0 avertissement, 1 info", out, re.M)  # the info: the pages' weights
 
 
 def test_build_says_how_many_things_to_change(fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -95,7 +95,8 @@ def test_build_says_how_many_things_to_change(fresh: Path, tmp_path: Path, capsy
     count = len(errors_of(run_check(fresh, today=DAY, publish=True)))
     assert main(["build", str(fresh), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith(f"; {count} things to change before publishing (vigie check --publish lists them)")
+    summary = out.splitlines()[0]  # the next line: the first visit's weights
+    assert summary.endswith(f"; {count} things to change before publishing (vigie check --publish lists them)")
     assert (tmp_path / "out" / "index.html").is_file()  # the build still builds
 
 

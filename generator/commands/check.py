@@ -295,6 +295,7 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     findings.extend(check_placeholders(site_model))
     findings.extend(check_citations(site_model))
     findings.extend(check_help(config, day))
+    findings.extend(check_weights(result))
     rows, translation_findings = _translations(site_model)
     findings.extend(translation_findings)
     findings, pending = _with_publish(findings, site_model, publish)
@@ -354,6 +355,24 @@ def _checks_without_build(site: Path, today: date) -> list[Finding]:
 
 
 # -- links and images ---------------------------------------------------------------
+
+
+def check_weights(result: BuildResult) -> list[Finding]:
+    """Return what a first visit of each kind of page transfers (info), and a warning for each over budget."""
+    from generator.output.budget import over_budget, page_weights, weights_line
+
+    site = _parts(result)[0]
+    files = result.files
+
+    def read(path: str) -> bytes | None:
+        item = files.get(path)
+        return item.data if item is not None else None
+
+    sizes = {path: len(item.data) for path, item in files.items() if path.endswith(".html")}
+    weights = page_weights(site.pages, read, sizes, site.config.base_path)
+    return [Finding("", None, INFO, weights_line(weights)),
+            *(Finding("site.yaml", None, WARNING, sentence)
+              for sentence in over_budget(weights, site.config.page_budget_kib))]
 
 
 def check_links(result: BuildResult) -> list[Finding]:

@@ -120,6 +120,10 @@ class SiteConfig:
     help_stale_after_days: int
     csp_meta: bool = False
     """Also write the Content-Security-Policy in a ``<meta http-equiv>`` of every page (hosts without headers)."""
+    compress: bool = True
+    """Write ``.br`` and ``.gz`` copies beside text files (see `generator.output.compress`)."""
+    page_budget_kib: int = 100
+    """Warn when a first visit of a kind of page transfers more, compressed (0: no budget)."""
 
     @property
     def base_path(self) -> str:

@@ -24,6 +24,11 @@ CARD_SIZES: dict[str, tuple[int, int]] = {SHARE_CARD: (1200, 630), SQUARE_CARD: 
 #: Files at the root of the output whatever the site holds.
 ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 
+#: Text files that get compressed copies beside them when site.yaml's ``compress`` is on (the default).
+COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".mjs", ".xml", ".json", ".svg", ".txt", ".webmanifest")
+#: The compressed copies' endings: ``page.html.br``, ``page.html.gz``.
+ENCODINGS = (".br", ".gz")
+
 #: Names Windows reserves for devices, with or without an extension (``con``, ``aux.html``…).
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                               *(f"lpt{i}" for i in range(10)), "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"})
@@ -56,6 +61,11 @@ def press_kit_path(section_url: str, site_title: str, lang: str) -> str:
 def site_card_path(lang: str) -> str:
     """Return where a language's own card (for pages without a figure) goes."""
     return f"{lang}/card.png"
+
+
+def compressed_paths(path: str) -> list[str]:
+    """Return the paths of a file's compressed copies (none for a file that is not text)."""
+    return [path + ending for ending in ENCODINGS] if path.lower().endswith(COMPRESSED_SUFFIXES) else []
 
 
 def feed_path(lang: str) -> str:
@@ -122,9 +132,14 @@ def _page_plan(page: Page) -> Planned:
     return Planned(output_path(page.url), origin.format(kind=page.kind, url=page.url))
 
 
-def check_plan(planned: Sequence[Planned]) -> None:
-    """Raise SiteErrors for every clash among planned outputs and every name a file system refuses."""
+def check_plan(planned: Sequence[Planned], copies: bool = False) -> None:
+    """Raise SiteErrors for every clash among planned outputs and every name a file system refuses.
+
+    With ``copies`` (site.yaml's ``compress``), a file named like another's compressed copy is one too.
+    """
     errors = ErrorCollector()
+    if copies:
+        _check_copies(planned, errors)
     by_key: dict[str, Planned] = {}
     for item in planned:
         for problem in name_problems(item.path, item.origin):
@@ -164,6 +179,19 @@ def check_plan(planned: Sequence[Planned]) -> None:
         errors.add(_error(message.format(holder=holder.origin, path=holder.path, other=first.origin,
                                          other_path=first.path, count=len(items) - 1), holder, first))
     errors.raise_if_any()
+
+
+def _check_copies(planned: Sequence[Planned], errors: ErrorCollector) -> None:
+    """Report each output named like the compressed copy of another (``index.html.br`` in assets/root/)."""
+    by_key = {fold(item.path): item for item in planned}
+    for item in planned:
+        for copy in compressed_paths(item.path):
+            other = by_key.get(fold(copy))
+            if other is not None:
+                errors.add(_error(_("{origin} writes {path}, the name of the compressed copy of {original} "
+                                    "({maker}); rename it, or set compress: false in site.yaml").format(
+                                        origin=other.origin, path=other.path, original=item.path,
+                                        maker=item.origin), other, item))
 
 
 def fold(path: str) -> str:

@@ -24,6 +24,8 @@ from generator.core.errors import SiteError
 from generator.core.messages import _
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
+from generator.model.plan import compressed_paths
+from generator.output.compress import COMPRESSOR, compressed_copies, holds
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +211,8 @@ class Written:
     origin: str
     unchanged: bool
     """Hard-linked from the previous output because its bytes did not change."""
+    copies: tuple[str, ...] = ()
+    """Its compressed copies written beside it (``page.html.br``…), see `generator.output.compress`."""
 
 
 class Staging:
@@ -221,8 +225,10 @@ class Staging:
     into the previous output).
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, compress: bool = False) -> None:
         self.out = out.absolute()
+        self.compress = compress
+        """Write compressed copies of text files beside them (site.yaml's ``compress``)."""
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.out.parent / f".{self.out.name}.vigie-new-{os.getpid()}"
         self.old = self.out.parent / f".{self.out.name}.vigie-old-{os.getpid()}"
@@ -232,27 +238,27 @@ class Staging:
         self.tmp.mkdir()
         self._folders: set[str] = set()
         self._has_previous = self.out.is_dir()
+        self._same_compressor = compress and self._has_previous and _marker_lines(self.out).count(
+            f"compress {COMPRESSOR}") == 1
+        """The previous output's copies were made as this build makes them (see `_reused_copies`)."""
 
     def put(self, item: OutputFile) -> Written:
-        """Write one file into the new tree (a hard link when the old output has the same bytes)."""
+        """Write one file into the new tree (a hard link when the old output has the same bytes).
+
+        With `compress`, its compressed copies are written beside it the same way.
+        """
         rel = safe_relpath(item.path)
         folder = posixpath.dirname(rel)
-        target = self.tmp / rel
         try:
             if folder not in self._folders:
                 os.makedirs(self.tmp / folder, exist_ok=True)
                 self._folders.add(folder)
-            if self._has_previous and _same_bytes(self.out / rel, item.data):
-                try:
-                    os.link(self.out / rel, target)
-                    return Written(rel, len(item.data), item.origin, unchanged=True)
-                except FileExistsError:
-                    raise
-                except OSError:  # another file system, or no hard links: write a copy
-                    pass
-            with open(target, "xb") as handle:  # a new file, never one that exists
-                handle.write(item.data)
-        except FileExistsError:
+            unchanged = self._place(rel, item.data)
+            reused = self._reused_copies(rel, item.data) if unchanged and self._same_compressor else None
+            copies = reused if reused is not None else compressed_copies(rel, item.data) if self.compress else []
+            for name, packed in copies:
+                self._place(name, packed)
+        except FileExistsError:  # the file, or one of its compressed copies
             raise SiteError(_("two sources want to write {path}; {origin} is one of them; rename one")
                             .format(path=rel, origin=item.origin),
                             source=item.origin or None) from None
@@ -260,7 +266,41 @@ class Staging:
             raise SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
                             .format(path=rel, reason=exc.strerror),
                             source=item.origin or None) from None
-        return Written(rel, len(item.data), item.origin, unchanged=False)
+        return Written(rel, len(item.data), item.origin, unchanged=unchanged, copies=tuple(n for n, _ in copies))
+
+    def _reused_copies(self, rel: str, data: bytes) -> list[tuple[str, bytes]] | None:
+        """Return the previous output's copies of an unchanged file, or None to make them again.
+
+        They are reused only when the previous build made its copies with the
+        same libraries and settings (its marker says so), each is there and
+        decompresses to the file: then they are the bytes this build would
+        make, and compressing them again would only cost time.
+        """
+        found = []
+        for name in compressed_paths(rel):
+            try:
+                packed = (self.out / name).read_bytes()
+            except OSError:
+                return None  # never made (not smaller than the file), or removed by hand: made again
+            if not holds(name, packed, data):
+                return None
+            found.append((name, packed))
+        return found
+
+    def _place(self, rel: str, data: bytes) -> bool:
+        """Create ``rel`` in the new tree; return True when it is a hard link to the same bytes in the old one."""
+        target = self.tmp / rel
+        if self._has_previous and _same_bytes(self.out / rel, data):
+            try:
+                os.link(self.out / rel, target)
+                return True
+            except FileExistsError:
+                raise
+            except OSError:  # another file system, or no hard links: write a copy
+                pass
+        with open(target, "xb") as handle:  # a new file, never one that exists
+            handle.write(data)
+        return False
 
     def commit(self, written: Iterable[Written], fingerprint: str = "", state: Path | None = None) -> WriteReport:
         """Check that no two sources wrote one path, swap the new tree in, then record its ``state``.
@@ -272,8 +312,9 @@ class Staging:
         """
         try:
             files = plan_files(written)
-            (self.tmp / MARKER).write_text(f"{MARKER_HEADER}\n", encoding="utf-8")  # "made by Vigie"
-            removed = _count_removed(self.out, files)
+            made_by = f"{MARKER_HEADER}\n" + (f"compress {COMPRESSOR}\n" if self.compress else "")
+            (self.tmp / MARKER).write_text(made_by, encoding="utf-8")  # "made by Vigie"
+            removed = _count_removed(self.out, {*files, *(copy for item in files.values() for copy in item.copies)})
             if self.out.exists():
                 self.out.rename(self.old)
             self.tmp.rename(self.out)
@@ -316,7 +357,15 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _count_removed(out: Path, files: Mapping[str, object]) -> int:
+def _marker_lines(out: Path) -> list[str]:
+    """Return the lines of an output's marker (none when it cannot be read)."""
+    try:
+        return (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _count_removed(out: Path, files: Mapping[str, object] | set[str]) -> int:
     if not out.is_dir():
         return 0
     return sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER

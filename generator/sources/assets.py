@@ -1,4 +1,11 @@
-"""Read assets/ (site over default theme, file by file) and the font package; hash names."""
+"""Read assets/ (site over default theme, file by file) and the font package; hash names.
+
+The font package's TrueType files are published as they are (cards and PDFs
+use them; a site's own CSS may point at them), and beside them their WOFF2
+web fonts cut to the site's languages (`generator.core.webfonts`), which the
+default theme's CSS uses: each ``@font-face`` rule pointing at one of those
+gets its ``unicode-range`` here.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+import rcssmin  # type: ignore[import-untyped]
+import rjsmin  # type: ignore[import-untyped]
+
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
+from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
 from generator.sources.files import MAX_ASSET_BYTES, Listed, list_files, read_file
@@ -59,15 +70,18 @@ def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Lis
     return found
 
 
-def load_assets(config: SiteConfig) -> Assets:
-    """Collect assets, CSS last so its url() references can point at hashed names."""
+def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None) -> Assets:
+    """Collect assets, CSS last so its url() references can point at hashed names.
+
+    ``font_cache`` keeps the web fonts between builds (default: made in memory).
+    """
     sources: dict[str, bytes] = {}
-    for path in font_files():
-        sources[f"fonts/{path.name}"] = path.read_bytes()
     errors = ErrorCollector()
+    ranges = _web_fonts(config, font_cache or WebFontCache(None), sources, errors)
     for folder, item in reversed(asset_files(config.root, errors)):  # the site's own files last: they win
         try:
             sources[item.rel] = read_file(item.path, f"assets/{item.rel}", MAX_ASSET_BYTES)
+            ranges.pop(item.rel, None)  # the site's own font file: its range is the site's to say
         except SiteError as err:
             errors.add(err)
     errors.raise_if_any()
@@ -81,11 +95,78 @@ def load_assets(config: SiteConfig) -> Assets:
             files.append(OutputFile(path=at_root, data=data, origin=f"assets/{name}"))
             continue
         if name.endswith(".css"):
-            data = _rewrite_css(name, data, urls, config.base_path)
+            data = _rewrite_css(name, _font_ranges(name, data, ranges), urls, config.base_path)
+        data = minified(name, data)
         hashed = _hashed_name(name, data)
         urls[name] = "/assets/" + hashed
         files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
     return Assets(files=tuple(files), urls=urls)
+
+
+def _web_fonts(config: SiteConfig, cache: WebFontCache, sources: dict[str, bytes],
+               errors: ErrorCollector) -> dict[str, str]:
+    """Add the font package's TTFs and their web fonts to ``sources``; return each web font's unicode-range."""
+    theme_text: list[str] = []
+    for folder in theme_dirs(config.root, "layouts"):  # the punctuation the theme writes (· → « » …)
+        for item in list_files(folder, folder.parent, "layouts", errors):
+            try:
+                theme_text.append(read_file(item.path, f"layouts/{item.rel}", MAX_ASSET_BYTES)
+                                  .decode("utf-8", errors="replace"))
+            except SiteError as err:
+                errors.add(err)
+    chars = site_characters([lang.locale for lang in config.languages], theme_text)
+    ranges: dict[str, str] = {}
+    for path in font_files():
+        sources[f"fonts/{path.name}"] = path.read_bytes()
+        web = cache.web_font(path, chars)
+        sources[f"fonts/{web.name}"] = web.data
+        ranges[f"fonts/{web.name}"] = web.unicode_range
+    return ranges
+
+
+FONT_FACE_RE = re.compile(r"@font-face\s*\{[^}]*\}")
+
+
+def _font_ranges(name: str, data: bytes, ranges: Mapping[str, str]) -> bytes:
+    """Give each ``@font-face`` rule that points at a web font, and says no ``unicode-range``, the font's range.
+
+    Added on the rule's last line, so that lines keep their numbers in messages.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # _rewrite_css says what is wrong
+    base = posixpath.dirname(name)
+
+    def add(match: re.Match[str]) -> str:
+        rule = match.group(0)
+        if "unicode-range" in rule:
+            return rule
+        for url in CSS_URL_RE.finditer(rule):
+            target = posixpath.normpath(posixpath.join(base, url.group(2).strip().split("?")[0].split("#")[0]))
+            if target in ranges:
+                return f"{rule[:-1]}unicode-range: {ranges[target]}; }}"
+        return rule
+
+    return FONT_FACE_RE.sub(add, text).encode("utf-8")
+
+
+def minified(name: str, data: bytes) -> bytes:
+    """Return a stylesheet or script without its comments and spaces (``/*! licence */`` comments stay).
+
+    The files in assets/ stay as written; only what is published is minified,
+    after its url()s are checked (so messages give the lines of the file).
+    Names ending in ``.min.css`` or ``.min.js`` are published as they are.
+    """
+    if name.startswith(ROOT_FOLDER) or name.endswith((".min.css", ".min.js")) or not name.endswith((".css", ".js")):
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # not text: published as it is
+    if name.endswith(".css"):
+        return rcssmin.cssmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
+    return rjsmin.jsmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
 
 
 def _hashed_name(name: str, data: bytes) -> str:

@@ -32,7 +32,8 @@ DEFAULT_SECTIONS = {
 TOP_KEYS = (
     "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
     "sections", "quick_exit_url", "help", "allow_html", "publisher", "licence", "colors",
-    "featured_facts", "facts", "help_stale_after_days", "csp_meta",
+    "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress",
+    "page_budget_kib",
 )
 HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
@@ -90,6 +91,8 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         stale_after_years=_facts_settings(r),
         help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
         csp_meta=r.boolean("csp_meta", False),
+        compress=r.boolean("compress", True),
+        page_budget_kib=r.integer("page_budget_kib", 100, maximum=100000),
     )
     errors.raise_if_any()
     return config

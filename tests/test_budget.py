@@ -1,0 +1,111 @@
+"""The first-visit weight of each kind of page, and the budget site.yaml sets."""
+
+from __future__ import annotations
+
+import logging
+from hashlib import sha256
+from pathlib import Path
+
+import brotli
+import pytest
+
+from conftest import BUILD_DAY, build_copy
+from generator.commands.check import WARNING, INFO, run_check
+from generator.model import Page, PageKind
+from generator.output.budget import first_visit, over_budget, page_weights
+
+PAGE = """<!DOCTYPE html><html><head>
+<link rel="preload" href="/site/assets/fonts/A.woff2" as="font" type="font/woff2" crossorigin>
+<link rel="stylesheet" href="/site/assets/css/site.css">
+<link rel="icon" href="/site/assets/img/icon.svg" type="image/svg+xml">
+<link rel="alternate" type="application/atom+xml" href="/site/fr/feed.xml">
+<script src="/site/assets/js/site.js" defer></script>
+</head><body><p>{text}</p>
+<img src="/site/fr/card.png" alt="">
+<img src="/site/fr/later.png" loading="lazy" alt="">
+<img src="https://elsewhere.example/x.png" alt="">
+<img src="/site/../../etc/passwd" alt="">
+</body></html>"""
+
+
+def _files(text: str = "Un texte. " * 300) -> dict[str, bytes]:
+    return {
+        "fr/index.html": PAGE.format(text=text).encode(),
+        "assets/fonts/A.woff2": b"w" * 9000,
+        "assets/css/site.css": b"a{b:c}" * 2000,
+        "assets/img/icon.svg": b"<svg/>",
+        "assets/js/site.js": b"var a=1;" * 500,
+        "fr/card.png": b"p" * 30000,
+        "fr/later.png": b"l" * 50000,
+        "fr/feed.xml": b"<feed/>" * 1000,
+    }
+
+
+def test_a_first_visit_counts_the_page_its_css_js_preloaded_fonts_icon_and_eager_images() -> None:
+    files = _files()
+    visit = dict(first_visit("fr/index.html", files.get, base_path="/site/"))
+    assert sorted(visit) == ["assets/css/site.css", "assets/fonts/A.woff2", "assets/img/icon.svg",
+                             "assets/js/site.js", "fr/card.png", "fr/index.html"]
+    assert visit["fr/index.html"] < len(files["fr/index.html"]) / 5  # compressed, as it would be sent
+    assert visit["fr/index.html"] == len(brotli.compress(files["fr/index.html"], mode=brotli.MODE_TEXT, quality=5))
+    assert visit["assets/fonts/A.woff2"] == 9000 and visit["fr/card.png"] == 30000
+
+
+def test_the_brotli_copy_the_build_wrote_is_what_counts() -> None:
+    files = {**_files(), "fr/index.html.br": b"x" * 123}
+    assert dict(first_visit("fr/index.html", files.get, base_path="/site/"))["fr/index.html"] == 123
+
+
+def test_the_heaviest_page_of_each_kind_is_measured_and_a_budget_warns_about_it() -> None:
+    files = {**_files(), "fr/a/index.html": PAGE.format(text="court").encode(),
+             "fr/b/index.html": PAGE.format(text=" ".join(sha256(str(i).encode()).hexdigest() for i in range(200))).encode()}
+    pages = [Page(url="/fr/", lang="fr", kind=PageKind.HOME, template="home.html", title="Accueil", group="home"),
+             Page(url="/fr/a/", lang="fr", kind=PageKind.ARTICLE, template="article.html", title="A", group="a"),
+             Page(url="/fr/b/", lang="fr", kind=PageKind.ARTICLE, template="article.html", title="B", group="b")]
+    sizes = {path: len(data) for path, data in files.items()}
+    weights = page_weights(pages, files.get, sizes, "/site/")
+    assert [(w.kind, w.path) for w in weights] == [(PageKind.HOME, "fr/index.html"),
+                                                   (PageKind.ARTICLE, "fr/b/index.html")]
+    home, article = weights
+    assert home.total == sum(size for _, size in home.files) and article.total > home.total
+    assert over_budget(weights, 0) == []
+    assert over_budget(weights, 1000) == []
+    assert article.total > home.total + 4096
+    (warning,) = over_budget(weights, home.total // 1024 + 1)
+    assert "fr/b/index.html (article)" in warning and "page_budget_kib" in warning and "fr/card.png" in warning
+
+
+def test_a_build_weighs_each_kind_of_page_and_warns_above_the_budget(warm_site: Path, tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="generator"):
+        result, out = build_copy(warm_site, tmp_path / "a")
+    kinds = {weight.kind: weight for weight in result.weights}
+    assert {PageKind.HOME, PageKind.ARTICLE, PageKind.FACT, PageKind.CHOOSER} <= set(kinds)
+    home = kinds[PageKind.HOME]
+    assert home.files[0] == (home.path, (out / f"{home.path}.br").stat().st_size)  # the copy the build wrote
+    assert any(name.endswith(".woff2") for name, _ in home.files)
+    assert any(name.endswith("card.png") for name, _ in kinds[PageKind.FACT].files)  # the card shown in the page
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+    caplog.clear()
+    budget = kinds[PageKind.FACT].total // 1024 - 1
+    assert all(weight.total < budget * 1024 for kind, weight in kinds.items() if kind is not PageKind.FACT)
+    config = warm_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"\npage_budget_kib: {budget}\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="generator"):
+        build_copy(warm_site, tmp_path / "b")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: a first visit of ")
+    assert "(key figure)" in warnings[0] and "card.png" in warnings[0]
+
+
+def test_check_reports_the_weights_and_the_budget(warm_site: Path) -> None:
+    report = run_check(warm_site, today=BUILD_DAY)
+    infos = [f.message for f in report.findings if f.level == INFO and f.message.startswith("first visit")]
+    assert len(infos) == 1
+    assert not [f for f in report.findings if "page_budget_kib" in f.message]
+    config = warm_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\npage_budget_kib: 1\n", encoding="utf-8")
+    report = run_check(warm_site, today=BUILD_DAY)
+    over = [f for f in report.findings if "page_budget_kib" in f.message]
+    assert over and all(f.level == WARNING and f.path == "site.yaml" for f in over)
+    assert report.exit_status(strict=True) == 1
