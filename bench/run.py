@@ -498,6 +498,7 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
 
 ROWS = [
     ("cold", "(a) vigie cold build (no output, no parse or body cache; cards and PDFs cached)"),
+    ("cold_plain", "(a') the same with `compress: false` (no .br and .gz copies)"),
     ("nochange", "(b) vigie rebuild, nothing changed"),
     ("edit", "(c) vigie rebuild after editing one article"),
     ("floor1", "(d) floor, 1 process"),
@@ -530,9 +531,28 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
     rmtree(site / ".vigie-cache")
     subprocess.run(vigie, env=env, cwd=REPO, capture_output=True)  # draws the cards once, untimed
     # The headline ratio: the cold build and the 2-process floor in turn, so each run has its pair.
-    results["cold"], results["floor2"] = alternate(
+    # The same site without the compressed copies (issue 16 added them, after the floor's definition): a
+    # copy of the corpus whose site.yaml says compress: false, with its own caches.
+    plain, plain_out = work / f"site-{n}-plain", work / f"out-{n}-plain"
+    rmtree(plain)
+    shutil.copytree(site, plain, ignore=shutil.ignore_patterns("public"))
+    with open(plain / "site.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\ncompress: false\n")
+    vigie_plain = [sys.executable, "-m", "generator", "build", str(plain), "-o", str(plain_out), "-q"]
+
+    def plain_reset(_: int) -> None:
+        rmtree(plain_out)
+        for name in ("documents.pickle", "bodies.pickle"):
+            (plain / ".vigie-cache" / name).unlink(missing_ok=True)
+
+    subprocess.run(vigie_plain, env=env, cwd=REPO, capture_output=True)  # its fonts and cards, untimed
+    # The headline ratio: the cold build and the 2-process floor in turn, so each run has its pair.
+    results["cold"], results["floor2"], results["cold_plain"] = alternate(
         runs, [(cold_reset, vigie, "vigie cold"),
-               (lambda _: rmtree(floor_out), floor + ["--jobs", "2"], "floor 2 processes")], env)
+               (lambda _: rmtree(floor_out), floor + ["--jobs", "2"], "floor 2 processes"),
+               (plain_reset, vigie_plain, "vigie cold, compress: false")], env)
+    rmtree(plain)
+    rmtree(plain_out)
     report_line = ""
     tree_peak = None
     if results["cold"].status == "ok":
@@ -595,7 +615,7 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
         rmtree(site / "public")
 
     return {
-        "n": n, "facts": FACTS, "runs": runs, "corpus": counts, "paired": ["cold", "floor2"],
+        "n": n, "facts": FACTS, "runs": runs, "corpus": counts, "paired": ["cold", "floor2", "cold_plain"],
         "load": [load_start, os.getloadavg()[0]],
         "vigie_report": report_line, "tree_peak_mb": tree_peak,
         "rows": {key: {"status": m.status, "note": m.note, "median_s": m.median, "cpu_s": m.cpu,
@@ -804,7 +824,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def paired_ratio(size: dict, a: str, b: str) -> float | None:
     """Return the median of sample-by-sample ratios a/b when the two rows were run in turn (else None)."""
-    if size.get("paired") != [a, b]:
+    if not {a, b} <= set(size.get("paired", [])):
         return None
     ra, rb = size["rows"][a], size["rows"][b]
     if ra["status"] != "ok" or rb["status"] != "ok":
@@ -821,6 +841,10 @@ def verdict(value: float | None, target: float) -> str:
 
 def render_report(info: dict, sizes: list[dict], cards: dict | None, started: str, elapsed: float,
                   sandbox: list[dict] | None = None) -> str:
+    for size in sizes:  # a size measured before a row existed (kept with --merge) shows it as not measured
+        for key, _label in ROWS:
+            size["rows"].setdefault(key, {"status": "not measured", "note": "not in that run", "median_s": None,
+                                          "cpu_s": None, "peak_mb": None, "samples": []})
     ns = [s["n"] for s in sizes]
     lines = ["# Vigie benchmark results", "",
              f"Measured {started} by `python3 bench/run.py` ({elapsed / 60:.1f} min); "
@@ -900,6 +924,11 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
     row("vigie cold / floor 2 processes, run by run (median of the paired ratios)",
         [show(paired_ratio(s, "cold", "floor2"), at(s, "cold_vs_floor2")) for s in sizes],
         f"≤ {TARGETS['cold_vs_floor2']}×")
+    row("vigie cold with `compress: false` / floor 2 processes, run by run (the floor writes no copies either)",
+        [show(paired_ratio(s, "cold_plain", "floor2"), at(s, "cold_vs_floor2")) for s in sizes],
+        f"≤ {TARGETS['cold_vs_floor2']}×")
+    row("the .br and .gz copies: vigie cold / vigie cold with `compress: false`, run by run",
+        [show(paired_ratio(s, "cold", "cold_plain")) for s in sizes], "–")
     row("vigie cold / floor 2 processes (ratio of the medians)",
         [show(ratio(med(s, "cold"), med(s, "floor2"))) for s in sizes], "–")
     row("vigie cold / floor 1 process", [show(ratio(med(s, "cold"), med(s, "floor1"))) for s in sizes], "–")
