@@ -36,6 +36,14 @@ def english_messages(monkeypatch: pytest.MonkeyPatch) -> object:
     messages.activate("en")
 
 
+@pytest.fixture
+def french() -> object:
+    """Vigie speaks French for one test (as with LANG=fr_FR.UTF-8), and English again afterwards."""
+    messages.activate("fr")
+    yield
+    messages.activate("en")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
 

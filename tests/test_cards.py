@@ -7,14 +7,12 @@ import re
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from generator.core import messages
 from generator.core.cache import keyed_name
 from generator.media.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
 from generator.model.plan import CARD_SIZES
@@ -165,16 +163,6 @@ def test_low_contrast_colors_raise() -> None:
     assert err.source == "site.yaml"
     assert "colors: text colour #aaaaaa on #ffffff has contrast 2.32:1" in err.message
     assert "WCAG needs at least 4.5:1" in err.message
-
-
-@pytest.fixture
-def french() -> Iterator[None]:
-    """Speak French for one test."""
-    messages.activate("fr")
-    try:
-        yield
-    finally:
-        messages.activate("en")
 
 
 def test_low_contrast_is_told_in_french_with_french_numbers(french: None) -> None:

@@ -8,7 +8,6 @@ import sys
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterator
 
 import pytest
 import yaml
@@ -196,16 +195,6 @@ def test_cli_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # -- in the editor's language ------------------------------------------------------------------
-
-@pytest.fixture
-def french() -> Iterator[None]:
-    """Vigie speaks French (as with LANG=fr_FR.UTF-8), and English again afterwards."""
-    messages.activate("fr")
-    try:
-        yield
-    finally:
-        messages.activate("en")
-
 
 def _comments(text: str) -> list[str]:
     """Return the comments of a YAML text or front matter: whole lines and the ends of lines."""

@@ -27,7 +27,6 @@ from conftest import BUILD_DAY, FIXTURE_SITE
 from generator.commands import serve as serve_module
 from generator.build import BuildOptions, BuildResult, build, render_site
 from generator.core.errors import SiteError, SiteErrors
-from generator.core import messages
 from generator.commands.serve import (
     CLIENT_JS,
     LiveSite,
@@ -231,16 +230,6 @@ def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
     assert "content/fr/a.md:3: error: unknown fact &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
     assert "<script" not in page  # nothing inline (the CSP forbids it); the reload script is added when served
     assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
-
-
-@pytest.fixture
-def french() -> Iterator[None]:
-    """Vigie speaks French (as with LANG=fr_FR.UTF-8), and English again afterwards."""
-    messages.activate("fr")
-    try:
-        yield
-    finally:
-        messages.activate("en")
 
 
 def test_error_page_speaks_french_with_lang_fr_and_keeps_the_error_keyword(french: None) -> None:

@@ -541,7 +541,7 @@ def check_facts(config: SiteConfig, facts: Mapping[str, Fact], today: date) -> l
     years = config.stale_after_years
     for fact_id, fact in sorted(facts.items()):
         shown = f"content/facts/{fact.source_path.name}"
-        lines = _fact_lines(fact, shown)
+        lines = fact_lines(fact, shown)
         if years > 0:
             try:
                 end = source_end(fact.source.date)
@@ -685,18 +685,21 @@ def _fact_texts(fact: Fact) -> dict[str, list[str]]:
     }
 
 
-def _fact_lines(fact: Fact, shown: str) -> dict[str, int]:
-    """Return the line of each key of a fact file (``source.date`` for nested ones)."""
+def fact_lines(fact: Fact, shown: str) -> dict[str, int]:
+    """Return the line of each key of a fact file, nested ones as ``label.fr`` or ``source.title.en``."""
     try:
         data = parse_yaml(read_text(fact.source_path, shown), shown)
     except SiteError:
         return {}
     lines: dict[str, int] = {}
-    if isinstance(data, LineDict):
-        lines.update(data.key_lines)
-        source = data.get("source")
-        if isinstance(source, LineDict):
-            lines.update({f"source.{k}": v for k, v in source.key_lines.items()})
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, LineDict):
+            for key, line in node.key_lines.items():
+                lines[prefix + str(key)] = line
+                walk(node.get(key), f"{prefix}{key}.")
+
+    walk(data, "")
     return lines
 
 
@@ -792,7 +795,7 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
                 language, keys = language_name(code, active_language()), ", ".join(missing)
                 detail = _("no {language} text for: {keys}").format(language=language, keys=keys)
                 cells[code] = TranslationCell(MISSING, shown, detail)
-                line = _fact_lines(fact, shown).get(missing[0], 1)
+                line = fact_lines(fact, shown).get(missing[0], 1)
                 findings.append(Finding(shown, line, INFO, _("the figure has no {language} text for: {keys}").format(
                     language=language, keys=keys), "fact-text-missing"))
             else:

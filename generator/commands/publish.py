@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from generator.commands.check import fact_lines
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.core.formats import language_name
 from generator.core.messages import UI_LANGUAGES, _, activate, active_language, ngettext
@@ -364,28 +365,10 @@ def _paragraphs(body: str) -> Iterator[tuple[int, str]]:
         yield start, "\n".join(lines)
 
 
-def _fact_lines(fact: Fact, shown: str) -> dict[str, int]:
-    """Return the line of each key of a fact file, nested ones as ``label.fr`` or ``source.title.en``."""
-    try:
-        data = parse_yaml(read_text(fact.source_path, shown), shown)
-    except SiteError:
-        return {}
-    lines: dict[str, int] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, LineDict):
-            for key, line in node.key_lines.items():
-                lines[prefix + str(key)] = line
-                walk(node.get(key), f"{prefix}{key}.")
-
-    walk(data, "")
-    return lines
-
-
 def _check_fact(finder: _Finder, fact: Fact) -> None:
     shown = f"content/facts/{fact.source_path.name}"
     starter = finder.starter
-    lines = _fact_lines(fact, shown)
+    lines = fact_lines(fact, shown)
     if _fact_signature(fact) in starter.sample_facts:
         finder.add(shown, 1, _(
             "this is the sample figure vigie init wrote: replace it with a figure of your own, or delete the file "
