@@ -28,8 +28,8 @@ from generator.core.messages import LOCALE_DIR
 REPO = Path(__file__).resolve().parent.parent
 GUIDES = {"en": REPO / "docs" / "guide.en.md", "fr": REPO / "docs" / "guide.fr.md"}
 TABLES_HEADING = {"en": "## 13. ", "fr": "## 13. "}
-#: A placeholder of the catalog: ``{name}``, ``%(name)s``, ``%s``.
-PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
+#: A placeholder of the catalog: ``{name}``, ``%(name)s``, ``%s`` (``%(name)r`` in argparse's messages).
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 #: What the guides write for the part of a message that changes.
 ELLIPSIS = re.compile(r"…|\bN\b|\bM\b")
 #: Where a printed message starts: ``path:line: error: `` (or ``warning``), ``vigie build: error: ``.
