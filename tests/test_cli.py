@@ -303,11 +303,11 @@ def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path:
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 visuels \(0 dessiné\), 2 PDF \(0 produit\), "
-                        r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+\.\d\d s"
+                        r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+,\d\d s"
                         r" ; 1 chose à changer avant de publier \(vigie check --publish la liste\)\n"
                         r"première visite, compressée : accueil \d+,\d Kio, article \d+,\d Kio, .+\n", out)
     assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
-    assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+\.\d\d s\)\n",
+    assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+,\d\d s\)\n",
                         capsys.readouterr().out)
 
 

@@ -79,6 +79,7 @@ def test_a_compiled_catalog_translates(tmp_path: Path) -> None:
     (None, {"LANG": "C.UTF-8"}, "en"),
     (None, {}, "en"),
     ("en", {"VIGIE_LANG": "fr"}, "en"),
+    ("de", {"LANG": "fr_FR.UTF-8"}, "fr"),  # refused by the command line, in the locale's language
 ])
 def test_the_language_comes_from_the_flag_then_the_environment(flag, environ, expected) -> None:
     assert choose_language(flag, environ) == expected

@@ -54,8 +54,9 @@ def choose_language(flag: str | None, environ: Mapping[str, str]) -> str:
     A variable set to a language Vigie does not speak (``LANG=de_DE.UTF-8``)
     means English, as gettext programs do; ``C`` and ``POSIX`` too.
     """
-    if flag:
-        return language_of(flag) or DEFAULT_UI_LANGUAGE
+    if flag and (code := language_of(flag)):
+        return code
+    # A flag Vigie does not speak (--ui-lang de) is refused by the command line, in the environment's language.
     for name in LANGUAGE_VARIABLES:
         value = environ.get(name, "")
         if value:

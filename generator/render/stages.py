@@ -267,7 +267,7 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
         from generator.media.pdf import PdfCache, print_css_context, qr_svg
     except (ImportError, OSError) as exc:
         raise SiteError(_("fact sheets need WeasyPrint and the Pango library to make PDFs ({problem}); on Debian or "
-                          "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0").format(problem=exc),
+                          "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0").format(problem=exc),
                         source=f"content/{sheets[0].rel}") from None
     errors = ErrorCollector()
     downloads: dict[str, Download] = {}

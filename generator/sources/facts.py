@@ -122,7 +122,7 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
                         source=shown, line=1)
     before = len(errors.errors)
     codes = config.codes
-    r = Reader(data, shown, errors, "a fact file")
+    r = Reader(data, shown, errors, _("a fact file"))
     r.unknown_keys(FACT_KEYS)
     value = data.get("value")
     if value is None or isinstance(value, (bool, list, dict)) or (isinstance(value, str) and not value.strip()):
@@ -191,7 +191,7 @@ def _source(r: Reader, codes: tuple[str, ...]) -> FactSource | None:
     if not isinstance(data, LineDict):
         r.fail("source", _("'source' must have publisher, title, url and date on lines of their own"))
         return None
-    s = Reader(data, r.source, r.errors, "the source")
+    s = Reader(data, r.source, r.errors, _("the source"))
     s.unknown_keys(SOURCE_KEYS)
     publisher = s.string("publisher", required=True)
     url = s.url("url", required=True)
