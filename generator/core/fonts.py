@@ -70,3 +70,11 @@ def script_font(script: str) -> tuple[Path, str] | None:
     module, name, family = SCRIPT_FONTS[script]
     package = importlib.import_module(module)
     return Path(package.ROOT) / "files" / name, family
+
+
+def installed_script_font(script: str) -> tuple[Path, str] | None:
+    """Return `script_font`, or None when its package is not installed (for cache keys and optional uses)."""
+    try:
+        return script_font(script)
+    except ImportError:
+        return None

@@ -49,7 +49,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
 from generator.core.messages import _, active_language, ngettext
-from generator.core.fonts import FAMILY, font_hash, font_path, script_font, script_of
+from generator.core.fonts import FAMILY, font_hash, font_path, installed_script_font, script_font, script_of
 from generator.model import Colors
 
 log = logging.getLogger(__name__)
@@ -975,7 +975,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "lang": spec.lang,
         "kind": spec.kind,
         "fonts": {w: font_hash(font_path(w)) for w in ("regular", "bold")},
-        "script_font": font_hash(other[0]) if (other := script_font(script_of(spec.lang))) else None,
+        "script_font": font_hash(other[0]) if (other := installed_script_font(script_of(spec.lang))) else None,
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),
         "raqm": features.version("raqm") if _LAYOUT == ImageFont.Layout.RAQM else None,

@@ -135,7 +135,8 @@ def _languages(r: Reader) -> tuple[Language, ...]:
             )
             locale = Locale.parse("en")
         name = str(names.get(code) or language_name(code))
-        result.append(Language(code=code, name=name, locale=str(locale)))
+        direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
+        result.append(Language(code=code, name=name, locale=str(locale), dir=direction))
     if len({lang.code for lang in result}) != len(result):
         r.fail("languages", _("a language is listed twice in 'languages'"))
     return tuple(result)
