@@ -59,7 +59,7 @@ def test_drafts_and_future_pages_wait_unless_asked(built_site: tuple[BuildResult
 def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) -> None:
     _, out = built_site
     fr = read(out, "fr/articles/annee-record-2021/index.html")
-    assert 'href="/en/articles/record-year-2021/" hreflang="en" lang="en" rel="alternate"' in fr
+    assert 'href="/en/articles/record-year-2021/" hreflang="en" lang="en" dir="ltr" rel="alternate"' in fr
     en = read(out, "en/help/index.html")
     assert 'href="/fr/aide/" hreflang="fr"' in en
 
@@ -67,7 +67,7 @@ def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) 
 def test_untranslated_page_switches_to_the_section_and_says_so(built_site: tuple[BuildResult, Path]) -> None:
     _, out = built_site
     html = read(out, "fr/articles/ecrans/index.html")
-    assert 'href="/en/articles/" hreflang="en" lang="en">English</a>' in html
+    assert 'href="/en/articles/" hreflang="en" lang="en" dir="ltr">English</a>' in html
     assert "cette page n&#39;existe pas encore en anglais : le lien mène à la rubrique" in html
     assert 'hreflang="en"' not in re.search(r"<head>.*</head>", html, re.S).group(0).split("application/atom")[0]
 
