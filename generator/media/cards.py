@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
@@ -55,7 +56,7 @@ from generator.model import Colors
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 #: Card file name → (width, height) in pixels.
 
@@ -929,7 +930,11 @@ def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
     draw = ImageDraw.Draw(image)
     # Small accent bar above the figure, the rule above the footer.
     bar_w, bar_h = params.accent_bar
-    draw.rectangle((m, main_top, m + bar_w - 1, main_top + bar_h - 1), fill=palette.figure)
+    rtl = _right_to_left(spec.lang)
+    bar_x = w - m - bar_w if rtl else m
+    draw.rectangle((bar_x, main_top, bar_x + bar_w - 1, main_top + bar_h - 1), fill=palette.figure)
+    if rtl:  # laid out left to right, then mirrored line by line: each line keeps its room, from the right
+        texts = [replace(item, x=_mirrored_x(item, w, spec.lang)) for item in texts]
     if rule_y is not None:
         rule_top = round(rule_y) - params.rule_width
         draw.rectangle((m, rule_top, w - m - 1, rule_top + params.rule_width - 1), fill=palette.rule)
@@ -951,6 +956,22 @@ def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _right_to_left(lang: str) -> bool:
+    """Return whether CLDR writes the language right to left (ar, fa, he…)."""
+    try:
+        return bool(Locale.parse(lang.replace("-", "_")).character_order == "right-to-left")
+    except (ValueError, LookupError, UnknownLocaleError):
+        return False
+
+
+def _mirrored_x(item: _Text, card_width: int, lang: str) -> float:
+    """Return the pen x that puts a line's room (ink and advance) where its mirror image would be."""
+    box = _measure(item.text, item.weight, item.size, lang)
+    end = item.x + max(box.right, box.advance)
+    return card_width - end - min(box.left, 0.0)
 
 
 # --------------------------------------------------------------------------- cache
