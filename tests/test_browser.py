@@ -763,3 +763,20 @@ def test_arabic_pages_mirror_without_horizontal_scroll(browser: Any, four_server
             tab.close()
     finally:
         context.close()
+
+
+def test_four_language_html_is_valid(four_server: Server) -> None:
+    java = require_vnu()
+    out = four_server.out
+    files = [str(f) for f in html_files(out)]
+    assert any("/ar/" in f for f in files) and any("/nl/" in f for f in files)
+    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"vnu.jar gave no JSON report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
+                    pytrace=False)
+    errors = [f"{urlsplit(m.get('url', '')).path}:{m.get('lastLine', '?')}: {m.get('message')}"
+              for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    assert not errors, "\n".join(errors[:60])
