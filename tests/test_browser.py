@@ -702,3 +702,81 @@ def test_html_is_valid(campaign: Path) -> None:
         f"\n    {m.get('extract', '').strip()[:200]}"
         for m in errors[:60])
     assert not errors, f"{len(errors)} HTML error(s) in {len(files)} pages:\n{report}"
+
+
+# ---------------------------------------------------------- four languages, one right to left
+
+SITE4 = Path(__file__).resolve().parent / "fixtures" / "site4"
+#: One page of each language of tests/fixtures/site4, the Arabic figure page too.
+FOUR_PAGES = ["/fr/articles/annee-record/", "/nl/artikels/recordjaar/", "/en/help/", "/ar/", "/ar/facts/reports/"]
+
+
+@pytest.fixture(scope="module")
+def four_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The four-language fixture site (fr, nl, en, ar), built with the command line and served."""
+    out = build_site(SITE4, tmp_path_factory.mktemp("four") / "public")
+    yield from serve(out)
+
+
+@pytest.mark.parametrize("path", FOUR_PAGES)
+def test_axe_finds_no_violation_in_each_language(browser: Any, four_server: Server, path: str) -> None:
+    require_axe()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
+    try:
+        tab = context.new_page()
+        response = tab.goto(four_server.url(path), wait_until="load")
+        assert response is not None and response.status == 200
+        tab.add_script_tag(path=str(AXE_JS))
+        violations = tab.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                        resultTypes: ['violations']});
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+                }));
+            }""",
+            AXE_TAGS,
+        )
+        assert not violations, format_axe(violations, path)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_arabic_pages_mirror_without_horizontal_scroll(browser: Any, four_server: Server, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
+    try:
+        for path in ("/ar/", "/ar/facts/reports/", "/ar/articles/record-year/"):
+            tab = context.new_page()
+            tab.goto(four_server.url(path), wait_until="load")
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width, path
+            assert tab.evaluate("getComputedStyle(document.body).direction") == "rtl"
+            # Mirrored: the main heading's text starts at the right edge of its box.
+            heading = tab.evaluate("""() => { const h = document.querySelector('main h1');
+                const r = document.createRange(); r.selectNodeContents(h);
+                const text = r.getBoundingClientRect(), box = h.getBoundingClientRect();
+                return [box.right - text.right, text.left - box.left]; }""")
+            assert heading[0] < 2 and heading[1] >= 0, (path, heading)
+            tab.close()
+    finally:
+        context.close()
+
+
+def test_four_language_html_is_valid(four_server: Server) -> None:
+    java = require_vnu()
+    out = four_server.out
+    files = [str(f) for f in html_files(out)]
+    assert any("/ar/" in f for f in files) and any("/nl/" in f for f in files)
+    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"vnu.jar gave no JSON report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
+                    pytrace=False)
+    errors = [f"{urlsplit(m.get('url', '')).path}:{m.get('lastLine', '?')}: {m.get('message')}"
+              for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    assert not errors, "\n".join(errors[:60])

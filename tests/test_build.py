@@ -59,7 +59,7 @@ def test_drafts_and_future_pages_wait_unless_asked(built_site: tuple[BuildResult
 def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) -> None:
     _, out = built_site
     fr = read(out, "fr/articles/annee-record-2021/index.html")
-    assert 'href="/en/articles/record-year-2021/" hreflang="en" lang="en" rel="alternate"' in fr
+    assert 'href="/en/articles/record-year-2021/" hreflang="en" lang="en" dir="ltr" rel="alternate"' in fr
     en = read(out, "en/help/index.html")
     assert 'href="/fr/aide/" hreflang="fr"' in en
 
@@ -67,7 +67,7 @@ def test_switcher_follows_localised_slugs(built_site: tuple[BuildResult, Path]) 
 def test_untranslated_page_switches_to_the_section_and_says_so(built_site: tuple[BuildResult, Path]) -> None:
     _, out = built_site
     html = read(out, "fr/articles/ecrans/index.html")
-    assert 'href="/en/articles/" hreflang="en" lang="en">English</a>' in html
+    assert 'href="/en/articles/" hreflang="en" lang="en" dir="ltr">English</a>' in html
     assert "cette page n&#39;existe pas encore en anglais : le lien mène à la rubrique" in html
     assert 'hreflang="en"' not in re.search(r"<head>.*</head>", html, re.S).group(0).split("application/atom")[0]
 
@@ -279,21 +279,43 @@ def test_failed_build_leaves_previous_output_exactly(warm_site: Path, tmp_path: 
 def test_site_with_only_config_and_content_uses_default_theme(tmp_path: Path) -> None:
     site = tmp_path / "bare"
     (site / "content/en/articles").mkdir(parents=True)
-    (site / "content/de/articles").mkdir(parents=True)
-    (site / "site.yaml").write_text("title: {en: Bare, de: Nackt}\nlanguages: [en, de]\n"
+    (site / "content/pt/articles").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: {en: Bare, pt: Nu}\nlanguages: [en, pt]\n"
                                     "base_url: https://bare.example/\n", encoding="utf-8")
     (site / "content/en/articles/one.md").write_text("---\ntitle: One\n---\nHi.\n", encoding="utf-8")
-    (site / "content/de/articles/one.md").write_text("---\ntitle: Eins\n---\nHallo.\n", encoding="utf-8")
+    (site / "content/pt/articles/one.md").write_text("---\ntitle: Um\n---\nOlá.\n", encoding="utf-8")
     from generator.core.errors import SiteErrors, SiteError
 
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site, today=BUILD_DAY))
-    assert "layouts/i18n/de.yaml" in str(info.value) and "missing UI string" in str(info.value)
+    assert "layouts/i18n/pt.yaml" in str(info.value) and "no UI strings for the language 'pt'" in str(info.value)
     (site / "layouts/i18n").mkdir(parents=True)
-    shutil.copy(Path(__file__).resolve().parent.parent / "layouts/i18n/en.yaml", site / "layouts/i18n/de.yaml")
+    shutil.copy(Path(__file__).resolve().parent.parent / "layouts/i18n/en.yaml", site / "layouts/i18n/pt.yaml")
     result = build(BuildOptions(root=site, today=BUILD_DAY))
-    assert (site / "public/de/articles/one/index.html").is_file()
+    assert (site / "public/pt/articles/one/index.html").is_file()
     assert result.report is not None
+
+
+def test_a_language_missing_ui_strings_lists_every_missing_key_at_once(tmp_path: Path) -> None:
+    site = tmp_path / "bare"
+    (site / "content/en/articles").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: {en: Bare, pt: Nu}\nlanguages: [en, pt]\n"
+                                    "base_url: https://bare.example/\n", encoding="utf-8")
+    (site / "content/en/articles/one.md").write_text("---\ntitle: One\n---\nHi.\n", encoding="utf-8")
+    (site / "layouts/i18n").mkdir(parents=True)
+    english = (Path(__file__).resolve().parent.parent / "layouts/i18n/en.yaml").read_text(encoding="utf-8")
+    lacking = english.replace("  help: Get help\n", "").replace("  notes: Notes\n", "")
+    assert lacking.count("\n") == english.count("\n") - 2
+    (site / "layouts/i18n/pt.yaml").write_text(lacking + "extra_key: só em português\n", encoding="utf-8")
+    from generator.core.errors import SiteErrors, SiteError
+
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=site, today=BUILD_DAY))
+    errors = info.value.errors if isinstance(info.value, SiteErrors) else [info.value]
+    by_file = {e.source: str(e) for e in errors}
+    assert set(by_file) == {"layouts/i18n/pt.yaml", "layouts/i18n/en.yaml"}
+    assert "missing UI strings (2): 'nav.help', 'footnote.notes'" in by_file["layouts/i18n/pt.yaml"]
+    assert "missing UI string 'extra_key'" in by_file["layouts/i18n/en.yaml"]
 
 
 def test_site_layout_overrides_default_file_by_file(site_src: Path) -> None:

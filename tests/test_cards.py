@@ -450,3 +450,45 @@ def test_fact_card_footer_wraps_a_long_site_name_on_two_lines(size: tuple[int, i
     assert " ".join(names) == TITLE_120 and len(names) <= 2
     with pytest.raises(SiteError, match="site name and address do not fit"):
         render_card(make_spec(site_name=" ".join([TITLE_120] * 3)), size)
+
+
+def _ink_columns(image: Image.Image, top: int, bottom: int) -> tuple[int, int]:
+    """Return the first and last column with a pixel unlike the background, between two rows."""
+    rgb = image.convert("RGB")
+    background = rgb.getpixel((0, 0))
+    columns = [x for x in range(rgb.width)
+               if any(rgb.getpixel((x, y)) != background for y in range(top, bottom, 3))]
+    return columns[0], columns[-1]
+
+
+def test_arabic_cards_are_drawn_with_arabic_letters_from_the_right() -> None:
+    size = CARD_SIZES["card.png"]
+    arabic = make_spec(figure="أكثر من 12,500", label="بلاغ عولج خلال عام واحد",
+                       source_line="المصدر: INTERPOL، 25 مايو 2022", site_name="مرصد", lang="ar")
+    english = make_spec(figure="more than 12,500", label="reports handled in one year",
+                        source_line="Source: INTERPOL, 25 May 2022", lang="en")
+    ar_image, en_image = open_png(render_card(arabic, size)), open_png(render_card(english, size))
+    margin = _ink_columns(en_image, 0, size[1])[0]
+    # The accent bar, the first thing drawn from the top: at the start of the line, so right in Arabic.
+    ar_bar, en_bar = _first_ink_row(ar_image), _first_ink_row(en_image)
+    ar_bar_left, ar_bar_right = _ink_columns(ar_image, ar_bar, ar_bar + 1)
+    en_bar_left, en_bar_right = _ink_columns(en_image, en_bar, en_bar + 1)
+    assert en_bar_left == margin and en_bar_right < size[0] // 2
+    assert ar_bar_right == size[0] - 1 - margin and ar_bar_left > size[0] // 2
+    # The figure and label end at the right margin and start further in than the English ones.
+    ar_left, ar_right = _ink_columns(ar_image, ar_bar + 10, size[1] // 2)
+    assert size[0] - 1 - ar_right <= margin + 12 and ar_left > margin + 50  # (+ the last letter's side bearing)
+
+
+def _first_ink_row(image: Image.Image) -> int:
+    rgb = image.convert("RGB")
+    background = rgb.getpixel((0, 0))
+    return next(y for y in range(rgb.height) if any(rgb.getpixel((x, y)) != background for x in range(rgb.width)))
+
+
+def test_arabic_card_without_its_font_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.core.fonts as fonts
+
+    monkeypatch.setitem(fonts.SCRIPT_FONTS, "Arab", ("fontpkg_not_installed_here", "x.ttf", "X"))
+    with pytest.raises(SiteError, match="fontpkg-not-installed-here"):
+        render_card(make_spec(figure="أكثر من 7", label="ضحايا", lang="ar"), CARD_SIZES["card.png"])

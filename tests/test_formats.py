@@ -87,3 +87,44 @@ def test_language_names_come_from_cldr(code: str, locale: str | None, name: str)
     from generator.core.formats import language_name
 
     assert language_name(code, locale) == name
+
+
+# CLDR per locale, as the CLDR data shipped with Babel gives it: the grouping and
+# decimal signs, the percent sign (ar: wrapped in left-to-right marks; ar_EG: ٪ and the Arabic letter mark)
+# and, where the locale's default numbering system is not latn, its digits.
+LRM, ALM = "\u200e", "\u061c"
+CLDR_TABLE = [
+    # locale, 12500, 72.3 %, 29 397 681 compact, 2021 as a year
+    ("fr_FR", f"12{NNBSP}500", f"72,3{NBSP}%", "29,4 millions", "2021"),
+    ("en_GB", "12,500", "72.3%", "29.4 million", "2021"),
+    ("nl", "12.500", "72,3%", "29,4 miljoen", "2021"),
+    ("nl_BE", "12.500", "72,3%", "29,4 miljoen", "2021"),
+    ("de", "12.500", f"72,3{NBSP}%", "29,4 Millionen", "2021"),
+    ("de_CH", "12'500", "72.3%", "29.4 Millionen", "2021"),
+    ("es", "12.500", f"72,3{NBSP}%", "29,4 millones", "2021"),
+    ("it", "12.500", "72,3%", "29,4 milioni", "2021"),
+    ("ar", "12,500", f"72.3{LRM}%{LRM}", "29.4 مليون", "2021"),
+    ("ar_MA", "12.500", f"72,3{LRM}%{LRM}", "29,4 مليون", "2021"),
+    ("ar_EG", "١٢٬٥٠٠", f"٧٢٫٣٪{ALM}", "٢٩٫٤ مليون", "٢٠٢١"),
+]
+
+
+@pytest.mark.parametrize("locale, number, percent, compact, year", CLDR_TABLE)
+def test_cldr_number_table_per_locale(locale: str, number: str, percent: str, compact: str, year: str) -> None:
+    assert format_value(12500, "number", locale) == number
+    assert format_value(72.3, "percent", locale) == percent
+    assert format_value(29397681, "compact", locale) == compact
+    assert format_value(2021, "year", locale) == year
+
+
+def test_arabic_indic_digits_in_dates_where_the_locale_uses_them() -> None:
+    assert format_partial_date("2022-05", "ar_EG") == "مايو ٢٠٢٢"
+    assert format_partial_date("2022-05", "ar") == "مايو 2022"
+    assert format_partial_date("2023", "ar_EG") == "٢٠٢٣"
+
+
+def test_check_reads_numbers_in_the_locale_digits_and_signs() -> None:
+    from generator.commands.check import numbers_in
+
+    assert numbers_in("بلغ ١٢٬٥٠٠٫٥ طفل", "ar_EG") == [(12500.5, "١٢٬٥٠٠٫٥")]
+    assert numbers_in("meer dan 12.500 kinderen", "nl") == [(12500.0, "12.500")]

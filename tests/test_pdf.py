@@ -278,7 +278,7 @@ def sheet(site: Path) -> tuple[str, PdfResult, pypdf.PdfReader]:
 
 def test_html_has_the_metadata_weasyprint_maps(sheet: tuple[str, PdfResult, pypdf.PdfReader]) -> None:
     html = sheet[0]
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "<title>Fiche parents : protéger son enfant des abus sexuels en ligne</title>" in html
     assert '<meta name="author" content="Collectif Vigie">' in html
     assert '<meta name="keywords" content="parents, enseignants">' in html

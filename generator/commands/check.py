@@ -592,7 +592,8 @@ def numbers_in(text: str, locale: str) -> list[tuple[float, str]]:
 
     ``72,3 %`` and ``29 397 681`` in French, ``72.3%`` and ``29,397,681`` in English.
     """
-    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    decimal = get_decimal_symbol(locale, numbering_system="default")  # ar_EG: ٫ and ٬ (\d matches ١٢٣ too)
+    group = get_group_symbol(locale, numbering_system="default")
     groups = {group}
     if group.isspace():
         groups |= {" ", "\u00a0", "\u202f"}

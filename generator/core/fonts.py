@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 import fontpkg_atkinson_hyperlegible as _atkinson  # type: ignore[import-untyped]
 
@@ -36,3 +40,41 @@ def font_hash(path: Path) -> str:
     Fonts come from an installed package and do not change while Vigie runs.
     """
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# Scripts Atkinson Hyperlegible does not cover, and the font package drawn for them (cards).
+# Noto Sans Arabic also has the ASCII letters and digits an Arabic card mixes in (addresses, names).
+SCRIPT_FONTS = {"Arab": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "Noto Sans Arabic")}
+
+
+@functools.lru_cache(maxsize=64)
+def script_of(lang: str) -> str:
+    """Return the ISO 15924 script a language is written in, from CLDR's likely subtags (ar → Arab)."""
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (ValueError, LookupError, UnknownLocaleError):
+        return "Latn"
+    if locale.script:
+        return str(locale.script)
+    parts = str(get_global("likely_subtags").get(locale.language, "")).split("_")
+    return parts[1] if len(parts) > 1 and len(parts[1]) == 4 else "Latn"
+
+
+def script_font(script: str) -> tuple[Path, str] | None:
+    """Return the font file and family drawn for a script, or None for Atkinson Hyperlegible's own.
+
+    Raises ImportError naming the package when it is not installed.
+    """
+    if script not in SCRIPT_FONTS:
+        return None
+    module, name, family = SCRIPT_FONTS[script]
+    package = importlib.import_module(module)
+    return Path(package.ROOT) / "files" / name, family
+
+
+def installed_script_font(script: str) -> tuple[Path, str] | None:
+    """Return `script_font`, or None when its package is not installed (for cache keys and optional uses)."""
+    try:
+        return script_font(script)
+    except ImportError:
+        return None

@@ -10,21 +10,61 @@ from babel.dates import DateTimePattern, get_date_format, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 
+# The first digit (zero) of CLDR's decimal numbering systems a locale may default to: Babel gives their
+# separators (numbering_system="default") but writes the digits 0-9, so they are swapped here.
+DIGIT_ZERO = {"arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6", "deva": "\u0966", "mymr": "\u1040",
+              "tibt": "\u0f20", "olck": "\u1c50", "mtei": "\uabf0", "nkoo": "\u07c0", "rohg": "\U00010d30"}
+
+
 def format_value(value: int | float | str, fmt: str, locale: str) -> str:
-    """Return a figure's value as the locale writes it (no qualifier)."""
+    """Return a figure's value as the locale writes it (no qualifier): its separators and its digits."""
     if fmt == "text" or isinstance(value, str):
         return str(value)
     if fmt == "number":
-        return format_decimal(value, locale=locale, decimal_quantization=False)
+        return native_digits(format_decimal(value, locale=locale, decimal_quantization=False,
+                                            numbering_system="default"), locale)
     if fmt == "percent":
-        return format_percent(value / 100, locale=locale, decimal_quantization=False)
+        written = format_percent(value / 100, locale=locale, decimal_quantization=False, numbering_system="default")
+        return native_digits(written.replace("%", _percent_sign(locale)), locale)
     if fmt == "compact":
         if abs(value) < 1_000_000:  # "12 500" reads better than "12 mille" / "12.5 thousand"
-            return format_decimal(value, locale=locale, decimal_quantization=False)
-        return format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale)
+            return format_value(value, "number", locale)
+        return native_digits(format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale,
+                                                    numbering_system="default"), locale)
     if fmt == "year":
-        return str(int(value))
+        return native_digits(str(int(value)), locale)
     raise ValueError(f"unknown format {fmt}")
+
+
+def native_digits(text: str, locale: str) -> str:
+    """Return a text with 0-9 written in the locale's default digits (ar_EG: ٠-٩; fr, en, ar: unchanged)."""
+    zero = _digit_zero(locale)
+    if zero == "0":
+        return text
+    return text.translate({ord("0") + i: chr(ord(zero) + i) for i in range(10)})
+
+
+@lru_cache(maxsize=64)
+def _digit_zero(locale: str) -> str:
+    try:
+        system = str(Locale.parse(locale).default_numbering_system)
+    except (UnknownLocaleError, ValueError):
+        return "0"
+    return DIGIT_ZERO.get(system, "0")
+
+
+@lru_cache(maxsize=64)
+def _percent_sign(locale: str) -> str:
+    """Return CLDR's percent sign for the locale's numbers (ar: with its direction marks, ar_EG: ٪).
+
+    The ``%`` of a CLDR pattern stands for this sign; Babel writes the ``%`` as it is.
+    """
+    try:
+        babel_locale = Locale.parse(locale)
+        symbols = babel_locale.number_symbols[str(babel_locale.default_numbering_system)]
+        return str(symbols.get("percentSign") or "%")
+    except (UnknownLocaleError, ValueError, KeyError):
+        return "%"
 
 
 @lru_cache(maxsize=4096)
@@ -36,7 +76,7 @@ def format_date(value: date, locale: str, style: str = "long") -> str:
     `babel.dates.format_date` does that lookup on every call, 15 µs of its 18.
     """
     babel_locale, pattern = _date_pattern(locale, style)
-    return str(pattern.apply(value, babel_locale))
+    return native_digits(str(pattern.apply(value, babel_locale)), locale)
 
 
 @lru_cache(maxsize=64)
@@ -55,7 +95,7 @@ def format_partial_date(iso: str, locale: str) -> str:
         return format_date(date(*parts), locale)
     if len(parts) == 2:
         return format_date(date(parts[0], parts[1], 1), locale, "MMMM y")
-    return str(parts[0])
+    return native_digits(str(parts[0]), locale)
 
 
 def language_name(code: str, locale: str | None = None) -> str:

@@ -37,10 +37,12 @@ import logging
 import math
 import threading
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
@@ -48,13 +50,13 @@ from PIL import Image, ImageDraw, ImageFont, features
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
 from generator.core.messages import _, active_language, ngettext
-from generator.core.fonts import FAMILY, font_hash, font_path
+from generator.core.fonts import FAMILY, font_hash, font_path, installed_script_font, script_font, script_of
 from generator.model import Colors
 
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 #: Card file name → (width, height) in pixels.
 
@@ -78,7 +80,7 @@ _NO_BREAK_GAPS: dict[str, float | str] = {
 }
 
 #: Invisible format characters that draw nothing; removed before drawing.
-_IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c")  # …, direction marks
 
 #: Lone punctuation that stays with the following (opening) or previous (closing) word.
 _OPENING = frozenset("«‹“‘([¿¡")
@@ -222,23 +224,60 @@ def _palette(spec: CardSpec) -> _Palette:
 # --------------------------------------------------------------------------- fonts
 
 
-@functools.lru_cache(maxsize=None)
+_SCRIPT: ContextVar[str] = ContextVar("card_script", default="Latn")
+"""The script of the card being drawn (set by `render_card`): Arabic cards draw with an Arabic font."""
+
+_WEIGHTS = {"regular": 400, "bold": 700}
+
+
+def _face(weight: str) -> tuple[Path, str]:
+    """Return the font file and family for a weight in the script of the card being drawn."""
+    script = _SCRIPT.get()
+    try:
+        other = script_font(script)
+    except ImportError as exc:
+        raise SiteError(_("the cards of a language written in the script {script} need the font package "
+                          "'{package}'; install it with pip").format(
+                              script=script, package=(exc.name or "").replace("_", "-"))) from None
+    return other if other is not None else (font_path(weight), FAMILY)
+
+
 def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_path(weight)), size, layout_engine=_LAYOUT)
+    return _font_of(_face(weight)[0], weight, size)
 
 
 @functools.lru_cache(maxsize=None)
+def _font_of(path: Path, weight: str, size: int) -> ImageFont.FreeTypeFont:
+    font = ImageFont.truetype(str(path), size, layout_engine=_LAYOUT)
+    try:
+        axes = font.get_variation_axes()
+    except OSError:  # not a variable font: one file per weight
+        return font
+    font.set_variation_by_axes([float(_WEIGHTS[weight] if axis.get("name") == b"Weight" else axis.get("default") or 100)
+                                for axis in axes])
+    return font
+
+
 def _cmap(weight: str) -> frozenset[int]:
+    return _cmap_of(_face(weight)[0])
+
+
+@functools.lru_cache(maxsize=None)
+def _cmap_of(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # only when a card is drawn
 
-    with TTFont(str(font_path(weight)), lazy=True) as tt:
+    with TTFont(str(path), lazy=True) as tt:
         return frozenset(tt.getBestCmap())
 
 
-@functools.lru_cache(maxsize=None)
 def _font_metrics(weight: str, size: int) -> tuple[int, int]:
     """Return (ascent above baseline of accented capitals, descent below it) in px."""
-    font = _font(weight, size)
+    return _font_metrics_of(_face(weight)[0], weight, size)
+
+
+@functools.lru_cache(maxsize=None)
+def _font_metrics_of(path: Path, weight: str, size: int) -> tuple[int, int]:
+    font = _font_of(path, weight, size)
     top = font.getbbox("ÉÀÔHdlbk", anchor="ls")[1]
     bottom = font.getbbox("gjpqy,", anchor="ls")[3]
     return (-int(top), int(bottom))
@@ -291,7 +330,7 @@ def _check_glyphs(spec: CardSpec, part: str, text: str, weight: str) -> None:
     raise SiteError(
         spec.about(ngettext("the card font ({font}) has no glyph for {characters} in {part}; replace or remove it",
                             "the card font ({font}) has no glyph for {characters} in {part}; replace or remove them",
-                            len(missing)).format(font=FAMILY, characters=shown, part=spec.part(part))),
+                            len(missing)).format(font=_face(weight)[1], characters=shown, part=spec.part(part))),
         source=spec.source_path,
     )
 
@@ -873,6 +912,14 @@ def _longest_fitting_prefix(
 
 def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
     """Draw the card of a figure at ``size`` and return PNG bytes (deterministic)."""
+    token = _SCRIPT.set(script_of(spec.lang))
+    try:
+        return _render(spec, size)
+    finally:
+        _SCRIPT.reset(token)
+
+
+def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
     w, h = size
     palette = _palette(spec)
     prep = _Prepared.of(spec)
@@ -883,7 +930,11 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
     draw = ImageDraw.Draw(image)
     # Small accent bar above the figure, the rule above the footer.
     bar_w, bar_h = params.accent_bar
-    draw.rectangle((m, main_top, m + bar_w - 1, main_top + bar_h - 1), fill=palette.figure)
+    rtl = _right_to_left(spec.lang)
+    bar_x = w - m - bar_w if rtl else m
+    draw.rectangle((bar_x, main_top, bar_x + bar_w - 1, main_top + bar_h - 1), fill=palette.figure)
+    if rtl:  # laid out left to right, then mirrored line by line: each line keeps its room, from the right
+        texts = [replace(item, x=_mirrored_x(item, w, spec.lang)) for item in texts]
     if rule_y is not None:
         rule_top = round(rule_y) - params.rule_width
         draw.rectangle((m, rule_top, w - m - 1, rule_top + params.rule_width - 1), fill=palette.rule)
@@ -905,6 +956,22 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _right_to_left(lang: str) -> bool:
+    """Return whether CLDR writes the language right to left (ar, fa, he…)."""
+    try:
+        return bool(Locale.parse(lang.replace("-", "_")).character_order == "right-to-left")
+    except (ValueError, LookupError, UnknownLocaleError):
+        return False
+
+
+def _mirrored_x(item: _Text, card_width: int, lang: str) -> float:
+    """Return the pen x that puts a line's room (ink and advance) where its mirror image would be."""
+    box = _measure(item.text, item.weight, item.size, lang)
+    end = item.x + max(box.right, box.advance)
+    return card_width - end - min(box.left, 0.0)
 
 
 # --------------------------------------------------------------------------- cache
@@ -929,6 +996,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "lang": spec.lang,
         "kind": spec.kind,
         "fonts": {w: font_hash(font_path(w)) for w in ("regular", "bold")},
+        "script_font": font_hash(other[0]) if (other := installed_script_font(script_of(spec.lang))) else None,
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),
         "raqm": features.version("raqm") if _LAYOUT == ImageFont.Layout.RAQM else None,

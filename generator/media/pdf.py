@@ -40,7 +40,7 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from generator.core.cache import keyed_name, write_atomically
-from generator.core.fonts import FONT_DIR, font_files, font_hash, font_path
+from generator.core.fonts import FONT_DIR, font_files, font_hash, font_path, installed_script_font
 from generator.core.messages import _
 from generator.sources.theme import default_theme_dir
 
@@ -152,7 +152,8 @@ def _short(url: str) -> str:
 
 def default_allowed_dirs() -> tuple[Path, ...]:
     """Return the folders a PDF may read files from by default: fonts and default layouts."""
-    return (FONT_DIR, default_theme_dir() / "layouts")
+    arabic = installed_script_font("Arab")
+    return (FONT_DIR, default_theme_dir() / "layouts", *((arabic[0].parent,) if arabic else ()))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -161,13 +162,16 @@ def default_allowed_dirs() -> tuple[Path, ...]:
 def print_css_context() -> dict[str, str]:
     """Return what ``layouts/print/factsheet.css`` needs: ``file://`` URIs of the font files.
 
-    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``.
+    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``, and ``font_arabic``
+    (Noto Sans Arabic, for the letters Atkinson Hyperlegible lacks; empty when its package is missing).
     """
+    arabic = installed_script_font("Arab")
     return {
         "font_regular": font_path("regular").as_uri(),
         "font_bold": font_path("bold").as_uri(),
         "font_italic": font_path("regular", italic=True).as_uri(),
         "font_bold_italic": font_path("bold", italic=True).as_uri(),
+        "font_arabic": arabic[0].as_uri() if arabic else "",
     }
 
 
@@ -321,6 +325,7 @@ def pdf_key(html: str, extra: bytes = b"") -> str:
         "weasyprint": weasyprint.__version__,
         "pydyf": pydyf.__version__,
         "fonts": {p.name: font_hash(p) for p in font_files()},
+        "arabic_font": font_hash(arabic[0]) if (arabic := installed_script_font("Arab")) else None,
     }
     digest.update(json.dumps(header, sort_keys=True).encode("utf-8"))
     for part in (html.encode("utf-8"), extra):

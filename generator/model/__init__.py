@@ -56,6 +56,8 @@ class Language:
     """Name of the language in itself, e.g. ``Français``."""
     locale: str
     """CLDR locale for numbers and dates, e.g. ``fr_FR``."""
+    dir: str = "ltr"
+    """Writing direction from CLDR: ``rtl`` for ``ar``, else ``ltr`` (the pages' ``dir`` attribute)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from datetime import date
 from typing import AbstractSet as Set, Any, Collection, Mapping, Sequence
 
 import jinja2
-from babel.numbers import format_decimal
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -26,7 +25,7 @@ from generator.sources.assets import Assets
 from generator.render.bodies import Bodies
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import SiteError
-from generator.core.formats import format_date, language_name
+from generator.core.formats import format_date, format_value, language_name
 from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Alternate, Document, Folder, HelpContact, OutputFile, Page, PageKind, Site
@@ -259,7 +258,7 @@ class Contexts:
         """Return what templates show of a download: url, bytes, pages and its size in words."""
         if info is None:
             return None
-        kilobytes = format_decimal(max(1, round(info.bytes / 1024)), locale=self.site.config.language(lang).locale)
+        kilobytes = format_value(max(1, round(info.bytes / 1024)), "number", self.site.config.language(lang).locale)
         shown: dict[str, Any] = {"url": info.url, "bytes": info.bytes,
                                  "size": self.strings[lang].get(SIZE_STRING, size=kilobytes)}
         if info.pages is not None:

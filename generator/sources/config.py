@@ -23,11 +23,15 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILE = "site.yaml"
 SECTION_KEYS = ("articles", "facts", "resources", "tags")
-DEFAULT_SECTIONS = {
-    "articles": {"fr": "articles", "en": "articles"},
-    "facts": {"fr": "chiffres", "en": "facts"},
-    "resources": {"fr": "ressources", "en": "resources"},
-    "tags": {"fr": "themes", "en": "tags"},
+DEFAULT_SECTIONS = {  # URL segments stay in a-z: Arabic pages use the English ones unless site.yaml names others
+    "articles": {"fr": "articles", "en": "articles", "nl": "artikels", "de": "artikel", "es": "articulos",
+                 "it": "articoli", "ar": "articles"},
+    "facts": {"fr": "chiffres", "en": "facts", "nl": "cijfers", "de": "zahlen", "es": "cifras", "it": "dati",
+              "ar": "facts"},
+    "resources": {"fr": "ressources", "en": "resources", "nl": "materiaal", "de": "materialien", "es": "recursos",
+                  "it": "materiali", "ar": "resources"},
+    "tags": {"fr": "themes", "en": "tags", "nl": "themas", "de": "themen", "es": "temas", "it": "temi",
+             "ar": "tags"},
 }
 TOP_KEYS = (
     "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
@@ -131,7 +135,8 @@ def _languages(r: Reader) -> tuple[Language, ...]:
             )
             locale = Locale.parse("en")
         name = str(names.get(code) or language_name(code))
-        result.append(Language(code=code, name=name, locale=str(locale)))
+        direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
+        result.append(Language(code=code, name=name, locale=str(locale), dir=direction))
     if len({lang.code for lang in result}) != len(result):
         r.fail("languages", _("a language is listed twice in 'languages'"))
     return tuple(result)

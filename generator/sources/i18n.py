@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from generator.core.errors import SiteError
-from generator.core.messages import _
+from generator.core.errors import ErrorCollector, SiteError
+from generator.core.messages import _, ngettext
 from generator.model import SiteConfig
-from generator.sources.theme import theme_dirs
+from generator.sources.theme import default_theme_dir, theme_dirs
 from generator.sources.yamlsource import parse_yaml, read_text
 
 log = logging.getLogger(__name__)
+
+REFERENCE_LANGUAGE = "en"
+"""The default theme's file every language's keys are checked against (with the keys of the site's own files)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +50,53 @@ class Strings:
 
 
 def load_strings(config: SiteConfig) -> dict[str, Strings]:
-    """Read the UI strings of every site language (defaults, then the site's own keys)."""
+    """Read the UI strings of every site language (defaults, then the site's own keys).
+
+    Every language must have every key that any language (or the default theme's
+    English) has: one error per language lists all the keys it lacks.
+    """
     result = {}
+    found_files: dict[str, bool] = {}
     for code in config.codes:
         merged: dict[str, str] = {}
+        found_files[code] = False
         for folder in reversed(theme_dirs(config.root, "layouts")):
             path = folder / "i18n" / f"{code}.yaml"
             if path.is_file():
-                shown = _shown(path, config.root)
-                data = parse_yaml(read_text(path, shown), shown)
-                if data is None:
-                    continue
-                if not isinstance(data, dict):
-                    raise SiteError(_("UI strings must be 'key: text' lines"), source=shown, line=1)
-                merged.update(_flatten(data, shown))
+                found_files[code] = True
+                merged.update(_read(path, config.root))
         result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml")
+    reference = default_theme_dir() / "layouts" / "i18n" / f"{REFERENCE_LANGUAGE}.yaml"
+    expected = dict.fromkeys(_read(reference, config.root) if reference.is_file() else {})
+    for strings in result.values():
+        expected.update(dict.fromkeys(strings.values))
+    errors = ErrorCollector()
+    for code, strings in result.items():
+        if not found_files[code]:
+            errors.add(SiteError(
+                _("there are no UI strings for the language '{code}': copy layouts/i18n/{reference}.yaml of the "
+                  "default theme to this file and translate every text").format(code=code, reference=REFERENCE_LANGUAGE),
+                source=strings.shown))
+            continue
+        missing = [key for key in expected if key not in strings.values]
+        if missing:
+            errors.add(SiteError(
+                ngettext("missing UI string {keys}; add it to this file",
+                         "missing UI strings ({count}): {keys}; add them to this file", len(missing))
+                .format(count=len(missing), keys=", ".join(f"'{key}'" for key in missing)),
+                source=strings.shown))
+    errors.raise_if_any()
     return result
+
+
+def _read(path: Path, root: Path) -> dict[str, str]:
+    shown = _shown(path, root)
+    data = parse_yaml(read_text(path, shown), shown)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SiteError(_("UI strings must be 'key: text' lines"), source=shown, line=1)
+    return _flatten(data, shown)
 
 
 def _flatten(data: Mapping[str, Any], shown: str, prefix: str = "") -> dict[str, str]:

@@ -1,0 +1,237 @@
+"""A site in four languages, one written right to left (tests/fixtures/site4: fr, nl, en, ar).
+
+Everything that once assumed two languages is checked with four: switcher, chooser,
+hreflang clusters, sitemap alternates, feeds, press kits, fact sheets, cards, the
+translation report, and the numbers each locale writes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conftest import BUILD_DAY, IGNORED, TESTS
+from generator.build import BuildOptions, BuildResult, build
+from generator.core.errors import SiteError, SiteErrors
+from generator.core.formats import language_name
+
+SITE4 = TESTS / "fixtures" / "site4"
+CODES = ("fr", "nl", "en", "ar")
+BASE = "https://four.example.org"
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+#: The article, translated into every language: its address per language.
+RECORD_YEAR = {"fr": "/fr/articles/annee-record/", "nl": "/nl/artikels/recordjaar/",
+               "en": "/en/articles/record-year/", "ar": "/ar/articles/record-year/"}
+
+
+class _Links(HTMLParser):
+    """The html element's attributes, the hreflang alternates and the switcher's links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.html: dict[str, str | None] = {}
+        self.alternates: dict[str, str] = {}
+        self.switcher: list[dict[str, str | None]] = []
+        self.switcher_text: list[str] = []
+        self.chooser: list[dict[str, str | None]] = []
+        self._in_switch = False
+        self._in_link = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.html = a
+        elif tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
+            self.alternates[str(a["hreflang"])] = str(a["href"])
+        elif tag == "nav" and "lang-switch" in (a.get("class") or ""):
+            self._in_switch = True
+        elif tag == "a" and self._in_switch:
+            self.switcher.append(a)
+            self._in_link = True
+            self.switcher_text.append("")
+        elif tag == "li" and "language-chooser__item" in (a.get("class") or ""):
+            self.chooser.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav":
+            self._in_switch = False
+        elif tag == "a":
+            self._in_link = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_link:
+            self.switcher_text[-1] += data
+
+
+def links(out: Path, address: str) -> _Links:
+    parser = _Links()
+    parser.feed((out / address.strip("/") / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def four(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path, Path]:
+    """The four-language site built once: (result, site folder, output folder)."""
+    root = tmp_path_factory.mktemp("four") / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    out = root / "public"
+    result = build(BuildOptions(root=root, out=out, today=BUILD_DAY))
+    return result, root, out
+
+
+def test_every_language_has_its_pages_with_lang_and_direction(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    for code in CODES:
+        page = links(out, f"/{code}/")
+        assert page.html["lang"] == code
+        assert page.html["dir"] == ("rtl" if code == "ar" else "ltr")
+    assert links(out, RECORD_YEAR["ar"]).html["dir"] == "rtl"
+
+
+def test_switcher_lists_every_other_language_named_in_itself(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    for code, address in RECORD_YEAR.items():
+        page = links(out, address)
+        others = [c for c in CODES if c != code]
+        assert [a["hreflang"] for a in page.switcher] == others
+        assert [a["href"] for a in page.switcher] == [RECORD_YEAR[c] for c in others]
+        assert [t.strip() for t in page.switcher_text] == [language_name(c) for c in others]
+        assert [a["dir"] for a in page.switcher] == ["rtl" if c == "ar" else "ltr" for c in others]
+    assert {language_name(c) for c in CODES} == {"Français", "Nederlands", "English", "العربية"}
+
+
+def test_switcher_sends_a_missing_translation_to_the_home_page(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    page = links(out, "/fr/aide/")  # the help page exists in fr, en and ar, not in nl
+    by_lang = {a["hreflang"]: a for a in page.switcher}
+    assert by_lang["nl"]["href"] == "/nl/" and by_lang["nl"].get("rel") is None
+    assert by_lang["en"]["href"] == "/en/help/" and by_lang["en"]["rel"] == "alternate"
+    assert set(page.alternates) == {"fr", "en", "ar"}
+
+
+def test_hreflang_cluster_is_the_same_on_every_page_of_a_translation(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    expected = {code: BASE + address for code, address in RECORD_YEAR.items()}
+    for address in RECORD_YEAR.values():
+        assert links(out, address).alternates == expected
+
+
+def test_sitemap_alternates_cover_the_four_languages(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    tree = ElementTree.parse(out / "sitemap.xml")
+    clusters: dict[str, dict[str, str]] = {}
+    for url in tree.getroot().findall("s:url", SITEMAP_NS):
+        loc = url.findtext("s:loc", namespaces=SITEMAP_NS) or ""
+        clusters[loc] = {str(link.get("hreflang")): str(link.get("href"))
+                         for link in url.findall("x:link", SITEMAP_NS)}
+    record = {code: BASE + address for code, address in RECORD_YEAR.items()}
+    for loc in record.values():
+        assert clusters[loc] == record
+    for code in CODES:
+        assert set(clusters[f"{BASE}/{code}/"]) == set(CODES)
+    for loc, cluster in clusters.items():  # every cluster names the page itself, and agrees with its members
+        for href in cluster.values():
+            assert clusters[href] == cluster, (loc, href)
+
+
+def test_root_chooser_offers_every_language(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    parser = _Links()
+    parser.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert [item["lang"] for item in parser.chooser] == list(CODES)
+    assert [item["dir"] for item in parser.chooser] == ["ltr", "ltr", "ltr", "rtl"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    for title in ("Veille quatre", "Waakzaam vier", "Watch four", "مرصد أربعة"):
+        assert title in html
+
+
+def test_feeds_press_kits_cards_and_sheets_in_every_language(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    for code in CODES:
+        feed = ElementTree.parse(out / code / "feed.xml").getroot()
+        assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == code
+        assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 1
+        assert len(list((out / code).glob("*/*.zip"))) == 1, code
+        assert len(list((out / code).glob("*/*/card.png"))) == 2, code
+    assert (out / "ar/resources/parents-sheet/parents-sheet.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "fr/ressources/fiche-parents/fiche-parents.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_numbers_follow_each_locale(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    pages = {"fr": "/fr/chiffres/signalements/", "nl": "/nl/cijfers/meldingen/", "en": "/en/facts/reports/",
+             "ar": "/ar/facts/reports/"}
+    written = {"fr": "plus de 12\u202f500", "nl": "meer dan 12.500", "en": "more than 12,500",
+               "ar": "أكثر من 12,500"}
+    for code, address in pages.items():
+        html = (out / address.strip("/") / "index.html").read_text(encoding="utf-8")
+        assert written[code] in html, code
+
+
+def test_ui_strings_of_each_language_are_its_own(four: tuple[BuildResult, Path, Path]) -> None:
+    _result, _root, out = four
+    skip = {"fr": "Aller au contenu", "nl": "Naar de inhoud", "en": "Skip to content", "ar": "انتقل إلى المحتوى"}
+    for code, text in skip.items():
+        assert text in (out / code / "index.html").read_text(encoding="utf-8")
+
+
+def test_translation_report_is_a_matrix_of_the_four_languages(four: tuple[BuildResult, Path, Path]) -> None:
+    from generator.commands.check import run_check
+
+    _result, root, _out = four
+    report = run_check(root, translations=True, today=BUILD_DAY)
+    assert report.translations is not None
+    rows = {row.key: row for row in report.translations}
+    assert all(tuple(row.cells) == CODES for row in rows.values())
+    assert {c: rows["help"].cells[c].status for c in CODES} == {
+        "fr": "source", "nl": "missing", "en": "translated", "ar": "translated"}
+    assert rows["parents-sheet"].cells["nl"].status == "missing"
+    assert {rows["record-year"].cells[c].status for c in CODES} == {"source", "translated"}
+    text = report.to_text()
+    header = next(line for line in text.splitlines() if line.strip().startswith("file"))
+    assert re.findall(r"\b(fr|nl|en|ar)\b", header) == list(CODES)
+    for code in CODES:
+        assert any(line.strip().startswith(f"{code}:") for line in text.splitlines()), code
+
+
+def test_a_figure_without_a_label_in_one_language_names_it(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    fact = root / "content/facts/share-girls.yaml"
+    fact.write_text(fact.read_text(encoding="utf-8").replace("  nl: van de behandelde beelden toont meisjes\n", ""),
+                    encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        build(BuildOptions(root=root, today=BUILD_DAY))
+    assert "'label' has no text for nl; add 'nl: …'" in str(info.value)
+    assert "content/facts/share-girls.yaml" in str(info.value)
+
+
+def test_any_number_of_languages_each_with_its_defaults(tmp_path: Path) -> None:
+    """Seven languages with no locales or section names given: every one builds with its shipped strings."""
+    from generator.sources.config import load_config
+
+    root = tmp_path / "seven"
+    codes = ("fr", "nl", "en", "ar", "de", "es", "it")
+    (root / "content/fr/articles").mkdir(parents=True)
+    titles = ", ".join(f"{code}: Site {code}" for code in codes)
+    (root / "site.yaml").write_text(f"title: {{{titles}}}\nlanguages: [{', '.join(codes)}]\n"
+                                    "base_url: https://seven.example/\n", encoding="utf-8")
+    (root / "content/fr/articles/un.md").write_text("---\ntitle: Un\ndate: 2022-01-01\n---\nBonjour.\n",
+                                                    encoding="utf-8")
+    config = load_config(root)
+    assert config.sections["facts"] == {"fr": "chiffres", "nl": "cijfers", "en": "facts", "ar": "facts",
+                                        "de": "zahlen", "es": "cifras", "it": "dati"}
+    assert [lang.name for lang in config.languages] == [
+        "Français", "Nederlands", "English", "العربية", "Deutsch", "Español", "Italiano"]
+    result = build(BuildOptions(root=root, today=BUILD_DAY))
+    assert result.report is not None
+    skip = {"nl": "Naar de inhoud", "de": "Zum Inhalt springen", "es": "Ir al contenido", "it": "Vai al contenuto"}
+    for code, text in skip.items():
+        home = (root / "public" / code / "index.html").read_text(encoding="utf-8")
+        assert text in home
+        assert home.count('class="lang-switch__link"') == len(codes) - 1
