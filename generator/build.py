@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.core.images import ImageCache
 from generator.core.webfonts import WebFontCache
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
@@ -230,7 +231,9 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         bodies = bodies.adding(cached.by_rel)
         lap("bodies")
         card_cache = CardCache(cache / "cards", read_only=not options.use_cache)
-        cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress)
+        images = ImageCache(cache / "images", read_only=not options.use_cache)
+        cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress,
+                                    images=images)
         kits = render.render_press_kits(site, contexts.views, cards.files)
         site_cards = render.render_site_cards(site, card_cache)
         lap("cards")
