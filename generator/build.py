@@ -217,7 +217,11 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render.markup import make_markdown
         from generator.render.templating import make_environment
 
-        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache))
+        images = ImageCache(cache / "images", read_only=not options.use_cache)
+        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache), images)
+        if staging is not None:  # a build tells them; a check reports them with its findings
+            for shown, message in assets.warnings:
+                log.warning("%s", message_line(shown, "warning", message))
         check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
@@ -231,7 +235,6 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         bodies = bodies.adding(cached.by_rel)
         lap("bodies")
         card_cache = CardCache(cache / "cards", read_only=not options.use_cache)
-        images = ImageCache(cache / "images", read_only=not options.use_cache)
         cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress,
                                     images=images)
         kits = render.render_press_kits(site, contexts.views, cards.files)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from generator.build import BuildResult
+from conftest import build_copy
 from generator.core.images import ImageCache, image_info, resize, rendition_format
 from generator.model.plan import CARD_WIDTHS, card_renditions
 
@@ -100,3 +101,109 @@ def test_cache_makes_a_copy_once(tmp_path: Path) -> None:
         path.write_bytes(path.read_bytes()[:20])
     third = ImageCache(tmp_path)
     assert third.rendition(data, 300, "WEBP") == made and third.made == 1
+
+
+# -- editors' images in assets/ --------------------------------------------------------------------------------
+
+
+def _photo(width: int, height: int, noisy: bool = False) -> bytes:
+    image = Image.new("RGB", (width, height), (40, 90, 140))
+    if noisy:  # what a camera makes: no two pixels alike, heavy even as JPEG
+        image = Image.frombytes("RGB", (width, height), bytes((i * 7919) % 251 for i in range(width * height * 3)))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def _site_with_images(site: Path) -> None:
+    folder = site / "assets" / "img"
+    folder.mkdir(parents=True)
+    (folder / "photo.jpg").write_bytes(_photo(1000, 600))
+    (folder / "heavy.jpg").write_bytes(_photo(1300, 900, noisy=True))
+    (folder / "tiny.png").write_bytes(_png(120, 60))
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nthe rest is missing")
+    article = site / "content" / "en" / "articles" / "later.md"
+    article.write_text(article.read_text(encoding="utf-8") + (
+        "\n![A *team* photo](/assets/img/photo.jpg \"Our team\")\n\n"
+        "A tiny one ![icon](/assets/img/tiny.png) and [the photo](/assets/img/photo.jpg).\n\n"
+        "![Broken](/assets/img/broken.png)\n"), encoding="utf-8")
+
+
+def test_markdown_images_get_their_size_copies_and_lazy_loading(site_src: Path, tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    _site_with_images(site_src)
+    build_copy(site_src, tmp_path)
+    out = tmp_path / "public"
+    html = (out / "en/articles/later/index.html").read_text(encoding="utf-8")
+    picture = re.search(r"<picture>.*?</picture>", html)
+    assert picture is not None, html
+    img = re.search(r"<img ([^>]*)>", picture.group())
+    assert img is not None
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', img.group(1)))
+    assert attrs["alt"] == "A team photo" and attrs["title"] == "Our team"
+    assert (attrs["width"], attrs["height"], attrs["loading"]) == ("1000", "600", "lazy")
+    assert re.fullmatch(r"/assets/img/photo\.[0-9a-f]{10}\.jpg", attrs["src"])
+    srcset = re.search(r'srcset="([^"]+)"', picture.group())
+    assert srcset is not None
+    widths = []
+    for candidate in srcset.group(1).split(", "):
+        url, width = candidate.split()
+        widths.append(int(width.removesuffix("w")))
+        with Image.open(out / url.lstrip("/")) as copy:
+            assert copy.size == (widths[-1], round(600 * widths[-1] / 1000))
+    assert widths == [480, 800, 1000]  # the copies, then the photo's own width (as WebP, or the JPEG itself)
+    # a link to the image still gives the original
+    assert re.search(r'<a href="/assets/img/photo\.[0-9a-f]{10}\.jpg">the photo</a>', html)
+    tiny = re.search(r'<img src="/assets/img/tiny\.[0-9a-f]{10}\.png" alt="icon" ([^>]*)>', html)
+    assert tiny is not None and 'width="120" height="60"' in tiny.group(1) and 'loading="lazy"' in tiny.group(1)
+    # what Pillow cannot read is shown without a size or copies, with a warning naming it
+    assert re.search(r'<img src="/assets/img/broken\.[0-9a-f]{10}\.png" alt="Broken" loading="lazy" decoding="async">',
+                     html)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(m.startswith("assets/img/broken.png: warning: ") for m in warnings), warnings
+    heavy = [m for m in warnings if m.startswith("assets/img/heavy.jpg: warning: ")]
+    assert len(heavy) == 1 and "more than 500 KB" in heavy[0]
+    assert not any(m.startswith("assets/img/photo.jpg") for m in warnings)
+
+
+def test_check_reports_a_heavy_image(site_src: Path) -> None:
+    from generator.commands.check import run_check
+
+    _site_with_images(site_src)
+    report = run_check(site_src)
+    found = [(f.path, f.level) for f in report.findings if f.path.startswith("assets/img/")]
+    assert ("assets/img/heavy.jpg", "warning") in found and ("assets/img/broken.png", "warning") in found
+    assert not any(path == "assets/img/photo.jpg" for path, _level in found)
+
+
+def test_template_helper_shows_an_asset_image(site_src: Path, tmp_path: Path) -> None:
+    _site_with_images(site_src)
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    home = (Path(__file__).resolve().parent.parent / "layouts" / "home.html").read_text(encoding="utf-8")
+    (layouts / "home.html").write_text(home.replace(
+        "{% block main %}",
+        "{% block main %}{{ image('img/photo.jpg', 'Our team & friends', sizes='100vw', lazy=false, "
+        "css_class='hero') }}", 1), encoding="utf-8")
+    build_copy(site_src, tmp_path, base_url="https://example.org/campaign/")
+    html = (tmp_path / "public" / "en" / "index.html").read_text(encoding="utf-8")
+    img = re.search(r"<img [^>]*class=\"hero\"[^>]*>", html)
+    assert img is not None
+    assert 'alt="Our team &amp; friends"' in img.group() and 'width="1000"' in img.group()
+    assert "loading=" not in img.group()  # above the fold: not lazy
+    srcset = re.search(r'srcset="([^"]+)" sizes="100vw"', html)
+    assert srcset is not None  # every candidate gets the site's folder
+    assert all(c.startswith("/campaign/assets/img/photo.") for c in srcset.group(1).split(", "))
+
+
+def test_an_unknown_image_in_a_template_is_an_error(site_src: Path, tmp_path: Path) -> None:
+    from generator.core.errors import SiteError, SiteErrors
+
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    home = (Path(__file__).resolve().parent.parent / "layouts" / "home.html").read_text(encoding="utf-8")
+    (layouts / "home.html").write_text(home.replace("{% block main %}", "{% block main %}{{ image('img/nope.jpg', "
+                                                    "'x') }}", 1), encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as caught:
+        build_copy(site_src, tmp_path)
+    assert "no asset 'img/nope.jpg'" in str(caught.value)

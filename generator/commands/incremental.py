@@ -257,7 +257,8 @@ class _Work:
             errors.raise_if_any()
             parsed.save()
         strings = load_strings(config) if edits.strings or edits.config else contexts.strings
-        assets = load_assets(config) if edits.assets or edits.config else contexts.assets
+        images = ImageCache(cache_dir(root) / "images", read_only=not self.options.use_cache)
+        assets = load_assets(config, image_cache=images) if edits.assets or edits.config else contexts.assets
         return config, documents, facts, strings, assets
 
     # -- bodies ---------------------------------------------------------------------------------------------
@@ -517,6 +518,9 @@ class _Keys:
                     return True
             elif kind is Lookup.ASSET:
                 if self.assets_changed and resolver.asset(argument) != value:
+                    return True
+            elif kind is Lookup.IMAGE:
+                if self.assets_changed and resolver.image(argument) != value:
                     return True
             elif resolver.embed(argument, doc.lang) != value:  # kept from the last build unless what it read changed
                 return True
