@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.core.images import ImageCache
 from generator.core.webfonts import WebFontCache
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
@@ -216,7 +217,11 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.render.markup import make_markdown
         from generator.render.templating import make_environment
 
-        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache))
+        images = ImageCache(cache / "images", read_only=not options.use_cache)
+        assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache), images)
+        if staging is not None:  # a build tells them; a check reports them with its findings
+            for shown, message in assets.warnings:
+                log.warning("%s", message_line(shown, "warning", message))
         check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
@@ -230,7 +235,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         bodies = bodies.adding(cached.by_rel)
         lap("bodies")
         card_cache = CardCache(cache / "cards", read_only=not options.use_cache)
-        cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress)
+        cards = render.render_cards(site, contexts.views, strings, card_cache, progress=options.progress,
+                                    images=images)
         kits = render.render_press_kits(site, contexts.views, cards.files)
         site_cards = render.render_site_cards(site, card_cache)
         lap("cards")

@@ -337,7 +337,7 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
                         if page.lang == code and page.kind not in (PageKind.CHOOSER, PageKind.NOT_FOUND))
             per_lang.append(f"{code} {count}")
     pages = sum(1 for f in result.paths if f.endswith(".html"))
-    cards = sum(1 for f in result.paths if f.endswith(".png") and "/assets/" not in f)
+    cards = sum(1 for f in result.paths if f.endswith(".png") and not f.startswith("assets/"))
     pdfs = sum(1 for f in result.paths if f.endswith(".pdf"))
     report = result.report
     written = _("{written} written, {unchanged} unchanged").format(

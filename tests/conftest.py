@@ -84,7 +84,7 @@ def warm_site(site_src: Path, warm_cache: Path) -> Path:
     their edits change. Parsed documents and bodies are not copied, and tests
     about caches themselves use `site_src`.
     """
-    for name in ("cards", "pdf"):
+    for name in ("cards", "pdf", "images"):
         shutil.copytree(warm_cache / name, site_src / CACHE_FOLDER / name)
     return site_src
 

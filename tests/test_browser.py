@@ -560,6 +560,25 @@ def test_no_layout_shift_while_loading(new_context: Callable[..., Any], server: 
     assert shift < 0.02, f"cumulative layout shift {shift:.3f} on {tab.url}"
 
 
+def test_the_fact_page_loads_its_card_as_a_lighter_copy(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    """A phone (390 px, 2 device pixels a pixel, so 716 px wanted) gets the 1200 px WebP copy, never the PNG.
+
+    (Chromium fetches a lazy image already when it is within about a screen or two of the viewport, so when
+    it comes is not tested: the page's HTML says loading="lazy", see test_images.)"""
+    context = new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    images: list[str] = []
+    context.on("request", lambda request: images.append(request.url) if request.resource_type == "image" else None)
+    tab = open_page(context, server, page_for(pages, ("fact", "fr")))
+    tab.locator(".fact-card__image").scroll_into_view_if_needed()
+    tab.wait_for_function("() => { const i = document.querySelector('.fact-card__image');"
+                          " return i.complete && i.naturalWidth > 0; }")
+    shown = tab.evaluate("(() => { const i = document.querySelector('.fact-card__image');"
+                         " return [i.currentSrc, i.naturalWidth]; })()")
+    assert shown[0].endswith("/card-1200.webp") and abs(shown[1] - 358) <= 1, shown  # over 358 CSS px (sizes)
+    assert not [url for url in images if url.endswith("/card.png")]
+
+
 def test_the_web_fonts_draw_the_text_and_a_blocked_font_leaves_no_blank(
         new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
     page = page_for(pages, ("home", "fr"))

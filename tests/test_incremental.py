@@ -18,6 +18,7 @@ from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO
 from generator.build import BuildOptions, BuildResult, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.commands.incremental import Edits, Update, apply_edits, sort_edits
+from generator.model.plan import card_renditions
 
 ARTICLE = "content/fr/articles/ecrans.md"
 """French only, tagged Famille, embeds share-girls."""
@@ -218,7 +219,9 @@ def test_a_fact_edit_draws_only_its_own_cards_and_makes_the_press_kits_again(sit
         "fr/chiffres/share-girls/card.png", "fr/chiffres/share-girls/card-square.png",
         "en/facts/share-girls/card.png", "en/facts/share-girls/card-square.png",
         "fr/ressources/veille-test-fr.zip", "en/resources/watch-test-en.zip",
-        "fr/ressources/fiche-parents/fiche-parents.pdf", "en/resources/parents-sheet/parents-sheet.pdf"}
+        "fr/ressources/fiche-parents/fiche-parents.pdf", "en/resources/parents-sheet/parents-sheet.pdf",
+        *(folder + name for folder in ("fr/chiffres/share-girls/", "en/facts/share-girls/")
+          for name in card_renditions())}  # the smaller copies the pages show
     assert done.result.cards_drawn == 4
     assert "fr/articles/annee-record-2021/index.html" not in done.pages  # neither embeds nor lists it
 

@@ -501,7 +501,7 @@ class _IdCollector(HTMLParser):
 
 
 def check_images(result: BuildResult) -> list[Finding]:
-    """Return a warning for each image without alt text."""
+    """Return a warning for each image without alt text, and for each image of assets/ over 500 KB or unreadable."""
     site, rendered = _parts(result)
     findings = []
     for doc in site.documents:
@@ -511,6 +511,8 @@ def check_images(result: BuildResult) -> list[Finding]:
                 f"content/{doc.rel}", line or None, WARNING,
                 _("image without alt text: describe what it shows between the brackets, ![like this](image.png), "
                   "so that screen reader users get it too"), "image-alt"))
+    findings += [Finding(shown, None, WARNING, message)
+                 for shown, message in rendered.contexts.assets.warnings]
     return findings
 
 

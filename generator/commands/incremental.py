@@ -43,7 +43,8 @@ from generator.sources.facts import load_facts, read_fact
 from generator.sources.i18n import load_strings
 from generator.render.markup import make_markdown
 from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
-from generator.model.plan import CARD_SIZES, card_path, check_plan, factsheet_path, planned_outputs
+from generator.core.images import ImageCache
+from generator.model.plan import card_files, card_path, check_plan, factsheet_path, planned_outputs
 from generator.render import stages as render
 from generator.model.site import assemble_site
 from generator.sources.files import read_file
@@ -256,7 +257,8 @@ class _Work:
             errors.raise_if_any()
             parsed.save()
         strings = load_strings(config) if edits.strings or edits.config else contexts.strings
-        assets = load_assets(config) if edits.assets or edits.config else contexts.assets
+        images = ImageCache(cache_dir(root) / "images", read_only=not self.options.use_cache)
+        assets = load_assets(config, image_cache=images) if edits.assets or edits.config else contexts.assets
         return config, documents, facts, strings, assets
 
     # -- bodies ---------------------------------------------------------------------------------------------
@@ -298,9 +300,11 @@ class _Work:
                      for f in site.facts for lang in site.config.codes}
         fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
                           | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
-        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids)
+        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids,
+                                    images=ImageCache(cache_dir(self.options.root) / "images",
+                                                      read_only=not self.options.use_cache))
         paths = {item.path for item in fresh.files}
-        wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in CARD_SIZES}
+        wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in card_files()}
         cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
                              + fresh.files)
         made += fresh.files
@@ -514,6 +518,9 @@ class _Keys:
                     return True
             elif kind is Lookup.ASSET:
                 if self.assets_changed and resolver.asset(argument) != value:
+                    return True
+            elif kind is Lookup.IMAGE:
+                if self.assets_changed and resolver.image(argument) != value:
                     return True
             elif resolver.embed(argument, doc.lang) != value:  # kept from the last build unless what it read changed
                 return True

@@ -154,7 +154,10 @@ def swap_language(url: str, old: str, new: str) -> str:
     return f"/{new}/" + url[len(prefix):]
 
 
-_SITE_URL_ATTR = re.compile(r'(\s(?:href|src|action|poster|srcset)=")/(?!/)')
+_SITE_URL_ATTR = re.compile(r'(\s(?:href|src|action|poster)=")/(?!/)')
+#: A ``srcset`` attribute: each of its candidates (``/a-480.webp 480w, /a.png 1200w``) is a URL.
+_SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)"')
+_SRCSET_URL = re.compile(r'(^|,\s*)/(?!/)')
 
 
 def prefix_site_urls(html: str, base_path: str) -> str:
@@ -166,4 +169,6 @@ def prefix_site_urls(html: str, base_path: str) -> str:
     if base_path in ("", "/"):
         return html
     prefix = "/" + base_path.strip("/") + "/"
+    html = _SRCSET_ATTR.sub(lambda m: m.group(1) + _SRCSET_URL.sub(lambda u: u.group(1) + prefix, m.group(2)) + '"',
+                            html)
     return _SITE_URL_ATTR.sub(lambda m: m.group(1) + prefix, html)

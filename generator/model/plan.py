@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.images import rendition_format, suffix
 from generator.core.messages import _, ngettext
 from generator.model import Folder, OutputFile, Page, PageKind, Site
 from generator.core.paths import output_path, slugify
@@ -21,6 +22,10 @@ from generator.core.paths import output_path, slugify
 #: The two share images beside every fact page: file name → (width, height).
 SHARE_CARD, SQUARE_CARD = "card.png", "card-square.png"
 CARD_SIZES: dict[str, tuple[int, int]] = {SHARE_CARD: (1200, 630), SQUARE_CARD: (1080, 1080)}
+#: The widths of the share card's copies that fact pages show (``srcset``); the downloads stay full size. No
+#: copy in between: at 800 px a card (text on flat colours) is heavier in lossy WebP than the whole card
+#: in lossless WebP (24 KB against 21 KB), and in PNG heavier than the card itself.
+CARD_WIDTHS = (480, 1200)
 #: Files at the root of the output whatever the site holds.
 ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 
@@ -46,6 +51,21 @@ def page_folder(url: str) -> str:
 def card_path(page_url: str, name: str) -> str:
     """Return where a fact page's card image goes: beside its ``index.html``."""
     return page_folder(page_url) + name
+
+
+def card_renditions() -> dict[str, int]:
+    """Return the share card's renditions shown in fact pages: file name → width (``card-480.webp`` → 480).
+
+    WebP when Pillow can write it (then the full width too: smaller than the PNG), else PNG below the card's width.
+    """
+    fmt = rendition_format("PNG")
+    full = CARD_SIZES[SHARE_CARD][0]
+    return {f"card-{width}{suffix(fmt)}": width for width in CARD_WIDTHS if width < full or fmt != "PNG"}
+
+
+def card_files() -> tuple[str, ...]:
+    """Return the names of every image beside a fact page: the two cards, then the share card's renditions."""
+    return (*CARD_SIZES, *card_renditions())
 
 
 def factsheet_path(page_url: str, slug: str) -> str:
@@ -92,7 +112,7 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
     for (fact_id, _lang), page in sorted(site.fact_pages.items()):
         shown = f"content/facts/{fact_id}.yaml"
         planned += [Planned(card_path(page.url, name), _("the cards of {source}").format(source=shown), shown)
-                    for name in CARD_SIZES]
+                    for name in card_files()]
     for doc in site.documents:
         if doc.factsheet and doc.kind is Folder.RESOURCES and doc.rel in site.doc_pages:
             shown = f"content/{doc.rel}"

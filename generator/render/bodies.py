@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile("\x00([0-9]+)\x00")
 #: Bumped when a draft's shape or the placeholders change (drafts are cached by text).
-DRAFT_VERSION = "2"
+DRAFT_VERSION = "3"
 #: The UI strings of the footnote labels (``notes``, ``back``).
 LABELS = ("footnote.notes", "footnote.back")
 
@@ -55,6 +55,8 @@ class Lookup(StrEnum):
     """The hashed address of a file in assets/."""
     FACT = "fact"
     """The HTML of a figure embed (``{{< fact ID >}}``)."""
+    IMAGE = "image"
+    """The HTML of an image of assets/ with its size and smaller copies (`markup.image_argument`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class Resolver(Protocol):
     def link(self, doc: Document, target: str) -> str | None: ...
     def asset(self, name: str) -> str | None: ...
     def embed(self, fact_id: str, lang: str) -> str | None: ...
+    def image(self, argument: str) -> str | None: ...
     def fact_ids(self) -> Collection[str]: ...
 
 
@@ -121,7 +124,7 @@ def draft_body(md: MarkdownIt, body: str, body_line: int, shown: str) -> tuple[D
 
     label = ask(Lookup.LABEL)
     env = RenderEnv(source=shown, body_line=body_line, fact_html=ask(Lookup.FACT), resolve_link=ask(Lookup.LINK),
-                    resolve_asset=ask(Lookup.ASSET), labels={"notes": label(LABELS[0]), "back": label(LABELS[1])})
+                    resolve_asset=ask(Lookup.ASSET), image_html=ask(Lookup.IMAGE), labels={"notes": label(LABELS[0]), "back": label(LABELS[1])})
     try:
         html = render_markdown(md, body, env)
     except SiteError as err:
@@ -172,12 +175,14 @@ class BodyMaker:
                 value = resolver.link(doc, argument)
             elif kind is Lookup.ASSET:
                 value = resolver.asset(argument)
+            elif kind is Lookup.IMAGE:
+                value = resolver.image(argument)
             else:
                 value = resolver.embed(argument, doc.lang)
             if value is None:
                 return None
             raw.append(value)
-            escaped.append(value if kind is Lookup.FACT else escapeHtml(value))  # an embed is HTML already
+            escaped.append(value if kind in (Lookup.FACT, Lookup.IMAGE) else escapeHtml(value))  # HTML already
         return Body(fill(draft.html, escaped), draft.anchors, tuple((fill(url, raw), line) for url, line in draft.links),
                     draft.relative_links, draft.images_without_alt,
                     tuple((kind, argument, value) for (kind, argument), value in zip(draft.lookups, raw)))
@@ -206,7 +211,8 @@ class BodyMaker:
         env = RenderEnv(source=f"content/{doc.rel}", body_line=doc.body_line,
                         fact_html=asking(Lookup.FACT, lambda fact_id: resolver.embed(fact_id, doc.lang)),
                         resolve_link=asking(Lookup.LINK, lambda target: resolver.link(doc, target)),
-                        resolve_asset=asking(Lookup.ASSET, resolver.asset), labels=labels,
+                        resolve_asset=asking(Lookup.ASSET, resolver.asset),
+                        image_html=asking(Lookup.IMAGE, resolver.image), labels=labels,
                         fact_ids=resolver.fact_ids())
         try:
             html = render_markdown(self.md, doc.body, env)

@@ -12,6 +12,7 @@ rendering a page records what its templates read (see `deps`).
 
 from __future__ import annotations
 
+import json
 import posixpath
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from markupsafe import Markup
 
 from generator.sources.assets import Assets
 from generator.render.bodies import Bodies
+from generator.render.images import PROSE_SIZES, image_html
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import SiteError
 from generator.core.formats import format_date, format_value, language_name
@@ -177,6 +179,14 @@ class Contexts:
         """Return an asset's hashed URL, or None."""
         return self.assets.urls.get(name)
 
+    def image(self, argument: str) -> str | None:
+        """Return the HTML of an image of assets/ in Markdown (`markup.image_argument`), or None when unknown."""
+        name, alt, title = json.loads(argument)
+        src = self.assets.urls.get(name)
+        if src is None:
+            return None
+        return image_html(src, alt, self.assets.images.get(name), title=title)
+
     def embed(self, fact_id: str, lang: str) -> str | None:
         """Return the HTML of a figure embedded in Markdown, or None when unknown."""
         if fact_id not in self.site.facts:
@@ -310,6 +320,11 @@ class Contexts:
             note(Dep.ASSET, name)
             return self.assets.url(name)
 
+        def image(name: str, alt: str, sizes: str = PROSE_SIZES, lazy: bool = True, css_class: str = "") -> Markup:
+            note(Dep.ASSET, name)
+            return Markup(image_html(self.assets.url(name), alt, self.assets.images.get(name), sizes, lazy,
+                                     css_class=css_class))
+
         def absolute_url(url: str) -> str:
             note(Dep.CONFIG, "base_url")
             return absolute(config, url)
@@ -358,6 +373,7 @@ class Contexts:
             "publisher": config.publisher.get(lang, ""),
             "t": t,
             "asset": asset,
+            "image": image,
             "absolute": absolute_url,
             "format_date": fmt_date,
             "tel": tel_href,

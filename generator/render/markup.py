@@ -9,7 +9,9 @@ with the file's line numbers, never raised from inside markdown-it.
 from __future__ import annotations
 
 import difflib
+import json
 import logging
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
@@ -58,6 +60,8 @@ class RenderEnv:
     """Return the URL of a relative .md link target, or None when it does not exist."""
     resolve_asset: Callable[[str], str | None] = lambda name: None
     """Return the hashed URL of a file in assets/ (``img/a.png``), or None when there is none."""
+    image_html: Callable[[str], str | None] = lambda argument: None
+    """Return the HTML of an image of assets/ (`image_argument`): its size, smaller copies, lazy loading."""
     errors: list[SiteError] = field(default_factory=list)
     facts_used: list[str] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
@@ -91,6 +95,7 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
     md.use(heading_ids, min_level=2, max_level=4)
     md.use(shortcodes)
     md.use(md_links)
+    md.add_render_rule("image", _render_image)
     return md
 
 
@@ -308,6 +313,28 @@ def _note_other(target: str, vigie: RenderEnv, block_map: Sequence[int] | None) 
         vigie.relative_links.append((target, vigie.line(block_map) or 0))
 
 
+#: The endings of the images of assets/ that Markdown shows with their size and smaller copies.
+SIZED_IMAGES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def image_argument(name: str, alt: str, title: str) -> str:
+    """Return what a body asks of the site for an image of assets/: its name, alt text and title, as JSON."""
+    return json.dumps([name, alt, title], ensure_ascii=False)
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """Render an image of assets/ with its size and smaller copies (see `RenderEnv.image_html`)."""
+    token = tokens[idx]
+    vigie: RenderEnv | None = env.get("vigie") if isinstance(env, dict) else None
+    name = token.meta.get("vigie_image") if token.meta else None
+    if vigie is not None and name:
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        html = vigie.image_html(image_argument(name, alt, str(token.attrGet("title") or "")))
+        if html is not None:
+            return html
+    return str(self.image(tokens, idx, options, env))
+
+
 def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> bool:
     """Point a link or image at /assets/… to the asset's hashed file; return whether it was one."""
     url = str(token.attrGet(attr) or "")
@@ -320,4 +347,6 @@ def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequenc
             url=url, name=name), block_map)
     else:
         token.attrSet(attr, hashed + (f"#{anchor}" if anchor else ""))
+        if token.type == "image" and not anchor and posixpath.splitext(name)[1].lower() in SIZED_IMAGES:
+            token.meta = {**(token.meta or {}), "vigie_image": name}
     return True

@@ -28,6 +28,7 @@ from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, MutableM
 from markupsafe import Markup
 
 from generator.render.bodies import Bodies, Body, BodyMaker, Draft, draft_key
+from generator.core.images import ImageCache, rendition_format
 from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
@@ -35,8 +36,8 @@ from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
-from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, factsheet_path, feed_path, page_folder,
-                            press_kit_path, site_card_path)
+from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, card_renditions, factsheet_path, feed_path,
+                                  page_folder, press_kit_path, site_card_path)
 from generator.render.templating import render_template
 from generator.sources.theme import theme_dirs
 from generator.render.views import absolute
@@ -115,8 +116,13 @@ def card_spec(site: Site, views: FactViews, strings: Mapping[str, Strings], fact
 
 
 def render_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], cache: CardCache,
-                 facts: Sequence[str] | None = None, progress: Progress = None) -> Cards:
-    """Return the card images of ``facts`` (every figure by default) in every language, drawn or cached."""
+                 facts: Sequence[str] | None = None, progress: Progress = None,
+                 images: ImageCache | None = None) -> Cards:
+    """Return the card images of ``facts`` (every figure by default) in every language, drawn or cached,
+    and the share card's smaller copies that fact pages show (`plan.card_renditions`, kept in ``images``)."""
+    images = images if images is not None else ImageCache(None)
+    renditions = card_renditions()
+    fmt = rendition_format("PNG")
     errors = ErrorCollector()
     files = []
     ids = tuple(facts) if facts is not None else tuple(sorted(site.facts))
@@ -127,9 +133,14 @@ def render_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], c
             page = site.fact_pages[(fact_id, lang)]
             try:
                 spec = card_spec(site, views, strings, fact_id, lang)
+                origin = f"content/facts/{fact_id}.yaml"
                 for name, size in CARD_SIZES.items():
-                    files.append(OutputFile(path=card_path(page.url, name), data=cache.get_or_render(spec, size),
-                                            origin=f"content/facts/{fact_id}.yaml"))
+                    data = cache.get_or_render(spec, size)
+                    files.append(OutputFile(path=card_path(page.url, name), data=data, origin=origin))
+                    if name == SHARE_CARD:
+                        files += [OutputFile(path=card_path(page.url, small), origin=origin,
+                                             data=images.rendition(data, width, fmt))
+                                  for small, width in renditions.items()]
             except SiteError as err:
                 errors.add(err)
     errors.raise_if_any()

@@ -8,7 +8,8 @@ from urllib.parse import quote, urlencode
 from generator.core.formats import format_partial_date, format_value
 from generator.sources.i18n import Strings
 from generator.model import Fact, HelpContact, Language, SiteConfig
-from generator.model.plan import CARD_SIZES, SHARE_CARD, SQUARE_CARD
+from generator.core.images import mime, rendition_format
+from generator.model.plan import CARD_SIZES, SHARE_CARD, SQUARE_CARD, card_renditions
 
 
 
@@ -48,6 +49,10 @@ class FactView:
     tags: tuple[str, ...]
     as_of: str = ""
     """When the figure was true, in words (``situation en mai 2022``, ``as of May 2022``); empty when not given."""
+    card_srcset: str = ""
+    """The share card's copies a page shows, for ``srcset``: ``/fr/chiffres/x/card-480.webp 480w, …``."""
+    card_type: str = "image/png"
+    """Their media type (``image/webp`` when Pillow writes WebP), for a ``<source type>``."""
 
 
 def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, url: str) -> FactView:
@@ -74,8 +79,16 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
         abs_card_url=absolute(config, card), cite=cite, share=share_links(text, abs_url, strings),
         embed=embed_snippet(figure, label + (f" ({as_of})" if as_of else ""), sentence, absolute(config, card),
                             abs_url, fact, title, strings),
-        tags=fact.tags, as_of=as_of,
+        tags=fact.tags, as_of=as_of, card_srcset=card_srcset(url), card_type=mime(rendition_format("PNG")),
     )
+
+
+def card_srcset(page_url: str) -> str:
+    """Return the ``srcset`` of a fact page's share card: its renditions (and the PNG when they are PNG too)."""
+    candidates = [f"{page_url}{name} {width}w" for name, width in card_renditions().items()]
+    if rendition_format("PNG") == "PNG":
+        candidates.append(f"{page_url}{SHARE_CARD} {CARD_SIZES[SHARE_CARD][0]}w")
+    return ", ".join(candidates)
 
 
 def as_of_text(fact: Fact, lang: Language, strings: Strings) -> str:

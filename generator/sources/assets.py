@@ -5,6 +5,11 @@ use them; a site's own CSS may point at them), and beside them their WOFF2
 web fonts cut to the site's languages (`generator.core.webfonts`), which the
 default theme's CSS uses: each ``@font-face`` rule pointing at one of those
 gets its ``unicode-range`` here.
+
+Editors' images (PNG, JPEG, WebP outside ``assets/root/``) get smaller copies
+for ``srcset`` (`generator.core.images`), published beside them with hashed
+names, and what pages need to show them (`AssetImage`); an image over 500 KB
+gets a warning.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import logging
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -23,6 +28,8 @@ import rjsmin  # type: ignore[import-untyped]
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
+from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, RESIZABLE, ImageCache, image_info, mime,
+                                   rendition_format, suffix, widths_below)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
@@ -38,12 +45,32 @@ ROOT_FOLDER = "root/"
 
 
 @dataclass(frozen=True, slots=True)
+class AssetImage:
+    """What a page needs to show an editor's image: its size, and its smaller copies for ``srcset``."""
+
+    width: int
+    height: int
+    """As shown (a photo's orientation applied)."""
+    srcset: str
+    """``/assets/img/a.480w.1f2e3d4c5b.webp 480w, …``; empty when the image is too small for copies."""
+    type: str
+    """The media type of the files of ``srcset``."""
+    picture: bool
+    """Whether the copies are in another format than the image (WebP for a JPEG): then they go in a
+    ``<picture>``'s ``<source>``, and the image itself is the fallback; else ``srcset`` lists the image too."""
+
+
+@dataclass(frozen=True, slots=True)
 class Assets:
     """Copied asset files and the map from their names to hashed URLs."""
 
     files: tuple[OutputFile, ...]
     urls: Mapping[str, str]
     """``css/site.css`` → ``/assets/css/site.3f2a9c1b.css``."""
+    images: Mapping[str, AssetImage] = field(default_factory=dict)
+    """``img/a.jpg`` → its size and copies (images Pillow can read, outside ``root/``)."""
+    warnings: tuple[tuple[str, str], ...] = ()
+    """(file, message) for each image over 500 KB or that cannot be read: told by a build and ``vigie check``."""
 
     def url(self, name: str) -> str:
         """Return the hashed URL of an asset; an unknown name is a SiteError."""
@@ -70,10 +97,12 @@ def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Lis
     return found
 
 
-def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None) -> Assets:
+def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
+                image_cache: ImageCache | None = None) -> Assets:
     """Collect assets, CSS last so its url() references can point at hashed names.
 
-    ``font_cache`` keeps the web fonts between builds (default: made in memory).
+    ``font_cache`` keeps the web fonts between builds, ``image_cache`` the images' smaller copies (default:
+    made in memory).
     """
     sources: dict[str, bytes] = {}
     errors = ErrorCollector()
@@ -87,6 +116,8 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None) -> A
     errors.raise_if_any()
     urls: dict[str, str] = {}
     files: list[OutputFile] = []
+    images: dict[str, AssetImage] = {}
+    warnings: list[tuple[str, str]] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
         if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
@@ -100,7 +131,43 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None) -> A
         hashed = _hashed_name(name, data)
         urls[name] = "/assets/" + hashed
         files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
-    return Assets(files=tuple(files), urls=urls)
+        if posixpath.splitext(name)[1].lower() in RESIZABLE:
+            image = _image(name, data, urls[name], image_cache or ImageCache(None), files, warnings)
+            if image is not None:
+                images[name] = image
+    return Assets(files=tuple(files), urls=urls, images=images, warnings=tuple(warnings))
+
+
+def _image(name: str, data: bytes, url: str, cache: ImageCache, files: list[OutputFile],
+           warnings: list[tuple[str, str]]) -> AssetImage | None:
+    """Make an image's smaller copies (added to ``files``); return what pages need to show it."""
+    shown = f"assets/{name}"
+    if len(data) > HEAVY_IMAGE_BYTES:
+        warnings.append((shown, _(
+            "this image weighs {size} KB, more than {limit} KB: pages show smaller copies of it, but a visitor who "
+            "opens or downloads it gets it whole; make it smaller (at most 2000 pixels wide, JPEG or WebP for a "
+            "photo)").format(size=round(len(data) / 1024), limit=HEAVY_IMAGE_BYTES // 1024)))
+    info = image_info(data)
+    if info is None:
+        warnings.append((shown, _("this file cannot be read as an image; it is published as it is, without "
+                                  "smaller copies for phones")))
+        return None
+    if info.animated:  # an animation's copy would stand still: shown as it is
+        return AssetImage(info.width, info.height, "", mime(info.format), False)
+    fmt = rendition_format(info.format)
+    widths = list(widths_below(info.width, ASSET_WIDTHS))
+    if fmt != info.format and info.width <= ASSET_WIDTHS[-1]:
+        widths.append(info.width)  # the image in the lighter format, at its own width (no page needs more)
+    candidates = []
+    stem, ext = posixpath.splitext(name)
+    for width in widths:
+        copy = cache.rendition(data, width, fmt)
+        hashed = _hashed_name(f"{stem}.{width}w{suffix(fmt)}", copy)
+        files.append(OutputFile(path="assets/" + hashed, data=copy, origin=shown))
+        candidates.append(f"/assets/{hashed} {width}w")
+    if candidates and fmt == info.format:
+        candidates.append(f"{url} {info.width}w")
+    return AssetImage(info.width, info.height, ", ".join(candidates), mime(fmt), fmt != info.format)
 
 
 def _web_fonts(config: SiteConfig, cache: WebFontCache, sources: dict[str, bytes],

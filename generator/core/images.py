@@ -1,0 +1,179 @@
+"""Smaller copies of images (renditions) for ``srcset``: the fact cards shown in pages and editors' images.
+
+A rendition is the image resized to a narrower width (never wider than the
+original), saved as WebP when Pillow can write it (else in the original's
+format) and without metadata: a photo's EXIF (place, camera, date) is left out,
+its orientation applied first so the copy shows as the original does. The
+originals stay as they are: they are what download links and ``og:image`` give.
+
+A WebP rendition of a PNG (a card, a diagram) at the PNG's own width is the
+smaller of a lossy and a lossless encoding: flat colours and text are often
+smaller lossless (a card: 16 KB against 28 KB); a resized one is lossy. Encoding
+is deterministic: the same bytes, width and versions give the same file, so
+renditions are kept in SITE/.vigie-cache/images (`ImageCache`), named by
+a signed hash of what shapes them, like cards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import PIL
+from PIL import Image, ImageOps, features
+
+from generator.core.cache import digest, keyed_name, write_atomically
+
+#: Bump when what a rendition looks like changes.
+RENDITION_VERSION = "2"
+#: Whether renditions are WebP (else they keep the original's format).
+WEBP = bool(features.check("webp"))
+#: The WebP quality of lossy renditions.
+WEBP_QUALITY = 80
+#: The JPEG quality of renditions when Pillow cannot write WebP.
+JPEG_QUALITY = 82
+#: Widths of the renditions of an editor's image in assets/ (those narrower than the image are made).
+ASSET_WIDTHS = (480, 800, 1200, 1600)
+#: Image files in assets/ that get renditions, by ending → Pillow's format name.
+RESIZABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+#: An image in assets/ above this many bytes gets a warning (renditions spare phones, not the original's link).
+HEAVY_IMAGE_BYTES = 500 * 1024
+#: Decoding an image larger than this many pixels is refused (a "decompression bomb" of a few kilobytes).
+MAX_PIXELS = 50_000_000
+
+_MIME = {"WEBP": "image/webp", "PNG": "image/png", "JPEG": "image/jpeg"}
+_SUFFIX = {"WEBP": ".webp", "PNG": ".png", "JPEG": ".jpg"}
+
+
+def rendition_format(original: str) -> str:
+    """Return the format of the renditions of an image in ``original`` format (Pillow's name: ``PNG``)."""
+    return "WEBP" if WEBP else original
+
+
+def suffix(fmt: str) -> str:
+    """Return a format's file ending: ``.webp``."""
+    return _SUFFIX[fmt]
+
+
+def mime(fmt: str) -> str:
+    """Return a format's media type: ``image/webp``."""
+    return _MIME[fmt]
+
+
+def widths_below(width: int, ladder: tuple[int, ...]) -> tuple[int, ...]:
+    """Return the widths of the ladder narrower than ``width``."""
+    return tuple(w for w in ladder if w < width)
+
+
+def scaled_height(width: int, height: int, new_width: int) -> int:
+    """Return the height of an image ``width`` × ``height`` resized to ``new_width``, keeping its proportions."""
+    return max(1, round(height * new_width / width))
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What a page needs to know of an image: its size as shown (orientation applied) and its format."""
+
+    width: int
+    height: int
+    format: str
+    """Pillow's name: ``PNG``, ``JPEG``, ``WEBP``."""
+    animated: bool = False
+
+
+def image_info(data: bytes) -> ImageInfo | None:
+    """Return an image's size and format, or None when Pillow cannot read it (or it is far too large)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS or image.format not in _MIME:
+                    return None
+                orientation = image.getexif().get(0x0112, 1)
+                if orientation in (5, 6, 7, 8):  # a quarter turn: shown the other way round
+                    width, height = height, width
+                return ImageInfo(width, height, image.format, bool(getattr(image, "is_animated", False)))
+    except Exception:  # whatever a damaged or hostile file makes Pillow raise: no renditions, no crash
+        return None
+
+
+def resize(data: bytes, width: int, fmt: str) -> bytes:
+    """Return the image resized to ``width`` pixels wide in format ``fmt``, without its metadata.
+
+    Raises ValueError for what Pillow cannot read (the caller checked with `image_info`).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                source_format = opened.format
+                image = ImageOps.exif_transpose(opened)
+                icc = opened.info.get("icc_profile") if opened.mode != "CMYK" else None  # CMYK's profile: not RGB's
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+        image = image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
+        original_width = image.width
+        if width < image.width:
+            image = image.resize((width, scaled_height(image.width, image.height, width)), Image.Resampling.LANCZOS)
+    except Exception as exc:  # as image_info: a damaged file
+        raise ValueError(str(exc)) from None
+    extra = {"icc_profile": icc} if isinstance(icc, bytes) else {}
+    if fmt == "WEBP":
+        resized = width < original_width
+        lossy = _save(image, "WEBP", quality=WEBP_QUALITY, method=4, **extra)
+        if source_format != "PNG" or resized:  # resampled edges are soft: lossless rarely wins, at twice the time
+            return lossy
+        lossless = _save(image, "WEBP", lossless=True, quality=50, method=4, exact=False, **extra)
+        return lossless if len(lossless) < len(lossy) else lossy
+    if fmt == "JPEG":
+        return _save(image, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True, **extra)
+    return _save(image, "PNG", optimize=False, compress_level=6, **extra)
+
+
+def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def _whole(data: bytes, fmt: str) -> bool:
+    """Return whether cached bytes are a whole file of the format (not cut short by a crash)."""
+    if fmt == "WEBP":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP" and int.from_bytes(data[4:8], "little") + 8 == len(data)
+    if fmt == "PNG":
+        return data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+    return data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")
+
+
+class ImageCache:
+    """Renditions already made, in SITE/.vigie-cache/images/<signed key><ending>; None: in memory only."""
+
+    def __init__(self, folder: Path | None, read_only: bool = False) -> None:
+        self.folder = folder
+        self.read_only = read_only
+        self.made = 0
+        """How many renditions were made in this build (cache misses)."""
+        self._lock = threading.Lock()
+
+    def rendition(self, data: bytes, width: int, fmt: str) -> bytes:
+        """Return ``data`` resized to ``width`` in ``fmt`` (see `resize`), from the cache when it has it."""
+        key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
+                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
+        path = None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
+        if path is not None:
+            try:
+                cached = path.read_bytes()
+            except OSError:
+                cached = b""
+            if _whole(cached, fmt):
+                return cached
+        made = resize(data, width, fmt)
+        with self._lock:
+            self.made += 1
+        if path is not None and not self.read_only:
+            write_atomically(path, made)  # a cache that cannot be written only costs time
+        return made

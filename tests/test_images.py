@@ -1,0 +1,209 @@
+"""Smaller copies of images for srcset: the cards fact pages show, and editors' images in assets/."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from generator.build import BuildResult
+from conftest import build_copy
+from generator.core.images import ImageCache, image_info, resize, rendition_format
+from generator.model.plan import CARD_WIDTHS, card_renditions
+
+FACT_PAGE = "en/facts/victims-per-day/"
+
+
+def _png(width: int, height: int, color: tuple[int, int, int] = (200, 30, 60)) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 7):  # something to resample
+        image.putpixel((x, x * height // width), (255, 255, 255))
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_fact_page_shows_smaller_copies_of_its_card(built_site: tuple[BuildResult, Path]) -> None:
+    _result, out = built_site
+    html = (out / FACT_PAGE / "index.html").read_text(encoding="utf-8")
+    picture = re.search(r"<picture>.*?</picture>", html, re.S)
+    assert picture is not None
+    source = re.search(r'<source type="([^"]+)" srcset="([^"]+)" sizes="([^"]+)">', picture.group())
+    assert source is not None
+    kind, srcset, sizes = source.groups()
+    assert kind == ("image/webp" if rendition_format("PNG") == "WEBP" else "image/png")
+    assert "100vw" in sizes
+    candidates = [c.strip().split() for c in srcset.split(",")]
+    assert [int(w.removesuffix("w")) for _, w in candidates] == list(CARD_WIDTHS)
+    for url, width in candidates:
+        path = out / url.lstrip("/")
+        with Image.open(path) as image:  # each copy is the width it says, with the card's proportions
+            assert image.size == (int(width.removesuffix("w")), round(630 * int(width.removesuffix("w")) / 1200))
+            assert image.format == ("PNG" if path.name == "card.png" else rendition_format("PNG"))
+    img = re.search(r"<img [^>]*>", picture.group())
+    assert img is not None
+    for attribute in ('src="/en/facts/victims-per-day/card.png"', 'width="1200"', 'height="630"', 'loading="lazy"'):
+        assert attribute in img.group()
+    # what is downloaded and shared stays the full-size PNG
+    assert 'href="/en/facts/victims-per-day/card.png" download' in html
+    assert 'og:image" content="https://' in html and '/victims-per-day/card.png">' in html
+    with Image.open(out / FACT_PAGE / "card.png") as card:
+        assert card.size == (1200, 630) and card.format == "PNG"
+
+
+def test_copies_are_smaller_than_the_card(built_site: tuple[BuildResult, Path]) -> None:
+    _result, out = built_site
+    full = (out / FACT_PAGE / "card.png").stat().st_size
+    for name in card_renditions():
+        assert (out / FACT_PAGE / name).stat().st_size < full
+
+
+def test_resize_keeps_proportions_and_is_deterministic() -> None:
+    data = _png(1000, 500)
+    small = resize(data, 400, "WEBP")
+    assert small == resize(data, 400, "WEBP")
+    with Image.open(io.BytesIO(small)) as image:
+        assert image.size == (400, 200) and image.format == "WEBP"
+
+
+def test_resize_applies_orientation_and_leaves_out_metadata() -> None:
+    image = Image.new("RGB", (600, 300), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned a quarter: shown 300 wide, 600 high
+    exif[0x010F] = "Camera maker"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    data = out.getvalue()
+    info = image_info(data)
+    assert info is not None and (info.width, info.height) == (300, 600)
+    small = resize(data, 150, "JPEG")
+    with Image.open(io.BytesIO(small)) as copy:
+        assert copy.size == (150, 300)
+        assert not copy.getexif()
+
+
+@pytest.mark.parametrize("data", [b"", b"\x89PNG\r\n\x1a\nnot really", b"GIF89a" + b"\x00" * 20])
+def test_what_is_not_an_image_has_no_info(data: bytes) -> None:
+    assert image_info(data) is None
+
+
+def test_cache_makes_a_copy_once(tmp_path: Path) -> None:
+    data = _png(900, 300)
+    first = ImageCache(tmp_path)
+    made = first.rendition(data, 300, "WEBP")
+    assert first.made == 1
+    again = ImageCache(tmp_path)
+    assert again.rendition(data, 300, "WEBP") == made and again.made == 0
+    for path in tmp_path.iterdir():  # a file cut short is made again
+        path.write_bytes(path.read_bytes()[:20])
+    third = ImageCache(tmp_path)
+    assert third.rendition(data, 300, "WEBP") == made and third.made == 1
+
+
+# -- editors' images in assets/ --------------------------------------------------------------------------------
+
+
+def _photo(width: int, height: int, noisy: bool = False) -> bytes:
+    image = Image.new("RGB", (width, height), (40, 90, 140))
+    if noisy:  # what a camera makes: no two pixels alike, heavy even as JPEG
+        image = Image.frombytes("RGB", (width, height), bytes((i * 7919) % 251 for i in range(width * height * 3)))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def _site_with_images(site: Path) -> None:
+    folder = site / "assets" / "img"
+    folder.mkdir(parents=True)
+    (folder / "photo.jpg").write_bytes(_photo(1000, 600))
+    (folder / "heavy.jpg").write_bytes(_photo(1300, 900, noisy=True))
+    (folder / "tiny.png").write_bytes(_png(120, 60))
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nthe rest is missing")
+    article = site / "content" / "en" / "articles" / "later.md"
+    article.write_text(article.read_text(encoding="utf-8") + (
+        "\n![A *team* photo](/assets/img/photo.jpg \"Our team\")\n\n"
+        "A tiny one ![icon](/assets/img/tiny.png) and [the photo](/assets/img/photo.jpg).\n\n"
+        "![Broken](/assets/img/broken.png)\n"), encoding="utf-8")
+
+
+def test_markdown_images_get_their_size_copies_and_lazy_loading(site_src: Path, tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    _site_with_images(site_src)
+    build_copy(site_src, tmp_path)
+    out = tmp_path / "public"
+    html = (out / "en/articles/later/index.html").read_text(encoding="utf-8")
+    picture = re.search(r"<picture>.*?</picture>", html)
+    assert picture is not None, html
+    img = re.search(r"<img ([^>]*)>", picture.group())
+    assert img is not None
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', img.group(1)))
+    assert attrs["alt"] == "A team photo" and attrs["title"] == "Our team"
+    assert (attrs["width"], attrs["height"], attrs["loading"]) == ("1000", "600", "lazy")
+    assert re.fullmatch(r"/assets/img/photo\.[0-9a-f]{10}\.jpg", attrs["src"])
+    srcset = re.search(r'srcset="([^"]+)"', picture.group())
+    assert srcset is not None
+    widths = []
+    for candidate in srcset.group(1).split(", "):
+        url, width = candidate.split()
+        widths.append(int(width.removesuffix("w")))
+        with Image.open(out / url.lstrip("/")) as copy:
+            assert copy.size == (widths[-1], round(600 * widths[-1] / 1000))
+    assert widths == [480, 800, 1000]  # the copies, then the photo's own width (as WebP, or the JPEG itself)
+    # a link to the image still gives the original
+    assert re.search(r'<a href="/assets/img/photo\.[0-9a-f]{10}\.jpg">the photo</a>', html)
+    tiny = re.search(r'<img src="/assets/img/tiny\.[0-9a-f]{10}\.png" alt="icon" ([^>]*)>', html)
+    assert tiny is not None and 'width="120" height="60"' in tiny.group(1) and 'loading="lazy"' in tiny.group(1)
+    # what Pillow cannot read is shown without a size or copies, with a warning naming it
+    assert re.search(r'<img src="/assets/img/broken\.[0-9a-f]{10}\.png" alt="Broken" loading="lazy" decoding="async">',
+                     html)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(m.startswith("assets/img/broken.png: warning: ") for m in warnings), warnings
+    heavy = [m for m in warnings if m.startswith("assets/img/heavy.jpg: warning: ")]
+    assert len(heavy) == 1 and "more than 500 KB" in heavy[0]
+    assert not any(m.startswith("assets/img/photo.jpg") for m in warnings)
+
+
+def test_check_reports_a_heavy_image(site_src: Path) -> None:
+    from generator.commands.check import run_check
+
+    _site_with_images(site_src)
+    report = run_check(site_src)
+    found = [(f.path, f.level) for f in report.findings if f.path.startswith("assets/img/")]
+    assert ("assets/img/heavy.jpg", "warning") in found and ("assets/img/broken.png", "warning") in found
+    assert not any(path == "assets/img/photo.jpg" for path, _level in found)
+
+
+def test_template_helper_shows_an_asset_image(site_src: Path, tmp_path: Path) -> None:
+    _site_with_images(site_src)
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    home = (Path(__file__).resolve().parent.parent / "layouts" / "home.html").read_text(encoding="utf-8")
+    (layouts / "home.html").write_text(home.replace(
+        "{% block main %}",
+        "{% block main %}{{ image('img/photo.jpg', 'Our team & friends', sizes='100vw', lazy=false, "
+        "css_class='hero') }}", 1), encoding="utf-8")
+    build_copy(site_src, tmp_path, base_url="https://example.org/campaign/")
+    html = (tmp_path / "public" / "en" / "index.html").read_text(encoding="utf-8")
+    img = re.search(r"<img [^>]*class=\"hero\"[^>]*>", html)
+    assert img is not None
+    assert 'alt="Our team &amp; friends"' in img.group() and 'width="1000"' in img.group()
+    assert "loading=" not in img.group()  # above the fold: not lazy
+    srcset = re.search(r'srcset="([^"]+)" sizes="100vw"', html)
+    assert srcset is not None  # every candidate gets the site's folder
+    assert all(c.startswith("/campaign/assets/img/photo.") for c in srcset.group(1).split(", "))
+
+
+def test_an_unknown_image_in_a_template_is_an_error(site_src: Path, tmp_path: Path) -> None:
+    from generator.core.errors import SiteError, SiteErrors
+
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    home = (Path(__file__).resolve().parent.parent / "layouts" / "home.html").read_text(encoding="utf-8")
+    (layouts / "home.html").write_text(home.replace("{% block main %}", "{% block main %}{{ image('img/nope.jpg', "
+                                                    "'x') }}", 1), encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as caught:
+        build_copy(site_src, tmp_path)
+    assert "no asset 'img/nope.jpg'" in str(caught.value)
