@@ -705,9 +705,10 @@ def test_no_inline_code_and_images_have_dimensions(campaign: Path) -> None:
     assert not problems, "\n".join(problems[:50])
 
 
-def test_html_is_valid(campaign: Path) -> None:
+def nu_errors(out: Path) -> tuple[int, list[str]]:
+    """Return how many pages of ``out`` the W3C Nu checker read, and its errors (``page:line: message``)."""
     java = require_vnu()
-    files = [str(f) for f in html_files(campaign)]
+    files = [str(f) for f in html_files(out)]
     proc = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
                           capture_output=True, text=True, timeout=600)
     try:
@@ -715,12 +716,15 @@ def test_html_is_valid(campaign: Path) -> None:
     except (json.JSONDecodeError, KeyError):
         pytest.fail(f"vnu.jar gave no JSON report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
                     pytrace=False)
-    errors = [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
-    report = "\n".join(
-        f"{Path(urlsplit(m.get('url', '')).path).relative_to(campaign)}:{m.get('lastLine', '?')}: {m.get('message')}"
+    return len(files), [
+        f"{Path(urlsplit(m.get('url', '')).path).relative_to(out)}:{m.get('lastLine', '?')}: {m.get('message')}"
         f"\n    {m.get('extract', '').strip()[:200]}"
-        for m in errors[:60])
-    assert not errors, f"{len(errors)} HTML error(s) in {len(files)} pages:\n{report}"
+        for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+
+
+def test_html_is_valid(campaign: Path) -> None:
+    pages, errors = nu_errors(campaign)
+    assert not errors, f"{len(errors)} HTML error(s) in {pages} pages:\n" + "\n".join(errors[:60])
 
 
 # ---------------------------------------------------------- four languages, one right to left
@@ -785,17 +789,8 @@ def test_arabic_pages_mirror_without_horizontal_scroll(browser: Any, four_server
 
 
 def test_four_language_html_is_valid(four_server: Server) -> None:
-    java = require_vnu()
     out = four_server.out
     files = [str(f) for f in html_files(out)]
     assert any("/ar/" in f for f in files) and any("/nl/" in f for f in files)
-    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
-                          capture_output=True, text=True, timeout=600)
-    try:
-        messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
-    except (json.JSONDecodeError, KeyError):
-        pytest.fail(f"vnu.jar gave no JSON report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
-                    pytrace=False)
-    errors = [f"{urlsplit(m.get('url', '')).path}:{m.get('lastLine', '?')}: {m.get('message')}"
-              for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    _pages, errors = nu_errors(out)
     assert not errors, "\n".join(errors[:60])
