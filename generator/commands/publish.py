@@ -25,7 +25,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
@@ -236,7 +236,15 @@ class _Finder:
         self.found.append(Problem(path, line, message, kind, covers))
 
     def markers_in(self, text: str) -> list[str]:
+        if not self._any_marker.search(text):  # most texts hold none: one search instead of one per marker
+            return []
         return [m for m in sorted(self.starter.markers) if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
+
+    @cached_property
+    def _any_marker(self) -> re.Pattern[str]:
+        """Match any marker as a whole word (the longest first)."""
+        words = sorted(self.starter.markers, key=len, reverse=True)
+        return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)" if words else r"(?!)")
 
 
 def publish_problems(site: Site, all_documents: list[Document] | None = None,
