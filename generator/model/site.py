@@ -175,9 +175,14 @@ def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:
             owners[path] = page
 
 
-def _origin(page: Page) -> str:
+def page_source(page: Page) -> str | None:
+    """Return the file a page is made from (``content/…``), or None for a page Vigie makes itself."""
     if page.doc is not None:
         return f"content/{page.doc.rel}"
     if page.fact is not None:
         return f"content/facts/{page.fact.id}.yaml"
-    return _("the {kind} page ({language})").format(kind=page.kind, language=page.lang)
+    return None
+
+
+def _origin(page: Page) -> str:
+    return page_source(page) or _("the {kind} page ({language})").format(kind=page.kind, language=page.lang)

@@ -31,6 +31,7 @@ from generator.core.formats import format_date, format_value, language_name
 from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Alternate, Document, Folder, HelpContact, OutputFile, Page, PageKind, Site
+from generator.model.site import page_source
 from generator.core.paths import output_path, prefix_site_urls
 from generator.core.phones import tel_href
 from generator.render.templating import render_template
@@ -113,11 +114,7 @@ def site_pages(site: Site, lang: str) -> tuple[Page, ...]:
 
 def page_origin(page: Page) -> str:
     """Return what makes a page, as messages name it."""
-    if page.doc is not None:
-        return f"content/{page.doc.rel}"
-    if page.fact is not None:
-        return f"content/facts/{page.fact.id}.yaml"
-    return _("{kind} page ({language})").format(kind=page.kind, language=page.lang)
+    return page_source(page) or _("{kind} page ({language})").format(kind=page.kind, language=page.lang)
 
 
 class Contexts:
