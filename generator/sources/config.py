@@ -22,17 +22,18 @@ from generator.sources.yamlsource import LineDict, parse_yaml, read_text
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "site.yaml"
-SECTION_KEYS = ("articles", "facts", "resources", "tags")
+SECTION_KEYS = ("articles", "facts", "resources", "tags", "search")
 DEFAULT_SECTIONS = {
     "articles": {"fr": "articles", "en": "articles"},
     "facts": {"fr": "chiffres", "en": "facts"},
     "resources": {"fr": "ressources", "en": "resources"},
     "tags": {"fr": "themes", "en": "tags"},
+    "search": {"fr": "recherche", "en": "search"},
 }
 TOP_KEYS = (
     "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
     "sections", "quick_exit_url", "help", "allow_html", "publisher", "licence", "colors",
-    "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress",
+    "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress", "search",
     "page_budget_kib",
 )
 HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
@@ -92,6 +93,7 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
         csp_meta=r.boolean("csp_meta", False),
         compress=r.boolean("compress", True),
+        search=r.boolean("search", True),
         page_budget_kib=r.integer("page_budget_kib", 100, maximum=100000),
     )
     errors.raise_if_any()
