@@ -702,3 +702,121 @@ def test_html_is_valid(campaign: Path) -> None:
         f"\n    {m.get('extract', '').strip()[:200]}"
         for m in errors[:60])
     assert not errors, f"{len(errors)} HTML error(s) in {len(files)} pages:\n{report}"
+
+
+# --------------------------------------------------------------------- search
+
+
+def _main_text(file: Path) -> str:
+    """Return the words of a page's <main>, lower-cased (what the search index holds of it)."""
+    html = file.read_text(encoding="utf-8")
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]+>", " ", main).lower()
+
+
+def _search_word(campaign: Path, article: BuiltPage, other: str) -> str:
+    """Return a word of the article's body found in no other indexed page of its language, and if possible
+    also in a page of the ``other`` language (so that finding it there would be the wrong answer)."""
+    own = _main_text(campaign / article.path.strip("/") / "index.html")
+    texts = {file: _main_text(file) for file in html_files(campaign)
+             if 'data-pagefind-body' in file.read_text(encoding="utf-8")}
+    mine = [text for file, text in texts.items()
+            if file.relative_to(campaign).parts[0] == article.lang and file.parent.name != article.path.strip("/").split("/")[-1]]
+    theirs = " ".join(text for file, text in texts.items() if file.relative_to(campaign).parts[0] == other)
+    words = sorted(set(re.findall(r"\b[^\W\d_]{7,}\b", own)))
+    unique = [w for w in words if not any(re.search(rf"\b{w}\b", text) for text in mine)]
+    assert unique, f"no word of {article.path} is found in it alone"
+    shared = [w for w in unique if re.search(rf"\b{w}\b", theirs)]
+    return (shared or unique)[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_search_finds_the_article_in_the_visitors_language_only(
+        new_context: Callable[..., Any], server: Server, campaign: Path,
+        pages: dict[tuple[str, str | None], BuiltPage], lang: str) -> None:
+    """A word from an article's body, typed on the search page, finds that article, and only pages of the
+    page's language; everything comes from the site's origin, and the CSP blocks nothing."""
+    other = next(code for code in ("fr", "en") if code != lang)
+    article = page_for(pages, ("article", lang))
+    word = _search_word(campaign, article, other)
+    context = new_context()
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push("
+        "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'}`));"
+    )
+    tab = context.new_page()
+    requests: list[str] = []
+    console: list[str] = []
+    tab.on("request", lambda request: requests.append(request.url))
+    tab.on("console", lambda message: console.append(f"{message.type}: {message.text}")
+           if message.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    search_page = page_for(pages, ("search", lang))
+    tab.goto(server.url(search_page.path), wait_until="load")
+    box = tab.get_by_role("searchbox")
+    assert box.is_visible() and tab.locator("[data-search-nojs]").is_hidden()
+    box.press_sequentially(word, delay=20)
+    box.press("Enter")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    links = tab.eval_on_selector_all(".search__result a", "links => links.map(a => a.href)")
+    assert server.url(article.path) in links, f"searching '{word}' on {search_page.path} found {links}"
+    assert all(link.startswith(server.url(f"/{lang}/")) for link in links), \
+        f"searching '{word}' on {search_page.path} found pages of another language: {links}"
+    status = tab.locator("[role=status][data-search-status]").inner_text()
+    assert word in status, status
+    # keyboard: from the search box, Tab reaches the button, then the first result
+    box.focus()
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.closest('.search__result') !== null")
+    tab.wait_for_load_state("networkidle")
+    foreign = [url for url in requests
+               if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(server.base + "/")]
+    assert not foreign, f"search made requests to other origins:\n" + "\n".join(foreign)
+    assert any("/pagefind/" in url for url in requests), "the index was not loaded from the site"
+    assert tab.evaluate("window.__cspViolations") == []
+    assert not console, "console:\n" + "\n".join(console)
+    # the address keeps the words: opening it again shows the same results
+    tab.goto(tab.url, wait_until="load")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    assert tab.get_by_role("searchbox").input_value() == word
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_search_results_have_no_wcag_violation(new_context: Callable[..., Any], server: Server, campaign: Path,
+                                               pages: dict[tuple[str, str | None], BuiltPage], scheme: str) -> None:
+    require_axe()
+    article = page_for(pages, ("article", "fr"))
+    word = _search_word(campaign, article, "en")
+    context = new_context(color_scheme=scheme, bypass_csp=True)
+    tab = context.new_page()
+    tab.goto(server.url(page_for(pages, ("search", "fr")).path) + "?q=" + word, wait_until="load")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    tab.add_script_tag(path=str(AXE_JS))
+    violations = tab.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    assert not violations, format_axe(violations, f"search results ({scheme} scheme)")
+
+
+def test_without_javascript_the_search_page_says_so_and_links_to_the_sections(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context(java_script_enabled=False)
+    for lang in ("fr", "en"):
+        tab = open_page(context, server, page_for(pages, ("search", lang)))
+        assert tab.locator("[data-search-nojs]").is_visible()
+        assert "JavaScript" in tab.locator("[data-search-nojs]").inner_text()
+        assert tab.locator("form[role=search]").is_hidden()
+        home = tab.locator(".site-nav__list a").first.get_attribute("href")
+        sections = tab.locator(".search__browse a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert home in sections and len(sections) >= 4
+        for href in sections:
+            assert context.request.get(server.url(href)).status == 200, href
