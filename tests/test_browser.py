@@ -773,7 +773,7 @@ def test_search_finds_the_article_in_the_visitors_language_only(
     tab.wait_for_load_state("networkidle")
     foreign = [url for url in requests
                if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(server.base + "/")]
-    assert not foreign, f"search made requests to other origins:\n" + "\n".join(foreign)
+    assert not foreign, "search made requests to other origins:\n" + "\n".join(foreign)
     assert any("/pagefind/" in url for url in requests), "the index was not loaded from the site"
     assert tab.evaluate("window.__cspViolations") == []
     assert not console, "console:\n" + "\n".join(console)
