@@ -149,3 +149,31 @@ def test_pagefind_settings_of_the_computer_do_not_change_the_index(site_src: Pat
     _r, other = build_copy(site_src, tmp_path / "b", use_cache=False)
     assert indexed(other) == indexed(plain)
     assert os.environ["PAGEFIND_FORCE_LANGUAGE"] == "fr"
+
+
+def test_the_preview_serves_an_index_of_the_pages_in_memory_made_when_asked(site_src: Path) -> None:
+    from generator.commands.serve import LiveSite, SiteApp, classify_change
+
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("all")
+    app = SiteApp(live, 8000)
+
+    def get(path: str) -> bytes:
+        answer = app.answer("GET", path, "127.0.0.1:8000")
+        assert answer.status == 200, path
+        return answer.body
+
+    entry = json.loads(get("/pagefind/pagefind-entry.json"))
+    assert sorted(entry["languages"]) == ["en", "fr"]
+    assert get("/pagefind/pagefind.js")
+
+    def french_text() -> str:  # what the index served now holds of the French pages, fetched as a browser would
+        names = [rel for rel in live._search[1] if rel.startswith("pagefind/fragment/fr_")]  # type: ignore[index]
+        return " ".join(gzip.decompress(get("/" + name)).decode("utf-8") for name in names).lower()
+
+    assert "zygomorphe" not in french_text()
+    page = site_src / "content" / "fr" / "articles" / "ecrans.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZygomorphe.\n", encoding="utf-8")
+    assert live.rebuild(classify_change(page, site_src), [page.relative_to(site_src).as_posix()])
+    entry = json.loads(get("/pagefind/pagefind-entry.json"))  # made again, for the new build
+    assert "zygomorphe" in french_text()

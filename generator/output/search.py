@@ -21,9 +21,11 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from generator.core.errors import SiteError
 from generator.core.messages import _
+from generator.core.paths import safe_relpath
 from generator.model import OutputFile
 from generator.output.writer import Staging, Written
 
@@ -51,6 +53,27 @@ def pagefind_executable() -> Path:
 
 def index_staging(staging: Staging) -> list[Written]:
     """Index the HTML pages of the staged tree; put the index into it and return what was written."""
+    bundle = run_pagefind(staging.tmp)
+    written = [staging.put(OutputFile(path=f"{FOLDER}/{rel}", data=data, origin=_("the search index")))
+               for rel, data in bundle.items()]
+    log.debug("search index: %d files", len(written))
+    return written
+
+
+def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Return the search files (path in the site → bytes) for a site held in memory (`vigie serve`)."""
+    with tempfile.TemporaryDirectory(prefix="vigie-search-site-") as folder:
+        root = Path(folder)
+        for path, data in files.items():
+            if path.endswith(".html"):
+                target = root / safe_relpath(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(root).items()}
+
+
+def run_pagefind(site: Path) -> dict[str, bytes]:
+    """Run Pagefind over the HTML pages below ``site``; return the files the search page needs, by path."""
     program = pagefind_executable()
     with tempfile.TemporaryDirectory(prefix="vigie-search-") as work:
         bundle = Path(work) / FOLDER
@@ -58,7 +81,7 @@ def index_staging(staging: Staging) -> list[Written]:
         # editor's computer changes what the index holds.
         env = {key: value for key, value in os.environ.items() if not key.upper().startswith("PAGEFIND")}
         try:
-            run = subprocess.run([str(program), "--site", str(staging.tmp), "--output-path", str(bundle), "--silent"],
+            run = subprocess.run([str(program), "--site", str(site), "--output-path", str(bundle), "--silent"],
                                  cwd=work, env=env, capture_output=True, timeout=3600, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SiteError(_("the search index could not be made ({reason}); the published site was not changed")
@@ -67,18 +90,13 @@ def index_staging(staging: Staging) -> list[Written]:
             said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
             raise SiteError(_("the search index could not be made (Pagefind: {reason}); the published site was "
                               "not changed").format(reason=" ".join(said[-3:])[:500] or run.returncode))
-        files = sorted(p for p in bundle.rglob("*") if p.is_file())
-        written = []
-        for path in files:
+        found: dict[str, bytes] = {}
+        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
             rel = path.relative_to(bundle).as_posix()
-            if not _KEPT.fullmatch(rel):
-                continue
-            data = path.read_bytes()
-            if rel == "pagefind-entry.json":
-                data = _canonical(data)
-            written.append(staging.put(OutputFile(path=f"{FOLDER}/{rel}", data=data, origin=_("the search index"))))
-    log.debug("search index: %d files", len(written))
-    return written
+            if _KEPT.fullmatch(rel):
+                data = path.read_bytes()
+                found[rel] = _canonical(data) if rel == "pagefind-entry.json" else data
+        return found
 
 
 def _canonical(data: bytes) -> bytes:
