@@ -177,3 +177,11 @@ def test_the_preview_serves_an_index_of_the_pages_in_memory_made_when_asked(site
     assert live.rebuild(classify_change(page, site_src), [page.relative_to(site_src).as_posix()])
     entry = json.loads(get("/pagefind/pagefind-entry.json"))  # made again, for the new build
     assert "zygomorphe" in french_text()
+
+
+def test_a_site_below_a_folder_loads_its_search_from_that_folder(site_src: Path, tmp_path: Path) -> None:
+    _result, out = build_copy(site_src, tmp_path, base_url="https://example.org/campagne/")
+    html = (out / "en" / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-bundle="/campagne/pagefind/pagefind.js"' in html  # pagefind.js then finds its index beside it
+    assert 'action="/campagne/en/search/"' in html
+    assert '<a href="/campagne/en/search/"' in (out / "en" / "index.html").read_text(encoding="utf-8")
