@@ -116,6 +116,10 @@ def measure(n: int, runs: int, work: Path, env: dict[str, str]) -> str:
         f"{s(statistics.median(cpu_diff))} |",
         f"| Pagefind alone over the built output | {s(alone.median)} | {s(alone.cpu)} |",
         "",
+        f"Peak memory of the largest process (max of the runs): search on {with_search.peak_mb or 0:.0f} MB, "
+        f"off {without.peak_mb or 0:.0f} MB, Pagefind alone {alone.peak_mb or 0:.0f} MB (Pagefind runs after "
+        "the page workers have ended, so the two never add up).",
+        "",
         f"The index: {len(files)} files, {size / 1024:.0f} KiB (without the .br/.gz copies) in `pagefind/`. "
         "A visitor downloads only when searching: pagefind.js, its worker, the WebAssembly of the page's "
         "language, that language's metadata, and the index chunks and page fragments the words need.",
