@@ -185,3 +185,19 @@ def test_a_site_below_a_folder_loads_its_search_from_that_folder(site_src: Path,
     assert 'data-bundle="/campagne/pagefind/pagefind.js"' in html  # pagefind.js then finds its index beside it
     assert 'action="/campagne/en/search/"' in html
     assert '<a href="/campagne/en/search/"' in (out / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_of_the_site_in_the_search_folder_is_refused_before_anything_is_written(
+        site_src: Path, tmp_path: Path) -> None:
+    claimed = site_src / "assets" / "root" / "pagefind" / "fragment" / "en_0000000.pf_fragment"
+    claimed.parent.mkdir(parents=True)
+    claimed.write_bytes(b"mine")
+    with pytest.raises(Exception) as info:
+        build_copy(site_src, tmp_path)
+    assert ("assets/root/pagefind/fragment/en_0000000.pf_fragment writes pagefind/fragment/en_0000000.pf_fragment, "
+            "in the folder of the search index (pagefind/)") in str(info.value)
+    assert not (tmp_path / "public").exists()
+    with (site_src / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("search: false\n")
+    _result, out = build_copy(site_src, tmp_path)  # without search the folder is the site's
+    assert (out / "pagefind" / "fragment" / "en_0000000.pf_fragment").read_bytes() == b"mine"

@@ -27,12 +27,13 @@ from generator.core.errors import SiteError
 from generator.core.messages import _
 from generator.core.paths import safe_relpath
 from generator.model import OutputFile
+from generator.model.plan import SEARCH_FOLDER
 from generator.output.writer import Staging, Written
 
 log = logging.getLogger(__name__)
 
 #: The folder of the site the search files go to (pagefind.js finds the rest beside itself).
-FOLDER = "pagefind"
+FOLDER = SEARCH_FOLDER
 #: What the search page needs of Pagefind's bundle: the search script and its worker, the WebAssembly per
 #: language, the index. Pagefind's own ready-made interfaces (``pagefind-ui.js``…) are left out: the theme
 #: has its own form (layouts/search.html, assets/js/search.js).
