@@ -192,8 +192,8 @@ def _check_search_folder(planned: Sequence[Planned], errors: ErrorCollector) -> 
                   and item.origin == _("the search index")), None)
     if index is None:
         return
-    for item in planned:
-        if item is not index and fold(item.path).startswith(f"{SEARCH_FOLDER}/"):
+    for item in planned:  # a file at the index's own reserved name is "two sources want to write" already
+        if fold(item.path).startswith(f"{SEARCH_FOLDER}/") and fold(item.path) != fold(index.path):
             errors.add(_error(_("{origin} writes {path}, in the folder of the search index ({folder}/); rename "
                                 "it, or set 'search: false' in site.yaml").format(
                                     origin=item.origin, path=item.path, folder=SEARCH_FOLDER), item, index))
