@@ -145,7 +145,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin"):
+                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin", "pagefind-bin"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:
@@ -317,6 +317,12 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
         staging = Staging(output, compress=reading.config.compress)
         try:
             result = render_site(options, staging, reading)
+            if reading.config.search:  # the index is made of the staged pages, before the swap
+                from generator.output.search import index_staging
+
+                start = time.perf_counter()
+                result.written += index_staging(staging)
+                result.timings["search"] = time.perf_counter() - start
             start = time.perf_counter()
             result.report = staging.commit(result.written, fingerprint, state)
         except BaseException:

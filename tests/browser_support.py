@@ -43,7 +43,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ("fr", "en")
 #: Page types (the ``layout-*`` class on <body>) that exist once per language.
 PER_LANGUAGE = ("home", "articles", "article", "page", "help", "facts", "fact",
-                "resources", "resource", "tags", "tag")
+                "resources", "resource", "tags", "tag", "search")
 #: (page type, language) pairs every browser test covers; None: a single page for the site.
 PAGE_TYPES: list[tuple[str, str | None]] = [("chooser", None)] + [
     (kind, lang) for kind in PER_LANGUAGE for lang in LANGUAGES] + [("404", None)]

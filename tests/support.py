@@ -53,6 +53,7 @@ SECTIONS = {
     "facts": {"fr": "chiffres", "en": "facts"},
     "resources": {"fr": "ressources", "en": "resources"},
     "tags": {"fr": "themes", "en": "topics"},
+    "search": {"fr": "recherche", "en": "search"},
 }
 
 

@@ -794,3 +794,138 @@ def test_four_language_html_is_valid(four_server: Server) -> None:
     assert any("/ar/" in f for f in files) and any("/nl/" in f for f in files)
     _pages, errors = nu_errors(out)
     assert not errors, "\n".join(errors[:60])
+
+
+# --------------------------------------------------------------------- search
+
+
+def _main_text(file: Path) -> str:
+    """Return the words of a page's <main>, lower-cased (what the search index holds of it)."""
+    html = file.read_text(encoding="utf-8")
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]+>", " ", main).lower()
+
+
+def _search_word(out: Path, article_path: str, lang: str, others: tuple[str, ...]) -> str:
+    """Return a word of the article's body found in no other indexed page of its language, and if possible
+    also in a page of an ``others`` language (so that finding it there would be the wrong answer)."""
+    article = out / article_path.strip("/") / "index.html"
+    own = _main_text(article)
+    texts = {file: _main_text(file) for file in html_files(out)
+             if 'data-pagefind-body' in file.read_text(encoding="utf-8")}
+    mine = [text for file, text in texts.items() if file.relative_to(out).parts[0] == lang and file != article]
+    theirs = " ".join(text for file, text in texts.items() if file.relative_to(out).parts[0] in others)
+    # whole words between spaces, letters only (Arabic words too); "not in any other page" as a substring
+    words = sorted(set(re.findall(r"(?<!\S)[^\W\d_]{6,}(?!\S)", own)))
+    unique = [w for w in words if not any(w in text for text in mine)]
+    assert unique, f"no word of {article_path} is found in it alone"
+    shared = [w for w in unique if re.search(rf"(?<!\w){w}(?!\w)", theirs)]
+    return (shared or unique)[0]
+
+
+def _search_finds_only(context: Any, server: Server, article_path: str, lang: str, search_path: str) -> None:
+    """Type a word of the article's body on the search page: the article is found, only pages of the
+    page's language are, everything comes from the site's origin, the CSP blocks nothing, the console is
+    quiet, the keyboard reaches the results and the address keeps the words."""
+    others = tuple(sorted({p.relative_to(server.out).parts[0] for p in html_files(server.out)
+                           if len(p.relative_to(server.out).parts) > 1} - {lang, "assets", "pagefind"}))
+    word = _search_word(server.out, article_path, lang, others)
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push("
+        "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'}`));"
+    )
+    tab = context.new_page()
+    requests: list[str] = []
+    console: list[str] = []
+    tab.on("request", lambda request: requests.append(request.url))
+    tab.on("console", lambda message: console.append(f"{message.type}: {message.text}")
+           if message.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    tab.goto(server.url(search_path), wait_until="load")
+    box = tab.get_by_role("searchbox")
+    assert box.is_visible() and tab.locator("[data-search-nojs]").is_hidden()
+    box.press_sequentially(word, delay=20)
+    box.press("Enter")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    links = tab.eval_on_selector_all(".search__result a", "links => links.map(a => a.href)")
+    assert server.url(article_path) in links, f"searching '{word}' on {search_path} found {links}"
+    assert all(link.startswith(server.url(f"/{lang}/")) for link in links), \
+        f"searching '{word}' on {search_path} found pages of another language: {links}"
+    status = tab.locator("[role=status][data-search-status]").inner_text()
+    assert word in status, status
+    # keyboard: from the search box, Tab reaches the button, then the first result
+    box.focus()
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.closest('.search__result') !== null")
+    tab.wait_for_load_state("networkidle")
+    foreign = [url for url in requests
+               if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(server.base + "/")]
+    assert not foreign, "search made requests to other origins:\n" + "\n".join(foreign)
+    assert any("/pagefind/" in url for url in requests), "the index was not loaded from the site"
+    assert tab.evaluate("window.__cspViolations") == []
+    assert not console, "console:\n" + "\n".join(console)
+    # the address keeps the words: opening it again shows the same results
+    tab.goto(tab.url, wait_until="load")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    assert tab.get_by_role("searchbox").input_value() == word
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_search_finds_the_article_in_the_visitors_language_only(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage],
+        lang: str) -> None:
+    _search_finds_only(new_context(), server, page_for(pages, ("article", lang)).path, lang,
+                       page_for(pages, ("search", lang)).path)
+
+
+@pytest.mark.parametrize(("lang", "article", "search"), [("nl", "/nl/artikels/recordjaar/", "/nl/zoeken/"),
+                                                          ("ar", "/ar/articles/record-year/", "/ar/search/")])
+def test_search_in_a_four_language_site_stays_in_the_visitors_language(
+        browser: Any, four_server: Server, lang: str, article: str, search: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
+    try:
+        _search_finds_only(context, four_server, article, lang, search)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_search_results_have_no_wcag_violation(new_context: Callable[..., Any], server: Server, campaign: Path,
+                                               pages: dict[tuple[str, str | None], BuiltPage], scheme: str) -> None:
+    require_axe()
+    article = page_for(pages, ("article", "fr"))
+    word = _search_word(campaign, article.path, "fr", ("en",))
+    context = new_context(color_scheme=scheme, bypass_csp=True)
+    tab = context.new_page()
+    tab.goto(server.url(page_for(pages, ("search", "fr")).path) + "?q=" + word, wait_until="load")
+    tab.wait_for_selector(".search__result a", timeout=15000)
+    tab.add_script_tag(path=str(AXE_JS))
+    violations = tab.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    assert not violations, format_axe(violations, f"search results ({scheme} scheme)")
+
+
+def test_without_javascript_the_search_page_says_so_and_links_to_the_sections(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    context = new_context(java_script_enabled=False)
+    for lang in ("fr", "en"):
+        tab = open_page(context, server, page_for(pages, ("search", lang)))
+        assert tab.locator("[data-search-nojs]").is_visible()
+        assert "JavaScript" in tab.locator("[data-search-nojs]").inner_text()
+        assert tab.locator("form[role=search]").is_hidden()
+        home = tab.locator(".site-nav__list a").first.get_attribute("href")
+        sections = tab.locator(".search__browse a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert home in sections and len(sections) >= 4
+        for href in sections:
+            assert context.request.get(server.url(href)).status == 200, href

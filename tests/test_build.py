@@ -188,7 +188,8 @@ def test_csp_meta_puts_the_headers_policy_first_in_every_page(site_src: Path,
         kept = [d for d in header.group(1).split("; ")
                 if d.split()[0] not in ("frame-ancestors", "upgrade-insecure-requests")]
         assert html.unescape(first.group(1)) == "; ".join(kept)
-        assert "script-src 'self'" in kept and "frame-ancestors" not in first.group(1)
+        # script-src: the site's own scripts, and Pagefind's WebAssembly for search (on by default)
+        assert "script-src 'self' 'wasm-unsafe-eval'" in kept and "frame-ancestors" not in first.group(1)
     config.write_text(config.read_text(encoding="utf-8").replace("csp_meta: true", "csp_meta: 1"), encoding="utf-8")
     with pytest.raises(SiteErrors, match="'csp_meta' must be true or false"):
         load_site(site_src)

@@ -19,6 +19,8 @@ from conftest import BUILD_DAY, IGNORED, TESTS
 from generator.build import BuildOptions, BuildResult, build
 from generator.core.errors import SiteError, SiteErrors
 from generator.core.formats import language_name
+from generator.sources.config import load_config
+from generator.sources.i18n import load_strings
 
 SITE4 = TESTS / "fixtures" / "site4"
 CODES = ("fr", "nl", "en", "ar")
@@ -235,3 +237,29 @@ def test_any_number_of_languages_each_with_its_defaults(tmp_path: Path) -> None:
         home = (root / "public" / code / "index.html").read_text(encoding="utf-8")
         assert text in home
         assert home.count('class="lang-switch__link"') == len(codes) - 1
+
+
+def test_a_counted_text_needs_the_forms_of_its_language_only(tmp_path: Path) -> None:
+    """``search.results`` has the CLDR forms of each language: Arabic's six, Dutch's two. A language's
+    file without the 'one' form is an error naming the key; without a form the language lacks, it is not."""
+    strings = load_strings(load_config(SITE4))
+    assert {key for key in strings["ar"].values if key.startswith("search.results.")} == {
+        f"search.results.{c}" for c in ("zero", "one", "two", "few", "many", "other")}
+    assert {key for key in strings["nl"].values if key.startswith("search.results.")} == {
+        "search.results.one", "search.results.other"}
+    root = tmp_path / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    config = root / "site.yaml"
+    config.write_text(re.sub(r"\bnl\b", "pt", config.read_text(encoding="utf-8")), encoding="utf-8")  # nl → pt
+    own = root / "layouts/i18n/pt.yaml"  # no default file for Portuguese: the site's own, from the English one
+    own.parent.mkdir(parents=True, exist_ok=True)
+    english = (TESTS.parent / "layouts/i18n/en.yaml").read_text(encoding="utf-8")
+    one = '    one: "{count} page found for “{query}”"\n'
+    assert one in english
+    own.write_text(english.replace(one, ""), encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as info:
+        load_strings(load_config(root))
+    assert "layouts/i18n/pt.yaml" in str(info.value) and "'search.results.one'" in str(info.value)
+    assert "many" not in str(info.value)  # Portuguese has a 'many' form: optional, 'other' stands in
+    own.write_text(english, encoding="utf-8")
+    assert "search.results.many" not in load_strings(load_config(root))["pt"].values

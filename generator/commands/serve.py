@@ -66,6 +66,7 @@ from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
+from generator.output.search import FOLDER as SEARCH_FOLDER, index_files
 from generator.commands.incremental import DepIndex, apply_edits
 from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
@@ -455,6 +456,9 @@ class LiveSite:
         """Whether a change since the last good build needs everything rendered (or names no file)."""
         self._index: DepIndex | None = None
         """Which outputs read each key (`deps`), kept up to date by the updates."""
+        self._search: tuple[int, Mapping[str, bytes]] | None = None
+        """The search index of one build (its number), made when the browser first asks for it."""
+        self._searching = threading.Lock()
 
     @property
     def last_site(self) -> Site | None:
@@ -465,6 +469,25 @@ class LiveSite:
     def snapshot(self) -> Snapshot:
         """Return the current snapshot (replaced whole, never mutated)."""
         return self._snapshot
+
+    def search_file(self, rel: str, snap: Snapshot) -> bytes | None:
+        """Return a file of the search index of ``snap``'s pages (site.yaml's ``search``).
+
+        The index is made the first time the browser asks for one of its files
+        after a build (Pagefind over the pages in memory), not at every save:
+        an edit reloads the page as fast as without search.
+        """
+        site = self.last_site
+        if site is None or not site.config.search:
+            return None
+        with self._searching:
+            if self._search is None or self._search[0] != snap.build:
+                try:
+                    self._search = (snap.build, index_files(snap.files))
+                except SiteError as err:
+                    log.error("%s", error_lines(err)[0])
+                    self._search = (snap.build, {})
+            return self._search[1].get(rel)
 
     def rebuild(self, kind: str, changed: Iterable[str] = ()) -> bool:
         """Render the site again because ``changed`` files of ``kind`` changed; return whether it built.
@@ -922,6 +945,8 @@ class SiteApp:
         if rel is None:
             return self._not_found(snap, tag, target)
         data = snap.files.get(rel)
+        if data is None and rel.startswith(SEARCH_FOLDER + "/"):
+            data = self.live.search_file(rel, snap)
         if data is None and f"{rel}/index.html" in snap.files:
             return Answer(HTTPStatus.MOVED_PERMANENTLY, b"", _TEXT, (("Location", "/" + rel + "/"),))
         if snap.error is not None and is_page(rel):

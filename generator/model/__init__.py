@@ -40,6 +40,8 @@ class PageKind(StrEnum):
     RESOURCE = "resource"
     FACT = "fact"
     TAG = "tag"
+    SEARCH = "search"
+    """A language's search page (with site.yaml's ``search``, the default)."""
     NOT_FOUND = "not_found"
 
 FORMATS = ("number", "percent", "compact", "year", "text")
@@ -108,7 +110,7 @@ class SiteConfig:
     languages: tuple[Language, ...]
     default_language: str
     sections: Mapping[str, Mapping[str, str]]
-    """Section key (articles, facts, resources, tags) → language → URL segment."""
+    """Section key (articles, facts, resources, tags, search) → language → URL segment."""
     quick_exit_url: str
     help: tuple[HelpContact, ...]
     allow_html: bool
@@ -126,6 +128,8 @@ class SiteConfig:
     """Write ``.br`` and ``.gz`` copies beside text files (see `generator.output.compress`)."""
     page_budget_kib: int = 100
     """Warn when a first visit of a kind of page transfers more, compressed (0: no budget)."""
+    search: bool = True
+    """A search page per language and a Pagefind index of the output (see `generator.output.search`)."""
 
     @property
     def base_path(self) -> str:
@@ -258,6 +262,9 @@ class Page:
     items: tuple[Any, ...] = ()
     """Documents or facts listed on an index page."""
     tag: str = ""
+    indexed: bool = False
+    """In the search index (an article, page, fact sheet or figure of a site with search; never a draft or a
+    page dated later, even in a build with ``--drafts``)."""
 
 
 @dataclass(frozen=True, slots=True)

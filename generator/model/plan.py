@@ -31,6 +31,8 @@ ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 
 #: Text files that get compressed copies beside them when site.yaml's ``compress`` is on (the default).
 COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".mjs", ".xml", ".json", ".svg", ".txt", ".webmanifest")
+#: The folder of the site that holds the search index (`generator.output.search` writes it).
+SEARCH_FOLDER = "pagefind"
 #: The compressed copies' endings: ``page.html.br``, ``page.html.gz``.
 ENCODINGS = (".br", ".gz")
 
@@ -126,6 +128,8 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
             planned.append(Planned(press_kit_path(section.url, config.title[lang], lang),
                                    _("the {language} zip of cards").format(language=lang), "site.yaml"))
     planned += [Planned(name, _("the site's {name}").format(name=name)) for name in ROOT_TEXT_FILES]
+    if config.search:  # the index's own names are known only once it is made: its folder is reserved
+        planned.append(Planned(f"{SEARCH_FOLDER}/pagefind.js", _("the search index")))
     planned += [Planned(item.path, item.origin, item.origin) for item in assets]
     return planned
 
@@ -160,6 +164,7 @@ def check_plan(planned: Sequence[Planned], copies: bool = False) -> None:
     errors = ErrorCollector()
     if copies:
         _check_copies(planned, errors)
+    _check_search_folder(planned, errors)
     by_key: dict[str, Planned] = {}
     for item in planned:
         for problem in name_problems(item.path, item.origin):
@@ -199,6 +204,19 @@ def check_plan(planned: Sequence[Planned], copies: bool = False) -> None:
         errors.add(_error(message.format(holder=holder.origin, path=holder.path, other=first.origin,
                                          other_path=first.path, count=len(items) - 1), holder, first))
     errors.raise_if_any()
+
+
+def _check_search_folder(planned: Sequence[Planned], errors: ErrorCollector) -> None:
+    """Report each output in the search index's folder (``pagefind/``), when the site has search."""
+    index = next((item for item in planned if item.path == f"{SEARCH_FOLDER}/pagefind.js"
+                  and item.origin == _("the search index")), None)
+    if index is None:
+        return
+    for item in planned:  # a file at the index's own reserved name is "two sources want to write" already
+        if fold(item.path).startswith(f"{SEARCH_FOLDER}/") and fold(item.path) != fold(index.path):
+            errors.add(_error(_("{origin} writes {path}, in the folder of the search index ({folder}/); rename "
+                                "it, or set 'search: false' in site.yaml").format(
+                                    origin=item.origin, path=item.path, folder=SEARCH_FOLDER), item, index))
 
 
 def _check_copies(planned: Sequence[Planned], errors: ErrorCollector) -> None:

@@ -66,12 +66,14 @@ def assemble_site(
             segments = (doc.slug,) if doc.kind is Folder.PAGES else (sections[doc.kind], doc.slug)
             kind = KIND_PAGE[doc.kind]
             page = Page(url=page_url(code, *segments), lang=code, kind=kind,
-                        template=f"{doc.layout or kind}.html", title=doc.title, group=f"doc:{doc.key}", doc=doc)
+                        template=f"{doc.layout or kind}.html", title=doc.title, group=f"doc:{doc.key}", doc=doc,
+                        indexed=config.search and is_published(doc, today, drafts=False))
             pages.append(page)
             doc_pages[doc.rel] = page
         for fact in ordered_facts:
             page = Page(url=page_url(code, sections["facts"], fact.slug[code]), lang=code, kind=PageKind.FACT,
-                        template="fact.html", title=fact.label[code], group=f"fact:{fact.id}", fact=fact)
+                        template="fact.html", title=fact.label[code], group=f"fact:{fact.id}", fact=fact,
+                        indexed=config.search)
             pages.append(page)
             fact_pages[(fact.id, code)] = page
         slugs = tag_slugs(tag for doc in mine for tag in doc.tags)
@@ -86,6 +88,9 @@ def assemble_site(
         for tag, tagged in tags[code].items():
             pages.append(Page(url=page_url(code, sections["tags"], tag), lang=code, kind=PageKind.TAG, template="tag.html",
                               title=_tag_name(tag, tagged, slugs), group=f"tag:{tag}", items=tagged, tag=tag))
+        if config.search:
+            pages.append(Page(url=page_url(code, sections["search"]), lang=code, kind=PageKind.SEARCH,
+                              template="search.html", title="", group="section:search"))
     pages.append(Page(url="/404.html", lang=config.default_language, kind=PageKind.NOT_FOUND, template="404.html",
                       title="404", group="404"))
     _check_unique_urls(pages, errors)

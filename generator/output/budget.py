@@ -33,7 +33,7 @@ _ATTR_RE = re.compile(r"\b([a-z-]+)=\"([^\"]*)\"", re.I)
 
 #: Page kinds in the order a report lists them.
 KINDS = (PageKind.HOME, PageKind.ARTICLE, PageKind.PAGE, PageKind.FACT, PageKind.RESOURCE, PageKind.ARTICLES,
-         PageKind.FACTS, PageKind.RESOURCES, PageKind.TAGS, PageKind.TAG, PageKind.CHOOSER, PageKind.NOT_FOUND)
+         PageKind.FACTS, PageKind.RESOURCES, PageKind.TAGS, PageKind.TAG, PageKind.SEARCH, PageKind.CHOOSER, PageKind.NOT_FOUND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ def kind_name(kind: PageKind) -> str:
         PageKind.FACT: _("key figure"), PageKind.RESOURCE: _("fact sheet"), PageKind.ARTICLES: _("articles list"),
         PageKind.FACTS: _("key figures list"), PageKind.RESOURCES: _("resources list"),
         PageKind.TAGS: _("tags list"), PageKind.TAG: _("tag"), PageKind.CHOOSER: _("language chooser"),
-        PageKind.NOT_FOUND: _("404 page"),
+        PageKind.SEARCH: _("search page"), PageKind.NOT_FOUND: _("404 page"),
     }
     return names.get(kind, kind.value)
 

@@ -473,7 +473,7 @@ def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recor
     config = site.config
     urls = []
     for page in site.pages:
-        if page.kind is PageKind.NOT_FOUND:
+        if page.kind in (PageKind.NOT_FOUND, PageKind.SEARCH):  # a search page holds nothing of its own to find
             continue
         group = site.groups.get(page.group, {})
         alternates = sorted((lang, absolute(config, p.url)) for lang, p in group.items()) if len(group) > 1 else []

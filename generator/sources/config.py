@@ -22,7 +22,7 @@ from generator.sources.yamlsource import LineDict, parse_yaml, read_text
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "site.yaml"
-SECTION_KEYS = ("articles", "facts", "resources", "tags")
+SECTION_KEYS = ("articles", "facts", "resources", "tags", "search")
 DEFAULT_SECTIONS = {  # URL segments stay in a-z: Arabic pages use the English ones unless site.yaml names others
     "articles": {"fr": "articles", "en": "articles", "nl": "artikels", "de": "artikel", "es": "articulos",
                  "it": "articoli", "ar": "articles"},
@@ -32,11 +32,13 @@ DEFAULT_SECTIONS = {  # URL segments stay in a-z: Arabic pages use the English o
                   "it": "materiali", "ar": "resources"},
     "tags": {"fr": "themes", "en": "tags", "nl": "themas", "de": "themen", "es": "temas", "it": "temi",
              "ar": "tags"},
+    "search": {"fr": "recherche", "en": "search", "nl": "zoeken", "de": "suche", "es": "buscar", "it": "cerca",
+               "ar": "search"},
 }
 TOP_KEYS = (
     "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
     "sections", "quick_exit_url", "help", "allow_html", "publisher", "licence", "colors",
-    "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress",
+    "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress", "search",
     "page_budget_kib",
 )
 HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
@@ -96,6 +98,7 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
         csp_meta=r.boolean("csp_meta", False),
         compress=r.boolean("compress", True),
+        search=r.boolean("search", True),
         page_budget_kib=r.integer("page_budget_kib", 100, maximum=100000),
     )
     errors.raise_if_any()

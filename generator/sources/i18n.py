@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from babel import Locale
+
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _, ngettext
 from generator.model import SiteConfig
@@ -17,6 +19,9 @@ log = logging.getLogger(__name__)
 
 REFERENCE_LANGUAGE = "en"
 """The default theme's file every language's keys are checked against (with the keys of the site's own files)."""
+
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+"""CLDR's plural categories: a key ending in one of them is one form of a counted text (``search.results.one``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,10 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
     """Read the UI strings of every site language (defaults, then the site's own keys).
 
     Every language must have every key that any language (or the default theme's
-    English) has: one error per language lists all the keys it lacks.
+    English) has: one error per language lists all the keys it lacks. A counted text
+    (keys ending in a CLDR plural category, such as ``search.results.one``) needs its
+    ``other`` form, and its ``one`` form in a language whose locale has one; the other
+    forms (``zero``, ``two``, ``few``, ``many``) are optional, ``other`` standing in.
     """
     result = {}
     found_files: dict[str, bool] = {}
@@ -78,7 +86,8 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
                   "default theme to this file and translate every text").format(code=code, reference=REFERENCE_LANGUAGE),
                 source=strings.shown))
             continue
-        missing = [key for key in expected if key not in strings.values]
+        missing = [key for key in expected
+                   if key not in strings.values and _required(key, config.language(code).locale)]
         if missing:
             errors.add(SiteError(
                 ngettext("missing UI string {keys}; add it to this file",
@@ -87,6 +96,14 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
                 source=strings.shown))
     errors.raise_if_any()
     return result
+
+
+def _required(key: str, locale: str) -> bool:
+    """Return whether every language must have ``key``: all keys but the optional forms of a counted text."""
+    prefix, _dot, category = key.rpartition(".")
+    if not prefix or category not in PLURAL_CATEGORIES or category == "other":
+        return True
+    return category == "one" and "one" in Locale.parse(locale).plural_form.tags
 
 
 def _read(path: Path, root: Path) -> dict[str, str]:

@@ -1,0 +1,203 @@
+"""Search: the Pagefind index the build makes of the staged output, per language, and the search pages.
+
+What the index holds is read back from Pagefind's own files (each fragment is a
+gzip'd JSON record of one page: its address and text), so these tests check
+what a visitor's browser would search, not what the build meant to write.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DAY, build_copy
+from generator.build import BuildOptions, build
+from generator.core.errors import SiteError
+from generator.output import search as search_stage
+
+
+def indexed(out: Path) -> dict[str, dict[str, str]]:
+    """Return what the index holds: language → page address → its text."""
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    found: dict[str, dict[str, str]] = {lang: {} for lang in entry["languages"]}
+    for fragment in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment")):
+        record = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
+        lang = fragment.name.split("_")[0]
+        found[lang][record["url"]] = record["content"]
+    for lang, info in entry["languages"].items():
+        assert info["page_count"] == len(found[lang]), lang
+    return found
+
+
+def marked_pages(out: Path) -> dict[str, set[str]]:
+    """Return the pages whose <main> asks to be indexed, by the language of their <html lang>."""
+    marked: dict[str, set[str]] = {}
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if re.search(r"<main [^>]*data-pagefind-body", html):
+            lang = re.search(r'<html lang="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+            url = "/" + page.parent.relative_to(out).as_posix() + "/"
+            marked.setdefault(lang, set()).add(url)
+    return marked
+
+
+def test_an_index_per_language_holds_articles_pages_fact_sheets_and_figures(built_site) -> None:
+    result, out = built_site
+    found = indexed(out)
+    assert sorted(found) == ["en", "fr"]
+    assert {lang: set(pages) for lang, pages in found.items()} == marked_pages(out)
+    for lang in ("fr", "en"):
+        urls = set(found[lang])
+        assert all(url.startswith(f"/{lang}/") for url in urls), urls
+        kinds = {page.kind.value for page in result.site.pages if page.lang == lang and page.url in urls}
+        assert kinds == {"article", "page", "resource", "fact"}, (lang, kinds)
+    assert "/fr/ressources/fiche-parents/" in found["fr"]  # a fact sheet, by its HTML page
+    assert "/en/facts/victims-per-day/" in found["en"]
+    assert not any(url in found["fr"] for url in ("/fr/", "/fr/articles/", "/fr/recherche/"))
+    body = (out.parent / "content" / "fr" / "articles" / "ecrans.md").read_text(encoding="utf-8").split("---")[-1]
+    word = max(re.findall(r"[a-zàâçéèêëîïôûùüÿœ]{6,}", body.lower()), key=len)
+    assert word in found["fr"]["/fr/articles/ecrans/"].lower()
+
+
+def test_the_search_page_of_each_language_and_its_link(built_site) -> None:
+    _result, out = built_site
+    for lang, folder, label in (("fr", "recherche", "Rechercher"), ("en", "search", "Search")):
+        html = (out / lang / folder / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}"' in html
+        assert 'data-bundle="/pagefind/pagefind.js"' in html
+        assert re.search(r'<form class="search__form" role="search" action="/%s/%s/"' % (lang, folder), html)
+        sections = _result.site.config.sections
+        for section in ("articles", "facts", "resources", "tags"):  # where to go without JavaScript
+            assert f'<li><a href="/{lang}/{sections[section][lang]}/">' in html, section
+        home = (out / lang / "index.html").read_text(encoding="utf-8")
+        assert f'<a href="/{lang}/{folder}/">{label}</a>' in home
+    assert (out / "pagefind" / "pagefind.js").is_file()
+    assert not list((out / "pagefind").glob("pagefind-ui*")), "Pagefind's own interfaces are not published"
+    headers = (out / "_headers").read_text(encoding="utf-8")
+    assert "script-src 'self' 'wasm-unsafe-eval';" in headers and "'unsafe-eval'" not in headers.replace(
+        "'wasm-unsafe-eval'", "")
+
+
+def test_drafts_and_later_pages_are_never_indexed(site_src: Path, tmp_path: Path) -> None:
+    _result, out = build_copy(site_src, tmp_path, drafts=True)
+    assert (out / "fr" / "articles" / "brouillon" / "index.html").is_file()  # in the output with --drafts
+    assert (out / "fr" / "articles" / "futur" / "index.html").is_file()
+    found = indexed(out)
+    assert "/fr/articles/brouillon/" not in found["fr"]
+    assert "/fr/articles/futur/" not in found["fr"]
+    assert "/fr/articles/ecrans/" in found["fr"]
+
+
+def test_search_false_makes_no_index_no_page_and_no_wasm_in_the_policy(site_src: Path, tmp_path: Path) -> None:
+    with (site_src / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("search: false\n")
+    result, out = build_copy(site_src, tmp_path)
+    assert not (out / "pagefind").exists()
+    assert not (out / "fr" / "recherche").exists() and not (out / "en" / "search").exists()
+    assert "search" not in result.timings
+    assert "recherche" not in (out / "fr" / "index.html").read_text(encoding="utf-8")
+    assert "wasm-unsafe-eval" not in (out / "_headers").read_text(encoding="utf-8")
+
+
+def test_two_builds_make_the_same_index_and_the_second_does_nothing(site_src: Path, tmp_path: Path) -> None:
+    first, out = build_copy(site_src, tmp_path)
+    assert first.timings["search"] > 0
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()}
+    assert build_copy(site_src, tmp_path)[0].up_to_date
+    (out / "pagefind" / "stray.txt").write_text("planted", encoding="utf-8")
+    (out / "pagefind" / "pagefind.js").unlink()
+    again, _out = build_copy(site_src, tmp_path)
+    assert not again.up_to_date
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()}
+    assert after == before  # the planted file is gone, the removed one is back, the rest byte for byte
+    other = tmp_path / "other"
+    other.mkdir()
+    _r, elsewhere = build_copy(site_src, other, use_cache=False)
+    assert {p.relative_to(elsewhere).as_posix(): p.read_bytes()
+            for p in (elsewhere / "pagefind").rglob("*") if p.is_file()} == before
+
+
+def test_a_failed_pagefind_run_leaves_the_published_site_untouched(site_src: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _result, out = build_copy(site_src, tmp_path)
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
+    failing = tmp_path / "pagefind"
+    failing.write_text("#!/bin/sh\necho 'Error: something went wrong' >&2\nexit 3\n", encoding="utf-8")
+    failing.chmod(0o755)
+    monkeypatch.setattr(search_stage, "pagefind_executable", lambda: failing)
+    (site_src / "content" / "fr" / "articles" / "ecrans.md").write_text(
+        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    assert "Pagefind: Error: something went wrong" in str(caught.value)
+    assert {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert not [p for p in out.parent.iterdir() if ".vigie-new-" in p.name]
+
+
+def test_pagefind_settings_of_the_computer_do_not_change_the_index(site_src: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _r, plain = build_copy(site_src, tmp_path / "a")
+    monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "fr")
+    monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "p")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pagefind.yml").write_text("force_language: fr\n", encoding="utf-8")
+    _r, other = build_copy(site_src, tmp_path / "b", use_cache=False)
+    assert indexed(other) == indexed(plain)
+    assert os.environ["PAGEFIND_FORCE_LANGUAGE"] == "fr"
+
+
+def test_the_preview_serves_an_index_of_the_pages_in_memory_made_when_asked(site_src: Path) -> None:
+    from generator.commands.serve import LiveSite, SiteApp, classify_change
+
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("all")
+    app = SiteApp(live, 8000)
+
+    def get(path: str) -> bytes:
+        answer = app.answer("GET", path, "127.0.0.1:8000")
+        assert answer.status == 200, path
+        return answer.body
+
+    entry = json.loads(get("/pagefind/pagefind-entry.json"))
+    assert sorted(entry["languages"]) == ["en", "fr"]
+    assert get("/pagefind/pagefind.js")
+
+    def french_text() -> str:  # what the index served now holds of the French pages, fetched as a browser would
+        names = [rel for rel in live._search[1] if rel.startswith("pagefind/fragment/fr_")]  # type: ignore[index]
+        return " ".join(gzip.decompress(get("/" + name)).decode("utf-8") for name in names).lower()
+
+    assert "zygomorphe" not in french_text()
+    page = site_src / "content" / "fr" / "articles" / "ecrans.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZygomorphe.\n", encoding="utf-8")
+    assert live.rebuild(classify_change(page, site_src), [page.relative_to(site_src).as_posix()])
+    entry = json.loads(get("/pagefind/pagefind-entry.json"))  # made again, for the new build
+    assert "zygomorphe" in french_text()
+
+
+def test_a_site_below_a_folder_loads_its_search_from_that_folder(site_src: Path, tmp_path: Path) -> None:
+    _result, out = build_copy(site_src, tmp_path, base_url="https://example.org/campagne/")
+    html = (out / "en" / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-bundle="/campagne/pagefind/pagefind.js"' in html  # pagefind.js then finds its index beside it
+    assert 'action="/campagne/en/search/"' in html
+    assert '<a href="/campagne/en/search/"' in (out / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_of_the_site_in_the_search_folder_is_refused_before_anything_is_written(
+        site_src: Path, tmp_path: Path) -> None:
+    claimed = site_src / "assets" / "root" / "pagefind" / "fragment" / "en_0000000.pf_fragment"
+    claimed.parent.mkdir(parents=True)
+    claimed.write_bytes(b"mine")
+    with pytest.raises(Exception) as info:
+        build_copy(site_src, tmp_path)
+    assert ("assets/root/pagefind/fragment/en_0000000.pf_fragment writes pagefind/fragment/en_0000000.pf_fragment, "
+            "in the folder of the search index (pagefind/)") in str(info.value)
+    assert not (tmp_path / "public").exists()
+    with (site_src / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("search: false\n")
+    _result, out = build_copy(site_src, tmp_path)  # without search the folder is the site's
+    assert (out / "pagefind" / "fragment" / "en_0000000.pf_fragment").read_bytes() == b"mine"
