@@ -332,6 +332,32 @@ def test_any_label_up_to_200_characters_fits(chunks: list[tuple[str, str, str, s
         assert open_png(render_card(make_spec(label=label, figure=figure), size)).size == size
 
 
+ARABIC_WORD = st.text(alphabet=st.sampled_from("\u0627\u0623\u0625\u0622\u0628\u062a\u062c\u062d\u062e\u062f\u0631"
+                                                "\u0633\u0635\u0637\u0639\u0642\u0643\u0644\u0645\u0646\u0647"
+                                                "\u0648\u064a\u0649\u0629\u0650\u060c\u061f0123456789%"),
+                     min_size=1, max_size=14)
+
+
+@settings(max_examples=20, deadline=None)
+@given(words=st.lists(ARABIC_WORD, min_size=1, max_size=25), name=st.lists(ARABIC_WORD, min_size=1, max_size=4),
+       kind=st.sampled_from(["fact", "site"]))
+def test_any_arabic_card_stays_inside_its_margins(words: list[str], name: list[str], kind: str) -> None:
+    """Arabic letters reach lower than Latin ones (ي ج ع and kasra): footer and label keep their room.
+    render_card raises an AssertionError when any text box leaves the margins."""
+    label = " ".join(words)[:200]
+    spec = make_spec(label=label, lang="ar", site_name=" ".join(name), figure="12\u066c500", kind=kind)
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
+def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
+    """The site card of a new Arabic site ('My prevention site'), whose footer letters descend deepest."""
+    spec = site_spec("\u0645\u0648\u0642\u0639\u064a \u0644\u0644\u0648\u0642\u0627\u064a\u0629", lang="ar",
+                     source_line="\u0645\u0648\u0642\u0639\u064a \u0644\u0644\u0648\u0642\u0627\u064a\u0629")
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
 def test_too_wide_figure_raises() -> None:
     with pytest.raises(SiteError, match=r"fact 'auteurs-identifies': the figure .* is too wide"):
         render_card(make_spec(figure="plus de trois cent cinquante millions de milliards"), (1200, 630))

@@ -56,7 +56,7 @@ from generator.model import Colors
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 #: Card file name → (width, height) in pixels.
 
@@ -270,17 +270,27 @@ def _cmap_of(path: Path) -> frozenset[int]:
         return frozenset(tt.getBestCmap())
 
 
+#: Letters that reach highest and lowest in each script drawn with a font of its own, besides the Latin
+#: ones: Arabic's hamza forms and tall letters above, its descending letters and kasra below.
+_TALL_AND_DEEP = {
+    "Arab": ("\u0623\u0625\u0622\u0644\u0643\u0637\u0638\u0644\u0627",
+             "\u064a\u062c\u0639\u0642\u0645\u0646\u0635\u062d\u062e\u0649\u0628\u0650"),
+}
+
+
 def _font_metrics(weight: str, size: int) -> tuple[int, int]:
-    """Return (ascent above baseline of accented capitals, descent below it) in px."""
-    return _font_metrics_of(_face(weight)[0], weight, size)
+    """Return (ascent above baseline of accented capitals, descent below it) in px, in the card's script."""
+    script = _SCRIPT.get()
+    return _font_metrics_of(_face(weight)[0], weight, size, script)
 
 
 @functools.lru_cache(maxsize=None)
-def _font_metrics_of(path: Path, weight: str, size: int) -> tuple[int, int]:
+def _font_metrics_of(path: Path, weight: str, size: int, script: str = "Latn") -> tuple[int, int]:
     font = _font_of(path, weight, size)
-    top = font.getbbox("ÉÀÔHdlbk", anchor="ls")[1]
-    bottom = font.getbbox("gjpqy,", anchor="ls")[3]
-    return (-int(top), int(bottom))
+    tall, deep = _TALL_AND_DEEP.get(script, ("", ""))
+    top = min(font.getbbox(sample, anchor="ls")[1] for sample in ("ÉÀÔHdlbk", tall) if sample)
+    bottom = max(font.getbbox(sample, anchor="ls")[3] for sample in ("gjpqy,", deep) if sample)
+    return (-math.floor(top), math.ceil(bottom))
 
 
 # --------------------------------------------------------------------------- text
@@ -611,7 +621,7 @@ def _layout_footer(prep: _Prepared, params: _Params, size: tuple[int, int]) -> t
         rows = _arrange_footer(prep, width, fsize, lang)
         if rows is None:
             continue
-        asc, desc = _font_metrics("regular", fsize)
+        asc, desc = (max(pair) for pair in zip(_font_metrics("regular", fsize), _font_metrics("bold", fsize)))
         pitch = round(fsize * params.footer_pitch)
         last_baseline = h - m - desc
         first_baseline = last_baseline - pitch * (len(rows) - 1)
