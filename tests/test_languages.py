@@ -134,11 +134,14 @@ def test_sitemap_alternates_cover_the_four_languages(four: tuple[BuildResult, Pa
     record = {code: BASE + address for code, address in RECORD_YEAR.items()}
     for loc in record.values():
         assert clusters[loc] == record
-    for code in CODES:
-        assert set(clusters[f"{BASE}/{code}/"]) == set(CODES)
+    for code in CODES:  # the homes and the language chooser (x-default) are one cluster
+        assert set(clusters[f"{BASE}/{code}/"]) == set(CODES) | {"x-default"}
+    assert clusters[f"{BASE}/"] == clusters[f"{BASE}/fr/"]
     for loc, cluster in clusters.items():  # every cluster names the page itself, and agrees with its members
         for href in cluster.values():
             assert clusters[href] == cluster, (loc, href)
+        own = links(out, loc.removeprefix(BASE) or "/").alternates  # and with the page's <link rel=alternate>
+        assert cluster == (own if len(own) > 1 else {}), loc
 
 
 def test_root_chooser_offers_every_language(four: tuple[BuildResult, Path, Path]) -> None:

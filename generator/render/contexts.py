@@ -393,20 +393,27 @@ class Contexts:
             "press_kit": press_kit,
         }
 
+    def hreflang(self, page: Page, alternates: list[Alternate]) -> list[tuple[str, str]]:
+        """Return the page's cluster of translations as (hreflang, absolute URL), sorted: the same for the
+        page's <link rel=alternate> and its sitemap entry (``alternates``: `alternates` of the page)."""
+        config = self.site.config
+        if page.kind is PageKind.CHOOSER:  # every language's home, and itself as the default (not as a language)
+            cluster = [(code, absolute(config, f"/{code}/")) for code in config.codes]
+        elif page.kind is PageKind.NOT_FOUND:  # served at any address: no alternates, no canonical, not indexed
+            cluster = []
+        else:
+            cluster = [(page.lang, absolute(config, page.url))] + [
+                (a.lang, absolute(config, a.url)) for a in alternates if a.translated]
+        if page.kind in (PageKind.CHOOSER, PageKind.HOME):  # the homes and the chooser are one cluster
+            cluster.append(("x-default", absolute(config, "/")))
+        return sorted(cluster)
+
     def page_context(self, page: Page, rec: Recorder | None = None) -> dict[str, Any]:
         """Return the template context for a given page."""
         ctx = self.base_context(page.lang, rec)
         alternates = self.alternates(page, rec)
         config = self.site.config
-        if page.kind is PageKind.CHOOSER:  # every language's home, and itself as the default (not as a language)
-            hreflang = [(code, absolute(config, f"/{code}/")) for code in config.codes]
-        elif page.kind is PageKind.NOT_FOUND:  # served at any address: no alternates, no canonical, not indexed
-            hreflang = []
-        else:
-            hreflang = [(page.lang, absolute(config, page.url))] + [
-                (a.lang, absolute(config, a.url)) for a in alternates if a.translated]
-        if page.kind in (PageKind.CHOOSER, PageKind.HOME):  # the homes and the chooser are one cluster
-            hreflang.append(("x-default", absolute(config, "/")))
+        hreflang = self.hreflang(page, alternates)
         if rec is not None:  # what is read here of the page itself, and what its canonical address is made of
             for name in ("url", "template", "kind", "group", "lang", "doc", "fact"):
                 rec.add(Dep.PAGE, page.url, name)
@@ -417,7 +424,7 @@ class Contexts:
             page=page,
             canonical=absolute(config, page.url),
             alternates=alternates,
-            hreflang=sorted(hreflang),
+            hreflang=hreflang,
             content=Markup(self.bodies.html(page.doc.rel)) if page.doc else Markup(""),
         )
         if page.fact is not None:

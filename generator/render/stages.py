@@ -475,13 +475,14 @@ def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recor
     for page in site.pages:
         if page.kind in (PageKind.NOT_FOUND, PageKind.SEARCH):  # a search page holds nothing of its own to find
             continue
-        group = site.groups.get(page.group, {})
-        alternates = sorted((lang, absolute(config, p.url)) for lang, p in group.items()) if len(group) > 1 else []
+        cluster = contexts.hreflang(page, contexts.alternates(page, rec))  # as the page's own <link>s say
+        alternates = cluster if len(cluster) > 1 else []
         lastmod = page.doc.date if page.doc and page.doc.date else None
         urls.append((absolute(config, page.url), alternates, lastmod))
         if rec is not None:
             rec.add(Dep.PAGE, page.url, "url")
             rec.add(Dep.PAGE, page.url, "doc")
+            rec.add(Dep.PAGE, page.url, "kind")
             rec.add(Dep.GROUP, page.group)
             if page.doc is not None:
                 rec.add(Dep.DOC, page.doc.rel, "date")
