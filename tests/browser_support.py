@@ -40,13 +40,17 @@ CHROMIUM_ARGS = [
 #: What the issue asks of every page; the shipped ``_headers`` must be at least this strict.
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "nl")
 #: Page types (the ``layout-*`` class on <body>) that exist once per language.
 PER_LANGUAGE = ("home", "articles", "article", "page", "help", "facts", "fact",
                 "resources", "resource", "tags", "tag", "search")
+#: Page types the campaign has no page of yet in a language: the Dutch pages are the home page, the help page,
+#: one article and the figures; its other pages and its fact sheets are not translated yet
+#: (`vigie check --translations` lists them). test_every_page_type_is_built fails once one is built.
+UNTRANSLATED: frozenset[tuple[str, str]] = frozenset({("page", "nl"), ("resource", "nl")})
 #: (page type, language) pairs every browser test covers; None: a single page for the site.
 PAGE_TYPES: list[tuple[str, str | None]] = [("chooser", None)] + [
-    (kind, lang) for kind in PER_LANGUAGE for lang in LANGUAGES] + [("404", None)]
+    (kind, lang) for kind in PER_LANGUAGE for lang in LANGUAGES if (kind, lang) not in UNTRANSLATED] + [("404", None)]
 MISSING_PATH = "/this-page-does-not-exist/"
 
 
