@@ -200,9 +200,17 @@ def _help(r: Reader, codes: tuple[str, ...]) -> tuple[HelpContact, ...]:
         for code in langs:
             if code not in codes:
                 c.fail("languages", _("help contact language '{code}' is not a site language").format(code=code))
+        name = c.localised("name", codes, required=True)
+        unnamed = [code for code in (langs or codes) if name and code not in name]
+        if unnamed:  # else its pages would show it under another language's name
+            c.fail("name", _("the help contact '{name}' has no name in {languages}, where it is shown; add "
+                             "'{language}: …' under name, or show it only in its languages with "
+                             "'languages: [{written}]'").format(
+                name=next(iter(name.values())), languages=", ".join(unnamed), language=unnamed[0],
+                written=", ".join(code for code in (langs or codes) if code in name)))
         contacts.append(
             HelpContact(
-                name=c.localised("name", codes, required=True),
+                name=name,
                 purpose=c.localised("purpose", codes),
                 hours=c.localised("hours", codes),
                 region=c.localised("region", codes),
