@@ -266,3 +266,20 @@ def test_a_counted_text_needs_the_forms_of_its_language_only(tmp_path: Path) -> 
     assert "many" not in str(info.value)  # Portuguese has a 'many' form: optional, 'other' stands in
     own.write_text(english, encoding="utf-8")
     assert "search.results.many" not in load_strings(load_config(root))["pt"].values
+
+
+def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:
+    """share-girls' source has an English title only: on the other languages' pages it is marked as English
+    (WCAG 3.1.2, language of parts) and isolated left to right on the Arabic page; on English pages it is not."""
+    _result, _root, out = four
+    pages = {code: (out / code).glob("*/share-girls/index.html") for code in CODES}
+    found = {code: [re.search(r"<cite[^>]*>", p.read_text(encoding="utf-8")) for p in files]
+             for code, files in pages.items()}
+    assert all(len(tags) == 1 and tags[0] for tags in found.values()), found
+    for code, (tag,) in found.items():
+        assert tag is not None
+        expected = "<cite>" if code == "en" else '<cite lang="en" dir="ltr">'
+        assert tag.group(0) == expected, (code, tag.group(0))
+    arabic = next((out / "ar").glob("*/share-girls/index.html")).read_text(encoding="utf-8")
+    assert arabic.count('class="download-list__meta" dir="ltr"') == 2  # "(1200 × 630 px, PNG)" keeps its order
+    assert 'id="embed-code" class="copy-box copy-box--code" dir="ltr"' in arabic  # HTML code reads left to right

@@ -114,3 +114,15 @@ def language_name(code: str, locale: str | None = None) -> str:
         return str(Locale.parse(locale).languages.get(base, code))
     except (UnknownLocaleError, ValueError):
         return code
+
+
+@lru_cache(maxsize=64)
+def text_direction(code: str) -> str:
+    """Return ``rtl`` for a language or locale CLDR writes right to left (ar, fa, he…), else ``ltr``.
+
+    The one place directions come from: pages (``<html dir>``), cards and texts in another language.
+    """
+    try:
+        return "rtl" if Locale.parse(code.replace("-", "_")).character_order == "right-to-left" else "ltr"
+    except (ValueError, LookupError, UnknownLocaleError):
+        return "ltr"

@@ -42,13 +42,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
+from generator.core.formats import text_direction
 from generator.core.messages import _, active_language, ngettext
 from generator.core.fonts import FAMILY, font_hash, font_path, installed_script_font, script_font, script_of
 from generator.model import Colors
@@ -968,13 +968,9 @@ def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=64)
 def _right_to_left(lang: str) -> bool:
     """Return whether CLDR writes the language right to left (ar, fa, he…)."""
-    try:
-        return bool(Locale.parse(lang.replace("-", "_")).character_order == "right-to-left")
-    except (ValueError, LookupError, UnknownLocaleError):
-        return False
+    return text_direction(lang) == "rtl"
 
 
 def _mirrored_x(item: _Text, card_width: int, lang: str) -> float:

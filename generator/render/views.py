@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from generator.core.formats import format_partial_date, format_value
+from generator.core.formats import format_partial_date, format_value, text_direction
 from generator.sources.i18n import Strings
 from generator.model import Fact, HelpContact, Language, SiteConfig
 from generator.core.images import mime, rendition_format
@@ -47,6 +47,11 @@ class FactView:
     share: tuple[ShareLink, ...]
     embed: str
     tags: tuple[str, ...]
+    source_title_lang: str = ""
+    """The language of ``source_title`` when it is not the page's (a source titled only in French, on an
+    English page), for its ``lang`` and ``dir``; empty when it is the page's own."""
+    source_title_dir: str = ""
+    """``rtl`` or ``ltr`` with ``source_title_lang``; empty with it."""
     as_of: str = ""
     """When the figure was true, in words (``situation en mai 2022``, ``as of May 2022``); empty when not given."""
     card_srcset: str = ""
@@ -64,7 +69,9 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
     as_of = as_of_text(fact, lang, strings)
     sentence = fact.alt.get(code) or (f"{figure} {label}".strip() + (f" ({as_of})" if as_of else ""))
     source_date = format_partial_date(fact.source.date, lang.locale)
-    title = fact.source.title.get(code) or next(iter(fact.source.title.values()), "")
+    title_lang = code if code in fact.source.title else next(iter(fact.source.title), "")  # else the first written
+    title = fact.source.title.get(title_lang, "")
+    other_lang = title_lang if title_lang != code else ""
     abs_url = absolute(config, url)
     site_title = config.title[code]
     cite = strings.get("fact.cite_format", publisher=fact.source.publisher, title=title, date=source_date,
@@ -79,6 +86,7 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
         abs_card_url=absolute(config, card), cite=cite, share=share_links(text, abs_url, strings),
         embed=embed_snippet(figure, label + (f" ({as_of})" if as_of else ""), sentence, absolute(config, card),
                             abs_url, fact, title, strings),
+        source_title_lang=other_lang, source_title_dir=text_direction(other_lang) if other_lang else "",
         tags=fact.tags, as_of=as_of, card_srcset=card_srcset(url), card_type=mime(rendition_format("PNG")),
     )
 

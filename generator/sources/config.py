@@ -10,7 +10,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from generator.core.errors import ErrorCollector, SiteError
-from generator.core.formats import language_name
+from generator.core.formats import language_name, text_direction
 from generator.core.messages import _
 from generator.model import Colors, HelpContact, Language, SiteConfig
 from generator.core.paths import base_url_problem
@@ -138,8 +138,7 @@ def _languages(r: Reader) -> tuple[Language, ...]:
             )
             locale = Locale.parse("en")
         name = str(names.get(code) or language_name(code))
-        direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
-        result.append(Language(code=code, name=name, locale=str(locale), dir=direction))
+        result.append(Language(code=code, name=name, locale=str(locale), dir=text_direction(str(locale))))
     if len({lang.code for lang in result}) != len(result):
         r.fail("languages", _("a language is listed twice in 'languages'"))
     return tuple(result)
