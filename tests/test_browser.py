@@ -791,6 +791,45 @@ def test_arabic_pages_mirror_without_horizontal_scroll(browser: Any, four_server
         context.close()
 
 
+MIRRORED = (".quick-exit__button", ".brand__logo", ".site-nav a", "main h1", ".lang-switch__list")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_arabic_home_is_the_english_one_mirrored(browser: Any, four_server: Server, width: int,
+                                                      tmp_path: Path) -> None:
+    """Screenshots of the English and Arabic homes; each landmark element of one sits where the other's
+    mirror image is (texts differ in width, so the edge the layout holds it by is compared).
+    VIGIE_SCREENSHOTS=DIR keeps the pictures."""
+    keep = os.environ.get("VIGIE_SCREENSHOTS")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
+    boxes: dict[str, dict[str, list[dict[str, float]]]] = {}
+    try:
+        for lang in ("en", "ar"):
+            tab = context.new_page()
+            tab.goto(four_server.url(f"/{lang}/"), wait_until="load")
+            picture = Path(keep or tmp_path) / f"home-{lang}-{width}.png"
+            picture.parent.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(picture), full_page=True)
+            assert picture.stat().st_size > 0
+            boxes[lang] = {sel: tab.eval_on_selector_all(sel, """els => els.filter(e => e.offsetParent !== null)
+                              .map(e => { const r = e.getBoundingClientRect();
+                                          return {left: r.left, right: r.right}; })""") for sel in MIRRORED}
+            tab.close()
+    finally:
+        context.close()
+    for sel in MIRRORED:
+        ltr, rtl = boxes["en"][sel], boxes["ar"][sel]
+        if not ltr:
+            continue
+        assert rtl, f"{sel} is on the English home, not on the Arabic one"
+        # the edge the layout holds the first one by (its start, or its end for what sits at the end of a
+        # line) is mirrored: English left ↔ Arabic right, or English right ↔ Arabic left
+        start = abs(ltr[0]["left"] - (width - rtl[0]["right"]))
+        end = abs(ltr[0]["right"] - (width - rtl[0]["left"]))
+        assert min(start, end) <= 2, (sel, ltr[0], rtl[0], width)
+
+
 def test_four_language_html_is_valid(four_server: Server) -> None:
     out = four_server.out
     files = [str(f) for f in html_files(out)]
