@@ -126,6 +126,9 @@ class Starter:
             found[key] |= found["paragraphs"]
         speaking = active_language()
         day = date(2000, 1, 1)
+        quiet = logging.getLogger(scaffold.__name__)  # its "created …" lines are about a throwaway folder
+        level = quiet.level
+        quiet.setLevel(max(level, logging.INFO))
         try:
             with tempfile.TemporaryDirectory(prefix="vigie-starter-") as tmp:
                 for ui in UI_LANGUAGES:
@@ -137,6 +140,7 @@ class Starter:
                                                   "are not all found").format(problem=exc))
         finally:
             activate(speaking)
+            quiet.setLevel(level)
         return Starter(**{name: frozenset(values) for name, values in found.items()})
 
 
