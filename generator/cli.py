@@ -166,11 +166,7 @@ def run() -> None:
     flushed and logging shut down first.
     """
     code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: nothing more can be said
-        pass
+    _silence_closed_pipes()  # a closed pipe (vigie build | head -1): nothing more can be said there
     logging.shutdown()
     os._exit(code)
 
@@ -205,8 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _translate(args)
     except (SiteError, SiteErrors) as err:
         return _report(err)
-    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
-        sys.stderr.close()
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head): say nothing more there
+        _silence_closed_pipes()
         return 0
     except KeyboardInterrupt:
         say(_("vigie: interrupted; the previous output was left as it was"))
@@ -218,6 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             .format(error=printable(repr(exc))))
         return 3
     return 0
+
+
+def _silence_closed_pipes() -> None:
+    """Point a standard stream whose reader has gone at /dev/null, so that nothing else fails writing to it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass
+    os.close(devnull)
 
 
 def say(line: str, stream: TextIO | None = None) -> None:

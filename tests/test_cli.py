@@ -322,3 +322,21 @@ def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.Monkey
     progress("PDFs", 1, 1)
     progress.clear()
     assert screen.getvalue() == "\r\x1b[Kvisuels 2/2\r\x1b[KPDF 1/1\r\x1b[K"
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_output_piped_into_a_command_that_stops_reading(warm_site: Path, tmp_path: Path, command: str) -> None:
+    """`vigie check | head -1`: the reader goes away; Vigie finishes quietly (no 'lost sys.stderr', no traceback)
+    with the command's own status, and a build still replaces the output."""
+    args = [sys.executable, "-m", "generator", command, str(warm_site)]
+    if command == "build":
+        args += ["-o", str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `head -0`: nobody reads what it prints
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0, err
+    assert "lost sys.stderr" not in err and "Traceback" not in err and "Exception ignored" not in err, err
+    if command == "build":
+        assert (tmp_path / "out" / "index.html").is_file()
