@@ -52,6 +52,7 @@ KINDS: tuple[tuple[str, str, bool], ...] = (
     ("resources", "kind-resources", True),
     ("fact sheet", "kind-resource", True),
     ("help page", "layout-help", True),
+    ("search page", "kind-search", True),
     ("language chooser", "kind-chooser", False),
 )
 #: Kinds with the 60 KiB first-visit target (the fact page has it without its card image).
