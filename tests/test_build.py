@@ -204,6 +204,23 @@ def test_assets_have_hashed_names_and_css_points_at_them(built_site: tuple[Build
     assert f'href="/assets/css/{css[0].name}"' in read(out, "fr/index.html")
 
 
+def test_a_page_links_site_css_and_only_the_stylesheet_of_its_own_kind(built_site: tuple[BuildResult, Path]) -> None:
+    _, out = built_site
+    own = {"fact": ["fact"], "search": ["search"]}
+    seen: set[str] = set()
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        kind = re.search(r'<body class="kind-([a-z_]+) ', text)
+        assert kind, page
+        sheets = re.findall(r'<link rel="stylesheet" href="/assets/css/([a-z]+)\.[0-9a-f]{10}\.css">', text)
+        assert sheets == ["site", *own.get(kind.group(1), [])], page
+        assert text.count('rel="stylesheet"') == len(sheets), page
+        seen.add(kind.group(1))
+    assert {"fact", "search", "home", "article"} <= seen
+    for name in ("fact", "search"):
+        assert len(list((out / "assets/css").glob(f"{name}.*.css"))) == 1, name
+
+
 def test_base_url_option_changes_absolute_urls() -> None:
     html = render_page(load_site(FIXTURE_SITE, base_url="http://127.0.0.1:9000/preview/"), "/fr/")
     assert '<link rel="canonical" href="http://127.0.0.1:9000/preview/fr/">' in html

@@ -30,14 +30,18 @@ def test_minified_files_other_files_and_root_files_are_published_as_they_are() -
 
 def test_the_theme_is_published_minified_with_the_same_rules() -> None:
     files = {f.origin: f.data for f in load_assets(load_site(FIXTURE_SITE).config).files}
-    for name in ("css/site.css", "js/site.js"):
+    stylesheets = sorted(f"css/{path.name}" for path in (THEME / "css").glob("*.css"))
+    assert {"css/site.css", "css/fact.css", "css/search.css"} <= set(stylesheets)
+    for name in [*stylesheets, "js/site.js"]:
         source = (THEME / name).read_bytes()
         published = files[f"assets/{name}"]
         assert len(published) < 0.85 * len(source), name
         assert b"\n\n" not in published
-    css = files["assets/css/site.css"].decode()
-    source_css = (THEME / "css/site.css").read_text(encoding="utf-8")
-    assert "/*" not in css
-    assert css.count("{") == len(re.findall(r"\{", re.sub(r"/\*.*?\*/", "", source_css, flags=re.S)))
-    assert css.count("@media") == source_css.count("@media")
-    assert "font-display:swap" in css and "unicode-range:U+20-7E" in css
+    for name in stylesheets:
+        css = files[f"assets/{name}"].decode()
+        source_css = (THEME / name).read_text(encoding="utf-8")
+        assert "/*" not in css, name
+        assert css.count("{") == len(re.findall(r"\{", re.sub(r"/\*.*?\*/", "", source_css, flags=re.S))), name
+        assert css.count("@media") == source_css.count("@media"), name
+    site_css = files["assets/css/site.css"].decode()
+    assert "font-display:swap" in site_css and "unicode-range:U+20-7E" in site_css
