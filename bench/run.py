@@ -499,6 +499,7 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
 ROWS = [
     ("cold", "(a) vigie cold build (no output, no parse or body cache; cards and PDFs cached)"),
     ("cold_plain", "(a') the same with `compress: false` (no .br and .gz copies)"),
+    ("cold_nosearch", "(a'') the same with `search: false` (no Pagefind index), compressed copies kept"),
     ("nochange", "(b) vigie rebuild, nothing changed"),
     ("edit", "(c) vigie rebuild after editing one article"),
     ("floor1", "(d) floor, 1 process"),
@@ -546,13 +547,28 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
             (plain / ".vigie-cache" / name).unlink(missing_ok=True)
 
     subprocess.run(vigie_plain, env=env, cwd=REPO, capture_output=True)  # its fonts and cards, untimed
+    # And without the search index (issue 15 added it, on by default, after the floor's definition too).
+    unindexed, unindexed_out = work / f"site-{n}-nosearch", work / f"out-{n}-nosearch"
+    rmtree(unindexed)
+    shutil.copytree(site, unindexed, ignore=shutil.ignore_patterns("public"))
+    with open(unindexed / "site.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\nsearch: false\n")
+    vigie_unindexed = [sys.executable, "-m", "generator", "build", str(unindexed), "-o", str(unindexed_out), "-q"]
+
+    def unindexed_reset(_: int) -> None:
+        rmtree(unindexed_out)
+        for name in ("documents.pickle", "bodies.pickle"):
+            (unindexed / ".vigie-cache" / name).unlink(missing_ok=True)
+
+    subprocess.run(vigie_unindexed, env=env, cwd=REPO, capture_output=True)  # its caches, untimed
     # The headline ratio: the cold build and the 2-process floor in turn, so each run has its pair.
-    results["cold"], results["floor2"], results["cold_plain"] = alternate(
+    results["cold"], results["floor2"], results["cold_plain"], results["cold_nosearch"] = alternate(
         runs, [(cold_reset, vigie, "vigie cold"),
                (lambda _: rmtree(floor_out), floor + ["--jobs", "2"], "floor 2 processes"),
-               (plain_reset, vigie_plain, "vigie cold, compress: false")], env)
-    rmtree(plain)
-    rmtree(plain_out)
+               (plain_reset, vigie_plain, "vigie cold, compress: false"),
+               (unindexed_reset, vigie_unindexed, "vigie cold, search: false")], env)
+    for folder in (plain, plain_out, unindexed, unindexed_out):
+        rmtree(folder)
     report_line = ""
     tree_peak = None
     if results["cold"].status == "ok":
@@ -615,7 +631,7 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
         rmtree(site / "public")
 
     return {
-        "n": n, "facts": FACTS, "runs": runs, "corpus": counts, "paired": ["cold", "floor2", "cold_plain"],
+        "n": n, "facts": FACTS, "runs": runs, "corpus": counts, "paired": ["cold", "floor2", "cold_plain", "cold_nosearch"],
         "load": [load_start, os.getloadavg()[0]],
         "vigie_report": report_line, "tree_peak_mb": tree_peak,
         "rows": {key: {"status": m.status, "note": m.note, "median_s": m.median, "cpu_s": m.cpu,
@@ -929,6 +945,11 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
         f"≤ {TARGETS['cold_vs_floor2']}×")
     row("the .br and .gz copies: vigie cold / vigie cold with `compress: false`, run by run",
         [show(paired_ratio(s, "cold", "cold_plain")) for s in sizes], "–")
+    row("vigie cold with `search: false` / floor 2 processes, run by run (the floor makes no index either)",
+        [show(paired_ratio(s, "cold_nosearch", "floor2"), at(s, "cold_vs_floor2")) for s in sizes],
+        f"≤ {TARGETS['cold_vs_floor2']}×")
+    row("the search index: vigie cold / vigie cold with `search: false`, run by run",
+        [show(paired_ratio(s, "cold", "cold_nosearch")) for s in sizes], "–")
     row("vigie cold / floor 2 processes (ratio of the medians)",
         [show(ratio(med(s, "cold"), med(s, "floor2"))) for s in sizes], "–")
     row("vigie cold / floor 1 process", [show(ratio(med(s, "cold"), med(s, "floor1"))) for s in sizes], "–")
@@ -1005,7 +1026,7 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
     for s in sizes:
         parts = []
         for key, label in ROWS:
-            samples = s["rows"][key]["samples"]
+            samples = s["rows"].get(key, {}).get("samples")
             if samples:
                 parts.append(f"{key} " + ", ".join(f"{x['wall']:.3f}" for x in samples))
         lines.append(f"- N = {s['n']}: " + "; ".join(parts))
@@ -1018,7 +1039,7 @@ def print_table(sizes: list[dict]) -> None:
     print("\n| | " + " | ".join(f"N = {n}" for n in ns) + " |")
     print("| --- |" + " --- |" * len(ns))
     for key, label in ROWS:
-        print(f"| {label} | " + " | ".join(cell(s["rows"][key], key) for s in sizes) + " |")
+        print(f"| {label} | " + " | ".join(cell(s["rows"].get(key, MISSING), key) for s in sizes) + " |")
     print("| peak RSS, vigie cold | " + " | ".join(
         f"{s['rows']['cold']['peak_mb']:.0f} MB" if s["rows"]["cold"]["peak_mb"] else "–" for s in sizes) + " |")
 
