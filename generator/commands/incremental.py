@@ -199,14 +199,19 @@ class _Work:
         contexts = Contexts(site, strings, env, assets, md)
         maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
         keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
-        if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
-            contexts.inherit_embeds(old.maker.resolver, keys.all())
         made: list[OutputFile] = []
         records: dict[str, frozenset[Key] | None] = {}
-
-        bodies = self._bodies(maker, keys)
         card_cache = CardCache(cache_dir(options.root) / "cards", read_only=not options.use_cache)
-        cards, kits, site_cards = self._cards(contexts, card_cache, keys, made)
+        underway = self._start_cards(contexts, card_cache, keys)  # drawn in threads while the keys are found
+        try:
+            keys.find()
+            if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
+                contexts.inherit_embeds(old.maker.resolver, keys.all())
+            bodies = self._bodies(maker, keys)
+            cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
+        finally:
+            if underway is not None:
+                underway[1].close()
         shared = Shared(kits=kits.downloads, site_cards=site_cards.cards)
         keys.shared(old_contexts.shared, Shared(old_contexts.shared.sheets, kits.downloads, site_cards.cards))
         sheets = self._sheets(contexts.with_bodies(bodies).sharing(shared), keys, made, records)
@@ -288,21 +293,30 @@ class _Work:
 
     # -- cards, press kits, site cards ----------------------------------------------------------------------------
 
-    def _cards(self, contexts: Contexts, cache: CardCache, keys: _Keys,
-               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
-        old, site = self.old, contexts.site
-        old_contexts = old.contexts
+    def _start_cards(self, contexts: Contexts, cache: CardCache,
+                     keys: _Keys) -> tuple[set[tuple[str, str]], render.CardsUnderway] | None:
+        """Start drawing the cards whose figure, words or settings changed; None when no card can change."""
+        site, old_contexts = contexts.site, self.old.contexts
         if not keys.views_may_differ:
-            return old.cards, old.kits, old.site_cards
+            return None
         old_specs = {(f, lang): render.card_spec(self.old_site, old_contexts.views, old_contexts.strings, f, lang)
                      for f in self.old_site.facts for lang in self.old_site.config.codes}
         new_specs = {(f, lang): render.card_spec(site, contexts.views, contexts.strings, f, lang)
                      for f in site.facts for lang in site.config.codes}
         fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
                           | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
-        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids,
-                                    images=ImageCache(cache_dir(self.options.root) / "images",
-                                                      read_only=not self.options.use_cache))
+        return set(new_specs), render.start_cards(
+            site, contexts.views, contexts.strings, cache, facts=fact_ids,
+            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache))
+
+    def _cards(self, contexts: Contexts, cache: CardCache,
+               underway: tuple[set[tuple[str, str]], render.CardsUnderway] | None,
+               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
+        old, site = self.old, contexts.site
+        if underway is None:
+            return old.cards, old.kits, old.site_cards
+        new_specs, drawing = underway
+        fresh = drawing.result()
         paths = {item.path for item in fresh.files}
         wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in card_files()}
         cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
@@ -404,6 +418,10 @@ class _Keys:
         self.views_may_differ = (self.facts_changed or self.strings_changed or self.config_changed
                                  or new.fact_pages.keys() != old_site.fact_pages.keys()
                                  or any(old_site.fact_pages[k].url != p.url for k, p in new.fact_pages.items()))
+        self.moved: set[str] = set()
+
+    def find(self) -> None:
+        """Compare the two states (`all` returns what differs)."""
         self._documents()
         self._pages()
         self._site()
