@@ -197,6 +197,7 @@ class _Work:
             env = make_environment(config, recording=True)
         md = old_contexts.md if config.allow_html == self.old_site.config.allow_html else make_markdown(config.allow_html)
         contexts = Contexts(site, strings, env, assets, md)
+        contexts.views.inherit(old_contexts.views)  # the figures' views whose inputs did not change
         maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
         keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
         made: list[OutputFile] = []
