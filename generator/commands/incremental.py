@@ -38,7 +38,7 @@ from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, parse_document
 from generator.render.contexts import Contexts, Shared, site_pages
 from generator.render.deps import Dep, Key
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.sources.facts import load_facts, read_fact
 from generator.sources.i18n import load_strings
 from generator.render.markup import make_markdown
@@ -209,6 +209,11 @@ class _Work:
             if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
+            before = set(keys.all())
+            early = set()
+            if underway is not None:  # while the cards are drawn: the pages, as if the cards made no change
+                early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
+                                          made, records)
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
             if underway is not None:
@@ -219,7 +224,7 @@ class _Work:
         final = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
         keys.shared(Shared(old_contexts.shared.sheets), Shared(sheets.downloads))
         changed = keys.all()
-        pages = self._pages(final, maker, changed, made, records)
+        pages = self._pages(final, maker, changed, made, records, early, changed - before)
         text = old.text
         stale = self.index.touched(changed) & {item.path for item in old.text.files}
         if stale:
@@ -364,13 +369,41 @@ class _Work:
         ordered = {doc.rel: downloads[doc.rel] for doc in docs if doc.rel in downloads}
         return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records})
 
-    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
-               records: dict[str, frozenset[Key] | None]) -> list[Page]:
-        """Render again the pages whose records hold a changed key, and the new pages."""
+    def _early_pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+                     records: dict[str, frozenset[Key] | None]) -> set[str]:
+        """Render the pages whose records hold a key changed before the cards and what follows them (downloads,
+        site cards) are known, with the previous downloads and site cards; return their paths.
+
+        `_pages` renders again those that read a download or site card that then changed (the records say
+        whether a page read one). Nothing when there are more than an update renders in this process (workers
+        are not forked while the cards' threads run) or when one of them fails (`_pages` reports it, in the
+        order of a full build).
+        """
         touched = self.index.touched(changed)
         old_paths = self.previous.files
         todo = [page for page in contexts.site.pages
                 if render_path(page) in touched or render_path(page) not in old_paths]
+        if not todo or len(todo) > UPDATE_IN_PROCESS:
+            return set()
+        try:
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1)
+        except (SiteError, SiteErrors):
+            return set()
+        made += pages.kept
+        records.update(pages.records)
+        return {render_path(page) for page in todo}
+
+    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+               records: dict[str, frozenset[Key] | None], early: set[str] = frozenset(),  # type: ignore[assignment]
+               late: set[Key] = frozenset()) -> list[Page]:  # type: ignore[assignment]
+        """Render again the pages whose records hold a changed key, and the new pages; of those rendered
+        early, only those that read a key changed ``late`` (by the cards, downloads and site cards)."""
+        touched = self.index.touched(changed)
+        old_paths = self.previous.files
+        redo = self.index.touched(late) | {path for path in early if (records.get(path) or frozenset()) & late}
+        todo = [page for page in contexts.site.pages
+                if (render_path(page) in touched or render_path(page) not in old_paths)
+                and (render_path(page) not in early or render_path(page) in redo)]
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
                                         jobs=None if len(todo) > UPDATE_IN_PROCESS else 1)
