@@ -27,7 +27,7 @@ import logging
 import time
 from dataclasses import dataclass, fields
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import AbstractSet, Any, Iterable, Mapping
 
 from generator.sources.assets import load_assets
 from generator.render.bodies import Bodies, Body, BodyMaker, Lookup
@@ -210,7 +210,7 @@ class _Work:
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
             before = set(keys.all())
-            early = set()
+            early: set[str] = set()
             if underway is not None:  # while the cards are drawn: the pages, as if the cards made no change
                 early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
                                           made, records)
@@ -394,8 +394,8 @@ class _Work:
         return {render_path(page) for page in todo}
 
     def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
-               records: dict[str, frozenset[Key] | None], early: set[str] = frozenset(),  # type: ignore[assignment]
-               late: set[Key] = frozenset()) -> list[Page]:  # type: ignore[assignment]
+               records: dict[str, frozenset[Key] | None], early: AbstractSet[str] = frozenset(),
+               late: AbstractSet[Key] = frozenset()) -> list[Page]:
         """Render again the pages whose records hold a changed key, and the new pages; of those rendered
         early, only those that read a key changed ``late`` (by the cards, downloads and site cards)."""
         touched = self.index.touched(changed)

@@ -175,19 +175,32 @@ class ImageCache:
 
     def rendition(self, data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) -> bytes:
         """Return ``data`` resized to ``width`` in ``fmt`` (see `resize`), from the cache when it has it."""
-        key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
-                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
-        path = None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
-        if path is not None:
-            try:
-                cached = path.read_bytes()
-            except OSError:
-                cached = b""
-            if _whole(cached, fmt):
-                return cached
+        path = self._path(data, width, fmt)
+        cached = self._cached(path, fmt)
+        if cached is not None:
+            return cached
         made = resize(data, width, fmt, drawn)
         with self._lock:
             self.made += 1
         if path is not None and not self.read_only:
             write_atomically(path, made)  # a cache that cannot be written only costs time
         return made
+
+    def cached(self, data: bytes, width: int, fmt: str) -> bytes | None:
+        """Return the rendition `rendition` would return when the cache has it, else None."""
+        return self._cached(self._path(data, width, fmt), fmt)
+
+    def _path(self, data: bytes, width: int, fmt: str) -> Path | None:
+        key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
+                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
+        return None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
+
+    @staticmethod
+    def _cached(path: Path | None, fmt: str) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            cached = path.read_bytes()
+        except OSError:
+            return None
+        return cached if _whole(cached, fmt) else None

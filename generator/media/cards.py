@@ -1040,20 +1040,31 @@ class CardCache:
 
     def get_or_draw(self, spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image | None]:
         """Return `get_or_render`'s PNG, and the image it holds when it was drawn now (None: from the cache)."""
-        key = keyed_name(card_key(spec, size))  # a file planted in the cache cannot have this name
-        path = self.folder / f"{key}.png"
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""
-        if data.startswith(_PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82"):
-            return data, None
+        path = self._path(spec, size)
+        cached = self._cached(path)
+        if cached is not None:
+            return cached, None
         data, image = draw_card(spec, size)
         with self._lock:
             self.drawn += 1
         if not self.read_only:
             self._store(path, data)
         return data, image
+
+    def cached(self, spec: CardSpec, size: tuple[int, int]) -> bytes | None:
+        """Return the card `get_or_render` would return when the cache has it, else None."""
+        return self._cached(self._path(spec, size))
+
+    def _path(self, spec: CardSpec, size: tuple[int, int]) -> Path:
+        return self.folder / f"{keyed_name(card_key(spec, size))}.png"  # a file planted here cannot have this name
+
+    @staticmethod
+    def _cached(path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data if data.startswith(_PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82") else None
 
     def _store(self, path: Path, data: bytes) -> None:
         err = write_atomically(path, data)

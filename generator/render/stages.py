@@ -140,7 +140,7 @@ def start_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], ca
     images = images if images is not None else ImageCache(None)
     renditions = card_renditions()
     fmt = rendition_format("PNG")
-    pool = ThreadPoolExecutor(max_workers=CARD_THREADS, thread_name_prefix="vigie-cards")
+    pool = _LazyPool()
     pairs: list[tuple[str, list[tuple[str, Callable[[], bytes]]] | SiteError]] = []
     try:
         for fact_id in tuple(facts) if facts is not None else tuple(sorted(site.facts)):
@@ -153,8 +153,13 @@ def start_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], ca
                     continue
                 # Every card's task is queued before the renditions that wait for it: no thread waits for a
                 # task no thread has taken; and the cards of a figure are drawn at once.
-                drawn = {name: pool.submit(cache.get_or_draw, spec, size) for name, size in CARD_SIZES.items()}
-                smaller = {small: pool.submit(_rendition, images, drawn[SHARE_CARD], width, fmt)  # the largest first
+                # What the caches hold is read here: threads are started only for what must be drawn.
+                drawn = {name: _Ready((data, None)) if (data := cache.cached(spec, size)) is not None
+                         else pool.submit(cache.get_or_draw, spec, size) for name, size in CARD_SIZES.items()}
+                share = drawn[SHARE_CARD]
+                smaller = {small: _Ready(found) if isinstance(share, _Ready)
+                           and (found := images.cached(share.result()[0], width, fmt)) is not None
+                           else pool.submit(_rendition, images, share, width, fmt)  # the largest first
                            for small, width in sorted(renditions.items(), key=lambda item: -item[1])}
                 made: list[tuple[str, Callable[[], bytes]]] = []
                 for name in CARD_SIZES:
@@ -168,11 +173,40 @@ def start_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], ca
     return CardsUnderway(pool, pairs)
 
 
-def _png(card: Future[tuple[bytes, Any]]) -> bytes:
+class _Ready(Generic[T]):
+    """A value at hand, read like a future's."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def result(self) -> T:
+        return self.value
+
+
+class _LazyPool:
+    """The card threads, started with the first card or rendition that must be made (none when all are cached)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, func: Callable[..., T], *args: Any) -> Future[T]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=CARD_THREADS, thread_name_prefix="vigie-cards")
+        return self._pool.submit(func, *args)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _png(card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]]) -> bytes:
     return card.result()[0]
 
 
-def _rendition(images: ImageCache, card: Future[tuple[bytes, Any]], width: int, fmt: str) -> bytes:
+def _rendition(images: ImageCache, card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]], width: int,
+               fmt: str) -> bytes:
     data, drawn = card.result()  # a card drawn now is resized as it is, not decoded from its PNG again
     return images.rendition(data, width, fmt, drawn)
 
@@ -180,7 +214,7 @@ def _rendition(images: ImageCache, card: Future[tuple[bytes, Any]], width: int, 
 class CardsUnderway:
     """Cards being drawn by `start_cards`; a context manager that stops the threads however the block ends."""
 
-    def __init__(self, pool: ThreadPoolExecutor,
+    def __init__(self, pool: _LazyPool,
                  pairs: list[tuple[str, list[tuple[str, Callable[[], bytes]]] | SiteError]]) -> None:
         self._pool = pool
         self._pairs = deque(pairs)
