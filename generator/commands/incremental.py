@@ -27,7 +27,7 @@ import logging
 import time
 from dataclasses import dataclass, fields
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import AbstractSet, Any, Iterable, Mapping
 
 from generator.sources.assets import load_assets
 from generator.render.bodies import Bodies, Body, BodyMaker, Lookup
@@ -38,7 +38,7 @@ from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, parse_document
 from generator.render.contexts import Contexts, Shared, site_pages
 from generator.render.deps import Dep, Key
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.sources.facts import load_facts, read_fact
 from generator.sources.i18n import load_strings
 from generator.render.markup import make_markdown
@@ -197,23 +197,34 @@ class _Work:
             env = make_environment(config, recording=True)
         md = old_contexts.md if config.allow_html == self.old_site.config.allow_html else make_markdown(config.allow_html)
         contexts = Contexts(site, strings, env, assets, md)
+        contexts.views.inherit(old_contexts.views)  # the figures' views whose inputs did not change
         maker = BodyMaker(md, config.allow_html, contexts, old.maker.drafts)
         keys = _Keys(self.old_site, site, old_contexts, contexts, edits)
-        if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
-            contexts.inherit_embeds(old.maker.resolver, keys.all())
         made: list[OutputFile] = []
         records: dict[str, frozenset[Key] | None] = {}
-
-        bodies = self._bodies(maker, keys)
         card_cache = CardCache(cache_dir(options.root) / "cards", read_only=not options.use_cache)
-        cards, kits, site_cards = self._cards(contexts, card_cache, keys, made)
+        underway = self._start_cards(contexts, card_cache, keys)  # drawn in threads while the keys are found
+        try:
+            keys.find()
+            if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
+                contexts.inherit_embeds(old.maker.resolver, keys.all())
+            bodies = self._bodies(maker, keys)
+            before = set(keys.all())
+            early: set[str] = set()
+            if underway is not None:  # while the cards are drawn: the pages, as if the cards made no change
+                early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
+                                          made, records)
+            cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
+        finally:
+            if underway is not None:
+                underway[1].close()
         shared = Shared(kits=kits.downloads, site_cards=site_cards.cards)
         keys.shared(old_contexts.shared, Shared(old_contexts.shared.sheets, kits.downloads, site_cards.cards))
         sheets = self._sheets(contexts.with_bodies(bodies).sharing(shared), keys, made, records)
         final = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
         keys.shared(Shared(old_contexts.shared.sheets), Shared(sheets.downloads))
         changed = keys.all()
-        pages = self._pages(final, maker, changed, made, records)
+        pages = self._pages(final, maker, changed, made, records, early, changed - before)
         text = old.text
         stale = self.index.touched(changed) & {item.path for item in old.text.files}
         if stale:
@@ -288,21 +299,30 @@ class _Work:
 
     # -- cards, press kits, site cards ----------------------------------------------------------------------------
 
-    def _cards(self, contexts: Contexts, cache: CardCache, keys: _Keys,
-               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
-        old, site = self.old, contexts.site
-        old_contexts = old.contexts
+    def _start_cards(self, contexts: Contexts, cache: CardCache,
+                     keys: _Keys) -> tuple[set[tuple[str, str]], render.CardsUnderway] | None:
+        """Start drawing the cards whose figure, words or settings changed; None when no card can change."""
+        site, old_contexts = contexts.site, self.old.contexts
         if not keys.views_may_differ:
-            return old.cards, old.kits, old.site_cards
+            return None
         old_specs = {(f, lang): render.card_spec(self.old_site, old_contexts.views, old_contexts.strings, f, lang)
                      for f in self.old_site.facts for lang in self.old_site.config.codes}
         new_specs = {(f, lang): render.card_spec(site, contexts.views, contexts.strings, f, lang)
                      for f in site.facts for lang in site.config.codes}
         fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
                           | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
-        fresh = render.render_cards(site, contexts.views, contexts.strings, cache, facts=fact_ids,
-                                    images=ImageCache(cache_dir(self.options.root) / "images",
-                                                      read_only=not self.options.use_cache))
+        return set(new_specs), render.start_cards(
+            site, contexts.views, contexts.strings, cache, facts=fact_ids,
+            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache))
+
+    def _cards(self, contexts: Contexts, cache: CardCache,
+               underway: tuple[set[tuple[str, str]], render.CardsUnderway] | None,
+               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
+        old, site = self.old, contexts.site
+        if underway is None:
+            return old.cards, old.kits, old.site_cards
+        new_specs, drawing = underway
+        fresh = drawing.result()
         paths = {item.path for item in fresh.files}
         wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in card_files()}
         cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
@@ -349,13 +369,41 @@ class _Work:
         ordered = {doc.rel: downloads[doc.rel] for doc in docs if doc.rel in downloads}
         return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records})
 
-    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
-               records: dict[str, frozenset[Key] | None]) -> list[Page]:
-        """Render again the pages whose records hold a changed key, and the new pages."""
+    def _early_pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+                     records: dict[str, frozenset[Key] | None]) -> set[str]:
+        """Render the pages whose records hold a key changed before the cards and what follows them (downloads,
+        site cards) are known, with the previous downloads and site cards; return their paths.
+
+        `_pages` renders again those that read a download or site card that then changed (the records say
+        whether a page read one). Nothing when there are more than an update renders in this process (workers
+        are not forked while the cards' threads run) or when one of them fails (`_pages` reports it, in the
+        order of a full build).
+        """
         touched = self.index.touched(changed)
         old_paths = self.previous.files
         todo = [page for page in contexts.site.pages
                 if render_path(page) in touched or render_path(page) not in old_paths]
+        if not todo or len(todo) > UPDATE_IN_PROCESS:
+            return set()
+        try:
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1)
+        except (SiteError, SiteErrors):
+            return set()
+        made += pages.kept
+        records.update(pages.records)
+        return {render_path(page) for page in todo}
+
+    def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
+               records: dict[str, frozenset[Key] | None], early: AbstractSet[str] = frozenset(),
+               late: AbstractSet[Key] = frozenset()) -> list[Page]:
+        """Render again the pages whose records hold a changed key, and the new pages; of those rendered
+        early, only those that read a key changed ``late`` (by the cards, downloads and site cards)."""
+        touched = self.index.touched(changed)
+        old_paths = self.previous.files
+        redo = self.index.touched(late) | {path for path in early if (records.get(path) or frozenset()) & late}
+        todo = [page for page in contexts.site.pages
+                if (render_path(page) in touched or render_path(page) not in old_paths)
+                and (render_path(page) not in early or render_path(page) in redo)]
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
                                         jobs=None if len(todo) > UPDATE_IN_PROCESS else 1)
@@ -404,6 +452,10 @@ class _Keys:
         self.views_may_differ = (self.facts_changed or self.strings_changed or self.config_changed
                                  or new.fact_pages.keys() != old_site.fact_pages.keys()
                                  or any(old_site.fact_pages[k].url != p.url for k, p in new.fact_pages.items()))
+        self.moved: set[str] = set()
+
+    def find(self) -> None:
+        """Compare the two states (`all` returns what differs)."""
         self._documents()
         self._pages()
         self._site()

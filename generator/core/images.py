@@ -22,6 +22,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import PIL
 from PIL import Image, ImageOps, features
@@ -102,11 +103,17 @@ def image_info(data: bytes) -> ImageInfo | None:
         return None
 
 
-def resize(data: bytes, width: int, fmt: str) -> bytes:
+def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) -> bytes:
     """Return the image resized to ``width`` pixels wide in format ``fmt``, without its metadata.
 
+    ``drawn``: the RGB image a PNG ``data`` was just saved from, without metadata
+    (a card): used as it is instead of decoding ``data`` again, for the same bytes.
     Raises ValueError for what Pillow cannot read (the caller checked with `image_info`).
     """
+    if drawn is not None:
+        if drawn.mode != "RGB" or drawn.info or not data.startswith(b"\x89PNG"):
+            raise ValueError("resize: a drawn image must be the RGB image of a PNG without metadata")
+        return _resized(drawn, "PNG", None, width, fmt)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -114,6 +121,13 @@ def resize(data: bytes, width: int, fmt: str) -> bytes:
                 source_format = opened.format
                 image = ImageOps.exif_transpose(opened)
                 icc = opened.info.get("icc_profile") if opened.mode != "CMYK" else None  # CMYK's profile: not RGB's
+    except Exception as exc:  # as image_info: a damaged file
+        raise ValueError(str(exc)) from None
+    return _resized(image, source_format, icc, width, fmt)
+
+
+def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int, fmt: str) -> bytes:
+    try:
         has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
         image = image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
         original_width = image.width
@@ -159,21 +173,34 @@ class ImageCache:
         """How many renditions were made in this build (cache misses)."""
         self._lock = threading.Lock()
 
-    def rendition(self, data: bytes, width: int, fmt: str) -> bytes:
+    def rendition(self, data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) -> bytes:
         """Return ``data`` resized to ``width`` in ``fmt`` (see `resize`), from the cache when it has it."""
-        key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
-                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
-        path = None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
-        if path is not None:
-            try:
-                cached = path.read_bytes()
-            except OSError:
-                cached = b""
-            if _whole(cached, fmt):
-                return cached
-        made = resize(data, width, fmt)
+        path = self._path(data, width, fmt)
+        cached = self._cached(path, fmt)
+        if cached is not None:
+            return cached
+        made = resize(data, width, fmt, drawn)
         with self._lock:
             self.made += 1
         if path is not None and not self.read_only:
             write_atomically(path, made)  # a cache that cannot be written only costs time
         return made
+
+    def cached(self, data: bytes, width: int, fmt: str) -> bytes | None:
+        """Return the rendition `rendition` would return when the cache has it, else None."""
+        return self._cached(self._path(data, width, fmt), fmt)
+
+    def _path(self, data: bytes, width: int, fmt: str) -> Path | None:
+        key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
+                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
+        return None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
+
+    @staticmethod
+    def _cached(path: Path | None, fmt: str) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            cached = path.read_bytes()
+        except OSError:
+            return None
+        return cached if _whole(cached, fmt) else None

@@ -922,6 +922,11 @@ def _longest_fitting_prefix(
 
 def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
     """Draw the card of a figure at ``size`` and return PNG bytes (deterministic)."""
+    return draw_card(spec, size)[0]
+
+
+def draw_card(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
+    """Draw the card of a figure at ``size``; return its PNG bytes and the image they hold (RGB)."""
     token = _SCRIPT.set(script_of(spec.lang))
     try:
         return _render(spec, size)
@@ -929,7 +934,20 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
         _SCRIPT.reset(token)
 
 
-def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
+_DRAWING = threading.Lock()
+"""Held while a card is laid out and drawn: the FreeType faces `_font` shares serve one thread at a time
+(cards are drawn in threads, see `stages.render_cards`); the PNG encoding, most of the time, runs outside it."""
+
+
+def _render(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
+    with _DRAWING:
+        image = _draw(spec, size)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
+    return out.getvalue(), image
+
+
+def _draw(spec: CardSpec, size: tuple[int, int]) -> Image.Image:
     w, h = size
     palette = _palette(spec)
     prep = _Prepared.of(spec)
@@ -962,10 +980,7 @@ def _render(spec: CardSpec, size: tuple[int, int]) -> bytes:
                     f"card layout bug: {run!r} at {box} leaves the {w}×{h} card's {m}px margins"
                 )
             draw.text(xy, run, font=font, fill=colors[item.color], anchor="ls", **_lang_kw(spec.lang))
-
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
-    return out.getvalue()
+    return image
 
 
 def _right_to_left(lang: str) -> bool:
@@ -1027,20 +1042,35 @@ class CardCache:
 
     def get_or_render(self, spec: CardSpec, size: tuple[int, int]) -> bytes:
         """Return the cached PNG for spec and size, drawing and storing it when missing."""
-        key = keyed_name(card_key(spec, size))  # a file planted in the cache cannot have this name
-        path = self.folder / f"{key}.png"
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""
-        if data.startswith(_PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82"):
-            return data
-        data = render_card(spec, size)
+        return self.get_or_draw(spec, size)[0]
+
+    def get_or_draw(self, spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image | None]:
+        """Return `get_or_render`'s PNG, and the image it holds when it was drawn now (None: from the cache)."""
+        path = self._path(spec, size)
+        cached = self._cached(path)
+        if cached is not None:
+            return cached, None
+        data, image = draw_card(spec, size)
         with self._lock:
             self.drawn += 1
         if not self.read_only:
             self._store(path, data)
-        return data
+        return data, image
+
+    def cached(self, spec: CardSpec, size: tuple[int, int]) -> bytes | None:
+        """Return the card `get_or_render` would return when the cache has it, else None."""
+        return self._cached(self._path(spec, size))
+
+    def _path(self, spec: CardSpec, size: tuple[int, int]) -> Path:
+        return self.folder / f"{keyed_name(card_key(spec, size))}.png"  # a file planted here cannot have this name
+
+    @staticmethod
+    def _cached(path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data if data.startswith(_PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82") else None
 
     def _store(self, path: Path, data: bytes) -> None:
         err = write_atomically(path, data)

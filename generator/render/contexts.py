@@ -98,6 +98,21 @@ class FactViews:
                                                  site.config, site.fact_pages[key].url)
         return found
 
+    def inherit(self, older: FactViews) -> None:
+        """Take the views ``older`` made whose inputs are the same here: the figure, the settings, the language's
+        strings and the figure page's address (what `fact_view` reads); for `vigie serve`'s updates."""
+        site, old_site = self.site, older.site
+        if site.config is not old_site.config and site.config != old_site.config:
+            return
+        for key, view in older._views.items():
+            fact_id, lang = key
+            fact, page = site.facts.get(fact_id), site.fact_pages.get(key)
+            old_fact, old_page = old_site.facts.get(fact_id), old_site.fact_pages.get(key)
+            if (fact is not None and page is not None and old_page is not None and lang in self.strings
+                    and (fact is old_fact or fact == old_fact) and self.strings[lang] is older.strings.get(lang)
+                    and page.url == old_page.url):
+                self._views.setdefault(key, view)
+
 
 def footer_contacts(contacts: Sequence[HelpContact], lang: str) -> tuple[HelpContact, ...]:
     """Return the help contacts every page of a language shows: those marked urgent, else the first three."""

@@ -17,10 +17,12 @@ return what they read (`deps.Recorder`), for `vigie serve`'s updates.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import zipfile
-from collections import ChainMap
+from collections import ChainMap, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, MutableMapping, Sequence, TypeVar, cast
@@ -115,36 +117,142 @@ def card_spec(site: Site, views: FactViews, strings: Mapping[str, Strings], fact
     )
 
 
+CARD_THREADS = 2
+"""Threads that draw cards and their renditions: Pillow leaves Python's lock while it encodes and resizes,
+so two cards are made at once (the text itself is drawn one card at a time, see `cards._DRAWING`)."""
+
+
 def render_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], cache: CardCache,
                  facts: Sequence[str] | None = None, progress: Progress = None,
                  images: ImageCache | None = None) -> Cards:
     """Return the card images of ``facts`` (every figure by default) in every language, drawn or cached,
     and the share card's smaller copies that fact pages show (`plan.card_renditions`, kept in ``images``)."""
+    with start_cards(site, views, strings, cache, facts, images) as underway:
+        return underway.result(progress)
+
+
+def start_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], cache: CardCache,
+                facts: Sequence[str] | None = None, images: ImageCache | None = None) -> CardsUnderway:
+    """Start drawing what `render_cards` returns, in threads; `CardsUnderway.result` waits for it.
+
+    The caller goes on meanwhile (a `vigie serve` update works out what else changed).
+    """
     images = images if images is not None else ImageCache(None)
     renditions = card_renditions()
     fmt = rendition_format("PNG")
-    errors = ErrorCollector()
-    files = []
-    ids = tuple(facts) if facts is not None else tuple(sorted(site.facts))
-    step = counter(progress, _("cards"), len(ids))
-    for fact_id in ids:
-        step(1)
-        for lang in site.config.codes:
-            page = site.fact_pages[(fact_id, lang)]
-            try:
-                spec = card_spec(site, views, strings, fact_id, lang)
-                origin = f"content/facts/{fact_id}.yaml"
-                for name, size in CARD_SIZES.items():
-                    data = cache.get_or_render(spec, size)
-                    files.append(OutputFile(path=card_path(page.url, name), data=data, origin=origin))
+    pool = _LazyPool()
+    pairs: list[tuple[str, list[tuple[str, Callable[[], bytes]]] | SiteError]] = []
+    try:
+        for fact_id in tuple(facts) if facts is not None else tuple(sorted(site.facts)):
+            for lang in site.config.codes:
+                page = site.fact_pages[(fact_id, lang)]
+                try:
+                    spec = card_spec(site, views, strings, fact_id, lang)
+                except SiteError as err:
+                    pairs.append((fact_id, err))
+                    continue
+                # Every card's task is queued before the renditions that wait for it: no thread waits for a
+                # task no thread has taken; and the cards of a figure are drawn at once.
+                # What the caches hold is read here: threads are started only for what must be drawn.
+                drawn = {name: _Ready((data, None)) if (data := cache.cached(spec, size)) is not None
+                         else pool.submit(cache.get_or_draw, spec, size) for name, size in CARD_SIZES.items()}
+                share = drawn[SHARE_CARD]
+                smaller = {small: _Ready(found) if isinstance(share, _Ready)
+                           and (found := images.cached(share.result()[0], width, fmt)) is not None
+                           else pool.submit(_rendition, images, share, width, fmt)  # the largest first
+                           for small, width in sorted(renditions.items(), key=lambda item: -item[1])}
+                made: list[tuple[str, Callable[[], bytes]]] = []
+                for name in CARD_SIZES:
+                    made.append((card_path(page.url, name), functools.partial(_png, drawn[name])))
                     if name == SHARE_CARD:
-                        files += [OutputFile(path=card_path(page.url, small), origin=origin,
-                                             data=images.rendition(data, width, fmt))
-                                  for small, width in renditions.items()]
-            except SiteError as err:
-                errors.add(err)
-    errors.raise_if_any()
-    return Cards(tuple(files))
+                        made += [(card_path(page.url, small), smaller[small].result) for small in renditions]
+                pairs.append((fact_id, made))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    return CardsUnderway(pool, pairs)
+
+
+class _Ready(Generic[T]):
+    """A value at hand, read like a future's."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def result(self) -> T:
+        return self.value
+
+
+class _LazyPool:
+    """The card threads, started with the first card or rendition that must be made (none when all are cached)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, func: Callable[..., T], *args: Any) -> Future[T]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=CARD_THREADS, thread_name_prefix="vigie-cards")
+        return self._pool.submit(func, *args)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _png(card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]]) -> bytes:
+    return card.result()[0]
+
+
+def _rendition(images: ImageCache, card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]], width: int,
+               fmt: str) -> bytes:
+    data, drawn = card.result()  # a card drawn now is resized as it is, not decoded from its PNG again
+    return images.rendition(data, width, fmt, drawn)
+
+
+class CardsUnderway:
+    """Cards being drawn by `start_cards`; a context manager that stops the threads however the block ends."""
+
+    def __init__(self, pool: _LazyPool,
+                 pairs: list[tuple[str, list[tuple[str, Callable[[], bytes]]] | SiteError]]) -> None:
+        self._pool = pool
+        self._pairs = deque(pairs)
+
+    def result(self, progress: Progress = None) -> Cards:
+        """Wait for every card and return them in the order of the figures, languages and `plan.card_files`."""
+        errors = ErrorCollector()
+        files = []
+        step = counter(progress, _("cards"), len({fact_id for fact_id, _made in self._pairs}))
+        last = None
+        try:
+            while self._pairs:  # each figure's images let go once taken (a drawn card holds its image)
+                fact_id, made = self._pairs.popleft()
+                if fact_id != last:
+                    step(1)
+                    last = fact_id
+                if isinstance(made, SiteError):
+                    errors.add(made)
+                    continue
+                origin = f"content/facts/{fact_id}.yaml"
+                try:
+                    files += [OutputFile(path=path, data=result(), origin=origin) for path, result in made]
+                except SiteError as err:  # the first problem of a figure in a language, as one by one
+                    errors.add(err)
+        finally:
+            self.close()
+        errors.raise_if_any()
+        return Cards(tuple(files))
+
+    def close(self) -> None:
+        """Stop the threads (what is not started yet is dropped)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> CardsUnderway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True, slots=True)
