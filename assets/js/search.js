@@ -123,8 +123,6 @@
     showMore(serial).then(function (first) { if (first) first.focus(); });
   });
 
-  root.querySelector("[data-search-nojs]").hidden = true;
-  form.hidden = false;
   var asked = new URL(window.location.href).searchParams.get("q");
   if (asked) {
     input.value = asked;
