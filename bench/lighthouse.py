@@ -264,13 +264,15 @@ def median_run(runs: list[tuple[dict[str, Any], Path]]) -> tuple[dict[str, Any],
     return sorted(runs, key=key)[len(runs) // 2]
 
 
-def measure(out: Path, keep_reports: Path | None, runs: int = 1) -> dict[str, Any]:
+def measure(out: Path, keep_reports: Path | None, runs: int = 1, only: frozenset[str] = frozenset()) -> dict[str, Any]:
     server, origin = serve(out)
     rows = []
     lighthouse_version = chrome = ""
     try:
         with tempfile.TemporaryDirectory() as scratch:
             for kind, language, page in pick_pages(out):
+                if only and kind not in only:
+                    continue
                 candidates = []
                 for attempt in range(runs):
                     report = Path(scratch) / f"report-{attempt}.json"
@@ -314,7 +316,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "Moto G Power screen, simulated slow 4G, 4× CPU slowdown). Site built from the repository root "
         "with the build's `.br`/`.gz` copies served from 127.0.0.1; every byte is as transferred (compressed, "
         f"with HTTP headers), first visit, empty cache. Machine: {results['machine']}, load average at the end "
-        f"{', '.join(f'{x:.1f}' for x in results.get('load_average', ()))}.",
+        f"{', '.join(f'{x:.1f}' for x in results.get('load_average', ()))}."
+        + (f" The rows of the {', '.join(results['remeasured']['kinds'])} were measured again on "
+           f"{results['remeasured']['date']} after a change to that page (`--only`)." if results.get("remeasured")
+           else ""),
         "",
         "## Scores and weight",
         "",
@@ -372,6 +377,8 @@ def main() -> int:
     parser.add_argument("--report", type=Path, default=BENCH / "LIGHTHOUSE.md", help="the Markdown report")
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page; the median is kept")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the raw results")
+    parser.add_argument("--only", default="", help="measure only these kinds of page (comma-separated, e.g. "
+                        "'search page') and replace their rows in the raw results")
     args = parser.parse_args()
     if args.report_only:
         write_report(json.loads(args.results.read_text(encoding="utf-8")), args.report)
@@ -386,7 +393,19 @@ def main() -> int:
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         subprocess.run([sys.executable, "-m", "generator", "build", str(REPO), "-o", str(out), "-q"],
                        cwd=REPO, env=env, check=True)
-        results = measure(out, args.keep_reports, max(1, args.runs))
+        only = frozenset(kind.strip() for kind in args.only.split(",") if kind.strip())
+        unknown = only - {kind for kind, _, _ in KINDS}
+        if unknown:
+            print(f"unknown kinds: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        results = measure(out, args.keep_reports, max(1, args.runs), only)
+    if only:  # the other rows stay as they were measured
+        earlier = json.loads(args.results.read_text(encoding="utf-8"))
+        order = {kind: i for i, (kind, _, _) in enumerate(KINDS)}
+        rows = [row for row in earlier["pages"] if row["kind"] not in only] + results["pages"]
+        earlier["pages"] = sorted(rows, key=lambda row: order[row["kind"]])  # stable: languages keep their order
+        earlier["remeasured"] = {"kinds": sorted(only), "date": results["date"]}
+        results = earlier
     args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_report(results, args.report)
     print(f"wrote {args.report} and {args.results}")
