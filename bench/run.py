@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -513,6 +514,25 @@ ROWS = [
 ]
 
 
+def variant(site: Path, copy: Path, setting: str, env: dict[str, str]) -> tuple[Path, list[str], Callable[[int], None]]:
+    """Copy the corpus to ``copy`` with one more line in its site.yaml; build it once, untimed (its caches);
+    return the copy, its cold build command and what to do before each cold run."""
+    out = copy.with_name(copy.name + "-out")
+    rmtree(copy)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("public"))
+    with open(copy / "site.yaml", "a", encoding="utf-8") as fh:
+        fh.write(f"\n{setting}\n")
+    command = [sys.executable, "-m", "generator", "build", str(copy), "-o", str(out), "-q"]
+
+    def reset(_: int) -> None:
+        rmtree(out)
+        for name in ("documents.pickle", "bodies.pickle"):
+            (copy / ".vigie-cache" / name).unlink(missing_ok=True)
+
+    subprocess.run(command, env=env, cwd=REPO, capture_output=True)
+    return copy, command, reset
+
+
 def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dict[str, str]) -> dict:
     site, out = work / f"site-{n}", work / f"out-{n}"
     print(f"\n== N = {n} articles per language, {FACTS} facts, {runs} runs ==", flush=True)
@@ -531,44 +551,19 @@ def bench_size(n: int, runs: int, work: Path, args: argparse.Namespace, env: dic
     floor = [sys.executable, str(BENCH / "floor.py"), str(site), "-o", str(floor_out)]
     rmtree(site / ".vigie-cache")
     subprocess.run(vigie, env=env, cwd=REPO, capture_output=True)  # draws the cards once, untimed
-    # The headline ratio: the cold build and the 2-process floor in turn, so each run has its pair.
-    # The same site without the compressed copies (issue 16 added them, after the floor's definition): a
-    # copy of the corpus whose site.yaml says compress: false, with its own caches.
-    plain, plain_out = work / f"site-{n}-plain", work / f"out-{n}-plain"
-    rmtree(plain)
-    shutil.copytree(site, plain, ignore=shutil.ignore_patterns("public"))
-    with open(plain / "site.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\ncompress: false\n")
-    vigie_plain = [sys.executable, "-m", "generator", "build", str(plain), "-o", str(plain_out), "-q"]
-
-    def plain_reset(_: int) -> None:
-        rmtree(plain_out)
-        for name in ("documents.pickle", "bodies.pickle"):
-            (plain / ".vigie-cache" / name).unlink(missing_ok=True)
-
-    subprocess.run(vigie_plain, env=env, cwd=REPO, capture_output=True)  # its fonts and cards, untimed
-    # And without the search index (issue 15 added it, on by default, after the floor's definition too).
-    unindexed, unindexed_out = work / f"site-{n}-nosearch", work / f"out-{n}-nosearch"
-    rmtree(unindexed)
-    shutil.copytree(site, unindexed, ignore=shutil.ignore_patterns("public"))
-    with open(unindexed / "site.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\nsearch: false\n")
-    vigie_unindexed = [sys.executable, "-m", "generator", "build", str(unindexed), "-o", str(unindexed_out), "-q"]
-
-    def unindexed_reset(_: int) -> None:
-        rmtree(unindexed_out)
-        for name in ("documents.pickle", "bodies.pickle"):
-            (unindexed / ".vigie-cache" / name).unlink(missing_ok=True)
-
-    subprocess.run(vigie_unindexed, env=env, cwd=REPO, capture_output=True)  # its caches, untimed
+    # Two things the default build does that the floor's definition predates, each left out in a copy of
+    # the corpus with its own caches: the compressed copies (issue 16) and the search index (issue 15).
+    plain, vigie_plain, plain_reset = variant(site, work / f"site-{n}-plain", "compress: false", env)
+    unindexed, vigie_unindexed, unindexed_reset = variant(site, work / f"site-{n}-nosearch", "search: false", env)
     # The headline ratio: the cold build and the 2-process floor in turn, so each run has its pair.
     results["cold"], results["floor2"], results["cold_plain"], results["cold_nosearch"] = alternate(
         runs, [(cold_reset, vigie, "vigie cold"),
                (lambda _: rmtree(floor_out), floor + ["--jobs", "2"], "floor 2 processes"),
                (plain_reset, vigie_plain, "vigie cold, compress: false"),
                (unindexed_reset, vigie_unindexed, "vigie cold, search: false")], env)
-    for folder in (plain, plain_out, unindexed, unindexed_out):
-        rmtree(folder)
+    for copy in (plain, unindexed):
+        rmtree(copy)
+        rmtree(copy.with_name(copy.name + "-out"))
     report_line = ""
     tree_peak = None
     if results["cold"].status == "ok":

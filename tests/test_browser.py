@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -158,6 +158,22 @@ def test_every_page_type_is_built(pages: dict[tuple[str, str | None], BuiltPage]
     assert not translated, f"now built, so remove them from UNTRANSLATED to test them: {', '.join(translated)}"
 
 
+def axe_violations(tab: Any) -> list[dict[str, Any]]:
+    """Run axe-core (the WCAG 2.2 AA tags) on the page in ``tab``; return its violations, nodes included.
+    The page's context must bypass the CSP, which would block the injected script."""
+    tab.add_script_tag(path=str(AXE_JS))
+    return cast(list[dict[str, Any]], tab.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    ))
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("item", PAGE_TYPES, ids=PAGE_TYPE_IDS)
 def test_axe_finds_no_wcag_violation(new_context: Callable[..., Any], server: Server,
@@ -168,17 +184,7 @@ def test_axe_finds_no_wcag_violation(new_context: Callable[..., Any], server: Se
     # The site's CSP would block the injected axe script; it is checked on its own below.
     context = new_context(color_scheme=scheme, bypass_csp=True)
     tab = open_page(context, server, page)
-    tab.add_script_tag(path=str(AXE_JS))
-    violations = tab.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
-            }));
-        }""",
-        AXE_TAGS,
-    )
+    violations = axe_violations(tab)
     assert not violations, format_axe(violations, f"{page.path} ({scheme} scheme)")
 
 
@@ -753,18 +759,7 @@ def test_axe_finds_no_violation_in_each_language(browser: Any, four_server: Serv
         tab = context.new_page()
         response = tab.goto(four_server.url(path), wait_until="load")
         assert response is not None and response.status == 200
-        tab.add_script_tag(path=str(AXE_JS))
-        violations = tab.evaluate(
-            """async (tags) => {
-                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                                        resultTypes: ['violations']});
-                return result.violations.map(v => ({
-                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                    nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
-                }));
-            }""",
-            AXE_TAGS,
-        )
+        violations = axe_violations(tab)
         assert not violations, format_axe(violations, path)
     finally:
         context.close()
@@ -944,17 +939,7 @@ def test_search_results_have_no_wcag_violation(new_context: Callable[..., Any], 
     tab = context.new_page()
     tab.goto(server.url(page_for(pages, ("search", "fr")).path) + "?q=" + word, wait_until="load")
     tab.wait_for_selector(".search__result a", timeout=15000)
-    tab.add_script_tag(path=str(AXE_JS))
-    violations = tab.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
-            }));
-        }""",
-        AXE_TAGS,
-    )
+    violations = axe_violations(tab)
     assert not violations, format_axe(violations, f"search results ({scheme} scheme)")
 
 
