@@ -929,6 +929,18 @@ def test_search_in_a_four_language_site_stays_in_the_visitors_language(
         context.close()
 
 
+def test_search_skips_what_every_figure_page_repeats(new_context: Callable[..., Any], server: Server,
+                                                    pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    """The share buttons, download links and citation boxes of the figure pages are not indexed: a word found
+    only there ("Mastodon", a share button) finds nothing, where it would list every figure page."""
+    tab = new_context().new_page()
+    tab.goto(server.url(page_for(pages, ("search", "en")).path) + "?q=Mastodon", wait_until="load")
+    status = tab.locator("[role=status][data-search-status]")
+    status.filter(has_text="Mastodon").wait_for(timeout=15000)
+    assert tab.locator(".search__result").count() == 0, status.inner_text()
+    assert "No page found" in status.inner_text()
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_search_results_have_no_wcag_violation(new_context: Callable[..., Any], server: Server, campaign: Path,
                                                pages: dict[tuple[str, str | None], BuiltPage], scheme: str) -> None:
