@@ -59,18 +59,19 @@ log = logging.getLogger(__name__)
 ERROR, WARNING, INFO = "error", "warning", "info"
 LEVELS = (ERROR, WARNING, INFO)
 
-SOURCE, TRANSLATED, MISSING, OUTDATED = "source", "translated", "missing", "outdated"
-"""Translation cell statuses: the original, an up-to-date translation, none, or older than the original."""
+SOURCE, TRANSLATED, MISSING, OUTDATED, PARTIAL = "source", "translated", "missing", "outdated", "partial"
+"""Translation cell statuses: the original, an up-to-date translation, none, older than the original, or (a
+figure) published in the language with some of its texts still missing there (its label is always there)."""
 #: How the text table names each status (JSON keeps the keys above).
 STATUS_NAMES = {SOURCE: N_("source"), TRANSLATED: N_("translated"), MISSING: N_("missing"),
-                OUTDATED: N_("outdated")}
+                OUTDATED: N_("outdated"), PARTIAL: N_("partial")}
 
 #: Localised texts of a figure that each language should have (the source title is
 #: the publisher's own title, often in one language only, so it is not compared).
 FACT_TEXTS = ("label", "context", "note", "alt")
 PLACEHOLDER = "TODO"
 _COLORS = {ERROR: "\033[1;31m", WARNING: "\033[1;33m", INFO: "\033[1;36m",
-           OUTDATED: "\033[33m", MISSING: "\033[31m", TRANSLATED: "\033[32m"}
+           OUTDATED: "\033[33m", PARTIAL: "\033[33m", MISSING: "\033[31m", TRANSLATED: "\033[32m"}
 _RESET = "\033[0m"
 #: A warning or info found this many times or more is shown once, with a count (see `Report.to_text`).
 GROUP_FROM = 3
@@ -797,7 +798,7 @@ def _translations(site: Site) -> tuple[list[TranslationRow], list[Finding]]:
             if missing:
                 language, keys = language_name(code, active_language()), ", ".join(missing)
                 detail = _("no {language} text for: {keys}").format(language=language, keys=keys)
-                cells[code] = TranslationCell(MISSING, shown, detail)
+                cells[code] = TranslationCell(PARTIAL, shown, detail)  # its label is there: it is published
                 line = fact_lines(fact, shown).get(missing[0], 1)
                 findings.append(Finding(shown, line, INFO, _("the figure has no {language} text for: {keys}").format(
                     language=language, keys=keys), "fact-text-missing"))
@@ -902,6 +903,7 @@ def translation_table(rows: Iterable[TranslationRow], codes: tuple[str, ...], co
         lines.append("  " + row.path.ljust(width) + "  " + cells.rstrip())
     for code in codes:
         counts = {s: sum(1 for r in rows if code in r.cells and r.cells[code].status == s)
-                  for s in (SOURCE, TRANSLATED, MISSING, OUTDATED)}
-        lines.append(f"  {code}: " + ", ".join(f"{n} {names[s]}" for s, n in counts.items() if n or s != SOURCE))
+                  for s in (SOURCE, TRANSLATED, MISSING, OUTDATED, PARTIAL)}
+        lines.append(f"  {code}: " + ", ".join(f"{n} {names[s]}" for s, n in counts.items()
+                                               if n or s not in (SOURCE, PARTIAL)))
     return lines

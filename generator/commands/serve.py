@@ -322,7 +322,7 @@ def error_page(lines: list[str], *, internal: bool = False) -> bytes:
 
 def translations_page(rows: list[TranslationRow], languages: tuple[str, ...]) -> bytes:
     """Return the preview-only page with every page and figure's translation status (no reload script)."""
-    counts = {lang: sum(1 for r in rows if r.cells.get(lang) and r.cells[lang].status in ("missing", "outdated"))
+    counts = {lang: sum(1 for r in rows if r.cells.get(lang) and r.cells[lang].status in ("missing", "outdated", "partial"))
               for lang in languages}
     summary = ", ".join(_("{lang}: {count} to do").format(lang=lang, count=n) for lang, n in counts.items())
     return _preview_page("translations.html", rows=rows, languages=languages, summary=summary)
