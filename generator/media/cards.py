@@ -56,7 +56,7 @@ from generator.model import Colors
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"
 
 #: Card file name → (width, height) in pixels.
 
@@ -622,6 +622,9 @@ def _layout_footer(prep: _Prepared, params: _Params, size: tuple[int, int]) -> t
         if rows is None:
             continue
         asc, desc = (max(pair) for pair in zip(_font_metrics("regular", fsize), _font_metrics("bold", fsize)))
+        # Marks can reach past the sample letters (a kasra under a jim): room for the ink actually drawn.
+        asc = max([asc] + [math.ceil(-_measure(text, weight, fsize, lang).top) for _, text, weight, _ in rows[0]])
+        desc = max([desc] + [math.ceil(_measure(text, weight, fsize, lang).bottom) for _, text, weight, _ in rows[-1]])
         pitch = round(fsize * params.footer_pitch)
         last_baseline = h - m - desc
         first_baseline = last_baseline - pitch * (len(rows) - 1)
@@ -731,6 +734,9 @@ def _layout_main(
             return None
         lines = wrapped
     l_asc, l_desc = _font_metrics("regular", label_size)
+    if lines:  # room for the ink actually drawn too, when marks reach past the sample letters
+        l_asc = max(l_asc, math.ceil(-_measure(lines[0], "regular", label_size, lang).top))
+        l_desc = max(l_desc, math.ceil(_measure(lines[-1], "regular", label_size, lang).bottom))
     pitch = round(label_size * params.label_pitch)
     # Heights relative to the top of the block.
     fig_top = bar_h + bar_gap
