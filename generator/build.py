@@ -15,6 +15,7 @@ from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
 from generator.core.images import ImageCache
 from generator.core.webfonts import WebFontCache
+from generator.core.workers import fewer_collections
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
@@ -300,7 +301,7 @@ def build(options: BuildOptions) -> BuildResult:
     """
     output = resolve_output(options.output)
     check_output_folder(output, options.root)
-    with BuildLock(cache_dir(options.root) if options.use_cache else None):
+    with BuildLock(cache_dir(options.root) if options.use_cache else None), fewer_collections():
         recover_interrupted(output)
         return _build_locked(options, output)
 

@@ -12,12 +12,14 @@ it, counted with the others, one line at a time, between its own lines.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,26 @@ MIN_ITEMS = 120
 CHUNKS_PER_JOB = 12
 
 _SHARED: Any = None
+
+#: Objects allocated between two collections of the youngest generation while a site is built
+#: (Python's default is 700): a build allocates millions of small objects that live to the end.
+BUILD_GC_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Let the cyclic garbage collector run less often for the length of a build.
+
+    A build keeps what it allocates (tokens, pages, contexts) until it ends, so
+    the collector's frequent passes over the young objects find almost nothing;
+    at 2,000 pages they cost about 5 % of the build. Memory stays the same.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(BUILD_GC_THRESHOLD, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def ignore_interrupts() -> None:
@@ -148,6 +170,9 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
         return alone
     chunks = [items[start:end] for start, end in chunk_bounds(len(items), jobs)]
     _SHARED = state
+    # What exists now is shared with the workers; frozen, the collector in a worker leaves it alone
+    # instead of writing to every object (which copies its memory page into the worker).
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker) as pool:
             results: list[R] = []
@@ -161,4 +186,5 @@ def map_in_processes(func: Callable[[Sequence[T]], R], items: Sequence[T], state
                     progress(len(chunk))
             return results
     finally:
+        gc.unfreeze()
         _SHARED = None

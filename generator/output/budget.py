@@ -23,7 +23,7 @@ from generator.core.errors import SiteError
 from generator.core.messages import _, active_language
 from generator.model import Page, PageKind
 from generator.core.paths import output_path
-from generator.output.compress import compressed_copies
+from generator.output.compress import brotli_copy
 
 #: What a first visit downloads with a page: stylesheets, scripts, preloaded fonts, icons, eager images.
 _LINK_RE = re.compile(r"<link\b[^>]*>", re.I)
@@ -52,8 +52,13 @@ class Weight:
         return sum(size for _, size in self.files)
 
 
-def first_visit(html_path: str, read: Callable[[str], bytes | None], base_path: str = "/") -> list[tuple[str, int]]:
-    """Return each file a first visit of a page downloads, with its compressed size (missing files are left out)."""
+def first_visit(html_path: str, read: Callable[[str], bytes | None], base_path: str = "/",
+                known: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    """Return each file a first visit of a page downloads, with its compressed size (missing files are left out).
+
+    ``known`` keeps the sizes found, by path, for the next page (the style sheets and fonts most pages share).
+    """
+    known = {} if known is None else known
     html = read(html_path)
     if html is None:
         return []
@@ -76,9 +81,12 @@ def first_visit(html_path: str, read: Callable[[str], bytes | None], base_path: 
         if path is None or path in seen:
             continue
         seen.add(path)
-        data = read(path)
-        if data is not None:
-            found.append((path, _wire_size(path, data, read)))
+        if path not in known:
+            data = read(path)
+            if data is None:
+                continue
+            known[path] = _wire_size(path, data, read)
+        found.append((path, known[path]))
     return found
 
 
@@ -101,10 +109,8 @@ def _wire_size(path: str, data: bytes, read: Callable[[str], bytes | None]) -> i
     written = read(path + ".br")
     if written is not None:
         return len(written)
-    for name, packed in compressed_copies(path, data):
-        if name.endswith(".br"):
-            return len(packed)
-    return len(data)
+    packed = brotli_copy(path, data)
+    return len(packed) if packed is not None else len(data)
 
 
 def page_weights(pages: Iterable[Page], read: Callable[[str], bytes | None], sizes: Mapping[str, int],
@@ -123,10 +129,11 @@ def page_weights(pages: Iterable[Page], read: Callable[[str], bytes | None], siz
         if best is None or (size, path) > best:
             heaviest[page.kind] = (size, path)
     weights = []
+    known: dict[str, int] = {}
     for kind in KINDS:
         if kind in heaviest:
             path = heaviest[kind][1]
-            weights.append(Weight(kind, path, tuple(first_visit(path, read, base_path))))
+            weights.append(Weight(kind, path, tuple(first_visit(path, read, base_path, known))))
     return weights
 
 

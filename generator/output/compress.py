@@ -45,9 +45,21 @@ def compressed_copies(path: str, data: bytes) -> list[tuple[str, bytes]]:
     names = compressed_paths(path)
     if not names:
         return []
-    quality = 11 if path.startswith("assets/") else 5
     made = [
-        (names[0], brotli.compress(data, mode=brotli.MODE_TEXT, quality=quality)),
+        (names[0], _brotli(path, data)),
         (names[1], gzip.compress(data, compresslevel=9, mtime=0)),
     ]
     return [(name, packed) for name, packed in made if len(packed) < len(data)]
+
+
+def brotli_copy(path: str, data: bytes) -> bytes | None:
+    """Return the ``.br`` copy `compressed_copies` makes of a file, None when it makes none."""
+    if not compressed_paths(path):
+        return None
+    packed = _brotli(path, data)
+    return packed if len(packed) < len(data) else None
+
+
+def _brotli(path: str, data: bytes) -> bytes:
+    quality = 11 if path.startswith("assets/") else 5
+    return bytes(brotli.compress(data, mode=brotli.MODE_TEXT, quality=quality))
