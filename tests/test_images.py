@@ -207,3 +207,35 @@ def test_an_unknown_image_in_a_template_is_an_error(site_src: Path, tmp_path: Pa
     with pytest.raises((SiteError, SiteErrors)) as caught:
         build_copy(site_src, tmp_path)
     assert "no asset 'img/nope.jpg'" in str(caught.value)
+
+
+def _webp_chunk(data: bytes) -> bytes:
+    """Return a WebP file's first chunk: b"VP8L" when lossless, b"VP8 " when lossy."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return data[12:16]
+
+
+@pytest.mark.skipif(rendition_format("PNG") != "WEBP", reason="this Pillow writes no WebP")
+def test_a_card_at_its_own_width_is_lossless_and_an_editors_png_the_smaller_of_the_two() -> None:
+    """A card is flat colours and text: lossless only. An editor's PNG (here a noisy one, where lossy
+    wins) is still the smaller of the two encodings; both resized copies are lossy."""
+    import random
+
+    rng = random.Random(7)
+    noisy = Image.new("RGB", (400, 300))
+    noisy.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(400 * 300)])
+    out = io.BytesIO()
+    noisy.save(out, format="PNG")
+    photo_like = out.getvalue()
+    assert _webp_chunk(resize(photo_like, 400, "WEBP")) == b"VP8 "  # lossy was the smaller here
+    assert _webp_chunk(resize(photo_like, 400, "WEBP", card=True)) == b"VP8L"
+    assert _webp_chunk(resize(_png(400, 300), 400, "WEBP", card=True)) == b"VP8L"
+    assert _webp_chunk(resize(_png(400, 300), 200, "WEBP", card=True)) == b"VP8 "
+
+
+def test_a_card_and_an_image_with_the_same_bytes_are_cached_apart(tmp_path: Path) -> None:
+    cache = ImageCache(tmp_path)
+    data = _png(400, 300)
+    card = cache.rendition(data, 400, rendition_format("PNG"), card=True)
+    assert cache.cached(data, 400, rendition_format("PNG"), card=True) == card
+    assert cache.cached(data, 400, rendition_format("PNG")) is None

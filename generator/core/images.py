@@ -6,9 +6,14 @@ format) and without metadata: a photo's EXIF (place, camera, date) is left out,
 its orientation applied first so the copy shows as the original does. The
 originals stay as they are: they are what download links and ``og:image`` give.
 
-A WebP rendition of a PNG (a card, a diagram) at the PNG's own width is the
-smaller of a lossy and a lossless encoding: flat colours and text are often
-smaller lossless (a card: 16 KB against 28 KB); a resized one is lossy. Encoding
+A WebP rendition of a PNG (a diagram) at the PNG's own width is the smaller
+of a lossy and a lossless encoding: flat colours and text are often smaller
+lossless; a resized one is lossy. A card Vigie drew is all flat colours and
+text: at its own width it is encoded lossless only (``card``), which was the
+smaller of the two for each of the 148 cards measured (the campaign's, a
+four-language fixture's with Arabic, and the benchmark's: 47 to 91 % of the
+lossy size), and the lossy attempt cost more than half of a card edit's wait
+under `vigie serve`. Encoding
 is deterministic: the same bytes, width and versions give the same file, so
 renditions are kept in SITE/.vigie-cache/images (`ImageCache`), named by
 a signed hash of what shapes them, like cards.
@@ -103,7 +108,7 @@ def image_info(data: bytes) -> ImageInfo | None:
         return None
 
 
-def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) -> bytes:
+def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None, card: bool = False) -> bytes:
     """Return the image resized to ``width`` pixels wide in format ``fmt``, without its metadata.
 
     ``drawn``: the RGB image a PNG ``data`` was just saved from, without metadata
@@ -113,7 +118,7 @@ def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) 
     if drawn is not None:
         if drawn.mode != "RGB" or drawn.info or not data.startswith(b"\x89PNG"):
             raise ValueError("resize: a drawn image must be the RGB image of a PNG without metadata")
-        return _resized(drawn, "PNG", None, width, fmt)
+        return _resized(drawn, "PNG", None, width, fmt, card)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -123,10 +128,11 @@ def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) 
                 icc = opened.info.get("icc_profile") if opened.mode != "CMYK" else None  # CMYK's profile: not RGB's
     except Exception as exc:  # as image_info: a damaged file
         raise ValueError(str(exc)) from None
-    return _resized(image, source_format, icc, width, fmt)
+    return _resized(image, source_format, icc, width, fmt, card)
 
 
-def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int, fmt: str) -> bytes:
+def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int, fmt: str,
+             card: bool = False) -> bytes:
     try:
         has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
         image = image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
@@ -138,6 +144,8 @@ def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int
     extra = {"icc_profile": icc} if isinstance(icc, bytes) else {}
     if fmt == "WEBP":
         resized = width < original_width
+        if card and not resized:  # flat colours and text (see the module's docstring)
+            return _save(image, "WEBP", lossless=True, quality=50, method=4, exact=False, **extra)
         lossy = _save(image, "WEBP", quality=WEBP_QUALITY, method=4, **extra)
         if source_format != "PNG" or resized:  # resampled edges are soft: lossless rarely wins, at twice the time
             return lossy
@@ -173,26 +181,28 @@ class ImageCache:
         """How many renditions were made in this build (cache misses)."""
         self._lock = threading.Lock()
 
-    def rendition(self, data: bytes, width: int, fmt: str, drawn: Image.Image | None = None) -> bytes:
+    def rendition(self, data: bytes, width: int, fmt: str, drawn: Image.Image | None = None,
+                  card: bool = False) -> bytes:
         """Return ``data`` resized to ``width`` in ``fmt`` (see `resize`), from the cache when it has it."""
-        path = self._path(data, width, fmt)
+        path = self._path(data, width, fmt, card)
         cached = self._cached(path, fmt)
         if cached is not None:
             return cached
-        made = resize(data, width, fmt, drawn)
+        made = resize(data, width, fmt, drawn, card)
         with self._lock:
             self.made += 1
         if path is not None and not self.read_only:
             write_atomically(path, made)  # a cache that cannot be written only costs time
         return made
 
-    def cached(self, data: bytes, width: int, fmt: str) -> bytes | None:
+    def cached(self, data: bytes, width: int, fmt: str, card: bool = False) -> bytes | None:
         """Return the rendition `rendition` would return when the cache has it, else None."""
-        return self._cached(self._path(data, width, fmt), fmt)
+        return self._cached(self._path(data, width, fmt, card), fmt)
 
-    def _path(self, data: bytes, width: int, fmt: str) -> Path | None:
+    def _path(self, data: bytes, width: int, fmt: str, card: bool = False) -> Path | None:
         key = digest(RENDITION_VERSION, hashlib.sha256(data).hexdigest(), str(width), fmt, PIL.__version__,
-                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")))
+                     str(features.version("webp")), str(features.version("zlib")), str(features.version("jpg")),
+                     *(("card",) if card else ()))
         return None if self.folder is None else self.folder / f"{keyed_name(key)}{suffix(fmt)}"
 
     @staticmethod

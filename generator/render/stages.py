@@ -158,7 +158,7 @@ def start_cards(site: Site, views: FactViews, strings: Mapping[str, Strings], ca
                          else pool.submit(cache.get_or_draw, spec, size) for name, size in CARD_SIZES.items()}
                 share = drawn[SHARE_CARD]
                 smaller = {small: _Ready(found) if isinstance(share, _Ready)
-                           and (found := images.cached(share.result()[0], width, fmt)) is not None
+                           and (found := images.cached(share.result()[0], width, fmt, card=True)) is not None
                            else pool.submit(_rendition, images, share, width, fmt)  # the largest first
                            for small, width in sorted(renditions.items(), key=lambda item: -item[1])}
                 made: list[tuple[str, Callable[[], bytes]]] = []
@@ -208,7 +208,7 @@ def _png(card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]]) -> bytes:
 def _rendition(images: ImageCache, card: Future[tuple[bytes, Any]] | _Ready[tuple[bytes, Any]], width: int,
                fmt: str) -> bytes:
     data, drawn = card.result()  # a card drawn now is resized as it is, not decoded from its PNG again
-    return images.rendition(data, width, fmt, drawn)
+    return images.rendition(data, width, fmt, drawn, card=True)
 
 
 class CardsUnderway:
