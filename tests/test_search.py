@@ -201,3 +201,26 @@ def test_a_file_of_the_site_in_the_search_folder_is_refused_before_anything_is_w
         config.write("search: false\n")
     _result, out = build_copy(site_src, tmp_path)  # without search the folder is the site's
     assert (out / "pagefind" / "fragment" / "en_0000000.pf_fragment").read_bytes() == b"mine"
+
+
+def test_the_index_is_written_once_into_the_new_tree_and_unchanged_files_stay_the_same_files(
+        site_src: Path, tmp_path: Path) -> None:
+    """Pagefind writes into the staged tree; only what the search page needs stays (no empty folder), and
+    after an edit the index files whose bytes did not change are hard links to the previous ones (so a
+    deploy that compares times sends only what changed), with their compressed copies."""
+    first, out = build_copy(site_src, tmp_path)
+    files = {p.relative_to(out).as_posix() for p in (out / "pagefind").rglob("*") if p.is_file()}
+    assert files and all(search_stage._KEPT.fullmatch(f.removeprefix("pagefind/").removesuffix(".br")
+                                                      .removesuffix(".gz")) for f in files)
+    assert not [p for p in (out / "pagefind").rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert (out / "pagefind" / "pagefind.js.br").is_file()
+    assert {w.path for w in first.written} >= {f for f in files if not f.endswith((".br", ".gz"))}
+    inodes = {f: (out / f).stat().st_ino for f in files}
+    article = site_src / "content" / "fr" / "articles" / "ecrans.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nUn mot nouveau : périscope.\n", encoding="utf-8")
+    again, _out = build_copy(site_src, tmp_path)
+    kept = {f for f in files if (out / f).is_file() and (out / f).stat().st_ino == inodes[f]}
+    unchanged = {w.path for w in again.written if w.unchanged and w.path.startswith("pagefind/")}
+    assert "pagefind/pagefind.js" in unchanged and "pagefind/pagefind.js.br" in kept
+    assert unchanged <= kept and len(unchanged) < len(files)  # the fragment of the edited page is new
+    assert any("périscope" in text for text in indexed(out)["fr"].values())

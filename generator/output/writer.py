@@ -10,6 +10,7 @@ into the published tree.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import posixpath
@@ -17,7 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol, TypeVar
+from typing import Iterable, Iterator, Mapping, Protocol, TypeVar
 
 from generator.core.cache import CACHE_FOLDER, write_atomically
 from generator.core.errors import SiteError
@@ -249,24 +250,39 @@ class Staging:
         """
         rel = safe_relpath(item.path)
         folder = posixpath.dirname(rel)
-        try:
+        with _writing(rel, item.origin):
             if folder not in self._folders:
                 os.makedirs(self.tmp / folder, exist_ok=True)
                 self._folders.add(folder)
             unchanged = self._place(rel, item.data)
-            reused = self._reused_copies(rel, item.data) if unchanged and self._same_compressor else None
-            copies = reused if reused is not None else compressed_copies(rel, item.data) if self.compress else []
-            for name, packed in copies:
-                self._place(name, packed)
-        except FileExistsError:  # the file, or one of its compressed copies
-            raise SiteError(_("two sources want to write {path}; {origin} is one of them; rename one")
-                            .format(path=rel, origin=item.origin),
-                            source=item.origin or None) from None
-        except OSError as exc:
-            raise SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
-                            .format(path=rel, reason=exc.strerror),
-                            source=item.origin or None) from None
-        return Written(rel, len(item.data), item.origin, unchanged=unchanged, copies=tuple(n for n, _ in copies))
+            copies = self._copies(rel, item.data, unchanged)
+        return Written(rel, len(item.data), item.origin, unchanged=unchanged, copies=copies)
+
+    def adopt(self, path: str, origin: str) -> Written:
+        """Take a file that a program wrote into the new tree itself (Pagefind's index) as `put` takes one.
+
+        It becomes a hard link when the old output has the same bytes, and gets
+        its compressed copies: the same files as `put` would leave, without
+        writing the file a second time.
+        """
+        rel = safe_relpath(path)
+        target = self.tmp / rel
+        with _writing(rel, origin):
+            data = target.read_bytes()
+            unchanged = False
+            if self._has_previous and _same_bytes(self.out / rel, data):
+                target.unlink()
+                unchanged = self._place(rel, data)
+            copies = self._copies(rel, data, unchanged)
+        return Written(rel, len(data), origin, unchanged=unchanged, copies=copies)
+
+    def _copies(self, rel: str, data: bytes, unchanged: bool) -> tuple[str, ...]:
+        """Write the compressed copies of a file placed in the new tree; return their paths."""
+        reused = self._reused_copies(rel, data) if unchanged and self._same_compressor else None
+        copies = reused if reused is not None else compressed_copies(rel, data) if self.compress else []
+        for name, packed in copies:
+            self._place(name, packed)
+        return tuple(name for name, _ in copies)
 
     def _reused_copies(self, rel: str, data: bytes) -> list[tuple[str, bytes]] | None:
         """Return the previous output's copies of an unchanged file, or None to make them again.
@@ -344,6 +360,19 @@ def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
         staging.discard()
         raise
     return staging.commit(written)
+
+
+@contextlib.contextmanager
+def _writing(rel: str, origin: str) -> Iterator[None]:
+    """Turn what writing ``rel`` into the new tree raises into the editor's error."""
+    try:
+        yield
+    except FileExistsError:  # the file, or one of its compressed copies
+        raise SiteError(_("two sources want to write {path}; {origin} is one of them; rename one")
+                        .format(path=rel, origin=origin), source=origin or None) from None
+    except OSError as exc:
+        raise SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
+                        .format(path=rel, reason=exc.strerror), source=origin or None) from None
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
