@@ -322,7 +322,8 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
                 from generator.output.search import index_staging
 
                 start = time.perf_counter()
-                result.written += index_staging(staging)
+                indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
+                result.written += index_staging(staging, indexed)
                 result.timings["search"] = time.perf_counter() - start
             start = time.perf_counter()
             result.report = staging.commit(result.written, fingerprint, state)

@@ -224,3 +224,47 @@ def test_the_index_is_written_once_into_the_new_tree_and_unchanged_files_stay_th
     assert "pagefind/pagefind.js" in unchanged and "pagefind/pagefind.js.br" in kept
     assert unchanged <= kept and len(unchanged) < len(files)  # the fragment of the edited page is new
     assert any("périscope" in text for text in indexed(out)["fr"].values())
+
+
+def test_pagefind_runs_once_per_top_level_folder_of_the_pages_to_index() -> None:
+    assert search_stage.run_groups(["fr/articles/a/index.html", "en/articles/a/index.html", "fr/x/index.html"]) == [
+        "en/**/*.html", "fr/**/*.html"]
+    assert search_stage.run_groups(["fr/articles/a/index.html", "fr/b/index.html"]) == []  # one folder: one run
+    assert search_stage.run_groups(["fr/a/index.html", "en/a/index.html", "index.html"]) == []  # a page at the root
+    assert search_stage.run_groups(["fr/a/index.html", "e*n/a/index.html"]) == []  # not a plain folder name
+    assert search_stage.run_groups([]) == []
+
+
+def test_one_run_per_language_writes_the_index_one_run_over_all_writes(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four languages, Arabic among them: the same files, byte for byte, as one Pagefind run over the site
+    (whose memory is the whole site's, where each run's is one language's)."""
+    fixture = Path(__file__).parent / "fixtures" / "site4"
+    out_split, out_single = tmp_path / "split", tmp_path / "single"
+    build(BuildOptions(root=fixture, out=out_split, today=BUILD_DAY, use_cache=False))
+    monkeypatch.setattr(search_stage, "run_groups", lambda indexed: [])
+    build(BuildOptions(root=fixture, out=out_single, today=BUILD_DAY, use_cache=False))
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()}
+
+    split = files(out_split)
+    assert split == files(out_single)
+    assert len(json.loads(split["pagefind/pagefind-entry.json"])["languages"]) == 4
+
+
+def test_one_language_in_two_folders_is_indexed_in_one_run(tmp_path: Path) -> None:
+    """A layout that writes the same <html lang> in every folder: runs per folder would each make that
+    language's index, the second over the first; Pagefind then runs once over the whole site."""
+    site = tmp_path / "site"
+    for folder in ("fr", "en"):
+        for name in ("a", "b"):
+            page = site / folder / name / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text(f'<!doctype html><html lang="fr"><head><title>{folder} {name}</title></head><body>'
+                            f'<main data-pagefind-body><p>mot{folder}{name}</p></main></body></html>', encoding="utf-8")
+    bundle = tmp_path / "bundle"
+    search_stage._pagefind(site, bundle, search_stage.run_groups(
+        [f"{folder}/{name}/index.html" for folder in ("fr", "en") for name in ("a", "b")]))
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["fr"] and entry["languages"]["fr"]["page_count"] == 4

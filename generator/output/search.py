@@ -20,10 +20,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from generator.core.errors import SiteError
 from generator.core.messages import _
@@ -53,10 +54,14 @@ def pagefind_executable() -> Path:
                           "package); install Vigie again, or set 'search: false' in site.yaml")) from None
 
 
-def index_staging(staging: Staging) -> list[Written]:
-    """Index the HTML pages of the staged tree; Pagefind writes the index into it; return what was written."""
+def index_staging(staging: Staging, indexed: Iterable[str] = ()) -> list[Written]:
+    """Index the HTML pages of the staged tree; Pagefind writes the index into it; return what was written.
+
+    ``indexed`` holds the output paths of the pages to index (``fr/articles/a/index.html``): with pages
+    in two top-level folders or more, Pagefind runs once per folder (see `run_groups`).
+    """
     bundle = staging.tmp / FOLDER
-    _pagefind(staging.tmp, bundle)
+    _pagefind(staging.tmp, bundle, run_groups(indexed))
     origin = _("the search index")
     written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in _kept(bundle)]
     log.debug("search index: %d files", len(written))
@@ -83,15 +88,58 @@ def run_pagefind(site: Path) -> dict[str, bytes]:
         return {rel: (bundle / rel).read_bytes() for rel in _kept(bundle)}
 
 
-def _pagefind(site: Path, bundle: Path) -> None:
-    """Run Pagefind over the HTML pages below ``site``, writing its files into ``bundle``."""
+#: What a folder's name must be to go into a Pagefind glob as it is.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def run_groups(indexed: Iterable[str]) -> list[str]:
+    """Return the globs of Pagefind's runs, one per top-level folder of the pages to index; [] for one run.
+
+    Pagefind holds every page it reads in memory until it writes the index
+    (about 300 MB for 2,000 pages, 1.2 GB for 8,000, bench/SEARCH.md). Each
+    language's pages live in a folder of their own, and Pagefind makes one
+    index per language, so the runs of each folder into one bundle write the
+    same files as one run over all (their entry files merged): its memory is
+    then that of the largest language, not of the whole site, for the same time.
+    """
+    paths = list(indexed)
+    tops = sorted({path.split("/", 1)[0] for path in paths if "/" in path})
+    if len(tops) < 2 or any("/" not in path for path in paths) or not all(_PLAIN_NAME.fullmatch(t) for t in tops):
+        return []
+    return [f"{top}/**/*.html" for top in tops]
+
+
+def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> None:
+    """Run Pagefind over the HTML pages below ``site`` (those of each glob in turn), writing into ``bundle``."""
+    if not globs:
+        _pagefind_run(site, bundle)
+        return
+    languages: dict[str, Any] = {}
+    entry: dict[str, Any] = {}
+    for glob in globs:
+        _pagefind_run(site, bundle, glob)
+        entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+        found = entry.get("languages") or {}
+        if found.keys() & languages.keys():  # one language in two folders (a layout's own lang): one run over all
+            log.debug("search index: %s in two folders; one run over the whole site", sorted(found.keys() & languages))
+            shutil.rmtree(bundle)
+            _pagefind_run(site, bundle)
+            return
+        languages.update(found)
+    entry["languages"] = languages
+    (bundle / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+
+
+def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> None:
+    """Run Pagefind once over the HTML pages below ``site`` (or those matching ``glob``), writing into ``bundle``."""
     program = pagefind_executable()
     # In an empty folder, with no PAGEFIND_* variables: no configuration file or setting of the
     # editor's computer changes what the index holds.
     env = {key: value for key, value in os.environ.items() if not key.upper().startswith("PAGEFIND")}
     with tempfile.TemporaryDirectory(prefix="vigie-search-") as work:
         try:
-            run = subprocess.run([str(program), "--site", str(site), "--output-path", str(bundle), "--silent"],
+            run = subprocess.run([str(program), "--site", str(site), "--output-path", str(bundle), "--silent",
+                                  *(["--glob", glob] if glob else [])],
                                  cwd=work, env=env, capture_output=True, timeout=3600, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SiteError(_("the search index could not be made ({reason}); the published site was not changed")
