@@ -144,13 +144,17 @@ def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int
     extra = {"icc_profile": icc} if isinstance(icc, bytes) else {}
     if fmt == "WEBP":
         resized = width < original_width
-        if card and not resized:  # flat colours and text (see the module's docstring)
+
+        def lossless() -> bytes:
             return _save(image, "WEBP", lossless=True, quality=50, method=4, exact=False, **extra)
+
+        if card and not resized:  # flat colours and text (see the module's docstring)
+            return lossless()
         lossy = _save(image, "WEBP", quality=WEBP_QUALITY, method=4, **extra)
         if source_format != "PNG" or resized:  # resampled edges are soft: lossless rarely wins, at twice the time
             return lossy
-        lossless = _save(image, "WEBP", lossless=True, quality=50, method=4, exact=False, **extra)
-        return lossless if len(lossless) < len(lossy) else lossy
+        exact = lossless()
+        return exact if len(exact) < len(lossy) else lossy
     if fmt == "JPEG":
         return _save(image, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True, **extra)
     return _save(image, "PNG", optimize=False, compress_level=6, **extra)
