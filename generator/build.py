@@ -323,7 +323,8 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
 
                 start = time.perf_counter()
                 indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
-                result.written += index_staging(staging, indexed)
+                pages = [item.path for item in result.written if item.path.endswith(".html")]
+                result.written += index_staging(staging, pages, indexed)
                 result.timings["search"] = time.perf_counter() - start
             start = time.perf_counter()
             result.report = staging.commit(result.written, fingerprint, state)

@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,39 @@ def test_one_language_in_two_folders_is_indexed_in_one_run(tmp_path: Path) -> No
         [f"{folder}/{name}/index.html" for folder in ("fr", "en") for name in ("a", "b")]))
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["fr"] and entry["languages"]["fr"]["page_count"] == 4
+
+
+def bundle_files(bundle: Path) -> dict[str, bytes]:
+    return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+
+
+def test_the_index_does_not_depend_on_the_order_the_pages_were_written(tmp_path: Path) -> None:
+    """Pagefind numbers the pages in the order their folders list them, and the two page workers write
+    them in a different order at each build. The same pages, written in opposite orders (in a memory
+    folder when the system has one: it lists files in the order they were made), give the same index."""
+    words = ["abri", "balise", "cadre", "digue", "écluse", "falaise", "gué", "havre", "île", "jetée"]
+    pages = {f"{lang}/articles/p{i:02}/index.html":
+             f'<!doctype html><html lang="{lang}"><head><title>{lang} {i}</title></head><body><main '
+             f'data-pagefind-body><h1>{words[i % 10]} {i}</h1><p>{" ".join(words[: i % 10 + 1])}</p></main></body></html>'
+             for lang in ("fr", "en") for i in range(24)}
+    made: list[dict[str, bytes]] = []
+    with tempfile.TemporaryDirectory(dir=search_stage._memory_folder()) as work:
+        for name, order in (("forward", sorted(pages)), ("backward", sorted(pages, reverse=True))):
+            site = Path(work) / name
+            for rel in order:
+                (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                (site / rel).write_text(pages[rel], encoding="utf-8")
+            (site / "index.html").write_text("<!doctype html><html lang=fr><title>x</title></html>", encoding="utf-8")
+            bundle = tmp_path / name
+            with search_stage.reading_folder(site, [*pages, "index.html"]) as folder:
+                search_stage._pagefind(folder, bundle, search_stage.run_groups(pages))
+            made.append(bundle_files(bundle))
+    assert made[0] == made[1]
+    assert len([rel for rel in made[0] if rel.startswith("fragment/")]) == 48
+
+
+def test_the_preview_makes_the_index_the_build_makes(built_site) -> None:
+    _result, out = built_site
+    pages = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    built = {rel: data for rel, data in bundle_files(out / "pagefind").items() if not rel.endswith((".br", ".gz"))}
+    assert {rel.removeprefix("pagefind/"): data for rel, data in search_stage.index_files(pages).items()} == built

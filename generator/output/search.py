@@ -12,10 +12,20 @@ the build's list of outputs (the up-to-date check, the stray-file clean-up,
 compressed copies and hard links of unchanged bytes treat them as any other
 file); a failed run fails the build before the swap, and the published output
 stays as it was.
+
+Pagefind numbers the pages in the order it finds them in their folders, and
+that order is in every file of the index. The order a folder lists its files
+in is the file system's: on tmpfs, the order they were made (the two page
+workers make them in a different order at each build); on ext4, a hash of their
+names with a seed of each disk's own. So Pagefind reads the pages through a
+folder of links made for it, in the order of their paths, on a memory file
+system (`reading_folder`): the same pages give the same index, whatever the
+workers' order and wherever the output folder is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,7 +34,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from generator.core.errors import SiteError
 from generator.core.messages import _
@@ -54,14 +64,17 @@ def pagefind_executable() -> Path:
                           "package); install Vigie again, or set 'search: false' in site.yaml")) from None
 
 
-def index_staging(staging: Staging, indexed: Iterable[str] = ()) -> list[Written]:
+def index_staging(staging: Staging, pages: Iterable[str], indexed: Iterable[str] = ()) -> list[Written]:
     """Index the HTML pages of the staged tree; Pagefind writes the index into it; return what was written.
 
-    ``indexed`` holds the output paths of the pages to index (``fr/articles/a/index.html``): with pages
-    in two top-level folders or more, Pagefind runs once per folder (see `run_groups`).
+    ``pages`` holds the output paths of the HTML pages (Pagefind reads them all and
+    keeps those marked ``data-pagefind-body``); ``indexed`` those of the pages to
+    index (``fr/articles/a/index.html``): with pages in two top-level folders or
+    more, Pagefind runs once per folder (see `run_groups`).
     """
     bundle = staging.tmp / FOLDER
-    _pagefind(staging.tmp, bundle, run_groups(indexed))
+    with reading_folder(staging.tmp, pages) as folder:
+        _pagefind(folder, bundle, run_groups(indexed))
     origin = _("the search index")
     written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in _kept(bundle)]
     log.debug("search index: %d files", len(written))
@@ -70,14 +83,55 @@ def index_staging(staging: Staging, indexed: Iterable[str] = ()) -> list[Written
 
 def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Return the search files (path in the site → bytes) for a site held in memory (`vigie serve`)."""
-    with tempfile.TemporaryDirectory(prefix="vigie-search-site-") as folder:
+    with tempfile.TemporaryDirectory(prefix="vigie-search-site-", dir=_memory_folder()) as folder:
         root = Path(folder)
-        for path, data in files.items():
-            if path.endswith(".html"):
-                target = root / safe_relpath(path)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+        made: set[Path] = set()
+        for path in sorted((path for path in files if path.endswith(".html")), key=_in_folder_order):
+            target = root / safe_relpath(path)
+            _parent(target, made)
+            target.write_bytes(files[path])
         return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(root).items()}
+
+
+def _in_folder_order(path: str) -> list[str]:
+    """Sort key of an output path: folder by folder, so that any subset of paths makes its folders in one order."""
+    return path.split("/")
+
+
+def _memory_folder() -> str | None:
+    """Return where to make the folder Pagefind reads: a memory file system (it lists files in the order
+    they were made), else the system's temporary folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def _parent(target: Path, made: set[Path]) -> None:
+    """Make the folder of ``target`` unless this loop made it already."""
+    if target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
+
+
+@contextlib.contextmanager
+def reading_folder(site: Path, pages: Iterable[str]) -> Iterator[Path]:
+    """Yield a folder where the HTML ``pages`` of ``site`` are links, made in the order of their paths.
+
+    Pagefind reads the pages in the order their folders list them, and numbers
+    them so (see the module's text); made one after the other in a memory
+    folder, the links are listed in that order. Where no link can be made (a
+    system without symbolic links for this user), Pagefind reads ``site`` itself.
+    """
+    with tempfile.TemporaryDirectory(prefix="vigie-search-pages-", dir=_memory_folder()) as work:
+        folder, made, site = Path(work), set[Path](), site.absolute()
+        try:
+            for rel in sorted(pages, key=_in_folder_order):
+                link = folder / safe_relpath(rel)
+                _parent(link, made)
+                os.symlink(site / rel, link)
+        except OSError as exc:
+            log.debug("search index: no folder of links (%s); Pagefind reads the staged tree", exc)
+            folder = site
+        yield folder
 
 
 def run_pagefind(site: Path) -> dict[str, bytes]:
