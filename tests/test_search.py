@@ -305,3 +305,16 @@ def test_the_preview_makes_the_index_the_build_makes(built_site) -> None:
     pages = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
     built = {rel: data for rel, data in bundle_files(out / "pagefind").items() if not rel.endswith((".br", ".gz"))}
     assert {rel.removeprefix("pagefind/"): data for rel, data in search_stage.index_files(pages).items()} == built
+
+
+def test_without_links_pagefind_reads_the_staged_pages_themselves(site_src: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A system where this user may not make symbolic links, or a full /dev/shm: the same index."""
+    _r, linked = build_copy(site_src, tmp_path / "a")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(search_stage.os, "symlink", refuse)
+    _r, plain = build_copy(site_src, tmp_path / "b", use_cache=False)
+    assert indexed(plain) == indexed(linked)

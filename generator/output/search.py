@@ -83,14 +83,16 @@ def index_staging(staging: Staging, pages: Iterable[str], indexed: Iterable[str]
 
 def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Return the search files (path in the site → bytes) for a site held in memory (`vigie serve`)."""
-    with tempfile.TemporaryDirectory(prefix="vigie-search-site-", dir=_memory_folder()) as folder:
+    with tempfile.TemporaryDirectory(prefix="vigie-search-site-") as folder:
         root = Path(folder)
+        pages = [path for path in files if path.endswith(".html")]
         made: set[Path] = set()
-        for path in sorted((path for path in files if path.endswith(".html")), key=_in_folder_order):
+        for path in pages:
             target = root / safe_relpath(path)
             _parent(target, made)
             target.write_bytes(files[path])
-        return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(root).items()}
+        with reading_folder(root, pages) as reading:
+            return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(reading).items()}
 
 
 def _in_folder_order(path: str) -> list[str]:
@@ -99,8 +101,9 @@ def _in_folder_order(path: str) -> list[str]:
 
 
 def _memory_folder() -> str | None:
-    """Return where to make the folder Pagefind reads: a memory file system (it lists files in the order
-    they were made), else the system's temporary folder."""
+    """Return where to make the folder of links Pagefind reads: a memory file system (it lists files in the
+    order they were made), else the system's temporary folder. Links only: a container's /dev/shm may
+    hold no more than 64 MB."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
