@@ -318,3 +318,23 @@ def test_without_links_pagefind_reads_the_staged_pages_themselves(site_src: Path
     monkeypatch.setattr(search_stage.os, "symlink", refuse)
     _r, plain = build_copy(site_src, tmp_path / "b", use_cache=False)
     assert indexed(plain) == indexed(linked)
+
+
+def test_the_folder_pagefind_reads_lists_the_pages_in_the_order_of_their_paths(tmp_path: Path) -> None:
+    """What the index's bytes rest on: every folder Pagefind walks lists its entries by name."""
+    pages = ["fr/b/index.html", "fr/a-z/index.html", "fr/a/x/index.html", "fr/a/index.html", "en/c/index.html",
+             "index.html", "fr/a/y.html"]
+    for rel in pages:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("<p>x</p>", encoding="utf-8")
+    with search_stage.reading_folder(tmp_path, pages) as folder:
+        assert folder != tmp_path
+        for top, dirs, files in os.walk(folder):
+            listed = os.listdir(top)
+            assert listed == sorted(listed), top
+        assert sorted((Path(top) / name).relative_to(folder).as_posix()
+                      for top, _dirs, files in os.walk(folder) for name in files) == sorted(pages)
+        assert (folder / "fr" / "a" / "y.html").read_text(encoding="utf-8") == "<p>x</p>"
+    if search_stage._memory_folder() is not None:
+        with tempfile.TemporaryDirectory(dir=search_stage._memory_folder()) as work:
+            assert search_stage.listing_order(Path(work)) in {"made", "reverse", "name"}

@@ -20,7 +20,7 @@ workers make them in a different order at each build); on ext4, a hash of their
 names with a seed of each disk's own. So Pagefind reads the pages through a
 folder of links made for it, in the order of their paths, on a memory file
 system (`reading_folder`): the same pages give the same index, whatever the
-workers' order and wherever the output folder is.
+workers' order, wherever the output folder is, on any computer with /dev/shm.
 """
 
 from __future__ import annotations
@@ -117,17 +117,20 @@ def _parent(target: Path, made: set[Path]) -> None:
 
 @contextlib.contextmanager
 def reading_folder(site: Path, pages: Iterable[str]) -> Iterator[Path]:
-    """Yield a folder where the HTML ``pages`` of ``site`` are links, made in the order of their paths.
+    """Yield a folder where the HTML ``pages`` of ``site`` are links, listed in the order of their paths.
 
     Pagefind reads the pages in the order their folders list them, and numbers
-    them so (see the module's text); made one after the other in a memory
-    folder, the links are listed in that order. Where no link can be made (a
-    system without symbolic links for this user), Pagefind reads ``site`` itself.
+    them so (see the module's text). A memory file system lists a folder's files
+    in the order they were made or in the reverse order, depending on the
+    kernel: the links are made in the order that lists them by path
+    (`listing_order`). Where no link can be made (a system without symbolic
+    links for this user, a full /dev/shm), Pagefind reads ``site`` itself.
     """
     with tempfile.TemporaryDirectory(prefix="vigie-search-pages-", dir=_memory_folder()) as work:
         folder, made, site = Path(work), set[Path](), site.absolute()
         try:
-            for rel in sorted(pages, key=_in_folder_order):
+            order = sorted(pages, key=_in_folder_order, reverse=listing_order(folder) == "reverse")
+            for rel in order:
                 link = folder / safe_relpath(rel)
                 _parent(link, made)
                 os.symlink(site / rel, link)
@@ -135,6 +138,26 @@ def reading_folder(site: Path, pages: Iterable[str]) -> Iterator[Path]:
             log.debug("search index: no folder of links (%s); Pagefind reads the staged tree", exc)
             folder = site
         yield folder
+
+
+def listing_order(folder: Path) -> str:
+    """Return how the file system of ``folder`` lists a folder's files.
+
+    ``"made"`` (in the order they were made), ``"reverse"``, ``"name"`` (sorted by
+    name: any order of making lists them by path), or ``"other"`` (a hash of the
+    names: the same on this disk only). Three files are made and listed to see.
+    """
+    probe = folder / ".probe"
+    probe.mkdir()
+    try:
+        made = ["m", "z", "a"]
+        for name in made:
+            (probe / name).touch()
+        listed = os.listdir(probe)
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    orders = {"made": made, "reverse": made[::-1], "name": sorted(made)}
+    return next((order for order, names in orders.items() if listed == names), "other")
 
 
 def run_pagefind(site: Path) -> dict[str, bytes]:
