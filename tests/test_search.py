@@ -309,7 +309,7 @@ def test_the_preview_makes_the_index_the_build_makes(built_site) -> None:
 
 def test_without_links_pagefind_reads_the_staged_pages_themselves(site_src: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """A system where this user may not make symbolic links, or a full /dev/shm: the same index."""
+    """A system where this user may not make symbolic links, a full /dev/shm, or none usable: the same index."""
     _r, linked = build_copy(site_src, tmp_path / "a")
 
     def refuse(*_args: object, **_kwargs: object) -> None:
@@ -318,6 +318,10 @@ def test_without_links_pagefind_reads_the_staged_pages_themselves(site_src: Path
     monkeypatch.setattr(search_stage.os, "symlink", refuse)
     _r, plain = build_copy(site_src, tmp_path / "b", use_cache=False)
     assert indexed(plain) == indexed(linked)
+    monkeypatch.undo()
+    monkeypatch.setattr(search_stage, "_memory_folder", lambda: str(tmp_path / "no-such-folder"))
+    _r, elsewhere = build_copy(site_src, tmp_path / "c", use_cache=False)
+    assert indexed(elsewhere) == indexed(linked)
 
 
 def test_the_folder_pagefind_reads_lists_the_pages_in_the_order_of_their_paths(tmp_path: Path) -> None:

@@ -126,9 +126,11 @@ def reading_folder(site: Path, pages: Iterable[str]) -> Iterator[Path]:
     (`listing_order`). Where no link can be made (a system without symbolic
     links for this user, a full /dev/shm), Pagefind reads ``site`` itself.
     """
-    with tempfile.TemporaryDirectory(prefix="vigie-search-pages-", dir=_memory_folder()) as work:
-        folder, made, site = Path(work), set[Path](), site.absolute()
+    with contextlib.ExitStack() as stack:
+        made, site = set[Path](), site.absolute()
         try:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="vigie-search-pages-", dir=_memory_folder(), ignore_cleanup_errors=True)))
             order = sorted(pages, key=_in_folder_order, reverse=listing_order(folder) == "reverse")
             for rel in order:
                 link = folder / safe_relpath(rel)
