@@ -866,14 +866,16 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
             size["rows"].setdefault(key, {"status": "not measured", "note": "not in that run", "median_s": None,
                                           "cpu_s": None, "peak_mb": None, "samples": []})
     ns = [s["n"] for s in sizes]
+    when = "; ".join(f"N = {s['n']} on {s.get('started', '(date not recorded)')}, Vigie commit {s.get('commit', '?')}"
+                     for s in sizes)
     lines = ["# Vigie benchmark results", "",
-             f"Measured {started} by `python3 bench/run.py` ({elapsed / 60:.1f} min); "
-             "rerun it to refresh this file (see bench/README.md).", "",
+             f"Measured by `python3 bench/run.py` ({elapsed / 60:.1f} min in all): {when}. "
+             "Rerun it to refresh this file (see bench/README.md).", "",
              "## Machine", "",
              f"- {info['nproc']} cores: {info['cpu']}; RAM {info['ram_gb']} GB; {info['os']}",
              f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()),
              f"- {info['hugo']}",
-             f"- Vigie commit {info['vigie_commit']}",
+             f"- Vigie commit of the last run: {info['vigie_commit']}",
              f"- load average when the run started: {', '.join(f'{x:.2f}' for x in info['loadavg_start'])} "
              f"(at the end: {', '.join(f'{x:.2f}' for x in info.get('loadavg_end', ()))})",
              ""]
@@ -1117,6 +1119,8 @@ def main(argv: list[str] | None = None) -> int:
     previous: dict = {}
     if args.merge and raw_path.exists():
         previous = json.loads(raw_path.read_text(encoding="utf-8"))
+    for size in measured:  # each size says when and on which commit it was measured (--merge keeps others)
+        size["started"], size["commit"] = started, info["vigie_commit"]
     kept = [s for s in previous.get("sizes", []) if s["n"] not in sizes]
     all_sizes = sorted(kept + measured, key=lambda s: s["n"])
     if cards is None and previous.get("cards"):
@@ -1125,7 +1129,6 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - t0
     if kept:
         elapsed += previous.get("elapsed_s", 0)
-        started = f"{previous.get('started', '?')} (N = {', '.join(str(s['n']) for s in kept)}) and {started}"
     raw_path.parent.mkdir(parents=True, exist_ok=True)
     raw_path.write_text(json.dumps({"started": started, "elapsed_s": elapsed, "machine": info,
                                     "sizes": all_sizes, "cards": cards, "sandbox": sandbox}, indent=1,
