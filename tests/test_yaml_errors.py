@@ -100,3 +100,22 @@ def test_the_advice_speaks_french_and_keeps_pyyaml_words() -> None:
                                "(YAML : found character that cannot start any token)")
     finally:
         messages.activate("en")
+
+
+@pytest.mark.parametrize(("text", "line", "advice", "meant"), [
+    ('title: "C:\\Users\\partage"\n', 1, "use single quotes: title: 'C:\\Users\\partage'", {"title": "C:\\Users\\partage"}),
+    ('tags:\n  - "a\\qb"\n', 2, "use single quotes: - 'a\\qb'", {"tags": ["a\\qb"]}),
+    ("title: \"l'\\q\"\n", 1, "use single quotes: title: 'l''\\q'", {"title": "l'\\q"}),
+    ('title: "dit \\"oui\\" \\q \\\\r \\n"\n', 1, 'write it twice: title: "dit \\"oui\\" \\\\q \\\\r \\n"',
+     {"title": 'dit "oui" \\q \\r \n'}),
+    ('label: {fr: "fille \\ud83d\\udc67", en: girl}\n', 1, 'write the character itself: label: {fr: "fille 👧", en: girl}',
+     {"label": {"fr": "fille 👧", "en": "girl"}}),
+])
+def test_a_backslash_yaml_cannot_read_between_double_quotes_gets_a_line_that_means_the_same(
+        text: str, line: int, advice: str, meant: object) -> None:
+    """A Windows path, or an emoji as JSON writes it: the line the message gives reads as what was meant."""
+    err = _error(text)
+    assert (err.line, advice in err.message) == (line, True), err.message
+    assert "ends the text" not in err.message
+    fixed = err.message.split(": ", 1)[1].rsplit(" (YAML", 1)[0].split(": ", 1)[1]
+    assert parse_yaml(text.replace(text.splitlines()[line - 1], fixed), "f.yaml", first_line=1) == meant

@@ -104,6 +104,12 @@ def explain(exc: yaml.MarkedYAMLError, lines: list[str], first_line: int) -> Exp
             return Explained(row, _("line {line}: the ':' inside the value makes YAML read a new key; put the "
                                     "value in quotes: {fixed}").format(line=row + first_line, fixed=fixed.strip()))
 
+    if "quoted scalar" in context and any(word in problem for word in ("escape", "hexdecimal", "hexadecimal")):
+        opening = exc.context_mark.column if exc.context_mark is not None else -1
+        escape = _escape(lines[context_row] if context_row < len(lines) else "", opening, context_row + first_line)
+        if escape is not None:
+            return Explained(context_row, escape)
+
     quoted = _closed_too_early(text, col, row + first_line)
     if quoted is not None:
         return Explained(row, quoted)
@@ -185,6 +191,46 @@ def _closed_too_early(text: str, col: int, number: int) -> str | None:
     fixed = head + (f"'{inner}'" if "'" not in inner else '"' + inner.replace('"', '\\"') + '"')
     return _("line {line}: the double quote inside the value ends the text between double quotes; write it: "
              "{fixed}").format(line=number, fixed=fixed.strip())
+
+
+#: A character beyond U+FFFF written as two escapes, as JSON writes it (``\\ud83d\\ude00``): YAML refuses them.
+_SURROGATES = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _escape(text: str, opening: int, number: int) -> str | None:
+    """Return advice for a backslash between double quotes that YAML cannot read (``"C:\\Users"``, ``"\\ud83d…"``).
+
+    ``opening`` is the column of the double quote that opens the text, in a
+    ``key: value`` line, a list item or a ``{fr: "…"}`` alike.
+    """
+    if not 0 <= opening < len(text) or text[opening] != '"':
+        return None
+    match = _DOUBLE_QUOTED.match(text, opening)
+    if match is None:
+        return None
+    inner = match.group(1)
+    if _SURROGATES.search(inner):
+        whole = _SURROGATES.sub(lambda m: chr(0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00),
+                                inner)
+        fixed = text[:opening] + f'"{whole}"' + text[match.end():]
+        return _("line {line}: a character is written as two halves, as JSON writes it, and YAML does not read "
+                 "them; write the character itself: {fixed}").format(line=number, fixed=fixed.strip())
+    if '\\"' in inner:  # between single quotes an escaped double quote would keep its backslash
+        doubled = _ESCAPE.sub(lambda m: m[0] if m[1] is not None else "\\\\" + m[2], inner)
+        fixed = text[:opening] + '"' + doubled + '"' + text[match.end():]
+        return _("line {line}: between double quotes a backslash starts an escape (\\n, \\t, \\u00e9), and this one "
+                 "is not one YAML knows; to keep a backslash, write it twice: {fixed}").format(
+            line=number, fixed=fixed.strip())
+    fixed = text[:opening] + "'" + inner.replace("'", "''") + "'" + text[match.end():]
+    return _("line {line}: between double quotes a backslash starts an escape (\\n, \\t, \\u00e9), and this one is "
+             "not one YAML knows; to keep the backslashes as they are, use single quotes: {fixed}").format(
+        line=number, fixed=fixed.strip())
+
+
+#: A backslash between double quotes: one of YAML's escapes (group 1), or not (group 2: the character after it).
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0abtnvfre \t\"/\\N_LP])|\\(.?)")
+#: Text between double quotes from its opening quote: what is inside (escapes kept), and the closing quote if any.
+_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"?')
 
 
 def _reserved_start(text: str, col: int, problem: str, number: int) -> str | None:
