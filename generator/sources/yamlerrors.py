@@ -105,8 +105,8 @@ def explain(exc: yaml.MarkedYAMLError, lines: list[str], first_line: int) -> Exp
                                     "value in quotes: {fixed}").format(line=row + first_line, fixed=fixed.strip()))
 
     if "quoted scalar" in context and any(word in problem for word in ("escape", "hexdecimal", "hexadecimal")):
-        opening = exc.context_mark.column if exc.context_mark is not None else -1
-        escape = _escape(lines[context_row] if context_row < len(lines) else "", opening, context_row + first_line)
+        quote_column = exc.context_mark.column if exc.context_mark is not None else -1
+        escape = _escape(lines[context_row] if context_row < len(lines) else "", quote_column, context_row + first_line)
         if escape is not None:
             return Explained(context_row, escape)
 
