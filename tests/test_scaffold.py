@@ -111,6 +111,17 @@ def test_new_refuses_an_empty_title_and_a_folder_without_site_yaml(site_src: Pat
         new_document(tmp_path, "article", "Titre", lang="fr", translate=[])
 
 
+@pytest.mark.parametrize("title", ["Un\x01titre", "Le \x1b[31mtitre", "Titre\x7f"])
+def test_new_refuses_a_title_with_a_control_character_the_build_would_refuse(site_src: Path, title: str) -> None:
+    """Pasted from a terminal or another program: refused here, not written for every build to refuse."""
+    before = sorted(site_src.rglob("*"))
+    with pytest.raises(SiteError, match=r"the title holds an invisible control character \(U\+00"):
+        new_document(site_src, "article", title, lang="fr", translate=["en"], today=BUILD_DAY)
+    assert sorted(site_src.rglob("*")) == before
+    assert new_document(site_src, "article", "Un\ttitre\nsur deux lignes", lang="fr", translate=[],
+                        today=BUILD_DAY) == [site_src / "content/fr/articles/un-titre-sur-deux-lignes.md"]
+
+
 def test_cli_new_prints_the_files(site_src: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "article", "Un titre", "--site", str(site_src), "--translate", "en"]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -112,6 +112,13 @@ def test_what_cannot_be_translated_says_why_and_writes_nothing(site_src: Path, p
     assert sorted(p for p in site_src.rglob("*")) == before
 
 
+def test_a_title_with_a_control_character_is_refused_before_anything_is_written(site_src: Path) -> None:
+    before = sorted(p for p in site_src.rglob("*"))
+    with pytest.raises(SiteError, match="the title holds an invisible control character"):
+        translate_document(site_src, site_src / ORIGINAL, "en", title="Screens\x01")
+    assert sorted(p for p in site_src.rglob("*")) == before
+
+
 def test_a_page_with_an_error_names_it(site_src: Path) -> None:
     page = site_src / ORIGINAL
     page.write_text(page.read_text(encoding="utf-8").replace("title: Les écrans en famille\n", ""), encoding="utf-8")

@@ -24,7 +24,7 @@ from generator import __version__
 from generator.build import today_for_build
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import CONTROL_RE, ErrorCollector, SiteError, codepoint
 from generator.core.messages import N_, UI_LANGUAGES, _, catalog
 from generator.sources.facts import valid_id
 from generator.model import Folder, SiteConfig
@@ -126,13 +126,27 @@ class _Planned:
     text: str
 
 
+def typed_title(title: str) -> str:
+    """Return a title given on the command line with its spaces, tabs and line breaks made single spaces.
+
+    An invisible control character left in it (pasted from another program) is
+    an error here: the file written would be refused by every build.
+    """
+    title = " ".join(title.split())
+    bad = CONTROL_RE.search(title)
+    if bad is not None:
+        raise SiteError(_("the title holds an invisible control character ({code}); write it without, in quotes")
+                        .format(code=codepoint(bad.group())))
+    return title
+
+
 def new_document(site: Path, kind: str, title: str, lang: str | None = None,
                  translate: list[str] | None = None, today: date | None = None) -> list[Path]:
     """Create a draft article, page or fact sheet (and its linked translations); return the files made."""
     if kind not in FOLDERS:
         raise SiteError(_("'{kind}' is not something 'vigie new' makes; use article, page, factsheet or fact")
                         .format(kind=kind))
-    title = " ".join(title.split())
+    title = typed_title(title)
     if not title:
         raise SiteError(_('the title is empty; write it in quotes, e.g. vigie new article "Talking about screens"'))
     config = load_config(site)

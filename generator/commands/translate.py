@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from generator.build import today_for_build
-from generator.commands.scaffold import TRANSLATE_PREFIX, _check_clashes, _Planned, _write_all, short_slug, yaml_string
+from generator.commands.scaffold import (TRANSLATE_PREFIX, _check_clashes, _Planned, _write_all, short_slug, typed_title,
+                                        yaml_string)
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.model import Document, Folder, SiteConfig
@@ -50,7 +51,7 @@ def translate_document(site: Path | None, path: Path, to: str, title: str | None
         raise SiteError(_("--to {code}: this page is already in '{code}'; name the language to translate it "
                           "into").format(code=to), source=f"content/{doc.rel}")
     if title is not None:
-        title = " ".join(title.split())
+        title = typed_title(title)
         if not title:
             raise SiteError(_("the --title is empty; write the translated title in quotes, e.g. "
                               "--title \"Talking about screens\""))
