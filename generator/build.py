@@ -318,19 +318,24 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
         staging = Staging(output, compress=reading.config.compress)
         try:
             result = render_site(options, staging, reading)
+            search = None
             if reading.config.search:  # the index is made of the staged pages, before the swap
-                from generator.output.search import index_staging
+                from generator.output.search import index_staging, search_memory
 
                 start = time.perf_counter()
+                memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
                 indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
-                pages = [item.path for item in result.written if item.path.endswith(".html")]
-                result.written += index_staging(staging, pages, indexed)
+                pages = [item for item in result.written if item.path.endswith(".html")]
+                search = index_staging(staging, pages, indexed, memory)
+                result.written += search.written
                 result.timings["search"] = time.perf_counter() - start
             start = time.perf_counter()
             result.report = staging.commit(result.written, fingerprint, state)
         except BaseException:
             staging.discard()
             raise
+    if search is not None:  # remembered once the new index is the published one
+        memory.save(search.folders)
     result.timings["write"] = time.perf_counter() - start
     if result.site is not None:
         result.weights = weigh_pages(result.site, output)

@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from conftest import BUILD_DAY, build_copy
 from generator.build import BuildOptions, build
 from generator.core.errors import SiteError
 from generator.output import search as search_stage
+from generator.output import search_memory
 
 
 def indexed(out: Path) -> dict[str, dict[str, str]]:
@@ -342,3 +344,57 @@ def test_the_folder_pagefind_reads_lists_the_pages_in_the_order_of_their_paths(t
     if search_stage._memory_folder() is not None:
         with tempfile.TemporaryDirectory(dir=search_stage._memory_folder()) as work:
             assert search_stage.listing_order(Path(work)) in {"made", "reverse", "name"}
+
+
+def _site4(tmp_path: Path) -> Path:
+    site = tmp_path / "site4"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "site4", site, ignore=shutil.ignore_patterns(".vigie-cache"))
+    return site
+
+
+def _rebuilt(site: Path, out: Path, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Build ``site`` into ``out`` again; check every file is what a build from scratch makes; return what
+    the build said it took from the published output."""
+    caplog.clear()
+    caplog.set_level("DEBUG", logger="generator.output.search")
+    build(BuildOptions(root=site, out=out, today=BUILD_DAY))
+    scratch = out.parent / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    build(BuildOptions(root=site, out=scratch, today=BUILD_DAY, use_cache=False))
+    assert bundle_files(out) == bundle_files(scratch)
+    return [record.getMessage() for record in caplog.records if "taken from the published output" in record.getMessage()]
+
+
+def test_a_language_whose_pages_did_not_change_keeps_its_index_and_the_output_is_a_full_builds(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Four languages; one Dutch article edited: Pagefind runs over the Dutch folder only, and every file
+    of the new output, the index included, is what a build from scratch makes."""
+    site, out = _site4(tmp_path), tmp_path / "public"
+    build(BuildOptions(root=site, out=out, today=BUILD_DAY))
+    page = site / "content" / "nl" / "articles" / "recordjaar.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZeldzaam woord: periscoop.\n", encoding="utf-8")
+    assert _rebuilt(site, out, caplog) == ["search index: ar, en, fr taken from the published output"]
+    assert any("periscoop" in text for text in indexed(out)["nl"].values())
+
+
+def test_an_index_file_changed_by_hand_or_a_page_removed_makes_its_language_indexed_again(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    site, out = _site4(tmp_path), tmp_path / "public"
+    build(BuildOptions(root=site, out=out, today=BUILD_DAY))
+    fragment = sorted((out / "pagefind" / "fragment").glob("en_*"))[0]
+    fragment.write_bytes(fragment.read_bytes() + b"x")  # the English index, edited by hand
+    (site / "content" / "ar" / "articles").joinpath("extra.md").write_text(
+        "---\ntitle: مقال إضافي\ndate: 2022-05-25\n---\n\nنص.\n", encoding="utf-8")  # the Arabic folder changes
+    assert _rebuilt(site, out, caplog) == ["search index: fr, nl taken from the published output"]
+    (site / "content" / "ar" / "articles" / "extra.md").unlink()  # a page removed: its folder's list changed
+    assert _rebuilt(site, out, caplog) == ["search index: en, fr, nl taken from the published output"]
+
+
+def test_the_files_of_a_language_are_named_by_it() -> None:
+    languages = {"en": {"hash": "en_1a", "wasm": "en"}, "pt-br": {"hash": "pt-br_2b", "wasm": "unknown"}}
+    names = ["pagefind.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.fr.pagefind", "wasm.unknown.pagefind",
+             "pagefind.en_1a.pf_meta", "pagefind.fr_3c.pf_meta", "index/en_x.pf_index", "index/en-gb_x.pf_index",
+             "fragment/pt-br_y.pf_fragment", "filter/en_z.pf_filter", "fragment/fr_y.pf_fragment"]
+    assert search_memory.language_files(names, languages) == [
+        "wasm.en.pagefind", "wasm.unknown.pagefind", "pagefind.en_1a.pf_meta", "index/en_x.pf_index",
+        "fragment/pt-br_y.pf_fragment", "filter/en_z.pf_filter"]

@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -40,6 +41,7 @@ from generator.core.errors import SiteError
 from generator.core.messages import _
 from generator.core.paths import safe_relpath
 from generator.model.plan import SEARCH_FOLDER
+from generator.output.search_memory import FolderIndex, SearchMemory, file_hashes, language_files, pages_digest
 from generator.output.writer import Staging, Written
 
 log = logging.getLogger(__name__)
@@ -64,21 +66,88 @@ def pagefind_executable() -> Path:
                           "package); install Vigie again, or set 'search: false' in site.yaml")) from None
 
 
-def index_staging(staging: Staging, pages: Iterable[str], indexed: Iterable[str] = ()) -> list[Written]:
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """What `index_staging` put into the staged tree."""
+
+    written: list[Written]
+    folders: dict[str, FolderIndex]
+    """What each top-level folder's run made, for the next build (`SearchMemory.save`); empty after one run."""
+    taken: tuple[str, ...] = ()
+    """The folders whose index was taken from the published output (`SearchMemory.reusable`)."""
+
+
+def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[str] = (),
+                  memory: SearchMemory | None = None) -> Indexed:
     """Index the HTML pages of the staged tree; Pagefind writes the index into it; return what was written.
 
-    ``pages`` holds the output paths of the HTML pages (Pagefind reads them all and
-    keeps those marked ``data-pagefind-body``); ``indexed`` those of the pages to
+    ``pages`` are the HTML pages written (Pagefind reads them all and keeps those
+    marked ``data-pagefind-body``); ``indexed`` the output paths of the pages to
     index (``fr/articles/a/index.html``): with pages in two top-level folders or
-    more, Pagefind runs once per folder (see `run_groups`).
+    more, Pagefind runs once per folder (see `run_groups`). A folder whose index
+    ``memory`` finds still right is not indexed again: its files are taken from
+    the published output (see `generator.output.search_memory`).
     """
-    bundle = staging.tmp / FOLDER
-    with reading_folder(staging.tmp, pages) as folder:
-        _pagefind(folder, bundle, run_groups(indexed))
+    bundle, published = staging.tmp / FOLDER, staging.out / FOLDER
+    globs = run_groups(indexed)
+    tops = {glob: glob.split("/", 1)[0] for glob in globs}
+    by_top: dict[str, list[Written]] = {}
+    for page in pages:
+        by_top.setdefault(page.path.split("/", 1)[0], []).append(page)
+    taken = {top: known for top in tops.values() if memory is not None
+             and (known := memory.reusable(top, by_top.get(top, []), published)) is not None}
+    if globs and len(taken) == len(globs):  # one run at least writes Pagefind's own files (script, worker)
+        taken.pop(tops[globs[0]])
+    with reading_folder(staging.tmp, [page.path for page in pages]) as folder:
+        made = _pagefind(folder, bundle, [glob for glob in globs if tops[glob] not in taken])
+        ran = {lang for languages in (made or {}).values() for lang in languages}
+        if taken and (made is None or ran & {lang for known in taken.values() for lang in known.languages}):
+            taken = {}  # a language of a folder taken is in another folder too: everything once more
+            shutil.rmtree(bundle)
+            made = _pagefind(folder, bundle, globs)
+    for known in taken.values():
+        for name in known.files:
+            _take(published / name, bundle / name)
+    if taken:
+        entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+        entry["languages"] = {**entry.get("languages", {}),
+                              **{lang: info for known in taken.values() for lang, info in known.languages.items()}}
+        (bundle / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        log.debug("search index: %s taken from the published output", ", ".join(sorted(taken)))
+    kept = _kept(bundle)
+    folders = dict(taken)
+    for glob, languages in (made or {}).items():
+        top = tops[glob]
+        if top not in taken:
+            files = language_files(kept, languages)
+            folders[top] = FolderIndex(pages_digest(page.path for page in by_top.get(top, [])), languages,
+                                       file_hashes(bundle, files))
     origin = _("the search index")
-    written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in _kept(bundle)]
+    written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in kept]
     log.debug("search index: %d files", len(written))
-    return written
+    return Indexed(written, folders if made is not None else {}, tuple(sorted(taken)))
+
+
+def _take(source: Path, target: Path) -> None:
+    """Put a file of the published index into the new one: a hard link, or a copy on a file system without."""
+    if target.exists():  # a file every run writes alike (a language's WebAssembly), written by this build's run
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def search_memory(path: Path | None) -> SearchMemory:
+    """Return what the last build indexed, kept at ``path`` in the site's cache (None: nothing kept)."""
+    try:
+        from importlib.metadata import version
+
+        pagefind = version("pagefind-bin")
+    except Exception:  # noqa: BLE001 (any failure to tell the version: nothing is taken from the last build)
+        return SearchMemory(None, "?")
+    return SearchMemory(path, pagefind)
 
 
 def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -191,11 +260,17 @@ def run_groups(indexed: Iterable[str]) -> list[str]:
     return [f"{top}/**/*.html" for top in tops]
 
 
-def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> None:
-    """Run Pagefind over the HTML pages below ``site`` (those of each glob in turn), writing into ``bundle``."""
+def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> dict[str, dict[str, Any]] | None:
+    """Run Pagefind over the HTML pages below ``site`` (those of each glob in turn), writing into ``bundle``.
+
+    Return the languages each glob's run made, as the entry file gives them;
+    None when Pagefind ran once over the whole site (no globs, or one language
+    found in two folders).
+    """
     if not globs:
         _pagefind_run(site, bundle)
-        return
+        return None
+    made: dict[str, dict[str, Any]] = {}
     languages: dict[str, Any] = {}
     entry: dict[str, Any] = {}
     for glob in globs:
@@ -206,10 +281,12 @@ def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> None:
             log.debug("search index: %s in two folders; one run over the whole site", sorted(found.keys() & languages))
             shutil.rmtree(bundle)
             _pagefind_run(site, bundle)
-            return
+            return None
         languages.update(found)
+        made[glob] = dict(found)
     entry["languages"] = languages
     (bundle / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    return made
 
 
 def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> None:
