@@ -344,6 +344,10 @@ ARABIC_WORD = st.text(alphabet=st.sampled_from("\u0627\u0623\u0625\u0622\u0628\u
 
 @settings(max_examples=30, deadline=None)
 @example(words=["0"], name=["\u062c\u0650"], kind="fact")  # a kasra under a jim, below the sample letters (CI, stop 20)
+@example(words=["0", "0", "00", "00000000", "000000000", "0000000000", "00000000000", "0", "0000", "00000", "0000000",
+                "000000000\u06280\u06d0", "0"], name=["0"], kind="fact")  # balanced lines ending on a deep ې (CI, stop 22)
+@example(words=["0", "0", "00", "00000000", "000000000", "0000000000", "00000000000", "0", "0000", "00000", "0000000",
+                "000000000\u06280\u06d0", "0"], name=["0"], kind="site")
 @given(words=st.lists(ARABIC_WORD, min_size=1, max_size=25), name=st.lists(ARABIC_WORD, min_size=1, max_size=4),
        kind=st.sampled_from(["fact", "site"]))
 def test_any_arabic_card_stays_inside_its_margins(words: list[str], name: list[str], kind: str) -> None:

@@ -825,9 +825,12 @@ def _fits_label(
     candidates += [(fig_max, label, 1) for label in range(params.label_max, params.label_min - 1, -2)]
     if floor < fig_max:
         candidates += [(fig, params.label_min, 1) for fig in (*range(fig_max - 4, floor, -4), floor)]
+    # The first sizes whose greedy lines fit are kept. Balanced lines read better, but may end on a line that
+    # reaches lower (a deep Arabic descender): then the greedy lines, which fit, are drawn.
     for fig_size, label_size, lines in candidates:
-        if _layout_main(prep, params, size, fig_size, label_size, area, False, lines) is not None:
-            return _layout_main(prep, params, size, fig_size, label_size, area, True, lines)
+        greedy = _layout_main(prep, params, size, fig_size, label_size, area, False, lines)
+        if greedy is not None:
+            return _layout_main(prep, params, size, fig_size, label_size, area, True, lines) or greedy
     return None
 
 
@@ -846,8 +849,9 @@ def _fits_heading(
             continue
         largest = max(params.label_min, min(params.label_max, round(heading * 0.75)))
         for label in range(largest, params.label_min - 1, -2):
-            if _layout_main(prep, params, size, heading, label, area, False, lines) is not None:
-                return _layout_main(prep, params, size, heading, label, area, True, lines)
+            greedy = _layout_main(prep, params, size, heading, label, area, False, lines)
+            if greedy is not None:
+                return _layout_main(prep, params, size, heading, label, area, True, lines) or greedy
     return None
 
 
