@@ -72,9 +72,7 @@ class Indexed:
 
     written: list[Written]
     folders: dict[str, FolderIndex]
-    """What each top-level folder's run made, for the next build (`SearchMemory.save`); empty after one run."""
-    taken: tuple[str, ...] = ()
-    """The folders whose index was taken from the published output (`SearchMemory.reusable`)."""
+    """What each top-level folder's index holds, for the next build (`SearchMemory.save`); empty after one run."""
 
 
 def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[str] = (),
@@ -125,7 +123,7 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
     origin = _("the search index")
     written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in kept]
     log.debug("search index: %d files", len(written))
-    return Indexed(written, folders if made is not None else {}, tuple(sorted(taken)))
+    return Indexed(written, folders if made is not None else {})
 
 
 def _take(source: Path, target: Path) -> None:
