@@ -372,7 +372,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 DOCUMENTS = ("content/fr/articles/ecrans.md", "content/fr/articles/annee-record.md", "content/en/articles/later.md",
              "content/fr/pages/aide.md", "content/fr/resources/fiche-parents.md", "content/fr/index.md",
-             "content/fr/articles/brouillon.md")
+             "content/fr/articles/brouillon.md", "content/en/articles/annee-record.md",
+             "content/en/resources/parents-sheet.md")
 FACTS = (DAILY, GIRLS)
 TAGS = ("Famille", "ICSE", "Écrans", "Россия", "中国", "Parents")
 
@@ -448,6 +449,65 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
         (root / rel).write_text(f"---\ntitle: Nouveau {number}\ndate: 2022-03-0{1 + number % 9}\ntags: [Famille]\n"
                                 f"---\n\nUn nouvel article, [lié](ecrans.md).\n", encoding="utf-8")
         return [rel]
+    if kind == "embed":  # a figure cited from one more page: its page lists the citing pages
+        with (root / doc).open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{{{{< fact {Path(fact).stem} >}}}}\n")
+        return [doc]
+    if kind == "summary":
+        _front(root, doc, "summary", f'"Résumé {number}"' if number % 3 else None)
+        return [doc]
+    if kind == "cites":
+        _front(root, doc, "facts", f"[{Path(fact).stem}]" if number % 2 else None)
+        return [doc]
+    if kind == "fact-words":  # what a figure says and where it comes from
+        path = root / fact
+        text = path.read_text(encoding="utf-8")
+        text = _re.sub(r"^  publisher: .*$", f"  publisher: Source {number}", text, count=1, flags=_re.M)
+        path.write_text(_re.sub(r"^(  en: )(.*)$", rf"\g<1>{number} \g<2>", text, count=1, flags=_re.M),
+                        encoding="utf-8")
+        return [fact]
+    if kind == "new-fact":
+        rel = f"content/facts/new-figure-{number}.yaml"
+        (root / rel).write_text(f"value: {number + 3}\nformat: number\nlabel: {{fr: nouveaux cas {number}, "
+                                f"en: new cases {number}}}\nsource: {{publisher: Test, url: https://example.org/, "
+                                f"date: 2022}}\n", encoding="utf-8")
+        return [rel]
+    if kind == "delete-fact":  # one made before, if any
+        rel = f"content/facts/new-figure-{number}.yaml"
+        if (root / rel).exists():
+            (root / rel).unlink()
+        return [rel]
+    if kind == "help":  # a help line's number: a wrong one is the worst mistake a page can make
+        path = root / "site.yaml"
+        path.write_text(_re.sub(r'phone: "112"|phone: "11\d\d\d"', f'phone: "11{number}{which}0"',
+                                path.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+        return ["site.yaml"]
+    if kind == "featured":
+        path = root / "site.yaml"
+        chosen = ("[daily-victims]", "[share-girls]", "[share-girls, daily-victims]", "[]")[number % 4]
+        path.write_text(_re.sub(r"^featured_facts: .*$", f"featured_facts: {chosen}", path.read_text(encoding="utf-8"),
+                                count=1, flags=_re.M), encoding="utf-8")
+        return ["site.yaml"]
+    if kind == "translation":  # the French article becomes, or stops being, the translation of an English one
+        _front(root, "content/fr/articles/ecrans.md", "translation_key", "articles/later" if number % 2 else None)
+        return ["content/fr/articles/ecrans.md"]
+    if kind == "layout":
+        _front(root, doc, "layout", ("page", "article", None)[number % 3])
+        return [doc]
+    if kind == "warning":
+        _front(root, doc, "content_warning", "true" if number % 2 else None)
+        return [doc]
+    if kind == "untemplate":  # the site's own copy removed: the default theme's is used again
+        name = ("partials/footer.html", "article.html", "partials/fact-embed.html")[number % 3]
+        target = root / "layouts" / name
+        if target.exists():
+            target.unlink()
+        return [f"layouts/{name}"]
+    if kind == "unstrings":
+        target = root / "layouts/i18n/fr.yaml"
+        if target.exists():
+            target.unlink()
+        return ["layouts/i18n/fr.yaml"]
     rel = f"content/fr/articles/nouveau-{number}.md"  # delete: one made before, if any
     if (root / rel).exists():
         (root / rel).unlink()
@@ -455,10 +515,11 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
 
 
 EDIT_KINDS = ("body", "title", "date", "tags", "slug", "draft", "fact", "template", "strings", "asset", "config",
-              "new", "delete")
+              "new", "delete", "embed", "summary", "cites", "fact-words", "new-fact", "delete-fact", "help", "featured",
+              "untemplate", "unstrings", "translation", "layout", "warning")
 
 
-@settings(max_examples=int(os.environ.get("VIGIE_EDIT_EXAMPLES", "8")), deadline=None,
+@settings(max_examples=int(os.environ.get("VIGIE_EDIT_EXAMPLES", "12")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 6), st.integers(0, 3)),
                       min_size=1, max_size=5))
