@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.core.formats import format_date, format_partial_date, format_value
 from generator.render.views import format_figure
@@ -36,6 +38,16 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 ])
 def test_value_formats_per_locale(value: int | float | str, fmt: str, locale: str, expected: str) -> None:
     assert format_value(value, fmt, locale) == expected
+
+
+@pytest.mark.parametrize("fmt", ["number", "percent"])
+@given(tenths=st.integers(0, 100_000))
+def test_a_value_with_decimals_is_shown_with_the_digits_written(fmt: str, tenths: int) -> None:
+    # 33.3 / 100 is 0.33299999999999996 in binary: a quarter of one-decimal percentages came out that way
+    for written in (f"{tenths // 10}.{tenths % 10}", f"{tenths // 100}.{tenths % 100:02d}"):
+        value = float(written)
+        shown = format_value(value, fmt, "en_GB").replace(",", "").removesuffix("%")
+        assert shown == repr(value).removesuffix(".0"), (written, fmt)
 
 
 def test_year_is_never_grouped_even_as_a_number_format_would() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -23,8 +24,9 @@ def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     if fmt == "number":
         return native_digits(format_decimal(value, locale=locale, decimal_quantization=False,
                                             numbering_system="default"), locale)
-    if fmt == "percent":
-        written = format_percent(value / 100, locale=locale, decimal_quantization=False, numbering_system="default")
+    if fmt == "percent":  # 33.3 / 100 is 0.33299999999999996 in binary: the hundredth is taken in decimal
+        written = format_percent(Decimal(repr(value)).scaleb(-2), locale=locale, decimal_quantization=False,
+                                 numbering_system="default")
         return native_digits(written.replace("%", _percent_sign(locale)), locale)
     if fmt == "compact":
         if abs(value) < 1_000_000:  # "12 500" reads better than "12 mille" / "12.5 thousand"
