@@ -53,6 +53,30 @@ def test_a_text_value_with_a_number_format_says_what_to_write(tmp_path: Path, he
     assert "format: text" not in errors.errors[0].message or "douze" in head
 
 
+@pytest.mark.parametrize(("head", "advice"), [
+    # To YAML 12.500 is twelve and a half; where a dot separates thousands it is twelve thousand five hundred.
+    ("value: 12.500\n", "'value' 12.500 can be read two ways: write 12500 if the dot separates thousands, or 12.5 "
+                        "for the decimal number"),
+    ("value: 1.250\nformat: compact\n", "write 1250 if the dot separates thousands, or 1.25 for the decimal"),
+    ("value: -12.345\n", "write -12345 if the dot separates thousands, or -12.3450 for the decimal number"),
+    ("value: 1:30.5\n", "'value' is written '1:30.5', which YAML reads as 90.5; write the figure with digits only"),
+])
+def test_a_decimal_that_means_two_things_is_refused_with_both_spellings(tmp_path: Path, head: str,
+                                                                         advice: str) -> None:
+    facts, _, errors = _load(tmp_path, head)
+    assert facts == {}
+    assert [(e.source, e.line) for e in errors.errors] == [("content/facts/f.yaml", 1)]
+    assert advice in errors.errors[0].message
+
+
+@pytest.mark.parametrize(("written", "value"), [("12.5", 12.5), ("-12.3450", -12.345), ("1000.500", 1000.5),
+                                                ("0.125", 0.125), ("72.25", 72.25)])
+def test_a_decimal_with_one_meaning_is_taken_as_written(tmp_path: Path, written: str, value: float) -> None:
+    facts, _, errors = _load(tmp_path, f"value: {written}\n")
+    assert errors.errors == []
+    assert facts["f"].value == value  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("head", ['value: "72%"\n', "value: 72 %\n", "value: 72.5%\n"])
 def test_a_percentage_written_as_text_without_format_is_a_warning(tmp_path: Path, head: str) -> None:
     facts, warnings, errors = _load(tmp_path, head)

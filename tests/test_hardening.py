@@ -54,13 +54,18 @@ def test_anything_else_is_refused_and_never_becomes_a_tel_link(phone: str) -> No
         tel_href(phone)
 
 
-def test_a_number_yaml_would_read_otherwise_keeps_its_digits(site_src: Path) -> None:
+@pytest.mark.parametrize("written, wrong", [
+    ("0170", "tel:120"),  # YAML 1.1 reads 0170 as 120
+    ("0800.100", "tel:8001"),  # and a number with one dot as a decimal: 800.1
+    ("116.000", "tel:1160"),
+])
+def test_a_number_yaml_would_read_otherwise_keeps_its_digits(site_src: Path, written: str, wrong: str) -> None:
     config = (site_src / "site.yaml").read_text(encoding="utf-8")
-    config = config.replace('phone: "119"', "phone: 0170", 1)  # YAML 1.1 reads 0170 as 120
-    assert "phone: 0170" in config
+    config = config.replace('phone: "119"', f"phone: {written}", 1)
+    assert f"phone: {written}" in config
     (site_src / "site.yaml").write_text(config, encoding="utf-8")
     html = "".join(every_page(site_src).values())
-    assert 'href="tel:0170"' in html and "tel:120" not in html
+    assert f'href="tel:{written.replace(".", "")}"' in html and f'href="{wrong}"' not in html
 
 
 # -- every page reachable, help in every footer ------------------------------------------------------------------

@@ -25,6 +25,9 @@ MAX_VALUE = 10 ** 15
 PLAIN_INTEGER_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 #: A percentage written with its sign (``72%``, ``72,5 %``): the sign belongs to ``format: percent``.
 PERCENT_TEXT_RE = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)\s*%$")
+#: A number written with a dot between thousands (``12.500``), as German, Dutch or Spanish write it: to YAML,
+#: twelve and a half.
+DOTTED_THOUSANDS_RE = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")
 #: A whole number written with spaces between thousands (``12 500``), as French writes it.
 SPACED_NUMBER_RE = re.compile(r"^[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+$")
 
@@ -75,6 +78,15 @@ def number_problem(value: int | float, key: str = "value") -> str | None:
     if isinstance(value, int) and not PLAIN_INTEGER_RE.match(written):
         return _("'{key}' is written '{written}', which YAML reads as {number}; write the figure with digits only "
                  "(e.g. 12500)").format(key=key, written=written, number=int(value))
+    if isinstance(value, float) and ":" in written:
+        return _("'{key}' is written '{written}', which YAML reads as {number}; write the figure with digits only "
+                 "(e.g. 12500)").format(key=key, written=written, number=repr(float(value)))
+    if isinstance(value, float) and DOTTED_THOUSANDS_RE.match(written):
+        whole = written.replace(".", "")
+        decimal = repr(float(value)) if written.endswith("0") else written + "0"
+        return _("'{key}' {written} can be read two ways: write {whole} if the dot separates thousands, or "
+                 "{decimal} for the decimal number").format(key=key, written=written, whole=whole.lstrip("+"),
+                                                            decimal=decimal)
     return None
 
 

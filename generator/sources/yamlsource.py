@@ -78,19 +78,44 @@ class WrittenInt(int):
         return (int, (int(self),))
 
 
+class WrittenFloat(float):
+    """A decimal number from YAML that remembers how it was written (``0800.100``, ``12.500``, ``1:30.5``).
+
+    Unquoted, a phone number with one dot is a decimal to YAML (``0800.100`` is 800.1), and ``12.500``,
+    twelve thousand five hundred where a dot separates thousands, is 12.5: texts take the number as
+    written, and figures refuse the spellings that mean two things.
+    """
+
+    text: str
+
+    def __reduce__(self) -> tuple[type[float], tuple[float]]:  # cached documents keep a plain number
+        return (float, (float(self),))
+
+
 #: The most digits a number may have (Python refuses to convert more than 4300 to text).
 MAX_DIGITS = 60
 
 
-def _construct_int(loader: _Loader, node: Node) -> int:
+def _number(loader: _Loader, node: Node) -> ScalarNode:
+    """Return a number's node; more than MAX_DIGITS digits is a `SiteError`."""
     assert isinstance(node, ScalarNode)
     text = str(node.value)
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
         raise SiteError(_("the number '{number}…' has {digits} digits; no real figure or setting has that many: "
                           "check it").format(number=text[:20], digits=sum(ch.isdigit() for ch in text)),
                         line=node.start_mark.line + 1 + loader.line_offset)
-    number = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node))
-    number.text = text
+    return node
+
+
+def _construct_int(loader: _Loader, node: Node) -> int:
+    number = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, _number(loader, node)))
+    number.text = str(node.value)
+    return number
+
+
+def _construct_float(loader: _Loader, node: Node) -> float:
+    number = WrittenFloat(yaml.SafeLoader.construct_yaml_float(loader, _number(loader, node)))
+    number.text = str(node.value)
     return number
 
 
@@ -143,6 +168,7 @@ def _construct_timestamp(loader: _Loader, node: Node) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
