@@ -268,3 +268,27 @@ def test_a_figure_s_slug_in_one_language_is_at_most_100_characters(site_src: Pat
     with pytest.raises((SiteError, SiteErrors)) as info:
         build(BuildOptions(root=site_src, today=BUILD_DAY))
     assert "(fr) must use only lowercase a-z, 0-9 and single hyphens, at most 100 characters" in str(info.value)
+
+
+# -- UI strings: a placeholder is a name and nothing more --------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("By {publisher:>1900000000}", "has the placeholder '{publisher:>1900000000}': a placeholder is a name in braces"),
+    ("{publisher.__class__.__mro__}", "has the placeholder '{publisher.__class__.__mro__}'"),
+    ("{publisher!r}", "has the placeholder '{publisher!r}'"),
+    ("{0}", "has the placeholder '{0}'"),
+    ("  ", "is empty: pages would show a link or a label without words"),
+])
+def test_a_ui_string_that_would_fill_pages_with_spaces_python_or_nothing_is_refused_at_its_line(
+        site_src: Path, text: str, problem: str) -> None:
+    from generator.sources.config import load_config
+    from generator.sources.i18n import load_strings
+
+    (site_src / "layouts" / "i18n").mkdir(parents=True)
+    (site_src / "layouts" / "i18n" / "en.yaml").write_text(f"footer:\n  about: About\n  published_by: \"{text}\"\n",
+                                                           encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        load_strings(load_config(site_src))
+    assert (caught.value.source, caught.value.line) == ("layouts/i18n/en.yaml", 3)
+    assert f"UI string 'footer.published_by' {problem}" in caught.value.message

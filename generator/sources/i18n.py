@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,6 +14,7 @@ from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _, ngettext
 from generator.model import SiteConfig
 from generator.sources.theme import default_theme_dir, theme_dirs
+from generator.sources.schema import as_written
 from generator.sources.yamlsource import parse_yaml, read_text
 
 log = logging.getLogger(__name__)
@@ -120,14 +122,37 @@ def _flatten(data: Mapping[str, Any], shown: str, prefix: str = "") -> dict[str,
     flat: dict[str, str] = {}
     for key, value in data.items():
         full = f"{prefix}{key}"
+        line = getattr(data, "line_of", lambda k: None)(key)
         if isinstance(value, Mapping):
             flat.update(_flatten(value, shown, full + "."))
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            flat[full] = str(value)
+            flat[full] = text = as_written(value)
+            problem = _text_problem(full, text)
+            if problem is not None:
+                raise SiteError(problem, source=shown, line=line)
         else:
-            raise SiteError(_("UI string '{key}' must be a text").format(key=full), source=shown,
-                            line=getattr(data, "line_of", lambda k: None)(key))
+            raise SiteError(_("UI string '{key}' must be a text").format(key=full), source=shown, line=line)
     return flat
+
+
+def _text_problem(key: str, text: str) -> str | None:
+    """Return what is wrong with a UI string: empty (a link or button without words), or a placeholder that is
+    more than a name in braces (``{publisher:>1900000000}`` would fill every page with two billion spaces,
+    ``{publisher.__class__}`` shows Python's insides)."""
+    if not text.strip():
+        return _("UI string '{key}' is empty: pages would show a link or a label without words; write its text"
+                 ).format(key=key)
+    try:
+        fields = [(name, spec, conversion) for _literal, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError:  # a lone brace: shown as written, or reported where the text is filled in
+        return None
+    for name, spec, conversion in fields:
+        if not name.isidentifier() or spec or conversion:
+            written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            return _("UI string '{key}' has the placeholder '{placeholder}': a placeholder is a name in braces and "
+                     "nothing more, e.g. {example}").format(key=key, placeholder=written[:60], example="{publisher}")
+    return None
 
 
 def _shown(path: Path, root: Path) -> str:
