@@ -118,3 +118,14 @@ def test_a_template_cannot_read_the_builder_s_files_through_a_path(site_src: Pat
     with pytest.raises((SiteError, SiteErrors)) as info:
         render_pages(load_site(site_src))
     assert "layouts/article.html:1" in str(info.value) and "unsafe" in str(info.value)
+
+
+def test_a_figure_embed_in_a_text_a_layout_gives_to_markdown_is_a_template_error_at_its_line(site_src: Path) -> None:
+    # Figures are embedded in a page's body only; elsewhere the figure cannot be looked up (it was a KeyError).
+    with_article_layout(site_src, '{{ markdown("{" ~ "{< fact daily-victims >}}") }}')
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        render_pages(load_site(site_src))
+    found = messages(refused.value)
+    assert found and all(line.startswith("layouts/article.html:1: template error: ") for line in found), found
+    assert all("figure embeds ({{< fact ID >}}) work in the body of a Markdown page only" in line
+               for line in found), found

@@ -181,7 +181,10 @@ def _shortcode_block(state: StateBlock, start: int, end: int, silent: bool) -> b
 
 def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
-    vigie: RenderEnv = env["vigie"]
+    vigie: RenderEnv | None = env.get("vigie") if isinstance(env, dict) else None
+    if vigie is None:  # a template's markdown() of some other text: the figure it names cannot be looked up there
+        raise ValueError(_("figure embeds ({embed}) work in the body of a Markdown page only, not in a text a "
+                           "template gives to markdown()").format(embed=EMBED))
     name, args = token.meta["name"], token.meta["args"].strip()
     if name != "fact":
         vigie.fail(_("unknown shortcode '{name}'; the only one is {embed}").format(name=name, embed=EMBED), token.map)

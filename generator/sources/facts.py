@@ -174,6 +174,8 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
             r.fail("slug", _("slug '{slug}' ({lang}) must use only lowercase a-z, 0-9 and single hyphens, at most "
                              "{max} characters").format(slug=text[:40], lang=lang, max=MAX_SLUG))
     exact, as_of = _exact(r), r.partial_date("as_of")
+    context = r.localised("context", codes)
+    _check_context(r, context)
     if len(errors.errors) > before or source is None:
         return None
     return Fact(
@@ -183,7 +185,7 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
         format=fmt,
         qualifier=qualifier,
         label=label,
-        context=r.localised("context", codes),
+        context=context,
         note=r.localised("note", codes),
         source=source,
         slug={code: slug.get(code, fact_id) for code in codes},
@@ -192,6 +194,34 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
         exact=exact,
         as_of=as_of,
     )
+
+
+#: Where a link in a figure's context may lead: another site, an address to write to or a number to call.
+CONTEXT_LINK_RE = re.compile(r"^(https?://|mailto:|tel:)", re.IGNORECASE)
+
+
+def _check_context(r: Reader, texts: dict[str, str]) -> None:
+    """Refuse in a figure's context (Markdown, shown on its page) what only a page's body can hold: a figure
+    embed, an image, a link to a file of the site (``x.md``, ``/assets/…``), which nothing would check or rewrite."""
+    from markdown_it import MarkdownIt
+
+    data = r.data.get("context")
+    md = MarkdownIt("commonmark")
+    for lang, text in texts.items():
+        line = data.line_of(lang) if isinstance(data, LineDict) else r.line("context")
+        problems = []
+        if "{{<" in text:
+            problems.append(_("a figure's context cannot embed a figure: {embed} works in the body of a Markdown "
+                              "page; write the figure in words").format(embed="{{< fact … >}}"))
+        for token in (child for block in md.parse(text) for child in block.children or ()):
+            if token.type == "image":
+                problems.append(_("a figure's context cannot show an image ('{url}'); put it in an article").format(
+                    url=str(token.attrGet("src"))[:80]))
+            elif token.type == "link_open" and not CONTEXT_LINK_RE.match(str(token.attrGet("href"))):
+                problems.append(_("a link in a figure's context needs a full address such as https://…; "
+                                  "'{url}' is not one").format(url=str(token.attrGet("href"))[:80]))
+        for problem in problems:
+            r.errors.add(SiteError(problem, source=r.source, line=line))
 
 
 def _source(r: Reader, codes: tuple[str, ...]) -> FactSource | None:
