@@ -379,22 +379,29 @@ def atomic_save(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
+class Reports:
+    """What a watcher reported, in order; `expect` waits for the next report."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[str]]] = []
+        self.got = threading.Condition()
+
+    def record(self, kind: str, paths: list[str]) -> None:
+        with self.got:
+            self.seen.append((kind, paths))
+            self.got.notify_all()
+
+    def expect(self, kind: str, paths: list[str]) -> None:
+        with self.got:
+            assert self.got.wait_for(lambda: self.seen, timeout=10), f"no change reported; expected {kind} {paths}"
+            assert self.seen.pop(0) == (kind, paths)
+
+
 @pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
 def test_watcher_sees_atomic_saves_new_folders_and_site_yaml_again_and_again(
         site_src: Path, force_polling: bool) -> None:
-    seen: list[tuple[str, list[str]]] = []
-    got = threading.Condition()
-
-    def record(kind: str, paths: list[str]) -> None:
-        with got:
-            seen.append((kind, paths))
-            got.notify_all()
-
-    def expect(kind: str, paths: list[str]) -> None:
-        with got:
-            assert got.wait_for(lambda: seen, timeout=10), f"no change reported; expected {kind} {paths}"
-            assert seen.pop(0) == (kind, paths)
-
+    reports = Reports()
+    record, expect, seen = reports.record, reports.expect, reports.seen
     before = set(threading.enumerate())
     watcher = Watcher(site_src, record, debounce=0.05, poll_interval=0.05, force_polling=force_polling)
     watcher.start()
@@ -425,11 +432,43 @@ def test_watcher_sees_atomic_saves_new_folders_and_site_yaml_again_and_again(
         footer = layouts / "partials/footer.html"
         footer.write_text("<footer>newer</footer>\n")  # … and watched from then on
         expect("template", ["layouts/partials/footer.html"])
+        well_known = site_src / "assets/root/.well-known"  # hidden, and published: watched too
+        well_known.mkdir(parents=True)
+        time.sleep(0.3)
+        (well_known / "security.txt").write_text("Contact: mailto:security@example.org\n")
+        expect("asset", ["assets/root/.well-known/security.txt"])
         time.sleep(0.5)
         assert seen == []
     finally:
         watcher.stop()
     assert new_threads(before) == []
+
+
+@pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
+def test_a_source_folder_replaced_by_another_of_its_name_is_the_one_watched(
+        site_src: Path, force_polling: bool) -> None:
+    # A backup put back (mv layouts away && mv backup layouts): the watch must not stay on the folder moved away.
+    (site_src / "layouts/partials").mkdir(parents=True)
+    footer = site_src / "layouts/partials/footer.html"
+    footer.write_text("<footer>first</footer>\n")
+    reports = Reports()
+    watcher = Watcher(site_src, reports.record, debounce=0.05, poll_interval=0.05, force_polling=force_polling)
+    watcher.start()
+    try:
+        time.sleep(1.5)
+        backup = site_src.parent / "backup"
+        shutil.copytree(site_src / "layouts", backup)
+        (backup / "partials/footer.html").write_text("<footer>restored</footer>\n")
+        (site_src / "layouts").rename(site_src.parent / "moved-away")
+        backup.rename(site_src / "layouts")
+        reports.expect("template", ["layouts/partials/footer.html"])  # the folder put back, compared
+        time.sleep(0.3)
+        footer.write_text("<footer>restored, then edited</footer>\n")
+        reports.expect("template", ["layouts/partials/footer.html"])  # and watched
+        time.sleep(0.5)
+        assert reports.seen == []
+    finally:
+        watcher.stop()
 
 
 def test_ignored_change_never_rebuilds(site_src: Path) -> None:

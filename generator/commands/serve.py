@@ -70,10 +70,11 @@ from generator.output.search import FOLDER as SEARCH_FOLDER, index_files
 from generator.commands.incremental import DepIndex, apply_edits
 from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
+from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
 from generator.core.errors import SiteError, SiteErrors, message_line
 from generator.core.messages import N_, _, active_language, ngettext
-from generator.sources.files import is_editor_leftover
+from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover
 from generator.sources.theme import default_theme_dir, theme_dirs
 
 log = logging.getLogger(__name__)
@@ -178,9 +179,11 @@ def classify_change(path: Path, root: Path) -> Change:
     if not parts or any(part in (".", "..") for part in parts):
         return IGNORED
     name = parts[-1]
-    if any(part.startswith(".") for part in parts) or is_editor_leftover(name):
-        return IGNORED
     top = parts[0]
+    hidden = (not published_name("/".join(parts[1:]))) if top == "assets" else any(
+        part.startswith(".") for part in parts)
+    if hidden or is_editor_leftover(name) or name in SYSTEM_LEFTOVERS:
+        return IGNORED
     if len(parts) == 1:
         return Change.CONFIG if name == CONFIG_FILE else IGNORED
     if top == "content":
@@ -618,9 +621,15 @@ class _Either:
 
 
 def _worth_watching(change: watchfiles.Change, path: str) -> bool:
-    """Leave out hidden files and editors' leftovers before they wake the watcher (``watch_filter``)."""
+    """Leave out hidden files and editors' leftovers before they wake the watcher (``watch_filter``).
+
+    Below assets/, the hidden names a build publishes (``.well-known/``, all of ``assets/root/``) are kept;
+    `classify_change` then tells exactly.
+    """
     name = os.path.basename(path)
-    return not name.startswith(".") and not is_editor_leftover(name)
+    if is_editor_leftover(name):
+        return False
+    return not name.startswith(".") or f"{os.sep}assets{os.sep}" in path
 
 
 class Watcher:
@@ -690,8 +699,8 @@ class Watcher:
                 except OSError:
                     continue
                 for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
+                    if entry.name.startswith(".") and classify_change(Path(entry.path), root) == IGNORED:
+                        continue  # hidden, unless a build publishes it (assets/root/.nojekyll)
                     try:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
@@ -785,8 +794,8 @@ class Watcher:
             recursive=recursive)
 
     def _follow(self, batches: Iterator[set[tuple[watchfiles.Change, str]]],
-                wanted: Callable[[str], bool] = lambda path: True) -> Iterator[set[str]]:
-        """Yield the paths to look at after each wake: the notified ones, and those changed lately.
+                wanted: Callable[[str], bool] = lambda path: True) -> Iterator[tuple[set[str], set[str]]]:
+        """Yield the notified paths and the paths to look at after each wake: those, and those changed lately.
 
         watchfiles' polling compares modification times to the second, so a
         second save of a file within the same second goes unnoticed there:
@@ -794,13 +803,13 @@ class Watcher:
         at again at every wake (a stat each; their stamp tells whether they changed).
         """
         for batch in batches:
-            paths = {path for _, path in batch if wanted(path)}
+            notified = {path for _, path in batch if wanted(path)}
             now = time.monotonic()
             with self._lock:
                 self._recent = {path: when for path, when in self._recent.items() if now - when < RECHECK}
-                self._recent.update(dict.fromkeys(paths, now))
-                paths.update(path for path in self._recent if wanted(path))
-            yield paths
+                self._recent.update(dict.fromkeys(notified, now))
+                paths = notified | {path for path in self._recent if wanted(path)}
+            yield notified, paths
 
     def _watch_folders(self) -> None:
         """Watch the source folders, and again whenever they change (a new layouts/, say)."""
@@ -815,7 +824,8 @@ class Watcher:
                 continue
             first = True
             try:
-                for paths in self._follow(self._watch([folder for _, folder in self.folders], either, True)):
+                for _notified, paths in self._follow(self._watch([folder for _, folder in self.folders], either,
+                                                                 True)):
                     if first:  # watching now: compare with what was seen before it started
                         first = False
                         self._report(self.changes)
@@ -830,9 +840,9 @@ class Watcher:
         config = str(self.site / CONFIG_FILE)
         tops = {CONFIG_FILE, "content", "layouts", "assets"}
         try:
-            for paths in self._follow(self._watch([self.site], self._stopping, False),
-                                      lambda path: os.path.basename(path) in tops):
-                if paths - {config} and watch_targets(self.site) != self.folders:
+            for notified, paths in self._follow(self._watch([self.site], self._stopping, False),
+                                                lambda path: os.path.basename(path) in tops):
+                if notified - {config}:  # a source folder came, went, or was replaced by another of its name
                     self._regroup.set()  # the other thread watches them again, then compares
                 if config in paths:
                     self._report(lambda: self.changed_paths([config]))

@@ -91,10 +91,15 @@ def asset_files(site_root: Path, errors: ErrorCollector) -> list[tuple[Path, Lis
     found = []
     for folder in theme_dirs(site_root, "assets"):
         for item in list_files(folder, folder.parent, "assets", errors, skip_hidden=False):
-            if item.rel.startswith(ROOT_FOLDER) or not any(
-                    part.startswith(".") and part != ".well-known" for part in item.rel.split("/")):
+            if published_name(item.rel):
                 found.append((folder, item))
     return found
+
+
+def published_name(rel: str) -> bool:
+    """Return whether a path below assets/ may be published as far as hidden names go (`asset_files`)."""
+    return rel.startswith(ROOT_FOLDER) or not any(part.startswith(".") and part != ".well-known"
+                                                  for part in rel.split("/"))
 
 
 def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
