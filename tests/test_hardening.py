@@ -235,6 +235,24 @@ def test_many_identical_headings_get_unique_ids_in_order() -> None:
     assert len(set(ids)) == len(ids)
 
 
+def test_every_id_the_default_layouts_write_is_kept_clear_of_headings() -> None:
+    from generator.render.markup import LAYOUT_IDS, NUMBERED_IDS
+
+    written = {match for path in (REPO / "layouts").rglob("*.html")
+               for match in re.findall(r'id="([^"]+)"', path.read_text(encoding="utf-8"))}
+    assert written, "no id found in the layouts"
+    for found in written:  # region-{{ loop.index }} stands for region-1, region-2…
+        example = re.sub(r"\{\{.*?\}\}", "7", found)
+        assert example in LAYOUT_IDS or NUMBERED_IDS.fullmatch(example), found
+
+
+def test_a_heading_named_like_a_layout_or_footnote_id_gets_another_one() -> None:
+    html = make_markdown(False).render("Texte[^1]\n\n## Region 1\n\n## fn1\n\n## fnref1\n\n## Search input\n\n"
+                                       "[^1]: Une note.\n")
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert ids == ["fnref1", "region-1-section", "fn1-section", "fnref1-section", "search-input-section", "fn1"]
+
+
 # -- templates that never end --------------------------------------------------------------------------------------------
 
 

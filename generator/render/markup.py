@@ -42,8 +42,11 @@ DEFAULT_LABELS = {"notes": "Notes", "back": "Back to the text"}
 LAYOUT_IDS = frozenset({
     "main", "content", "page-title", "page-content", "card-title", "cite-text", "cite-title", "cited-title",
     "cw-title", "embed-code", "embed-title", "figures-title", "footer-help-title", "help-block-title",
-    "kit-title", "latest-title", "note-title", "share-title", "side-help-title", "source-title",
+    "kit-title", "latest-title", "note-title", "share-title", "side-help-title", "source-title", "search-input",
+    "search-browse",
 })
+#: Ids the layouts and footnotes number: ``region-2`` (the help page's regions), ``fn1`` and ``fnref1`` (notes).
+NUMBERED_IDS = re.compile(r"(region-|fn|fnref)\d+")
 
 
 @dataclass
@@ -107,7 +110,7 @@ def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
 def heading_id(text: str) -> str:
     """Return a heading's id: its slug, kept clear of the ids the layouts use."""
     slug = slugify(text)
-    return f"{slug}-section" if slug in LAYOUT_IDS else slug
+    return f"{slug}-section" if slug in LAYOUT_IDS or NUMBERED_IDS.fullmatch(slug) else slug
 
 
 def heading_ids(md: MarkdownIt, min_level: int = 2, max_level: int = 4) -> None:
