@@ -310,3 +310,31 @@ def test_a_ui_string_that_would_fill_pages_with_spaces_python_or_nothing_is_refu
         load_strings(load_config(site_src))
     assert (caught.value.source, caught.value.line) == ("layouts/i18n/en.yaml", 3)
     assert f"UI string 'footer.published_by' {problem}" in caught.value.message
+
+
+# -- text nested too deep -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, line", [
+    ("".join("  " * i + f"- item {i}\n" for i in range(10)), 9),  # markdown-it shows 9 lists in each other
+    ("Intro.\n\n" + ">" * 20 + " deep\n", 2),  # and 19 quotes
+])
+def test_text_nested_too_deep_to_be_shown_stops_the_build_at_its_line(body: str, line: int) -> None:
+    from generator.render.markup import RenderEnv, render_markdown
+
+    env = RenderEnv(source="content/fr/articles/a.md", body_line=5, fact_html=lambda _id: None, resolve_link=lambda _t: None)
+    html = render_markdown(make_markdown(False), body, env)
+    assert [(err.line, err.message) for err in env.errors] == [
+        (5 + line, "this text is nested too deep to be shown: at most 9 lists or 19 quotes inside each other; "
+                   "nest it less")]
+    assert "deep" not in html and "item 9" not in html  # what markdown-it drops
+
+
+@pytest.mark.parametrize("body", ["".join("  " * i + f"- item {i}\n" for i in range(9)),
+                                  "Intro.\n\n" + ">" * 19 + " deep\n"])
+def test_text_nested_as_deep_as_can_be_shown_is_shown(body: str) -> None:
+    from generator.render.markup import RenderEnv, render_markdown
+
+    env = RenderEnv(source="content/fr/articles/a.md", body_line=5, fact_html=lambda _id: None, resolve_link=lambda _t: None)
+    html = render_markdown(make_markdown(False), body, env)
+    assert env.errors == [] and ("item 8" in html or "deep" in html)

@@ -98,8 +98,32 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
     md.use(heading_ids, min_level=2, max_level=4)
     md.use(shortcodes)
     md.use(md_links)
+    md.use(nesting_limit)
     md.add_render_rule("image", _render_image)
     return md
+
+
+def nesting_limit(md: MarkdownIt) -> None:
+    """Report text nested too deep to be shown, which markdown-it drops without a word.
+
+    Past ``maxNesting`` levels (20: ten lists inside each other, or twenty quotes) markdown-it skips the
+    rest of the nested block, a guard against runaway recursion. The text is still dropped, but the
+    build now stops at its line instead of publishing a page without it.
+    """
+    tokenize = md.block.tokenize
+
+    def tokenize_reporting(state: StateBlock, start: int, end: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(start)
+            vigie: RenderEnv | None = state.env.get("vigie") if isinstance(state.env, dict) else None
+            if line < end and state.sCount[line] >= state.blkIndent and vigie is not None:
+                vigie.fail(_("this text is nested too deep to be shown: at most {lists} lists or {quotes} quotes "
+                             "inside each other; nest it less").format(lists=(state.md.options.maxNesting - 1) // 2,
+                                                                       quotes=state.md.options.maxNesting - 1),
+                           [line, line + 1])
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_reporting  # type: ignore[method-assign,assignment]
 
 
 def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
