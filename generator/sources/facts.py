@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from generator.core.errors import ErrorCollector, SiteError, message_line
 from generator.core.messages import _
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
 from generator.sources.schema import MAX_SLUG, SLUG_RE, Reader, as_written
-from generator.sources.files import list_files, read_file
+from generator.sources.files import IGNORED_PREFIXES, list_files, read_file
 from generator.sources.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     files: dict[str, str] = {}
     """Fact id → the file it came from, to name both files of an id written twice."""
+    _refuse_folders(folder, errors)
     for item in list_files(folder, config.root, "content/facts", errors, skip_ignored=True, recursive=False):
         path = Path(item.path)
         shown = f"content/facts/{item.rel}"
@@ -63,6 +65,25 @@ def load_facts(config: SiteConfig, errors: ErrorCollector) -> dict[str, Fact]:
         if fact is not None:
             facts[fact_id] = fact
     return facts
+
+
+def _refuse_folders(folder: Path, errors: ErrorCollector) -> None:
+    """Report each folder inside content/facts/ holding YAML files: its figures would be left out without a word."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:  # no folder, or one list_files reports
+        return
+    for entry in entries:
+        if entry.name.startswith(IGNORED_PREFIXES):
+            continue
+        try:
+            holds_figures = entry.is_dir() and any(Path(entry.path).rglob("*.y*ml"))
+        except OSError:
+            continue
+        if holds_figures:
+            errors.add(SiteError(_("figures are read from content/facts/ itself, not from a folder in it: move the "
+                                   "files of this folder up (each file's name is its figure's id)"),
+                                 source=f"content/facts/{entry.name}/"))
 
 
 def number_problem(value: int | float, key: str = "value") -> str | None:
