@@ -29,6 +29,7 @@ from generator.build import BuildOptions, BuildResult, build, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.commands.serve import (
     CLIENT_JS,
+    FALLBACK_POLICY,
     LiveSite,
     ServerHandle,
     Watcher,
@@ -757,12 +758,43 @@ def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHan
     assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
     tag = reload_tag(server.build, "127.0.0.1", server.port)
     assert body == inject_reload(server.live.snapshot.files["404.html"], tag)
-    status, _, body = fetch(server, "/fr/articles/ecrans/", method="HEAD")
+    status, headers, body = fetch(server, "/fr/articles/ecrans/", method="HEAD")
     assert status == 200 and body == b""
+    assert headers["content-length"] == str(len(fetch(server, "/fr/articles/ecrans/")[2]))  # what a GET sends
     status, headers, _ = fetch(server, "/fr/articles/ecrans/", method="POST")
     assert status == 405 and headers["allow"] == "GET, HEAD"
+    for method in ("TRACE", "FOO", "get"):  # methods tornado refuses before the site sees them
+        status, headers, body = fetch(server, "/fr/articles/ecrans/", method=method)
+        assert (status, headers["allow"], headers["server"]) == (405, "GET, HEAD", "vigie-serve"), method
+        assert headers["cache-control"] == "no-store" and headers["x-content-type-options"] == "nosniff"
+        assert body == b"405 Method Not Allowed: the preview only reads\n"
     status, _, body = fetch(server, "/livereload")  # the WebSocket's path, asked without the upgrade: the site
     assert status == 404 and body == inject_reload(server.live.snapshot.files["404.html"], tag)
+
+
+def test_a_folder_asked_without_its_slash_is_redirected_to_its_address_as_sent(server: ServerHandle,
+                                                                                site_src: Path) -> None:
+    folder = site_src / "assets/root/€uro et là"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("<!doctype html><title>x</title><p>x</p>\n", encoding="utf-8")
+    server.live.rebuild("asset", ["assets/root/€uro et là/index.html"])
+    status, headers, _ = fetch(server, "/%E2%82%ACuro%20et%20l%C3%A0?x=1")
+    assert (status, headers["location"]) == (301, "/%E2%82%ACuro%20et%20l%C3%A0/?x=1")  # was a 500: not ASCII
+    assert fetch(server, headers["location"])[0] == 200
+
+
+def test_the_error_page_has_a_policy_before_any_build_succeeded(site_src: Path) -> None:
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("languages: [fr, en]", "languages: [fr, en"),
+                      encoding="utf-8")
+    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY)
+    try:
+        status, headers, body = fetch(handle, "/fr/")
+        assert status == 500 and b"site.yaml" in body
+        assert headers["content-security-policy"] == FALLBACK_POLICY  # no _headers yet: the site never built
+        assert "script-src 'self';" in FALLBACK_POLICY and "'unsafe-inline'" not in FALLBACK_POLICY
+    finally:
+        handle.stop()
 
 
 def test_a_save_tells_connected_pages_to_reload(server: ServerHandle, site_src: Path) -> None:

@@ -52,7 +52,7 @@ from http import HTTPStatus
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import jinja2
 import watchfiles
@@ -64,6 +64,7 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler
+from tornado.wsgi import WSGIContainer
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.output.search import FOLDER as SEARCH_FOLDER, index_files
@@ -276,6 +277,12 @@ def inject_reload(page: bytes, tag: bytes) -> bytes:
     """Add the reload script ``tag`` before the last ``</body>`` (or at the end) of an HTML page."""
     at = page.lower().rfind(b"</body>")
     return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+#: The policy of an answer while the site has no _headers of its own (no build has succeeded yet): the error page,
+#: its style sheet and the reload script, all from the preview itself.
+FALLBACK_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+                   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 def preview_policy(headers: bytes | None) -> str | None:
@@ -944,9 +951,7 @@ class SiteApp:
                           _TEXT, (("Allow", "GET, HEAD"),))
         snap = self.live.snapshot
         answer = self._answer(target, snap, reload_tag(snap.build, hostname(host), self.port))
-        policy = self._policy_of(snap)
-        return answer if policy is None else replace(
-            answer, headers=(*answer.headers, ("Content-Security-Policy", policy)))
+        return replace(answer, headers=(*answer.headers, ("Content-Security-Policy", self._policy_of(snap))))
 
     def _answer(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
         if target.startswith(PREFIX):
@@ -957,8 +962,10 @@ class SiteApp:
         data = snap.files.get(rel)
         if data is None and rel.startswith(SEARCH_FOLDER + "/"):
             data = self.live.search_file(rel, snap)
-        if data is None and f"{rel}/index.html" in snap.files:
-            return Answer(HTTPStatus.MOVED_PERMANENTLY, b"", _TEXT, (("Location", "/" + rel + "/"),))
+        if data is None and f"{rel}/index.html" in snap.files:  # the address as sent, with its query
+            query = target.partition("?")[2]
+            location = "/" + quote(rel, safe="/") + "/" + (f"?{query}" if query else "")
+            return Answer(HTTPStatus.MOVED_PERMANENTLY, b"", _TEXT, (("Location", location),))
         if snap.error is not None and is_page(rel):
             return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, inject_reload(snap.error, tag), _TYPES[".html"])
         if data is None:
@@ -985,11 +992,11 @@ class SiteApp:
             return Answer(HTTPStatus.NOT_FOUND, (_("404 not found") + "\n").encode(), _TEXT)
         return Answer(HTTPStatus.NOT_FOUND, inject_reload(page, tag), _TYPES[".html"])
 
-    def _policy_of(self, snap: Snapshot) -> str | None:
+    def _policy_of(self, snap: Snapshot) -> str:
         headers = snap.files.get("_headers")
         if headers is not self._policy[0]:
             self._policy = (headers, preview_policy(headers))
-        return self._policy[1]
+        return self._policy[1] or FALLBACK_POLICY
 
 
 class _Container(LiveScriptContainer):  # type: ignore[misc]  # livereload has no type hints
@@ -1000,24 +1007,39 @@ class _Container(LiveScriptContainer):  # type: ignore[misc]  # livereload has n
     it is given none, and `SiteApp` adds an external script tag to HTML
     answers. Tornado's WSGI environment has only the percent-decoded path:
     the target as sent goes along as ``REQUEST_URI``, so encoded slashes and
-    dots are refused by `resolve_request`, not decoded first. (The container
-    runs the app on the server's thread and sends its whole answer in one
-    write; for HEAD it sends Content-Length: 0.)
+    dots are refused by `resolve_request`, not decoded first. The app runs on
+    the server's thread and its whole answer goes in one write, headers as
+    the app gave them: livereload's own call would set Content-Length to the
+    body sent, 0 for every HEAD, where HTTP wants the length a GET would send.
     """
 
     def __init__(self, site: SiteApp) -> None:
         super().__init__(site, script=b"")
         self.site = site
+        self.environment = WSGIContainer(site)
+        """Tornado's own container: it makes the WSGI environment of a request."""
 
     def __call__(self, request: httputil.HTTPServerRequest) -> None:
-        site = self.site
+        environ = self.environment.environ(request)
+        environ["REQUEST_URI"] = request.uri
+        started: list[tuple[str, list[tuple[str, str]]]] = []
 
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            environ["REQUEST_URI"] = request.uri
-            return site(environ, start_response)
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+            started.append((status, headers))
+            return lambda data: None
 
-        self.wsgi_app = app  # one request at a time on the server's thread
-        super().__call__(request)
+        body = b"".join(self.site(environ, start_response))
+        status, headers = started[-1]
+        code, _space, reason = status.partition(" ")
+        header_obj = httputil.HTTPHeaders()
+        for name, value in headers:
+            header_obj.add(name, value)
+        connection = request.connection
+        assert connection is not None  # a request the server is answering
+        connection.write_headers(httputil.ResponseStartLine("HTTP/1.1", int(code), reason), header_obj,
+                                 chunk=body)  # tornado sends no body after a HEAD's headers
+        connection.finish()
+        self._log(int(code), request)
 
     def _log(self, status_code: int, request: httputil.HTTPServerRequest) -> None:
         log.debug("%d %s %s", status_code, request.method, request.uri)
@@ -1120,6 +1142,24 @@ class _WrongHost(web.RequestHandler):
             connection.close()
 
 
+class _SiteHandler(web.FallbackHandler):
+    """Hands every request to the site's container; what tornado refuses itself (TRACE, a method it does not
+    know) gets the preview's own headers and a line of text, not tornado's HTML page."""
+
+    def set_default_headers(self) -> None:
+        for name, value in _OWN_HEADERS:
+            self.set_header(name, value)
+        self.set_header("Content-Security-Policy", FALLBACK_POLICY)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", _TEXT)
+        if status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.set_header("Allow", "GET, HEAD")
+            self.finish((_("405 Method Not Allowed: the preview only reads") + "\n").encode())
+            return
+        self.finish(f"{status_code} {self._reason}\n".encode())
+
+
 class PreviewApp(web.Application):
     """The tornado application: the host check first, then the WebSocket, livereload.js and the site."""
 
@@ -1129,7 +1169,7 @@ class PreviewApp(web.Application):
         self.browsers = browsers
         super().__init__([
             (re.escape(CLIENT_JS), _ClientScript),
-            (r".*", web.FallbackHandler, {"fallback": _Container(SiteApp(live, port))}),
+            (r".*", _SiteHandler, {"fallback": _Container(SiteApp(live, port))}),
         ], log_function=_log_request, websocket_max_message_size=65536)
 
     def find_handler(self, request: httputil.HTTPServerRequest, **kwargs: Any) -> web._HandlerDelegate:
