@@ -283,3 +283,14 @@ def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, 
     arabic = next((out / "ar").glob("*/share-girls/index.html")).read_text(encoding="utf-8")
     assert arabic.count('class="download-list__meta" dir="ltr"') == 2  # "(1200 × 630 px, PNG)" keeps its order
     assert 'id="embed-code" class="copy-box copy-box--code" dir="ltr"' in arabic  # HTML code reads left to right
+
+
+def test_the_code_of_norwegian_written_without_quotes_is_an_error_that_says_to_quote_it(tmp_path: Path) -> None:
+    from generator.sources.config import load_config
+
+    (tmp_path / "site.yaml").write_text("title: Site\nbase_url: https://example.org/\nlanguages: [en, no]\n",
+                                        encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        load_config(tmp_path)
+    assert [(e.line, e.message) for e in caught.value.errors][:1] == [
+        (3, 'YAML reads this language code as false: write it in quotes, e.g. "no" for Norwegian')]

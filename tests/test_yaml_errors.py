@@ -51,6 +51,9 @@ def test_a_yaml_mistake_says_what_to_do_on_its_line(text: str, line: int, advice
     ("source:\n  publisher:A\n", 2, "put a space after ':' in 'publisher:A'"),
     ("tags:\n  - a\n   - b\n", 3, "line 3 starts a list item but is indented more than the item above"),
     ("label:\n  fr: Une phrase\n    -avec\n", 3, "put a space after '-'"),
+    # YAML 1.1 reads no (the code of Norwegian) as false: the text was published under the language "False"
+    ("title:\n  fr: Veille\n  no: Vakt\n", 3, "YAML reads the key 'no' as false: write it in quotes, \"no\":"),
+    ("locales: {fr: fr_FR, No: nb_NO}\n", 1, "YAML reads the key 'No' as false"),
 ])
 def test_a_mistake_yaml_reads_without_a_word_is_an_error_too(text: str, line: int, advice: str) -> None:
     err = _error(text)
@@ -64,6 +67,7 @@ def test_a_mistake_yaml_reads_without_a_word_is_an_error_too(text: str, line: in
     "a:\n  - -5\n  - -a\n",
     "title: \"a: b\"\ntags: [x, 'y: z']\n",
     "title: L'enfant\nquote: 'it''s'\n",
+    'title: {fr: Veille, "no": Vakt}\ndraft: no\n',
 ])
 def test_correct_yaml_is_read_without_complaint(text: str) -> None:
     assert isinstance(parse_yaml(text, "f.yaml"), dict)

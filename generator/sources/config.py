@@ -123,6 +123,10 @@ def _languages(r: Reader) -> tuple[Language, ...]:
     locales: dict[str, Any] = r.mapping("locales") or {}
     result = []
     for code, line in zip(items, items.item_lines):
+        if isinstance(code, bool):  # YAML 1.1 reads no (Norwegian) as false, on and yes as true
+            r.errors.add(SiteError(_("YAML reads this language code as {value}: write it in quotes, e.g. \"no\" "
+                                     "for Norwegian").format(value=str(code).lower()), source=r.source, line=line))
+            continue
         code = str(code)
         if not LANG_RE.match(code):
             r.errors.add(SiteError(_("'{code}' is not a language code like fr or en").format(code=code), source=r.source, line=line))

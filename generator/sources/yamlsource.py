@@ -47,6 +47,9 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1 + self.line_offset
+            if isinstance(key, bool):  # a language code such as no (Norwegian): no key of a site is true or false
+                raise SiteError(_("YAML reads the key '{key}' as {value}: write it in quotes, \"{key}\":").format(
+                    key=key_node.value, value=str(key).lower()), line=line)
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise SiteError(_("the key '{key}' appears twice (first on line {first}); keep only one")
                                 .format(key=key, first=seen[key]), line=line)
