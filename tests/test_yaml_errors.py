@@ -123,3 +123,12 @@ def test_a_backslash_yaml_cannot_read_between_double_quotes_gets_a_line_that_mea
     assert "ends the text" not in err.message
     fixed = err.message.split(": ", 1)[1].rsplit(" (YAML", 1)[0].split(": ", 1)[1]
     assert parse_yaml(text.replace(text.splitlines()[line - 1], fixed), "f.yaml", first_line=1) == meant
+
+
+def test_a_merge_key_brings_in_the_anchor_s_keys_and_the_mapping_s_own_win() -> None:
+    # It said "line 3 is indented more than line 2" and, written {<<: *d}, advised quotes around the value.
+    data = parse_yaml("d: &d {fr: A, en: B}\npublisher:\n  <<: *d\n  en: C\nother: {<<: *d}\n", "f.yaml")
+    assert dict(data["publisher"]) == {"fr": "A", "en": "C"} and dict(data["other"]) == {"fr": "A", "en": "B"}
+    assert data["publisher"].line_of("en") == 4
+    with pytest.raises(SiteError, match="the key 'en' appears twice"):  # the mapping's own keys, still checked
+        parse_yaml("d: &d {fr: A}\np:\n  <<: *d\n  en: B\n  en: C\n", "f.yaml")

@@ -44,7 +44,11 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         seen: dict[Any, int] = {}
+        own = {id(key_node) for key_node, _value in node.value}
+        self.flatten_mapping(node)  # merge keys (<<: *defaults) first, as PyYAML does: the mapping's own keys win
         for key_node, _value in node.value:
+            if id(key_node) not in own:  # merged in: a key written again below overrides it
+                continue
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1 + self.line_offset
             if isinstance(key, bool):  # a language code such as no (Norwegian): no key of a site is true or false
