@@ -338,3 +338,22 @@ def test_text_nested_as_deep_as_can_be_shown_is_shown(body: str) -> None:
     env = RenderEnv(source="content/fr/articles/a.md", body_line=5, fact_html=lambda _id: None, resolve_link=lambda _t: None)
     html = render_markdown(make_markdown(False), body, env)
     assert env.errors == [] and ("item 8" in html or "deep" in html)
+
+
+@pytest.mark.parametrize("text, line, problem", [
+    ("skip_lnk: Skip\n", 1, "unknown UI string 'skip_lnk'; did you mean 'skip_link'?"),
+    ("footer:\n  publishd_by: By {publisher}\n", 2,
+     "unknown UI string 'footer.publishd_by'; did you mean 'footer.published_by'?"),
+    ("nav: Navigation\n", 1, "'nav' is a group of UI strings in the default theme (nav.label, nav.articles, …): "
+                             "write its texts below it, one key per line"),
+])
+def test_a_mistyped_ui_string_key_is_named_in_its_own_file_not_as_missing_from_the_others(
+        site_src: Path, text: str, line: int, problem: str) -> None:
+    from generator.sources.config import load_config
+    from generator.sources.i18n import load_strings
+
+    (site_src / "layouts" / "i18n").mkdir(parents=True)
+    (site_src / "layouts" / "i18n" / "en.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        load_strings(load_config(site_src))
+    assert [(e.source, e.line, e.message) for e in caught.value.errors] == [("layouts/i18n/en.yaml", line, problem)]

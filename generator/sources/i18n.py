@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import string
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
     """
     result = {}
     found_files: dict[str, bool] = {}
+    reference = default_theme_dir() / "layouts" / "i18n" / f"{REFERENCE_LANGUAGE}.yaml"
+    expected = dict.fromkeys(_read(reference, config.root) if reference.is_file() else {})
+    errors = ErrorCollector()
     for code in config.codes:
         merged: dict[str, str] = {}
         found_files[code] = False
@@ -74,13 +78,16 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
             path = folder / "i18n" / f"{code}.yaml"
             if path.is_file():
                 found_files[code] = True
-                merged.update(_read(path, config.root))
+                lines: dict[str, int | None] = {}
+                merged.update(_read(path, config.root, lines))
+                for key, line in lines.items():  # a key near a theme key is a typo, not a key of the site's own
+                    problem = _unknown_key(key, expected)
+                    if problem is not None:
+                        errors.add(SiteError(problem, source=_shown(path, config.root), line=line))
+                        merged.pop(key, None)
         result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml")
-    reference = default_theme_dir() / "layouts" / "i18n" / f"{REFERENCE_LANGUAGE}.yaml"
-    expected = dict.fromkeys(_read(reference, config.root) if reference.is_file() else {})
     for strings in result.values():
         expected.update(dict.fromkeys(strings.values))
-    errors = ErrorCollector()
     for code, strings in result.items():
         if not found_files[code]:
             errors.add(SiteError(
@@ -108,24 +115,41 @@ def _required(key: str, locale: str) -> bool:
     return category == "one" and "one" in Locale.parse(locale).plural_form.tags
 
 
-def _read(path: Path, root: Path) -> dict[str, str]:
+def _read(path: Path, root: Path, lines: dict[str, int | None] | None = None) -> dict[str, str]:
+    """Return a file's UI strings by dotted key (and their lines into ``lines``, when given)."""
     shown = _shown(path, root)
     data = parse_yaml(read_text(path, shown), shown)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise SiteError(_("UI strings must be 'key: text' lines"), source=shown, line=1)
-    return _flatten(data, shown)
+    return _flatten(data, shown, "", {} if lines is None else lines)
 
 
-def _flatten(data: Mapping[str, Any], shown: str, prefix: str = "") -> dict[str, str]:
+def _unknown_key(key: str, known: Mapping[str, Any]) -> str | None:
+    """Return why a key of the site's own strings is a mistake: close to a theme key, or a group's name."""
+    prefix, _dot, category = key.rpartition(".")
+    if key in known or (category in PLURAL_CATEGORIES and f"{prefix}.other" in known):  # zero, two, few…: optional
+        return None
+    group = [other for other in known if other.startswith(key + ".")]
+    if group:
+        return _("'{key}' is a group of UI strings in the default theme ({keys}, …): write its texts below it, "
+                 "one key per line").format(key=key, keys=", ".join(group[:2]))
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.85)
+    if close:
+        return _("unknown UI string '{key}'; did you mean '{hint}'?").format(key=key, hint=close[0])
+    return None  # a key of the site's own, for its own layouts: every language must give it
+
+
+def _flatten(data: Mapping[str, Any], shown: str, prefix: str, lines: dict[str, int | None]) -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in data.items():
         full = f"{prefix}{key}"
         line = getattr(data, "line_of", lambda k: None)(key)
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, shown, full + "."))
+            flat.update(_flatten(value, shown, full + ".", lines))
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            lines[full] = line
             flat[full] = text = as_written(value)
             problem = _text_problem(full, text)
             if problem is not None:
