@@ -160,6 +160,8 @@ def test_resolve_request(target: str, rel: str | None) -> None:
     ("favicon.ico", False),
     ("assets/css/site.css", False),
     ("fr/feed.xml", False),
+    ("_headers", False),  # while the site is in error, the error page took its place
+    ("_redirects", False),
 ])
 def test_is_page(rel: str, page: bool) -> None:
     assert is_page(rel) is page

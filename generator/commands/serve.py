@@ -233,9 +233,12 @@ def resolve_request(target: str) -> str | None:
 
 
 def is_page(rel: str) -> bool:
-    """Return whether an output path names an HTML page (a .html file, or a URL without extension)."""
+    """Return whether an output path names an HTML page (a .html file, or a URL without extension).
+
+    ``_headers`` and ``_redirects``, files for the host, are not: they are text.
+    """
     name = rel.rsplit("/", 1)[-1]
-    return name.endswith(".html") or "." not in name
+    return name.endswith(".html") or ("." not in name and not name.startswith("_"))
 
 
 def content_type(path: str) -> str:
