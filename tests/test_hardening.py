@@ -357,3 +357,11 @@ def test_a_mistyped_ui_string_key_is_named_in_its_own_file_not_as_missing_from_t
     with pytest.raises(SiteErrors) as caught:
         load_strings(load_config(site_src))
     assert [(e.source, e.line, e.message) for e in caught.value.errors] == [("layouts/i18n/en.yaml", line, problem)]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["windows", "old-mac"])
+def test_a_file_saved_with_other_line_endings_builds_the_same_page(site_src: Path, newline: str) -> None:
+    article = site_src / "content/fr/articles/ecrans.md"
+    before = every_page(site_src)["fr/articles/ecrans/index.html"]
+    article.write_bytes(article.read_text(encoding="utf-8").replace("\n", newline).encode())
+    assert every_page(site_src)["fr/articles/ecrans/index.html"] == before  # CR alone: 'the first line must be ---'

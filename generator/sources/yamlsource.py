@@ -247,7 +247,7 @@ def decode_text(data: bytes, shown: str) -> str:
             source=shown,
             line=line,
         ) from None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # Windows, old Mac OS
     bad = FILE_CONTROL_RE.search(text)
     if bad is not None:
         raise SiteError(_("the file holds an invisible control character ({code}) on this line; delete it (it "
