@@ -365,3 +365,20 @@ def test_a_file_saved_with_other_line_endings_builds_the_same_page(site_src: Pat
     before = every_page(site_src)["fr/articles/ecrans/index.html"]
     article.write_bytes(article.read_text(encoding="utf-8").replace("\n", newline).encode())
     assert every_page(site_src)["fr/articles/ecrans/index.html"] == before  # CR alone: 'the first line must be ---'
+
+
+@pytest.mark.parametrize("featured, message", [
+    ("[nope]", "featured_facts names unknown fact 'nope'; there is no content/facts/nope.yaml"),
+    ("[daily-victims, daily-victims]", "featured_facts names 'daily-victims' twice; keep it once"),  # shown twice
+])
+def test_a_featured_figure_unknown_or_named_twice_is_an_error_at_its_line(site_src: Path, featured: str,
+                                                                          message: str) -> None:
+    config = site_src / "site.yaml"
+    text = re.sub(r"^featured_facts: .*$", f"featured_facts: {featured}", config.read_text(encoding="utf-8"),
+                  flags=re.M)
+    config.write_text(text, encoding="utf-8")
+    line = text.split("\n").index(f"featured_facts: {featured}") + 1
+    with pytest.raises((SiteError, SiteErrors)) as caught:
+        load_site(site_src)
+    errors = caught.value.errors if isinstance(caught.value, SiteErrors) else [caught.value]
+    assert [(e.source, e.line, e.message) for e in errors] == [("site.yaml", line, message)]

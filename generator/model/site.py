@@ -159,7 +159,7 @@ def _check_fact_refs(config: SiteConfig, docs: tuple[Document, ...], facts: dict
     for fact_id in config.featured_facts:
         if fact_id not in facts:
             errors.add(SiteError(_("featured_facts names unknown fact '{id}'; there is no content/facts/{id}.yaml")
-                                 .format(id=fact_id), source="site.yaml"))
+                                 .format(id=fact_id), source="site.yaml", line=config.featured_line))
 
 
 def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:

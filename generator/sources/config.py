@@ -93,7 +93,8 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         publisher=r.localised("publisher", codes) or dict(title),
         licence=_licence(r),
         colors=_colors(r),
-        featured_facts=r.strings("featured_facts"),
+        featured_facts=_featured(r),
+        featured_line=r.line("featured_facts") if "featured_facts" in r.data else None,
         stale_after_years=_facts_settings(r),
         help_stale_after_days=r.integer("help_stale_after_days", 365, maximum=36500),
         csp_meta=r.boolean("csp_meta", False),
@@ -111,6 +112,14 @@ def _base_url(r: Reader) -> str | None:
         r.fail("base_url", problem)
         return None
     return value
+
+
+def _featured(r: Reader) -> tuple[str, ...]:
+    """Return the ids of the figures the home pages feature; one named twice is an error (it was shown twice)."""
+    ids = r.strings("featured_facts")
+    for fact_id in sorted({i for i in ids if ids.count(i) > 1}):
+        r.fail("featured_facts", _("featured_facts names '{id}' twice; keep it once").format(id=fact_id))
+    return tuple(dict.fromkeys(ids))
 
 
 def _languages(r: Reader) -> tuple[Language, ...]:
