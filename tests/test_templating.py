@@ -129,3 +129,16 @@ def test_a_figure_embed_in_a_text_a_layout_gives_to_markdown_is_a_template_error
     assert found and all(line.startswith("layouts/article.html:1: template error: ") for line in found), found
     assert all("figure embeds ({{< fact ID >}}) work in the body of a Markdown page only" in line
                for line in found), found
+
+
+def test_a_missing_template_is_named_by_the_template_and_line_that_asks_for_it(site_src: Path) -> None:
+    # An import in a partial the article layout includes was blamed on the article layout, without a line.
+    with_article_layout(site_src, '{% include "partials/extra.html" %}')
+    (site_src / "layouts/partials").mkdir()
+    (site_src / "layouts/partials/extra.html").write_text('<p>extra</p>\n{% import "partials/macros.html" as m %}\n',
+                                                           encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        render_pages(load_site(site_src))
+    found = messages(refused.value)
+    assert found and all(line == "layouts/partials/extra.html:2: no template 'partials/macros.html' in layouts/ "
+                                 "(nor in the default theme)" for line in found), found

@@ -162,9 +162,10 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
         return env.get_template(name).render(context)
     except SiteError:
         raise
-    except jinja2.TemplateNotFound as exc:
+    except jinja2.TemplateNotFound as exc:  # named by the template that includes, imports or extends it
+        filename, line = _template_frame(sys.exc_info()[2])
         raise SiteError(_("no template '{name}' in layouts/ (nor in the default theme)").format(name=exc.name),
-                        source=f"layouts/{name}") from None
+                        source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError(_("template syntax error: {problem}").format(problem=exc.message),
                         source=_shown(exc.filename, root),
