@@ -130,8 +130,8 @@ class SiteConfig:
     """Warn when a first visit of a kind of page transfers more, compressed (0: no budget)."""
     search: bool = True
     """A search page per language and a Pagefind index of the output (see `generator.output.search`)."""
-    featured_line: int | None = None
-    """The line of ``featured_facts`` in site.yaml, for the messages about the figures it names."""
+    featured_line: int | None = field(default=None, compare=False)
+    """The line of ``featured_facts`` in site.yaml, for the messages about the figures it names (not a setting)."""
 
     @property
     def base_path(self) -> str:
