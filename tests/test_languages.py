@@ -294,3 +294,21 @@ def test_the_code_of_norwegian_written_without_quotes_is_an_error_that_says_to_q
         load_config(tmp_path)
     assert [(e.line, e.message) for e in caught.value.errors][:1] == [
         (3, 'YAML reads this language code as false: write it in quotes, e.g. "no" for Norwegian')]
+
+
+def test_a_help_number_keeps_its_order_on_right_to_left_pages(four: tuple[BuildResult, Path, Path]) -> None:
+    # Plain in an Arabic line, "+44 20 7946 0000" showed as "0000 7946 20 44+": each number shown is isolated
+    # left to right (U+2066 … U+2069), in the footer, the side box and the help page's buttons.
+    _result, _root, out = four
+    isolated = re.compile("\u2066([^\u2069]*)\u2069")
+    shown: list[str] = []
+    for page in (out / "ar").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for link in re.findall(r'<a class="(?:footer-help__phone|side-help__phone|button button--call)"[^>]*>(.*?)</a>',
+                               html):
+            text = re.sub(r"<[^>]+>", " ", link)
+            assert not re.search(r"[+\d]", isolated.sub("", text)), link  # no digit outside an isolate
+            numbers = isolated.findall(text)
+            assert numbers and all(re.fullmatch(r"[+\d ]+", number) for number in numbers), link
+            shown += numbers
+    assert {"112", "116000"} <= set(shown)

@@ -123,8 +123,20 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None, recordin
     )
     env.context_class = _Context
     env.filters["slugify"] = slugify
+    env.filters["ltr"] = left_to_right
     env.filters["groupby_region"] = groupby_region
     return env
+
+
+def left_to_right(text: str) -> str:
+    """Return a text that reads left to right wherever it stands: a phone number on an Arabic or Hebrew page.
+
+    Plain in a right-to-left line, "+44 20 7946 0000" is laid out group by group from the right, and shows
+    as "0000 7946 20 44+". Between LEFT-TO-RIGHT ISOLATE and POP DIRECTIONAL ISOLATE (Unicode's bidi
+    algorithm, as ``<bdi dir="ltr">`` in HTML) it keeps its order, also inside a UI string ("اتصل بالرقم
+    {phone}") and in the PDFs; screen readers do not read the two marks.
+    """
+    return f"\u2066{text}\u2069"
 
 
 def groupby_region(contacts: tuple[HelpContact, ...], lang: str) -> list[tuple[str, list[HelpContact]]]:
