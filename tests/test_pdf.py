@@ -613,6 +613,27 @@ def test_fetcher_refuses_http_and_outside_files(no_network: list[object]) -> Non
     assert fetcher.fetch("data:text/plain,bonjour").read() == b"bonjour"
 
 
+def test_an_image_of_the_site_is_drawn_from_memory_and_only_its_own(no_network: list[object],
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    # The site's own images were left out of every fact sheet, "nothing is fetched from the network".
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (80, 60), "green").save(png, format="PNG")
+    site_url = "https://vigie.example.org/campagne/"
+    html = ('<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Avant</p>'
+            f'<img src="{site_url}assets/img/carr%C3%A9.0a1b2c3d4e.png" alt="Un carré vert">'
+            f'<img src="{site_url}assets/img/absent.png" alt="Absent"></body></html>')
+    with caplog.at_level(logging.WARNING):
+        result = render_pdf(html, base_url=site_url + "fr/", source="content/fr/resources/x.md", site_url=site_url,
+                            site_files={"assets/img/carré.0a1b2c3d4e.png": png.getvalue()})
+    assert no_network == []
+    assert sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(result.data)).pages) == 1
+    assert [m for m in (r.getMessage() for r in caplog.records) if "leaves out" in m] == [
+        "content/fr/resources/x.md: the PDF leaves out https://vigie.example.org/campagne/assets/img/absent.png "
+        "(the site makes no such file)"]
+
+
 def test_remote_image_is_left_out_with_a_warning(no_network: list[object],
                                                  caplog: pytest.LogCaptureFixture) -> None:
     html = ('<!DOCTYPE html><html lang="fr"><head><title>T</title>'

@@ -27,8 +27,8 @@ import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, NoReturn, Sequence
-from urllib.parse import urlsplit
+from typing import Any, Iterable, Mapping, NoReturn, Sequence
+from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import pydyf  # type: ignore[import-untyped]
@@ -108,16 +108,21 @@ class _RefusedURL(ValueError):
 class LocalFetcher(URLFetcher):  # type: ignore[misc]
     """WeasyPrint URL fetcher that never touches the network.
 
-    Serves ``data:`` URLs, and ``file://`` URLs of files inside the font folder,
-    the default layouts or ``roots``; raises for anything else (WeasyPrint then
-    leaves the resource out).
+    Serves ``data:`` URLs, ``file://`` URLs of files inside the font folder,
+    the default layouts or ``roots``, and the site's own files (``site_files``,
+    by output path) at their address under ``site_url``: an image of assets/ in
+    a sheet's text. Raises for anything else (WeasyPrint then leaves the
+    resource out).
     """
 
-    def __init__(self, roots: Iterable[Path] = (), source: str | None = None) -> None:
+    def __init__(self, roots: Iterable[Path] = (), source: str | None = None, site_url: str = "",
+                 site_files: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = tuple(Path(r).resolve() for r in (*default_allowed_dirs(), *roots))
         self.source = source
         """What the PDF is made from, named in warnings (e.g. ``content/fr/resources/fiche.md``)."""
+        self.site_url = site_url
+        self.site_files = site_files or {}
         self.refused: list[str] = []
         """URLs refused during this render, in order."""
 
@@ -125,6 +130,13 @@ class LocalFetcher(URLFetcher):  # type: ignore[misc]
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return super().fetch(url, headers)
+        if self.site_url and url.startswith(self.site_url):  # the site's own file, from memory
+            rel = unquote(urlsplit(url).path).removeprefix(urlsplit(self.site_url).path)
+            data = self.site_files.get(rel)
+            if data is not None:
+                mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+            self._refuse(url, _("the site makes no such file"))
         if scheme != "file":
             self._refuse(url, _("nothing is fetched from the network for a PDF"))
         parts = urlsplit(url)
@@ -175,16 +187,17 @@ def print_css_context() -> dict[str, str]:
     }
 
 
-def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (),
-               source: str | None = None) -> PdfResult:
+def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (), source: str | None = None,
+               site_url: str = "", site_files: Mapping[str, bytes] | None = None) -> PdfResult:
     """Render a print page to an A4 PDF/UA-1 document with its fonts embedded.
 
     ``base_url`` resolves relative links (give the sheet's absolute web address
     so that links to other pages of the site stay clickable). Files are read only
     from the font folder, the default layouts and ``allowed_dirs`` (the site's
-    own ``layouts/``). ``source`` names the page in warnings.
+    own ``layouts/``), and the site's own ``site_files`` at their address under
+    ``site_url`` (its images). ``source`` names the page in warnings.
     """
-    fetcher = LocalFetcher(allowed_dirs, source)
+    fetcher = LocalFetcher(allowed_dirs, source, site_url, site_files)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=FontConfiguration(), pdf_variant=PDF_VARIANT, pdf_tags=True)
     data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=True,
@@ -342,9 +355,13 @@ class PdfCache:
     written, a warning is logged once and PDFs are rendered each time.
     """
 
-    def __init__(self, folder: Path, *, allowed_dirs: Sequence[Path] = (), read_only: bool = False) -> None:
+    def __init__(self, folder: Path, *, allowed_dirs: Sequence[Path] = (), read_only: bool = False,
+                 site_url: str = "", site_files: Mapping[str, bytes] | None = None) -> None:
         self.folder = Path(folder)
         self.allowed_dirs = tuple(allowed_dirs)
+        self.site_url = site_url
+        self.site_files = site_files
+        """The site's files by output path, for its images (their names hold their hashes, and so the key does)."""
         self.read_only = read_only
         """Use PDFs already rendered but never store new ones (for `vigie check`)."""
         self.rendered = 0
@@ -361,7 +378,8 @@ class PdfCache:
         cached = self._load(key)
         if cached is not None:
             return cached
-        result = render_pdf(html, base_url=base_url, allowed_dirs=self.allowed_dirs, source=source)
+        result = render_pdf(html, base_url=base_url, allowed_dirs=self.allowed_dirs, source=source,
+                            site_url=self.site_url, site_files=self.site_files)
         with self._lock:
             self.rendered += 1
         meta = {"pages": result.pages, "size": len(result.data),

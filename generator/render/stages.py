@@ -393,7 +393,8 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
     files: list[OutputFile] = []
     records: dict[str, frozenset[Key]] = {}
     root = site.config.root
-    cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only)
+    cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only,
+                     site_url=site.config.base_url, site_files={item.path: item.data for item in contexts.assets.files})
     css_context = print_css_context()
     step = counter(progress, _("PDFs"), len(sheets))
     for doc in sheets:
