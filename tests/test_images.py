@@ -13,6 +13,8 @@ from generator.build import BuildResult
 from conftest import build_copy
 from generator.core.images import ImageCache, image_info, resize, rendition_format
 from generator.model.plan import CARD_WIDTHS, card_renditions
+from generator.core.errors import SiteError, SiteErrors
+from support import load_site, render_page
 
 FACT_PAGE = "en/facts/victims-per-day/"
 
@@ -164,6 +166,27 @@ def test_markdown_images_get_their_size_copies_and_lazy_loading(site_src: Path, 
     heavy = [m for m in warnings if m.startswith("assets/img/heavy.jpg: warning: ")]
     assert len(heavy) == 1 and "more than 500 KB" in heavy[0]
     assert not any(m.startswith("assets/img/photo.jpg") for m in warnings)
+
+
+def test_an_image_named_with_accents_is_found_and_one_with_a_space_is_refused_at_its_line(site_src: Path) -> None:
+    # markdown-it writes été.png as %C3%A9t%C3%A9.png: the lookup said "not a file in assets/" of a file that was.
+    folder = site_src / "assets" / "img"
+    folder.mkdir(parents=True)
+    (folder / "été.png").write_bytes(_png(120, 60))
+    (folder / "Mon image.png").write_bytes(_png(120, 60))
+    article = site_src / "content" / "en" / "articles" / "later.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + "\n![Summer](/assets/img/été.png)\n", encoding="utf-8")
+    html = render_page(load_site(site_src), "/en/articles/later/")
+    assert re.search(r'<img src="/assets/img/été\.[0-9a-f]{10}\.png" alt="Summer" width="120"', html)
+    article.write_text(text + "\n![Me](</assets/img/Mon image.png>)\n", encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        render_page(load_site(site_src), "/en/articles/later/")
+    errors = refused.value.errors if isinstance(refused.value, SiteErrors) else [refused.value]
+    assert [(e.source, e.message) for e in errors] == [(
+        "content/en/articles/later.md", "'img/Mon image.png' holds a space or a comma, which break an image's "
+        "address and its smaller copies; rename the file in assets/ with - instead")]
+    assert errors[0].line == text.count("\n") + 2
 
 
 def test_check_reports_a_heavy_image(site_src: Path) -> None:

@@ -15,6 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -371,8 +372,12 @@ def _rewrite_asset(token: Token, attr: str, vigie: RenderEnv, block_map: Sequenc
     if not url.startswith("/assets/"):
         return False
     name, _sep, anchor = url.removeprefix("/assets/").partition("#")
+    name = unquote(name)  # markdown-it writes été.png as %C3%A9t%C3%A9.png
     hashed = vigie.resolve_asset(name)
-    if hashed is None:
+    if hashed is not None and any(ch.isspace() or ch == "," for ch in name):
+        vigie.fail(_("'{name}' holds a space or a comma, which break an image's address and its smaller copies; "
+                     "rename the file in assets/ with - instead").format(name=name), block_map)
+    elif hashed is None:
         vigie.fail(_("'{url}' is not a file in assets/; put the file in assets/{name} or fix the path").format(
             url=url, name=name), block_map)
     else:
