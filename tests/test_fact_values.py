@@ -60,6 +60,13 @@ def test_a_text_value_with_a_number_format_says_what_to_write(tmp_path: Path, he
     ("value: 1.250\nformat: compact\n", "write 1250 if the dot separates thousands, or 1.25 for the decimal"),
     ("value: -12.345\n", "write -12345 if the dot separates thousands, or -12.3450 for the decimal number"),
     ("value: 1:30.5\n", "'value' is written '1:30.5', which YAML reads as 90.5; write the figure with digits only"),
+    # YAML 1.1 reads 1e14 as a text: the page showed "1e14"
+    ("value: 1e14\n", "'1e14' is written in scientific notation, which a page would show as it is; write the "
+                      "figure with digits only: value: 100000000000000"),
+    ("value: 2.5E6\nformat: compact\n", "write the figure with digits only: value: 2500000"),
+    # a binary float keeps 15 to 17 digits: the page showed 12.345678901234567
+    ("value: 12.3456789012345678\n", "'value' 12.3456789012345678 has more digits than a figure can keep (15 at "
+                                     "most; it would be shown 12.345678901234567): round it"),
 ])
 def test_a_decimal_that_means_two_things_is_refused_with_both_spellings(tmp_path: Path, head: str,
                                                                          advice: str) -> None:
@@ -70,7 +77,8 @@ def test_a_decimal_that_means_two_things_is_refused_with_both_spellings(tmp_path
 
 
 @pytest.mark.parametrize(("written", "value"), [("12.5", 12.5), ("-12.3450", -12.345), ("1000.500", 1000.5),
-                                                ("0.125", 0.125), ("72.25", 72.25)])
+                                                ("0.125", 0.125), ("72.25", 72.25), ("1.5e+3", 1500.0),
+                                                ("0.000000000000000012", 1.2e-17), ("12.345678901234", 12.345678901234)])
 def test_a_decimal_with_one_meaning_is_taken_as_written(tmp_path: Path, written: str, value: float) -> None:
     facts, _, errors = _load(tmp_path, f"value: {written}\n")
     assert errors.errors == []

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from generator.core.errors import ErrorCollector, SiteError, message_line
@@ -29,6 +30,12 @@ PERCENT_TEXT_RE = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)\s*%$")
 #: A number written with a dot between thousands (``12.500``), as German, Dutch or Spanish write it: to YAML,
 #: twelve and a half.
 DOTTED_THOUSANDS_RE = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")
+#: A number in scientific notation (``1e14``, ``2.5E+6``): YAML 1.1 reads it as a text.
+SCIENTIFIC_RE = re.compile(r"^[-+]?\d+(\.\d*)?[eE][-+]?\d+$")
+#: The formats whose value is a number.
+NUMBER_FORMATS = ("number", "percent", "compact", "year")
+#: The most significant digits a decimal keeps (a binary float holds 15 to 17): more are silently changed.
+MAX_SIGNIFICANT = 15
 #: A whole number written with spaces between thousands (``12 500``), as French writes it.
 SPACED_NUMBER_RE = re.compile(r"^[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+$")
 
@@ -102,6 +109,11 @@ def number_problem(value: int | float, key: str = "value") -> str | None:
     if isinstance(value, float) and ":" in written:
         return _("'{key}' is written '{written}', which YAML reads as {number}; write the figure with digits only "
                  "(e.g. 12500)").format(key=key, written=written, number=repr(float(value)))
+    significant = len(re.sub(r"[^0-9]", "", written.split("e")[0].split("E")[0]).lstrip("0"))
+    if isinstance(value, float) and significant > MAX_SIGNIFICANT:
+        return _("'{key}' {written} has more digits than a figure can keep ({digits} at most; it would be shown "
+                 "{shown}): round it").format(key=key, written=written[:40], digits=MAX_SIGNIFICANT,
+                                               shown=repr(float(value)))
     if isinstance(value, float) and DOTTED_THOUSANDS_RE.match(written):
         whole = written.replace(".", "")
         decimal = repr(float(value)) if written.endswith("0") else written + "0"
@@ -109,6 +121,18 @@ def number_problem(value: int | float, key: str = "value") -> str | None:
                  "{decimal} for the decimal number").format(key=key, written=written, whole=whole.lstrip("+"),
                                                             decimal=decimal)
     return None
+
+
+def scientific_problem(written: str) -> str:
+    """Return what to write for a figure in scientific notation (``1e14``, ``2.5E6``): its digits."""
+    try:
+        digits = format(Decimal(written), "f")
+    except ArithmeticError:
+        digits = "12500"
+    if len(digits) > 40:
+        digits = "12500"
+    return _("'{written}' is written in scientific notation, which a page would show as it is; write the figure "
+             "with digits only: value: {digits}").format(written=written[:30], digits=digits)
 
 
 def text_value_problem(value: str, fmt: str) -> str:
@@ -172,6 +196,9 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
             value = 0
     elif not isinstance(value, str):  # a date, say: shown as written
         value = as_written(value)
+    elif SCIENTIFIC_RE.match(value.strip()) and data.get("format") in (None, *NUMBER_FORMATS):
+        r.fail("value", scientific_problem(value.strip()))  # YAML 1.1 reads 1e14 as a text: shown "1e14"
+        value = 0
     fmt = r.string("format", default="number" if isinstance(value, (int, float)) else "text") or "number"
     if fmt not in FORMATS:
         r.fail("format", _("format '{format}' is not one of {formats}").format(format=fmt, formats=", ".join(FORMATS)))
