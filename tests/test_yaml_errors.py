@@ -54,6 +54,9 @@ def test_a_yaml_mistake_says_what_to_do_on_its_line(text: str, line: int, advice
     # YAML 1.1 reads no (the code of Norwegian) as false: the text was published under the language "False"
     ("title:\n  fr: Veille\n  no: Vakt\n", 3, "YAML reads the key 'no' as false: write it in quotes, \"no\":"),
     ("locales: {fr: fr_FR, No: nb_NO}\n", 1, "YAML reads the key 'No' as false"),
+    # an unquoted colour is a comment to YAML: the default colour was used, or a contrast error named it
+    ("colors:\n  background: #ffffff\n", 2, 'YAML reads #ffffff as a comment, and the value as empty: put the colour '
+                                          'in quotes, "#ffffff"'),
 ])
 def test_a_mistake_yaml_reads_without_a_word_is_an_error_too(text: str, line: int, advice: str) -> None:
     err = _error(text)
@@ -68,6 +71,7 @@ def test_a_mistake_yaml_reads_without_a_word_is_an_error_too(text: str, line: in
     "title: \"a: b\"\ntags: [x, 'y: z']\n",
     "title: L'enfant\nquote: 'it''s'\n",
     'title: {fr: Veille, "no": Vakt}\ndraft: no\n',
+    'colors:\n  background: "#ffffff"  # white\nnote: # nothing yet\n',
 ])
 def test_correct_yaml_is_read_without_complaint(text: str) -> None:
     assert isinstance(parse_yaml(text, "f.yaml"), dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            _refuse_colour_comment(self, key_node, value_node)
         own = {id(key_node) for key_node, _value in node.value}
         self.flatten_mapping(node)  # merge keys (<<: *defaults) first, as PyYAML does: the mapping's own keys win
         for key_node, _value in node.value:
@@ -69,6 +72,22 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         items.line = node.start_mark.line + 1 + self.line_offset
         items.item_lines = [n.start_mark.line + 1 + self.line_offset for n in node.value]
         return items
+
+
+#: A colour written without quotes after a key (``background: #1d3557``): YAML reads it as a comment.
+_COLOUR_COMMENT = re.compile(r":\s+(#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?)\b")
+
+
+def _refuse_colour_comment(loader: _Loader, key_node: Node, value_node: Node) -> None:
+    """Refuse an empty value whose line holds a colour after the colon: the colour was read as a comment."""
+    if not (isinstance(value_node, ScalarNode) and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value
+            and loader.lines and key_node.start_mark.line < len(loader.lines)):
+        return
+    found = _COLOUR_COMMENT.search(loader.lines[key_node.start_mark.line])
+    if found is not None:
+        raise SiteError(_("YAML reads {colour} as a comment, and the value as empty: put the colour in quotes, "
+                          "\"{colour}\"").format(colour=found.group(1)),
+                        line=key_node.start_mark.line + 1 + loader.line_offset)
 
 
 class WrittenInt(int):
