@@ -283,6 +283,10 @@ def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, 
     arabic = next((out / "ar").glob("*/share-girls/index.html")).read_text(encoding="utf-8")
     assert arabic.count('class="download-list__meta" dir="ltr"') == 2  # "(1200 × 630 px, PNG)" keeps its order
     assert 'id="embed-code" class="copy-box copy-box--code" dir="ltr"' in arabic  # HTML code reads left to right
+    # … and the figure it pastes into another site says its language and direction (its caption is Arabic)
+    assert "&lt;figure lang=&#34;ar&#34; dir=&#34;rtl&#34; style=" in arabic
+    english = next((out / "en").glob("*/share-girls/index.html")).read_text(encoding="utf-8")
+    assert "&lt;figure lang=&#34;en&#34; dir=&#34;ltr&#34; style=" in english
 
 
 def test_the_code_of_norwegian_written_without_quotes_is_an_error_that_says_to_quote_it(tmp_path: Path) -> None:

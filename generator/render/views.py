@@ -85,7 +85,7 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
         url=url, abs_url=abs_url, card_url=card, card_square_url=url + SQUARE_CARD,
         abs_card_url=absolute(config, card), cite=cite, share=share_links(text, abs_url, strings),
         embed=embed_snippet(figure, label + (f" ({as_of})" if as_of else ""), sentence, absolute(config, card),
-                            abs_url, fact, title, strings),
+                            abs_url, fact, title, strings, config.language(code).dir),
         source_title_lang=other_lang, source_title_dir=text_direction(other_lang) if other_lang else "",
         tags=fact.tags, as_of=as_of, card_srcset=card_srcset(url), card_type=mime(rendition_format("PNG")),
     )
@@ -128,14 +128,18 @@ def format_figure(fact: Fact, locale: str, qualifier_text: str) -> str:
 
 
 def embed_snippet(figure: str, label: str, sentence: str, image: str, page: str, fact: Fact, title: str,
-                  strings: Strings) -> str:
-    """Return HTML to paste into another site: loads nothing from ours but the image."""
+                  strings: Strings, direction: str = "ltr") -> str:
+    """Return HTML to paste into another site: loads nothing from ours but the image.
+
+    The figure says its language and direction: pasted into a page in another language, an Arabic caption
+    is still read as Arabic, right to left.
+    """
     from markupsafe import escape
 
     source = strings.get("fact.source")
     width, height = CARD_SIZES[SHARE_CARD]
     return (
-        f'<figure style="margin:1em 0;max-width:600px">'
+        f'<figure lang="{escape(strings.lang)}" dir="{direction}" style="margin:1em 0;max-width:600px">'
         f'<a href="{escape(page)}"><img src="{escape(image)}" width="{width}" height="{height}" '
         f'style="max-width:100%;height:auto" alt="{escape(sentence)}"></a>'
         f"<figcaption><strong>{escape(figure)}</strong> {escape(label)}. {escape(source)} "
