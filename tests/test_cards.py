@@ -342,6 +342,15 @@ ARABIC_WORD = st.text(alphabet=st.sampled_from("\u0627\u0623\u0625\u0622\u0628\u
                      min_size=1, max_size=14)
 
 
+def test_a_zero_width_non_joiner_keeps_persian_letters_apart_and_draws_nothing_elsewhere() -> None:
+    # Persian writes می‌دهد with U+200C between the two parts; dropped, the card drew the misspelt میدهد.
+    persian = [render_card(make_spec(label=label, lang="fa", figure="۹۷٪"), (1200, 630))
+               for label in ("نشان می\u200cدهد", "نشان میدهد")]
+    assert persian[0] != persian[1]
+    latin = [render_card(make_spec(label=label), (1200, 630)) for label in ("auteurs\u200c d'abus", "auteurs d'abus")]
+    assert latin[0] == latin[1]
+
+
 @settings(max_examples=30, deadline=None)
 @example(words=["0"], name=["\u062c\u0650"], kind="fact")  # a kasra under a jim, below the sample letters (CI, stop 20)
 @example(words=["0", "0", "00", "00000000", "000000000", "0000000000", "00000000000", "0", "0000", "00000", "0000000",

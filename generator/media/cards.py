@@ -56,7 +56,7 @@ from generator.model import Colors
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "4"
+RENDER_VERSION = "5"
 
 #: Card file name → (width, height) in pixels.
 
@@ -79,8 +79,13 @@ _NO_BREAK_GAPS: dict[str, float | str] = {
     "\u202f": 0.2,  # NARROW NO-BREAK SPACE (French thousands and before %, :, ;)
 }
 
+#: Zero width non-joiner and joiner: they draw nothing, but decide whether letters join (Persian writes
+#: می‌دهد with a non-joiner, never میدهد). HarfBuzz (Raqm) shapes with them; without it they are dropped.
+_JOINING_CONTROLS = frozenset("\u200c\u200d")
+
 #: Invisible format characters that draw nothing; removed before drawing.
-_IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c")  # …, direction marks
+_IGNORABLE = frozenset("\u00ad\u200b\u2060\ufeff\u200e\u200f\u061c") | (  # …, direction marks
+    frozenset() if features.check("raqm") else _JOINING_CONTROLS)
 
 #: Lone punctuation that stays with the following (opening) or previous (closing) word.
 _OPENING = frozenset("«‹“‘([¿¡")
@@ -329,7 +334,7 @@ def _check_glyphs(spec: CardSpec, part: str, text: str, weight: str) -> None:
     cmap = _cmap(weight)
     missing: list[str] = []
     for ch in text:
-        if ord(ch) not in cmap and ch not in _NO_BREAK_GAPS and ch not in missing:
+        if ord(ch) not in cmap and ch not in _NO_BREAK_GAPS and ch not in _JOINING_CONTROLS and ch not in missing:
             missing.append(ch)
     if not missing:
         return
