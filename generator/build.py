@@ -231,7 +231,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         problems = ErrorCollector()
         bodies = render.make_bodies(maker, render.factsheet_docs(site), errors=problems,  # the PDFs need them
                                     progress=options.progress)
-        problems.raise_if_any()
+        failed = {problem.source for problem in problems.errors}  # no PDF for those; their errors come with all
+        errors.extend(problems.errors)
         cached = render.make_bodies(maker, [doc for doc in site.documents if doc.rel not in bodies])  # drafts kept
         bodies = bodies.adding(cached.by_rel)
         lap("bodies")
@@ -243,7 +244,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         lap("cards")
         sheets = render.render_factsheets(
             contexts.with_bodies(bodies).sharing(Shared(kits=kits.downloads, site_cards=site_cards.cards)),
-            cache / "pdf", read_only=not options.use_cache, progress=options.progress, record=options.record)
+            cache / "pdf", read_only=not options.use_cache, progress=options.progress, record=options.record,
+            docs=[doc for doc in render.factsheet_docs(site) if f"content/{doc.rel}" not in failed])
         lap("pdf")
         files: list[OutputFile] = [*cards.files, *kits.files, *site_cards.files, *sheets.files, *assets.files]
         put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put

@@ -6,10 +6,11 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
-from conftest import build_copy
-from generator.build import BuildResult
+from conftest import BUILD_DAY, build_copy
+from generator.build import BuildOptions, BuildResult, render_site
 
 
 def test_each_fact_sheet_has_a_tagged_a4_pdf_in_its_language(built_site: tuple[BuildResult, Path]) -> None:
@@ -55,3 +56,17 @@ def test_unchanged_sheets_are_not_rendered_again(site_src: Path, tmp_path: Path)
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\nOne more tip.\n", encoding="utf-8")
     third, _ = build_copy(site_src, tmp_path)
     assert third.pdfs_rendered == 1
+
+
+def test_a_mistake_in_a_fact_sheet_is_reported_with_every_other_one_in_the_same_build(site_src: Path) -> None:
+    # The sheets' bodies are made first, for their PDFs: their problems stopped the build before any page's.
+    from generator.core.errors import SiteErrors
+
+    sheet = site_src / "content/fr/resources/fiche-parents.md"
+    article = site_src / "content/fr/articles/ecrans.md"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n[lien](nulle-part.md)\n", encoding="utf-8")
+    article.write_text(article.read_text(encoding="utf-8") + "\n[lien](absent.md)\n", encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert sorted((e.source, "nulle-part.md" in e.message or "absent.md" in e.message) for e in caught.value.errors) == [
+        ("content/fr/articles/ecrans.md", True), ("content/fr/resources/fiche-parents.md", True)]  # each once

@@ -96,6 +96,9 @@ class ErrorCollector:
         self.extend(err.errors if isinstance(err, SiteErrors) else [err])
 
     def raise_if_any(self) -> None:
-        """Raise `SiteErrors` when anything was recorded."""
+        """Raise `SiteErrors` when anything was recorded (each problem once, in the order found)."""
         if self.errors:
-            raise SiteErrors(self.errors)
+            once: dict[tuple[object, int | None, str], SiteError] = {}
+            for err in self.errors:  # a body made twice (for a PDF, then its page) reports its problems twice
+                once.setdefault((err.source, err.line, err.message), err)
+            raise SiteErrors(list(once.values()))
