@@ -189,6 +189,25 @@ def test_an_image_named_with_accents_is_found_and_one_with_a_space_is_refused_at
     assert errors[0].line == text.count("\n") + 2
 
 
+def test_an_image_with_too_many_pixels_is_named_so_not_called_unreadable(site_src: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    # A 54-megapixel scan was called unreadable ("save it again"), which would not have helped.
+    folder = site_src / "assets" / "img"
+    folder.mkdir(parents=True)
+    huge = io.BytesIO()
+    Image.new("1", (9000, 6000)).save(huge, format="PNG")  # a few KB on disk
+    (folder / "scan.png").write_bytes(huge.getvalue())
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nthe rest is missing")
+    from generator.sources.assets import load_assets
+    from generator.sources.config import load_config
+
+    said = dict(load_assets(load_config(site_src)).warnings)
+    assert said["assets/img/scan.png"] == ("this image is 9000×6000 pixels, more than 50 million: it is published as "
+                                           "it is, without its size or smaller copies for phones; resize it to at "
+                                           "most 2000 pixels wide")
+    assert said["assets/img/broken.png"].startswith("this file cannot be read as an image")
+
+
 def test_check_reports_a_heavy_image(site_src: Path) -> None:
     from generator.commands.check import run_check
 

@@ -108,6 +108,19 @@ def image_info(data: bytes) -> ImageInfo | None:
         return None
 
 
+def too_many_pixels(data: bytes) -> tuple[int, int] | None:
+    """Return the size an image's header gives when it has more than MAX_PIXELS (a photo straight from a camera
+    or a scan), None otherwise or when the header cannot be read; nothing is decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Exception:  # a damaged or hostile header: said by the caller
+        return None
+    return (width, height) if width * height > MAX_PIXELS else None
+
+
 def resize(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None, card: bool = False) -> bytes:
     """Return the image resized to ``width`` pixels wide in format ``fmt``, without its metadata.
 

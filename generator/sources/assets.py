@@ -28,8 +28,8 @@ import rjsmin  # type: ignore[import-untyped]
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
-from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, RESIZABLE, ImageCache, image_info, mime,
-                                   rendition_format, suffix, widths_below)
+from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, ImageCache, image_info,
+                                   mime, rendition_format, suffix, too_many_pixels, widths_below)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
@@ -154,6 +154,13 @@ def _image(name: str, data: bytes, url: str, cache: ImageCache, files: list[Outp
             "photo)").format(size=round(len(data) / 1024), limit=HEAVY_IMAGE_BYTES // 1024)))
     info = image_info(data)
     if info is None:
+        huge = too_many_pixels(data)
+        if huge is not None:
+            warnings.append((shown, _("this image is {width}×{height} pixels, more than {limit} million: it is "
+                                      "published as it is, without its size or smaller copies for phones; resize "
+                                      "it to at most 2000 pixels wide").format(
+                width=huge[0], height=huge[1], limit=MAX_PIXELS // 1_000_000)))
+            return None
         warnings.append((shown, _("this file cannot be read as an image; it is published as it is, without "
                                   "smaller copies for phones")))
         return None
