@@ -180,7 +180,7 @@ def test_a_missing_glyph_is_told_in_french_with_the_part_it_is_in(french: None, 
         render_card(spec, (1200, 630))
     sentence = (f"la police des visuels (Atkinson Hyperlegible) n'a pas de glyphe pour '字' (U+5B57), '🙂' (U+1F642) "
                 f"dans {part} ; remplacez ou supprimez ces caractères")
-    assert info.value.message == (sentence if kind == "site" else f"chiffre 'auteurs-identifies' : {sentence}")
+    assert info.value.message == (sentence if kind == "site" else f"chiffre 'auteurs-identifies' (fr) : {sentence}")
 
 
 def test_several_missing_glyphs_are_them_in_english() -> None:
@@ -377,7 +377,7 @@ def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
 
 
 def test_too_wide_figure_raises() -> None:
-    with pytest.raises(SiteError, match=r"fact 'auteurs-identifies': the figure .* is too wide"):
+    with pytest.raises(SiteError, match=r"fact 'auteurs-identifies' \(fr\): the figure .* is too wide"):
         render_card(make_spec(figure="plus de trois cent cinquante millions de milliards"), (1200, 630))
 
 

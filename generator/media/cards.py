@@ -123,8 +123,10 @@ class CardSpec:
     ``figure`` is the site's name (``label`` its description), wrapped over several lines when long."""
 
     def about(self, problem: str) -> str:
-        """Return an error about this card: ``fact 'id': problem`` (a site card's caller says more)."""
-        return problem if self.kind == "site" else _("fact '{id}': {problem}").format(id=self.fact_id, problem=problem)
+        """Return an error about this card: ``fact 'id' (fr): problem``, its language named, as each language's
+        card has its own words (a site card's caller says more)."""
+        return problem if self.kind == "site" else _("fact '{id}' ({lang}): {problem}").format(
+            id=self.fact_id, lang=self.lang, problem=problem)
 
     def part(self, name: str) -> str:
         """Return how errors call a part of the card, with its article: ``the label`` (the figure of a site card is
