@@ -808,9 +808,15 @@ def test_a_save_tells_connected_pages_to_reload(server: ServerHandle, site_src: 
         assert client.receive() == RELOAD
         assert server.build == first + 1
         assert "Écrans, édités".encode() in fetch(server, ARTICLE_URL)[2]
+        article.write_text(article.read_text() + "\nUne phrase.\n")
         server.live.rebuild("content", [ARTICLE])  # any build, however it came
         assert client.receive() == RELOAD
         with pytest.raises(TimeoutError):  # once per build
+            client.receive(timeout=0.5)
+        second = server.build
+        server.live.rebuild("content", [ARTICLE])  # saved again unchanged, or touched: the same site
+        assert server.build == second
+        with pytest.raises(TimeoutError):  # nothing to reload
             client.receive(timeout=0.5)
     finally:
         client.close()
@@ -1133,7 +1139,7 @@ def test_a_connection_waits_for_a_free_slot_before_it_is_refused(site_src: Path)
         handle.stop()
 
 
-def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHandle) -> None:
+def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHandle, site_src: Path) -> None:
     tabs = 8  # more than a browser opens to one address: several browsers, or a phone
     assert tabs + 2 < MAX_CONNECTIONS
     clients: list[ReloadClient] = []
@@ -1143,6 +1149,8 @@ def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHa
         assert server.open_connections == tabs
         status, _, body = fetch(server, ARTICLE_URL)
         assert status == 200 and "Les écrans en famille".encode() in body
+        article = site_src / ARTICLE
+        article.write_text(article.read_text() + "\nUne phrase.\n")
         server.live.rebuild("content", [ARTICLE])
         assert [client.receive() for client in clients] == [RELOAD] * tabs
     finally:

@@ -232,6 +232,12 @@ def resolve_request(target: str) -> str | None:
     return rel
 
 
+def _same_files(files: Mapping[str, bytes], before: Mapping[str, bytes]) -> bool:
+    """Return whether two in-memory sites hold the same files, byte for byte (most are the same objects)."""
+    return files.keys() == before.keys() and all(data is before[path] or data == before[path]
+                                                 for path, data in files.items())
+
+
 def is_page(rel: str) -> bool:
     """Return whether an output path names an HTML page (a .html file, or a URL without extension).
 
@@ -550,6 +556,9 @@ class LiveSite:
         self._result, self._day = result, options.today
         self._pending, self._everything = set(), False
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
+        if previous.error is None and _same_files(files, previous.files):  # saved unchanged, touched: no reload
+            log.info("%s", _("nothing to show again: the site is the same"))
+            return True
         self._publish(Snapshot(build, files))
         pages = sum(1 for path in files if path.endswith(".html"))
         built = ngettext("built {count} page, {files} files in {seconds}s",
