@@ -375,6 +375,17 @@ def test_watcher_follows_notified_paths_and_rescans_for_folders(site_src: Path) 
     assert watcher.changes() == {}
 
 
+def test_an_edit_of_a_linked_file_changes_the_link_too(site_src: Path) -> None:
+    # A page that is a symbolic link to another file of the site stayed as it was when that file was edited.
+    root = site_src.resolve()
+    (root / "content/en/articles/alias.md").symlink_to("../../fr/articles/ecrans.md")
+    watcher = Watcher(site_src, on_change=lambda kind, paths: None)
+    article = root / ARTICLE
+    article.write_text(article.read_text(encoding="utf-8") + "\nUne phrase.\n", encoding="utf-8")
+    assert watcher.changed_paths([str(article)]) == {ARTICLE: "content", "content/en/articles/alias.md": "content"}
+    assert watcher.changed_paths([str(article)]) == {}
+
+
 def atomic_save(path: Path, text: str) -> None:
     """Save as most editors do: write a temporary file beside it, then rename it over the file."""
     temp = path.with_name(path.name + ".tmp")

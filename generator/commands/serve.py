@@ -687,6 +687,8 @@ class Watcher:
         self._recent: dict[str, float] = {}
         """Files notified or found changed lately, by when (see `_follow`)."""
         self.folders = watch_targets(self.site)
+        self.links: dict[str, str] = {}
+        """Each symbolic link among the watched files → the file it leads to: an edit there changes the link's page."""
         self.state = self.scan()
         """Every watched file: path → (root, (mtime_ns, size)); taken now, before the first build."""
         self._threads = [threading.Thread(target=self._watch_folders, name="vigie-watch", daemon=True),
@@ -709,6 +711,7 @@ class Watcher:
     def scan(self) -> dict[str, tuple[Path, Stamp]]:
         """Return every watched file with its root and (mtime_ns, size): site.yaml and the source folders."""
         found: dict[str, tuple[Path, Stamp]] = {}
+        links: dict[str, str] = {}
         _stamp(self.site / CONFIG_FILE, self.site, found)
         for root, folder in watch_targets(self.site):
             stack = [str(folder)]
@@ -725,9 +728,12 @@ class Watcher:
                             stack.append(entry.path)
                             continue
                         st = entry.stat()
+                        if entry.is_symlink():
+                            links[entry.path] = os.path.realpath(entry.path)
                     except OSError:
                         continue
                     found[entry.path] = (root, (st.st_mtime_ns, st.st_size))
+        self.links = links
         return found
 
     def changes(self) -> dict[str, str]:
@@ -755,6 +761,9 @@ class Watcher:
         """
         changed: dict[str, str] = {}
         full = False
+        paths = list(paths)
+        targets = {os.path.realpath(path) for path in paths}
+        paths += [link for link, target in self.links.items() if target in targets]  # their stamps are the target's
         for path in paths:
             root = self._root_of(path)
             if root is None:
