@@ -105,6 +105,8 @@ def test_search_false_makes_no_index_no_page_and_no_wasm_in_the_policy(site_src:
     assert "search" not in result.timings
     assert "recherche" not in (out / "fr" / "index.html").read_text(encoding="utf-8")
     assert "wasm-unsafe-eval" not in (out / "_headers").read_text(encoding="utf-8")
+    published = {p.name.split(".")[0] for p in (out / "assets").rglob("*") if p.is_file()}
+    assert "search" not in published and "site" in published  # only the search page loaded search.js and .css
 
 
 def test_two_builds_make_the_same_index_and_the_second_does_nothing(site_src: Path, tmp_path: Path) -> None:

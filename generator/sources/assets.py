@@ -42,6 +42,8 @@ CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 UNHASHED = ("favicon.ico", "robots.txt")
 #: Files below assets/root/ are copied to the root of the site, with their own names.
 ROOT_FOLDER = "root/"
+#: What only the search page loads: not published when the site has no search (``search: false``).
+SEARCH_ASSETS = frozenset({"js/search.js", "css/search.css"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,8 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
     errors = ErrorCollector()
     ranges = _web_fonts(config, font_cache or WebFontCache(None), sources, errors)
     for folder, item in reversed(asset_files(config.root, errors)):  # the site's own files last: they win
+        if not config.search and item.rel in SEARCH_ASSETS:  # no search page uses them
+            continue
         try:
             sources[item.rel] = read_file(item.path, f"assets/{item.rel}", MAX_ASSET_BYTES)
             ranges.pop(item.rel, None)  # the site's own font file: its range is the site's to say
