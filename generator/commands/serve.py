@@ -126,8 +126,10 @@ A browser opens at most 6 connections to one address besides its tabs' WebSocket
 for a few browsers and phones."""
 SLOT_WAIT = 1.0
 """Seconds a connection beyond MAX_CONNECTIONS waits for one to close before it is answered 503."""
-IDLE_TIMEOUT = 30.0
-"""Seconds a connection may stay open without a request (a page's WebSocket is not idle)."""
+IDLE_TIMEOUT = 5.0
+"""Seconds a connection may stay open without a request (a page's WebSocket is not idle). Short: connections
+a browser opens ahead and never uses would otherwise hold the slots, and a browser reopens one on 127.0.0.1
+at no cost."""
 
 
 _TYPES = {
