@@ -107,8 +107,9 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
 def nesting_limit(md: MarkdownIt) -> None:
     """Report text nested too deep to be shown, which markdown-it drops without a word.
 
-    Past ``maxNesting`` levels (20: ten lists inside each other, or twenty quotes) markdown-it skips the
-    rest of the nested block, a guard against runaway recursion. The text is still dropped, but the
+    From ``maxNesting`` levels on (20: a list and its item take two, a quote one, so the tenth list inside
+    others or the twentieth quote) markdown-it skips the rest of the nested block, a guard against runaway
+    recursion. The text is still dropped, but the
     build now stops at its line instead of publishing a page without it.
     """
     tokenize = md.block.tokenize
