@@ -299,6 +299,15 @@ def test_help_contact_checked_too_long_ago_or_never_is_a_warning(site_src: Path,
     assert report.exit_status(strict=True) == 1
 
 
+def test_help_contact_checked_on_a_day_still_to_come_is_a_warning(site_src: Path) -> None:
+    # 2062 for 2026 would have kept the staleness warning away for decades.
+    edit(site_src / "site.yaml", "last_checked: 2026-11-01", "last_checked: 2062-11-01")
+    report = Report(check_help(load_config(site_src), BUILD_DAY))
+    future = found(report, WARNING, "site.yaml", r"'Allô Enfance en Danger' was last checked on 2062-11-01, a day "
+                                                 r"still to come: write the day you checked the number and address")
+    assert future[0].line == 16 and len(report.findings) == 1
+
+
 def test_help_stale_after_days_comes_from_site_yaml(site_src: Path) -> None:
     edit(site_src / "site.yaml", "featured_facts:", "help_stale_after_days: 10\nfeatured_facts:")
     report = Report(check_help(load_config(site_src), BUILD_DAY))

@@ -736,6 +736,11 @@ def check_help(config: SiteConfig, today: date) -> list[Finding]:
                 CONFIG_FILE, contact.line, WARNING,
                 _("help contact '{name}' has no last_checked date: check the number and address, "
                   "then add last_checked: YYYY-MM-DD").format(name=name), "help-unchecked"))
+        elif contact.last_checked > today:  # a typo (2062 for 2026) would keep the staleness warning away for years
+            findings.append(Finding(
+                CONFIG_FILE, contact.line, WARNING,
+                _("help contact '{name}' was last checked on {date}, a day still to come: write the day you checked "
+                  "the number and address").format(name=name, date=contact.last_checked.isoformat()), "help-future"))
         elif days > 0 and (today - contact.last_checked).days > days:
             findings.append(Finding(
                 CONFIG_FILE, contact.line, WARNING,
