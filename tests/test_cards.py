@@ -156,11 +156,11 @@ def test_contrast_ratio() -> None:
 
 
 def test_low_contrast_colors_raise() -> None:
-    spec = make_spec(colors=Colors(background="#ffffff", foreground="#aaaaaa", accent="#1d3557"))
+    spec = make_spec(colors=Colors(background="#ffffff", foreground="#aaaaaa", accent="#1d3557", line=29))
     with pytest.raises(SiteError) as info:
         render_card(spec, (1200, 630))
     err = info.value
-    assert err.source == "site.yaml"
+    assert (err.source, err.line) == ("site.yaml", 29)  # the line of colors: in site.yaml
     assert "colors: text colour #aaaaaa on #ffffff has contrast 2.32:1" in err.message
     assert "WCAG needs at least 4.5:1" in err.message
 

@@ -214,7 +214,7 @@ def _palette(spec: CardSpec) -> _Palette:
               "needs at least {minimum}:1").format(foreground=spec.colors.foreground,
                                                    background=spec.colors.background, ratio=_format_ratio(ratio),
                                                    minimum=_format_ratio(MIN_CONTRAST)),
-            source=spec.config_path,
+            source=spec.config_path, line=spec.colors.line,
         )
     figure = accent if _ratio(accent, bg) >= MIN_CONTRAST else fg
     # Footer text slightly softer than the label, but never below 4.5:1.

@@ -95,6 +95,8 @@ class Colors:
     background: str = "#1d3557"
     foreground: str = "#ffffff"
     accent: str = "#ffd166"
+    line: int | None = field(default=None, compare=False)
+    """The line of ``colors`` in site.yaml, for the contrast error (not a colour)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,7 +276,7 @@ def _colors(r: Reader) -> Colors:
             sub.fail(key, _("colour '{key}' must be written like \"#1d3557\" (in quotes)").format(key=key))
             continue
         values[key] = value.lower()
-    return Colors(**values)
+    return Colors(**values, line=r.line("colors"))
 
 
 def _facts_settings(r: Reader) -> int:
