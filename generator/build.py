@@ -146,7 +146,7 @@ def _versions() -> str:
 
     found = []
     for name in ("markdown-it-py", "mdit-py-plugins", "Jinja2", "Babel", "Pillow", "PyYAML", "weasyprint",
-                 "fontpkg-atkinson-hyperlegible", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin", "pagefind-bin"):
+                 "fontpkg-atkinson-hyperlegible", "fontpkg-noto-sans-arabic", "fontpkg-noto-sans", "segno", "anyascii", "fonttools", "Brotli", "gflanguages", "rcssmin", "rjsmin", "pagefind-bin"):
         try:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:

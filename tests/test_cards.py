@@ -368,6 +368,25 @@ def test_any_arabic_card_stays_inside_its_margins(words: list[str], name: list[s
         assert open_png(render_card(spec, size)).size == size
 
 
+#: Words of Cyrillic and Greek: capitals with marks above (Й Ї Ґ Ά), letters reaching below (щ ц д у ρ φ ψ).
+CYRILLIC_OR_GREEK_WORD = st.text(alphabet=("абвгдежзийклмнопрстуфхцчшщъыьэюяёіїєґ"
+                                           "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЁІЇЄҐ"
+                                           "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰ"
+                                           "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΆΈΉΊΌΎΏ0123456789%"),
+                                 min_size=1, max_size=14)
+
+
+@settings(max_examples=20, deadline=None)
+@given(words=st.lists(CYRILLIC_OR_GREEK_WORD, min_size=1, max_size=25),
+       name=st.lists(CYRILLIC_OR_GREEK_WORD, min_size=1, max_size=4), lang=st.sampled_from(["ru", "uk", "bg", "el"]))
+def test_any_cyrillic_or_greek_card_is_drawn_inside_its_margins(words: list[str], name: list[str], lang: str) -> None:
+    """A Russian or Greek site could have no figure at all: the card font has no Cyrillic or Greek letter.
+    Noto Sans draws them; render_card raises an AssertionError when any text box leaves the margins."""
+    spec = make_spec(label=" ".join(words)[:200], lang=lang, site_name=" ".join(name), figure="12\u00a0500")
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
 def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
     """The site card of a new Arabic site ('My prevention site'), whose footer letters descend deepest."""
     spec = site_spec("\u0645\u0648\u0642\u0639\u064a \u0644\u0644\u0648\u0642\u0627\u064a\u0629", lang="ar",

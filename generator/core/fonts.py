@@ -43,8 +43,11 @@ def font_hash(path: Path) -> str:
 
 
 # Scripts Atkinson Hyperlegible does not cover, and the font package drawn for them (cards).
-# Noto Sans Arabic also has the ASCII letters and digits an Arabic card mixes in (addresses, names).
-SCRIPT_FONTS = {"Arab": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "Noto Sans Arabic")}
+# Noto Sans Arabic also has the ASCII letters and digits an Arabic card mixes in (addresses, names);
+# Noto Sans has the Latin, Cyrillic and Greek alphabets (Russian, Ukrainian, Bulgarian, Serbian, Greek sites).
+SCRIPT_FONTS = {"Arab": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "Noto Sans Arabic"),
+                "Cyrl": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
+                "Grek": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans")}
 
 
 @functools.lru_cache(maxsize=64)
