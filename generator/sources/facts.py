@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from generator.core.errors import ErrorCollector, SiteError, message_line
 from generator.core.messages import _
@@ -248,20 +250,26 @@ def read_fact(config: SiteConfig, path, shown: str, fact_id: str, errors: ErrorC
 CONTEXT_LINK_RE = re.compile(r"^(https?://|mailto:|tel:)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1)
+def _markdown() -> Any:
+    """Return a CommonMark parser, to find the links and images of a figure's context."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
 def _check_context(r: Reader, texts: dict[str, str]) -> None:
     """Refuse in a figure's context (Markdown, shown on its page) what only a page's body can hold: a figure
     embed, an image, a link to a file of the site (``x.md``, ``/assets/…``), which nothing would check or rewrite."""
-    from markdown_it import MarkdownIt
-
     data = r.data.get("context")
-    md = MarkdownIt("commonmark")
     for lang, text in texts.items():
         line = data.line_of(lang) if isinstance(data, LineDict) else r.line("context")
         problems = []
         if "{{<" in text:
             problems.append(_("a figure's context cannot embed a figure: {embed} works in the body of a Markdown "
                               "page; write the figure in words").format(embed="{{< fact … >}}"))
-        for token in (child for block in md.parse(text) for child in block.children or ()):
+        links = _markdown().parse(text) if "[" in text or "<" in text else ()  # most contexts have none
+        for token in (child for block in links for child in block.children or ()):
             if token.type == "image":
                 problems.append(_("a figure's context cannot show an image ('{url}'); put it in an article").format(
                     url=str(token.attrGet("src"))[:80]))
