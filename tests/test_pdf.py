@@ -393,6 +393,21 @@ def test_fonts_are_embedded_atkinson(sheet: tuple[str, PdfResult, pypdf.PdfReade
     assert any("Bold" in n for n in names)
 
 
+def test_cyrillic_and_greek_letters_come_from_the_font_vigie_ships_not_the_machine_s(site: Path) -> None:
+    # They came from whatever fonts the machine had (DejaVu Sans here): a sheet differed from machine to machine.
+    html = render_sheet_html(site, "fr", body="## Россия\n\nЖертвы выявляют каждый день. Ελληνικά κείμενα.\n")
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(html, base_url="https://vigie.example.org/fr/").data))
+    names = set()
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            inner = font["/DescendantFonts"][0].get_object() if font.get("/DescendantFonts") else font
+            names.add(str(inner["/BaseFont"]).split("+", 1)[-1])
+    assert any(name.replace("-", "").startswith("NotoSans") for name in names), names
+    assert not any("DejaVu" in name for name in names), names
+    assert "Жертвы выявляют" in reader.pages[0].extract_text()
+
+
 def test_english_sheet(site: Path) -> None:
     html = render_sheet_html(site, "en", body=BODY_EN)
     result = render_pdf(html, base_url="https://vigie.example.org/en/resources/parents-sheet/")

@@ -162,10 +162,19 @@ def _short(url: str) -> str:
     return url if len(url) <= 120 else url[:117] + "..."
 
 
+#: The scripts whose letters a fact sheet draws with a font of their own (Atkinson Hyperlegible has none of them),
+#: by the print style sheet's name for it: Arabic, and Cyrillic and Greek (one font).
+SHEET_SCRIPTS = {"font_arabic": "Arab", "font_cyrillic_greek": "Cyrl"}
+
+
+def _sheet_fonts() -> dict[str, Path]:
+    """Return the installed fonts of `SHEET_SCRIPTS`, by their name in the print style sheet."""
+    return {name: found[0] for name, script in SHEET_SCRIPTS.items() if (found := installed_script_font(script))}
+
+
 def default_allowed_dirs() -> tuple[Path, ...]:
     """Return the folders a PDF may read files from by default: fonts and default layouts."""
-    arabic = installed_script_font("Arab")
-    return (FONT_DIR, default_theme_dir() / "layouts", *((arabic[0].parent,) if arabic else ()))
+    return (FONT_DIR, default_theme_dir() / "layouts", *{path.parent for path in _sheet_fonts().values()})
 
 
 # --------------------------------------------------------------------------- rendering
@@ -174,16 +183,18 @@ def default_allowed_dirs() -> tuple[Path, ...]:
 def print_css_context() -> dict[str, str]:
     """Return what ``layouts/print/factsheet.css`` needs: ``file://`` URIs of the font files.
 
-    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``, and ``font_arabic``
-    (Noto Sans Arabic, for the letters Atkinson Hyperlegible lacks; empty when its package is missing).
+    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``, ``font_arabic`` (Noto Sans
+    Arabic) and ``font_cyrillic_greek`` (Noto Sans), for the letters Atkinson Hyperlegible lacks: without them
+    a sheet in Russian or Greek took its letters from whatever fonts the machine has. Empty when a font's
+    package is missing.
     """
-    arabic = installed_script_font("Arab")
+    extra = _sheet_fonts()
     return {
         "font_regular": font_path("regular").as_uri(),
         "font_bold": font_path("bold").as_uri(),
         "font_italic": font_path("regular", italic=True).as_uri(),
         "font_bold_italic": font_path("bold", italic=True).as_uri(),
-        "font_arabic": arabic[0].as_uri() if arabic else "",
+        **{name: extra[name].as_uri() if name in extra else "" for name in SHEET_SCRIPTS},
     }
 
 
@@ -338,7 +349,7 @@ def pdf_key(html: str, extra: bytes = b"") -> str:
         "weasyprint": weasyprint.__version__,
         "pydyf": pydyf.__version__,
         "fonts": {p.name: font_hash(p) for p in font_files()},
-        "arabic_font": font_hash(arabic[0]) if (arabic := installed_script_font("Arab")) else None,
+        "script_fonts": {name: font_hash(path) for name, path in _sheet_fonts().items()},
     }
     digest.update(json.dumps(header, sort_keys=True).encode("utf-8"))
     for part in (html.encode("utf-8"), extra):
