@@ -387,6 +387,57 @@ def test_any_cyrillic_or_greek_card_is_drawn_inside_its_margins(words: list[str]
         assert open_png(render_card(spec, size)).size == size
 
 
+#: Letters of the other scripts drawn with a font of their own, with the marks that reach highest and lowest:
+#: Hebrew (ל above, ק ף ץ ן below, vowel points), Devanagari (ि ी ँ above, ु ू ृ ् below and conjuncts),
+#: Tamil (ி ீ above, ு ூ), Telugu (vowel signs above, ్ and the conjuncts it makes below).
+SCRIPT_ALPHABETS = {
+    "he": "אבגדהוזחטיכךלמםנןסעפףצץקרשת\u05b0\u05b4\u05b7\u05b8\u05bc0123456789%",
+    "hi": "अआइईउऊएऐओऔकखगघचछजझटठडढणतथदधनपफबभमयरलवशषसहािीुूृेैोौंःँ्ॐ०१२३४५६७८९0123456789%",
+    "ta": "அஆஇஈஉஊஎஏஐஒஓஔகஙசஞடணதநபமயரலவழளறனஷஸஹாிீுூெேைொோௌ்0123456789%",
+    "te": "అఆఇఈఉఊఎఏఐఒఓకఖగఘచజటడతదనపబమయరలవశషసహాిీుూృెేైొోౌ్ం0123456789%",
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), lang=st.sampled_from(sorted(SCRIPT_ALPHABETS)))
+def test_any_hebrew_devanagari_tamil_or_telugu_card_is_drawn_inside_its_margins(data: st.DataObject,
+                                                                                lang: str) -> None:
+    """A Hebrew or Hindi site could have no figure at all (no glyph in the card font): Heebo and the Noto Sans
+    of each script draw them, shaped; render_card raises an AssertionError when any text box leaves the margins."""
+    word = st.text(alphabet=SCRIPT_ALPHABETS[lang], min_size=1, max_size=14)
+    words, name = data.draw(st.lists(word, min_size=1, max_size=25)), data.draw(st.lists(word, min_size=1, max_size=4))
+    spec = make_spec(label=" ".join(words)[:200], lang=lang, site_name=" ".join(name), figure="12\u00a0500")
+    for size in CARD_SIZES.values():
+        assert open_png(render_card(spec, size)).size == size
+
+
+@pytest.mark.parametrize(("lang", "label"), [
+    ("he", "\u05de\u05e7\u05e8\u05d9\u05dd \u05d1\u05e9\u05e0\u05d4"),  # מקרים בשנה
+    ("hi", "\u092e\u093e\u092e\u0932\u0947 \u0939\u0930 \u0938\u093e\u0932"),  # मामले हर साल
+    ("mr", "\u092a\u094d\u0930\u0915\u0930\u0923\u0947"),  # प्रकरणे
+    ("ta", "\u0bb5\u0bb4\u0b95\u0bcd\u0b95\u0bc1\u0b95\u0bb3\u0bcd"),  # வழக்குகள்
+    ("te", "\u0c15\u0c47\u0c38\u0c41\u0c32\u0c41"),  # కేసులు
+])
+def test_a_card_in_hebrew_or_an_indian_script_is_drawn_with_its_own_font(lang: str, label: str) -> None:
+    # The card font has none of these letters: the build stopped with "no glyph for ...; replace or remove them".
+    drawn = render_card(make_spec(label=label, lang=lang), (1200, 630))
+    assert open_png(drawn).size == (1200, 630)
+    assert drawn != render_card(make_spec(label=label + label[0], lang=lang), (1200, 630))
+
+
+@pytest.mark.parametrize(("lang", "label", "name"), [("th", "\u0e1c\u0e39\u0e49\u0e40\u0e2a\u0e35\u0e22\u0e2b\u0e32\u0e22", "Thai"),
+                                               ("zh", "\u53d7\u5bb3\u8005", "Chinese")])
+def test_a_language_without_a_card_font_is_named_instead_of_asking_to_remove_its_letters(
+        lang: str, label: str, name: str) -> None:
+    # "no glyph for ...; replace or remove them": advice no editor of a Thai or Chinese site could follow.
+    with pytest.raises(SiteError, match=rf"\({lang}\): Vigie has no card font for {name} yet: no card of this "
+                                        r"language can be drawn \('.*in the label\)") as raised:
+        render_card(make_spec(label=label, lang=lang), (1200, 630))
+    assert "replace or remove" not in str(raised.value)
+    with pytest.raises(SiteError, match="replace or remove it"):  # a symbol on a card of a language it has
+        render_card(make_spec(label="victimes \u2603", lang="fr"), (1200, 630))
+
+
 def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
     """The site card of a new Arabic site ('My prevention site'), whose footer letters descend deepest."""
     spec = site_spec("\u0645\u0648\u0642\u0639\u064a \u0644\u0644\u0648\u0642\u0627\u064a\u0629", lang="ar",

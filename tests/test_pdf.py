@@ -393,19 +393,42 @@ def test_fonts_are_embedded_atkinson(sheet: tuple[str, PdfResult, pypdf.PdfReade
     assert any("Bold" in n for n in names)
 
 
-def test_cyrillic_and_greek_letters_come_from_the_font_vigie_ships_not_the_machine_s(site: Path) -> None:
-    # They came from whatever fonts the machine had (DejaVu Sans here): a sheet differed from machine to machine.
-    html = render_sheet_html(site, "fr", body="## Россия\n\nЖертвы выявляют каждый день. Ελληνικά κείμενα.\n")
-    reader = pypdf.PdfReader(io.BytesIO(render_pdf(html, base_url="https://vigie.example.org/fr/").data))
+def font_names(reader: pypdf.PdfReader) -> set[str]:
+    """Return the names of the fonts a PDF draws with, without subset prefix or hyphens (NotoSansBold)."""
     names = set()
     for page in reader.pages:
         for ref in page["/Resources"]["/Font"].values():
             font = ref.get_object()
             inner = font["/DescendantFonts"][0].get_object() if font.get("/DescendantFonts") else font
-            names.add(str(inner["/BaseFont"]).split("+", 1)[-1])
-    assert any(name.replace("-", "").startswith("NotoSans") for name in names), names
+            names.add(str(inner["/BaseFont"]).split("+", 1)[-1].replace("-", ""))
+    return names
+
+
+def test_cyrillic_and_greek_letters_come_from_the_font_vigie_ships_not_the_machine_s(site: Path) -> None:
+    # They came from whatever fonts the machine had (DejaVu Sans here): a sheet differed from machine to machine.
+    html = render_sheet_html(site, "fr", body="## Россия\n\nЖертвы выявляют каждый день. Ελληνικά κείμενα.\n")
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(html, base_url="https://vigie.example.org/fr/").data))
+    names = font_names(reader)
+    assert any(name.startswith("NotoSans") for name in names), names
     assert not any("DejaVu" in name for name in names), names
     assert "Жертвы выявляют" in reader.pages[0].extract_text()
+
+
+@pytest.mark.parametrize(("body", "family"), [
+    ("## \u05d3\u05d5\u05d7\n\n\u05de\u05e7\u05e8\u05d9\u05dd \u05d1\u05e9\u05e0\u05d4.\n", "Heebo"),  # Hebrew
+    ("## \u0930\u093f\u092a\u094b\u0930\u094d\u091f\n\n\u092e\u093e\u092e\u0932\u0947 \u0939\u0930 "
+     "\u0938\u093e\u0932.\n", "NotoSans"),  # Hindi: Noto Sans has Devanagari
+    ("## \u0b85\u0bb1\u0bbf\u0b95\u0bcd\u0b95\u0bc8\n\n\u0bb5\u0bb4\u0b95\u0bcd\u0b95\u0bc1\u0b95\u0bb3"
+     "\u0bcd.\n", "NotoSansTamil"),
+    ("## \u0c28\u0c3f\u0c35\u0c47\u0c26\u0c3f\u0c15\n\n\u0c15\u0c47\u0c38\u0c41\u0c32\u0c41.\n",
+     "NotoSansTelugu"),
+])
+def test_hebrew_and_indian_letters_come_from_the_fonts_vigie_ships_not_the_machine_s(site: Path, body: str,
+                                                                                     family: str) -> None:
+    html = render_sheet_html(site, "fr", body=body)
+    names = font_names(pypdf.PdfReader(io.BytesIO(render_pdf(html, base_url="https://vigie.example.org/fr/").data)))
+    assert any(name.startswith(family) for name in names), names
+    assert all(name.startswith(("AtkinsonHyperlegible", family)) for name in names), names
 
 
 def test_english_sheet(site: Path) -> None:

@@ -44,10 +44,16 @@ def font_hash(path: Path) -> str:
 
 # Scripts Atkinson Hyperlegible does not cover, and the font package drawn for them (cards).
 # Noto Sans Arabic also has the ASCII letters and digits an Arabic card mixes in (addresses, names);
-# Noto Sans has the Latin, Cyrillic and Greek alphabets (Russian, Ukrainian, Bulgarian, Serbian, Greek sites).
+# Noto Sans has the Latin, Cyrillic, Greek and Devanagari alphabets (Russian, Ukrainian, Bulgarian, Serbian,
+# Greek; Hindi, Marathi, Nepali sites). Heebo (Hebrew) and the Noto Sans of Tamil and of Telugu have the ASCII
+# letters, digits and punctuation too. Each of these scripts separates its words with spaces, as cards wrap.
 SCRIPT_FONTS = {"Arab": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "Noto Sans Arabic"),
                 "Cyrl": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
-                "Grek": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans")}
+                "Grek": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
+                "Hebr": ("fontpkg_heebo", "Heebo[wght].ttf", "Heebo"),
+                "Deva": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
+                "Taml": ("fontpkg_noto_sans_tamil", "NotoSansTamil[wdth,wght].ttf", "Noto Sans Tamil"),
+                "Telu": ("fontpkg_noto_sans_telugu", "NotoSansTelugu[wdth,wght].ttf", "Noto Sans Telugu")}
 
 
 @functools.lru_cache(maxsize=64)

@@ -48,9 +48,10 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
-from generator.core.formats import text_direction
+from generator.core.formats import language_name, text_direction
 from generator.core.messages import _, active_language, ngettext
-from generator.core.fonts import FAMILY, font_hash, font_path, installed_script_font, script_font, script_of
+from generator.core.fonts import (FAMILY, SCRIPT_FONTS, font_hash, font_path, installed_script_font, script_font,
+                                  script_of)
 from generator.model import Colors
 
 log = logging.getLogger(__name__)
@@ -344,6 +345,13 @@ def _check_glyphs(spec: CardSpec, part: str, text: str, weight: str) -> None:
     if len(missing) > 5:
         shown = ngettext("{characters} and {count} more", "{characters} and {count} more",
                          len(missing) - 5).format(characters=shown, count=len(missing) - 5)
+    script = script_of(spec.lang)
+    if script != "Latn" and script not in SCRIPT_FONTS and any(unicodedata.category(ch)[0] == "L" for ch in missing):
+        # The language's own letters: no edit of the text helps (Chinese, Japanese, Korean, Thai, Bengali…).
+        raise SiteError(spec.about(_("Vigie has no card font for {language} yet: no card of this language can be "
+                                     "drawn ({characters} in {part})").format(
+            language=language_name(spec.lang, active_language()), characters=shown, part=spec.part(part))),
+            source=spec.source_path)
     raise SiteError(
         spec.about(ngettext("the card font ({font}) has no glyph for {characters} in {part}; replace or remove it",
                             "the card font ({font}) has no glyph for {characters} in {part}; replace or remove them",

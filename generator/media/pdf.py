@@ -163,8 +163,10 @@ def _short(url: str) -> str:
 
 
 #: The scripts whose letters a fact sheet draws with a font of their own (Atkinson Hyperlegible has none of them),
-#: by the print style sheet's name for it: Arabic, and Cyrillic and Greek (one font).
-SHEET_SCRIPTS = {"font_arabic": "Arab", "font_cyrillic_greek": "Cyrl"}
+#: by the print style sheet's name for it: Arabic, Cyrillic, Greek and Devanagari (one font, Noto Sans), Hebrew,
+#: Tamil, Telugu.
+SHEET_SCRIPTS = {"font_arabic": "Arab", "font_cyrillic_greek": "Cyrl", "font_hebrew": "Hebr",
+                 "font_tamil": "Taml", "font_telugu": "Telu"}
 
 
 def _sheet_fonts() -> dict[str, Path]:
@@ -183,10 +185,10 @@ def default_allowed_dirs() -> tuple[Path, ...]:
 def print_css_context() -> dict[str, str]:
     """Return what ``layouts/print/factsheet.css`` needs: ``file://`` URIs of the font files.
 
-    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``, ``font_arabic`` (Noto Sans
-    Arabic) and ``font_cyrillic_greek`` (Noto Sans), for the letters Atkinson Hyperlegible lacks: without them
-    a sheet in Russian or Greek took its letters from whatever fonts the machine has. Empty when a font's
-    package is missing.
+    Keys: ``font_regular``, ``font_bold``, ``font_italic``, ``font_bold_italic``, and for the letters Atkinson
+    Hyperlegible lacks ``font_arabic`` (Noto Sans Arabic), ``font_cyrillic_greek`` (Noto Sans, which has the
+    Devanagari letters too), ``font_hebrew`` (Heebo), ``font_tamil`` and ``font_telugu`` (their Noto Sans): without them a sheet in
+    Russian or Hindi took its letters from whatever fonts the machine has. Empty when a font's package is missing.
     """
     extra = _sheet_fonts()
     return {
