@@ -69,6 +69,14 @@ def test_qualifier_comes_before_the_figure() -> None:
     ("2022-05", "fr_FR", "mai 2022"),
     ("2022-05", "en_GB", "May 2022"),
     ("2023", "fr_FR", "2023"),
+    # A month and its year as each language writes them, not "MMMM y" for all ("abril 2023", "grudnia 2023":
+    # of December, "2023 december" were published).
+    ("2023-04", "es_ES", "abril de 2023"),
+    ("2023-04", "pt_BR", "abril de 2023"),
+    ("2023-12", "pl_PL", "grudzień 2023"),
+    ("2023-12", "ru_RU", "декабрь 2023\u202fг."),
+    ("2023-12", "hu_HU", "2023. december"),
+    ("2023-12", "de_DE", "Dezember 2023"),
 ])
 def test_source_dates_per_locale(iso: str, locale: str, expected: str) -> None:
     assert format_partial_date(iso, locale) == expected

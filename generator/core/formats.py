@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import DateTimePattern, get_date_format, parse_pattern
+from babel.dates import DateTimePattern, get_date_format, match_skeleton, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 
@@ -96,8 +96,20 @@ def format_partial_date(iso: str, locale: str) -> str:
     if len(parts) == 3:
         return format_date(date(*parts), locale)
     if len(parts) == 2:
-        return format_date(date(parts[0], parts[1], 1), locale, "MMMM y")
+        return format_date(date(parts[0], parts[1], 1), locale, _month_and_year(locale))
     return native_digits(str(parts[0]), locale)
+
+
+@lru_cache(maxsize=64)
+def _month_and_year(locale: str) -> str:
+    """Return the locale's own pattern for a month and its year (CLDR's ``yMMMM`` skeleton).
+
+    Not ``MMMM y`` for all: Spanish writes "abril de 2023", Polish and Russian the
+    month's nominative ("grudzień 2023", not "grudnia": of December), Hungarian and
+    Japanese the year first.
+    """
+    skeletons = Locale.parse(locale).datetime_skeletons
+    return str(skeletons[match_skeleton("yMMMM", skeletons) or "yMMMM"].pattern)
 
 
 def language_name(code: str, locale: str | None = None) -> str:
