@@ -786,6 +786,20 @@ def test_arabic_pages_mirror_without_horizontal_scroll(browser: Any, four_server
         context.close()
 
 
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_pages_for_every_language_fit_a_phone(browser: Any, four_server: Server, width: int) -> None:
+    # The 404 page put dir="rtl" on the Arabic item of its list: its bullet went past the edge (394 px at 390).
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
+    try:
+        tab = context.new_page()
+        for path in ("/404.html", "/"):
+            tab.goto(four_server.url(path), wait_until="load")
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width, path
+    finally:
+        context.close()
+
+
 MIRRORED = (".quick-exit__button", ".brand__logo", ".site-nav a", "main h1", ".lang-switch__list")
 
 
