@@ -148,6 +148,10 @@ CASES = [
     # the rest
     Case("site.yaml", (Change("site.yaml", "Veille test", "Veille"),), None),
     Case("UI strings", (Change("layouts/i18n/fr.yaml", None, "skip_link: Aller au contenu\n"),), None),
+    # A page reads a counted text by its name; the build picks the form ("1 page"): an edit of the form counts.
+    Case("a form of a counted UI string", (Change("layouts/i18n/fr.yaml", None,
+                                                  'resources:\n  page_count:\n    one: "{count} feuille"\n'),),
+         {"fr/ressources/fiche-parents/index.html"}),
     Case("asset", (Change("assets/css/extra.css", None, "p { color: red; }\n"),), None),
     Case("a template with an article", (Change(ARTICLE, "Un article non traduit", "Un article, non traduit,"),
                                         Change("layouts/partials/help-aside.html", None, "<aside>?</aside>\n")),

@@ -268,6 +268,32 @@ def test_a_counted_text_needs_the_forms_of_its_language_only(tmp_path: Path) -> 
     assert "search.results.many" not in load_strings(load_config(root))["pt"].values
 
 
+def test_a_one_page_fact_sheet_says_one_page_in_each_language(four: tuple[BuildResult, Path, Path]) -> None:
+    # "Download the PDF (16 KB, 1 pages)": page_count was one text for every number.
+    _result, _src, out = four
+    french = (out / "fr/ressources/fiche-parents/index.html").read_text(encoding="utf-8")
+    assert re.search(r"Télécharger le PDF \([0-9,]+ ko, 1 page\)", french), french
+    strings = load_strings(load_config(SITE4))
+    assert [strings["nl"].get("resources.page_count", count=n) for n in (1, 2)] == ["1 pagina", "2 pagina's"]
+    assert [strings["fr"].get("resources.page_count", count=n) for n in (0, 1, 2)] == ["0 page", "1 page", "2 pages"]
+    assert strings["ar"].get("resources.page_count", count=1) == "عدد الصفحات: 1"  # one text for every number
+
+
+def test_a_counted_text_written_as_one_text_is_used_for_every_number(tmp_path: Path) -> None:
+    """A site's file from before page_count had forms (`page_count: "{count} pages"`) keeps building as it did."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    own = root / "layouts/i18n/nl.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text('resources:\n  page_count: "{count} blz."\n', encoding="utf-8")
+    strings = load_strings(load_config(root))["nl"]
+    assert [strings.get("resources.page_count", count=n) for n in (1, 5)] == ["1 blz.", "5 blz."]
+    own.write_text('resources:\n  page_count:\n    one: "{count} blad"\n    other: "{count} bladen"\n',
+                   encoding="utf-8")
+    strings = load_strings(load_config(root))["nl"]
+    assert [strings.get("resources.page_count", count=n) for n in (1, 5)] == ["1 blad", "5 bladen"]
+
+
 def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:
     """share-girls' source has an English title only: on the other languages' pages it is marked as English
     (WCAG 3.1.2, language of parts) and isolated left to right on the Arabic page; on English pages it is not."""

@@ -40,7 +40,7 @@ from generator.render.contexts import Contexts, Shared, site_pages
 from generator.render.deps import Dep, Key
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.sources.facts import load_facts, read_fact
-from generator.sources.i18n import load_strings
+from generator.sources.i18n import counted_name, load_strings
 from generator.render.markup import make_markdown
 from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
 from generator.core.images import ImageCache
@@ -534,8 +534,10 @@ class _Keys:
             for lang in old_strings.keys() | new_strings.keys():
                 texts_before = old_strings[lang].values if lang in old_strings else {}
                 texts_after = new_strings[lang].values if lang in new_strings else {}
-                self.keys |= {(Dep.STRING, lang, key) for key in texts_before.keys() | texts_after.keys()
-                              if texts_before.get(key) != texts_after.get(key)}
+                changed = {key for key in texts_before.keys() | texts_after.keys()
+                           if texts_before.get(key) != texts_after.get(key)}
+                # A page reads a counted text by its name (resources.page_count), the build picks the form.
+                self.keys |= {(Dep.STRING, lang, key) for key in changed | {counted_name(key) for key in changed}}
         if self.assets_changed:
             urls_before, urls_after = self.old_contexts.assets.urls, self.contexts.assets.urls
             self.keys |= {(Dep.ASSET, name) for name in urls_before.keys() | urls_after.keys()

@@ -36,9 +36,20 @@ class Strings:
     """Dotted key → text."""
     shown: str
     """The file an editor would add a missing key to."""
+    locale: str = ""
+    """The language's CLDR locale: which plural form of a counted text a number takes."""
 
     def get(self, key: str, **params: Any) -> str:
-        """Return the text for a key, with ``{name}`` placeholders filled in."""
+        """Return the text for a key, with ``{name}`` placeholders filled in.
+
+        A counted text (``resources.page_count.one``, ``….other``) takes the form of
+        the locale's plural category for ``count`` ("1 page", "2 pages"), ``other``
+        when the language has no text of its own for that category.
+        """
+        count = params.get("count")
+        if key not in self.values and f"{key}.other" in self.values and isinstance(count, int):
+            category = Locale.parse(self.locale or self.lang.replace("-", "_")).plural_form(abs(count))
+            key = f"{key}.{category}" if f"{key}.{category}" in self.values else f"{key}.other"
         try:
             text = self.values[key]
         except KeyError:
@@ -79,13 +90,13 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
             if path.is_file():
                 found_files[code] = True
                 lines: dict[str, int | None] = {}
-                merged.update(_read(path, config.root, lines))
+                merged.update(_as_counted(_read(path, config.root, lines), expected, merged))
                 for key, line in lines.items():  # a key near a theme key is a typo, not a key of the site's own
                     problem = _unknown_key(key, expected)
                     if problem is not None:
                         errors.add(SiteError(problem, source=_shown(path, config.root), line=line))
                         merged.pop(key, None)
-        result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml")
+        result[code] = Strings(code, merged, f"layouts/i18n/{code}.yaml", config.language(code).locale)
     for strings in result.values():
         expected.update(dict.fromkeys(strings.values))
     for code, strings in result.items():
@@ -105,6 +116,28 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
                 source=strings.shown))
     errors.raise_if_any()
     return result
+
+
+def counted_name(key: str) -> str:
+    """Return the name templates read a form of a counted text by (``resources.page_count.one`` → ``….page_count``);
+    any other key as it is."""
+    prefix, _dot, category = key.rpartition(".")
+    return prefix if prefix and category in PLURAL_CATEGORIES else key
+
+
+def _as_counted(texts: dict[str, str], expected: Mapping[str, Any], merged: dict[str, str]) -> dict[str, str]:
+    """Return a file's texts with one text written for a counted text of the theme standing for all its forms.
+
+    A file written before the theme counted a text (``page_count: "{count} pages"``
+    where the theme now has ``page_count: {one: …, other: …}``) keeps working as it
+    did: its text for every number, the theme's forms of that text dropped.
+    """
+    for key in [key for key in texts if key not in expected and f"{key}.other" in expected]:
+        text = texts.pop(key)
+        for category in PLURAL_CATEGORIES:
+            merged.pop(f"{key}.{category}", None)
+        texts[f"{key}.other"] = texts[f"{key}.one"] = text
+    return texts
 
 
 def _required(key: str, locale: str) -> bool:
@@ -130,6 +163,8 @@ def _unknown_key(key: str, known: Mapping[str, Any]) -> str | None:
     """Return why a key of the site's own strings is a mistake: close to a theme key, or a group's name."""
     prefix, _dot, category = key.rpartition(".")
     if key in known or (category in PLURAL_CATEGORIES and f"{prefix}.other" in known):  # zero, two, few…: optional
+        return None
+    if f"{key}.other" in known:  # one text for every form of a counted text (`_as_counted`)
         return None
     group = [other for other in known if other.startswith(key + ".")]
     if group:
