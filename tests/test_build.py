@@ -755,3 +755,28 @@ def test_a_failed_build_leaves_no_helper_running(site_src: Path, tmp_path: Path,
         build_copy(site_src, tmp_path)
     assert started and started[0]._process is None  # type: ignore[attr-defined]
     assert multiprocessing.active_children() == []
+
+
+def test_a_site_without_figures_or_articles_offers_only_what_it_has(site_src: Path, tmp_path: Path) -> None:
+    # A site of pages only showed "Key figures", "Articles" and "Resources" in its menu, a "See the key figures"
+    # button and an empty "Latest articles" on its home, each leading to "Nothing here yet."
+    for folder in ("content/facts", "content/fr/articles", "content/en/articles", "content/fr/resources",
+                   "content/en/resources"):
+        shutil.rmtree(site_src / folder)
+    config = site_src / "site.yaml"
+    config.write_text(re.sub(r"(?m)^featured_facts: .*$", "featured_facts: []", config.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    for lang, sections in (("fr", ("articles", "chiffres", "ressources", "themes")),
+                           ("en", ("articles", "facts", "resources", "topics"))):
+        for page in (f"{lang}/index.html", f"{lang}/aide/index.html" if lang == "fr" else "en/help/index.html",
+                     f"{lang}/{'recherche' if lang == 'fr' else 'search'}/index.html"):
+            text = read(out, page)
+            for section in sections:
+                assert f'href="/{lang}/{section}/"' not in text, (page, section)
+            assert 'href="/' + lang + '/aide/"' in text or 'href="/en/help/"' in text  # help stays offered
+        home = read(out, f"{lang}/index.html")
+        assert "button--secondary" not in home and 'id="latest-title"' not in home
+    # The index pages stay at their addresses (bookmarks, links from elsewhere), saying there is nothing yet.
+    assert (out / "en/facts/index.html").is_file()

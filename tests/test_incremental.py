@@ -106,6 +106,8 @@ CASES = [
     Case("new article", (Change("content/fr/articles/nouveau.md", None, "---\ntitle: Nouveau\n---\n\nTexte.\n"),),
          None),
     Case("deleted article", (Change(ARTICLE),), None),
+    # English has no article left: its menus and home no longer offer the section (`filled_sections`)
+    Case("the last English article deleted", (Change("content/en/articles/annee-record.md"),), None),
     # facts
     Case("fact value", (Change(DAILY, "value: 7", "value: 8"),),
          WITH_EMBEDS - {ARTICLE_PAGE} | RESOURCE_PAGES | {

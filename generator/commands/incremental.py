@@ -36,7 +36,7 @@ from generator.core.cache import CACHE_FOLDER
 from generator.media.cards import CardCache
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, parse_document
-from generator.render.contexts import Contexts, Shared, site_pages
+from generator.render.contexts import Contexts, Shared, filled_sections, site_pages
 from generator.render.deps import Dep, Key
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.sources.facts import load_facts, read_fact
@@ -521,6 +521,8 @@ class _Keys:
                 self.keys.add((Dep.TAGS, lang))
             if _linked(old, lang) != _linked(new, lang):
                 self.keys.add((Dep.SITE_PAGES, lang))
+            if filled_sections(old, lang) != filled_sections(new, lang):
+                self.keys.add((Dep.SECTIONS, lang))
         for fact_id in old.cited_by.keys() | new.cited_by.keys():
             before_rels = tuple(d.rel for d in old.cited_by.get(fact_id, ()))
             after_rels = tuple(d.rel for d in new.cited_by.get(fact_id, ()))

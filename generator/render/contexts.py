@@ -127,6 +127,21 @@ def site_pages(site: Site, lang: str) -> tuple[Page, ...]:
                                               else len(FOOTER_FIRST), p.title.casefold(), p.url)))
 
 
+#: The sections whose index page lists what a language has (the search page is there whenever search is on).
+LISTED_SECTIONS = (PageKind.ARTICLES, PageKind.FACTS, PageKind.RESOURCES, PageKind.TAGS)
+
+
+def filled_sections(site: Site, lang: str) -> frozenset[str]:
+    """Return the sections of a language that have something to show: articles, figures, fact sheets or the
+    cards' zip (resources), tags. The menu and the home page offer only those (a site without figures has no
+    "Key figures" leading to "Nothing here yet")."""
+    filled = {str(page.kind) for page in site.pages
+              if page.lang == lang and page.kind in LISTED_SECTIONS and page.items}
+    if site.facts:  # the resources page offers the zip of every card
+        filled.add(str(PageKind.RESOURCES))
+    return frozenset(filled)
+
+
 def page_origin(page: Page) -> str:
     """Return what makes a page, as messages name it."""
     return page_source(page) or _("{kind} page ({language})").format(kind=page.kind, language=page.lang)
@@ -151,6 +166,7 @@ class Contexts:
         """(fact id, language) → what its embed read (with a recording environment: everything)."""
         self._base: dict[str, dict[str, Any]] = {}
         self._site_pages: dict[str, tuple[Page, ...]] = {}
+        self._filled: dict[str, frozenset[str]] = {}
 
     def with_bodies(self, bodies: Bodies) -> Contexts:
         """Return the contexts of the same site with these bodies."""
@@ -287,6 +303,13 @@ class Contexts:
             shown["pages"] = info.pages
         return shown
 
+    def filled_sections(self, lang: str) -> frozenset[str]:
+        """Return the sections of a language that have something to show (`filled_sections`)."""
+        found = self._filled.get(lang)
+        if found is None:
+            found = self._filled[lang] = filled_sections(self.site, lang)
+        return found
+
     def site_pages(self, lang: str) -> tuple[Page, ...]:
         """Return the pages every footer of a language links to."""
         found = self._site_pages.get(lang)
@@ -348,6 +371,10 @@ class Contexts:
             note(Dep.CONFIG, "sections")
             return f"/{lang}/{config.sections[key][lang]}/"
 
+        def has_section(key: str) -> bool:
+            note(Dep.SECTIONS, lang)
+            return key in self.filled_sections(lang)
+
         def doc_url(doc: Document) -> str:
             note(Dep.DOC_URL, doc.rel)
             return self.doc_url(doc)
@@ -394,6 +421,7 @@ class Contexts:
             "site_pages": self.site_pages(lang),
             "home_url": f"/{lang}/",
             "section_url": section_url,
+            "has_section": has_section,
             "help_page": self.group_url("doc:help", lang),
             "feed_url": f"/{lang}/feed.xml",
             "doc_url": doc_url,

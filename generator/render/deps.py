@@ -65,6 +65,8 @@ class Dep(StrEnum):
     """(rel or lang): a fact sheet's PDF, or a language's zip of cards."""
     SITE_CARD = "site-card"
     """(lang): the site's own card."""
+    SECTIONS = "sections"
+    """(lang): which sections of a language have something to show (`filled_sections`)."""
 
 
 Key = tuple[Any, ...]
