@@ -6,13 +6,13 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.sources.assets import asset_files, load_assets
-from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest
+from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest, linked_cache
 from generator.core.images import ImageCache
 from generator.core.webfonts import WebFontCache
 from generator.core.workers import fewer_collections
@@ -303,6 +303,11 @@ def build(options: BuildOptions) -> BuildResult:
     """
     output = resolve_output(options.output)
     check_output_folder(output, options.root)
+    link = linked_cache(options.root) if options.use_cache else None
+    if link is not None:  # a site folder from anyone: its cache must not lead writes to ~/.bashrc or /tmp
+        log.warning(_("{link} is a symbolic link; Vigie does not write through it: this build keeps no cache "
+                      "(remove the link)").format(link=link))
+        options = replace(options, use_cache=False)
     with BuildLock(cache_dir(options.root) if options.use_cache else None), fewer_collections():
         recover_interrupted(output)
         return _build_locked(options, output)

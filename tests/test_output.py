@@ -299,3 +299,37 @@ def test_a_card_planted_in_the_cache_under_its_content_key_is_not_published(site
     result, _ = build_copy(site_src, tmp_path)
     assert result.cards_drawn > 0
     assert (out / "fr/chiffres/victimes-par-jour/card.png").read_bytes() != planted.getvalue()
+
+
+def test_a_cache_file_or_folder_that_is_a_link_is_never_written_through(site_src: Path, tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    # A site folder from anyone (a zip, a pull request) whose .vigie-cache/build.lock linked to a file of the
+    # user's had that file emptied and given the build's process id; a linked .vigie-cache filled /tmp.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    cache_dir(site_src).mkdir()
+    (cache_dir(site_src) / "build.lock").symlink_to(victim)
+    build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY))
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert "build.lock is a symbolic link; Vigie does not write through it" in caplog.text
+    (cache_dir(site_src) / "build.lock").unlink()
+    cache_dir(site_src).rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache_dir(site_src).symlink_to(elsewhere)
+    build(BuildOptions(root=site_src, out=tmp_path / "out2", today=BUILD_DAY))
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "out2" / "fr" / "index.html").is_file()
+
+
+def test_a_cache_write_below_a_linked_folder_is_refused(tmp_path: Path) -> None:
+    from generator.core.cache import write_atomically
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / ".vigie-cache").mkdir()
+    (tmp_path / ".vigie-cache" / "cards").symlink_to(elsewhere)
+    error = write_atomically(tmp_path / ".vigie-cache" / "cards" / "a.png", b"x")
+    assert error is not None and "symbolic link" in str(error)
+    assert list(elsewhere.iterdir()) == []
+    assert write_atomically(tmp_path / ".vigie-cache" / "outputs" / "a.txt", b"x") is None

@@ -10,6 +10,7 @@ checked: a site folder's cache may come from anyone.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import hmac
@@ -185,13 +186,48 @@ class Store:
                         .format(path=self.path, error=error))
 
 
+def link_on_the_way(path: Path) -> Path | None:
+    """Return a symbolic link among the folders from the site's cache folder down to ``path``, or None.
+
+    A site folder may come from anyone (a zip, a pull request): a cache folder,
+    or a folder or file in it, that is a link to ``~/.bashrc`` or ``/tmp`` must
+    not make a build write there. Paths outside a cache folder are not checked.
+    """
+    parts = path.parts
+    if CACHE_FOLDER not in parts:
+        return None
+    start = parts.index(CACHE_FOLDER)
+    for end in range(start + 1, len(parts) + 1):
+        step = Path(*parts[:end])
+        if step.is_symlink():
+            return step
+    return None
+
+
+def linked_cache(root: Path) -> Path | None:
+    """Return the site's cache folder, or a file or folder in it, when it is a symbolic link (else None)."""
+    folder = root / CACHE_FOLDER
+    if folder.is_symlink():
+        return folder
+    try:
+        with os.scandir(folder) as entries:
+            return next((Path(entry.path) for entry in entries if entry.is_symlink()), None)
+    except OSError:
+        return None
+
+
 def write_atomically(path: Path, *data: bytes) -> OSError | None:
     """Write a cache file through a temporary file and a rename; return the error instead of raising.
 
-    Caches live in SITE/.vigie-cache; a reader never sees half a file.
+    Caches live in SITE/.vigie-cache; a reader never sees half a file. Nothing is
+    written through a symbolic link there (`link_on_the_way`).
     """
     tmp = None
     try:
+        link = link_on_the_way(path.parent)
+        if link is not None:
+            return OSError(errno.ELOOP, _("{link} is a symbolic link; Vigie does not write through it").format(
+                link=link), str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from generator.core.cache import link_on_the_way
 from generator.core.messages import _
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,14 @@ class BuildLock:
     def __enter__(self) -> BuildLock:
         if self.path is None:
             return self
+        link = link_on_the_way(self.path)
+        if link is not None:  # a site from anyone: its link to ~/.bashrc must not be emptied and written
+            log.warning(_("{link} is a symbolic link; Vigie does not write through it (building without the "
+                          "lock that keeps two builds of this site apart)").format(link=link))
+            return self
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:
             log.debug("building without a lock: cannot open %s (%s)", self.path, exc.strerror)
             return self
