@@ -26,8 +26,8 @@ from generator.sources.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
 from generator.render.prerender import BodiesAhead
 from generator.output.lock import BuildLock
-from generator.output.writer import (Staging, WriteReport, Written, check_output_folder, output_is_current, plan_files,
-                              recover_interrupted, resolve_output)
+from generator.output.writer import (Staging, WriteReport, Written, check_copied_output, check_output_folder,
+                                     output_is_current, plan_files, recover_interrupted, resolve_output)
 from generator.model.plan import check_plan, planned_outputs
 from generator.model.site import assemble_site
 from generator.sources.files import read_file
@@ -319,6 +319,7 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
     with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
         fingerprint = input_fingerprint(options, reading.contents())
         state = cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache else None
+        check_copied_output(output, state is not None and state.is_file())
         if output_is_current(output, fingerprint, state):
             log.debug("nothing changed since the last build of %s", output)
             return BuildResult(site=None, rendered=None, files={}, up_to_date=True)

@@ -352,6 +352,8 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
     report = result.report
     written = _("{written} written, {unchanged} unchanged").format(
         written=report.written, unchanged=report.unchanged) if report else ""
+    if report and report.removed:  # files of the previous output the new one no longer has
+        written = _("{written}, {removed} removed").format(written=written, removed=report.removed)
     return _("{pages} ({languages}), {cards}, {pdfs}, {warnings} into {output} ({files}) in {seconds}s").format(
         pages=ngettext("built {count} page", "built {count} pages", pages).format(count=pages),
         languages=", ".join(per_lang),

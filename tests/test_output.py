@@ -333,3 +333,26 @@ def test_a_cache_write_below_a_linked_folder_is_refused(tmp_path: Path) -> None:
     assert error is not None and "symbolic link" in str(error)
     assert list(elsewhere.iterdir()) == []
     assert write_atomically(tmp_path / ".vigie-cache" / "outputs" / "a.txt", b"x") is None
+
+
+def test_a_folder_holding_a_copied_output_and_other_files_is_not_replaced(warm_site: Path, tmp_path: Path) -> None:
+    # The guide says to copy the contents of public/, marker included, to the web folder: a build into that
+    # folder then deleted the blog and uploads beside the copy, and said "0 written, 94 unchanged".
+    import shutil
+
+    build(BuildOptions(root=warm_site, today=BUILD_DAY))
+    www = tmp_path / "www"
+    (www / "blog").mkdir(parents=True)
+    (www / "blog" / "index.php").write_text("<?php\n", encoding="utf-8")
+    (www / ".htaccess").write_text("Deny\n", encoding="utf-8")
+    shutil.copytree(warm_site / "public", www, dirs_exist_ok=True)
+    with pytest.raises((SiteError, SiteErrors), match=r"holds \d+ files where the Vigie output copied into it had "
+                                                      r"\d+, and this site never built into it"):
+        build(BuildOptions(root=warm_site, out=www, today=BUILD_DAY))
+    assert (www / "blog" / "index.php").is_file() and (www / ".htaccess").is_file()
+    copy = tmp_path / "copy"  # the copy alone, as a moved site folder's output: built into as before
+    shutil.copytree(warm_site / "public", copy)
+    build(BuildOptions(root=warm_site, out=copy, today=BUILD_DAY))
+    (copy / "stray.txt").write_text("x", encoding="utf-8")  # once built into, the folder is the site's own
+    build(BuildOptions(root=warm_site, out=copy, today=BUILD_DAY))
+    assert not (copy / "stray.txt").exists()

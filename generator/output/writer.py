@@ -11,6 +11,7 @@ into the published tree.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import posixpath
@@ -82,6 +83,37 @@ def check_output_folder(out: Path, site_root: Path) -> None:
     if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists():
         raise SiteError(_("the output folder {out} is not empty and was not made by Vigie; "
                           "empty it or choose another folder (Vigie replaces the whole folder)").format(out=out))
+
+
+def check_copied_output(out: Path, built_here_before: bool) -> None:
+    """Refuse to replace a folder holding a copy of a Vigie output and files the copy did not bring.
+
+    The guide says to publish the contents of ``public/``, its marker included:
+    copied into a web folder that holds other files (a blog, uploads), the
+    marker would let a build into that folder delete them. A build replaces
+    its own output folder whole (a file added there by hand goes), but a folder
+    this site never built into is replaced only when it holds just the files
+    its marker counts.
+    """
+    if built_here_before or not out.is_dir():
+        return
+    listed = next((line.split()[1:] for line in _marker_lines(out) if line.startswith("files ")), None)
+    if listed is None or len(listed) != 2:  # a marker from before it counted the files: nothing to compare
+        return
+    try:
+        found = sorted(_stamps(out))
+    except OSError:
+        return
+    if [str(len(found)), _paths_digest(found)] != listed:
+        raise SiteError(_("the output folder {out} holds {found} files where the Vigie output copied into it had "
+                          "{written}, and this site never built into it: Vigie replaces the whole folder and "
+                          "would delete the others; build into an empty folder and copy that").format(
+            out=out, found=len(found), written=listed[0]))
+
+
+def _paths_digest(paths: Iterable[str]) -> str:
+    """Return a digest of the sorted relative paths of an output's files (its marker's ``files`` line)."""
+    return hashlib.sha256("\n".join(sorted(paths)).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def resolve_output(out: Path) -> Path:
@@ -328,9 +360,11 @@ class Staging:
         """
         try:
             files = plan_files(written)
-            made_by = f"{MARKER_HEADER}\n" + (f"compress {COMPRESSOR}\n" if self.compress else "")
+            paths = {*files, *(copy for item in files.values() for copy in item.copies)}
+            made_by = (f"{MARKER_HEADER}\n" + (f"compress {COMPRESSOR}\n" if self.compress else "")
+                       + f"files {len(paths)} {_paths_digest(paths)}\n")
             (self.tmp / MARKER).write_text(made_by, encoding="utf-8")  # "made by Vigie"
-            removed = _count_removed(self.out, {*files, *(copy for item in files.values() for copy in item.copies)})
+            removed = _count_removed(self.out, paths)
             if self.out.exists():
                 self.out.rename(self.old)
             self.tmp.rename(self.out)
