@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
-from generator.core.errors import SiteError, SiteErrors, message_line, printable
+from generator.core.errors import OutputReplaced, SiteError, SiteErrors, message_line, printable
 from generator.core.messages import UI_LANGUAGES, N_, _, activate, active_language, choose_language, ngettext
 
 if TYPE_CHECKING:
@@ -177,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     _configure_logging(level)
+    try:
+        os.getcwd()
+    except OSError:  # a terminal left in an output folder that a build replaced, or a folder deleted
+        say("vigie: error: " + _("the current folder no longer exists (it was deleted or replaced); "
+                                 "go to it again (cd) and run the command once more"))
+        return 2
     if args.command == "init":
         site = Path(args.directory)
     elif args.command == "translate":
@@ -204,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head): say nothing more there
         _silence_closed_pipes()
         return 0
+    except OutputReplaced:
+        say(_("vigie: interrupted after the new output was put in place; the next build tidies up what is left"))
+        return 130
     except KeyboardInterrupt:
         say(_("vigie: interrupted; the previous output was left as it was"))
         return 130

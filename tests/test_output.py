@@ -356,3 +356,51 @@ def test_a_folder_holding_a_copied_output_and_other_files_is_not_replaced(warm_s
     (copy / "stray.txt").write_text("x", encoding="utf-8")  # once built into, the folder is the site's own
     build(BuildOptions(root=warm_site, out=copy, today=BUILD_DAY))
     assert not (copy / "stray.txt").exists()
+
+
+@pytest.mark.parametrize("kind", ["below a file", "a link to itself", "a mount point", "holding the current folder"])
+def test_an_output_that_cannot_be_replaced_is_an_error_not_a_crash(site_src: Path, tmp_path: Path, kind: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each ended in "internal error" (exit 3): FileExistsError, RuntimeError('Symlink loop'), OSError(16,
+    # 'Device or resource busy') for a Docker volume; a build into the folder a terminal was in left it in a
+    # deleted folder, and the next command crashed.
+    out = tmp_path / "out"
+    if kind == "below a file":
+        (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+        out = tmp_path / "notes.txt" / "out"
+    elif kind == "a link to itself":
+        out.symlink_to(out)
+    elif kind == "a mount point":
+        out.mkdir()
+        real = os.path.ismount
+        monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out.resolve() or real(path))
+    else:
+        out.mkdir()
+        monkeypatch.chdir(out)
+    with pytest.raises((SiteError, SiteErrors)) as raised:
+        build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    assert {"below a file": "cannot make the new output in", "a link to itself": "cannot be followed",
+            "a mount point": "is a mount point", "holding the current folder": "holds the current folder"}[kind] \
+        in str(raised.value)
+
+
+def test_ctrl_c_after_the_swap_says_the_new_output_is_in_place(warm_site: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # "interrupted; the previous output was left as it was", while the new text was published.
+    from generator.cli import main
+    from generator.output import writer
+
+    out = tmp_path / "out"
+    build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    page = warm_site / "content" / "fr" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nNOUVEAU TEXTE\n", encoding="utf-8")
+
+    def interrupted(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "_remove_previous", interrupted)
+    assert main(["build", str(warm_site), "-o", str(out), "-q"]) == 130
+    assert "NOUVEAU TEXTE" in (out / "fr" / "index.html").read_text(encoding="utf-8")
+    said = capsys.readouterr().err
+    assert "after the new output was put in place" in said and "previous output was left" not in said

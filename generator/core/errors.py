@@ -102,3 +102,7 @@ class ErrorCollector:
             for err in self.errors:  # a body made twice (for a PDF, then its page) reports its problems twice
                 once.setdefault((err.source, err.line, err.message), err)
             raise SiteErrors(list(once.values()))
+
+
+class OutputReplaced(KeyboardInterrupt):
+    """Ctrl-C after a build swapped its new output in: the message must not say the previous one was kept."""

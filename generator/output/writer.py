@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Protocol, TypeVar
 
 from generator.core.cache import CACHE_FOLDER, write_atomically
-from generator.core.errors import SiteError
+from generator.core.errors import OutputReplaced, SiteError
 from generator.core.messages import _
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
@@ -69,8 +69,13 @@ def plan_files(files: Iterable[P]) -> dict[str, P]:
 
 
 def check_output_folder(out: Path, site_root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the site, its cache or other files."""
-    out_r, root_r = out.resolve(), site_root.resolve()
+    """Refuse an output folder whose replacement would destroy the site, its cache or other files, or that
+    cannot be replaced (a mount point), or that holds the current folder (a shell or server inside it)."""
+    try:
+        out_r, root_r = out.resolve(), site_root.resolve()
+    except (OSError, RuntimeError) as exc:  # a link that leads to itself
+        raise SiteError(_("the output {out} cannot be followed ({reason}); choose a folder such as public/").format(
+            out=out, reason=getattr(exc, "strerror", None) or exc)) from None
     if out_r == root_r or out_r in root_r.parents:
         raise SiteError(_("the output folder {out} contains the site itself; choose a folder such as public/")
                         .format(out=out))
@@ -80,6 +85,18 @@ def check_output_folder(out: Path, site_root: Path) -> None:
                             .format(out=out, folder=sub))
     if out_r.exists() and not out_r.is_dir():
         raise SiteError(_("the output {out} is a file, not a folder").format(out=out))
+    if out_r.is_dir() and os.path.ismount(out_r):
+        raise SiteError(_("the output folder {out} is a mount point (a disk or volume of its own): Vigie makes the new "
+                          "output beside it and swaps it in, which a mount point does not allow; build into a folder "
+                          "inside it, such as {inside}").format(out=out, inside=out / "site"))
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == out_r or out_r in here.parents):
+        raise SiteError(_("the output folder {out} holds the current folder: Vigie replaces the whole output folder, "
+                          "which would leave this terminal in a deleted folder; run the command from another folder")
+                        .format(out=out))
     if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists():
         raise SiteError(_("the output folder {out} is not empty and was not made by Vigie; "
                           "empty it or choose another folder (Vigie replaces the whole folder)").format(out=out))
@@ -122,7 +139,11 @@ def resolve_output(out: Path) -> Path:
     An output given as a symbolic link (``public -> /var/www/site``) keeps
     pointing where it did: the folder it names is replaced, never the link.
     """
-    return out.resolve() if out.is_symlink() else out.absolute()
+    try:
+        return out.resolve() if out.is_symlink() else out.absolute()
+    except (OSError, RuntimeError) as exc:  # a link that leads to itself; a current folder deleted
+        raise SiteError(_("the output {out} cannot be followed ({reason}); choose a folder such as public/").format(
+            out=out, reason=getattr(exc, "strerror", None) or exc)) from None
 
 
 def output_is_current(out: Path, fingerprint: str, state: Path | None) -> bool:
@@ -184,7 +205,11 @@ def _stamps(out: Path) -> dict[str, str]:
 def _write_state(state: Path, out: Path, fingerprint: str) -> None:
     """Record what a build left in ``out``: its input fingerprint and every file's stamp."""
     body = f"{MARKER_HEADER}\noutput {out}\nfingerprint {fingerprint}\n"
-    body += "".join(f"{rel}\t{stamp}\n" for rel, stamp in sorted(_stamps(out).items()))
+    try:
+        body += "".join(f"{rel}\t{stamp}\n" for rel, stamp in sorted(_stamps(out).items()))
+    except OSError as exc:  # another site's build swapped its output into the same folder meanwhile
+        log.debug("no state kept for %s: %s", out, exc)
+        return
     error = write_atomically(state, body.encode("utf-8"))
     if error is not None:
         log.warning(_("could not write {path} ({reason}); the next build will render everything")
@@ -262,13 +287,18 @@ class Staging:
         self.out = out.absolute()
         self.compress = compress
         """Write compressed copies of text files beside them (site.yaml's ``compress``)."""
-        self.out.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.out.parent / f".{self.out.name}.vigie-new-{os.getpid()}"
         self.old = self.out.parent / f".{self.out.name}.vigie-old-{os.getpid()}"
-        for stale in (self.tmp, self.old):
-            if stale.exists():
-                shutil.rmtree(stale)
-        self.tmp.mkdir()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            for stale in (self.tmp, self.old):
+                if stale.exists():
+                    shutil.rmtree(stale)
+            self.tmp.mkdir()
+        except OSError as exc:
+            raise SiteError(_("cannot make the new output in {folder} ({reason}): Vigie writes it beside the output "
+                              "folder, then swaps it in; the folder that holds the output must exist and be writable "
+                              "by you").format(folder=self.out.parent, reason=exc.strerror or exc)) from None
         self._folders: set[str] = set()
         self._has_previous = self.out.is_dir()
         self._same_compressor = compress and self._has_previous and _marker_lines(self.out).count(
@@ -368,12 +398,19 @@ class Staging:
             if self.out.exists():
                 self.out.rename(self.old)
             self.tmp.rename(self.out)
+        except OSError as exc:
+            self.discard()
+            raise SiteError(_("cannot put the new output in place of {out} ({reason}); the previous output was left "
+                              "as it was").format(out=self.out, reason=exc.strerror or exc)) from None
         except BaseException:
             self.discard()
             raise
-        shutil.rmtree(self.old, ignore_errors=True)
-        if state is not None:  # after the old tree is gone: unlinking its hard links changes status times
-            _write_state(state, self.out, fingerprint)
+        try:
+            _remove_previous(self.old)
+            if state is not None:  # after the old tree is gone: unlinking its hard links changes status times
+                _write_state(state, self.out, fingerprint)
+        except KeyboardInterrupt:
+            raise OutputReplaced from None
         unchanged = sum(1 for item in files.values() if item.unchanged)
         log.debug("wrote %d files, %d unchanged, %d removed", len(files) - unchanged, unchanged, removed)
         return WriteReport(written=len(files) - unchanged, unchanged=unchanged, removed=removed)
@@ -383,6 +420,11 @@ class Staging:
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self.old.exists() and not self.out.exists():
             self.old.rename(self.out)
+
+
+def _remove_previous(old: Path) -> None:
+    """Remove the previous output once the new one is in place (slow for a large one: Ctrl-C may come then)."""
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
@@ -429,7 +471,7 @@ def _marker_lines(out: Path) -> list[str]:
 
 
 def _count_removed(out: Path, files: Mapping[str, object] | set[str]) -> int:
-    if not out.is_dir():
+    try:
+        return sum(1 for rel, stamp in _stamps(out).items() if stamp != "empty folder" and rel not in files)
+    except OSError:  # no previous output, or one another build is replacing
         return 0
-    return sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER
-               and p.relative_to(out).as_posix() not in files)
