@@ -800,6 +800,29 @@ def test_the_pages_for_every_language_fit_a_phone(browser: Any, four_server: Ser
         context.close()
 
 
+def test_the_root_of_a_one_language_site_leads_to_its_home(browser: Any, tmp_path: Path) -> None:
+    # It showed a language chooser with one language: a click more for every visitor, two sitemap entries.
+    site = tmp_path / "site"
+    shutil.copytree(SITE4, site, ignore=shutil.ignore_patterns(".vigie-cache", "public"))
+    config = site / "site.yaml"
+    text = re.sub(r"(?m)^languages: .*$", "languages: [nl]", config.read_text(encoding="utf-8"))
+    config.write_text(re.sub(r"(?m)^default_language: .*$", "default_language: nl", text), encoding="utf-8")
+    for lang in ("fr", "en", "ar"):
+        shutil.rmtree(site / "content" / lang)
+    for server in serve(build_site(site, tmp_path / "public")):
+        context = browser.new_context(viewport={"width": 390, "height": 800}, bypass_csp=True)  # axe is a script
+        context.route(lambda url: not url.startswith(server.base + "/"), lambda route: route.abort())
+        try:
+            tab = context.new_page()
+            tab.goto(server.url("/"), wait_until="load")
+            tab.wait_for_url(server.url("/nl/"), timeout=5000)
+            require_axe()
+            violations = axe_violations(tab)
+            assert not violations, format_axe(violations, "/nl/")
+        finally:
+            context.close()
+
+
 MIRRORED = (".quick-exit__button", ".brand__logo", ".site-nav a", "main h1", ".lang-switch__list")
 
 

@@ -294,6 +294,26 @@ def test_a_counted_text_written_as_one_text_is_used_for_every_number(tmp_path: P
     assert [strings.get("resources.page_count", count=n) for n in (1, 5)] == ["1 blad", "5 bladen"]
 
 
+def test_a_site_in_one_language_sends_its_root_to_its_home(tmp_path: Path) -> None:
+    # Its root was a language chooser offering one language: a click more for every visitor, two sitemap entries.
+    root = tmp_path / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    config = root / "site.yaml"
+    text = re.sub(r"(?m)^languages: .*$", "languages: [nl]", config.read_text(encoding="utf-8"))
+    config.write_text(re.sub(r"(?m)^default_language: .*$", "default_language: nl", text), encoding="utf-8")
+    for lang in ("fr", "en", "ar"):
+        shutil.rmtree(root / "content" / lang)
+    out = root / "public"
+    build(BuildOptions(root=root, out=out, today=BUILD_DAY))
+    chooser = (out / "index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=nl/">' in chooser
+    assert f'<link rel="canonical" href="{BASE}/nl/">' in chooser
+    assert 'hreflang="' not in chooser.split("</head>")[0]
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"<loc>{BASE}/</loc>" not in sitemap and f"<loc>{BASE}/nl/</loc>" in sitemap
+    assert "xhtml:link" not in sitemap
+
+
 def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:
     """share-girls' source has an English title only: on the other languages' pages it is marked as English
     (WCAG 3.1.2, language of parts) and isolated left to right on the Arabic page; on English pages it is not."""

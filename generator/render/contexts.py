@@ -440,6 +440,8 @@ class Contexts:
         """Return the page's cluster of translations as (hreflang, absolute URL), sorted: the same for the
         page's <link rel=alternate> and its sitemap entry (``alternates``: `alternates` of the page)."""
         config = self.site.config
+        if len(config.codes) == 1:  # a site in one language has no translations to point to
+            return []
         if page.kind is PageKind.CHOOSER:  # every language's home, and itself as the default (not as a language)
             cluster = [(code, absolute(config, f"/{code}/")) for code in config.codes]
         elif page.kind is PageKind.NOT_FOUND:  # served at any address: no alternates, no canonical, not indexed
@@ -463,9 +465,11 @@ class Contexts:
             rec.add(Dep.CONFIG, "base_url")
             if page.doc is not None:
                 rec.add(Dep.BODY, page.doc.rel)
+        # A site in one language sends its root to its only home (`layouts/base.html`): that home is the page.
+        only_home = page.kind is PageKind.CHOOSER and len(config.codes) == 1
         ctx.update(
             page=page,
-            canonical=absolute(config, page.url),
+            canonical=absolute(config, f"/{page.lang}/" if only_home else page.url),
             alternates=alternates,
             hreflang=hreflang,
             content=Markup(self.bodies.html(page.doc.rel)) if page.doc else Markup(""),

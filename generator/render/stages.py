@@ -584,6 +584,8 @@ def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recor
     for page in site.pages:
         if page.kind in (PageKind.NOT_FOUND, PageKind.SEARCH):  # a search page holds nothing of its own to find
             continue
+        if page.kind is PageKind.CHOOSER and len(config.codes) == 1:  # it sends visitors to the only home
+            continue
         cluster = contexts.hreflang(page, contexts.alternates(page, rec))  # as the page's own <link>s say
         alternates = cluster if len(cluster) > 1 else []
         lastmod = page.doc.date if page.doc and page.doc.date else None
