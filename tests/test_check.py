@@ -247,6 +247,21 @@ def test_existing_anchors_and_pages_pass(site_src: Path) -> None:
         "'top-of-nothing-is-wrong'"]
 
 
+def test_links_of_raw_html_are_checked_too(site_src: Path) -> None:
+    # With allow_html, <img src="/assets/img/icon.svg"> and <a href="../missing.md"> are published as written
+    # (not rewritten as Markdown's are): both broke on the site while the check said "0 errors".
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "allow_html: true\n", encoding="utf-8")
+    edit(site_src / "content/en/articles/later.md", "Only in English.",
+         'Only in English.\n\n<p><img src="/assets/img/icon.svg" alt="Icon"></p>\n\n'
+         'See <a href="../missing.md">this</a> and <a href="/en/help/">help</a>.')
+    report = run_check(site_src, today=BUILD_DAY)
+    messages = {f.line: f.message for f in found(report, ERROR, "content/en/articles/later.md", "broken link")}
+    assert "assets are published under names with a content hash" in messages[9], messages
+    assert "'../missing.md': there is no page or file /en/articles/missing.md" in messages[11], messages
+    assert len(messages) == 2
+
+
 def test_absolute_and_relative_links_to_missing_pages_and_files(site_src: Path) -> None:
     edit(site_src / "content/en/articles/later.md", "Only in English.",
          "Only in English.\n\nSee [nowhere](/en/nowhere/), [draft](/fr/articles/brouillon/), "

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CACHE_FOLDER = ".vigie-cache"
 
 #: Bumped whenever what is cached changes shape.
-CACHE_VERSION = f"{__version__}-6"
+CACHE_VERSION = f"{__version__}-7"
 
 
 def digest(*parts: str | bytes) -> str:

@@ -14,6 +14,7 @@ import logging
 import posixpath
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any, Callable, Collection, Mapping, Sequence
 from urllib.parse import unquote
 
@@ -268,10 +269,14 @@ def _rewrite_links(state: StateCore) -> None:
     for block in state.tokens:
         if block.type == "heading_open" and block.attrGet("id"):
             vigie.anchors.add(str(block.attrGet("id")))
+        if block.type == "html_block":
+            _note_raw_html(block.content, vigie, block.map)
         if block.type != "inline" or not block.children:
             continue
         _near_shortcodes(block, vigie)
         for token in block.children:
+            if token.type == "html_inline":
+                _note_raw_html(token.content, vigie, block.map)
             if token.type == "image":
                 if not token.content.strip():
                     vigie.images_without_alt.append(vigie.line(block.map) or 0)
@@ -337,6 +342,33 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
                             "an empty line before and after it").format(written=written, correct=embed_of(fact_id))
             line = vigie.line(block.map)
             vigie.errors.append(SiteError(message, source=vigie.source, line=line + row if line else None))
+
+
+class _RawLinks(HTMLParser):
+    """The addresses an HTML fragment links to or loads (href, src, each candidate of srcset)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and name in ("href", "src"):
+                self.found.append(value.strip())
+            elif value and name == "srcset":
+                self.found.extend(part.split()[0] for part in value.split(",") if part.split())
+
+
+def _note_raw_html(html: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
+    """Note the links of raw HTML (``allow_html: true``) for the check: Vigie writes them as they are, so an
+    ``<a href="about.md">`` or ``<img src="/assets/img/logo.png">`` (published under a hashed name) breaks."""
+    if "=" not in html:
+        return
+    parser = _RawLinks()
+    parser.feed(html)
+    parser.close()
+    for target in parser.found:
+        _note_other(target, vigie, block_map)
 
 
 def _note_other(target: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
