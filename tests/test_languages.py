@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -312,6 +313,19 @@ def test_a_site_in_one_language_sends_its_root_to_its_home(tmp_path: Path) -> No
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{BASE}/</loc>" not in sitemap and f"<loc>{BASE}/nl/</loc>" in sitemap
     assert "xhtml:link" not in sitemap
+
+
+def test_arabic_pages_write_the_arabic_comma_and_their_own_digits(four: tuple[BuildResult, Path, Path]) -> None:
+    # "المصدر: NCMEC, ١ أبريل ٢٠٢٤" and "(٣٠ كيلوبايت, عدد الصفحات: 1)": a Latin comma and Latin digits.
+    _result, _src, out = four
+    figure = (out / "ar/facts/reports/index.html").read_text(encoding="utf-8")
+    assert re.search(r'fact-hero__source">[^<]*INTERPOL\u060c ', figure), figure
+    sheet = next((out / "ar/resources").glob("*/index.html")).read_text(encoding="utf-8")
+    assert re.search(r"\(\d+ كيلوبايت\u060c عدد الصفحات: 1\)", sheet)
+    french = (out / "fr/chiffres/share-girls/index.html").read_text(encoding="utf-8")
+    assert "Internet Watch Foundation, avril 2022" in french
+    egyptian = replace(load_strings(load_config(SITE4))["ar"], locale="ar_EG")
+    assert egyptian.get("resources.page_count", count=12) == "عدد الصفحات: ١٢"
 
 
 def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:

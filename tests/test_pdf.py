@@ -29,7 +29,7 @@ from conftest import REPO
 from generator.sources.config import load_config
 from generator.core.errors import ErrorCollector
 from generator.sources.facts import load_facts
-from generator.core.formats import format_date
+from generator.core.formats import format_date, list_comma, native_digits
 from generator.sources.i18n import load_strings
 from generator.render.markup import make_markdown
 from generator.model import Document
@@ -232,6 +232,7 @@ def sheet_context(root: Path, lang: str = "fr", *, body: str | None = None, titl
         "config": config, "lang": lang, "language": language, "languages": config.languages,
         "site_title": config.title[lang], "site_description": config.description.get(lang, ""),
         "publisher": config.publisher.get(lang, ""), "t": strings.get, "has_t": strings.has,
+        "comma": list_comma(lang), "digits": lambda value: native_digits(str(value), language.locale),
         "format_date": lambda value, style="long": format_date(value, language.locale, style) if value else "",
         "tel": tel_href, "help_contacts": contacts, "urgent_contacts": tuple(c for c in contacts if c.urgent),
         "absolute": lambda u: absolute(config, u), "home_url": f"/{lang}/",

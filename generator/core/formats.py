@@ -46,6 +46,18 @@ def native_digits(text: str, locale: str) -> str:
     return text.translate({ord("0") + i: chr(ord(zero) + i) for i in range(10)})
 
 
+#: The comma between the parts of a text (a source and its date, a list of audiences), by script.
+_COMMAS = {"Arab": "\u060c ", "Hans": "\u3001", "Hant": "\u3001", "Jpan": "\u3001"}
+
+
+def list_comma(lang: str) -> str:
+    """Return the comma a language writes between parts: "، " in Arabic script, "、" in Chinese and Japanese,
+    else ", " (an Arabic page read "المصدر: NCMEC, ١ أبريل ٢٠٢٤" with a Latin comma)."""
+    from generator.core.fonts import script_of
+
+    return _COMMAS.get(script_of(lang), ", ")
+
+
 @lru_cache(maxsize=64)
 def _digit_zero(locale: str) -> str:
     try:

@@ -27,7 +27,7 @@ from generator.render.bodies import Bodies
 from generator.render.images import PROSE_SIZES, image_html
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import SiteError
-from generator.core.formats import format_date, format_value, language_name
+from generator.core.formats import format_date, format_value, language_name, list_comma, native_digits
 from generator.core.messages import _
 from generator.sources.i18n import Strings
 from generator.model import Alternate, Document, Folder, HelpContact, OutputFile, Page, PageKind, Site
@@ -422,6 +422,8 @@ class Contexts:
             "home_url": f"/{lang}/",
             "section_url": section_url,
             "has_section": has_section,
+            "comma": list_comma(lang),
+            "digits": lambda value: native_digits(str(value), language.locale),
             "help_page": self.group_url("doc:help", lang),
             "feed_url": f"/{lang}/feed.xml",
             "doc_url": doc_url,

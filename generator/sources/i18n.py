@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from babel import Locale
 
 from generator.core.errors import ErrorCollector, SiteError
+from generator.core.formats import native_digits
 from generator.core.messages import _, ngettext
 from generator.model import SiteConfig
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -56,6 +57,10 @@ class Strings:
             raise SiteError(_("missing UI string '{key}'; add it to this file").format(key=key),
                             source=self.shown) from None
         if params:
+            if self.locale:  # a number in the language's own digits (ar_EG: ١ page), like every other number
+                params = {name: native_digits(str(value), self.locale)
+                          if isinstance(value, int) and not isinstance(value, bool) else value
+                          for name, value in params.items()}
             try:
                 return text.format(**params)
             except (KeyError, IndexError, ValueError) as exc:
