@@ -95,6 +95,10 @@ def test_two_sources_for_one_path_name_both() -> None:
      "doit être une adresse absolue commençant par https:// (ou http://) ;"),
     ("https://a.org/?x=1", "must not have a '?' query or a '#' fragment;", "ne doit avoir ni requête '?' ni fragment '#' ;"),
     ("https://me@a.org/", "must not hold a user name or password;", "ne doit contenir ni nom d'utilisateur ni mot de passe ;"),
+    # Accepted, then every link carried it: <loc>https://x.org/a/../fr/</loc>, href="/a/../assets/…"
+    ("https://a.org/a/../", "has '.', '..' or an empty part ('//') in its path, or an escape such as %ZZ, %00 or %2F: "
+     "browsers and servers read such an address differently;", "a '.', '..' ou une partie vide ('//') dans son chemin, "
+     "ou un échappement comme %ZZ, %00 ou %2F : navigateurs et serveurs lisent une telle adresse différemment ;"),
 ])
 def test_a_base_url_problem_is_one_sentence_that_starts_with_its_subject(url: str, english: str, french: str) -> None:
     example = "https://www.example.org/ or https://example.org/campaign/"
@@ -107,3 +111,6 @@ def test_a_base_url_problem_is_one_sentence_that_starts_with_its_subject(url: st
     finally:
         messages.activate("en")
     assert base_url_problem("https://example.org/campaign/", "base_url") is None
+    for odd in ("https://a.org/./", "https://a.org//", "https://a.org/a//b/", "https://a.org/%ZZ/", "https://a.org/%00/"):
+        assert base_url_problem(odd, "base_url") is not None, odd
+    assert base_url_problem("https://a.org/caf%C3%A9/", "base_url") is None

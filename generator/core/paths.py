@@ -107,6 +107,16 @@ def safe_relpath(rel: str) -> str:
 _URL_FORBIDDEN = frozenset(' "\'<>\\`^{}|')
 
 
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _odd_path(path: str) -> bool:
+    """Return whether a base URL's path has dot segments, an empty segment, a broken or a NUL escape."""
+    segments = path.split("/")[1:-1] if path.endswith("/") else path.split("/")[1:]
+    return (any(segment in ("", ".", "..") for segment in segments) or bool(_PERCENT.search(path))
+            or "%00" in path or "%2f" in path.lower())
+
+
 def base_url_problem(url: str, subject: str = "") -> str | None:
     """Return why a base URL cannot be the address of a site, or None when it can.
 
@@ -140,6 +150,9 @@ def base_url_problem(url: str, subject: str = "") -> str | None:
                 message = _("{subject} must not hold a user name or password; {example}")
             elif port is not None and not 0 < port < 65536:
                 message = _("{subject} has an impossible port; {example}")
+            elif _odd_path(parts.path):  # every link would carry it: /a/../fr/, /a//fr/, /%ZZ/
+                message = _("{subject} has '.', '..' or an empty part ('//') in its path, or an escape such as "
+                            "%ZZ, %00 or %2F: browsers and servers read such an address differently; {example}")
     if message is None:
         return None
     example = _("write it like https://www.example.org/ or https://example.org/campaign/")
