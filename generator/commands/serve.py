@@ -75,7 +75,7 @@ from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
 from generator.core.errors import SiteError, SiteErrors, message_line
 from generator.core.messages import N_, _, active_language, ngettext
-from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover
+from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
 
 log = logging.getLogger(__name__)
@@ -1422,6 +1422,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
                  debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS,
                  force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
+    refuse_undecodable_path(site)  # the watcher could not name its files: refused before anything starts
     if not (site / CONFIG_FILE).is_file():
         raise SiteError(_("there is no site.yaml in '{site}', so it is not a Vigie site; "
                           "check the folder, or run 'vigie init DIR' to start one").format(site=site),

@@ -27,6 +27,7 @@ from generator.model import OutputFile
 from generator.core.paths import safe_relpath
 from generator.model.plan import compressed_paths
 from generator.output.compress import COMPRESSOR, compressed_copies, holds
+from generator.sources.files import refuse_undecodable_path
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,12 @@ def plan_files(files: Iterable[P]) -> dict[str, P]:
 
 
 def check_output_folder(out: Path, site_root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the site, its cache or other files."""
+    """Refuse an output folder whose replacement would destroy the site, its cache or other files.
+
+    Both paths must be valid UTF-8: the build records them (as text) in its cache.
+    """
+    refuse_undecodable_path(site_root)  # the site's name first: the default output is inside it
+    refuse_undecodable_path(out)
     out_r, root_r = out.resolve(), site_root.resolve()
     if out_r == root_r or out_r in root_r.parents:
         raise SiteError(_("the output folder {out} contains the site itself; choose a folder such as public/")
