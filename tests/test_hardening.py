@@ -17,7 +17,7 @@ import pytest
 from conftest import BUILD_DAY, REPO
 from generator.build import BuildOptions, build
 from generator.cli import main
-from generator.core.errors import SiteError, SiteErrors, printable
+from generator.core.errors import SiteError, SiteErrors, message_line, printable
 from generator.render.markup import make_markdown
 from generator.core.paths import output_path, slugify, tag_slugs
 from generator.core.phones import phone_problem, tel_href
@@ -147,6 +147,19 @@ def test_messages_never_print_escape_sequences_raw(site_src: Path, tmp_path: Pat
     assert result.returncode == 1
     assert "\x1b" not in result.stderr and "\\x1b[31mrouge.md" in result.stderr
     assert printable("a\x1b[2Jb\x9bc\rd") == "a\\x1b[2Jb\\x9bc\\rd"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names cannot hold a line break")
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_line_break_in_a_file_name_never_breaks_its_message_line(command: str, site_src: Path,
+                                                                    tmp_path: Path) -> None:
+    (site_src / "content/fr/articles/a\nb.md").write_bytes((site_src / "content/fr/articles/ecrans.md").read_bytes())
+    result = cli(command, str(site_src), *(["-o", str(tmp_path / "out")] if command == "build" else []))
+    assert result.returncode == 1, result.stderr
+    printed = (result.stderr + result.stdout).splitlines()
+    assert ("content/fr/articles/a\\nb.md:2: error: the file name 'a\\nb.md' does not make a valid URL; rename it "
+            "with lowercase a-z, 0-9 and hyphens, or set 'slug:' in the front matter") in printed
+    assert message_line("a\rb\n.md:3", "error", "x") == "a\\rb\\n.md:3: error: x"
 
 
 # -- files that are not files -----------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
-from generator.core.errors import SiteError, SiteErrors, message_line
+from generator.core.errors import SiteError, SiteErrors, message_line, printable_path
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -525,7 +525,7 @@ class LiveSite:
     def _rebuild(self, kind: str, changed: Iterable[str]) -> bool:
         names = sorted(changed)
         if names:
-            shown = ", ".join(names[:3])
+            shown = ", ".join(printable_path(name) for name in names[:3])  # one line, whatever the names hold
             if len(names) > 3:
                 shown = ngettext("{files} and {count} more", "{files} and {count} more", len(names) - 3).format(
                     files=shown, count=len(names) - 3)
