@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from conftest import BUILD_DAY, REPO
 from generator.build import BuildOptions, build
 from generator.cli import main
-from generator.core.errors import SiteError, SiteErrors, printable
+from generator.core.errors import SiteError, SiteErrors, message_line, printable
 from generator.render.markup import make_markdown
 from generator.core.paths import output_path, slugify, tag_slugs
 from generator.core.phones import phone_problem, tel_href
@@ -148,6 +149,19 @@ def test_messages_never_print_escape_sequences_raw(site_src: Path, tmp_path: Pat
     assert printable("a\x1b[2Jb\x9bc\rd") == "a\\x1b[2Jb\\x9bc\\rd"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names cannot hold a line break")
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_line_break_in_a_file_name_never_breaks_its_message_line(command: str, site_src: Path,
+                                                                    tmp_path: Path) -> None:
+    (site_src / "content/fr/articles/a\nb.md").write_bytes((site_src / "content/fr/articles/ecrans.md").read_bytes())
+    result = cli(command, str(site_src), *(["-o", str(tmp_path / "out")] if command == "build" else []))
+    assert result.returncode == 1, result.stderr
+    printed = (result.stderr + result.stdout).splitlines()
+    assert ("content/fr/articles/a\\nb.md:2: error: the file name 'a\\nb.md' does not make a valid URL; rename it "
+            "with lowercase a-z, 0-9 and hyphens, or set 'slug:' in the front matter") in printed
+    assert message_line("a\rb\n.md:3", "error", "x") == "a\\rb\\n.md:3: error: x"
+
+
 # -- files that are not files -----------------------------------------------------------------------------------------
 
 
@@ -180,6 +194,57 @@ def test_a_link_inside_the_site_is_followed(site_src: Path) -> None:
     (site_src / "content/fr/articles/boucle").symlink_to(site_src / "content/fr/articles", target_is_directory=True)
     site = load_site(site_src)
     assert "Un article non traduit" in render_page(site, page_urls(site)["fr/articles/ecrans/index.html"])
+
+
+# -- names that are not UTF-8 ------------------------------------------------------------------------------------------
+
+#: A name saved by a system writing Latin-1 ("café"), as Python reads it from a Linux disk.
+LATIN1_NAME = os.fsdecode(b"caf\xe9")
+needs_byte_names = pytest.mark.skipif(sys.platform in ("win32", "darwin"),
+                                      reason="only POSIX file systems other than macOS store names that are not UTF-8")
+
+
+@needs_byte_names
+@pytest.mark.parametrize("where", ["content/fr/articles/{}.md", "content/facts/{}.yaml", "layouts/{}.html",
+                                   "assets/{}.css", "assets/root/{}.txt", "content/fr/articles/{}/a.md"])
+def test_a_file_name_that_is_not_utf8_is_refused_by_name(where: str, site_src: Path, tmp_path: Path) -> None:
+    bad = site_src / where.format(LATIN1_NAME)
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_bytes((site_src / "content/fr/articles/ecrans.md").read_bytes())
+    shown = where.format("caf\\xe9")
+    if where.endswith("/a.md"):
+        shown, message = shown.removesuffix("/a.md"), "this folder's path holds a name that is not valid UTF-8"
+    else:
+        message = "the file name is not valid UTF-8; rename it"
+    built = cli("build", str(site_src), "-o", str(tmp_path / "out"))
+    assert built.returncode == 1, built.stderr
+    assert f"{shown}: error: {message}" in built.stderr
+    checked = cli("check", str(site_src), "--format", "json")
+    assert checked.returncode == 1, checked.stderr
+    assert {"path": shown, "line": None, "level": "error", "message": message} in [
+        {**finding, "message": finding["message"][:len(message)]} for finding in json.loads(checked.stdout)["findings"]]
+
+
+@needs_byte_names
+@pytest.mark.parametrize("command", [["build"], ["check", "--format", "json"], ["serve", "--port", "0"]])
+def test_a_site_folder_whose_name_is_not_utf8_is_refused_by_name(command: list[str], site_src: Path) -> None:
+    site = site_src.rename(site_src.parent / LATIN1_NAME)
+    result = subprocess.run([sys.executable, "-m", "generator", command[0], str(site), *command[1:]],
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1, result.stderr
+    where, message = f"{site.parent}/caf\\xe9", "this folder's path holds a name that is not valid UTF-8; rename that folder"
+    if "json" in command:
+        assert {"path": where, "line": None, "level": "error", "message": message} in json.loads(result.stdout)["findings"]
+    else:
+        assert f"{where}: error: {message}" in result.stderr
+
+
+@needs_byte_names
+def test_an_output_folder_whose_name_is_not_utf8_is_refused_by_name(site_src: Path, tmp_path: Path) -> None:
+    result = cli("build", str(site_src), "-o", str(tmp_path / LATIN1_NAME))
+    assert result.returncode == 1, result.stderr
+    assert f"{tmp_path}/caf\\xe9: error: this folder's path holds a name that is not valid UTF-8" in result.stderr
+    assert not (tmp_path / LATIN1_NAME).exists()
 
 
 # -- reproducible dates ------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
@@ -103,6 +104,31 @@ def test_a_file_and_a_folder_of_one_name_under_assets_root(warm_site: Path, tmp_
     with pytest.raises(SiteErrors) as info:
         build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
     assert "assets/root/fr writes the file fr, but" in str(info.value)
+    assert hashes(out) == before
+
+
+# -- a full disk ------------------------------------------------------------------------------------------------------
+
+
+def test_a_full_disk_is_one_error_naming_the_output_folder_not_each_page(warm_site: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, out = build_copy(warm_site, tmp_path)
+    before = hashes(out)
+    place = Staging._place
+
+    def disk_full(self: Staging, rel: str, data: bytes) -> bool:  # what a write gets once the disk has no room
+        if rel.endswith(".html"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return place(self, rel, data)
+
+    monkeypatch.setattr(Staging, "_place", disk_full)
+    (warm_site / "content/fr/articles/ecrans.md").write_text(
+        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    with pytest.raises(SiteErrors) as info:
+        build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    assert [(e.source, e.message) for e in info.value.errors] == [
+        (None, f"the disk holding the output folder {out} is full ({os.strerror(errno.ENOSPC)}); free some space, "
+               "then build again (the published site was not changed)")]
     assert hashes(out) == before
 
 

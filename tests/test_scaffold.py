@@ -18,11 +18,12 @@ from generator.commands.check import ERROR, run_check
 from generator.cli import main
 from generator.sources.config import load_config
 from generator.sources.content import load_documents
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors
 from generator.commands.scaffold import (comment, init_site, new_document, new_fact, placeholder_markers,
                                         placeholder_texts)
 from generator.core import messages
 from generator.commands import scaffold
+from generator.commands.translate import translate_document
 from support import load_site, page_urls, render_page
 
 TRICKY = 'Écrans : "en famille" – #1 & plus'
@@ -79,6 +80,34 @@ def test_new_refuses_to_overwrite(site_src: Path) -> None:
         new_document(site_src, "article", "Nouveau", lang="fr", translate=["en"], today=BUILD_DAY)
     assert err.value.source == "content/en/articles/nouveau.md"
     assert not (site_src / "content/fr/articles/nouveau.md").exists()
+
+
+@pytest.mark.parametrize("command", ["new", "new --translate", "translate", "new fact"])
+def test_new_and_translate_never_write_through_a_link_leading_outside_the_site(command: str, site_src: Path,
+                                                                              tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    linked = "content/facts" if command == "new fact" else "content/en/articles"
+    for item in (site_src / linked).iterdir():
+        item.rename(elsewhere / item.name)
+    (site_src / linked).rmdir()
+    (site_src / linked).symlink_to(elsewhere, target_is_directory=True)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(SiteErrors) as info:
+        if command == "new fact":
+            new_fact(site_src, "hello")
+        elif command == "translate":
+            translate_document(site_src, site_src / "content/fr/articles/ecrans.md", "en")
+        elif command == "new":
+            new_document(site_src, "article", "Hello", lang="en")
+        else:
+            new_document(site_src, "article", "Hello", lang="fr", translate=["en"])
+    assert str(info.value) == (f"{linked}: this is a symbolic link to {elsewhere}, outside the site folder; copy the "
+                               "file into the site instead of linking to it")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written, here or there
+    with pytest.raises(SiteErrors) as built:
+        build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY))
+    assert str(info.value) in str(built.value)  # what the build says
 
 
 def test_new_refuses_a_taken_translation_key_or_section_address(site_src: Path) -> None:

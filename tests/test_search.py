@@ -144,6 +144,25 @@ def test_a_failed_pagefind_run_leaves_the_published_site_untouched(site_src: Pat
     assert not [p for p in out.parent.iterdir() if ".vigie-new-" in p.name]
 
 
+def test_an_entry_file_pagefind_left_empty_is_an_error_and_the_published_site_stays(
+        site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _result, out = build_copy(site_src, tmp_path)
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
+    emptying = tmp_path / "pagefind"  # as Pagefind does on a full disk: it ends well, its entry file empty
+    emptying.write_text('#!/bin/sh\nwhile [ "$1" != --output-path ]; do shift; done\nmkdir -p "$2"\n'
+                        ': > "$2/pagefind-entry.json"\n', encoding="utf-8")
+    emptying.chmod(0o755)
+    monkeypatch.setattr(search_stage, "pagefind_executable", lambda: emptying)
+    (site_src / "content" / "fr" / "articles" / "ecrans.md").write_text(
+        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
+    assert str(caught.value) == ("the search index could not be made (Pagefind left pagefind-entry.json missing, "
+                                 "empty or unreadable: is the disk full?); the published site was not changed")
+    assert {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert not [p for p in out.parent.iterdir() if ".vigie-new-" in p.name]
+
+
 def test_pagefind_settings_of_the_computer_do_not_change_the_index(site_src: Path, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     _r, plain = build_copy(site_src, tmp_path / "a")

@@ -27,6 +27,7 @@ from generator.sources.content import load_documents
 from generator.core.errors import CONTROL_RE, ErrorCollector, SiteError, codepoint
 from generator.core.messages import N_, UI_LANGUAGES, _, catalog
 from generator.sources.facts import valid_id
+from generator.sources.files import entry_stat
 from generator.model import Folder, SiteConfig
 from generator.core.paths import slugify
 from generator.model.plan import name_problems
@@ -249,7 +250,11 @@ def _document_text(kind: str, lang: str, title: str, slug: str, key: str, day: d
 
 
 def _write_all(site: Path, plan: list[_Planned]) -> list[Path]:
-    """Write new files (never replacing one); return their paths."""
+    """Write new files (never replacing one); return their paths.
+
+    Nothing is written when a folder on the way is one a build refuses (`_refuse_unusable_folders`).
+    """
+    _refuse_unusable_folders(site, plan)
     created = []
     for item in plan:
         path = site / item.rel
@@ -266,6 +271,28 @@ def _write_all(site: Path, plan: list[_Planned]) -> list[Path]:
         log.debug("created %s", path)
         created.append(path)
     return created
+
+
+def _refuse_unusable_folders(site: Path, plan: list[_Planned]) -> None:
+    """Raise the build's own error for a folder on the way to a planned file that a build would refuse.
+
+    A symbolic link leading outside the site (``content/en/articles -> /elsewhere``)
+    would have the new file written there, out of the site, where no build reads it;
+    a link leading nowhere, or a pipe where a folder should be, would fail half-way.
+    Every planned file is checked before the first is written.
+    """
+    root = site.resolve()
+    errors = ErrorCollector()
+    for item in plan:
+        parts = item.rel.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            rel = "/".join(parts[:depth])
+            path = site / rel
+            if not (path.exists() or path.is_symlink()):
+                break  # made by `_write_all`, inside the site
+            if entry_stat(path, root, rel, errors) is None:
+                break
+    errors.raise_if_any()
 
 
 # -- vigie new fact ---------------------------------------------------------------------

@@ -73,9 +73,9 @@ from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
-from generator.core.errors import SiteError, SiteErrors, message_line
+from generator.core.errors import SiteError, SiteErrors, message_line, printable_path
 from generator.core.messages import N_, _, active_language, ngettext
-from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover
+from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
 
 log = logging.getLogger(__name__)
@@ -525,7 +525,7 @@ class LiveSite:
     def _rebuild(self, kind: str, changed: Iterable[str]) -> bool:
         names = sorted(changed)
         if names:
-            shown = ", ".join(names[:3])
+            shown = ", ".join(printable_path(name) for name in names[:3])  # one line, whatever the names hold
             if len(names) > 3:
                 shown = ngettext("{files} and {count} more", "{files} and {count} more", len(names) - 3).format(
                     files=shown, count=len(names) - 3)
@@ -1422,6 +1422,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
                  debounce: float = DEBOUNCE, max_connections: int = MAX_CONNECTIONS,
                  force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
+    refuse_undecodable_path(site)  # the watcher could not name its files: refused before anything starts
     if not (site / CONFIG_FILE).is_file():
         raise SiteError(_("there is no site.yaml in '{site}', so it is not a Vigie site; "
                           "check the folder, or run 'vigie init DIR' to start one").format(site=site),

@@ -23,6 +23,7 @@ from generator.model import Document, Folder, SiteConfig
 from generator.model.plan import name_problems
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, split_front_matter
+from generator.sources.files import shown_name
 from generator.sources.yamlsource import read_text
 
 log = logging.getLogger(__name__)
@@ -116,12 +117,13 @@ def _find_document(config: SiteConfig, path: Path, documents: list[Document]) ->
             return doc
     errors = ErrorCollector()
     load_documents(config, errors)
-    mine = [e for e in errors.errors if e.source == f"content/{below}"]
+    shown = shown_name(f"content/{below}")  # as the loaders name it (a name that is not UTF-8 escaped)
+    mine = [e for e in errors.errors if e.source == shown]
     if mine:
         raise SiteError(_("this page cannot be translated until it builds: {problem} (vigie check lists every "
-                          "problem)").format(problem=mine[0].message), source=f"content/{below}", line=mine[0].line)
+                          "problem)").format(problem=mine[0].message), source=shown, line=mine[0].line)
     raise SiteError(_("Vigie does not read this file as a page (it skips names starting with '.', '_' or '~', "
-                      "and editors' backup files), so there is nothing to translate"), source=f"content/{below}")
+                      "and editors' backup files), so there is nothing to translate"), source=shown)
 
 
 def translation_text(original_text: str, doc: Document, original: str, title: str | None, slug: str,

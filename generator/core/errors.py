@@ -19,9 +19,25 @@ def codepoint(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
+#: What a path shown in a message must not hold raw: the same, and the line breaks a message itself may hold.
+_UNPRINTABLE_IN_PATH_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+#: The line number that ends a location: ``:12``.
+_LINE_SUFFIX_RE = re.compile(r":\d+$")
+
+
 def printable(text: str) -> str:
     """Return text safe to print on a terminal: every control character shown as ``\\x1b``, never sent raw."""
     return _UNPRINTABLE_RE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def printable_path(text: str) -> str:
+    """Return a path as messages show it: as `printable`, and a line break in a file name shown as ``\\n``.
+
+    A message may run on several lines (a YAML mistake shows the lines around
+    it), but a path never does: ``path:line: error:`` stays on one line, the
+    one editors' problem matchers and CI read.
+    """
+    return _UNPRINTABLE_IN_PATH_RE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class SiteError(Exception):
@@ -46,7 +62,7 @@ class SiteError(Exception):
         return f"{self.source}:{self.line}" if self.line is not None else self.source
 
     def __str__(self) -> str:
-        where = self.location()
+        where = printable_path(self.location())  # kept on one line, as `message_line` shows it
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -54,8 +70,17 @@ def message_line(location: str, level: str, message: str) -> str:
     """Return one message as every command prints it: ``path:line: error: message`` (or ``error: message``).
 
     The keywords stay as they are in every language, so editors' problem matchers and CI parse them.
+    The location is shown with `printable_path`, and so is each of its names the message quotes (``the file
+    name 'a\\nb.md' …``): a file name never breaks the line.
     """
-    return f"{location}: {level}: {message}" if location else f"{level}: {message}"
+    if not location:
+        return f"{level}: {message}"
+    shown = printable_path(location)
+    if shown != location:
+        for name in _LINE_SUFFIX_RE.sub("", location).split("/"):
+            if printable_path(name) != name:
+                message = message.replace(name, printable_path(name))
+    return f"{shown}: {level}: {message}"
 
 
 class SiteErrors(Exception):

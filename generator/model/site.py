@@ -172,12 +172,20 @@ def _check_unique_urls(pages: list[Page], errors: ErrorCollector) -> None:
             continue
         other = owners.get(path)
         if other is not None:
+            blamed = _file_made(page, other)
             errors.add(SiteError(_("two pages want the URL {url}: {first} and {second}; change the slug of one of them")
                                  .format(url=page.url, first=_origin(other), second=_origin(page)),
-                                 source=_origin(page),
-                                 line=2 if page.doc else None))
+                                 source=_origin(blamed),
+                                 line=2 if blamed.doc else None))
         else:
             owners[path] = page
+
+
+def _file_made(page: Page, other: Page) -> Page:
+    """Return which of two pages wanting one URL a collision is reported at: ``page``, unless only ``other``
+    comes from a file (a page whose slug takes the address of the search or tags page Vigie makes): the
+    editor fixes a file, at its line."""
+    return other if page_source(page) is None and page_source(other) is not None else page
 
 
 def page_source(page: Page) -> str | None:

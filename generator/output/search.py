@@ -42,12 +42,14 @@ from generator.core.messages import _
 from generator.core.paths import safe_relpath
 from generator.model.plan import SEARCH_FOLDER
 from generator.output.search_memory import FolderIndex, SearchMemory, file_hashes, language_files, pages_digest
-from generator.output.writer import Staging, Written
+from generator.output.writer import Staging, Written, disk_full
 
 log = logging.getLogger(__name__)
 
 #: The folder of the site the search files go to (pagefind.js finds the rest beside itself).
 FOLDER = SEARCH_FOLDER
+#: The file of Pagefind's bundle that lists each language's index (the search script reads it first).
+ENTRY = "pagefind-entry.json"
 #: What the search page needs of Pagefind's bundle: the search script and its worker, the WebAssembly per
 #: language, the index. Pagefind's own ready-made interfaces (``pagefind-ui.js``…) are left out: the theme
 #: has its own form (layouts/search.html, assets/js/search.js).
@@ -84,8 +86,19 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
     index (``fr/articles/a/index.html``): with pages in two top-level folders or
     more, Pagefind runs once per folder (see `run_groups`). A folder whose index
     ``memory`` finds still right is not indexed again: its files are taken from
-    the published output (see `generator.output.search_memory`).
+    the published output (see `generator.output.search_memory`). A file it
+    cannot write (a full disk) is the editor's error, before the swap.
     """
+    try:
+        return _index_staging(staging, pages, indexed, memory)
+    except OSError as exc:
+        raise disk_full(exc, staging.out) or SiteError(
+            _("the search index could not be made ({reason}); the published site was not changed")
+            .format(reason=exc.strerror or exc)) from None
+
+
+def _index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[str],
+                   memory: SearchMemory | None) -> Indexed:
     bundle, published = staging.tmp / FOLDER, staging.out / FOLDER
     globs = run_groups(indexed)
     tops = {glob: glob.split("/", 1)[0] for glob in globs}
@@ -107,10 +120,10 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
         for name in known.files:
             _take(published / name, bundle / name)
     if taken:
-        entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+        entry = _read_entry(bundle)
         entry["languages"] = {**entry.get("languages", {}),
                               **{lang: info for known in taken.values() for lang, info in known.languages.items()}}
-        (bundle / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         log.debug("search index: %s taken from the published output", ", ".join(sorted(taken)))
     kept = _kept(bundle)
     folders = dict(taken)
@@ -272,8 +285,7 @@ def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> dict[str, 
     languages: dict[str, Any] = {}
     entry: dict[str, Any] = {}
     for glob in globs:
-        _pagefind_run(site, bundle, glob)
-        entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+        entry = _pagefind_run(site, bundle, glob)
         found = entry.get("languages") or {}
         if found.keys() & languages.keys():  # one language in two folders (a layout's own lang): one run over all
             log.debug("search index: %s in two folders; one run over the whole site", sorted(found.keys() & languages))
@@ -283,12 +295,16 @@ def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> dict[str, 
         languages.update(found)
         made[glob] = dict(found)
     entry["languages"] = languages
-    (bundle / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
     return made
 
 
-def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> None:
-    """Run Pagefind once over the HTML pages below ``site`` (or those matching ``glob``), writing into ``bundle``."""
+def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> dict[str, Any]:
+    """Run Pagefind once over the HTML pages below ``site`` (or those matching ``glob``), writing into ``bundle``.
+
+    Return its entry file, read: Pagefind may end well and leave it empty (on a full disk), and a search
+    page without it finds nothing.
+    """
     program = pagefind_executable()
     # In an empty folder, with no PAGEFIND_* variables: no configuration file or setting of the
     # editor's computer changes what the index holds.
@@ -305,6 +321,19 @@ def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> None:
         said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
         raise SiteError(_("the search index could not be made (Pagefind: {reason}); the published site was "
                           "not changed").format(reason=" ".join(said[-3:])[:500] or run.returncode))
+    return _read_entry(bundle)
+
+
+def _read_entry(bundle: Path) -> dict[str, Any]:
+    """Return Pagefind's entry file in ``bundle``; one missing, empty or cut short is the editor's error."""
+    try:
+        entry = json.loads((bundle / ENTRY).read_bytes())
+    except (OSError, ValueError):
+        entry = None
+    if not isinstance(entry, dict):
+        raise SiteError(_("the search index could not be made (Pagefind left {file} missing, empty or unreadable: "
+                          "is the disk full?); the published site was not changed").format(file=ENTRY))
+    return entry
 
 
 def _kept(bundle: Path) -> list[str]:
@@ -320,7 +349,7 @@ def _kept(bundle: Path) -> list[str]:
         if not _KEPT.fullmatch(rel) or path.is_symlink() or not path.is_file():
             path.unlink()
             continue
-        if rel == "pagefind-entry.json":
+        if rel == ENTRY:
             path.write_bytes(_canonical(path.read_bytes()))
         kept.append(rel)
     for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):

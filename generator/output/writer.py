@@ -11,6 +11,7 @@ into the published tree.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -28,6 +29,7 @@ from generator.model import OutputFile
 from generator.core.paths import safe_relpath
 from generator.model.plan import compressed_paths
 from generator.output.compress import COMPRESSOR, compressed_copies, holds
+from generator.sources.files import refuse_undecodable_path
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,12 @@ def plan_files(files: Iterable[P]) -> dict[str, P]:
 
 def check_output_folder(out: Path, site_root: Path) -> None:
     """Refuse an output folder whose replacement would destroy the site, its cache or other files, or that
-    cannot be replaced (a mount point), or that holds the current folder (a shell or server inside it)."""
+    cannot be replaced (a mount point), or that holds the current folder (a shell or server inside it).
+
+    Both paths must be valid UTF-8: the build records them (as text) in its cache.
+    """
+    refuse_undecodable_path(site_root)  # the site's name first: the default output is inside it
+    refuse_undecodable_path(out)
     try:
         out_r, root_r = out.resolve(), site_root.resolve()
     except (OSError, RuntimeError) as exc:  # a link that leads to itself
@@ -312,7 +319,7 @@ class Staging:
         """
         rel = safe_relpath(item.path)
         folder = posixpath.dirname(rel)
-        with _writing(rel, item.origin):
+        with _writing(rel, item.origin, self.out):
             if folder not in self._folders:
                 os.makedirs(self.tmp / folder, exist_ok=True)
                 self._folders.add(folder)
@@ -329,7 +336,7 @@ class Staging:
         """
         rel = safe_relpath(path)
         target = self.tmp / rel
-        with _writing(rel, origin):
+        with _writing(rel, origin, self.out):
             data = target.read_bytes()
             unchanged = False
             if self._has_previous and _same_bytes(self.out / rel, data):
@@ -393,7 +400,8 @@ class Staging:
             paths = {*files, *(copy for item in files.values() for copy in item.copies)}
             made_by = (f"{MARKER_HEADER}\n" + (f"compress {COMPRESSOR}\n" if self.compress else "")
                        + f"files {len(paths)} {_paths_digest(paths)}\n")
-            (self.tmp / MARKER).write_text(made_by, encoding="utf-8")  # "made by Vigie"
+            with _writing(MARKER, "", self.out):
+                (self.tmp / MARKER).write_text(made_by, encoding="utf-8")  # "made by Vigie"
             removed = _count_removed(self.out, paths)
             if self.out.exists():
                 self.out.rename(self.old)
@@ -438,17 +446,34 @@ def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
     return staging.commit(written)
 
 
+#: What a write fails with when the disk (or the user's share of it) has no room left.
+DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def disk_full(exc: OSError, out: Path) -> SiteError | None:
+    """Return the error for a write into the new tree of ``out`` that failed for want of space, else None.
+
+    It names the output folder and no source: the pages are not at fault, and
+    every page that fails so gives this one error, printed once.
+    """
+    if exc.errno not in DISK_FULL:
+        return None
+    return SiteError(_("the disk holding the output folder {out} is full ({reason}); free some space, then build "
+                       "again (the published site was not changed)").format(out=out, reason=exc.strerror))
+
+
 @contextlib.contextmanager
-def _writing(rel: str, origin: str) -> Iterator[None]:
-    """Turn what writing ``rel`` into the new tree raises into the editor's error."""
+def _writing(rel: str, origin: str, out: Path) -> Iterator[None]:
+    """Turn what writing ``rel`` into the new tree of ``out`` raises into the editor's error."""
     try:
         yield
     except FileExistsError:  # the file, or one of its compressed copies
         raise SiteError(_("two sources want to write {path}; {origin} is one of them; rename one")
                         .format(path=rel, origin=origin), source=origin or None) from None
     except OSError as exc:
-        raise SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
-                        .format(path=rel, reason=exc.strerror), source=origin or None) from None
+        raise disk_full(exc, out) or SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
+                                               .format(path=rel, reason=exc.strerror),
+                                               source=origin or None) from None
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

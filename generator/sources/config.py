@@ -16,7 +16,7 @@ from generator.model import Colors, HelpContact, Language, SiteConfig
 from generator.core.paths import base_url_problem
 from generator.core.phones import phone_problem
 from generator.sources.schema import SLUG_RE, Reader, as_list
-from generator.sources.files import entry_stat
+from generator.sources.files import entry_stat, refuse_undecodable_path
 from generator.sources.yamlsource import LineDict, parse_yaml, read_text
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
+    refuse_undecodable_path(root)  # every path of the site is made from it
     path = root / CONFIG_FILE
     found = ErrorCollector()
     if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:

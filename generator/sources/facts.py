@@ -15,7 +15,7 @@ from generator.core.errors import ErrorCollector, SiteError, message_line
 from generator.core.messages import _
 from generator.model import FORMATS, QUALIFIERS, Fact, FactSource, SiteConfig
 from generator.sources.schema import MAX_SLUG, SLUG_RE, Reader, as_written
-from generator.sources.files import IGNORED_PREFIXES, list_files, read_file
+from generator.sources.files import IGNORED_PREFIXES, list_files, read_file, undecodable
 from generator.sources.yamlsource import LineDict, decode_text, parse_yaml
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def _refuse_folders(folder: Path, errors: ErrorCollector) -> None:
     except OSError:  # no folder, or one list_files reports
         return
     for entry in entries:
-        if entry.name.startswith(IGNORED_PREFIXES):
+        if entry.name.startswith(IGNORED_PREFIXES) or undecodable(entry.name):  # list_files reports the latter
             continue
         try:
             holds_figures = entry.is_dir() and any(Path(entry.path).rglob("*.y*ml"))

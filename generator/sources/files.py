@@ -8,7 +8,10 @@ nothing in it is trusted to be an ordinary file:
   (``-> /etc/passwd``, ``-> /dev/urandom``) or nowhere is an error naming it;
 - a named pipe, a device or a socket is an error naming it, and is never
   opened (opening a pipe would wait forever, reading a device would never end);
-- a text file larger than `MAX_TEXT_BYTES` is an error, not a memory exhaustion.
+- a text file larger than `MAX_TEXT_BYTES` is an error, not a memory exhaustion;
+- a name that is not valid UTF-8 (written by a system using another encoding)
+  is an error naming it, its bad bytes shown as ``\\xe9``: every path a build
+  keeps, hashes and writes is text.
 
 Hidden names (a leading dot), names starting with ``_`` or ``~``, and editors'
 backup and swap files are skipped where the loaders say so.
@@ -41,6 +44,34 @@ def is_editor_leftover(name: str) -> bool:
     return (name.endswith(("~", ".swp", ".swo", ".swx", ".swn", ".tmp", ".bak", ".orig", ".rej",
                            "___jb_tmp___", "___jb_old___"))
             or name.startswith((".#", "#")) or name.endswith("#") or name == "4913")
+
+
+def undecodable(name: str) -> bool:
+    """Return whether a name read from the disk was not valid UTF-8.
+
+    Python keeps each byte it cannot decode as a lone surrogate (PEP 383), which
+    no later step can encode again (hashing the path, writing it in a cache or a page).
+    """
+    return any("\udc80" <= char <= "\udcff" for char in name)
+
+
+def shown_name(name: str) -> str:
+    """Return a name as messages show it: each byte that is not UTF-8 escaped, ``caf\\xe9.md``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace") if undecodable(name) else name
+
+
+def undecodable_name(shown: str, folder: bool) -> SiteError:
+    """Return the error for a file whose name, or a folder with a name in its path, is not valid UTF-8."""
+    message = (_("this folder's path holds a name that is not valid UTF-8; rename that folder") if folder
+               else _("the file name is not valid UTF-8; rename it"))
+    return SiteError(message, source=shown_name(shown))
+
+
+def refuse_undecodable_path(path: Path) -> None:
+    """Raise a `SiteError` when a folder's full path (the site's, the output's) holds a name that is not UTF-8."""
+    full = str(path.absolute())
+    if undecodable(full):
+        raise undecodable_name(full, folder=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +110,9 @@ def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector
             if (skip_hidden and name.startswith(".")) or (skip_ignored and name.startswith(IGNORED_PREFIXES)):
                 continue
             rel = prefix + name
+            if undecodable(name):  # refused here, so that no later step meets a name it cannot encode
+                errors.add(undecodable_name(f"{shown}/{rel}", folder=_is_folder(entry)))
+                continue
             try:  # the common case, told by the folder listing alone: a plain file or folder
                 if entry.is_file(follow_symlinks=False):
                     found.append(Listed(rel, entry.path))
@@ -104,6 +138,13 @@ def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector
     return found
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _folder_stat(entry: os.DirEntry[str]) -> os.stat_result | None:
     try:
         return entry.stat(follow_symlinks=False)
@@ -116,6 +157,9 @@ def entry_stat(path: Path, site_root: Path, shown: str, errors: ErrorCollector) 
 
     ``site_root`` must be resolved already.
     """
+    if undecodable(path.name):
+        errors.add(undecodable_name(shown, folder=path.is_dir()))
+        return None
     try:
         st = path.lstat()
         if stat.S_ISLNK(st.st_mode):
