@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 import time
 import traceback
@@ -471,7 +472,7 @@ def _init(args: argparse.Namespace, site: Path) -> int:
     if not args.quiet:
         print(ngettext("created a new site in {site} ({count} file); build it with: vigie build {site}",
                        "created a new site in {site} ({count} files); build it with: vigie build {site}",
-                       len(created)).format(site=site, count=len(created)))
+                       len(created)).format(site=shlex.quote(str(site)), count=len(created)))  # pasted as is
     return 0
 
 

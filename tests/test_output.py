@@ -62,7 +62,7 @@ def test_a_root_file_claiming_any_generated_path_changes_nothing(warm_site: Path
                                                                  data: st.DataObject) -> None:
     _, out = build_copy(warm_site, tmp_path)
     before = hashes(out)
-    generated = sorted(p for p in before if not p.startswith("assets/") and p != MARKER)
+    generated = sorted(p for p in before if not p.startswith("assets/"))
     path = data.draw(st.sampled_from(generated), label="generated path")
     upper = data.draw(st.booleans(), label="differs only by case")
     claimed = path.upper() if upper else path
@@ -430,3 +430,12 @@ def test_ctrl_c_after_the_swap_says_the_new_output_is_in_place(warm_site: Path, 
     assert "NOUVEAU TEXTE" in (out / "fr" / "index.html").read_text(encoding="utf-8")
     said = capsys.readouterr().err
     assert "after the new output was put in place" in said and "previous output was left" not in said
+
+
+def test_a_root_file_named_like_the_output_mark_is_refused(warm_site: Path, tmp_path: Path) -> None:
+    # assets/root/.vigie-output was accepted, then silently replaced by the mark.
+    (warm_site / "assets/root").mkdir(parents=True, exist_ok=True)
+    (warm_site / "assets/root" / MARKER).write_text("mine\n", encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors), match=r"two sources want to write \.vigie-output: Vigie's mark of its "
+                                                      r"output folder and assets/root/\.vigie-output"):
+        build(BuildOptions(root=warm_site, out=tmp_path / "out", today=BUILD_DAY))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from datetime import date
@@ -232,6 +233,17 @@ def test_cli_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "created a new site" in capsys.readouterr().out
     assert main(["init", str(tmp_path / "site")]) == 1
     assert "error: the folder is not empty" in capsys.readouterr().err
+
+
+
+def test_init_says_a_command_that_works_when_pasted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # "build it with: vigie build mon site" built the folder 'mon' (or failed) when pasted.
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "mon site"]) == 0
+    said = capsys.readouterr().out
+    assert said.rstrip().endswith("build it with: vigie build 'mon site'"), said
+    assert main(shlex.split(said.rstrip().rsplit(": ", 1)[1])[1:] + ["-q"]) == 0
 
 
 # -- in the editor's language ------------------------------------------------------------------

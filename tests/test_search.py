@@ -419,3 +419,10 @@ def test_the_files_of_a_language_are_named_by_it() -> None:
     assert search_memory.language_files(names, languages) == [
         "wasm.en.pagefind", "wasm.unknown.pagefind", "pagefind.en_1a.pf_meta", "index/en_x.pf_index",
         "fragment/pt-br_y.pf_fragment", "filter/en_z.pf_filter"]
+
+
+def test_a_pagefind_stopped_by_a_signal_is_named_by_it() -> None:
+    # "(Pagefind: -25)": a file size limit (ulimit -f) stopped it, which the number did not say.
+    from generator.output.search import _ended
+
+    assert _ended(-25) == "SIGXFSZ" and _ended(-9) == "SIGKILL" and _ended(3) == "3"

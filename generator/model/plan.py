@@ -33,6 +33,8 @@ ROOT_TEXT_FILES = ("sitemap.xml", "robots.txt", "_headers")
 COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".mjs", ".xml", ".json", ".svg", ".txt", ".webmanifest")
 #: The folder of the site that holds the search index (`generator.output.search` writes it).
 SEARCH_FOLDER = "pagefind"
+#: The file that marks a folder as an output Vigie made (written by `generator.output.writer`).
+OUTPUT_MARK = ".vigie-output"
 #: The compressed copies' endings: ``page.html.br``, ``page.html.gz``.
 ENCODINGS = (".br", ".gz")
 
@@ -128,6 +130,8 @@ def planned_outputs(site: Site, assets: Iterable[OutputFile]) -> list[Planned]:
             planned.append(Planned(press_kit_path(section.url, config.title[lang], lang),
                                    _("the {language} zip of cards").format(language=lang), "site.yaml"))
     planned += [Planned(name, _("the site's {name}").format(name=name)) for name in ROOT_TEXT_FILES]
+    # The writer's mark of its output folder: a file of assets/root/ of that name would be replaced by it unsaid.
+    planned.append(Planned(OUTPUT_MARK, _("Vigie's mark of its output folder")))
     if config.search:  # the index's own names are known only once it is made: its folder is reserved
         planned.append(Planned(f"{SEARCH_FOLDER}/pagefind.js", _("the search index")))
     planned += [Planned(item.path, item.origin, item.origin) for item in assets]

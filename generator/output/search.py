@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -320,7 +321,7 @@ def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> dict[str
     if run.returncode != 0:
         said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
         raise SiteError(_("the search index could not be made (Pagefind: {reason}); the published site was "
-                          "not changed").format(reason=" ".join(said[-3:])[:500] or run.returncode))
+                          "not changed").format(reason=" ".join(said[-3:])[:500] or _ended(run.returncode)))
     return _read_entry(bundle)
 
 
@@ -334,6 +335,17 @@ def _read_entry(bundle: Path) -> dict[str, Any]:
         raise SiteError(_("the search index could not be made (Pagefind left {file} missing, empty or unreadable: "
                           "is the disk full?); the published site was not changed").format(file=ENTRY))
     return entry
+
+
+def _ended(code: int) -> str:
+    """Return how a program that said nothing ended: its exit status, or the signal that stopped it
+    (SIGXFSZ: a file size limit, SIGKILL: out of memory…), not "-25"."""
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            pass
+    return str(code)
 
 
 def _kept(bundle: Path) -> list[str]:

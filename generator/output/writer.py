@@ -27,13 +27,13 @@ from generator.core.errors import OutputReplaced, SiteError
 from generator.core.messages import _
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
-from generator.model.plan import compressed_paths
+from generator.model.plan import OUTPUT_MARK, compressed_paths
 from generator.output.compress import COMPRESSOR, compressed_copies, holds
 from generator.sources.files import refuse_undecodable_path
 
 log = logging.getLogger(__name__)
 
-MARKER = ".vigie-output"
+MARKER = OUTPUT_MARK
 #: The marker's content, and the first line of the state a build leaves in the cache.
 MARKER_HEADER = "vigie-output 2"
 
