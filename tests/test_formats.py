@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.core.formats import format_date, format_partial_date, format_value
+from generator.core.formats import format_date, format_partial_date, format_value, og_locale
 from generator.render.views import format_figure
 from generator.model import Fact, FactSource
 
@@ -148,3 +148,10 @@ def test_check_reads_numbers_in_the_locale_digits_and_signs() -> None:
 
     assert numbers_in("بلغ ١٢٬٥٠٠٫٥ طفل", "ar_EG") == [(12500.5, "١٢٬٥٠٠٫٥")]
     assert numbers_in("meer dan 12.500 kinderen", "nl") == [(12500.0, "12.500")]
+
+
+@pytest.mark.parametrize(("locale", "written"), [("fr", "fr_FR"), ("fr_BE", "fr_BE"), ("ar", "ar_EG"), ("he", "he_IL"),
+                                                 ("zh_Hant", "zh_TW"), ("pt", "pt_BR"), ("de-CH", "de_CH")])
+def test_og_locale_has_a_territory(locale: str, written: str) -> None:
+    # A site without `locales` wrote og:locale "fr", which link previews read as ll_TT only.
+    assert og_locale(locale) == written

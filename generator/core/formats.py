@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import DateTimePattern, get_date_format, match_skeleton, parse_pattern
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
@@ -44,6 +45,23 @@ def native_digits(text: str, locale: str) -> str:
     if zero == "0":
         return text
     return text.translate({ord("0") + i: chr(ord(zero) + i) for i in range(10)})
+
+
+@lru_cache(maxsize=64)
+def og_locale(locale: str) -> str:
+    """Return a locale as Open Graph writes it, language and territory (``fr`` → ``fr_FR``, ``ar`` → ``ar_EG``):
+    link previews read ``og:locale`` as ``ll_TT``; a locale without a territory takes CLDR's likely one."""
+    try:
+        parsed = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return locale
+    territory = parsed.territory
+    for key in ([f"{parsed.language}_{parsed.script}"] if parsed.script else []) + [str(parsed.language)]:
+        if territory:
+            break
+        likely = str(get_global("likely_subtags").get(key, "")).split("_")
+        territory = next((part for part in likely[1:] if len(part) == 2 and part.isupper()), None)
+    return f"{parsed.language}_{territory}" if territory else str(parsed.language)
 
 
 #: The comma between the parts of a text (a source and its date, a list of audiences), by script.

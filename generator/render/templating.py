@@ -17,6 +17,7 @@ import jinja2.sandbox
 
 from generator.render.deps import _Recording
 from generator.core.errors import SiteError
+from generator.core.formats import og_locale
 from generator.core.messages import _
 from generator.model import HelpContact, SiteConfig
 from generator.core.paths import slugify
@@ -125,6 +126,7 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None, recordin
     env.filters["slugify"] = slugify
     env.filters["ltr"] = left_to_right
     env.filters["groupby_region"] = groupby_region
+    env.filters["og_locale"] = og_locale
     return env
 
 
