@@ -145,3 +145,25 @@ def test_the_command_finds_the_site_from_the_page_and_speaks_french(site_src: Pa
     with pytest.raises(SystemExit) as usage:
         main(["translate", ORIGINAL])
     assert usage.value.code == 2 and "--to" in capsys.readouterr().err
+
+
+def test_links_to_other_pages_lead_to_their_translations_or_to_the_pages_themselves(site_src: Path) -> None:
+    # Copied as written, `../pages/aide.md` named a file the English folder does not have: the translation
+    # stopped the build once published. Code is never changed.
+    article = site_src / "content/fr/articles/ecrans.md"
+    article.write_text(article.read_text(encoding="utf-8") + (
+        "\nVoir [l'aide](../pages/aide.md#en-cas-de-danger \"Aide\"), [ceci](ecrans.md), "
+        "[l'année](annee-record.md), [le brouillon](brouillon.md) et [rien](absent.md).\n\n"
+        "`[code](../pages/aide.md)`\n\n```\n[bloc](../pages/aide.md)\n```\n\n[réf]: ../pages/aide.md\n"),
+        encoding="utf-8")
+    made = translate_document(site_src, article, "en", title="Screens at home", today=BUILD_DAY)
+    _front, body = front_and_body(made)
+    assert ("[l'aide](../pages/help.md#en-cas-de-danger \"Aide\"), [ceci](screens-at-home.md), "
+            "[l'année](annee-record.md), [le brouillon](../../fr/articles/brouillon.md) et [rien](absent.md)") in body
+    assert "`[code](../pages/aide.md)`" in body and "[bloc](../pages/aide.md)" in body
+    assert "[réf]: ../pages/help.md" in body
+    made.write_text(made.read_text(encoding="utf-8").replace("draft: true", "").replace(" et [rien](absent.md)", ""),
+                    encoding="utf-8")
+    article.write_text(article.read_text(encoding="utf-8").replace(" et [rien](absent.md)", ""), encoding="utf-8")
+    page = render_page(load_site(site_src, drafts=True), "/en/articles/screens-at-home/")
+    assert 'href="/en/help/#en-cas-de-danger"' in page and 'href="/fr/articles/brouillon/"' in page

@@ -10,9 +10,12 @@ the translated one and the address slug is made from it.
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from datetime import date
 from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote
 
 from generator.build import today_for_build
 from generator.commands.scaffold import (TRANSLATE_PREFIX, _check_clashes, _Planned, _write_all, short_slug, typed_title,
@@ -70,7 +73,7 @@ def translate_document(site: Path | None, path: Path, to: str, title: str | None
     rel = f"content/{to}/{below}"
     original = f"content/{doc.rel}"
     text = translation_text(read_text(doc.source, original), doc, original, title, slug,
-                            today or today_for_build())
+                            today or today_for_build(), relinked(doc, f"{to}/{below}", documents))
     plan = [_Planned(rel, text)]
     for other in documents:
         if other.lang == to and other.key == doc.key:
@@ -127,9 +130,11 @@ def _find_document(config: SiteConfig, path: Path, documents: list[Document]) ->
 
 
 def translation_text(original_text: str, doc: Document, original: str, title: str | None, slug: str,
-                     day: date) -> str:
-    """Return the new file: the original's front matter with its texts marked, then its text to translate."""
+                     day: date, relink: Callable[[str], str | None] = lambda target: None) -> str:
+    """Return the new file: the original's front matter with its texts marked, then its text to translate
+    (its links to other pages made right from the new file's folder by ``relink``, see `relinked`)."""
     front, body, _line = split_front_matter(original_text, original)
+    body = relink_body(body, relink)
     marked = {
         "title": title if title is not None else TRANSLATE_PREFIX + doc.title,
         "summary": TRANSLATE_PREFIX + doc.summary if doc.summary else None,
@@ -165,6 +170,61 @@ def translation_text(original_text: str, doc: Document, original: str, title: st
     lines.append("draft: true   # {why}".format(why=_("delete this line when the translation is ready to publish")))
     todo = _("TODO: translate the text below, from {original}, then delete this line.").format(original=original)
     return "---\n" + "\n".join(lines) + "\n---\n\n" + todo + "\n\n" + body.lstrip("\n")
+
+
+#: A Markdown link or image to a .md file: ``](autre.md#x "title")`` and ``[ref]: autre.md``.
+_INLINE_MD_LINK = re.compile(r"(\]\(\s*<?)([^()\s<>]+?\.md)(?=[#>)\s])")
+_REFERENCE_MD_LINK = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*<?)([^\s<>]+?\.md)(?=[#>\s]|$)", re.M)
+#: A fence that opens or closes a code block, whose text is never changed.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def relinked(doc: Document, new_rel: str, documents: list[Document]) -> Callable[[str], str | None]:
+    """Return how a link of ``doc``'s text to another page is written in its translation at ``new_rel``.
+
+    Links are relative to the file: copied as written into another language's
+    folder, ``autre.md`` named a file that is not there, and the translation
+    stopped building once published. A link now leads to the linked page's
+    translation in the new language when it has one, else to the page itself
+    (in its language). A link that leads nowhere already is left as written.
+    """
+    by_rel = {other.rel: other for other in documents}
+    lang = new_rel.split("/", 1)[0]
+    translations = {other.key: other.rel for other in documents if other.lang == lang}
+    translations[doc.key] = new_rel  # a link to the page itself leads to the new file
+
+    def relink(target: str) -> str | None:
+        linked = by_rel.get(posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), unquote(target))))
+        if linked is None:
+            return None
+        return posixpath.relpath(translations.get(linked.key, linked.rel), posixpath.dirname(new_rel))
+
+    return relink
+
+
+def relink_body(body: str, relink: Callable[[str], str | None]) -> str:
+    """Return a Markdown text with each relative link to a .md file rewritten by ``relink`` (None: as written);
+    code blocks and code spans are left alone."""
+    out: list[str] = []
+    fence = ""
+    for line in body.splitlines(keepends=True):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        parts = re.split(r"(`+[^`]*`+)", line)  # code spans keep their text
+        for index in range(0, len(parts), 2):
+            for pattern in (_INLINE_MD_LINK, _REFERENCE_MD_LINK):
+                parts[index] = pattern.sub(
+                    lambda match: match.group(1) + (relink(match.group(2)) or match.group(2)), parts[index])
+        out.append("".join(parts))
+    return "".join(out)
 
 
 def _entries(front: str) -> list[tuple[str | None, list[str]]]:
