@@ -155,3 +155,21 @@ def test_check_reads_numbers_in_the_locale_digits_and_signs() -> None:
 def test_og_locale_has_a_territory(locale: str, written: str) -> None:
     # A site without `locales` wrote og:locale "fr", which link previews read as ll_TT only.
     assert og_locale(locale) == written
+
+
+@pytest.mark.parametrize(("locale", "value", "written"), [
+    # Published ten and a hundred times too large: CLDR's Nepali data names a million करोड (its short form
+    # says करोड for ten million), and Babel writes Swahili's "milioni 0" patterns with the zeros miscounted.
+    ("ne_NP", 29_397_681, "२,९३,९७,६८१"),
+    ("ne_NP", 1_500_000, "१५,००,०००"),
+    ("sw", 29_397_681, "29,397,681"),
+    # Locales whose compact figures are right keep them.
+    ("sw_KE", 29_397_681, "milioni 29.4"),
+    ("hi_IN", 29_397_681, "2.9 करोड़"),
+    ("mr_IN", 1_500_000, "१५ लाख"),
+    ("ar_EG", 29_397_681, "٢٩٫٤ مليون"),
+    ("fr_FR", 29_397_681, "29,4 millions"),
+    ("ja_JP", 29_397_681, "2939.8万"),
+])
+def test_a_compact_figure_is_never_wrong_it_is_written_in_full_instead(locale: str, value: int, written: str) -> None:
+    assert format_value(value, "compact", locale) == written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -9,7 +10,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import DateTimePattern, get_date_format, match_skeleton, parse_pattern
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent, get_decimal_symbol
 
 
 # The first digit (zero) of CLDR's decimal numbering systems a locale may default to: Babel gives their
@@ -32,11 +33,80 @@ def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     if fmt == "compact":
         if abs(value) < 1_000_000:  # "12 500" reads better than "12 mille" / "12.5 thousand"
             return format_value(value, "number", locale)
-        return native_digits(format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale,
-                                                    numbering_system="default"), locale)
+        written = format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale,
+                                         numbering_system="default")
+        if not _compact_is_sound(value, written, locale):  # a wrong figure is worse than a long one
+            return format_value(value, "number", locale)
+        return native_digits(written, locale)
     if fmt == "year":
         return native_digits(str(int(value)), locale)
     raise ValueError(f"unknown format {fmt}")
+
+
+def _compact_is_sound(value: int | float, written: str, locale: str) -> bool:
+    """Return whether a compact figure says the value: the locale's data names each unit one way, and the
+    number shown is the value divided by the unit its pattern names.
+
+    Not always so: CLDR's Nepali data names a million करोड in its long form
+    (ten times too much: its short form says करोड for ten million), and Babel
+    wrote 29,397,681 in Swahili "milioni 2939.8" (it miscounts the zeros of a
+    pattern whose word comes first). Then the figure is written in full.
+    """
+    patterns = _compact_units(locale)
+    if patterns is None:
+        return False
+    shown = _shown_number(written, locale)
+    magnitudes = [magnitude for magnitude in patterns if magnitude <= abs(value)]
+    if shown is None or not magnitudes:
+        return True
+    unit = patterns[max(magnitudes)]
+    return unit > 0 and _close(abs(value) / unit, shown)
+
+
+@lru_cache(maxsize=64)
+def _compact_units(locale: str) -> dict[int, int] | None:
+    """Return the unit each magnitude of the locale's long compact patterns divides by ({10**6: 10**6} for
+    "0 million", {10**7: 10**6} for "00 million"), or None when its data gives one word two values."""
+    try:
+        tables = Locale.parse(locale).compact_decimal_formats
+        long, short = tables["long"]["other"], tables.get("short", {}).get("other", {})
+    except (KeyError, UnknownLocaleError, ValueError):
+        return {}
+    units: dict[int, int] = {}
+    words: dict[str, set[int]] = {}
+    for table, keep in ((long, True), (short, False)):
+        seen: dict[str, set[int]] = {}
+        for key, pattern in table.items():
+            positive = str(pattern.pattern).split(";")[0]
+            zeros = positive.count("0")
+            unit = int(key) // 10 ** (zeros - 1) if zeros else 0
+            if keep:
+                units[int(key)] = unit
+            word = "".join(ch for ch in positive if ch.isalpha() or unicodedata.category(ch).startswith("M"))
+            if word and zeros:
+                seen.setdefault(word, set()).add(unit)
+        if keep and any(len(values) > 1 for values in seen.values()):
+            return None
+        if any(word in words and words[word] != values for word, values in seen.items()):
+            return None
+        words.update(seen)
+    return units
+
+
+def _shown_number(text: str, locale: str) -> float | None:
+    """Return the number in a compact figure ("29,4 millions" in fr → 29.4), whatever its digits."""
+    decimal = get_decimal_symbol(locale, numbering_system="default")
+    digits = "".join(str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None
+                     else "." if ch == decimal else "" for ch in text)
+    try:
+        return float(digits) if digits else None
+    except ValueError:
+        return None
+
+
+def _close(expected: float, shown: float) -> bool:
+    """Return whether a number shown with one decimal (or none) is the expected one, rounded."""
+    return abs(expected - shown) <= 0.051 + 0.001 * expected
 
 
 def native_digits(text: str, locale: str) -> str:
