@@ -438,6 +438,21 @@ def test_a_language_without_a_card_font_is_named_instead_of_asking_to_remove_its
         render_card(make_spec(label="victimes \u2603", lang="fr"), (1200, 630))
 
 
+def test_a_right_to_left_line_that_starts_with_a_latin_word_reads_right_to_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A wrapped line starting with "Facebook Messenger" was laid out left to right: the Latin words at the left
+    # edge, the Hebrew ones after them, in the wrong order. An address and a Latin source line keep their own.
+    from generator.media import cards
+
+    label = "רוב הדיווחים הגיעו NCMEC WhatsApp Instagram Facebook Messenger של אנשים רבים מאוד בעולם"
+    assert cards._draw_kw("NCMEC) – 29.4 מיליון", "he", True).get("direction") == "rtl"
+    assert "direction" not in cards._draw_kw("vigie.example.org/he/x/", "he", True)
+    assert "direction" not in cards._draw_kw("מיליון", "fr", False)
+    drawn = render_card(make_spec(label=label, lang="he", figure="72%"), (1200, 630))
+    monkeypatch.setattr(cards, "_draw_kw", lambda run, lang, rtl: cards._lang_kw(lang))
+    assert drawn != render_card(make_spec(label=label, lang="he", figure="72%"), (1200, 630))
+
+
 def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
     """The site card of a new Arabic site ('My prevention site'), whose footer letters descend deepest."""
     spec = site_spec("\u0645\u0648\u0642\u0639\u064a \u0644\u0644\u0648\u0642\u0627\u064a\u0629", lang="ar",

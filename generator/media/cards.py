@@ -57,7 +57,7 @@ from generator.model import Colors
 log = logging.getLogger(__name__)
 
 #: Bump whenever the drawing code changes what a card looks like.
-RENDER_VERSION = "5"
+RENDER_VERSION = "6"
 
 #: Card file name → (width, height) in pixels.
 
@@ -999,13 +999,24 @@ def _draw(spec: CardSpec, size: tuple[int, int]) -> Image.Image:
         font = _font(item.weight, item.size)
         for dx, run in _pieces(item.text, item.weight, item.size, spec.lang):
             xy = (item.x + dx, item.baseline)
-            box = draw.textbbox(xy, run, font=font, anchor="ls", **_lang_kw(spec.lang))
+            kw = _draw_kw(run, spec.lang, rtl)
+            box = draw.textbbox(xy, run, font=font, anchor="ls", **kw)
             if box[0] < m or box[1] < m or box[2] > w - m or box[3] > h - m:
                 raise AssertionError(
                     f"card layout bug: {run!r} at {box} leaves the {w}×{h} card's {m}px margins"
                 )
-            draw.text(xy, run, font=font, fill=colors[item.color], anchor="ls", **_lang_kw(spec.lang))
+            draw.text(xy, run, font=font, fill=colors[item.color], anchor="ls", **kw)
     return image
+
+
+def _draw_kw(run: str, lang: str, rtl: bool) -> dict[str, Any]:
+    """Return how to shape a run: in its language, and right to left on a right-to-left card when it holds
+    Hebrew or Arabic letters (otherwise a wrapped line that starts with "WhatsApp" or "NCMEC" was laid out
+    left to right, its words in the wrong order; an address or a Latin source line keeps its own order)."""
+    kw = _lang_kw(lang)
+    if kw and rtl and any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in run):
+        kw["direction"] = "rtl"
+    return kw
 
 
 def _right_to_left(lang: str) -> bool:
