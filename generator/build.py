@@ -319,7 +319,7 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
     with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
         fingerprint = input_fingerprint(options, reading.contents())
         state = cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache else None
-        check_copied_output(output, state is not None and state.is_file())
+        check_copied_output(output, state is not None and state.is_file(), options.root)
         if output_is_current(output, fingerprint, state):
             log.debug("nothing changed since the last build of %s", output)
             return BuildResult(site=None, rendered=None, files={}, up_to_date=True)

@@ -372,8 +372,9 @@ def test_a_folder_holding_a_copied_output_and_other_files_is_not_replaced(warm_s
     (www / "blog" / "index.php").write_text("<?php\n", encoding="utf-8")
     (www / ".htaccess").write_text("Deny\n", encoding="utf-8")
     shutil.copytree(warm_site / "public", www, dirs_exist_ok=True)
-    with pytest.raises((SiteError, SiteErrors), match=r"holds \d+ files where the Vigie output copied into it had "
-                                                      r"\d+, and this site never built into it"):
+    with pytest.raises((SiteError, SiteErrors), match=r"holds other files than the Vigie output copied into it "
+                                                      r"\(\d+ files, where that output had \d+\), and Vigie has no "
+                                                      r"record of building this site into it"):
         build(BuildOptions(root=warm_site, out=www, today=BUILD_DAY))
     assert (www / "blog" / "index.php").is_file() and (www / ".htaccess").is_file()
     copy = tmp_path / "copy"  # the copy alone, as a moved site folder's output: built into as before
@@ -439,3 +440,21 @@ def test_a_root_file_named_like_the_output_mark_is_refused(warm_site: Path, tmp_
     with pytest.raises((SiteError, SiteErrors), match=r"two sources want to write \.vigie-output: Vigie's mark of its "
                                                       r"output folder and assets/root/\.vigie-output"):
         build(BuildOptions(root=warm_site, out=tmp_path / "out", today=BUILD_DAY))
+
+
+def test_the_site_s_own_output_folder_is_rebuilt_without_a_cache_whatever_a_file_browser_left(
+        warm_site: Path, tmp_path: Path) -> None:
+    # After deleting .vigie-cache (the guide says it can go), a .DS_Store that Finder left in public/ stopped the
+    # build: "... this site never built into it".
+    import shutil
+
+    build(BuildOptions(root=warm_site, today=BUILD_DAY))
+    (warm_site / "public" / ".DS_Store").write_bytes(b"\0")
+    shutil.rmtree(cache_dir(warm_site))
+    build(BuildOptions(root=warm_site, today=BUILD_DAY))
+    assert not (warm_site / "public" / ".DS_Store").exists()  # the site's own output: replaced whole
+    elsewhere = tmp_path / "www"  # outside the site: only what a file browser leaves is let through
+    shutil.copytree(warm_site / "public", elsewhere)
+    (elsewhere / ".DS_Store").write_bytes(b"\0")
+    (elsewhere / "fr" / "Thumbs.db").write_bytes(b"\0")
+    build(BuildOptions(root=warm_site, out=elsewhere, today=BUILD_DAY))

@@ -29,7 +29,7 @@ from generator.model import OutputFile
 from generator.core.paths import safe_relpath
 from generator.model.plan import OUTPUT_MARK, compressed_paths
 from generator.output.compress import COMPRESSOR, compressed_copies, holds
-from generator.sources.files import refuse_undecodable_path
+from generator.sources.files import SYSTEM_LEFTOVERS, refuse_undecodable_path
 
 log = logging.getLogger(__name__)
 
@@ -109,30 +109,31 @@ def check_output_folder(out: Path, site_root: Path) -> None:
                           "empty it or choose another folder (Vigie replaces the whole folder)").format(out=out))
 
 
-def check_copied_output(out: Path, built_here_before: bool) -> None:
+def check_copied_output(out: Path, built_here_before: bool, site_root: Path) -> None:
     """Refuse to replace a folder holding a copy of a Vigie output and files the copy did not bring.
 
     The guide says to publish the contents of ``public/``, its marker included:
     copied into a web folder that holds other files (a blog, uploads), the
     marker would let a build into that folder delete them. A build replaces
-    its own output folder whole (a file added there by hand goes), but a folder
-    this site never built into is replaced only when it holds just the files
-    its marker counts.
+    its own output folder whole (a file added there by hand goes): a folder
+    inside the site, or one the site's cache says it built into. Any other is
+    replaced only when it holds just the files its marker counts (the
+    ``.DS_Store`` a file browser leaves aside).
     """
-    if built_here_before or not out.is_dir():
+    if built_here_before or not out.is_dir() or out.resolve().is_relative_to(site_root.resolve()):
         return
     listed = next((line.split()[1:] for line in _marker_lines(out) if line.startswith("files ")), None)
     if listed is None or len(listed) != 2:  # a marker from before it counted the files: nothing to compare
         return
     try:
-        found = sorted(_stamps(out))
+        found = sorted(rel for rel in _stamps(out) if posixpath.basename(rel.rstrip("/")) not in SYSTEM_LEFTOVERS)
     except OSError:
         return
     if [str(len(found)), _paths_digest(found)] != listed:
-        raise SiteError(_("the output folder {out} holds {found} files where the Vigie output copied into it had "
-                          "{written}, and this site never built into it: Vigie replaces the whole folder and "
-                          "would delete the others; build into an empty folder and copy that").format(
-            out=out, found=len(found), written=listed[0]))
+        raise SiteError(_("the output folder {out} holds other files than the Vigie output copied into it ({found} "
+                          "files, where that output had {written}), and Vigie has no record of building this site "
+                          "into it: Vigie replaces the whole folder and would delete them; build into an empty "
+                          "folder and copy that").format(out=out, found=len(found), written=listed[0]))
 
 
 def _paths_digest(paths: Iterable[str]) -> str:
