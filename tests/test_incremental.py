@@ -149,6 +149,22 @@ CASES = [
          layouts=("partials/article-list.html",)),  # made to show each body's word count below
     # the rest
     Case("site.yaml", (Change("site.yaml", "Veille test", "Veille"),), None),
+    # A language added with its title: the old site has no site card for it (a KeyError in the preview).
+    Case("a language added with its title", (Change("site.yaml", "en: Watch test}", "en: Watch test, de: Wache}"),
+                                             Change("site.yaml", "languages: [fr, en]", "languages: [fr, en, de]"),
+                                             Change("site.yaml", "en: European emergency number}",
+                                                    "en: European emergency number, de: Europäischer Notruf}"),
+                                             Change("site.yaml", "region: {fr: International, en: International}",
+                                                    "region: {fr: International, en: International, de: "
+                                                    "International}"),
+                                             Change(DAILY, "  en: victims identified on an average day with the ICSE "
+                                                    "database", "  en: victims identified on an average day with the "
+                                                    "ICSE database\n  de: identifizierte Opfer pro Tag"),
+                                             Change(GIRLS, "  en: of the imagery the IWF actioned in 2021 shows girls",
+                                                    "  en: of the imagery the IWF actioned in 2021 shows girls\n"
+                                                    "  de: der Bilder zeigen Mädchen"),
+                                             Change("content/de/index.md", None, "---\ntitle: Start\n---\n\nHallo.\n")),
+         None),
     Case("UI strings", (Change("layouts/i18n/fr.yaml", None, "skip_link: Aller au contenu\n"),), None),
     # A page reads a counted text by its name; the build picks the form ("1 page"): an edit of the form counts.
     Case("a form of a counted UI string", (Change("layouts/i18n/fr.yaml", None,

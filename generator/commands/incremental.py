@@ -227,7 +227,11 @@ class _Work:
         pages = self._pages(final, maker, changed, made, records, early, changed - before)
         text = old.text
         stale = self.index.touched(changed) & {item.path for item in old.text.files}
-        if stale:
+        if site.config.codes != self.old_site.config.codes:  # a language added has a feed no output recorded
+            text = render.render_text_files(final, record=True)
+            made += text.files
+            records.update(text.records)
+        elif stale:
             fresh = render.render_text_files(final, record=True, only=stale)
             text = render.TextFiles(tuple(fresh.files) + tuple(item for item in old.text.files if item.path not in stale),
                                     {**old.text.records, **fresh.records})
@@ -332,8 +336,10 @@ class _Work:
         if kits != old.kits:
             made += kits.files
         site_cards = old.site_cards
-        if any(render.site_card_spec(site, lang) != render.site_card_spec(self.old_site, lang)
-               for lang in site.config.codes) or site.config.codes != self.old_site.config.codes:
+        # The languages first: a language added with its title has no site card spec in the old site.
+        if site.config.codes != self.old_site.config.codes or any(
+                render.site_card_spec(site, lang) != render.site_card_spec(self.old_site, lang)
+                for lang in site.config.codes):
             site_cards = render.render_site_cards(site, cache)
             made += site_cards.files
         return cards, kits, site_cards
