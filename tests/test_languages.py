@@ -328,6 +328,18 @@ def test_arabic_pages_write_the_arabic_comma_and_their_own_digits(four: tuple[Bu
     assert egyptian.get("resources.page_count", count=12) == "عدد الصفحات: ١٢"
 
 
+def test_addresses_read_left_to_right_in_an_arabic_fact_sheet(four: tuple[BuildResult, Path, Path]) -> None:
+    # "/https://www.interpol.int" and "/four.example.org/ar": the final slash came first in a right-to-left line.
+    import pypdf
+
+    _result, _src, out = four
+    reader = pypdf.PdfReader(out / "ar/resources/parents-sheet/parents-sheet.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "https://www.interpol.int/" in text and "/https://" not in text
+    french = pypdf.PdfReader(out / "fr/ressources/fiche-parents/fiche-parents.pdf")
+    assert "\u2066" not in " ".join(page.extract_text() for page in french.pages)  # nothing invisible to copy
+
+
 def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:
     """share-girls' source has an English title only: on the other languages' pages it is marked as English
     (WCAG 3.1.2, language of parts) and isolated left to right on the Arabic page; on English pages it is not."""
