@@ -461,6 +461,14 @@ def test_a_site_card_titled_in_arabic_keeps_its_footer_in_the_margins() -> None:
         assert open_png(render_card(spec, size)).size == size
 
 
+def test_a_word_too_wide_for_a_line_is_named() -> None:
+    # A Tamil label with one long compound word was told "shorten it to about 0 characters".
+    word = "பாதுகாப்பு" * 7
+    with pytest.raises(SiteError, match=rf"the word '{word}' of the label is too wide for one line of the 1200×630 "
+                                        r"card even at \d+px; shorten it, or split it with a space or a hyphen"):
+        render_card(make_spec(label=f"குழந்தைகள் {word} மீது", lang="ta"), (1200, 630))
+
+
 def test_too_wide_figure_raises() -> None:
     with pytest.raises(SiteError, match=r"fact 'auteurs-identifies' \(fr\): the figure .* is too wide"):
         render_card(make_spec(figure="plus de trois cent cinquante millions de milliards"), (1200, 630))

@@ -912,6 +912,16 @@ def _layout(prep: _Prepared, size: tuple[int, int]) -> tuple[_Params, list[_Text
         )
     main = _fits_label(prep, params, size, area)
     if main is None:
+        room = w - 2 * params.margin - params.label_min * 0.04  # as `_wrap` measures a line
+        wide = next((word for word in prep.label.split(" ")
+                     if word and _measure(word, "regular", params.label_min, spec.lang).width > room), None)
+        if wide is not None:  # no shortening of the label helps: "about 0 characters" said nothing
+            raise SiteError(
+                spec.about(_("the word '{word}' of the label is too wide for one line of the {width}×{height} card "
+                             "even at {pixels}px; shorten it, or split it with a space or a hyphen").format(
+                    word=wide, width=w, height=h, pixels=params.label_min)),
+                source=spec.source_path,
+            )
         floor = min(params.figure_floor, _widest_figure(prep, params, size))
         fits = _longest_fitting_prefix(prep, params, size, area, floor)
         if spec.as_of:  # the date is drawn after the label: leave room for it
