@@ -340,6 +340,24 @@ def test_addresses_read_left_to_right_in_an_arabic_fact_sheet(four: tuple[BuildR
     assert "\u2066" not in " ".join(page.extract_text() for page in french.pages)  # nothing invisible to copy
 
 
+def test_a_placeholder_vigie_does_not_fill_is_refused_at_its_line(tmp_path: Path) -> None:
+    # page_count: {one: "{n} page", other: "{n} pages"} stopped the build without a line; with "{n}" in 'other'
+    # only, build and check passed until a fact sheet grew to two pages.
+    root = tmp_path / "site"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    own = root / "layouts/i18n/en.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text('resources:\n  page_count:\n    one: "{count} page"\n    other: "{n} pages"\n'
+                   'skip_link: "Go {where}"\n', encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as raised:
+        load_strings(load_config(root))
+    said = str(raised.value)
+    assert ("layouts/i18n/en.yaml:4: UI string 'resources.page_count.other' has {n}, which Vigie does not fill "
+            "here; use {count}") in said
+    assert "layouts/i18n/en.yaml:5: UI string 'skip_link' has {where}, which Vigie does not fill here; use no " \
+           "placeholder" in said
+
+
 def test_a_source_title_in_another_language_says_which(four: tuple[BuildResult, Path, Path]) -> None:
     """share-girls' source has an English title only: on the other languages' pages it is marked as English
     (WCAG 3.1.2, language of parts) and isolated left to right on the Arabic page; on English pages it is not."""

@@ -85,7 +85,8 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
     result = {}
     found_files: dict[str, bool] = {}
     reference = default_theme_dir() / "layouts" / "i18n" / f"{REFERENCE_LANGUAGE}.yaml"
-    expected = dict.fromkeys(_read(reference, config.root) if reference.is_file() else {})
+    reference_texts = _read(reference, config.root) if reference.is_file() else {}
+    expected = dict.fromkeys(reference_texts)
     errors = ErrorCollector()
     for code in config.codes:
         merged: dict[str, str] = {}
@@ -95,7 +96,12 @@ def load_strings(config: SiteConfig) -> dict[str, Strings]:
             if path.is_file():
                 found_files[code] = True
                 lines: dict[str, int | None] = {}
-                merged.update(_as_counted(_read(path, config.root, lines), expected, merged))
+                texts = _read(path, config.root, lines)
+                for key, text in texts.items():  # {n} where Vigie fills {count}: an error on the day it is shown
+                    problem = _placeholder_problem(key, text, reference_texts)
+                    if problem is not None:
+                        errors.add(SiteError(problem, source=_shown(path, config.root), line=lines.get(key)))
+                merged.update(_as_counted(texts, expected, merged))
                 for key, line in lines.items():  # a key near a theme key is a typo, not a key of the site's own
                     problem = _unknown_key(key, expected)
                     if problem is not None:
@@ -197,6 +203,29 @@ def _flatten(data: Mapping[str, Any], shown: str, prefix: str, lines: dict[str, 
         else:
             raise SiteError(_("UI string '{key}' must be a text").format(key=full), source=shown, line=line)
     return flat
+
+
+def _placeholder_problem(key: str, text: str, reference: Mapping[str, str]) -> str | None:
+    """Return why a theme text's placeholders cannot be filled: a name the theme's English text does not have
+    (the page that shows it would stop the build, maybe only once a fact sheet has two pages)."""
+    model = reference.get(key) or reference.get(f"{counted_name(key)}.other") or reference.get(f"{key}.other")
+    if model is None:
+        return None  # a key of the site's own
+    unknown = sorted(_names(text) - _names(model))
+    if not unknown:
+        return None
+    allowed = ", ".join("{" + name + "}" for name in sorted(_names(model)))
+    return _("UI string '{key}' has {placeholders}, which Vigie does not fill here; use {allowed}").format(
+        key=key, placeholders=", ".join("{" + name + "}" for name in unknown),
+        allowed=allowed or _("no placeholder"))
+
+
+def _names(text: str) -> set[str]:
+    """Return the placeholder names of a text (``{count} pages`` → {"count"})."""
+    try:
+        return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
 
 
 def _text_problem(key: str, text: str) -> str | None:
