@@ -432,6 +432,21 @@ def test_hebrew_and_indian_letters_come_from_the_fonts_vigie_ships_not_the_machi
     assert all(name.startswith(("AtkinsonHyperlegible", family)) for name in names), names
 
 
+def test_a_character_no_shipped_font_has_is_named_instead_of_printed_as_a_box(
+        site: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Cards refuse an emoji; a fact sheet printed an empty box (or a letter of the build machine's fonts) silently.
+    html = render_sheet_html(site, "fr", body="## Parler\n\nÉcouter d'abord 🙂 et rester calme ☃.\n")
+    with caplog.at_level(logging.WARNING):
+        render_pdf(html, base_url="https://vigie.example.org/fr/", source="content/fr/resources/fiche-parents.md")
+    assert ("content/fr/resources/fiche-parents.md: the PDF has no letter shape for '🙂' (U+1F642), '☃' (U+2603) "
+            "in the fonts Vigie ships") in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        render_pdf(render_sheet_html(site, "fr", body="## Россия\n\nמקרים בשנה, मामले, வழக்குகள் « 12 500 € ».\n"),
+                   base_url="https://vigie.example.org/fr/")
+    assert "letter shape" not in caplog.text
+
+
 def test_english_sheet(site: Path) -> None:
     html = render_sheet_html(site, "en", body=BODY_EN)
     result = render_pdf(html, base_url="https://vigie.example.org/en/resources/parents-sheet/")

@@ -18,14 +18,18 @@ bytes; each embedded font keeps the date of the font it was cut from, see
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import logging
 import mimetypes
+import re
 import struct
 import threading
+import unicodedata
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NoReturn, Sequence
 from urllib.parse import unquote, urlsplit
@@ -210,12 +214,50 @@ def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (), s
     own ``layouts/``), and the site's own ``site_files`` at their address under
     ``site_url`` (its images). ``source`` names the page in warnings.
     """
+    missing = missing_glyphs(html)
+    if missing:  # cards refuse such characters; a sheet would print a box, or a letter of this computer's fonts
+        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:5])
+        if source:
+            log.warning(_("{source}: the PDF has no letter shape for {characters} in the fonts Vigie ships: it prints "
+                          "an empty box or a letter of this computer's fonts there; replace or remove them").format(
+                source=source, characters=shown))
+        else:
+            log.warning(_("the PDF has no letter shape for {characters} in the fonts Vigie ships: it prints an empty "
+                          "box or a letter of this computer's fonts there; replace or remove them").format(
+                characters=shown))
     fetcher = LocalFetcher(allowed_dirs, source, site_url, site_files)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=FontConfiguration(), pdf_variant=PDF_VARIANT, pdf_tags=True)
     data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=True,
                               finisher=keep_font_dates)
     return PdfResult(data=data, pages=len(document.pages))
+
+
+_TAG = re.compile(r"<(style|script)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
+
+
+def missing_glyphs(html: str) -> list[str]:
+    """Return the characters of a print page's text that none of the fonts Vigie ships can draw (emoji, Chinese
+    on a French sheet…), in order of appearance; marks that draw nothing (spaces, direction marks) are left out."""
+    text = unescape(_TAG.sub(" ", html))
+    drawn = _shipped_cmap()
+    missing: list[str] = []
+    for ch in dict.fromkeys(text):
+        if ord(ch) not in drawn and not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Zs", "Mn"):
+            missing.append(ch)
+    return missing
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_cmap() -> frozenset[int]:
+    """Return every character the fact sheets' fonts have: Atkinson Hyperlegible and the scripts' fonts."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    found: set[int] = set()
+    for path in [*font_files(), *_sheet_fonts().values()]:
+        with TTFont(str(path), lazy=True) as font:
+            found.update(font.getBestCmap())
+    return frozenset(found)
 
 
 # --------------------------------------------------------------------------- embedded fonts
