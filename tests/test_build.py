@@ -778,5 +778,9 @@ def test_a_site_without_figures_or_articles_offers_only_what_it_has(site_src: Pa
             assert 'href="/' + lang + '/aide/"' in text or 'href="/en/help/"' in text  # help stays offered
         home = read(out, f"{lang}/index.html")
         assert "button--secondary" not in home and 'id="latest-title"' not in home
-    # The index pages stay at their addresses (bookmarks, links from elsewhere), saying there is nothing yet.
+    # The index pages stay at their addresses (bookmarks, links from elsewhere), saying there is nothing yet;
+    # the sitemap leaves them out.
     assert (out / "en/facts/index.html").is_file()
+    sitemap = read(out, "sitemap.xml")
+    assert "/en/facts/</loc>" not in sitemap and "/en/articles/</loc>" not in sitemap
+    assert "/en/help/</loc>" in sitemap

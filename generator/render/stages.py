@@ -32,7 +32,7 @@ from markupsafe import Markup
 from generator.render.bodies import Bodies, Body, BodyMaker, Draft, draft_key
 from generator.core.images import ImageCache, rendition_format
 from generator.media.cards import CardCache, CardSpec
-from generator.render.contexts import Contexts, Download, FactViews, SiteCard
+from generator.render.contexts import LISTED_SECTIONS, Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
@@ -586,6 +586,11 @@ def _sitemap(contexts: Contexts, text: Callable[[str, dict[str, Any], str, Recor
             continue
         if page.kind is PageKind.CHOOSER and len(config.codes) == 1:  # it sends visitors to the only home
             continue
+        if page.kind in LISTED_SECTIONS:
+            if rec is not None:
+                rec.add(Dep.SECTIONS, page.lang)
+            if str(page.kind) not in contexts.filled_sections(page.lang):
+                continue  # "Nothing here yet": no menu offers it, and no search engine needs it
         cluster = contexts.hreflang(page, contexts.alternates(page, rec))  # as the page's own <link>s say
         alternates = cluster if len(cluster) > 1 else []
         lastmod = page.doc.date if page.doc and page.doc.date else None
