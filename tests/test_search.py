@@ -127,39 +127,48 @@ def test_two_builds_make_the_same_index_and_the_second_does_nothing(site_src: Pa
             for p in (elsewhere / "pagefind").rglob("*") if p.is_file()} == before
 
 
+def _stamped(out: Path) -> dict[str, int]:
+    """Return every path of a published output → its modification time."""
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
+
+
+def _built_then_edited(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       pagefind: str) -> tuple[Path, dict[str, int]]:
+    """Build the site, then edit an article and put ``pagefind`` (a shell script) in Pagefind's place:
+    return the output and its stamps before the next build."""
+    _result, out = build_copy(site, tmp_path)
+    before = _stamped(out)
+    program = tmp_path / "pagefind"
+    program.write_text(pagefind, encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setattr(search_stage, "pagefind_executable", lambda: program)
+    (site / "content" / "fr" / "articles" / "ecrans.md").write_text(
+        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    return out, before
+
+
 def test_a_failed_pagefind_run_leaves_the_published_site_untouched(site_src: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    _result, out = build_copy(site_src, tmp_path)
-    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
-    failing = tmp_path / "pagefind"
-    failing.write_text("#!/bin/sh\necho 'Error: something went wrong' >&2\nexit 3\n", encoding="utf-8")
-    failing.chmod(0o755)
-    monkeypatch.setattr(search_stage, "pagefind_executable", lambda: failing)
-    (site_src / "content" / "fr" / "articles" / "ecrans.md").write_text(
-        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    out, before = _built_then_edited(site_src, tmp_path, monkeypatch,
+                                     "#!/bin/sh\necho 'Error: something went wrong' >&2\nexit 3\n")
     with pytest.raises(SiteError) as caught:
         build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
     assert "Pagefind: Error: something went wrong" in str(caught.value)
-    assert {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert _stamped(out) == before
     assert not [p for p in out.parent.iterdir() if ".vigie-new-" in p.name]
 
 
 def test_an_entry_file_pagefind_left_empty_is_an_error_and_the_published_site_stays(
         site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _result, out = build_copy(site_src, tmp_path)
-    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
-    emptying = tmp_path / "pagefind"  # as Pagefind does on a full disk: it ends well, its entry file empty
-    emptying.write_text('#!/bin/sh\nwhile [ "$1" != --output-path ]; do shift; done\nmkdir -p "$2"\n'
-                        ': > "$2/pagefind-entry.json"\n', encoding="utf-8")
-    emptying.chmod(0o755)
-    monkeypatch.setattr(search_stage, "pagefind_executable", lambda: emptying)
-    (site_src / "content" / "fr" / "articles" / "ecrans.md").write_text(
-        "---\ntitle: Changé\ndate: 2022-01-01\n---\n\nUn texte changé.\n", encoding="utf-8")
+    # As Pagefind does on a full disk: it ends well, its entry file empty.
+    out, before = _built_then_edited(site_src, tmp_path, monkeypatch,
+                                     '#!/bin/sh\nwhile [ "$1" != --output-path ]; do shift; done\nmkdir -p "$2"\n'
+                                     ': > "$2/pagefind-entry.json"\n')
     with pytest.raises(SiteError) as caught:
         build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
     assert str(caught.value) == ("the search index could not be made (Pagefind left pagefind-entry.json missing, "
                                  "empty or unreadable: is the disk full?); the published site was not changed")
-    assert {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert _stamped(out) == before
     assert not [p for p in out.parent.iterdir() if ".vigie-new-" in p.name]
 
 

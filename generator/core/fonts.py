@@ -42,6 +42,15 @@ def font_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
+def font_cmap(path: Path) -> frozenset[int]:
+    """Return the characters a font file has a glyph for (cards refuse the others; fact sheets name them)."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # only when a card or a sheet is made
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 # Scripts Atkinson Hyperlegible does not cover, and the font package drawn for them (cards).
 # Noto Sans Arabic also has the ASCII letters and digits an Arabic card mixes in (addresses, names);
 # Noto Sans has the Latin, Cyrillic, Greek and Devanagari alphabets (Russian, Ukrainian, Bulgarian, Serbian,

@@ -50,8 +50,8 @@ from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError
 from generator.core.formats import language_name, text_direction
 from generator.core.messages import _, active_language, ngettext
-from generator.core.fonts import (FAMILY, SCRIPT_FONTS, font_hash, font_path, installed_script_font, script_font,
-                                  script_of)
+from generator.core.fonts import (FAMILY, SCRIPT_FONTS, font_cmap, font_hash, font_path, installed_script_font,
+                                  script_font, script_of)
 from generator.model import Colors
 
 log = logging.getLogger(__name__)
@@ -267,15 +267,7 @@ def _font_of(path: Path, weight: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 def _cmap(weight: str) -> frozenset[int]:
-    return _cmap_of(_face(weight)[0])
-
-
-@functools.lru_cache(maxsize=None)
-def _cmap_of(path: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # only when a card is drawn
-
-    with TTFont(str(path), lazy=True) as tt:
-        return frozenset(tt.getBestCmap())
+    return font_cmap(_face(weight)[0])
 
 
 #: Letters that reach highest and lowest in each script drawn with a font of its own, besides the Latin

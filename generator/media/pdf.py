@@ -44,7 +44,7 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from generator.core.cache import keyed_name, write_atomically
-from generator.core.fonts import FONT_DIR, font_files, font_hash, font_path, installed_script_font
+from generator.core.fonts import FONT_DIR, font_cmap, font_files, font_hash, font_path, installed_script_font
 from generator.core.messages import _
 from generator.sources.theme import default_theme_dir
 
@@ -251,13 +251,7 @@ def missing_glyphs(html: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _shipped_cmap() -> frozenset[int]:
     """Return every character the fact sheets' fonts have: Atkinson Hyperlegible and the scripts' fonts."""
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-
-    found: set[int] = set()
-    for path in [*font_files(), *_sheet_fonts().values()]:
-        with TTFont(str(path), lazy=True) as font:
-            found.update(font.getBestCmap())
-    return frozenset(found)
+    return frozenset().union(*(font_cmap(path) for path in [*font_files(), *_sheet_fonts().values()]))
 
 
 # --------------------------------------------------------------------------- embedded fonts
