@@ -178,13 +178,15 @@ class SiteReading:
 
 
 def render_site(options: BuildOptions, staging: Staging | None = None,
-                reading: SiteReading | None = None) -> BuildResult:
+                reading: SiteReading | None = None, warn: bool = True) -> BuildResult:
     """Load, assemble and render the whole site: the stages of `generator.render`, in order.
 
     Without ``staging`` every file is kept in memory (`BuildResult.files`);
     with it, each file is handed to `Staging.put` as soon as it is made, in
     whichever process made it, and only the list of files comes back
-    (`BuildResult.written`). ``reading`` is what `build` read already.
+    (`BuildResult.written`). ``reading`` is what `build` read already. With
+    ``warn``, the warnings of the assets and fact sheets are logged (a check
+    reports them with its findings instead).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -220,7 +222,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
 
         images = ImageCache(cache / "images", read_only=not options.use_cache)
         assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache), images)
-        if staging is not None:  # a build tells them; a check reports them with its findings
+        if warn:
             for shown, message in assets.warnings:
                 log.warning("%s", message_line(shown, "warning", message))
         check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
@@ -246,6 +248,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
             contexts.with_bodies(bodies).sharing(Shared(kits=kits.downloads, site_cards=site_cards.cards)),
             cache / "pdf", read_only=not options.use_cache, progress=options.progress, record=options.record,
             docs=[doc for doc in render.factsheet_docs(site) if f"content/{doc.rel}" not in failed])
+        for shown, message in sheets.warnings if warn else ():  # from the cache too: they still hold
+            log.warning("%s", message_line(shown, "warning", message))
         lap("pdf")
         files: list[OutputFile] = [*cards.files, *kits.files, *site_cards.files, *sheets.files, *assets.files]
         put: Callable[[OutputFile], Any] = in_memory if staging is None else staging.put

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -70,3 +72,32 @@ def test_a_mistake_in_a_fact_sheet_is_reported_with_every_other_one_in_the_same_
         render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     assert sorted((e.source, "nulle-part.md" in e.message or "absent.md" in e.message) for e in caught.value.errors) == [
         ("content/fr/articles/ecrans.md", True), ("content/fr/resources/fiche-parents.md", True)]  # each once
+
+
+def test_what_a_sheet_cannot_print_is_said_at_every_build_and_by_check_in_the_editor_s_language(
+        site_src: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Said once, when the PDF was made: every later build took it from the cache without a word, and
+    # `vigie check` (which reads the cache) never said it.
+    from generator.commands.check import run_check
+    from generator.core import messages
+
+    sheet = site_src / "content/fr/resources/fiche-parents.md"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\nUn sourire 🙂 aide.\n", encoding="utf-8")
+    said = ("content/fr/resources/fiche-parents.md: warning: the PDF has no letter shape for '🙂' (U+1F642) in the "
+            "fonts Vigie ships: it prints an empty box or a letter of this computer's fonts there; replace or remove "
+            "them")
+    for _round in range(2):
+        with caplog.at_level(logging.WARNING, logger="generator"):
+            result, out = build_copy(site_src, tmp_path)
+        assert [r.getMessage() for r in caplog.records if "letter shape" in r.getMessage()] == [said]
+        caplog.clear()
+        shutil.rmtree(out)  # the next build is not "nothing changed"
+    assert result.pdfs_rendered == 0
+    findings = [f for f in run_check(site_src, today=BUILD_DAY).findings if "U+1F642" in f.message]
+    assert [(f.path, f.level) for f in findings] == [("content/fr/resources/fiche-parents.md", "warning")]
+    try:
+        messages.activate("fr")
+        french = [f for f in run_check(site_src, today=BUILD_DAY).findings if "U+1F642" in f.message]
+    finally:
+        messages.activate("en")
+    assert len(french) == 1 and french[0].message.startswith("le PDF n'a pas de forme de lettre"), french

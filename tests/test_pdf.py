@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import logging
 import os
 import re
@@ -432,19 +433,16 @@ def test_hebrew_and_indian_letters_come_from_the_fonts_vigie_ships_not_the_machi
     assert all(name.startswith(("AtkinsonHyperlegible", family)) for name in names), names
 
 
-def test_a_character_no_shipped_font_has_is_named_instead_of_printed_as_a_box(
-        site: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_character_no_shipped_font_has_is_named_instead_of_printed_as_a_box(site: Path) -> None:
     # Cards refuse an emoji; a fact sheet printed an empty box (or a letter of the build machine's fonts) silently.
     html = render_sheet_html(site, "fr", body="## Parler\n\nÉcouter d'abord 🙂 et rester calme ☃.\n")
-    with caplog.at_level(logging.WARNING):
-        render_pdf(html, base_url="https://vigie.example.org/fr/", source="content/fr/resources/fiche-parents.md")
-    assert ("content/fr/resources/fiche-parents.md: the PDF has no letter shape for '🙂' (U+1F642), '☃' (U+2603) "
-            "in the fonts Vigie ships") in caplog.text
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        render_pdf(render_sheet_html(site, "fr", body="## Россия\n\nמקרים בשנה, मामले, வழக்குகள் « 12 500 € ».\n"),
-                   base_url="https://vigie.example.org/fr/")
-    assert "letter shape" not in caplog.text
+    result = render_pdf(html, base_url="https://vigie.example.org/fr/")
+    assert [w.text() for w in result.warnings] == [
+        "the PDF has no letter shape for '🙂' (U+1F642), '☃' (U+2603) in the fonts Vigie ships: it prints an empty "
+        "box or a letter of this computer's fonts there; replace or remove them"]
+    fine = render_pdf(render_sheet_html(site, "fr", body="## Россия\n\nמקרים בשנה, मामले, வழக்குகள் « 12 500 € ».\n"),
+                      base_url="https://vigie.example.org/fr/")
+    assert fine.warnings == ()
 
 
 def test_english_sheet(site: Path) -> None:
@@ -615,6 +613,25 @@ def test_cache_renders_once(site: Path, tmp_path: Path, sheet: tuple[str, PdfRes
     assert cache.rendered == 2
 
 
+def test_a_cached_sheet_keeps_the_warnings_of_its_rendering(tmp_path: Path, no_network: list[object]) -> None:
+    html = ('<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Écouter 🙂</p>'
+            '<img src="https://example.org/tracker.png" alt="Image distante"></body></html>')
+    made = PdfCache(tmp_path).get_or_render(html, "https://x.example/")
+    assert [w.kind for w in made.warnings] == ["glyphs", "refused"]
+    later = PdfCache(tmp_path)
+    assert later.get_or_render(html, "https://x.example/").warnings == made.warnings and later.rendered == 0
+
+
+def test_a_cache_entry_from_before_warnings_were_kept_is_rendered_again(tmp_path: Path) -> None:
+    html = '<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Bonjour 🙂</p></body></html>'
+    PdfCache(tmp_path).get_or_render(html, "https://x.example/")
+    entry = next(tmp_path.glob("*.json"))
+    meta = json.loads(entry.read_text("utf-8"))
+    entry.write_text(json.dumps({key: value for key, value in meta.items() if key != "warnings"}), "utf-8")
+    again = PdfCache(tmp_path)
+    assert again.get_or_render(html, "https://x.example/").warnings and again.rendered == 1
+
+
 def test_cache_ignores_a_damaged_entry(tmp_path: Path) -> None:
     html = '<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Bonjour</p></body></html>'
     cache = PdfCache(tmp_path)
@@ -667,8 +684,7 @@ def test_fetcher_refuses_http_and_outside_files(no_network: list[object]) -> Non
     assert fetcher.fetch("data:text/plain,bonjour").read() == b"bonjour"
 
 
-def test_an_image_of_the_site_is_drawn_from_memory_and_only_its_own(no_network: list[object],
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_an_image_of_the_site_is_drawn_from_memory_and_only_its_own(no_network: list[object]) -> None:
     # The site's own images were left out of every fact sheet, "nothing is fetched from the network".
     from PIL import Image
 
@@ -678,14 +694,12 @@ def test_an_image_of_the_site_is_drawn_from_memory_and_only_its_own(no_network: 
     html = ('<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p>Avant</p>'
             f'<img src="{site_url}assets/img/carr%C3%A9.0a1b2c3d4e.png" alt="Un carré vert">'
             f'<img src="{site_url}assets/img/absent.png" alt="Absent"></body></html>')
-    with caplog.at_level(logging.WARNING):
-        result = render_pdf(html, base_url=site_url + "fr/", source="content/fr/resources/x.md", site_url=site_url,
-                            site_files={"assets/img/carré.0a1b2c3d4e.png": png.getvalue()})
+    result = render_pdf(html, base_url=site_url + "fr/", site_url=site_url,
+                        site_files={"assets/img/carré.0a1b2c3d4e.png": png.getvalue()})
     assert no_network == []
     assert sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(result.data)).pages) == 1
-    assert [m for m in (r.getMessage() for r in caplog.records) if "leaves out" in m] == [
-        "content/fr/resources/x.md: the PDF leaves out https://vigie.example.org/campagne/assets/img/absent.png "
-        "(the site makes no such file)"]
+    assert [w.text() for w in result.warnings] == [
+        "the PDF leaves out https://vigie.example.org/campagne/assets/img/absent.png (the site makes no such file)"]
 
 
 def test_remote_image_is_left_out_with_a_warning(no_network: list[object],
@@ -694,12 +708,11 @@ def test_remote_image_is_left_out_with_a_warning(no_network: list[object],
             '<link rel="stylesheet" href="https://example.org/evil.css"></head><body>'
             '<p>Avant</p><img src="https://example.org/tracker.png" alt="Image distante"><p>Après</p></body></html>')
     with caplog.at_level(logging.WARNING):
-        result = render_pdf(html, base_url="https://vigie.example.org/fr/", source="content/fr/resources/x.md")
+        result = render_pdf(html, base_url="https://vigie.example.org/fr/")
     assert no_network == []
     assert result.pages == 1
-    messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("content/fr/resources/x.md: ") and "tracker.png" in m and "network" in m
-               for m in messages)
+    messages = [w.text() for w in result.warnings]
+    assert any("tracker.png" in m and "network" in m for m in messages)
     assert any("evil.css" in m for m in messages)
     # WeasyPrint's own error about the refused image is not repeated
     assert not any(r.name.startswith("weasyprint") and "tracker.png" in r.getMessage() for r in caplog.records)

@@ -278,7 +278,7 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     day = today or today_for_build()
     findings: list[Finding] = []
     try:
-        result = render_site(BuildOptions(root=site, today=day, use_cache=False, drafts=drafts))
+        result = render_site(BuildOptions(root=site, today=day, use_cache=False, drafts=drafts), warn=False)
     except SiteErrors as errs:
         findings.extend(_error_finding(e) for e in errs.errors)
         findings.extend(_checks_without_build(site, day))
@@ -502,7 +502,8 @@ class _IdCollector(HTMLParser):
 
 
 def check_images(result: BuildResult) -> list[Finding]:
-    """Return a warning for each image without alt text, and for each image of assets/ over 500 KB or unreadable."""
+    """Return a warning for each image without alt text, each image of assets/ over 500 KB or unreadable, and
+    what a fact sheet prints differently from its page (a letter no shipped font has, a file left out)."""
     site, rendered = _parts(result)
     findings = []
     for doc in site.documents:
@@ -513,7 +514,7 @@ def check_images(result: BuildResult) -> list[Finding]:
                 _("image without alt text: describe what it shows between the brackets, ![like this](image.png), "
                   "so that screen reader users get it too"), "image-alt"))
     findings += [Finding(shown, None, WARNING, message)
-                 for shown, message in rendered.contexts.assets.warnings]
+                 for shown, message in (*rendered.contexts.assets.warnings, *rendered.sheets.warnings)]
     return findings
 
 

@@ -38,7 +38,7 @@ from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, parse_document
 from generator.render.contexts import Contexts, Shared, filled_sections, site_pages
 from generator.render.deps import Dep, Key
-from generator.core.errors import ErrorCollector, SiteError, SiteErrors
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
 from generator.sources.facts import load_facts, read_fact
 from generator.sources.i18n import counted_name, load_strings
 from generator.render.markup import make_markdown
@@ -361,9 +361,12 @@ class _Work:
             wanted = {doc.rel for doc in docs}
             return render.FactSheets({rel: d for rel, d in old.downloads.items() if rel in wanted},
                                      tuple(item for item in old.files if item.origin.removeprefix("content/") in wanted),
-                                     0, old.records)
+                                     0, old.records,
+                                     tuple(item for item in old.warnings if item[0].removeprefix("content/") in wanted))
         fresh = render.render_factsheets(contexts, cache_dir(self.options.root) / "pdf",
                                          read_only=not self.options.use_cache, record=True, docs=todo)
+        for shown, message in fresh.warnings:
+            log.warning("%s", message_line(shown, "warning", message))
         made += fresh.files
         records.update(fresh.records)
         redone = {doc.rel for doc in todo}
@@ -373,7 +376,10 @@ class _Work:
         kept = tuple(item for item in old.files if item.origin.removeprefix("content/") in downloads
                      and item.origin.removeprefix("content/") not in redone)
         ordered = {doc.rel: downloads[doc.rel] for doc in docs if doc.rel in downloads}
-        return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records})
+        warnings = tuple(item for item in old.warnings if item[0].removeprefix("content/") in downloads
+                         and item[0].removeprefix("content/") not in redone) + fresh.warnings
+        return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records},
+                                 warnings)
 
     def _early_pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
                      records: dict[str, frozenset[Key] | None]) -> set[str]:

@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NoReturn, Sequence
+from typing import Any, Iterable, Literal, Mapping, NoReturn, Sequence
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -66,10 +66,53 @@ _PDF_SIGNATURE = b"%PDF-"
 
 @dataclass(frozen=True, slots=True)
 class PdfResult:
-    """A rendered PDF and its number of pages."""
+    """A rendered PDF, its number of pages and what its rendering warned about."""
 
     data: bytes
     pages: int
+    warnings: tuple[PdfWarning, ...] = ()
+    """Said again when the PDF comes from the cache: an editor who missed them once still learns of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfWarning:
+    """Something a fact sheet prints differently from its page: kept with a cached PDF, worded when said."""
+
+    kind: Literal["glyphs", "refused"]
+    subject: str
+    """The characters no shipped font has, or the address left out."""
+    reason: str = ""
+    """Why an address was left out: a key of `_REFUSALS`."""
+
+    def text(self) -> str:
+        """Return the warning in the editor's language (said after the name of the sheet's file)."""
+        if self.kind == "glyphs":
+            shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in self.subject)
+            return _("the PDF has no letter shape for {characters} in the fonts Vigie ships: it prints an empty box "
+                     "or a letter of this computer's fonts there; replace or remove them").format(characters=shown)
+        return _("the PDF leaves out {url} ({reason})").format(url=_short(self.subject), reason=_refusal(self.reason))
+
+    def as_json(self) -> list[str]:
+        return [self.kind, self.subject, self.reason]
+
+    @staticmethod
+    def from_json(item: object) -> PdfWarning | None:
+        """Return the warning a cache entry kept, or None when it is not one."""
+        if (isinstance(item, list) and len(item) == 3 and all(isinstance(part, str) for part in item)
+                and item[0] in ("glyphs", "refused")):
+            return PdfWarning(item[0], item[1], item[2])
+        return None
+
+
+def _refusal(reason: str) -> str:
+    """Return why the PDF renderer left an address out, in the editor's language."""
+    if reason == "no-such-file":
+        return _("the site makes no such file")
+    if reason == "network":
+        return _("nothing is fetched from the network for a PDF")
+    if reason == "other-machine":
+        return _("files on other machines are not read")
+    return _("only files in the fonts and layouts folders are read")
 
 
 # --------------------------------------------------------------------------- logging
@@ -119,16 +162,16 @@ class LocalFetcher(URLFetcher):  # type: ignore[misc]
     resource out).
     """
 
-    def __init__(self, roots: Iterable[Path] = (), source: str | None = None, site_url: str = "",
+    def __init__(self, roots: Iterable[Path] = (), site_url: str = "",
                  site_files: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = tuple(Path(r).resolve() for r in (*default_allowed_dirs(), *roots))
-        self.source = source
-        """What the PDF is made from, named in warnings (e.g. ``content/fr/resources/fiche.md``)."""
         self.site_url = site_url
         self.site_files = site_files or {}
         self.refused: list[str] = []
         """URLs refused during this render, in order."""
+        self.warnings: list[PdfWarning] = []
+        """What this render left out, in order (`render_pdf` returns it)."""
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -140,25 +183,21 @@ class LocalFetcher(URLFetcher):  # type: ignore[misc]
             if data is not None:
                 mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
                 return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
-            self._refuse(url, _("the site makes no such file"))
+            self._refuse(url, "no-such-file")
         if scheme != "file":
-            self._refuse(url, _("nothing is fetched from the network for a PDF"))
+            self._refuse(url, "network")
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            self._refuse(url, _("files on other machines are not read"))
+            self._refuse(url, "other-machine")
         path = Path(url2pathname(parts.path)).resolve()
         if not (any(path.is_relative_to(root) for root in self.roots) and path.is_file()):
-            self._refuse(url, _("only files in the fonts and layouts folders are read"))
+            self._refuse(url, "outside")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
 
-    def _refuse(self, url: str, why: str) -> NoReturn:
+    def _refuse(self, url: str, reason: str) -> NoReturn:
         self.refused.append(url)
-        if self.source:
-            log.warning(_("{source}: the PDF leaves out {url} ({reason})").format(source=self.source, url=_short(url),
-                                                                                   reason=why))
-        else:
-            log.warning(_("the PDF leaves out {url} ({reason})").format(url=_short(url), reason=why))
+        self.warnings.append(PdfWarning("refused", url, reason))
         raise _RefusedURL(f"refused {_short(url)}")
 
 
@@ -204,7 +243,7 @@ def print_css_context() -> dict[str, str]:
     }
 
 
-def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (), source: str | None = None,
+def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (),
                site_url: str = "", site_files: Mapping[str, bytes] | None = None) -> PdfResult:
     """Render a print page to an A4 PDF/UA-1 document with its fonts embedded.
 
@@ -212,25 +251,19 @@ def render_pdf(html: str, *, base_url: str, allowed_dirs: Sequence[Path] = (), s
     so that links to other pages of the site stay clickable). Files are read only
     from the font folder, the default layouts and ``allowed_dirs`` (the site's
     own ``layouts/``), and the site's own ``site_files`` at their address under
-    ``site_url`` (its images). ``source`` names the page in warnings.
+    ``site_url`` (its images). What the sheet prints differently from its page
+    comes back with it (`PdfResult.warnings`), for the build to say.
     """
+    warnings: list[PdfWarning] = []
     missing = missing_glyphs(html)
     if missing:  # cards refuse such characters; a sheet would print a box, or a letter of this computer's fonts
-        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:5])
-        if source:
-            log.warning(_("{source}: the PDF has no letter shape for {characters} in the fonts Vigie ships: it prints "
-                          "an empty box or a letter of this computer's fonts there; replace or remove them").format(
-                source=source, characters=shown))
-        else:
-            log.warning(_("the PDF has no letter shape for {characters} in the fonts Vigie ships: it prints an empty "
-                          "box or a letter of this computer's fonts there; replace or remove them").format(
-                characters=shown))
-    fetcher = LocalFetcher(allowed_dirs, source, site_url, site_files)
+        warnings.append(PdfWarning("glyphs", "".join(missing[:5])))
+    fetcher = LocalFetcher(allowed_dirs, site_url, site_files)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=FontConfiguration(), pdf_variant=PDF_VARIANT, pdf_tags=True)
     data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=True,
                               finisher=keep_font_dates)
-    return PdfResult(data=data, pages=len(document.pages))
+    return PdfResult(data=data, pages=len(document.pages), warnings=(*warnings, *fetcher.warnings))
 
 
 _TAG = re.compile(r"<(style|script)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
@@ -418,21 +451,19 @@ class PdfCache:
         self._lock = threading.Lock()
         self._warned = False
 
-    def get_or_render(self, html: str, base_url: str, *, source: str | None = None) -> PdfResult:
-        """Return the cached PDF of this page, rendering and storing it when missing.
-
-        ``source`` names the page in warnings (e.g. ``content/fr/resources/fiche.md``).
-        """
+    def get_or_render(self, html: str, base_url: str) -> PdfResult:
+        """Return the cached PDF of this page, rendering and storing it when missing."""
         key = keyed_name(pdf_key(html, extra=base_url.encode("utf-8")))  # a planted file cannot have this name
         cached = self._load(key)
-        if cached is not None:
+        if cached is not None:  # with the warnings of its rendering: they still hold
             return cached
-        result = render_pdf(html, base_url=base_url, allowed_dirs=self.allowed_dirs, source=source,
+        result = render_pdf(html, base_url=base_url, allowed_dirs=self.allowed_dirs,
                             site_url=self.site_url, site_files=self.site_files)
         with self._lock:
             self.rendered += 1
         meta = {"pages": result.pages, "size": len(result.data),
-                "sha256": hashlib.sha256(result.data).hexdigest()}
+                "sha256": hashlib.sha256(result.data).hexdigest(),
+                "warnings": [warning.as_json() for warning in result.warnings]}
         if not self.read_only and self._store(self.folder / f"{key}.pdf", result.data):
             self._store(self.folder / f"{key}.json", json.dumps(meta, sort_keys=True).encode("utf-8"))
         return result
@@ -446,7 +477,11 @@ class PdfCache:
         if not (isinstance(meta, dict) and isinstance(meta.get("pages"), int) and data.startswith(_PDF_SIGNATURE)
                 and meta.get("sha256") == hashlib.sha256(data).hexdigest()):
             return None
-        return PdfResult(data=data, pages=meta["pages"])
+        kept = meta.get("warnings")  # none: stored before warnings were kept, so rendered again
+        warnings = [PdfWarning.from_json(item) for item in kept] if isinstance(kept, list) else [None]
+        if None in warnings:
+            return None
+        return PdfResult(data=data, pages=meta["pages"], warnings=tuple(w for w in warnings if w is not None))
 
     def _store(self, path: Path, data: bytes) -> bool:
         err = write_atomically(path, data)

@@ -364,6 +364,8 @@ class FactSheets:
     rendered: int
     """PDFs actually rendered (not taken from the cache)."""
     records: Records = field(default_factory=dict)
+    warnings: tuple[tuple[str, str], ...] = ()
+    """(source file, message): what a sheet prints differently from its page, the same from the cache."""
 
 
 def factsheet_docs(site: Site) -> tuple[Document, ...]:
@@ -392,6 +394,7 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
     downloads: dict[str, Download] = {}
     files: list[OutputFile] = []
     records: dict[str, frozenset[Key]] = {}
+    warnings: list[tuple[str, str]] = []
     root = site.config.root
     cache = PdfCache(cache_folder, allowed_dirs=theme_dirs(root, "layouts"), read_only=read_only,
                      site_url=site.config.base_url, site_files={item.path: item.data for item in contexts.assets.files})
@@ -407,10 +410,11 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
                 ctx["print_css"] = Markup(render_template(contexts.env, "print/factsheet.css", css_context, root))
                 ctx["qr"] = Markup(qr_svg(ctx["canonical"]))
                 html = render_template(contexts.env, "print/factsheet.html", ctx, root)
-            result = cache.get_or_render(html, ctx["canonical"], source=f"content/{doc.rel}")
+            result = cache.get_or_render(html, ctx["canonical"])
         except SiteError as err:
             errors.add(err)
             continue
+        warnings.extend((f"content/{doc.rel}", warning.text()) for warning in result.warnings)
         path = factsheet_path(page.url, doc.slug)
         downloads[doc.rel] = Download(url="/" + path, bytes=len(result.data), pages=result.pages)
         files.append(OutputFile(path=path, data=result.data, origin=f"content/{doc.rel}"))
@@ -418,7 +422,7 @@ def render_factsheets(contexts: Contexts, cache_folder: Path, read_only: bool = 
             rec.add(Dep.DOC, doc.rel, "slug")
             records[path] = frozenset(rec.keys)
     errors.raise_if_any()
-    return FactSheets(downloads, tuple(files), cache.rendered, records)
+    return FactSheets(downloads, tuple(files), cache.rendered, records, tuple(warnings))
 
 
 # -- pages ------------------------------------------------------------------------------------------------------
