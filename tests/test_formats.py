@@ -63,6 +63,30 @@ def test_qualifier_comes_before_the_figure() -> None:
     assert format_figure(fact, "en_GB", "more than") == "more than 12,500"
 
 
+@pytest.mark.parametrize(("value", "qualifier", "locale", "expected"), [
+    # "plus de 2,5 millions" was published for 2,460,000: rounded to the nearest, above the figure it qualifies.
+    (2460000, "more_than", "fr_FR", "plus de 2,4 millions"),
+    (2460000, "more_than", "en_GB", "more than 2.4 million"),
+    (2460000, "about", "en_GB", "about 2.5 million"),
+    (2460000, None, "en_GB", "2.5 million"),
+    (1240000, "less_than", "en_GB", "less than 1.3 million"),
+    (1240000, "up_to", "en_GB", "up to 1.3 million"),
+    (2400000, "more_than", "en_GB", "more than 2.4 million"),  # already round: unchanged either way
+    (2400000, "less_than", "en_GB", "less than 2.4 million"),
+    (29397681, "more_than", "ja_JP", "more than 2939.7万"),  # in the unit the locale counts in
+    (2469000, "more_than", "hi_IN", "more than 24.6 लाख"),
+])
+def test_a_compact_figure_is_rounded_the_way_its_qualifier_stays_true(value: int, qualifier: str | None,
+                                                                      locale: str, expected: str) -> None:
+    fact = Fact(id="x", source_path=Path("x.yaml"), value=value, format="compact", qualifier=qualifier,
+                label={}, context={}, note={}, source=FactSource("P", {}, "https://p.example/", "2022"), slug={},
+                tags=())
+    words = {"more_than": "more than", "less_than": "less than", "up_to": "up to", "about": "about"}
+    french = {"more_than": "plus de"}
+    prefix = (french if locale.startswith("fr") else words).get(qualifier or "", "")
+    assert format_figure(fact, locale, prefix) == expected
+
+
 @pytest.mark.parametrize("iso, locale, expected", [
     ("2022-05-25", "fr_FR", "25 mai 2022"),
     ("2022-05-25", "en_GB", "25 May 2022"),

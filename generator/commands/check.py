@@ -47,9 +47,9 @@ from generator.build import BuildOptions, BuildResult, render_site, today_for_bu
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors, printable, message_line
 from generator.sources.facts import load_facts
-from generator.core.formats import format_value, language_name
+from generator.core.formats import compact_rounded, compact_step, format_value, language_name
 from generator.core.messages import N_, _, active_language, ngettext
-from generator.model import Document, Fact, Folder, Site, SiteConfig
+from generator.model import ROUNDING, Document, Fact, Folder, Site, SiteConfig
 from generator.core.paths import output_path
 from generator.render.stages import Rendered
 from generator.sources.yamlsource import LineDict, parse_yaml, read_text
@@ -573,20 +573,20 @@ _HONEST_WHEN = {"about": (True, True), "more_than": (True, False), "less_than": 
                 "up_to": (False, True)}
 
 
-def shown_number(fact: Fact) -> tuple[float, float] | None:
-    """Return the number a figure shows and the step it is rounded to; None for texts and years.
+def shown_number(fact: Fact, locale: str) -> tuple[float, float] | None:
+    """Return the number a figure shows in a locale and the step it is rounded to; None for texts and years.
 
     ``number`` and ``percent`` show every digit of the value (step 1 for 72, 0.1 for 72.3);
     ``compact`` rounds a million or more to one decimal of its unit: 29397681 shows
-    29.4 million, that is 29,400,000 to the nearest 100,000.
+    29.4 million, that is 29,400,000 to the nearest 100,000 (down with ``more_than``,
+    up with ``less_than`` and ``up_to``: `generator.model.ROUNDING`).
     """
     value = fact.value
     if fact.format in ("text", "year") or isinstance(value, (str, bool)):
         return None
-    if fact.format == "compact" and abs(value) >= 1_000_000:
-        unit = 10 ** (3 * ((len(str(int(abs(value)))) - 1) // 3))
-        step = unit // 10
-        return float(round(value / step) * step), float(step)
+    step = compact_step(value, locale) if fact.format == "compact" else None
+    if step is not None:
+        return float(compact_rounded(value, locale, ROUNDING.get(fact.qualifier or "", "nearest"))), float(step)
     decimals = max(0, -int(Decimal(str(value)).normalize().as_tuple().exponent))
     return float(value), 10.0 ** -decimals
 
@@ -622,7 +622,8 @@ def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[st
     shown (72,3 % for 72 %) is one too. ``about`` fits any of them, ``more_than`` those
     above the figure shown, ``less_than`` and ``up_to`` those below.
     """
-    rounded = shown_number(fact)
+    locale = config.language(config.default_language).locale
+    rounded = shown_number(fact, locale)
     if rounded is None:
         return []
     number, step = rounded
@@ -640,7 +641,7 @@ def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[st
                 if abs(found - number) <= step / 2 and not math.isclose(found, number, rel_tol=1e-12):
                     candidates.append((found, written, key))
     above_ok, below_ok = _HONEST_WHEN.get(fact.qualifier or "", (False, False))
-    figure = format_value(fact.value, fact.format, config.language(config.default_language).locale)
+    figure = format_value(fact.value, fact.format, locale, ROUNDING.get(fact.qualifier or "", "nearest"))
     for found, written, key in candidates:
         if (found > number and above_ok) or (found < number and below_ok):
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -19,8 +19,12 @@ DIGIT_ZERO = {"arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6", "deva": "
               "tibt": "\u0f20", "olck": "\u1c50", "mtei": "\uabf0", "nkoo": "\u07c0", "rohg": "\U00010d30"}
 
 
-def format_value(value: int | float | str, fmt: str, locale: str) -> str:
-    """Return a figure's value as the locale writes it (no qualifier): its separators and its digits."""
+def format_value(value: int | float | str, fmt: str, locale: str, toward: str = "nearest") -> str:
+    """Return a figure's value as the locale writes it (no qualifier): its separators and its digits.
+
+    A ``compact`` figure shows one decimal of its unit; ``toward`` ("nearest", "down" or "up") says which
+    way it is rounded (`generator.model.ROUNDING`: "more than 2.4 million" for 2,460,000 stays true).
+    """
     if fmt == "text" or isinstance(value, str):
         return str(value)
     if fmt == "number":
@@ -33,14 +37,36 @@ def format_value(value: int | float | str, fmt: str, locale: str) -> str:
     if fmt == "compact":
         if abs(value) < 1_000_000:  # "12 500" reads better than "12 mille" / "12.5 thousand"
             return format_value(value, "number", locale)
-        written = format_compact_decimal(value, format_type="long", fraction_digits=1, locale=locale,
+        shown = compact_rounded(value, locale, toward)
+        written = format_compact_decimal(shown, format_type="long", fraction_digits=1, locale=locale,
                                          numbering_system="default")
-        if not _compact_is_sound(value, written, locale):  # a wrong figure is worse than a long one
+        if not _compact_is_sound(shown, written, locale):  # a wrong figure is worse than a long one
             return format_value(value, "number", locale)
         return native_digits(written, locale)
     if fmt == "year":
         return native_digits(str(int(value)), locale)
     raise ValueError(f"unknown format {fmt}")
+
+
+def compact_step(value: int | float, locale: str) -> Decimal | None:
+    """Return the step a compact figure is rounded to in a locale: a tenth of the unit its pattern names
+    (100,000 for "2.5 million", 10,000 for "24.6 lakh", 1,000 for "246万"); None when it is written in full."""
+    units = _compact_units(locale)
+    magnitudes = [magnitude for magnitude in units or {} if magnitude <= abs(value)]
+    if abs(value) < 1_000_000 or not units or not magnitudes or units[max(magnitudes)] <= 0:
+        return None
+    return Decimal(units[max(magnitudes)]) / 10
+
+
+def compact_rounded(value: int | float, locale: str, toward: str = "nearest") -> int | float:
+    """Return the number a compact figure shows, before it is written: the value to one decimal of its unit,
+    rounded ``toward`` "nearest" (half to even, as Babel does), "down" or "up"."""
+    step = compact_step(value, locale)
+    if step is None:
+        return value
+    mode = {"down": ROUND_FLOOR, "up": ROUND_CEILING}.get(toward, ROUND_HALF_EVEN)
+    shown = (Decimal(repr(value)) / step).to_integral_value(mode) * step
+    return int(shown) if shown == shown.to_integral_value() else float(shown)
 
 
 def _compact_is_sound(value: int | float, written: str, locale: str) -> bool:

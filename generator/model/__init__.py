@@ -46,6 +46,9 @@ class PageKind(StrEnum):
 
 FORMATS = ("number", "percent", "compact", "year", "text")
 QUALIFIERS = ("more_than", "less_than", "about", "up_to")
+#: Which way a figure shown rounded may go so that its qualifier stays true: "more than 2.4 million" for
+#: 2,460,000 (not 2.5), "less than 1.3 million" for 1,240,000 (not 1.2); otherwise to the nearest.
+ROUNDING = {"more_than": "down", "less_than": "up", "up_to": "up"}
 
 
 @dataclass(frozen=True, slots=True)

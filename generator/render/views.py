@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from generator.core.formats import format_partial_date, format_value, text_direction
 from generator.sources.i18n import Strings
-from generator.model import Fact, HelpContact, Language, SiteConfig
+from generator.model import ROUNDING, Fact, HelpContact, Language, SiteConfig
 from generator.core.images import mime, rendition_format
 from generator.model.plan import CARD_SIZES, SHARE_CARD, SQUARE_CARD, card_renditions
 
@@ -123,7 +123,7 @@ def share_links(text: str, url: str, strings: Strings) -> tuple[ShareLink, ...]:
 
 def format_figure(fact: Fact, locale: str, qualifier_text: str) -> str:
     """Return the figure with its qualifier: ``plus de 12 500``."""
-    figure = format_value(fact.value, fact.format, locale)
+    figure = format_value(fact.value, fact.format, locale, ROUNDING.get(fact.qualifier or "", "nearest"))
     return f"{qualifier_text} {figure}" if qualifier_text else figure
 
 
