@@ -629,3 +629,15 @@ def test_arabic_card_without_its_font_package_is_a_clear_error(monkeypatch: pyte
     monkeypatch.setitem(fonts.SCRIPT_FONTS, "Arab", ("fontpkg_not_installed_here", "x.ttf", "X"))
     with pytest.raises(SiteError, match="fontpkg-not-installed-here"):
         render_card(make_spec(figure="أكثر من 7", label="ضحايا", lang="ar"), CARD_SIZES["card.png"])
+
+
+def test_a_publisher_isolated_in_a_right_to_left_source_line_is_drawn_as_one_piece() -> None:
+    # The isolates around the Latin name draw nothing; without them the day sat beside the name:
+    # "المصدر: 15 ،NCMEC مارس 2024", read right to left as "Source: 15 NCMEC, March 2024".
+    size = CARD_SIZES["card.png"]
+    plain = make_spec(figure="أكثر من 7", label="ضحايا", lang="ar", source_line="المصدر: NCMEC، 15 مارس 2024")
+    isolated = make_spec(figure="أكثر من 7", label="ضحايا", lang="ar",
+                         source_line="المصدر: \u2068NCMEC\u2069، 15 مارس 2024")
+    assert render_card(isolated, size) != render_card(plain, size)
+    drawn = open_png(render_card(isolated, size))
+    assert drawn.size == size

@@ -406,3 +406,17 @@ def test_a_help_number_keeps_its_order_on_right_to_left_pages(four: tuple[BuildR
             assert numbers and all(re.fullmatch(r"[+\d ]+", number) for number in numbers), link
             shown += numbers
     assert {"112", "116000"} <= set(shown)
+
+
+def test_a_latin_publisher_keeps_to_itself_on_an_arabic_page_card_and_sheet(four: tuple[BuildResult, Path, Path]) -> None:
+    # "المصدر: INTERPOL، 25 مايو 2022" was laid out with the day beside the Latin name: read right to left,
+    # "Source: 25 INTERPOL, May 2022", on the figures' pages, their cards and the fact sheets.
+    from generator.render.stages import card_spec
+
+    result, _root, out = four
+    html = (out / "ar/facts/reports/index.html").read_text(encoding="utf-8")
+    assert re.search(r"<bdi>[^<]*INTERPOL[^<]*</bdi>، ", html), html
+    site, rendered = result.site, result.rendered
+    assert site is not None and rendered is not None
+    line = card_spec(site, rendered.contexts.views, rendered.contexts.strings, "daily-victims", "ar").source_line
+    assert re.search("\u2068[^\u2069]*INTERPOL[^\u2069]*\u2069، ", line), line

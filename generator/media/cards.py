@@ -81,8 +81,10 @@ _NO_BREAK_GAPS: dict[str, float | str] = {
 }
 
 #: Zero width non-joiner and joiner: they draw nothing, but decide whether letters join (Persian writes
-#: می‌دهد with a non-joiner, never میدهد). HarfBuzz (Raqm) shapes with them; without it they are dropped.
-_JOINING_CONTROLS = frozenset("\u200c\u200d")
+#: می‌دهد with a non-joiner, never میدهد); and the isolates around a name in a line of the other direction
+#: (`formats.isolated`: the publisher). Raqm (FriBidi and HarfBuzz) lays out with them; without it they are
+#: dropped.
+_JOINING_CONTROLS = frozenset("\u200c\u200d\u2066\u2067\u2068\u2069")
 
 #: Invisible format characters that draw nothing; removed before drawing.
 _IGNORABLE = frozenset("\u00ad\u200b\u2060\ufeff\u200e\u200f\u061c") | (  # …, direction marks

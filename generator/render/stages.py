@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from generator.render.bodies import Bodies, Body, BodyMaker, Draft, draft_key
 from generator.core.images import ImageCache, rendition_format
+from generator.core.formats import isolated, list_comma
 from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import LISTED_SECTIONS, Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
@@ -108,7 +109,7 @@ def card_spec(site: Site, views: FactViews, strings: Mapping[str, Strings], fact
     """Return what the cards of a figure in a language show."""
     view = views.view(fact_id, lang)
     config = site.config
-    source_line = f"{strings[lang].get('fact.source')} {view.publisher}, {view.source_date}"
+    source_line = f"{strings[lang].get('fact.source')} {isolated(view.publisher)}{list_comma(lang)}{view.source_date}"
     return CardSpec(
         fact_id=fact_id, source_path=f"content/facts/{fact_id}.yaml", figure=view.figure, label=view.label,
         source_line=source_line, site_name=config.title[lang],
