@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import jinja2
 import jinja2.sandbox
 import pytest
 
-from conftest import BUILD_DAY
+from conftest import BUILD_DAY, build_copy
 from generator.build import BuildOptions, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.render.templating import SANDBOX_VARIABLE, make_environment
@@ -142,3 +143,17 @@ def test_a_missing_template_is_named_by_the_template_and_line_that_asks_for_it(s
     found = messages(refused.value)
     assert found and all(line == "layouts/partials/extra.html:2: no template 'partials/macros.html' in layouts/ "
                                  "(nor in the default theme)" for line in found), found
+
+
+def test_a_help_number_never_ends_a_line_inside_it(site_src: Path, tmp_path: Path) -> None:
+    # "+55 (11) 3456-" above "7890" in the footer, "+34 91 123 45" above "67" in a call button on a phone:
+    # its spaces are no-break spaces and no line may end after its hyphens (a WORD JOINER follows each).
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('phone: "112"', 'phone: "+55 (11) 3456-7890"'),
+                      encoding="utf-8")
+    _result, out = build_copy(site_src, tmp_path)
+    shown = []
+    for page in ("fr/index.html", "en/help/index.html", "fr/aide/index.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        shown += re.findall("\u2066([^\u2069]*3456[^\u2069]*)\u2069", html)
+    assert shown and set(shown) == {"+55\u00a0(11)\u00a03456-\u20607890"}, shown
