@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import BUILD_DAY, IGNORED, TESTS
+from conftest import BUILD_DAY, IGNORED, REPO, TESTS, build_copy
 from generator.build import BuildOptions, BuildResult, build
 from generator.core.errors import SiteError, SiteErrors
 from generator.core.formats import language_name
@@ -420,3 +420,25 @@ def test_a_latin_publisher_keeps_to_itself_on_an_arabic_page_card_and_sheet(four
     assert site is not None and rendered is not None
     line = card_spec(site, rendered.contexts.views, rendered.contexts.strings, "daily-victims", "ar").source_line
     assert re.search("\u2068[^\u2069]*INTERPOL[^\u2069]*\u2069، ", line), line
+
+
+def test_a_source_without_title_and_a_date_ending_in_a_full_stop_are_cited_cleanly(site_src: Path,
+                                                                                   tmp_path: Path) -> None:
+    # "Internet Watch Foundation, “”, April 2022" (the title is optional) and "квітень 2022 р.." (a Ukrainian
+    # date ends with "р.", and the sentence added its own full stop).
+    config = site_src / "site.yaml"
+    config.write_text(re.sub(r"\ben\b", "uk", config.read_text(encoding="utf-8")).replace("en_GB", "uk_UA"),
+                      encoding="utf-8")
+    (site_src / "content/en").rename(site_src / "content/uk")
+    for fact in (site_src / "content/facts").glob("*.yaml"):
+        text = re.sub(r"(^  |\{|, )en:", r"\1uk:", fact.read_text(encoding="utf-8"), flags=re.M)
+        fact.write_text(re.sub(r"^  title: .*\n", "", text, flags=re.M), encoding="utf-8")
+    (site_src / "layouts/i18n").mkdir(parents=True)
+    shutil.copy(REPO / "layouts/i18n/en.yaml", site_src / "layouts/i18n/uk.yaml")  # English words, Ukrainian dates
+    _result, out = build_copy(site_src, tmp_path)
+    html = (out / "uk/facts/share-girls/index.html").read_text(encoding="utf-8")
+    assert "<p><bdi>Internet Watch Foundation</bdi>, квітень 2022\u202fр.</p>" in html
+    assert "Internet Watch Foundation, квітень 2022\u202fр., https://www.iwf.org.uk/. Cited on" in html
+    french = (out / "fr/chiffres/share-girls/index.html").read_text(encoding="utf-8")
+    assert "<p><bdi>Internet Watch Foundation</bdi>, avril 2022.</p>" in french
+    assert "Internet Watch Foundation, avril 2022, https://www.iwf.org.uk/. Cité sur" in french

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -60,6 +62,14 @@ class FactView:
     """Their media type (``image/webp`` when Pillow writes WebP), for a ``<source type>``."""
 
 
+#: What a citation's missing title is filled with, then taken out with its quotes and one of the two separators
+#: around it (", ", "، ", "、"), whatever the language's citation pattern puts there.
+_NO_TITLE = "\x00"
+_QUOTED_NO_TITLE = re.compile("[\\s\u00a0\u202f]*[\"'«»“”„‘’‚‹›「」『』]*[\\s\u00a0\u202f]*\x00"
+                              "[\\s\u00a0\u202f]*[\"'«»“”„‘’‚‹›「」『』]*")
+_DOUBLED_SEPARATOR = re.compile(r"([,،、;])\s*[,،、;]")
+
+
 def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, url: str) -> FactView:
     """Return the view of a figure on the page at ``url``."""
     code = lang.code
@@ -74,8 +84,10 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
     other_lang = title_lang if title_lang != code else ""
     abs_url = absolute(config, url)
     site_title = config.title[code]
-    cite = strings.get("fact.cite_format", publisher=fact.source.publisher, title=title, date=source_date,
-                       url=fact.source.url, site=site_title, page=abs_url)
+    cite = strings.get("fact.cite_format", publisher=fact.source.publisher, title=title or _NO_TITLE,
+                       date=source_date, url=fact.source.url, site=site_title, page=abs_url)
+    if not title:  # the title is optional: "INTERPOL, “”, 25 May 2022" became "INTERPOL, 25 May 2022"
+        cite = _DOUBLED_SEPARATOR.sub(r"\1", _QUOTED_NO_TITLE.sub("", cite))
     card = url + SHARE_CARD
     text = f"{sentence} ({fact.source.publisher}, {source_date})"
     return FactView(
