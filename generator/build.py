@@ -312,9 +312,18 @@ def build(options: BuildOptions) -> BuildResult:
         log.warning(_("{link} is a symbolic link; Vigie does not write through it: this build keeps no cache "
                       "(remove the link)").format(link=link))
         options = replace(options, use_cache=False)
+    elif options.use_cache and _unusable(cache_dir(options.root)):
+        log.warning(_("cannot use the cache folder {folder} (permission denied): this build keeps no cache; give "
+                      "yourself the right to read and write it, or delete it").format(folder=cache_dir(options.root)))
+        options = replace(options, use_cache=False)
     with BuildLock(cache_dir(options.root) if options.use_cache else None), fewer_collections():
         recover_interrupted(output)
         return _build_locked(options, output)
+
+
+def _unusable(folder: Path) -> bool:
+    """Return whether a cache folder is there but this user may not read, write or enter it."""
+    return os.path.isdir(folder) and not os.access(folder, os.R_OK | os.W_OK | os.X_OK)
 
 
 def _build_locked(options: BuildOptions, output: Path) -> BuildResult:

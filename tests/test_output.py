@@ -127,7 +127,7 @@ def test_a_full_disk_is_one_error_naming_the_output_folder_not_each_page(warm_si
     with pytest.raises(SiteErrors) as info:
         build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
     assert [(e.source, e.message) for e in info.value.errors] == [
-        (None, f"the disk holding the output folder {out} is full ({os.strerror(errno.ENOSPC)}); free some space, "
+        (None, f"the disk holding the output folder {out} is full (no space left on the disk); free some space, "
                "then build again (the published site was not changed)")]
     assert hashes(out) == before
 
@@ -458,3 +458,73 @@ def test_the_site_s_own_output_folder_is_rebuilt_without_a_cache_whatever_a_file
     (elsewhere / ".DS_Store").write_bytes(b"\0")
     (elsewhere / "fr" / "Thumbs.db").write_bytes(b"\0")
     build(BuildOptions(root=warm_site, out=elsewhere, today=BUILD_DAY))
+
+
+# -- folders this user may not read (root reads them all, so the refusal is played by the system's call) --------
+
+
+def test_an_output_folder_that_cannot_be_read_is_an_error_not_a_crash(warm_site: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # chmod 000 public/: "vigie: internal error: PermissionError(13, 'Permission denied')", exit 3.
+    _result, out = build_copy(warm_site, tmp_path)
+    real = Path.iterdir
+
+    def refuse(self: Path) -> object:
+        if self == out.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(SiteError, match=r"cannot read the output folder .* \(permission denied\)"):
+        build_copy(warm_site, tmp_path)
+
+
+def test_a_cache_folder_that_cannot_be_used_is_said_and_the_build_goes_on(site_src: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    # chmod 000 .vigie-cache: an internal error (PermissionError on build.lock, then on bodies.pickle).
+    folder = cache_dir(site_src)
+    folder.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == folder else real(path, mode, **kw))
+    with caplog.at_level("WARNING", logger="generator"):
+        result, out = build_copy(site_src, tmp_path)
+    assert result.report is not None and (out / "fr/index.html").is_file()
+    assert any("cannot use the cache folder" in r.getMessage() and "permission denied" in r.getMessage()
+               for r in caplog.records)
+    assert list(folder.iterdir()) == []  # nothing written there
+
+
+def test_a_previous_output_that_cannot_be_removed_is_said(warm_site: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    # A folder of public/ made unreadable: the build said nothing and left .public.vigie-old-N for good.
+    import shutil
+
+    _result, out = build_copy(warm_site, tmp_path)
+    page = warm_site / "content/fr/articles/ecrans.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nUne ligne de plus.\n", encoding="utf-8")
+    real = shutil.rmtree
+
+    def stuck(path: object, *args: object, **kwargs: object) -> None:
+        if ".vigie-old-" in str(path):
+            handler = kwargs.get("onexc") or kwargs.get("onerror")
+            problem = PermissionError(errno.EACCES, "Permission denied", str(path))
+            handler(os.rmdir, str(path), problem if "onexc" in kwargs else (type(problem), problem, None))  # type: ignore[operator]
+            return
+        real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shutil, "rmtree", stuck)
+    with caplog.at_level("WARNING", logger="generator"):
+        build_copy(warm_site, tmp_path)
+    said = [r.getMessage() for r in caplog.records if "cannot remove the previous output" in r.getMessage()]
+    assert len(said) == 1 and "(permission denied)" in said[0] and "delete the old one yourself" in said[0]
+    assert "Une ligne de plus" in (out / "fr/articles/ecrans/index.html").read_text(encoding="utf-8")
+
+
+def test_why_a_file_could_not_be_read_is_said_in_the_editor_s_language(french: object) -> None:
+    from generator.core.errors import os_reason
+
+    assert os_reason(PermissionError(errno.EACCES, "Permission denied")) == "permission refusée"
+    assert os_reason(RuntimeError("Symlink loop from '/tmp/x/boucle.md'")).startswith("un lien symbolique")
+    assert os_reason(OSError(errno.EXFULL, "Exchange full")) == "Exchange full"  # a rare one keeps the system's words

@@ -24,7 +24,7 @@ from generator import __version__
 from generator.build import today_for_build
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents
-from generator.core.errors import CONTROL_RE, ErrorCollector, SiteError, codepoint
+from generator.core.errors import CONTROL_RE, ErrorCollector, SiteError, codepoint, os_reason
 from generator.core.messages import N_, UI_LANGUAGES, _, catalog
 from generator.sources.facts import valid_id
 from generator.sources.files import entry_stat
@@ -267,7 +267,7 @@ def _write_all(site: Path, plan: list[_Planned]) -> list[Path]:
                             source=item.rel) from None
         except OSError as exc:
             raise SiteError(_("cannot create this file ({reason}); check the folder and its permissions").format(
-                reason=exc.strerror), source=str(path)) from None
+                reason=os_reason(exc)), source=str(path)) from None
         log.debug("created %s", path)
         created.append(path)
     return created
@@ -412,7 +412,7 @@ def init_site(directory: Path, today: date | None = None) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiteError(_("cannot create this folder ({reason}); choose a folder you can write in").format(
-            reason=exc.strerror), source=str(directory)) from None
+            reason=os_reason(exc)), source=str(directory)) from None
     return _write_all(directory, plan)
 
 

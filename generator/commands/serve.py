@@ -73,7 +73,7 @@ from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
-from generator.core.errors import SiteError, SiteErrors, message_line, printable_path
+from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -1431,7 +1431,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
         sock = _listen(host, port)
     except OSError as exc:
         raise SiteError(_("cannot listen on {host}:{port} ({reason}); is another server running there? "
-                          "try --port 8001").format(host=host, port=port, reason=exc.strerror or exc)) from exc
+                          "try --port 8001").format(host=host, port=port, reason=os_reason(exc))) from exc
     thread: _ServerThread | None = None
     try:
         port = sock.getsockname()[1]

@@ -25,6 +25,7 @@ from typing import Any
 
 from generator import __version__
 from generator.core.messages import _
+from generator.core.errors import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class Store:
         error = write_atomically(self.path, signature(data), data)  # no copy of a cache of megabytes
         if error is not None:
             log.warning(_("could not write the cache {path} ({error}); the next build will be slower")
-                        .format(path=self.path, error=error))
+                        .format(path=self.path, error=os_reason(error)))
 
 
 def link_on_the_way(path: Path) -> Path | None:
@@ -199,8 +200,11 @@ def link_on_the_way(path: Path) -> Path | None:
     start = parts.index(CACHE_FOLDER)
     for end in range(start + 1, len(parts) + 1):
         step = Path(*parts[:end])
-        if step.is_symlink():
-            return step
+        try:
+            if os.path.islink(step):  # (a folder that cannot be read: nothing can be written there either)
+                return step
+        except OSError:
+            return None
     return None
 
 

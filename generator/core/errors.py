@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,39 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
 FILE_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 #: What must never reach a terminal raw: every control character (an escape sequence starts with ESC or CSI).
 _UNPRINTABLE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def os_reason(exc: BaseException) -> str:
+    """Return why reading or writing a file failed, in the editor's language.
+
+    The system's own words (``exc.strerror``) are English whatever the locale:
+    "impossible de lire le fichier : Permission denied". The common causes are
+    said in the language of the messages; any other keeps the system's words.
+    """
+    from generator.core.messages import _
+
+    code = getattr(exc, "errno", None)
+    if code is None and isinstance(exc, RuntimeError) and "Symlink loop" in str(exc):  # pathlib's resolve()
+        code = errno.ELOOP
+    reasons = {
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("operation not permitted"),
+        errno.ENOENT: _("no such file or folder"),
+        errno.ELOOP: _("a symbolic link that leads back to itself, or too many links in a row"),
+        errno.ENOSPC: _("no space left on the disk"),
+        errno.EDQUOT: _("disk quota exceeded"),
+        errno.EROFS: _("read-only file system"),
+        errno.EISDIR: _("it is a folder"),
+        errno.ENOTDIR: _("part of the path is not a folder"),
+        errno.EEXIST: _("it already exists"),
+        errno.EBUSY: _("in use by the system or another program"),
+        errno.ENAMETOOLONG: _("the name is too long"),
+        errno.EADDRINUSE: _("address already in use"),
+        errno.EIO: _("input/output error (a damaged disk or a disconnected drive)"),
+    }
+    if code in reasons:
+        return reasons[code]
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def codepoint(char: str) -> str:

@@ -47,7 +47,7 @@ import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
 from generator.core.cache import keyed_name, write_atomically
-from generator.core.errors import SiteError
+from generator.core.errors import SiteError, os_reason
 from generator.core.formats import language_name, text_direction
 from generator.core.messages import _, active_language, ngettext
 from generator.core.fonts import (FAMILY, SCRIPT_FONTS, font_cmap, font_hash, font_path, installed_script_font,
@@ -1119,4 +1119,4 @@ class CardCache:
                 warn, self._warned = not self._warned, True
             if warn:
                 log.warning(_("cannot write the card cache in {folder} ({reason}); cards will be drawn again next "
-                              "time").format(folder=self.folder, reason=err))
+                              "time").format(folder=self.folder, reason=os_reason(err)))

@@ -44,6 +44,7 @@ from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyp
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from generator.core.cache import keyed_name, write_atomically
+from generator.core.errors import os_reason
 from generator.core.fonts import FONT_DIR, font_cmap, font_files, font_hash, font_path, installed_script_font
 from generator.core.messages import _
 from generator.sources.theme import default_theme_dir
@@ -491,5 +492,5 @@ class PdfCache:
             warn, self._warned = not self._warned, True
         if warn:
             log.warning(_("cannot write the PDF cache in {folder} ({reason}); fact sheets will be rendered again "
-                          "next time").format(folder=self.folder, reason=err))
+                          "next time").format(folder=self.folder, reason=os_reason(err)))
         return False

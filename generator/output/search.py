@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from generator.core.errors import SiteError
+from generator.core.errors import SiteError, os_reason
 from generator.core.messages import _
 from generator.core.paths import safe_relpath
 from generator.model.plan import SEARCH_FOLDER
@@ -95,7 +95,7 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
     except OSError as exc:
         raise disk_full(exc, staging.out) or SiteError(
             _("the search index could not be made ({reason}); the published site was not changed")
-            .format(reason=exc.strerror or exc)) from None
+            .format(reason=os_reason(exc))) from None
 
 
 def _index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[str],

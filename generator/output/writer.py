@@ -17,13 +17,14 @@ import logging
 import os
 import posixpath
 import shutil
+import sys
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Protocol, TypeVar
 
 from generator.core.cache import CACHE_FOLDER, write_atomically
-from generator.core.errors import OutputReplaced, SiteError
+from generator.core.errors import OutputReplaced, SiteError, os_reason
 from generator.core.messages import _
 from generator.model import OutputFile
 from generator.core.paths import safe_relpath
@@ -82,7 +83,7 @@ def check_output_folder(out: Path, site_root: Path) -> None:
         out_r, root_r = out.resolve(), site_root.resolve()
     except (OSError, RuntimeError) as exc:  # a link that leads to itself
         raise SiteError(_("the output {out} cannot be followed ({reason}); choose a folder such as public/").format(
-            out=out, reason=getattr(exc, "strerror", None) or exc)) from None
+            out=out, reason=os_reason(exc))) from None
     if out_r == root_r or out_r in root_r.parents:
         raise SiteError(_("the output folder {out} contains the site itself; choose a folder such as public/")
                         .format(out=out))
@@ -104,7 +105,12 @@ def check_output_folder(out: Path, site_root: Path) -> None:
         raise SiteError(_("the output folder {out} holds the current folder: Vigie replaces the whole output folder, "
                           "which would leave this terminal in a deleted folder; run the command from another folder")
                         .format(out=out))
-    if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists():
+    try:
+        foreign = out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists()
+    except OSError as exc:  # a folder this user may not read: nothing in it could be replaced either
+        raise SiteError(_("cannot read the output folder {out} ({reason}); give yourself the right to read and "
+                          "write it, or choose another folder").format(out=out, reason=os_reason(exc))) from None
+    if foreign:
         raise SiteError(_("the output folder {out} is not empty and was not made by Vigie; "
                           "empty it or choose another folder (Vigie replaces the whole folder)").format(out=out))
 
@@ -151,7 +157,7 @@ def resolve_output(out: Path) -> Path:
         return out.resolve() if out.is_symlink() else out.absolute()
     except (OSError, RuntimeError) as exc:  # a link that leads to itself; a current folder deleted
         raise SiteError(_("the output {out} cannot be followed ({reason}); choose a folder such as public/").format(
-            out=out, reason=getattr(exc, "strerror", None) or exc)) from None
+            out=out, reason=os_reason(exc))) from None
 
 
 def output_is_current(out: Path, fingerprint: str, state: Path | None) -> bool:
@@ -221,7 +227,7 @@ def _write_state(state: Path, out: Path, fingerprint: str) -> None:
     error = write_atomically(state, body.encode("utf-8"))
     if error is not None:
         log.warning(_("could not write {path} ({reason}); the next build will render everything")
-                    .format(path=state, reason=error.strerror))
+                    .format(path=state, reason=os_reason(error)))
 
 
 def recover_interrupted(out: Path) -> None:
@@ -252,7 +258,7 @@ def recover_interrupted(out: Path) -> None:
             log.warning(_("an earlier build was interrupted; its previous output is back in {out}").format(out=out))
     for _kind, path in leftovers:
         log.debug("removing %s, left by an interrupted build", path)
-        shutil.rmtree(path, ignore_errors=True)
+        _remove_previous(path)
 
 
 def _running(pid: int) -> bool:
@@ -306,7 +312,7 @@ class Staging:
         except OSError as exc:
             raise SiteError(_("cannot make the new output in {folder} ({reason}): Vigie writes it beside the output "
                               "folder, then swaps it in; the folder that holds the output must exist and be writable "
-                              "by you").format(folder=self.out.parent, reason=exc.strerror or exc)) from None
+                              "by you").format(folder=self.out.parent, reason=os_reason(exc))) from None
         self._folders: set[str] = set()
         self._has_previous = self.out.is_dir()
         self._same_compressor = compress and self._has_previous and _marker_lines(self.out).count(
@@ -410,7 +416,7 @@ class Staging:
         except OSError as exc:
             self.discard()
             raise SiteError(_("cannot put the new output in place of {out} ({reason}); the previous output was left "
-                              "as it was").format(out=self.out, reason=exc.strerror or exc)) from None
+                              "as it was").format(out=self.out, reason=os_reason(exc))) from None
         except BaseException:
             self.discard()
             raise
@@ -432,8 +438,26 @@ class Staging:
 
 
 def _remove_previous(old: Path) -> None:
-    """Remove the previous output once the new one is in place (slow for a large one: Ctrl-C may come then)."""
-    shutil.rmtree(old, ignore_errors=True)
+    """Remove the previous output once the new one is in place (slow for a large one: Ctrl-C may come then).
+
+    What cannot be removed (a folder in it its owner made unreadable) is said: it would stay beside the
+    output for good, unseen (a dot folder), every later build finding it in its way.
+    """
+    problem = _remove_tree(old)
+    if problem is not None:
+        log.warning(_("cannot remove the previous output {old} ({reason}); the new one is in place: delete the "
+                      "old one yourself").format(old=old, reason=os_reason(problem)))
+
+
+def _remove_tree(path: Path) -> OSError | None:
+    """Remove a folder and all it holds; return the first error when some of it stays."""
+    problems: list[BaseException] = []
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=lambda _f, _p, exc: problems.append(exc))
+    else:
+        shutil.rmtree(path, onerror=lambda _f, _p, info: problems.append(info[1]))
+    first = next((p for p in problems if isinstance(p, OSError)), None)
+    return first if first is not None and os.path.lexists(path) else None
 
 
 def write_output(files: dict[str, OutputFile], out: Path) -> WriteReport:
@@ -460,7 +484,7 @@ def disk_full(exc: OSError, out: Path) -> SiteError | None:
     if exc.errno not in DISK_FULL:
         return None
     return SiteError(_("the disk holding the output folder {out} is full ({reason}); free some space, then build "
-                       "again (the published site was not changed)").format(out=out, reason=exc.strerror))
+                       "again (the published site was not changed)").format(out=out, reason=os_reason(exc)))
 
 
 @contextlib.contextmanager
@@ -473,7 +497,7 @@ def _writing(rel: str, origin: str, out: Path) -> Iterator[None]:
                         .format(path=rel, origin=origin), source=origin or None) from None
     except OSError as exc:
         raise disk_full(exc, out) or SiteError(_("cannot write {path} ({reason}); check the name of what makes it")
-                                               .format(path=rel, reason=exc.strerror),
+                                               .format(path=rel, reason=os_reason(exc)),
                                                source=origin or None) from None
 
 

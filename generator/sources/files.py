@@ -26,7 +26,7 @@ from pathlib import Path
 
 from babel.numbers import format_decimal
 
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, os_reason
 from generator.core.messages import _, active_language
 
 #: Names the content loaders skip: hidden, ``_draft.md``, ``~lock``.
@@ -101,7 +101,7 @@ def list_files(folder: Path, site_root: Path, shown: str, errors: ErrorCollector
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as exc:
-            errors.add(SiteError(_("cannot read this folder ({reason})").format(reason=exc.strerror), source=f"{shown}/{prefix}"))
+            errors.add(SiteError(_("cannot read this folder ({reason})").format(reason=os_reason(exc)), source=f"{shown}/{prefix}"))
             return
         for entry in entries:
             name = entry.name
@@ -174,7 +174,7 @@ def entry_stat(path: Path, site_root: Path, shown: str, errors: ErrorCollector) 
         errors.add(SiteError(_("this is a symbolic link to a file that does not exist; remove it"), source=shown))
         return None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
-        errors.add(SiteError(_("cannot read this file ({reason})").format(reason=getattr(exc, "strerror", None) or exc),
+        errors.add(SiteError(_("cannot read this file ({reason})").format(reason=os_reason(exc)),
                              source=shown))
         return None
     if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
@@ -203,7 +203,7 @@ def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> byte
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise SiteError(_("cannot read the file: {reason}").format(reason=exc.strerror), source=shown) from None
+        raise SiteError(_("cannot read the file: {reason}").format(reason=os_reason(exc)), source=shown) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -225,6 +225,6 @@ def read_file(path: Path | str, shown: str, limit: int = MAX_TEXT_BYTES) -> byte
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:
-        raise SiteError(_("cannot read the file: {reason}").format(reason=exc.strerror), source=shown) from None
+        raise SiteError(_("cannot read the file: {reason}").format(reason=os_reason(exc)), source=shown) from None
     finally:
         os.close(fd)
