@@ -99,9 +99,13 @@ class Reader:
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
-        """Return a list of strings (a single string counts as a list of one)."""
+        """Return a list of strings (a single string counts as a list of one; one with commas is refused)."""
         value = self.data.get(key)
         if value is None:
+            return ()
+        if isinstance(value, str) and "," in value:  # tags: ICSE, Signalements became the one tag "icse-signalements"
+            self.fail(key, _("'{key}' is one text with commas in it: write each as an item of a list, e.g. {key}: "
+                             "[{items}]").format(key=key, items=", ".join(p.strip() for p in value.split(",") if p.strip())))
             return ()
         if isinstance(value, str):
             return (value,)
