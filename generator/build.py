@@ -316,7 +316,9 @@ def build(options: BuildOptions) -> BuildResult:
         log.warning(_("cannot use the cache folder {folder} (permission denied): this build keeps no cache; give "
                       "yourself the right to read and write it, or delete it").format(folder=cache_dir(options.root)))
         options = replace(options, use_cache=False)
-    with BuildLock(cache_dir(options.root) if options.use_cache else None), fewer_collections():
+    # No site.yaml: not a site, and the build stops at that; its lock would be the only thing it wrote.
+    locked = options.use_cache and (options.root / CONFIG_FILE).is_file()
+    with BuildLock(cache_dir(options.root) if locked else None), fewer_collections():
         recover_interrupted(output)
         return _build_locked(options, output)
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
 from generator.core.errors import OutputReplaced, SiteError, SiteErrors, message_line, printable
-from generator.core.messages import UI_LANGUAGES, N_, _, activate, active_language, choose_language, ngettext
+from generator.core.formats import seconds_text
+from generator.core.messages import UI_LANGUAGES, N_, _, activate, choose_language, ngettext
 
 if TYPE_CHECKING:
     from generator.build import BuildOptions, BuildResult
@@ -314,7 +315,7 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     if result.up_to_date:
         if not args.quiet:
             print(_("{output} is up to date: nothing changed since the last build ({seconds}s)").format(
-                output=options.output, seconds=_seconds(time.perf_counter() - start)))
+                output=options.output, seconds=seconds_text(time.perf_counter() - start)))
         return 0
     if not args.quiet:
         summary = build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count)
@@ -336,13 +337,6 @@ def _with_publish_note(summary: str, result: BuildResult, options: BuildOptions)
     parsed = cache_dir(options.root) / "documents.pickle" if options.use_cache else None
     note = build_note(count_for_build(result.site, parsed))
     return _("{summary}; {note}").format(summary=summary, note=note) if note else summary
-
-
-def _seconds(seconds: float) -> str:
-    """Return a duration as the editor's language writes it: ``0.33`` in English, ``0,33`` in French."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(seconds, format="0.00", locale=active_language())
 
 
 def build_summary(result: BuildResult, output: Path, seconds: float, warnings: int) -> str:
@@ -374,7 +368,7 @@ def build_summary(result: BuildResult, output: Path, seconds: float, warnings: i
             count=pdfs, rendered=ngettext("{count} rendered", "{count} rendered", result.pdfs_rendered).format(
                 count=result.pdfs_rendered)),
         warnings=ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings),
-        output=output, files=written, seconds=_seconds(seconds))
+        output=output, files=written, seconds=seconds_text(seconds))
 
 
 #: The build's stages, as the progress line names them (translated when shown).

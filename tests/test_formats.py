@@ -197,3 +197,13 @@ def test_og_locale_has_a_territory(locale: str, written: str) -> None:
 ])
 def test_a_compact_figure_is_never_wrong_it_is_written_in_full_instead(locale: str, value: int, written: str) -> None:
     assert format_value(value, "compact", locale) == written
+
+
+def test_a_duration_is_written_as_the_editor_s_language_writes_it(french: object) -> None:
+    # vigie serve said "72 fichiers en 2.10 s" where vigie build says "en 1,27 s".
+    from generator.core import messages
+    from generator.core.formats import seconds_text
+
+    assert seconds_text(2.1) == "2,10"
+    messages.activate("en")
+    assert seconds_text(2.1) == "2.10"

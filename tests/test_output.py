@@ -528,3 +528,11 @@ def test_why_a_file_could_not_be_read_is_said_in_the_editor_s_language(french: o
     assert os_reason(PermissionError(errno.EACCES, "Permission denied")) == "permission refusée"
     assert os_reason(RuntimeError("Symlink loop from '/tmp/x/boucle.md'")).startswith("un lien symbolique")
     assert os_reason(OSError(errno.EXFULL, "Exchange full")) == "Exchange full"  # a rare one keeps the system's words
+
+
+def test_a_folder_without_site_yaml_is_left_as_it_was(tmp_path: Path) -> None:
+    # "nothing was written", while .vigie-cache/build.lock had been made in the folder.
+    from generator.cli import main
+
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "public")]) == 1
+    assert list(tmp_path.iterdir()) == []

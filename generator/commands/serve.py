@@ -74,6 +74,7 @@ from generator.model import Site
 from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE
 from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
+from generator.core.formats import seconds_text
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -568,7 +569,7 @@ class LiveSite:
         if previous.error is not None:
             built = ngettext("built {count} page, {files} files in {seconds}s; the site is back",
                              "built {count} pages, {files} files in {seconds}s; the site is back", pages)
-        log.info("%s", built.format(count=pages, files=len(files), seconds=f"{time.perf_counter() - start:.2f}"))
+        log.info("%s", built.format(count=pages, files=len(files), seconds=seconds_text(time.perf_counter() - start)))
         return True
 
     def _update(self, options: BuildOptions) -> BuildResult | None:

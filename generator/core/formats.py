@@ -256,6 +256,13 @@ def language_name(code: str, locale: str | None = None) -> str:
         return code
 
 
+def seconds_text(seconds: float) -> str:
+    """Return a duration as the editor's language writes it: ``0.33`` in English, ``0,33`` in French."""
+    from generator.core.messages import active_language
+
+    return format_decimal(seconds, format="0.00", locale=active_language())
+
+
 def isolated(text: str) -> str:
     """Return a name that keeps to itself in a line of either direction (FIRST STRONG ISOLATE … POP
     DIRECTIONAL ISOLATE: what ``<bdi>`` does in pages and fact sheets, for the cards).
