@@ -319,11 +319,11 @@ def test_arabic_pages_write_the_arabic_comma_and_their_own_digits(four: tuple[Bu
     # "المصدر: NCMEC, ١ أبريل ٢٠٢٤" and "(٣٠ كيلوبايت, عدد الصفحات: 1)": a Latin comma and Latin digits.
     _result, _src, out = four
     figure = (out / "ar/facts/reports/index.html").read_text(encoding="utf-8")
-    assert re.search(r'fact-hero__source">[^<]*INTERPOL\u060c ', figure), figure
+    assert re.search(r'fact-hero__source">[^<]*<bdi>INTERPOL</bdi>\u060c ', figure), figure
     sheet = next((out / "ar/resources").glob("*/index.html")).read_text(encoding="utf-8")
     assert re.search(r"\(\d+ كيلوبايت\u060c عدد الصفحات: 1\)", sheet)
     french = (out / "fr/chiffres/share-girls/index.html").read_text(encoding="utf-8")
-    assert "Internet Watch Foundation, avril 2022" in french
+    assert "<bdi>Internet Watch Foundation</bdi>, avril 2022" in french
     egyptian = replace(load_strings(load_config(SITE4))["ar"], locale="ar_EG")
     assert egyptian.get("resources.page_count", count=12) == "عدد الصفحات: ١٢"
 
@@ -442,3 +442,17 @@ def test_a_source_without_title_and_a_date_ending_in_a_full_stop_are_cited_clean
     french = (out / "fr/chiffres/share-girls/index.html").read_text(encoding="utf-8")
     assert "<p><bdi>Internet Watch Foundation</bdi>, avril 2022.</p>" in french
     assert "Internet Watch Foundation, avril 2022, https://www.iwf.org.uk/. Cité sur" in french
+
+
+def test_a_counted_ui_string_written_outside_its_group_is_named_with_its_place(site_src: Path) -> None:
+    # The guide's own example at the top of fr.yaml gave "layouts/i18n/en.yaml: missing UI strings
+    # 'page_count.one', 'page_count.other'": a file not in the site, and no line.
+    folder = site_src / "layouts/i18n"
+    folder.mkdir(parents=True)
+    (folder / "fr.yaml").write_text('page_count: {one: "{count} page", other: "{count} pages"}\n', encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        load_strings(load_config(site_src))
+    assert [(e.source, e.line, e.message) for e in caught.value.errors] == [
+        ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.one'; did you mean 'resources.page_count.one'?"),
+        ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.other'; did you mean "
+                                    "'resources.page_count.other'?")]

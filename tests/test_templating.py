@@ -10,7 +10,7 @@ import jinja2
 import jinja2.sandbox
 import pytest
 
-from conftest import BUILD_DAY, build_copy
+from conftest import BUILD_DAY, REPO, build_copy
 from generator.build import BuildOptions, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.render.templating import SANDBOX_VARIABLE, make_environment
@@ -157,3 +157,18 @@ def test_a_help_number_never_ends_a_line_inside_it(site_src: Path, tmp_path: Pat
         html = (out / page).read_text(encoding="utf-8")
         shown += re.findall("\u2066([^\u2069]*3456[^\u2069]*)\u2069", html)
     assert shown and set(shown) == {"+55\u00a0(11)\u00a03456-\u20607890"}, shown
+
+
+def test_a_ui_string_a_template_asks_for_by_a_wrong_name_is_named_at_the_template_s_line(site_src: Path) -> None:
+    # Blamed layouts/i18n/en.yaml and fr.yaml ("missing UI string; add it to this file"), files not in the site.
+    from generator.core.errors import SiteErrors
+
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    lines = (REPO / "layouts/article.html").read_text(encoding="utf-8").splitlines(keepends=True)
+    (layouts / "article.html").write_text("".join(lines[:2]) + '{{ t("inexistant.cle") }}\n' + "".join(lines[2:]),
+                                          encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert {(e.source, e.line) for e in caught.value.errors} == {("layouts/article.html", 3)}
+    assert all("unknown UI string 'inexistant.cle'" in e.message for e in caught.value.errors)

@@ -176,7 +176,11 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
     """Render one template; a mistake in it becomes a SiteError naming the template and line."""
     try:
         return env.get_template(name).render(context)
-    except SiteError:
+    except SiteError as err:
+        if err.source is None:  # said by a function the template called (t('…')): the template's line is the place
+            filename, line = _template_frame(sys.exc_info()[2])
+            if filename:
+                raise SiteError(err.message, source=_shown(filename, root), line=line) from None
         raise
     except jinja2.TemplateNotFound as exc:  # named by the template that includes, imports or extends it
         filename, line = _template_frame(sys.exc_info()[2])

@@ -53,9 +53,9 @@ class Strings:
             key = f"{key}.{category}" if f"{key}.{category}" in self.values else f"{key}.other"
         try:
             text = self.values[key]
-        except KeyError:
-            raise SiteError(_("missing UI string '{key}'; add it to this file").format(key=key),
-                            source=self.shown) from None
+        except KeyError:  # every language has every key (`load_strings`): a name no file gives, a template's typo
+            raise SiteError(_("unknown UI string '{key}': no file of layouts/i18n/ gives it; check its name (or add "
+                              "it to every language's file)").format(key=key)) from None
         if params:
             if self.locale:  # a number in the language's own digits (ar_EG: ١ page), like every other number
                 params = {name: native_digits(str(value), self.locale)
@@ -181,7 +181,8 @@ def _unknown_key(key: str, known: Mapping[str, Any]) -> str | None:
     if group:
         return _("'{key}' is a group of UI strings in the default theme ({keys}, …): write its texts below it, "
                  "one key per line").format(key=key, keys=", ".join(group[:2]))
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.85)
+    close = ([other for other in known if other.endswith("." + key)]  # page_count.one for resources.page_count.one
+             or difflib.get_close_matches(key, list(known), n=1, cutoff=0.85))
     if close:
         return _("unknown UI string '{key}'; did you mean '{hint}'?").format(key=key, hint=close[0])
     return None  # a key of the site's own, for its own layouts: every language must give it
