@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG",
                    help=_("language of Vigie's messages: en or fr (default: $VIGIE_LANG, else the locale)"))
     parser.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
@@ -107,19 +107,19 @@ def _parser() -> argparse.ArgumentParser:
 
     def verbosity(p: argparse.ArgumentParser) -> None:
         p.add_argument("-v", "--verbose", action="store_true", help=_("say more; show tracebacks of internal errors"))
-        p.add_argument("-q", "--quiet", action="store_true", help=_("print only errors"))
+        p.add_argument("-q", "--quiet", action="store_true", help=_("print only warnings and errors"))
 
     drafts = _("include drafts and future-dated pages")
     b = sub.add_parser("build", help=_("build SITE into OUT (default SITE/public)"))
     common(b)
-    b.add_argument("-o", "--output", metavar="OUT", help=_("output folder (default: SITE/public)"))
+    b.add_argument("-o", "--output", metavar=_("OUT"), help=_("output folder (default: SITE/public)"))
     b.add_argument("--drafts", action="store_true", help=drafts)
     b.add_argument("--base-url", metavar="URL", type=_absolute_url,
                    help=_("absolute URL the site is served from (for previews)"))
 
     s = sub.add_parser("serve", help=_("build, serve on 127.0.0.1, rebuild on change and reload the browser"))
     common(s)
-    s.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    s.add_argument("--host", default="127.0.0.1", metavar=_("HOST"), help=_("address to listen on (default 127.0.0.1)"))
     s.add_argument("--port", type=_port, default=8000,
                    help=_("port, 1-65535, or 0 for any free one (default 8000)"))
     s.add_argument("--drafts", action="store_true", help=drafts)
@@ -135,9 +135,9 @@ def _parser() -> argparse.ArgumentParser:
                           "example base_url, a page that is a draft in one language only"))
 
     n = sub.add_parser("new", help=_("create an article, page, fact sheet or fact with its front matter"))
-    n.add_argument("kind", choices=("article", "page", "factsheet", "fact"), metavar="KIND",
+    n.add_argument("kind", choices=("article", "page", "factsheet", "fact"), metavar=_("KIND"),
                    help=_("what to create: article, page, factsheet or fact"))
-    n.add_argument("title", metavar="TITLE_OR_ID", help=_("the title (or, for a fact, its id)"))
+    n.add_argument("title", metavar=_("TITLE_OR_ID"), help=_("the title (or, for a fact, its id)"))
     n.add_argument("--site", default=".", help=_("site folder (default: current folder)"))
     n.add_argument("--lang", help=_("language of the new file (default: the site's default language)"))
     n.add_argument("--translate", action="append", default=[], metavar="LANG",
@@ -146,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     verbosity(n)
 
     t = sub.add_parser("translate", help=_("start the translation of an existing page into another language"))
-    t.add_argument("path", metavar="PATH", help=_("the page to translate, e.g. content/fr/articles/welcome.md"))
+    t.add_argument("path", metavar=_("PATH"), help=_("the page to translate, e.g. content/fr/articles/welcome.md"))
     t.add_argument("--to", required=True, metavar="LANG", help=_("the language of the translation"))
     t.add_argument("--title", help=_("the translated title; the page's address is made from it"))
     t.add_argument("--site", help=_("site folder (default: the one PATH is in)"))
@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     verbosity(t)
 
     i = sub.add_parser("init", help=_("create a new site folder that builds at once"))
-    i.add_argument("directory", metavar="DIR", help=_("the new site folder (it must not exist, or be empty)"))
+    i.add_argument("directory", metavar=_("DIR"), help=_("the new site folder (it must not exist, or be empty)"))
     i.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     verbosity(i)
     return parser

@@ -273,7 +273,7 @@ def test_every_subcommand_help_is_in_french(command: str, capsys: pytest.Capture
 def test_a_usage_error_is_in_french_and_exits_2() -> None:
     done = _french_run("new", "article")
     assert done.returncode == 2
-    assert "vigie new: error: les arguments suivants sont obligatoires : TITLE_OR_ID" in done.stderr
+    assert "vigie new: error: les arguments suivants sont obligatoires : TITRE_OU_ID" in done.stderr
     done = _french_run("bild")
     assert done.returncode == 2
     # the "error:" keyword stays, so that problem matchers still see it

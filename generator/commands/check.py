@@ -911,6 +911,21 @@ def translation_table(rows: Iterable[TranslationRow], codes: tuple[str, ...], co
     for code in codes:
         counts = {s: sum(1 for r in rows if code in r.cells and r.cells[code].status == s)
                   for s in (SOURCE, TRANSLATED, MISSING, OUTDATED, PARTIAL)}
-        lines.append(f"  {code}: " + ", ".join(f"{n} {names[s]}" for s, n in counts.items()
+        lines.append(f"  {code}: " + ", ".join(_counted_status(s, n) for s, n in counts.items()
                                                if n or s not in (SOURCE, PARTIAL)))
     return lines
+
+
+def _counted_status(status: str, count: int) -> str:
+    """Return how many files of a language have a status, as the language counts: "1 manquante, 2 traduites"."""
+    if status == SOURCE:
+        text = ngettext("{count} source", "{count} sources", count)
+    elif status == TRANSLATED:
+        text = ngettext("{count} translated", "{count} translated", count)
+    elif status == MISSING:
+        text = ngettext("{count} missing", "{count} missing", count)
+    elif status == OUTDATED:
+        text = ngettext("{count} outdated", "{count} outdated", count)
+    else:
+        text = ngettext("{count} partial", "{count} partial", count)
+    return text.format(count=count)
