@@ -277,7 +277,7 @@ def test_a_usage_error_is_in_french_and_exits_2() -> None:
     done = _french_run("bild")
     assert done.returncode == 2
     # the "error:" keyword stays, so that problem matchers still see it
-    assert "vigie: error: argument COMMAND : choix invalide : 'bild' (choisissez parmi 'build'," in done.stderr
+    assert "vigie: error: argument COMMANDE : choix invalide : 'bild' (choisissez parmi 'build'," in done.stderr
     done = _french_run("serve", "--port", "70000")
     assert done.returncode == 2
     assert "vigie serve: error: argument --port : '70000' n'est pas un port" in done.stderr
