@@ -245,7 +245,7 @@ def test_vigie_help_is_in_french_argparse_words_included() -> None:
     assert done.stdout.startswith("utilisation : vigie [-h]")
     for words in ("Construire des sites de campagne", "arguments positionnels :", "options :",
                   "afficher ce message d'aide et quitter", "afficher le numéro de version de Vigie",
-                  "construire SITE dans OUT", "créer un nouveau dossier de site"):
+                  "construire SITE dans SORTIE", "créer un nouveau dossier de site"):
         assert words in done.stdout, words
     for words in ("usage:", "positional arguments", "show this help", "Build bilingual"):
         assert words not in done.stdout, words
