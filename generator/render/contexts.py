@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import AbstractSet as Set, Any, Collection, Mapping, Sequence
@@ -493,5 +494,28 @@ class Contexts:
                 layout=page.doc.layout, template=page.template), source=f"content/{page.doc.rel}")
         with recording(rec):
             html = render_template(self.env, page.template, self.page_context(page, rec), self.site.config.root)
+        if not html.strip():  # an emptied layouts/base.html: every page blank, and the search index refused them
+            blank = _blank_template(self.env, page.template)
+            raise SiteError(_("the template {template} makes an empty page (it, or a template it extends, writes "
+                              "nothing); put its HTML back: the default theme's file of that name is a start")
+                            .format(template=blank), source=f"layouts/{blank}")
         html = prefix_site_urls(html, self.site.config.base_path)
         return OutputFile(path=output_path(page.url), data=html.encode("utf-8"), origin=page_origin(page))
+
+
+def _blank_template(env: jinja2.Environment, name: str) -> str:
+    """Return the template that leaves a page blank: the first of ``name`` and those it extends holding nothing."""
+    seen = []
+    while name not in seen:
+        seen.append(name)
+        try:
+            source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
+        except jinja2.TemplateNotFound:
+            break
+        if not source.strip():
+            return name
+        parent = re.search(r"""{%-?\s*extends\s+["']([^"']+)["']""", source)
+        if parent is None:
+            break
+        name = parent.group(1)
+    return seen[0]

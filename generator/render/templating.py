@@ -190,6 +190,14 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
         raise SiteError(_("template syntax error: {problem}").format(problem=exc.message),
                         source=_shown(exc.filename, root),
                         line=exc.lineno) from None
+    except UnicodeDecodeError as exc:  # a layout saved in Latin-1 or Windows-1252: the same words as for any file
+        tb = sys.exc_info()[2]
+        source = next((frame.f_locals.get("filename") for frame, _line in traceback.walk_tb(tb)
+                       if frame.f_code.co_name == "get_source" and isinstance(frame.f_locals.get("filename"), str)),
+                      None)
+        line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+        raise SiteError(_("the file is not valid UTF-8 text; save it again as UTF-8 in your editor"),
+                        source=_shown(source, root) if source else f"layouts/{name}", line=line) from None
     except RecursionError:
         filename, line = _template_frame(sys.exc_info()[2])
         raise SiteError(_("template error: this template includes, imports or extends itself (directly or through "

@@ -137,6 +137,17 @@ def scientific_problem(written: str) -> str:
              "with digits only: value: {digits}").format(written=written[:30], digits=digits)
 
 
+#: 7,5 (a decimal comma, as in French): YAML reads it as a text.
+DECIMAL_COMMA_RE = re.compile(r"^([+-]?\d+),(\d+)$")
+#: 7 victimes, 29,4 millions: a number followed by words.
+NUMBER_AND_WORDS_RE = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s+(\D+)$")
+#: The words for a million and a billion an editor may write after a number, and what they multiply by.
+LARGE_UNITS = {word: Decimal(10) ** power for power, words in (
+    (6, ("million", "millions", "mio", "millón", "millones", "milione", "milioni", "miljoen", "millionen")),
+    (9, ("billion", "billions", "milliard", "milliards", "mrd", "mil millones", "miliardo", "miliardi", "miljard",
+         "milliarde", "milliarden"))) for word in words}
+
+
 def text_value_problem(value: str, fmt: str) -> str:
     """Return what to write when a figure with a number format has a text value (``72%``, ``12 500``)."""
     text = value.strip()
@@ -151,6 +162,18 @@ def text_value_problem(value: str, fmt: str) -> str:
     if SPACED_NUMBER_RE.match(text):
         return _("write the figure without spaces: value: {number} (each language then groups the digits its own "
                  "way)").format(number=re.sub(r"\s", "", text))
+    decimal = DECIMAL_COMMA_RE.match(text)
+    if decimal is not None:  # 7,5 as French writes it: YAML reads a text
+        return _("write the decimal number with a dot: value: {number} (each language then writes its own decimal "
+                 "sign)").format(number=decimal.group(1) + "." + decimal.group(2))
+    words = NUMBER_AND_WORDS_RE.match(text)
+    if words is not None:  # 7 victimes, 29,4 millions: the words belong in the label, the unit in the format
+        number = Decimal(words.group(1).replace(",", "."))
+        unit = LARGE_UNITS.get(words.group(2).strip().lower().rstrip("."))
+        if unit is not None:
+            return _("write every digit: value: {number} and format: compact (each language then says millions or "
+                     "billions its own way)").format(number=format(number * unit, "f").split(".")[0])
+        return _("the value is the number alone: value: {number}; the words go in label").format(number=number)
     return _("with format '{format}' the value must be a number; write format: text to show it as written").format(
         format=fmt)
 

@@ -255,6 +255,8 @@ def decode_text(data: bytes, shown: str) -> str:
     file may hold: the others are invisible in an editor, and make feeds and
     sitemaps ill-formed XML (or, echoed in a message, drive the terminal).
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode": not a binary file
+        raise SiteError(_("the file is saved as UTF-16; save it again as UTF-8 in your editor"), source=shown)
     if b"\x00" in data:
         raise SiteError(_("this is a binary file, not text; remove it or move it to assets/"), source=shown)
     try:
