@@ -456,3 +456,23 @@ def test_a_counted_ui_string_written_outside_its_group_is_named_with_its_place(s
         ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.one'; did you mean 'resources.page_count.one'?"),
         ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.other'; did you mean "
                                     "'resources.page_count.other'?")]
+
+
+def test_a_language_without_a_help_page_leads_to_another_language_s_and_check_says_so(site_src: Path,
+                                                                                      tmp_path: Path) -> None:
+    # Spanish pages of a site without a Spanish help page had no "Get help" link at all: not in the menu, not on
+    # the home page, not in the footer; and no command said so.
+    from generator.commands.check import run_check
+
+    (site_src / "content/en/pages/help.md").unlink()
+    article = site_src / "content/en/articles/annee-record.md"
+    article.write_text(re.sub(r"\]\(\.\./pages/help\.md[^)]*\)", "](later.md)", article.read_text(encoding="utf-8")),
+                       encoding="utf-8")
+    _result, out = build_copy(site_src, tmp_path)
+    home = (out / "en/index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<a [^>]*href="/fr/aide/" hreflang="fr"', home)) >= 3  # menu, call to action, footer
+    assert 'href="/fr/aide/"' in (out / "en/articles/record-year-2021/index.html").read_text(encoding="utf-8")
+    assert 'hreflang="fr"' not in re.sub(r'<link [^>]*>', "", (out / "fr/index.html").read_text(encoding="utf-8"))
+    said = [f for f in run_check(site_src, today=BUILD_DAY).findings if f.kind == "help-page-missing"]
+    assert [(f.path, f.level) for f in said] == [("content/fr/pages/aide.md", "warning")]
+    assert "vigie translate content/fr/pages/aide.md --to en" in said[0].message

@@ -296,6 +296,7 @@ def run_check(site: Path, translations: bool = False, today: date | None = None,
     findings.extend(check_placeholders(site_model))
     findings.extend(check_citations(site_model))
     findings.extend(check_help(config, day))
+    findings.extend(check_help_pages(site_model))
     findings.extend(check_weights(result))
     rows, translation_findings = _translations(site_model)
     findings.extend(translation_findings)
@@ -751,6 +752,30 @@ def check_help(config: SiteConfig, today: date) -> list[Finding]:
                          "help contact '{name}' was last checked on {date}, more than {count} days ago: check the "
                          "number and address still work, then update last_checked", days).format(
                     name=name, date=contact.last_checked.isoformat(), count=days), "help-stale"))
+    return findings
+
+
+def check_help_pages(site: Site) -> list[Finding]:
+    """Return a warning for each language without a help page while another has one.
+
+    Its pages lead to the other language's help page (`Contexts.help_page`): a
+    visitor at risk still reaches it, in a language they may not read.
+    """
+    pages = site.groups.get("doc:help", {})
+    config = site.config
+    findings = []
+    for code in config.codes if pages else ():
+        if code in pages:
+            continue
+        other = next(c for c in (config.default_language, *config.codes) if c in pages)
+        doc = pages[other].doc
+        source = doc.rel if doc is not None else ""
+        findings.append(Finding(
+            f"content/{source}", None, WARNING,
+            _("no help page in {language}: its pages lead to the one in {other}, which its readers may not read; "
+              "translate it (vigie translate content/{source} --to {code})").format(
+                language=language_name(code, active_language()), other=language_name(other, active_language()),
+                source=source, code=code), "help-page-missing"))
     return findings
 
 

@@ -189,6 +189,16 @@ class Contexts:
             return f"/{doc.lang}/"
         return self.site.doc_pages[doc.rel].url
 
+    def help_page(self, lang: str) -> tuple[str, str | None]:
+        """Return the language and URL of the help page a page in ``lang`` leads to: its own, else the default
+        language's (else the first language's that has one): a visitor at risk must reach help from every page."""
+        pages = self.site.groups.get("doc:help", {})
+        config = self.site.config
+        for code in (lang, config.default_language, *config.codes):
+            if code in pages:
+                return code, pages[code].url
+        return lang, None
+
     def group_url(self, group: str, lang: str) -> str | None:
         """Return the URL of a translation group's page in a language, if it exists."""
         page = self.site.groups.get(group, {}).get(lang)
@@ -403,6 +413,7 @@ class Contexts:
             note(Dep.STRING, lang, SIZE_STRING)
             return self.download(self.shared.kits.get(lang), lang)
 
+        help_lang, help_url = self.help_page(lang)
         return {
             "config": config,
             "lang": lang,
@@ -425,7 +436,8 @@ class Contexts:
             "has_section": has_section,
             "comma": list_comma(lang),
             "digits": lambda value: native_digits(str(value), language.locale),
-            "help_page": self.group_url("doc:help", lang),
+            "help_page": help_url,
+            "help_lang": help_lang,
             "feed_url": f"/{lang}/feed.xml",
             "doc_url": doc_url,
             "fact": None,
