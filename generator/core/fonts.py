@@ -56,13 +56,18 @@ def font_cmap(path: Path) -> frozenset[int]:
 # Noto Sans has the Latin, Cyrillic, Greek and Devanagari alphabets (Russian, Ukrainian, Bulgarian, Serbian,
 # Greek; Hindi, Marathi, Nepali sites). Heebo (Hebrew) and the Noto Sans of Tamil and of Telugu have the ASCII
 # letters, digits and punctuation too. Each of these scripts separates its words with spaces, as cards wrap.
+#: Not a script of ISO 15924: the Latin letters Atkinson Hyperlegible lacks (Vietnamese ệ ơ, Yoruba ẹ ọ, Hausa ɓ ɗ,
+#: Azerbaijani ə…), for the cards of the languages that write them (`cards.card_script`).
+LATIN_EXTENDED = "Latn-extended"
+
 SCRIPT_FONTS = {"Arab": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "Noto Sans Arabic"),
                 "Cyrl": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
                 "Grek": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
                 "Hebr": ("fontpkg_heebo", "Heebo[wght].ttf", "Heebo"),
                 "Deva": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans"),
                 "Taml": ("fontpkg_noto_sans_tamil", "NotoSansTamil[wdth,wght].ttf", "Noto Sans Tamil"),
-                "Telu": ("fontpkg_noto_sans_telugu", "NotoSansTelugu[wdth,wght].ttf", "Noto Sans Telugu")}
+                "Telu": ("fontpkg_noto_sans_telugu", "NotoSansTelugu[wdth,wght].ttf", "Noto Sans Telugu"),
+                LATIN_EXTENDED: ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "Noto Sans")}
 
 
 @functools.lru_cache(maxsize=64)

@@ -50,8 +50,9 @@ from generator.core.cache import keyed_name, write_atomically
 from generator.core.errors import SiteError, os_reason
 from generator.core.formats import language_name, text_direction
 from generator.core.messages import _, active_language, ngettext
-from generator.core.fonts import (FAMILY, SCRIPT_FONTS, font_cmap, font_hash, font_path, installed_script_font,
-                                  script_font, script_of)
+from generator.core.fonts import (FAMILY, LATIN_EXTENDED, SCRIPT_FONTS, font_cmap, font_hash, font_path,
+                                  installed_script_font, script_font, script_of)
+from generator.core.webfonts import language_characters
 from generator.model import Colors
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,26 @@ _SCRIPT: ContextVar[str] = ContextVar("card_script", default="Latn")
 """The script of the card being drawn (set by `render_card`): Arabic cards draw with an Arabic font."""
 
 _WEIGHTS = {"regular": 400, "bold": 700}
+
+
+@functools.lru_cache(maxsize=64)
+def card_script(lang: str) -> str:
+    """Return the script whose font draws a language's cards: its own (`fonts.script_of`), or `LATIN_EXTENDED` for
+    a Latin-script language with small letters Atkinson Hyperlegible cannot draw (Vietnamese "hơn", "triệu": no card
+    of it could be drawn, not even with Vigie's own words). A capital alone (German ẞ) does not count."""
+    script = script_of(lang)
+    if script != "Latn":
+        return script
+    needed = language_characters(lang)
+    if needed is None:
+        return script
+    cmap = font_cmap(font_path("regular"))
+
+    def drawn(ch: str) -> bool:  # as `_clean` draws it: precomposed, or its base letter and marks
+        return ord(ch) in cmap or all(ord(part) in cmap for part in unicodedata.normalize("NFD", ch))
+
+    small = [chr(code) for code in needed if unicodedata.category(chr(code)) == "Ll"]
+    return LATIN_EXTENDED if not all(drawn(ch) for ch in small) else script
 
 
 def _face(weight: str) -> tuple[Path, str]:
@@ -956,7 +977,7 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
 
 def draw_card(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
     """Draw the card of a figure at ``size``; return its PNG bytes and the image they hold (RGB)."""
-    token = _SCRIPT.set(script_of(spec.lang))
+    token = _SCRIPT.set(card_script(spec.lang))
     try:
         return _render(spec, size)
     finally:
@@ -1057,7 +1078,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "lang": spec.lang,
         "kind": spec.kind,
         "fonts": {w: font_hash(font_path(w)) for w in ("regular", "bold")},
-        "script_font": font_hash(other[0]) if (other := installed_script_font(script_of(spec.lang))) else None,
+        "script_font": font_hash(other[0]) if (other := installed_script_font(card_script(spec.lang))) else None,
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),
         "raqm": features.version("raqm") if _LAYOUT == ImageFont.Layout.RAQM else None,
