@@ -1167,3 +1167,46 @@ def test_several_tabs_waiting_for_a_reload_leave_room_for_pages(server: ServerHa
     finally:
         for client in clients:
             client.close()
+
+
+def test_a_save_read_half_made_is_read_again_instead_of_shown_as_a_mistake(
+        site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An editor that empties a file and then writes it (Python's write_text, many editors): the build read it
+    # empty, showed "the file must start with front matter…" in every open tab, then the site again.
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("config")
+    article = site_src / ARTICLE
+    text = article.read_text().replace("Un article non traduit", "Un article enregistré en deux temps")
+    article.write_text("")
+    render = LiveSite._render
+    reads: list[int] = []
+
+    def read_between_the_two_writes(self: LiveSite, options: BuildOptions) -> object:
+        reads.append(1)
+        if len(reads) == 1:  # what the build saw: the emptied file; meanwhile the editor writes the rest
+            article.write_text(text)
+            raise SiteError("the file must start with front matter between two '---' lines", source=ARTICLE, line=1)
+        return render(self, options)
+
+    monkeypatch.setattr(LiveSite, "_render", read_between_the_two_writes)
+    assert live.rebuild("content", [ARTICLE])
+    assert len(reads) == 2 and live.snapshot.error is None
+    assert "deux temps".encode() in live.snapshot.files["fr/articles/ecrans/index.html"]
+
+
+def test_a_mistake_in_a_file_saved_long_ago_is_shown_at_once(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    assert live.rebuild("config")
+    article = site_src / ARTICLE
+    article.write_text(article.read_text().replace("title:", "title: [", 1))
+    os.utime(article, ns=(time.time_ns() - 10**9, time.time_ns() - 10**9))  # saved a second ago, whole
+    render = LiveSite._render
+    reads: list[int] = []
+
+    def counted(self: LiveSite, options: BuildOptions) -> object:
+        reads.append(1)
+        return render(self, options)
+
+    monkeypatch.setattr(LiveSite, "_render", counted)
+    assert not live.rebuild("content", [ARTICLE])
+    assert len(reads) == 1 and live.snapshot.error is not None

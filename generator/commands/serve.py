@@ -51,7 +51,7 @@ from enum import StrEnum
 from http import HTTPStatus
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any, Awaitable, Callable, Collection, Iterable, Iterator, Mapping
 from urllib.parse import quote, unquote
 
 import jinja2
@@ -110,6 +110,12 @@ SOCKET = "/livereload"
 RELOAD_MESSAGE = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 """The LiveReload protocol's reload command; the client reloads the whole page for it (a rebuild renames
 hashed stylesheets and images, so reloading one of them alone would not do)."""
+
+SETTLE = 0.1
+"""Seconds given to an editor to finish writing a file the build read half-made, before it is read again."""
+WRITE_MARGIN_NS = 20_000_000
+"""How much earlier than a rebuild's start a file's modification time may read and still be a write made during it
+(file times come from a coarse clock, a few milliseconds behind)."""
 
 DEBOUNCE = 0.005
 """Seconds without a new change that end a burst of saves (an editor's write and rename make one build)."""
@@ -538,11 +544,18 @@ class LiveSite:
         self._pending.update(names)
         self._everything = self._everything or kind not in INCREMENTAL_KINDS or not names
         options = replace(self.options, today=self.options.today or today_for_build())
+        started = time.time_ns()
         try:
-            result = self._update(options)
-            if result is None:
-                result = render_site(options)
-                self._index = DepIndex(result.rendered.records) if result.rendered else None  # ready for the first edit
+            try:
+                result = self._render(options)
+            except (SiteError, SiteErrors) as err:
+                if not _written_meanwhile(err, names, self.options.root, started):
+                    raise
+                # A save read half-made (an editor that empties the file, then writes it): its next write is
+                # on its way; read it again rather than show a mistake the editor never made.
+                log.debug("%s changed while it was read; reading it again", names)
+                time.sleep(SETTLE)
+                result = self._render(options)
         except (SiteError, SiteErrors) as err:
             lines = error_lines(err)
             for line in lines:
@@ -571,6 +584,14 @@ class LiveSite:
                              "built {count} pages, {files} files in {seconds}s; the site is back", pages)
         log.info("%s", built.format(count=pages, files=len(files), seconds=seconds_text(time.perf_counter() - start)))
         return True
+
+    def _render(self, options: BuildOptions) -> BuildResult:
+        """Return the site with the pending edits: updated from the last good build, or rendered whole."""
+        result = self._update(options)
+        if result is None:
+            result = render_site(options)
+            self._index = DepIndex(result.rendered.records) if result.rendered else None  # ready for the first edit
+        return result
 
     def _update(self, options: BuildOptions) -> BuildResult | None:
         """Re-render what the pending edits affect from the last good build; None to render everything.
@@ -888,6 +909,20 @@ def _stamp(path: Path, root: Path, found: dict[str, tuple[Path, Stamp]]) -> None
     except OSError:
         return
     found[str(path)] = (root, (st.st_mtime_ns, st.st_size))
+
+
+def _written_meanwhile(err: SiteError | SiteErrors, changed: Collection[str], root: Path, since_ns: int) -> bool:
+    """Return whether a file an error names, among those just changed, was written again since ``since_ns``
+    (or is empty): the build may have read it between an editor's two writes."""
+    errors = err.errors if isinstance(err, SiteErrors) else [err]
+    for source in {e.source for e in errors if e.source in changed}:
+        try:
+            stat = (root / str(source)).stat()
+        except OSError:
+            continue
+        if stat.st_size == 0 or stat.st_mtime_ns >= since_ns - WRITE_MARGIN_NS:
+            return True
+    return False
 
 
 def _shown(path: Path, root: Path) -> str:
