@@ -172,3 +172,29 @@ def test_a_ui_string_a_template_asks_for_by_a_wrong_name_is_named_at_the_templat
         render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     assert {(e.source, e.line) for e in caught.value.errors} == {("layouts/article.html", 3)}
     assert all("unknown UI string 'inexistant.cle'" in e.message for e in caught.value.errors)
+
+
+@pytest.mark.parametrize(("template", "french"), [
+    ("{{ auteur }}", "'auteur' n'est pas défini : aucune variable ni fonction de ce nom n'arrive à ce gabarit"),
+    ("{{ titre|majuscules }}", "pas de filtre nommé 'majuscules'"),
+    ("{% if page %}x", "le gabarit se termine avant que le bloc 'if' soit fermé : il manque 'elif' / 'else' / 'endif'"),
+    ("{{ page {", "'end of print statement' attendu, trouvé '{'"),
+    ("{% endif %}", "balise inconnue 'endif' (ou sans le bloc qui l'ouvre)"),
+])
+def test_jinja_s_words_for_a_template_mistake_reach_a_french_editor_in_french(template: str, french: str,
+                                                                              site_src: Path) -> None:
+    # "erreur de gabarit : 'auteur' is undefined", "No filter named 'majuscules'.": English in a French line.
+    from generator.core import messages
+    from generator.core.errors import SiteErrors
+
+    layouts = site_src / "layouts"
+    layouts.mkdir(exist_ok=True)
+    (layouts / "article.html").write_text(template + "\n", encoding="utf-8")
+    try:
+        messages.activate("fr")
+        with pytest.raises(SiteErrors) as caught:
+            render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+    finally:
+        messages.activate("en")
+    assert {e.source for e in caught.value.errors} == {"layouts/article.html"}
+    assert all(e.message.endswith(french) for e in caught.value.errors), caught.value.errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
 import types
@@ -187,7 +188,7 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
         raise SiteError(_("no template '{name}' in layouts/ (nor in the default theme)").format(name=exc.name),
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise SiteError(_("template syntax error: {problem}").format(problem=exc.message),
+        raise SiteError(_("template syntax error: {problem}").format(problem=jinja_words(exc.message or "")),
                         source=_shown(exc.filename, root),
                         line=exc.lineno) from None
     except UnicodeDecodeError as exc:  # a layout saved in Latin-1 or Windows-1252: the same words as for any file
@@ -205,10 +206,45 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
     except Exception as exc:  # anything a template expression raised: 1/0, a missing key, a bad call…
         filename, line = _template_frame(sys.exc_info()[2])
-        detail = str(exc) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
+        detail = jinja_words(str(exc)) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         raise SiteError(_("template error: {problem}").format(problem=detail),
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
+
+
+def jinja_words(message: str) -> str:
+    """Return what Jinja says of a template's mistake in the editor's language (Jinja speaks English only).
+
+    The mistakes an editor makes most are said in Vigie's words, Jinja's names
+    kept as they are; any other message stays Jinja's own.
+    """
+    text = message.strip()
+    found = re.fullmatch(r"'([^']+)' is undefined", text)
+    if found:
+        return _("'{name}' is not defined: no variable or function of that name reaches this template").format(
+            name=found.group(1))
+    found = re.fullmatch(r"'(.+)' has no attribute '([^']+)'", text)
+    if found:
+        return _("{object} has no attribute '{name}'").format(object=found.group(1), name=found.group(2))
+    found = re.fullmatch(r"No (filter|test) named '([^']+)'\.?", text)
+    if found:
+        return (_("no filter named '{name}'") if found.group(1) == "filter"
+                else _("no test named '{name}'")).format(name=found.group(2))
+    found = re.fullmatch(r"Unexpected end of template\. Jinja was looking for the following tags: (.+?)\. "
+                         r"The innermost block that needs to be closed is '([^']+)'\.", text)
+    if found:
+        return _("the template ends before the block '{block}' is closed: {tags} is missing").format(
+            block=found.group(2), tags=found.group(1).replace("' or '", "' / '"))
+    found = re.fullmatch(r"Encountered unknown tag '([^']+)'\.(.*)", text, re.S)
+    if found:
+        return _("unknown tag '{tag}' (or one without the block that opens it)").format(tag=found.group(1))
+    found = re.fullmatch(r"expected token '([^']+)', got '([^']+)'", text)
+    if found:
+        return _("'{expected}' expected, found '{found}'").format(expected=found.group(1), found=found.group(2))
+    found = re.fullmatch(r"unexpected '([^']+)'", text)
+    if found:
+        return _("unexpected '{found}'").format(found=found.group(1))
+    return message
 
 
 def _template_frame(tb: Any) -> tuple[str | None, int | None]:
