@@ -476,3 +476,16 @@ def test_a_language_without_a_help_page_leads_to_another_language_s_and_check_sa
     said = [f for f in run_check(site_src, today=BUILD_DAY).findings if f.kind == "help-page-missing"]
     assert [(f.path, f.level) for f in said] == [("content/fr/pages/aide.md", "warning")]
     assert "vigie translate content/fr/pages/aide.md --to en" in said[0].message
+
+
+def test_a_placeholder_without_its_closing_brace_is_refused_at_its_line(site_src: Path) -> None:
+    # "layouts/i18n/fr.yaml: error: … a un problème de variable (expected '}' before end of string)": no line, and
+    # Python's English, on the day a fact sheet is listed.
+    folder = site_src / "layouts/i18n"
+    folder.mkdir(parents=True)
+    (folder / "fr.yaml").write_text('resources:\n  page_count: "{count pages"\n', encoding="utf-8")
+    with pytest.raises(SiteErrors) as caught:
+        load_strings(load_config(site_src))
+    assert [(e.source, e.line, e.message) for e in caught.value.errors] == [
+        ("layouts/i18n/fr.yaml", 2, "UI string 'resources.page_count' has a brace without its pair: a placeholder is "
+                                    "a name between two braces, e.g. {count}")]

@@ -212,6 +212,13 @@ def _placeholder_problem(key: str, text: str, reference: Mapping[str, str]) -> s
     model = reference.get(key) or reference.get(f"{counted_name(key)}.other") or reference.get(f"{key}.other")
     if model is None:
         return None  # a key of the site's own
+    try:
+        list(string.Formatter().parse(text))  # (parse() is lazy)
+    except ValueError:  # "{count pages": filled in, it would stop the build on the day it is shown, without a line
+        if _names(model):
+            return _("UI string '{key}' has a brace without its pair: a placeholder is a name between two braces, "
+                     "e.g. {example}").format(key=key, example="{" + sorted(_names(model))[0] + "}")
+        return None
     unknown = sorted(_names(text) - _names(model))
     if not unknown:
         return None
