@@ -444,18 +444,27 @@ def test_a_source_without_title_and_a_date_ending_in_a_full_stop_are_cited_clean
     assert "Internet Watch Foundation, avril 2022, https://www.iwf.org.uk/. Cité sur" in french
 
 
-def test_a_counted_ui_string_written_outside_its_group_is_named_with_its_place(site_src: Path) -> None:
+@pytest.mark.parametrize(("written", "said"), [
     # The guide's own example at the top of fr.yaml gave "layouts/i18n/en.yaml: missing UI strings
     # 'page_count.one', 'page_count.other'": a file not in the site, and no line.
+    ('page_count: {one: "{count} page", other: "{count} pages"}\n', [
+        (1, "unknown UI string 'page_count.one'; did you mean 'resources.page_count.one'?"),
+        (1, "unknown UI string 'page_count.other'; did you mean 'resources.page_count.other'?")]),
+    # "… a un problème de variable (expected '}' before end of string)": no line, and Python's English, on the day
+    # a fact sheet is listed.
+    ('resources:\n  page_count: "{count pages"\n', [
+        (2, "UI string 'resources.page_count' has a brace without its pair: a placeholder is a name between two "
+            "braces, e.g. {count}")]),
+])
+def test_a_counted_ui_string_misplaced_or_unclosed_is_named_at_its_line(site_src: Path, written: str,
+                                                                         said: list[tuple[int, str]]) -> None:
     folder = site_src / "layouts/i18n"
     folder.mkdir(parents=True)
-    (folder / "fr.yaml").write_text('page_count: {one: "{count} page", other: "{count} pages"}\n', encoding="utf-8")
+    (folder / "fr.yaml").write_text(written, encoding="utf-8")
     with pytest.raises(SiteErrors) as caught:
         load_strings(load_config(site_src))
     assert [(e.source, e.line, e.message) for e in caught.value.errors] == [
-        ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.one'; did you mean 'resources.page_count.one'?"),
-        ("layouts/i18n/fr.yaml", 1, "unknown UI string 'page_count.other'; did you mean "
-                                    "'resources.page_count.other'?")]
+        ("layouts/i18n/fr.yaml", line, message) for line, message in said]
 
 
 def test_a_language_without_a_help_page_leads_to_another_language_s_and_check_says_so(site_src: Path,
@@ -476,16 +485,3 @@ def test_a_language_without_a_help_page_leads_to_another_language_s_and_check_sa
     said = [f for f in run_check(site_src, today=BUILD_DAY).findings if f.kind == "help-page-missing"]
     assert [(f.path, f.level) for f in said] == [("content/fr/pages/aide.md", "warning")]
     assert "vigie translate content/fr/pages/aide.md --to en" in said[0].message
-
-
-def test_a_placeholder_without_its_closing_brace_is_refused_at_its_line(site_src: Path) -> None:
-    # "layouts/i18n/fr.yaml: error: … a un problème de variable (expected '}' before end of string)": no line, and
-    # Python's English, on the day a fact sheet is listed.
-    folder = site_src / "layouts/i18n"
-    folder.mkdir(parents=True)
-    (folder / "fr.yaml").write_text('resources:\n  page_count: "{count pages"\n', encoding="utf-8")
-    with pytest.raises(SiteErrors) as caught:
-        load_strings(load_config(site_src))
-    assert [(e.source, e.line, e.message) for e in caught.value.errors] == [
-        ("layouts/i18n/fr.yaml", 2, "UI string 'resources.page_count' has a brace without its pair: a placeholder is "
-                                    "a name between two braces, e.g. {count}")]
