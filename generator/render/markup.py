@@ -209,6 +209,10 @@ def _shortcode_block(state: StateBlock, start: int, end: int, silent: bool) -> b
     return True
 
 
+#: Quotes an editor may put around a figure's id: straight, typographic, French guillemets (with their spaces).
+_QUOTES = "'\"«»“”‘’„‚‹›\u00a0\u202f "
+
+
 def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     vigie: RenderEnv | None = env.get("vigie") if isinstance(env, dict) else None
@@ -219,10 +223,11 @@ def _render_shortcode(self: object, tokens: Sequence[Token], idx: int, options: 
     if name != "fact":
         vigie.fail(_("unknown shortcode '{name}'; the only one is {embed}").format(name=name, embed=EMBED), token.map)
         return ""
-    if not args or " " in args or "=" in args or args.strip("'\"") != args:
-        fact_id = args.strip("'\"").split("=")[-1].strip("'\" ")
+    if not args or any(ch.isspace() or ch in _QUOTES or ch in "=," for ch in args):
+        ids = [part.strip(_QUOTES) for part in re.split(r"[\s,]+", args.split("=")[-1]) if part.strip(_QUOTES)]
         vigie.fail(_("write a figure embed as {embed}, with the id of one file in content/facts/ and no quotes: "
-                     "{correct}").format(embed=EMBED, correct=embed_of(fact_id or "ID")), token.map)
+                     "{correct}").format(embed=EMBED, correct=embed_of(ids[0] if ids else "ID")),
+                   token.map)
         return ""
     html = vigie.fact_html(args)
     if html is None:
