@@ -136,3 +136,11 @@ def test_a_merge_key_brings_in_the_anchor_s_keys_and_the_mapping_s_own_win() -> 
     assert data["publisher"].line_of("en") == 4
     with pytest.raises(SiteError, match="the key 'en' appears twice"):  # the mapping's own keys, still checked
         parse_yaml("d: &d {fr: A}\np:\n  <<: *d\n  en: B\n  en: C\n", "f.yaml")
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f"])
+def test_a_no_break_space_before_a_key_s_colon_is_taken_as_yaml_takes_an_ordinary_one(space: str) -> None:
+    # "label :" typed with a French keyboard's no-break space: "unknown key 'label '" (the space invisible in the
+    # message) and "missing 'label'" at line 1.
+    data = parse_yaml(f"value: 97\nlabel{space}:\n  fr: des filles\n", "content/facts/x.yaml")
+    assert list(data) == ["value", "label"] and data.line_of("label") == 2

@@ -52,7 +52,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         for key_node, _value in node.value:
             if id(key_node) not in own:  # merged in: a key written again below overrides it
                 continue
-            key = self.construct_object(key_node, deep=True)
+            key = _plain_key(self.construct_object(key_node, deep=True))
             line = key_node.start_mark.line + 1 + self.line_offset
             if isinstance(key, bool):  # a language code such as no (Norwegian): no key of a site is true or false
                 raise SiteError(_("YAML reads the key '{key}' as {value}: write it in quotes, \"{key}\":").format(
@@ -62,7 +62,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
                                 .format(key=key, first=seen[key]), line=line)
             if isinstance(key, (str, int, float, bool)):
                 seen[key] = line
-        mapping = LineDict(super().construct_mapping(node, deep=True))
+        mapping = LineDict((_plain_key(k), v) for k, v in super().construct_mapping(node, deep=True).items())
         mapping.line = node.start_mark.line + 1 + self.line_offset
         mapping.key_lines = {str(k): v for k, v in seen.items()}
         return mapping
@@ -72,6 +72,16 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         items.line = node.start_mark.line + 1 + self.line_offset
         items.item_lines = [n.start_mark.line + 1 + self.line_offset for n in node.value]
         return items
+
+
+#: Spaces YAML keeps in a key where an ordinary space would be dropped: "label :" typed with the no-break space a
+#: French keyboard (or a word processor) puts before a colon was the unknown key 'label ', and label was missing.
+_KEY_SPACES = "\u00a0\u202f\u2007"
+
+
+def _plain_key(key: Any) -> Any:
+    """Return a key without the no-break spaces around it (as YAML drops ordinary ones)."""
+    return key.strip(_KEY_SPACES) if isinstance(key, str) else key
 
 
 #: A colour written without quotes after a key (``background: #1d3557``): YAML reads it as a comment.
