@@ -485,3 +485,22 @@ def test_a_language_without_a_help_page_leads_to_another_language_s_and_check_sa
     said = [f for f in run_check(site_src, today=BUILD_DAY).findings if f.kind == "help-page-missing"]
     assert [(f.path, f.level) for f in said] == [("content/fr/pages/aide.md", "warning")]
     assert "vigie translate content/fr/pages/aide.md --to en" in said[0].message
+
+
+def test_a_phone_number_in_an_arabic_article_keeps_its_order(site_src: Path, tmp_path: Path) -> None:
+    # An editor's "اتصل بالرقم +34 91 123 45 67" showed as "67 45 123 91 +34": the numbers Vigie shows were
+    # isolated, the ones in an article's text were not.
+    root = tmp_path / "four"
+    shutil.copytree(SITE4, root, ignore=IGNORED)
+    article = next((root / "content/ar/articles").glob("*.md"))
+    article.write_text(article.read_text(encoding="utf-8") + "\nاتصل بالرقم +34 91 123 45 67 أو `+1 800 843 5678`.\n",
+                       encoding="utf-8")
+    english = root / "content/en/articles/record-year.md"
+    english.write_text(english.read_text(encoding="utf-8") + "\nCall +34 91 123 45 67.\n", encoding="utf-8")
+    result = build(BuildOptions(root=root, out=root / "public", today=BUILD_DAY))
+    assert result.site is not None
+    url = {p.doc.rel: p.url for p in result.site.pages if p.doc is not None}
+    html = (root / "public" / url[f"ar/articles/{article.name}"].strip("/") / "index.html").read_text(encoding="utf-8")
+    assert "اتصل بالرقم \u2066+34\u00a091\u00a0123\u00a045\u00a067\u2069 أو <code>+1 800 843 5678</code>" in html
+    left_to_right = (root / "public" / url["en/articles/record-year.md"].strip("/") / "index.html").read_text("utf-8")
+    assert "Call +34 91 123 45 67." in left_to_right  # a left-to-right page keeps the text as written

@@ -98,6 +98,7 @@ class Resolver(Protocol):
     def embed(self, fact_id: str, lang: str) -> str | None: ...
     def image(self, argument: str) -> str | None: ...
     def fact_ids(self) -> Collection[str]: ...
+    def right_to_left(self, lang: str) -> bool: ...
 
 
 def fill(text: str, values: Sequence[str]) -> str:
@@ -183,7 +184,10 @@ class BodyMaker:
                 return None
             raw.append(value)
             escaped.append(value if kind in (Lookup.FACT, Lookup.IMAGE) else escapeHtml(value))  # HTML already
-        return Body(fill(draft.html, escaped), draft.anchors, tuple((fill(url, raw), line) for url, line in draft.links),
+        html = fill(draft.html, escaped)
+        if resolver.right_to_left(doc.lang):
+            html = isolate_phone_numbers(html)
+        return Body(html, draft.anchors, tuple((fill(url, raw), line) for url, line in draft.links),
                     draft.relative_links, draft.images_without_alt,
                     tuple((kind, argument, value) for (kind, argument), value in zip(draft.lookups, raw)))
 
@@ -220,8 +224,42 @@ class BodyMaker:
             return None, [err, *env.errors]
         if env.errors:
             return None, env.errors
+        if resolver.right_to_left(doc.lang):
+            html = isolate_phone_numbers(html)
         return Body(html, frozenset(env.anchors), tuple(env.links), tuple(env.relative_links),
                     tuple(env.images_without_alt), tuple(lookups)), []
+
+
+#: An international phone number in a text: "+34 91 123 45 67", "+44 (0)20 7946 0000", "+1-800-843-5678".
+PHONE_RE = re.compile(r"(?<![\w+\u2066])\+\d{1,4}(?:[ \u00a0.()-]{1,3}\d{1,5}){2,}")
+#: Where a body's text runs between its tags, and the elements whose text is left as written.
+_TAG_RE = re.compile(r"(<[^>]*>)")
+_VERBATIM = ("<code", "<pre", "<script", "<style")
+
+
+def isolate_phone_numbers(html: str) -> str:
+    """Return a right-to-left body with each international phone number in its text kept left to right.
+
+    In an Arabic or Hebrew line, "+34 91 123 45 67" is laid out group by group from the right ("67 45 123 91
+    +34"); the numbers Vigie itself shows are isolated (the ``ltr`` filter), an editor's own text is isolated
+    here, the same way (and kept on one line). Code and preformatted text are left as written.
+    """
+    if "+" not in html:
+        return html
+    from generator.render.templating import left_to_right
+
+    parts = _TAG_RE.split(html)
+    verbatim = 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            lowered = part.lower()
+            if lowered.startswith(_VERBATIM):
+                verbatim += 1
+            elif lowered.startswith(tuple("</" + tag[1:] for tag in _VERBATIM)):
+                verbatim = max(0, verbatim - 1)
+        elif not verbatim and "+" in part:
+            parts[index] = PHONE_RE.sub(lambda match: left_to_right(match.group()), part)
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

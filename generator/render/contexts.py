@@ -244,6 +244,10 @@ class Contexts:
         """Return the ids of the site's figures."""
         return self.site.facts.keys()
 
+    def right_to_left(self, lang: str) -> bool:
+        """Return whether the site's language ``lang`` is written right to left."""
+        return self.site.config.language(lang).dir == "rtl"
+
     def inherit_embeds(self, older: Contexts, changed: Set[Key]) -> None:
         """Take the embeds ``older`` made whose recorded reads hold none of the ``changed`` keys."""
         for key, html in older._embeds.items():
