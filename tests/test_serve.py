@@ -233,6 +233,7 @@ def test_error_page_lists_escaped_lines_and_loads_the_external_script() -> None:
     assert "content/fr/a.md:3: error: unknown fact &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
     assert "<script" not in page  # nothing inline (the CSP forbids it); the reload script is added when served
     assert '<link rel="stylesheet" href="/__vigie__/error.css">' in page
+    assert '<link rel="icon" href="/__vigie__/icon.svg" type="image/svg+xml">' in page  # no /favicon.ico 404
 
 
 def test_error_page_speaks_french_with_lang_fr_and_keeps_the_error_keyword(french: None) -> None:
@@ -1210,3 +1211,8 @@ def test_a_mistake_in_a_file_saved_long_ago_is_shown_at_once(site_src: Path, mon
     monkeypatch.setattr(LiveSite, "_render", counted)
     assert not live.rebuild("content", [ARTICLE])
     assert len(reads) == 1 and live.snapshot.error is not None
+
+
+def test_the_preview_s_own_icon_is_served(shared_server: ServerHandle) -> None:
+    status, headers, body = fetch(shared_server, "/__vigie__/icon.svg")
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml") and body.startswith(b"<svg")

@@ -104,6 +104,8 @@ PREFIX = "/__vigie__/"
 CLIENT_JS = PREFIX + "livereload.js"
 """livereload's browser client (``livereload/vendors/livereload.js``), served from the site's origin."""
 ERROR_CSS = PREFIX + "error.css"
+ICON = PREFIX + "icon.svg"
+"""The default theme's icon, for the preview's own pages (without it the browser asks for /favicon.ico: a 404)."""
 TRANSLATIONS = PREFIX + "translations"
 SOCKET = "/livereload"
 """Where livereload.js opens its WebSocket: ws://HOST:PORT/livereload (the client fixes the path)."""
@@ -373,7 +375,8 @@ def _preview_page(template: str, **context: object) -> bytes:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(_, ngettext)  # type: ignore[attr-defined]  # added by the i18n extension
-    return env.get_template(template).render(css=ERROR_CSS, ui_lang=active_language(), **context).encode("utf-8")
+    return env.get_template(template).render(css=ERROR_CSS, icon=ICON, ui_lang=active_language(),
+                                             **context).encode("utf-8")
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -1037,6 +1040,9 @@ class SiteApp:
         path = target.partition("?")[0]
         if path == ERROR_CSS:
             return Answer(HTTPStatus.OK, preview_file("preview.css"), _TYPES[".css"])
+        if path == ICON:
+            return Answer(HTTPStatus.OK, (default_theme_dir() / "assets" / "img" / "icon.svg").read_bytes(),
+                          _TYPES[".svg"])
         site = self.live.last_site
         if path == TRANSLATIONS and site is not None:
             page = translations_page(translation_status(site), site.config.codes)
