@@ -252,13 +252,28 @@ def card_script(lang: str) -> str:
     needed = language_characters(lang)
     if needed is None:
         return script
-    cmap = font_cmap(font_path("regular"))
-
-    def drawn(ch: str) -> bool:  # as `_clean` draws it: precomposed, or its base letter and marks
-        return ord(ch) in cmap or all(ord(part) in cmap for part in unicodedata.normalize("NFD", ch))
-
     small = [chr(code) for code in needed if unicodedata.category(chr(code)) == "Ll"]
-    return LATIN_EXTENDED if not all(drawn(ch) for ch in small) else script
+    return LATIN_EXTENDED if not all(_drawable(ch, "Latn") for ch in small) else script
+
+
+def spec_script(spec: CardSpec) -> str:
+    """Return the script whose font draws one card: its language's (`card_script`), or `LATIN_EXTENDED` for a
+    Latin card holding a letter only that font has: a publisher's name is the same on every language's cards
+    ("Bộ Công an" on the French card of a French and Vietnamese site), a German "GROẞE"."""
+    script = card_script(spec.lang)
+    if script != "Latn":
+        return script
+    texts = unicodedata.normalize("NFC", " ".join((spec.figure, spec.label, spec.source_line, spec.site_name,
+                                                   spec.site_url, spec.as_of)))
+    missing = {ch for ch in texts if ch.isalpha() and not _drawable(ch, "Latn")}
+    return LATIN_EXTENDED if missing and all(_drawable(ch, LATIN_EXTENDED) for ch in missing) else script
+
+
+def _drawable(ch: str, script: str) -> bool:
+    """Return whether the font of a script draws a letter as `_clean` gives it: precomposed, or its base and marks."""
+    other = installed_script_font(script)
+    cmap = font_cmap(other[0] if other is not None else font_path("regular"))
+    return ord(ch) in cmap or all(ord(part) in cmap for part in unicodedata.normalize("NFD", ch))
 
 
 def _face(weight: str) -> tuple[Path, str]:
@@ -428,8 +443,15 @@ def _lang_kw(lang: str) -> dict[str, Any]:
     return {"language": lang} if _LAYOUT == ImageFont.Layout.RAQM and lang else {}
 
 
-@functools.lru_cache(maxsize=4096)
 def _measure(text: str, weight: str, size: int, lang: str) -> _Box:
+    """Return the ink box and advance of a line in the font of the card being drawn."""
+    return _measure_in(text, weight, size, lang, _SCRIPT.get())
+
+
+@functools.lru_cache(maxsize=4096)
+def _measure_in(text: str, weight: str, size: int, lang: str, script: str) -> _Box:
+    """`_measure` for the font of ``script`` (which is the current one: in the key, a card of one language drawn
+    with another font than the others, its publisher's letters, never takes their measures)."""
     font = _font(weight, size)
     left, top, right, bottom = math.inf, math.inf, -math.inf, -math.inf
     advance = 0.0
@@ -447,9 +469,14 @@ def _measure(text: str, weight: str, size: int, lang: str) -> _Box:
     return _Box(left, top, right, bottom, advance)
 
 
-@functools.lru_cache(maxsize=8192)
 def _advance(text: str, weight: str, size: int, lang: str) -> float:
     """Return the advance width of a line (much cheaper than its ink box)."""
+    return _advance_in(text, weight, size, lang, _SCRIPT.get())
+
+
+@functools.lru_cache(maxsize=8192)
+def _advance_in(text: str, weight: str, size: int, lang: str, script: str) -> float:
+    """`_advance` for the font of ``script``, the current one (see `_measure_in`)."""
     font = _font(weight, size)
     return float(sum(seg * size if isinstance(seg, float) else font.getlength(seg, **_lang_kw(lang))
                      for seg in _segments(text, weight)))
@@ -977,7 +1004,7 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
 
 def draw_card(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
     """Draw the card of a figure at ``size``; return its PNG bytes and the image they hold (RGB)."""
-    token = _SCRIPT.set(card_script(spec.lang))
+    token = _SCRIPT.set(spec_script(spec))
     try:
         return _render(spec, size)
     finally:
@@ -1078,7 +1105,7 @@ def card_key(spec: CardSpec, size: tuple[int, int]) -> str:
         "lang": spec.lang,
         "kind": spec.kind,
         "fonts": {w: font_hash(font_path(w)) for w in ("regular", "bold")},
-        "script_font": font_hash(other[0]) if (other := installed_script_font(card_script(spec.lang))) else None,
+        "script_font": font_hash(other[0]) if (other := installed_script_font(spec_script(spec))) else None,
         "pillow": PIL.__version__,
         "freetype": features.version("freetype2"),
         "raqm": features.version("raqm") if _LAYOUT == ImageFont.Layout.RAQM else None,
