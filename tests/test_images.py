@@ -281,3 +281,27 @@ def test_a_card_and_an_image_with_the_same_bytes_are_cached_apart(tmp_path: Path
     card = cache.rendition(data, 400, rendition_format("PNG"), card=True)
     assert cache.cached(data, 400, rendition_format("PNG"), card=True) == card
     assert cache.cached(data, 400, rendition_format("PNG")) is None
+
+
+def test_a_jpeg_cut_short_and_a_long_infographic_are_published_not_a_crash(site_src: Path) -> None:
+    # An interrupted upload: "vigie: internal error: ValueError('image file is truncated')" from build, check and
+    # serve. A 1080×17000 infographic: "internal error: … exceeds WebP limit of 16383 pixels".
+    from generator.core.images import WEBP_MAX_SIDE
+    from generator.sources.assets import load_assets
+    from generator.sources.config import load_config
+
+    folder = site_src / "assets" / "img"
+    folder.mkdir(parents=True)
+    whole = _photo(1000, 700, noisy=True)
+    (folder / "cut.jpg").write_bytes(whole[: len(whole) // 3])
+    (folder / "long.png").write_bytes(_png(1080, 17000))
+    assets = load_assets(load_config(site_src))
+    said = dict(assets.warnings)
+    assert "assets/img/cut.jpg" in said, (said, [f.path for f in assets.files if "cut" in f.path])
+    assert said["assets/img/cut.jpg"].startswith("this file cannot be read as an image")
+    assert "assets/img/long.png" not in said
+    copies = [Image.open(io.BytesIO(item.data)) for item in assets.files if item.path.startswith("assets/img/long.")
+              and item.path.endswith(".webp")]
+    if rendition_format("PNG") == "WEBP":
+        assert copies and all(image.height <= WEBP_MAX_SIDE for image in copies)
+        assert sorted(image.width for image in copies) == [480, 800]  # not the 1080 one, 17,000 pixels tall

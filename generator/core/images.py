@@ -75,6 +75,10 @@ def widths_below(width: int, ladder: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(w for w in ladder if w < width)
 
 
+#: The tallest (and widest) image WebP holds: a long infographic's copy at its own width can be taller.
+WEBP_MAX_SIDE = 16383
+
+
 def scaled_height(width: int, height: int, new_width: int) -> int:
     """Return the height of an image ``width`` × ``height`` resized to ``new_width``, keeping its proportions."""
     return max(1, round(height * new_width / width))
@@ -91,6 +95,28 @@ class ImageInfo:
     animated: bool = False
 
 
+def complete(data: bytes, fmt: str) -> bool:
+    """Return whether an image file holds all of its picture: a JPEG, PNG or WebP cut short (an interrupted
+    upload) is refused here, whatever Pillow is told (WeasyPrint, once imported, makes it read cut files as
+    grey at the bottom: copies of a broken photo would be published without a word)."""
+    if fmt == "PNG":
+        return data.rfind(b"IEND") > 8
+    if fmt == "WEBP":
+        return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    if fmt != "JPEG":
+        return True
+    position = 2  # after the start of image: the segments up to the picture's start of scan, each with its length
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: the picture follows, and ends with the end of image
+            return data.rfind(b"\xff\xd9") > position
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return False
+
+
 def image_info(data: bytes) -> ImageInfo | None:
     """Return an image's size and format, or None when Pillow cannot read it (or it is far too large)."""
     try:
@@ -98,7 +124,7 @@ def image_info(data: bytes) -> ImageInfo | None:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
-                if width * height > MAX_PIXELS or image.format not in _MIME:
+                if width * height > MAX_PIXELS or image.format not in _MIME or not complete(data, image.format):
                     return None
                 orientation = image.getexif().get(0x0112, 1)
                 if orientation in (5, 6, 7, 8):  # a quarter turn: shown the other way round
@@ -155,6 +181,14 @@ def _resized(image: Image.Image, source_format: str | None, icc: Any, width: int
     except Exception as exc:  # as image_info: a damaged file
         raise ValueError(str(exc)) from None
     extra = {"icc_profile": icc} if isinstance(icc, bytes) else {}
+    try:
+        return _encoded(image, source_format, original_width, width, fmt, card, extra)
+    except (OSError, ValueError) as exc:  # what the encoder refuses, or a file damaged past its first lines
+        raise ValueError(str(exc)) from None
+
+
+def _encoded(image: Image.Image, source_format: str | None, original_width: int, width: int, fmt: str,
+             card: bool, extra: dict[str, Any]) -> bytes:
     if fmt == "WEBP":
         resized = width < original_width
 

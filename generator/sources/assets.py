@@ -28,8 +28,9 @@ import rjsmin  # type: ignore[import-untyped]
 from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
-from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, ImageCache, image_info,
-                                   mime, rendition_format, suffix, too_many_pixels, widths_below)
+from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, WEBP_MAX_SIDE, ImageCache,
+                                   image_info, mime, rendition_format, scaled_height, suffix, too_many_pixels,
+                                   widths_below)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
@@ -174,13 +175,22 @@ def _image(name: str, data: bytes, url: str, cache: ImageCache, files: list[Outp
     widths = list(widths_below(info.width, ASSET_WIDTHS))
     if fmt != info.format and info.width <= ASSET_WIDTHS[-1]:
         widths.append(info.width)  # the image in the lighter format, at its own width (no page needs more)
+    if fmt == "WEBP":  # a long infographic: its copies taller than WebP holds are left out
+        widths = [width for width in widths if scaled_height(info.width, info.height, width) <= WEBP_MAX_SIDE]
     candidates = []
+    copies = []
     stem, ext = posixpath.splitext(name)
     for width in widths:
-        copy = cache.rendition(data, width, fmt)
+        try:
+            copy = cache.rendition(data, width, fmt)
+        except ValueError:  # a JPEG cut short (an interrupted upload): its header read, its pixels not
+            warnings.append((shown, _("this file cannot be read as an image; it is published as it is, without "
+                                      "smaller copies for phones")))
+            return None
         hashed = _hashed_name(f"{stem}.{width}w{suffix(fmt)}", copy)
-        files.append(OutputFile(path="assets/" + hashed, data=copy, origin=shown))
+        copies.append(OutputFile(path="assets/" + hashed, data=copy, origin=shown))
         candidates.append(f"/assets/{hashed} {width}w")
+    files.extend(copies)
     if candidates and fmt == info.format:
         candidates.append(f"{url} {info.width}w")
     return AssetImage(info.width, info.height, ", ".join(candidates), mime(fmt), fmt != info.format)
