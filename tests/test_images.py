@@ -305,3 +305,54 @@ def test_a_jpeg_cut_short_and_a_long_infographic_are_published_not_a_crash(site_
     if rendition_format("PNG") == "WEBP":
         assert copies and all(image.height <= WEBP_MAX_SIDE for image in copies)
         assert sorted(image.width for image in copies) == [480, 800]  # not the 1080 one, 17,000 pixels tall
+
+
+def _with_metadata(fmt: str) -> bytes:
+    """A small photo that says where it was taken, by whom, and which way up it is shown."""
+    from PIL import PngImagePlugin
+
+    image = Image.frombytes("RGB", (64, 48), bytes((i * 7919) % 251 for i in range(64 * 48 * 3)))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned a quarter
+    exif[0x013B] = "Jane Doe (shelter staff)"  # Artist
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPS
+    out = io.BytesIO()
+    if fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Location", "Refuge Les Lilas, 12 rue des Lilas")
+        image.save(out, format="PNG", pnginfo=text, exif=exif)
+    elif fmt == "JPEG":
+        image.save(out, format="JPEG", exif=exif, comment=b"Taken at Refuge Les Lilas")
+    else:
+        image.save(out, format="WEBP", exif=exif, lossless=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_photo_is_published_without_where_it_was_taken_and_by_whom(fmt: str) -> None:
+    # The copies for phones held no metadata, but the original was published as it was: GPS position, author,
+    # comments, on the <img> fallback of every page and behind every link to the image.
+    from generator.core.images import without_metadata
+
+    data = _with_metadata(fmt)
+    clean = without_metadata(data)
+    assert b"Jane Doe" in data and b"Jane Doe" not in clean and b"Lilas" not in clean
+    with Image.open(io.BytesIO(clean)) as cleaned, Image.open(io.BytesIO(data)) as original:
+        exif = cleaned.getexif()
+        assert 0x8825 not in exif and 0x013B not in exif and "comment" not in cleaned.info
+        assert "Location" not in cleaned.info
+        if fmt == "JPEG":
+            assert exif.get(0x0112) == 6  # which way up it is shown: kept
+        assert cleaned.tobytes() == original.tobytes()  # the picture itself: not encoded again
+    assert without_metadata(clean) == clean
+
+
+def test_the_published_original_of_a_photo_holds_no_gps(site_src: Path, tmp_path: Path) -> None:
+    folder = site_src / "assets/img"
+    folder.mkdir(parents=True)
+    (folder / "refuge.jpg").write_bytes(_with_metadata("JPEG"))
+    _result, out = build_copy(site_src, tmp_path)
+    published = next((out / "assets/img").glob("refuge.*.jpg")).read_bytes()
+    assert b"Jane Doe" not in published and b"Lilas" not in published
+    with Image.open(io.BytesIO(published)) as image:
+        assert 0x8825 not in image.getexif()

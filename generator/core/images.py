@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import threading
 import warnings
 from dataclasses import dataclass
@@ -93,6 +94,100 @@ class ImageInfo:
     format: str
     """Pillow's name: ``PNG``, ``JPEG``, ``WEBP``."""
     animated: bool = False
+
+
+def without_metadata(data: bytes) -> bytes:
+    """Return a JPEG, PNG or WebP file without what it says beside its picture: where a photo was taken (GPS),
+    the camera, its owner, the author, comments, dates; its pixels, colour profile and orientation stay, the
+    picture is not encoded again. Any other file, or one that is not what its first bytes say, is returned as is.
+
+    A photo taken at a shelter must not tell where the shelter is: the copies for phones never held metadata,
+    the original (the fallback of every <img>, and what a link to the image gives) now holds none either.
+    """
+    try:
+        if data.startswith(b"\xff\xd8\xff"):
+            return _jpeg_without_metadata(data)
+        if data.startswith(b"\x89PNG\r\n\x1a\n"):
+            return _png_without_metadata(data)
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return _webp_without_metadata(data)
+    except (IndexError, ValueError, struct.error):  # a damaged file: published as it is (and warned about)
+        return data
+    return data
+
+
+#: JPEG segments kept: JFIF (APP0), the colour profile (APP2), Adobe's colour transform (APP14); any other
+#: application segment (APP1: Exif and XMP, APP13: IPTC…) and comments go.
+_JPEG_KEPT_APP = {0xE0, 0xE2, 0xEE}
+
+
+def _jpeg_without_metadata(data: bytes) -> bytes:
+    out = [data[:2]]
+    position = 2
+    orientation = 1
+    while True:
+        if data[position] != 0xFF:
+            raise ValueError("not a marker")
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: the picture, as it is
+            break
+        end = position + 2 + struct.unpack(">H", data[position + 2:position + 4])[0]
+        segment = data[position:end]
+        if marker == 0xE1 and segment[4:10] == b"Exif\x00\x00" and orientation == 1:
+            with Image.open(io.BytesIO(data)) as image:
+                orientation = image.getexif().get(0x0112, 1)
+        if not (0xE1 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP) and marker != 0xFE:
+            out.append(segment)
+        position = end
+    if orientation != 1:  # the only Exif a photo keeps: which way up it is shown
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        payload = exif.tobytes()
+        out.insert(1 if out[1:2] and out[1][1] != 0xE0 else 2, b"\xff\xe1" + struct.pack(">H", len(payload) + 2)
+                   + payload)
+    out.append(data[position:])
+    return b"".join(out)
+
+
+#: PNG chunks that say something beside the picture: texts (author, comments, software, location), Exif, time.
+_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+
+
+def _png_without_metadata(data: bytes) -> bytes:
+    out = [data[:8]]
+    position = 8
+    while position < len(data):
+        length = struct.unpack(">I", data[position:position + 4])[0]
+        kind = data[position + 4:position + 8]
+        end = position + 12 + length
+        if end > len(data):
+            raise ValueError("cut short")
+        if kind not in _PNG_DROPPED:
+            out.append(data[position:end])
+        position = end
+        if kind == b"IEND":
+            break
+    return b"".join(out)
+
+
+def _webp_without_metadata(data: bytes) -> bytes:
+    chunks = []
+    position = 12
+    while position + 8 <= len(data):
+        kind = data[position:position + 4]
+        size = struct.unpack("<I", data[position + 4:position + 8])[0]
+        end = position + 8 + size + (size & 1)
+        if kind not in (b"EXIF", b"XMP "):
+            chunks.append(bytearray(data[position:end]))
+        position = end
+    for chunk in chunks:
+        if chunk[:4] == b"VP8X":  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do
+            chunk[8] &= ~0x0C & 0xFF
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def complete(data: bytes, fmt: str) -> bool:

@@ -30,7 +30,7 @@ from generator.core.messages import _
 from generator.core.fonts import font_files
 from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, WEBP_MAX_SIDE, ImageCache,
                                    image_info, mime, rendition_format, scaled_height, suffix, too_many_pixels,
-                                   widths_below)
+                                   widths_below, without_metadata)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import safe_relpath
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 UNHASHED = ("favicon.ico", "robots.txt")
+#: Images published without their metadata (`images.without_metadata`), in assets/ and assets/root/ alike.
+PHOTOS = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+
 #: Files below assets/root/ are copied to the root of the site, with their own names.
 ROOT_FOLDER = "root/"
 #: What only the search page loads: not published when the site has no search (``search: false``).
@@ -130,6 +133,8 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
     warnings: list[tuple[str, str]] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
+        if posixpath.splitext(name)[1].lower() in PHOTOS:  # a shelter's photo must not say where it was taken
+            data = without_metadata(data)
         if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
             at_root = safe_relpath(name.removeprefix(ROOT_FOLDER))
             urls[name] = "/" + at_root
