@@ -373,3 +373,17 @@ def test_a_template_text_that_repeats_the_title_and_day_is_still_found(ready: Pa
         Starter.made.cache_clear()
     assert "About Nos actions, written on 2026-11-02." in page.read_text(encoding="utf-8")
     assert [(f.path, f.kind) for f in errors] == [(f"content/fr/pages/{page.name}", "starter-body")]
+
+
+@pytest.mark.parametrize(("base_url", "refused"), [
+    ("http://campagne-vigie.org/", True), ("https://campagne-vigie.org/", False), ("http://127.0.0.1:8000/", False)])
+def test_a_site_published_over_plain_http_is_not_ready_to_publish(site_src: Path, base_url: str,
+                                                                   refused: bool) -> None:
+    # base_url: http://… passed check --publish ("ready to publish"), and every canonical, sharing and card
+    # address told visitors to come over an unencrypted connection.
+    config = site_src / "site.yaml"
+    config.write_text(re.sub(r"(?m)^base_url: .*$", f"base_url: {base_url}", config.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    report = run_check(site_src, today=BUILD_DAY, publish=True)
+    said = [f for f in report.findings if f.kind == "base-url-http"]
+    assert bool(said) is refused and all(f.level == ERROR and f.line == 3 for f in said)

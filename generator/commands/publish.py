@@ -268,6 +268,11 @@ def publish_problems(site: Site, all_documents: list[Document] | None = None,
     return finder.found
 
 
+def _local_address(url: str) -> bool:
+    """Return whether an address is this computer's (a preview, not a publication)."""
+    return (urlsplit(url).hostname or "") in ("localhost", "127.0.0.1", "::1")
+
+
 def _config_lines(config: SiteConfig) -> LineDict | None:
     try:
         data = parse_yaml(read_text(config.root / CONFIG_FILE, CONFIG_FILE), CONFIG_FILE)
@@ -284,6 +289,11 @@ def _check_config(finder: _Finder) -> None:
         finder.add(CONFIG_FILE, lines.get("base_url"), _(
             "base_url is still {url}, an address kept for examples: write the address the site will be published "
             "at, e.g. https://www.your-organisation.org/").format(url=config.base_url), "base-url")
+    elif config.base_url.startswith("http://") and not _local_address(config.base_url):
+        finder.add(CONFIG_FILE, lines.get("base_url"), _(
+            "base_url starts with http://: the site's canonical, sharing and card addresses would send visitors "
+            "over an unencrypted connection, which anyone on their network can read; publish it over https:// "
+            "and write that address"), "base-url-http")
     for key, texts in (("title", config.title), ("description", config.description),
                        ("publisher", config.publisher)):
         if key not in lines:

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 
@@ -44,6 +45,19 @@ TOP_KEYS = (
 HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _quick_exit(r: Reader, base_url: str) -> str:
+    """Return where the quick-exit button leads: away from the site, to one that shows nothing about abuse."""
+    url = r.url("quick_exit_url")
+    if url is None:
+        return "https://www.wikipedia.org/"
+    here, there = urlsplit(base_url).hostname or "", urlsplit(url).hostname or ""
+    if there.removeprefix("www.") == here.removeprefix("www."):  # a press of the button must leave the site
+        r.fail("quick_exit_url", _("quick_exit_url leads to this site itself ({host}): the button must take the "
+                                   "visitor away, to a site that shows nothing about abuse, e.g. "
+                                   "https://www.wikipedia.org/").format(host=there))
+    return url
 
 
 def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
@@ -88,7 +102,7 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         languages=languages,
         default_language=default or "en",
         sections=_sections(r, codes),
-        quick_exit_url=r.url("quick_exit_url") or "https://www.wikipedia.org/",
+        quick_exit_url=_quick_exit(r, url),
         help=_help(r, codes),
         allow_html=r.boolean("allow_html", False),
         publisher=r.localised("publisher", codes) or dict(title),
