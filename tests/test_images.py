@@ -356,3 +356,28 @@ def test_the_published_original_of_a_photo_holds_no_gps(site_src: Path, tmp_path
     assert b"Jane Doe" not in published and b"Lilas" not in published
     with Image.open(io.BytesIO(published)) as image:
         assert 0x8825 not in image.getexif()
+
+
+def test_an_image_named_with_a_hash_or_a_percent_sign_is_addressed_so_that_it_is_found(site_src: Path,
+                                                                                      tmp_path: Path) -> None:
+    # "poster#1.jpg" was written src="/assets/img/poster#1.<hash>.jpg": the browser asked for "/assets/img/poster"
+    # (the rest a fragment); "100%.jpg" made a broken escape. Both were published broken without a word.
+    from urllib.parse import unquote, urlsplit
+
+    folder = site_src / "assets/img"
+    folder.mkdir(parents=True)
+    for name in ("poster#1.jpg", "100%.jpg"):
+        (folder / name).write_bytes(_photo(900, 600))
+    article = site_src / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n![Poster](/assets/img/poster%231.jpg)\n\n"
+                       "![Hundred](/assets/img/100%25.jpg)\n", encoding="utf-8")
+    result, out = build_copy(site_src, tmp_path)
+    assert result.site is not None
+    url = next(p.url for p in result.site.pages if p.doc is not None and p.doc.rel == "en/articles/later.md")
+    html = (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
+    addresses = re.findall(r'<img src="([^"]+)"', html) + [
+        candidate.split()[0] for srcset in re.findall(r'srcset="([^"]+)"', html) for candidate in srcset.split(", ")]
+    ours = [a for a in addresses if "poster" in a or "100" in a]
+    assert len(ours) >= 4
+    for address in ours:
+        assert "#" not in address and (out / unquote(urlsplit(address).path).lstrip("/")).is_file(), address

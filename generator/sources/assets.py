@@ -137,14 +137,14 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
             data = without_metadata(data)
         if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
             at_root = safe_relpath(name.removeprefix(ROOT_FOLDER))
-            urls[name] = "/" + at_root
+            urls[name] = "/" + address(at_root)
             files.append(OutputFile(path=at_root, data=data, origin=f"assets/{name}"))
             continue
         if name.endswith(".css"):
             data = _rewrite_css(name, _font_ranges(name, data, ranges), urls, config.base_path)
         data = minified(name, data)
         hashed = _hashed_name(name, data)
-        urls[name] = "/assets/" + hashed
+        urls[name] = "/assets/" + address(hashed)
         files.append(OutputFile(path="assets/" + hashed, data=data, origin=f"assets/{name}"))
         if posixpath.splitext(name)[1].lower() in RESIZABLE:
             image = _image(name, data, urls[name], image_cache or ImageCache(None), files, warnings)
@@ -194,7 +194,7 @@ def _image(name: str, data: bytes, url: str, cache: ImageCache, files: list[Outp
             return None
         hashed = _hashed_name(f"{stem}.{width}w{suffix(fmt)}", copy)
         copies.append(OutputFile(path="assets/" + hashed, data=copy, origin=shown))
-        candidates.append(f"/assets/{hashed} {width}w")
+        candidates.append(f"/assets/{address(hashed)} {width}w")
     files.extend(copies)
     if candidates and fmt == info.format:
         candidates.append(f"{url} {info.width}w")
@@ -265,6 +265,16 @@ def minified(name: str, data: bytes) -> bytes:
     if name.endswith(".css"):
         return rcssmin.cssmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
     return rjsmin.jsmin(text, keep_bang_comments=True).encode("utf-8")  # type: ignore[no-any-return]
+
+
+#: What a file name may hold that an address may not as it is: "poster#1.jpg" was asked for as "poster" (the rest
+#: a fragment), "100%.jpg" as a broken escape; a space or a comma would split a srcset.
+_ADDRESS_ESCAPES = str.maketrans({"%": "%25", "#": "%23", "?": "%3F", " ": "%20", ",": "%2C"})
+
+
+def address(path: str) -> str:
+    """Return a published file's path as it is written in an address (accents stay as they are)."""
+    return path.translate(_ADDRESS_ESCAPES)
 
 
 def _hashed_name(name: str, data: bytes) -> str:
