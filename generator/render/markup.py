@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Callable, Collection, Mapping, Sequence
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -267,6 +267,10 @@ def _align_with_classes(state: StateCore) -> None:
                 token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
 
 
+#: An address on another site: http://, https:// or a protocol-relative //host/….
+REMOTE_RE = re.compile(r"^(?:https?:)?//", re.I)
+
+
 def _rewrite_links(state: StateCore) -> None:
     vigie: RenderEnv | None = state.env.get("vigie")
     if vigie is None:
@@ -285,8 +289,15 @@ def _rewrite_links(state: StateCore) -> None:
             if token.type == "image":
                 if not token.content.strip():
                     vigie.images_without_alt.append(vigie.line(block.map) or 0)
-                if not _rewrite_asset(token, "src", vigie, block.map):
-                    _note_other(str(token.attrGet("src") or ""), vigie, block.map)
+                src = str(token.attrGet("src") or "")
+                if REMOTE_RE.match(src):  # every visitor's address would go there; the site's policy blocks it
+                    vigie.fail(_("the image {url} is on another site ({host}): a page must not make its visitors' "
+                                 "browsers contact other sites (and the site's security policy blocks it); save "
+                                 "the image in assets/img/ and write /assets/img/…").format(
+                        url=src[:120], host=urlsplit(src if "://" in src else "https:" + src).hostname or src),
+                        block.map)
+                elif not _rewrite_asset(token, "src", vigie, block.map):
+                    _note_other(src, vigie, block.map)
             if token.type != "link_open":
                 continue
             if _rewrite_asset(token, "href", vigie, block.map):
