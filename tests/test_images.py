@@ -381,3 +381,16 @@ def test_an_image_named_with_a_hash_or_a_percent_sign_is_addressed_so_that_it_is
     assert len(ours) >= 4
     for address in ours:
         assert "#" not in address and (out / unquote(urlsplit(address).path).lstrip("/")).is_file(), address
+
+
+def test_a_stylesheet_may_point_at_an_asset_from_the_root_and_gets_its_hashed_name(site_src: Path,
+                                                                                   tmp_path: Path) -> None:
+    # url(/assets/img/bg.png) was left as written while the file is published as bg.<hash>.png: a 404.
+    (site_src / "assets/img").mkdir(parents=True)
+    (site_src / "assets/img/bg.png").write_bytes(_png(20, 20))
+    (site_src / "assets/css").mkdir(parents=True)
+    (site_src / "assets/css/extra.css").write_text("body { background: url(/assets/img/bg.png); }\n", encoding="utf-8")
+    _result, out = build_copy(site_src, tmp_path)
+    css = next((out / "assets/css").glob("extra.*.css")).read_text(encoding="utf-8")
+    target = re.search(r'url\("/(assets/img/bg\.[0-9a-f]+\.png)"\)', css)
+    assert target and (out / target.group(1)).is_file(), css

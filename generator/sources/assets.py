@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 import rcssmin  # type: ignore[import-untyped]
 import rjsmin  # type: ignore[import-untyped]
@@ -40,6 +41,10 @@ from generator.sources.theme import theme_dirs
 log = logging.getLogger(__name__)
 
 CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
+#: An address on another site: http://, https:// or a protocol-relative //host/….
+REMOTE_CSS_RE = re.compile(r"^(?:https?:)?//", re.I)
+#: ``@import "https://…";``: a stylesheet of another site, without url().
+REMOTE_IMPORT_RE = re.compile(r"@import\s+(['\"])((?:https?:)?//[^'\"]+)\1", re.I)
 UNHASHED = ("favicon.ico", "robots.txt")
 #: Images published without their metadata (`images.without_metadata`), in assets/ and assets/root/ alike.
 PHOTOS = frozenset({".jpg", ".jpeg", ".png", ".webp"})
@@ -292,16 +297,33 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
         raise SiteError(_("a CSS file must be UTF-8 text"), source=f"assets/{name}") from None
     base = posixpath.dirname(name)
 
+    def line_of(match: re.Match[str]) -> int:
+        return text.count("\n", 0, match.start()) + 1
+
     def swap(match: re.Match[str]) -> str:
         target = match.group(2).strip()
-        if target.startswith(("data:", "http:", "https:", "//", "#", "/")):
+        if REMOTE_CSS_RE.match(target):  # a font or image of Google's, a CDN's: every visitor's address goes there
+            raise _remote_in_css(target, name, line_of(match))
+        if target.startswith(("data:", "#")) or (target.startswith("/") and not target.startswith("/assets/")):
             return match.group(0)
         clean = target.split("?")[0].split("#")[0]
-        resolved = posixpath.normpath(posixpath.join(base, clean))
+        resolved = (unquote(clean.removeprefix("/assets/")) if target.startswith("/assets/")  # (its hashed name)
+                    else posixpath.normpath(posixpath.join(base, clean)))
         if resolved not in urls:
             raise SiteError(_("url({target}) points to an asset that does not exist").format(target=target),
                             source=f"assets/{name}",
                             line=text.count("\n", 0, match.start()) + 1)
         return f'url("{base_path.rstrip("/")}{urls[resolved]}")'
 
+    for match in REMOTE_IMPORT_RE.finditer(text):  # @import "https://…" (without url())
+        raise _remote_in_css(match.group(2), name, line_of(match))
     return CSS_URL_RE.sub(swap, text).encode("utf-8")
+
+
+def _remote_in_css(target: str, name: str, line: int) -> SiteError:
+    """Return the error for a stylesheet that loads a file from another site."""
+    host = urlsplit(target if "://" in target else "https:" + target).hostname or target
+    return SiteError(_("url({target}) loads a file from another site ({host}): a page must not make its visitors' "
+                       "browsers contact other sites (and the site's security policy blocks it); save the file in "
+                       "assets/ and point to it from here").format(target=target[:120], host=host),
+                     source=f"assets/{name}", line=line)
