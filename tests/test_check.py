@@ -503,3 +503,20 @@ def test_drafts_are_checked_when_asked(site_src: Path) -> None:
     hits = found(run_check(site_src, today=BUILD_DAY, drafts=True), ERROR, "content/fr/articles/brouillon.md",
                  "broken link")
     assert len(hits) == 1
+
+
+def test_a_figure_rounded_in_another_language_s_units_is_flagged_whatever_the_default_language() -> None:
+    # 29,400,000 shows "2.9 करोड़" on Hindi pages (29,000,000), with no "about": check said nothing when English
+    # was the default language, and warned when Hindi was.
+    from dataclasses import replace as changed
+
+    from support import EN
+
+    hindi = changed(EN, code="hi", name="हिन्दी", locale="hi_IN")
+    fact = make_fact("crore", value=29400000, format="compact", codes=("en", "hi"),
+                     label={"en": "reports", "hi": "रिपोर्ट"})
+    lines = {"value": 1, "format": 2}
+    for default in ("en", "hi"):
+        config = make_config(languages=(EN, hindi), default_language=default)
+        hits = check_rounding(config, fact, "content/facts/crore.yaml", lines)
+        assert len(hits) == 1 and "2.9 करोड़" in hits[0].message, (default, hits)

@@ -623,7 +623,16 @@ def check_rounding(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[st
     shown (72,3 % for 72 %) is one too. ``about`` fits any of them, ``more_than`` those
     above the figure shown, ``less_than`` and ``up_to`` those below.
     """
-    locale = config.language(config.default_language).locale
+    for language in (config.language(config.default_language), *config.languages):  # each counts in its units
+        found = _rounding_in(config, fact, shown, lines, language.locale)
+        if found:
+            return found
+    return []
+
+
+def _rounding_in(config: SiteConfig, fact: Fact, shown: str, lines: Mapping[str, int],
+                 locale: str) -> list[Finding]:
+    """Return `check_rounding`'s warning for the figure as shown in one locale (29.4 million, 2.9 crore…)."""
     rounded = shown_number(fact, locale)
     if rounded is None:
         return []
