@@ -91,7 +91,7 @@ def _argparse_speaks_ours() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     _argparse_speaks_ours()
-    parser = argparse.ArgumentParser(prog="vigie", description=_("Build bilingual awareness campaign sites."))
+    parser = argparse.ArgumentParser(prog="vigie", description=_("Build multilingual awareness campaign sites."))
     parser.add_argument("--version", action="version", version=f"vigie {__version__}",
                         help=_("show Vigie's version number and exit"))
     ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG",
@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("translate", help=_("start the translation of an existing page into another language"))
     t.add_argument("path", metavar=_("PATH"), help=_("the page to translate, e.g. content/fr/articles/welcome.md"))
     t.add_argument("--to", required=True, metavar="LANG", help=_("the language of the translation"))
-    t.add_argument("--title", help=_("the translated title; the page's address is made from it"))
+    t.add_argument("--title", metavar=_("TITLE"), help=_("the translated title; the page's address is made from it"))
     t.add_argument("--site", help=_("site folder (default: the one PATH is in)"))
     t.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     verbosity(t)

@@ -247,7 +247,7 @@ def test_vigie_help_is_in_french_argparse_words_included() -> None:
                   "afficher ce message d'aide et quitter", "afficher le numéro de version de Vigie",
                   "construire SITE dans SORTIE", "créer un nouveau dossier de site"):
         assert words in done.stdout, words
-    for words in ("usage:", "positional arguments", "show this help", "Build bilingual"):
+    for words in ("usage:", "positional arguments", "show this help", "Build multilingual"):
         assert words not in done.stdout, words
 
 

@@ -207,3 +207,18 @@ def test_a_duration_is_written_as_the_editor_s_language_writes_it(french: object
     assert seconds_text(2.1) == "2,10"
     messages.activate("en")
     assert seconds_text(2.1) == "2.10"
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("{publisher}, “{title}”, {date}, {url}.", "IWF, April 2024, https://iwf.example/."),
+    ("{publisher}, « {title} », {date}, {url}.", "IWF, April 2024, https://iwf.example/."),
+    ("{publisher}، «{title}»، {date}، {url}.", "IWF، April 2024، https://iwf.example/."),
+    # "Internet Watch Foundation.. april 2022." with a pattern of full stops (found from outside)
+    ("{publisher}. {title}. {date}. {url}.", "IWF. April 2024. https://iwf.example/."),
+    ("{publisher} – {title} ({date})", "IWF – (April 2024)"),
+])
+def test_a_citation_without_title_keeps_one_separator_whatever_the_pattern(pattern: str, expected: str) -> None:
+    from generator.render.views import _NO_TITLE, without_title
+
+    made = pattern.format(publisher="IWF", title=_NO_TITLE, date="April 2024", url="https://iwf.example/")
+    assert without_title(made) == expected

@@ -93,8 +93,8 @@ def test_language_of_reads_locale_names() -> None:
 def test_activate_switches_what_messages_say() -> None:
     try:
         messages.activate("fr")
-        assert messages._("Build bilingual awareness campaign sites.").startswith("Construire")
+        assert messages._("Build multilingual awareness campaign sites.").startswith("Construire")
         messages.activate("en")
-        assert messages._("Build bilingual awareness campaign sites.") == "Build bilingual awareness campaign sites."
+        assert messages._("Build multilingual awareness campaign sites.") == "Build multilingual awareness campaign sites."
     finally:
         messages.activate("en")

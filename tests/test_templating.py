@@ -180,6 +180,11 @@ def test_a_ui_string_a_template_asks_for_by_a_wrong_name_is_named_at_the_templat
     ("{% if page %}x", "le gabarit se termine avant que le bloc 'if' soit fermé : il manque 'elif' / 'else' / 'endif'"),
     ("{{ page {", "'end of print statement' attendu, trouvé '{'"),
     ("{% endif %}", "balise inconnue 'endif' (ou sans le bloc qui l'ouvre)"),
+    ('{% extends "base.html" %}{% block main %}{% if page %}\n{% endblock %}',
+     "'endblock' trouvé alors que le bloc 'if' est encore ouvert : il manque 'elif' / 'else' / 'endif' avant"),
+    ('{{ t("nav.help" }}', "')' attendu, trouvé '}'"),
+    ("{{ 1 / 0 }}", "division par zéro"),
+    ("{{ config.nothing }}", "SiteConfig object n'a pas d'attribut 'nothing'"),
 ])
 def test_jinja_s_words_for_a_template_mistake_reach_a_french_editor_in_french(template: str, french: str,
                                                                               site_src: Path) -> None:

@@ -207,7 +207,8 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
     except Exception as exc:  # anything a template expression raised: 1/0, a missing key, a bad call…
         filename, line = _template_frame(sys.exc_info()[2])
-        detail = jinja_words(str(exc)) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else (
+        detail = jinja_words(str(exc)) if isinstance(exc, (jinja2.UndefinedError, jinja2.TemplateError)) else \
+            _("division by zero") if isinstance(exc, ZeroDivisionError) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         raise SiteError(_("template error: {problem}").format(problem=detail),
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
@@ -225,8 +226,9 @@ def jinja_words(message: str) -> str:
         return _("'{name}' is not defined: no variable or function of that name reaches this template").format(
             name=found.group(1))
     found = re.fullmatch(r"'(.+)' has no attribute '([^']+)'", text)
-    if found:
-        return _("{object} has no attribute '{name}'").format(object=found.group(1), name=found.group(2))
+    if found:  # "generator.render.views.FactView object": the class's own name is enough
+        return _("{object} has no attribute '{name}'").format(object=re.sub(r"^(?:\w+\.)+", "", found.group(1)),
+                                                               name=found.group(2))
     found = re.fullmatch(r"No (filter|test) named '([^']+)'\.?", text)
     if found:
         return (_("no filter named '{name}'") if found.group(1) == "filter"
@@ -236,10 +238,19 @@ def jinja_words(message: str) -> str:
     if found:
         return _("the template ends before the block '{block}' is closed: {tags} is missing").format(
             block=found.group(2), tags=found.group(1).replace("' or '", "' / '"))
+    found = re.fullmatch(r"Encountered unknown tag '([^']+)'\. (?:Jinja was looking for the following tags: |You probably "
+                         r"made a nesting mistake\. Jinja is expecting this tag, but currently looking for )(.+?)\. "
+                         r"The innermost block that needs to be closed is '([^']+)'\.", text)
+    if found:  # an {% if %} left open inside a block: the fix is the tag it waits for
+        return _("'{tag}' found while the block '{block}' is still open: {tags} is missing before it").format(
+            tag=found.group(1), block=found.group(3), tags=found.group(2).replace("' or '", "' / '"))
     found = re.fullmatch(r"Encountered unknown tag '([^']+)'\.(.*)", text, re.S)
     if found:
         return _("unknown tag '{tag}' (or one without the block that opens it)").format(tag=found.group(1))
-    found = re.fullmatch(r"expected token '([^']+)', got '([^']+)'", text)
+    found = (re.fullmatch(r"expected token '([^']+)', got '([^']+)'", text)
+             or re.fullmatch(r"unexpected '([^']+)', expected '([^']+)'", text))
+    if found and text.startswith("unexpected"):
+        return _("'{expected}' expected, found '{found}'").format(expected=found.group(2), found=found.group(1))
     if found:
         return _("'{expected}' expected, found '{found}'").format(expected=found.group(1), found=found.group(2))
     found = re.fullmatch(r"unexpected '([^']+)'", text)

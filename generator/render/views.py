@@ -62,12 +62,19 @@ class FactView:
     """Their media type (``image/webp`` when Pillow writes WebP), for a ``<source type>``."""
 
 
-#: What a citation's missing title is filled with, then taken out with its quotes and one of the two separators
-#: around it (", ", "، ", "、"), whatever the language's citation pattern puts there.
+#: What a citation's missing title is filled with, then taken out with its quotes and the separator after it
+#: (", ", "، ", "、", ". "), whatever the language's citation pattern puts there (`without_title`).
 _NO_TITLE = "\x00"
 _QUOTED_NO_TITLE = re.compile("[\\s\u00a0\u202f]*[\"'«»“”„‘’‚‹›「」『』]*[\\s\u00a0\u202f]*\x00"
                               "[\\s\u00a0\u202f]*[\"'«»“”„‘’‚‹›「」『』]*")
-_DOUBLED_SEPARATOR = re.compile(r"([,،、;])\s*[,،、;]")
+#: Where the title was, with the separator after it: "IWF, “…”, April" → "IWF, April"; "IWF. …. April" → "IWF. April".
+_GONE_TITLE = re.compile(r"\x01([,،、;.]?)")
+
+
+def without_title(citation: str) -> str:
+    """Return a citation made with `_NO_TITLE` for its title, without it: "INTERPOL, “”, 25 May 2022" was shown."""
+    gone = _QUOTED_NO_TITLE.sub("\x01", citation)  # (the spaces around the title went with it)
+    return _GONE_TITLE.sub(lambda found: "" if found.group(1) else " ", gone).strip()
 
 
 def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, url: str) -> FactView:
@@ -87,7 +94,7 @@ def fact_view(fact: Fact, lang: Language, strings: Strings, config: SiteConfig, 
     cite = strings.get("fact.cite_format", publisher=fact.source.publisher, title=title or _NO_TITLE,
                        date=source_date, url=fact.source.url, site=site_title, page=abs_url)
     if not title:  # the title is optional: "INTERPOL, “”, 25 May 2022" became "INTERPOL, 25 May 2022"
-        cite = _DOUBLED_SEPARATOR.sub(r"\1", _QUOTED_NO_TITLE.sub("", cite))
+        cite = without_title(cite)
     card = url + SHARE_CARD
     text = f"{sentence} ({fact.source.publisher}, {source_date})"
     return FactView(
