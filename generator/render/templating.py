@@ -171,13 +171,16 @@ def forget_templates(env: jinja2.Environment, names: Iterable[str], root: Path) 
             del env.cache[(weakref.ref(loader), name)]
         except KeyError:
             pass
+    setattr(env, "_vigie_blocks_checked", None)  # their blocks are looked at again (`_check_blocks`)
     return True
 
 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], root: Path) -> str:
     """Render one template; a mistake in it becomes a SiteError naming the template and line."""
     try:
-        return env.get_template(name).render(context)
+        template = env.get_template(name)
+        _check_blocks(env, name, root)
+        return template.render(context)
     except SiteError as err:
         if err.source is None:  # said by a function the template called (t('…')): the template's line is the place
             filename, line = _template_frame(sys.exc_info()[2])
@@ -212,6 +215,51 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         raise SiteError(_("template error: {problem}").format(problem=detail),
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
+
+
+def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
+    """Refuse a block a template fills that the template it extends does not have (``{% block mian %}``): Jinja
+    leaves it out without a word, and every page of that kind was published with nothing where its text goes.
+
+    Each template is looked at once per environment.
+    """
+    checked: set[str] | None = getattr(env, "_vigie_blocks_checked", None)
+    if checked is None:
+        checked = set()
+        setattr(env, "_vigie_blocks_checked", checked)
+    while name not in checked:
+        checked.add(name)
+        source, filename, _uptodate = env.loader.get_source(env, name) if env.loader is not None else ("", None, None)
+        tree = env.parse(source, name, filename)
+        parent = tree.find(jinja2.nodes.Extends)
+        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
+            return
+        parent_name = str(parent.template.value)
+        known = _blocks_of(env, parent_name)
+        ours = filename is not None and Path(filename).resolve().is_relative_to(root.resolve())
+        for block in tree.find_all(jinja2.nodes.Block) if ours and known else ():  # (an emptied parent: said so)
+            if block.name not in known:
+                raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, and "
+                                  "the page shows nothing of it; check its name").format(
+                    block=block.name, parent=parent_name, blocks=", ".join(sorted(known)) or "–"),
+                    source=_shown(filename, root) if filename else f"layouts/{name}", line=block.lineno)
+        name = parent_name
+
+
+def _blocks_of(env: jinja2.Environment, name: str) -> set[str]:
+    """Return the names of the blocks a template and those it extends define."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
+        tree = env.parse(source)
+        found.update(block.name for block in tree.find_all(jinja2.nodes.Block))
+        parent = tree.find(jinja2.nodes.Extends)
+        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
+            break
+        name = str(parent.template.value)
+    return found
 
 
 def jinja_words(message: str) -> str:
