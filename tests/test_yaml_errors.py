@@ -144,3 +144,15 @@ def test_a_no_break_space_before_a_key_s_colon_is_taken_as_yaml_takes_an_ordinar
     # message) and "missing 'label'" at line 1.
     data = parse_yaml(f"value: 97\nlabel{space}:\n  fr: des filles\n", "content/facts/x.yaml")
     assert list(data) == ["value", "label"] and data.line_of("label") == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_file_saved_as_utf16_is_told_to_be_saved_as_utf8_with_or_without_its_mark(encoding: str) -> None:
+    # Without its byte-order mark it was "a binary file, not text; remove it or move it to assets/": the advice
+    # was to delete the editor's figure.
+    from generator.sources.yamlsource import decode_text
+
+    with pytest.raises(SiteError, match="the file is saved as UTF-16; save it again as UTF-8"):
+        decode_text("value: 7\nlabel: {fr: victimes, en: victims}\n".encode(encoding), "content/facts/x.yaml")
+    with pytest.raises(SiteError, match="binary file"):
+        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "content/facts/x.yaml")

@@ -258,6 +258,16 @@ def read_text(path: Path, shown: str) -> str:
     return decode_text(read_file(path, shown), shown)
 
 
+def _utf16_without_mark(data: bytes) -> bool:
+    """Return whether a file looks like UTF-16 text without its byte-order mark: every other byte zero."""
+    sample = data[:4000]
+    half = len(sample) // 2
+    if half < 2:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return (odd > 0.6 * half and even < 0.1 * half) or (even > 0.6 * half and odd < 0.1 * half)
+
+
 def decode_text(data: bytes, shown: str) -> str:
     """Decode a file's bytes as UTF-8 text; binary, other encodings and control characters are a `SiteError`.
 
@@ -265,7 +275,7 @@ def decode_text(data: bytes, shown: str) -> str:
     file may hold: the others are invisible in an editor, and make feeds and
     sitemaps ill-formed XML (or, echoed in a message, drive the terminal).
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode": not a binary file
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_mark(data):  # Notepad's "Unicode": not binary
         raise SiteError(_("the file is saved as UTF-16; save it again as UTF-8 in your editor"), source=shown)
     if b"\x00" in data:
         raise SiteError(_("this is a binary file, not text; remove it or move it to assets/"), source=shown)
