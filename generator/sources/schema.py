@@ -105,7 +105,8 @@ class Reader:
             return ()
         if isinstance(value, str) and "," in value:  # tags: ICSE, Signalements became the one tag "icse-signalements"
             self.fail(key, _("'{key}' is one text with commas in it: write each as an item of a list, e.g. {key}: "
-                             "[{items}]").format(key=key, items=", ".join(p.strip() for p in value.split(",") if p.strip())))
+                             "[{items}] (one item with a comma of its own goes in quotes: [\"{text}\"])").format(
+                key=key, items=", ".join(p.strip() for p in value.split(",") if p.strip()), text=value.strip()))
             return ()
         if isinstance(value, str):
             return (value,)
