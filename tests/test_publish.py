@@ -270,7 +270,7 @@ def test_cli_verbose_check_shows_every_warning(fresh: Path, capsys: pytest.Captu
     for number in range(4):
         (fresh / f"content/en/articles/a{number}.md").write_text(
             f"---\ntitle: A{number}\ndate: 2026-01-0{number + 1}\n---\n\n"
-            "![](https://www.protegeons-les-enfants.fr/photo.png)\n", encoding="utf-8")
+            "![](/assets/img/icon.svg)\n", encoding="utf-8")
     assert main(["check", str(fresh)]) in (0, 1)
     grouped = capsys.readouterr().out
     assert main(["check", "-v", str(fresh)]) in (0, 1)

@@ -47,13 +47,14 @@ LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _quick_exit(r: Reader, base_url: str) -> str:
-    """Return where the quick-exit button leads: away from the site, to one that shows nothing about abuse."""
+def _quick_exit(r: Reader, *addresses: str | None) -> str:
+    """Return where the quick-exit button leads: away from the site (its ``addresses``: site.yaml's base_url,
+    and the preview's or --base-url's), to one that shows nothing about abuse."""
     url = r.url("quick_exit_url")
     if url is None:
         return "https://www.wikipedia.org/"
-    here, there = urlsplit(base_url).hostname or "", urlsplit(url).hostname or ""
-    if there.removeprefix("www.") == here.removeprefix("www."):  # a press of the button must leave the site
+    there = (urlsplit(url).hostname or "").removeprefix("www.")
+    if any(there == (urlsplit(here).hostname or "").removeprefix("www.") for here in addresses if here):
         r.fail("quick_exit_url", _("quick_exit_url leads to this site itself ({host}): the button must take the "
                                    "visitor away, to a site that shows nothing about abuse, e.g. "
                                    "https://www.wikipedia.org/").format(host=there))
@@ -102,7 +103,7 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         languages=languages,
         default_language=default or "en",
         sections=_sections(r, codes),
-        quick_exit_url=_quick_exit(r, url),
+        quick_exit_url=_quick_exit(r, written, url),
         help=_help(r, codes),
         allow_html=r.boolean("allow_html", False),
         publisher=r.localised("publisher", codes) or dict(title),
