@@ -57,7 +57,7 @@ def _quick_exit(r: Reader, *addresses: str | None) -> str:
     if any(there == (urlsplit(here).hostname or "").removeprefix("www.") for here in addresses if here):
         r.fail("quick_exit_url", _("quick_exit_url leads to this site itself ({host}): the button must take the "
                                    "visitor away, to a site that shows nothing about abuse, e.g. "
-                                   "https://www.wikipedia.org/").format(host=there))
+                                   "https://www.wikipedia.org/").format(host=urlsplit(url).hostname))
     return url
 
 
