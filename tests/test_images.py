@@ -394,3 +394,19 @@ def test_a_stylesheet_may_point_at_an_asset_from_the_root_and_gets_its_hashed_na
     css = next((out / "assets/css").glob("extra.*.css")).read_text(encoding="utf-8")
     target = re.search(r'url\("/(assets/img/bg\.[0-9a-f]+\.png)"\)', css)
     assert target and (out / target.group(1)).is_file(), css
+
+
+def test_an_svg_that_runs_a_script_or_loads_from_another_site_is_warned_about(site_src: Path) -> None:
+    # Published untouched, and opened on its own address it ran on the site's origin (title "PWNED-onload",
+    # requests to other sites on a host without the site's headers); build and check said nothing.
+    from generator.sources.assets import load_assets
+    from generator.sources.config import load_config
+
+    folder = site_src / "assets/img"
+    folder.mkdir(parents=True)
+    (folder / "chart.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" onload="document.title=1">'
+                                       b'<script>fetch("https://t.example.net/")</script></svg>')
+    (folder / "plain.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">'
+                                       b'<path d="M0 0h8v8z"/></svg>')
+    said = dict(load_assets(load_config(site_src)).warnings)
+    assert said["assets/img/chart.svg"].startswith("this SVG holds a script") and "assets/img/plain.svg" not in said

@@ -41,6 +41,9 @@ from generator.sources.theme import theme_dirs
 log = logging.getLogger(__name__)
 
 CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
+#: What makes an SVG more than a picture: a script, an event handler, embedded HTML, something of another site.
+ACTIVE_SVG_RE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|(?:href|src)\s*=\s*[\"'](?:https?:)?//|"
+                           rb"javascript:", re.I)
 #: An address on another site: http://, https:// or a protocol-relative //host/….
 REMOTE_CSS_RE = re.compile(r"^(?:https?:)?//", re.I)
 #: ``@import "https://…";``: a stylesheet of another site, without url().
@@ -140,6 +143,11 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
         data = sources[name]
         if posixpath.splitext(name)[1].lower() in PHOTOS:  # a shelter's photo must not say where it was taken
             data = without_metadata(data)
+        if name.lower().endswith((".svg", ".svgz")) and ACTIVE_SVG_RE.search(data):
+            warnings.append((f"assets/{name}", _(
+                "this SVG holds a script, an event handler or an address on another site: shown in a page it does "
+                "nothing, but opened on its own address it runs on the site's origin (on a host without the site's "
+                "headers); save it again without them (an editor's \"plain SVG\" or \"optimised SVG\" export)")))
         if name.startswith(ROOT_FOLDER):  # favicon.ico, security.txt, .well-known/…: as they are, at the root
             at_root = safe_relpath(name.removeprefix(ROOT_FOLDER))
             urls[name] = "/" + address(at_root)
