@@ -360,14 +360,24 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
             vigie.errors.append(SiteError(message, source=vigie.source, line=line + row if line else None))
 
 
+#: Elements raw HTML (``allow_html: true``) may not hold: a script, another site inside the page, a redirection
+#: (``<meta http-equiv="refresh">`` takes a visitor away even past the site's security policy), a new base address.
+REFUSED_RAW_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "meta", "base"})
+
+
 class _RawLinks(HTMLParser):
     """The addresses an HTML fragment links to or loads (href, src, each candidate of srcset)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.refused: list[str] = []
+        """What a page of the site may not hold (`REFUSED_RAW_TAGS`, event handlers), as written."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in REFUSED_RAW_TAGS:
+            self.refused.append(f"<{tag}>")
+        self.refused.extend(f"{name}=" for name, _value in attrs if name.startswith("on"))
         for name, value in attrs:
             if value and name in ("href", "src"):
                 self.found.append(value.strip())
@@ -378,11 +388,15 @@ class _RawLinks(HTMLParser):
 def _note_raw_html(html: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
     """Note the links of raw HTML (``allow_html: true``) for the check: Vigie writes them as they are, so an
     ``<a href="about.md">`` or ``<img src="/assets/img/logo.png">`` (published under a hashed name) breaks."""
-    if "=" not in html:
+    if "<" not in html:
         return
     parser = _RawLinks()
     parser.feed(html)
     parser.close()
+    for what in dict.fromkeys(parser.refused):
+        vigie.fail(_("the HTML here holds {what}, which a page of the site may not: it would run code, show "
+                     "another site inside the page or send its visitors elsewhere; remove it").format(what=what),
+                   block_map)
     for target in parser.found:
         _note_other(target, vigie, block_map)
 
