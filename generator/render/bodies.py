@@ -31,6 +31,7 @@ from markdown_it.common.utils import escapeHtml
 
 from generator.core.cache import Store, digest
 from generator.core.errors import SiteError
+from generator.core.formats import left_to_right
 from generator.core.messages import _
 from generator.render.markup import RenderEnv, render_markdown
 from generator.model import Document
@@ -246,8 +247,6 @@ def isolate_phone_numbers(html: str) -> str:
     """
     if "+" not in html:
         return html
-    from generator.render.templating import left_to_right
-
     parts = _TAG_RE.split(html)
     verbatim = 0
     for index, part in enumerate(parts):

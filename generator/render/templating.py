@@ -18,7 +18,7 @@ import jinja2.sandbox
 
 from generator.render.deps import _Recording
 from generator.core.errors import SiteError
-from generator.core.formats import og_locale
+from generator.core.formats import left_to_right, og_locale
 from generator.core.messages import _
 from generator.model import HelpContact, SiteConfig
 from generator.core.paths import slugify
@@ -129,20 +129,6 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None, recordin
     env.filters["groupby_region"] = groupby_region
     env.filters["og_locale"] = og_locale
     return env
-
-
-def left_to_right(text: str) -> str:
-    """Return a text that reads left to right wherever it stands, its spaces unbreakable: a phone number.
-
-    Plain in a right-to-left line, "+44 20 7946 0000" is laid out group by group from the right, and shows
-    as "0000 7946 20 44+". Between LEFT-TO-RIGHT ISOLATE and POP DIRECTIONAL ISOLATE (Unicode's bidi
-    algorithm, as ``<bdi dir="ltr">`` in HTML) it keeps its order, also inside a UI string ("اتصل بالرقم
-    {phone}") and in the PDFs; screen readers do not read the two marks. Its spaces become no-break spaces,
-    so that no line ends between its groups ("+34 91 123 45" above "67" on a phone). Its hyphens stay as
-    they are: a joiner after them made "3456-7890" one word the search could not find "7890" in, and broke
-    a fact sheet's long addresses in the middle of a word.
-    """
-    return "\u2066" + text.replace(" ", "\u00a0") + "\u2069"
 
 
 def groupby_region(contacts: tuple[HelpContact, ...], lang: str) -> list[tuple[str, list[HelpContact]]]:
