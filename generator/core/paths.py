@@ -8,6 +8,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from anyascii import anyascii
 
@@ -17,6 +18,14 @@ from generator.core.messages import _
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 #: A URL that names its scheme (``https:``, ``mailto:``, ``javascript:``): it leaves the site, or is refused.
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+#: An address on another site, which a page must not make its visitors' browsers load: http://, https:// or a
+#: protocol-relative //host/… (in Markdown images and stylesheets).
+REMOTE_RE = re.compile(r"^(?:https?:)?//", re.I)
+
+
+def remote_host(url: str) -> str:
+    """Return the host a `REMOTE_RE` address names (``//cdn.example.net/x`` → ``cdn.example.net``)."""
+    return urlsplit(url if "://" in url else "https:" + url).hostname or url
 
 
 @lru_cache(maxsize=65536)  # tags and titles repeat: assembling a site slugifies the same words thousands of times

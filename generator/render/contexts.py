@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import AbstractSet as Set, Any, Collection, Mapping, Sequence
@@ -35,7 +34,7 @@ from generator.model import Alternate, Document, Folder, HelpContact, OutputFile
 from generator.model.site import page_source
 from generator.core.paths import output_path, prefix_site_urls
 from generator.core.phones import tel_href
-from generator.render.templating import render_template
+from generator.render.templating import layout_chain, render_template
 from generator.render.views import FactView, absolute, fact_view, help_for
 
 SECTION_OF_KIND = {PageKind.ARTICLE: "articles", PageKind.RESOURCE: "resources", PageKind.FACT: "facts",
@@ -521,17 +520,4 @@ class Contexts:
 
 def _blank_template(env: jinja2.Environment, name: str) -> str:
     """Return the template that leaves a page blank: the first of ``name`` and those it extends holding nothing."""
-    seen = []
-    while name not in seen:
-        seen.append(name)
-        try:
-            source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
-        except jinja2.TemplateNotFound:
-            break
-        if not source.strip():
-            return name
-        parent = re.search(r"""{%-?\s*extends\s+["']([^"']+)["']""", source)
-        if parent is None:
-            break
-        name = parent.group(1)
-    return seen[0]
+    return next((layout.name for layout in layout_chain(env, name) if not layout.source.strip()), name)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Callable, Collection, Mapping, Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -28,7 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.core.errors import SiteError
 from generator.core.messages import _
-from generator.core.paths import SCHEME_RE, slugify
+from generator.core.paths import REMOTE_RE, SCHEME_RE, remote_host, slugify
 
 log = logging.getLogger(__name__)
 
@@ -267,10 +267,6 @@ def _align_with_classes(state: StateCore) -> None:
                 token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
 
 
-#: An address on another site: http://, https:// or a protocol-relative //host/….
-REMOTE_RE = re.compile(r"^(?:https?:)?//", re.I)
-
-
 def _rewrite_links(state: StateCore) -> None:
     vigie: RenderEnv | None = state.env.get("vigie")
     if vigie is None:
@@ -294,7 +290,7 @@ def _rewrite_links(state: StateCore) -> None:
                     vigie.fail(_("the image {url} is on another site ({host}): a page must not make its visitors' "
                                  "browsers contact other sites (and the site's security policy blocks it); save "
                                  "the image in assets/img/ and write /assets/img/…").format(
-                        url=src[:120], host=urlsplit(src if "://" in src else "https:" + src).hostname or src),
+                        url=src[:120], host=remote_host(src)),
                         block.map)
                 elif not _rewrite_asset(token, "src", vigie, block.map):
                     _note_other(src, vigie, block.map)

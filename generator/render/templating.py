@@ -9,6 +9,7 @@ import sys
 import traceback
 import types
 import weakref
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Mapping
 
@@ -203,6 +204,33 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
                         source=_shown(filename, root) if filename else f"layouts/{name}", line=line) from None
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A template as read: its name, text, file and syntax tree."""
+
+    name: str
+    source: str
+    filename: str | None
+    tree: jinja2.nodes.Template
+
+
+def layout_chain(env: jinja2.Environment, name: str) -> list[Layout]:
+    """Return a template and those it extends (``{% extends "base.html" %}``), each read and parsed once."""
+    chain: list[Layout] = []
+    while env.loader is not None and name not in (layout.name for layout in chain):
+        try:
+            source, filename, _uptodate = env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            break
+        tree = env.parse(source, name, filename)
+        chain.append(Layout(name, source, filename, tree))
+        parent = tree.find(jinja2.nodes.Extends)
+        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
+            break
+        name = str(parent.template.value)
+    return chain
+
+
 def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
     """Refuse a block a template fills that the template it extends does not have (``{% block mian %}``): Jinja
     leaves it out without a word, and every page of that kind was published with nothing where its text goes.
@@ -213,39 +241,23 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
     if checked is None:
         checked = set()
         setattr(env, "_vigie_blocks_checked", checked)
-    while name not in checked:
-        checked.add(name)
-        source, filename, _uptodate = env.loader.get_source(env, name) if env.loader is not None else ("", None, None)
-        tree = env.parse(source, name, filename)
-        parent = tree.find(jinja2.nodes.Extends)
-        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
-            return
-        parent_name = str(parent.template.value)
-        known = _blocks_of(env, parent_name)
-        ours = filename is not None and Path(filename).resolve().is_relative_to(root.resolve())
-        for block in tree.find_all(jinja2.nodes.Block) if ours and known else ():  # (an emptied parent: said so)
+    if name in checked:
+        return
+    chain = layout_chain(env, name)
+    for index, layout in enumerate(chain[:-1]):
+        if layout.name in checked:
+            continue
+        checked.add(layout.name)
+        known = {block.name for parent in chain[index + 1:] for block in parent.tree.find_all(jinja2.nodes.Block)}
+        ours = layout.filename is not None and Path(layout.filename).resolve().is_relative_to(root.resolve())
+        for block in layout.tree.find_all(jinja2.nodes.Block) if ours and known else ():  # (emptied parent: said so)
             if block.name not in known:
                 raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, and "
                                   "the page shows nothing of it; check its name").format(
-                    block=block.name, parent=parent_name, blocks=", ".join(sorted(known)) or "–"),
-                    source=_shown(filename, root) if filename else f"layouts/{name}", line=block.lineno)
-        name = parent_name
-
-
-def _blocks_of(env: jinja2.Environment, name: str) -> set[str]:
-    """Return the names of the blocks a template and those it extends define."""
-    found: set[str] = set()
-    seen: set[str] = set()
-    while name not in seen:
-        seen.add(name)
-        source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
-        tree = env.parse(source)
-        found.update(block.name for block in tree.find_all(jinja2.nodes.Block))
-        parent = tree.find(jinja2.nodes.Extends)
-        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
-            break
-        name = str(parent.template.value)
-    return found
+                    block=block.name, parent=chain[index + 1].name, blocks=", ".join(sorted(known)) or "–"),
+                    source=_shown(layout.filename, root) if layout.filename else f"layouts/{layout.name}",
+                    line=block.lineno)
+    checked.update(layout.name for layout in chain)
 
 
 def jinja_words(message: str) -> str:

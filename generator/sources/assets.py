@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import rcssmin  # type: ignore[import-untyped]
 import rjsmin  # type: ignore[import-untyped]
@@ -34,7 +34,7 @@ from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, 
                                    widths_below, without_metadata)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
-from generator.core.paths import safe_relpath
+from generator.core.paths import REMOTE_RE, remote_host, safe_relpath
 from generator.sources.files import MAX_ASSET_BYTES, Listed, list_files, read_file
 from generator.sources.theme import theme_dirs
 
@@ -44,8 +44,6 @@ CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 #: What makes an SVG more than a picture: a script, an event handler, embedded HTML, something of another site.
 ACTIVE_SVG_RE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|(?:href|src)\s*=\s*[\"'](?:https?:)?//|"
                            rb"javascript:", re.I)
-#: An address on another site: http://, https:// or a protocol-relative //host/….
-REMOTE_CSS_RE = re.compile(r"^(?:https?:)?//", re.I)
 #: ``@import "https://…";``: a stylesheet of another site, without url().
 REMOTE_IMPORT_RE = re.compile(r"@import\s+(['\"])((?:https?:)?//[^'\"]+)\1", re.I)
 UNHASHED = ("favicon.ico", "robots.txt")
@@ -310,7 +308,7 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
 
     def swap(match: re.Match[str]) -> str:
         target = match.group(2).strip()
-        if REMOTE_CSS_RE.match(target):  # a font or image of Google's, a CDN's: every visitor's address goes there
+        if REMOTE_RE.match(target):  # a font or image of Google's, a CDN's: every visitor's address goes there
             raise _remote_in_css(target, name, line_of(match))
         if target.startswith(("data:", "#")) or (target.startswith("/") and not target.startswith("/assets/")):
             return match.group(0)
@@ -330,7 +328,7 @@ def _rewrite_css(name: str, data: bytes, urls: dict[str, str], base_path: str = 
 
 def _remote_in_css(target: str, name: str, line: int) -> SiteError:
     """Return the error for a stylesheet that loads a file from another site."""
-    host = urlsplit(target if "://" in target else "https:" + target).hostname or target
+    host = remote_host(target)
     return SiteError(_("url({target}) loads a file from another site ({host}): a page must not make its visitors' "
                        "browsers contact other sites (and the site's security policy blocks it); save the file in "
                        "assets/ and point to it from here").format(target=target[:120], host=host),
