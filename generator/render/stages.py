@@ -41,7 +41,7 @@ from generator.sources.i18n import Strings
 from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
 from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, card_renditions, factsheet_path, feed_path,
                                   page_folder, press_kit_path, site_card_path)
-from generator.render.templating import render_template
+from generator.render.templating import render_template, warm_templates
 from generator.sources.theme import theme_dirs
 from generator.render.views import absolute
 from generator.core.workers import map_in_processes, shared
@@ -461,6 +461,8 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
     bodies: dict[str, Body] = {}
     drafts: dict[str, Draft] = {}
     records: dict[str, frozenset[Key]] = {}
+    # Compiled here once, the templates reach every forked worker compiled.
+    warm_templates(contexts.env, {page.template for page in todo}, contexts.site.config.root)
     job = _PageJob(contexts, maker, todo, put, record, keep_bodies)
     for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job, jobs=jobs,
                                   progress=counter(progress, _("pages"), len(todo)), meanwhile=meanwhile):

@@ -14,6 +14,8 @@ from pathlib import Path, PurePath
 from typing import Any, Iterable, Mapping
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 import jinja2.runtime
 import jinja2.sandbox
 
@@ -59,7 +61,44 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
-class _SiteSandbox(jinja2.sandbox.SandboxedEnvironment):
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """What the block check needs of a template, noted when Jinja parses it to compile it."""
+
+    filename: str | None
+    extends: str | None
+    """The template it extends, when named by a constant."""
+    blocks: tuple[tuple[str, int], ...]
+    """Each block it fills or defines: name and line."""
+    uses: tuple[str, ...]
+    """The templates it extends, includes or imports by a constant name."""
+
+
+class _Outlined(jinja2.Environment):
+    """Jinja's environment, keeping an `Outline` of every template it parses (``outlines``, by name).
+
+    The block check reads these instead of parsing each template a second time.
+    """
+
+    outlines: dict[str, Outline]
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if name is not None:
+            parent = tree.find(jinja2.nodes.Extends)
+            extends = (str(parent.template.value) if parent is not None
+                       and isinstance(parent.template, jinja2.nodes.Const) else None)
+            self.__dict__.setdefault("outlines", {})[name] = Outline(
+                filename, extends, tuple((block.name, block.lineno) for block in tree.find_all(jinja2.nodes.Block)),
+                tuple(used for used in jinja2.meta.find_referenced_templates(tree) if used is not None))
+        return tree
+
+
+class _PlainEnvironment(_Outlined):
+    """Jinja's environment outside the sandbox (`VIGIE_TEMPLATE_SANDBOX=0`)."""
+
+
+class _SiteSandbox(_Outlined, jinja2.sandbox.SandboxedEnvironment):
     """Jinja's sandbox, and no road from a template to the builder's files.
 
     Templates see paths (``config.root``, ``page.doc.source``); Jinja's sandbox
@@ -93,7 +132,7 @@ class _RecordingSandbox(_Recording, _SiteSandbox):
     """The sandbox, recording what templates read (`deps`)."""
 
 
-class _RecordingEnvironment(_Recording, jinja2.Environment):
+class _RecordingEnvironment(_Recording, _PlainEnvironment):
     """Jinja's environment, recording what templates read (`deps`)."""
 
 
@@ -114,7 +153,7 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None, recordin
     if recording:  # vigie serve: what each page reads decides what an edit renders again
         kind = _RecordingSandbox if sandboxed else _RecordingEnvironment
     else:
-        kind = _SiteSandbox if sandboxed else jinja2.Environment
+        kind = _SiteSandbox if sandboxed else _PlainEnvironment
     env = kind(
         loader=loader,
         autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
@@ -165,9 +204,7 @@ def forget_templates(env: jinja2.Environment, names: Iterable[str], root: Path) 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], root: Path) -> str:
     """Render one template; a mistake in it becomes a SiteError naming the template and line."""
     try:
-        template = env.get_template(name)
-        _check_blocks(env, name, root)
-        return template.render(context)
+        return load_template(env, name, root).render(context)
     except SiteError as err:
         if err.source is None:  # said by a function the template called (t('…')): the template's line is the place
             filename, line = _template_frame(sys.exc_info()[2])
@@ -231,6 +268,43 @@ def layout_chain(env: jinja2.Environment, name: str) -> list[Layout]:
     return chain
 
 
+def load_template(env: jinja2.Environment, name: str, root: Path) -> jinja2.Template:
+    """Return a template compiled, once its blocks are checked (`_check_blocks`)."""
+    template = env.get_template(name)
+    _check_blocks(env, name, root)
+    return template
+
+
+def warm_templates(env: jinja2.Environment, names: Iterable[str], root: Path) -> None:
+    """Compile these templates and every one they use, and check their blocks, before pages are rendered.
+
+    Forked page workers then inherit them compiled, instead of each compiling
+    its own copy. A template with a mistake is left for its page to report.
+    """
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            load_template(env, name, root)
+        except (SiteError, jinja2.TemplateError, UnicodeDecodeError, RecursionError):
+            continue
+        outline = _outline(env, name)
+        todo.extend(outline.uses if outline is not None else ())
+
+
+def _outline(env: jinja2.Environment, name: str) -> Outline | None:
+    """Return the outline of a template, compiled first when needed (None if there is no such template)."""
+    try:
+        env.get_template(name)
+    except jinja2.TemplateNotFound:
+        return None
+    outlines: dict[str, Outline] = getattr(env, "outlines", {})
+    return outlines.get(name)
+
+
 def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
     """Refuse a block a template fills that the template it extends does not have (``{% block mian %}``): Jinja
     leaves it out without a word, and every page of that kind was published with nothing where its text goes.
@@ -243,21 +317,27 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
         setattr(env, "_vigie_blocks_checked", checked)
     if name in checked:
         return
-    chain = layout_chain(env, name)
-    for index, layout in enumerate(chain[:-1]):
-        if layout.name in checked:
+    chain: list[tuple[str, Outline]] = []
+    step: str | None = name
+    while step is not None and step not in (known for known, _outline_ in chain):
+        outline = _outline(env, step)
+        if outline is None:
+            break
+        chain.append((step, outline))
+        step = outline.extends
+    for index, (layout, outline) in enumerate(chain[:-1]):
+        if layout in checked:
             continue
-        checked.add(layout.name)
-        known = {block.name for parent in chain[index + 1:] for block in parent.tree.find_all(jinja2.nodes.Block)}
-        ours = layout.filename is not None and Path(layout.filename).resolve().is_relative_to(root.resolve())
-        for block in layout.tree.find_all(jinja2.nodes.Block) if ours and known else ():  # (emptied parent: said so)
-            if block.name not in known:
+        known = {block for _parent, above in chain[index + 1:] for block, _line in above.blocks}
+        ours = outline.filename is not None and Path(outline.filename).resolve().is_relative_to(root.resolve())
+        for block, line in outline.blocks if ours and known else ():  # (emptied parent: said so)
+            if block not in known:
                 raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, and "
                                   "the page shows nothing of it; check its name").format(
-                    block=block.name, parent=chain[index + 1].name, blocks=", ".join(sorted(known)) or "–"),
-                    source=_shown(layout.filename, root) if layout.filename else f"layouts/{layout.name}",
-                    line=block.lineno)
-    checked.update(layout.name for layout in chain)
+                    block=block, parent=chain[index + 1][0], blocks=", ".join(sorted(known)) or "–"),
+                    source=_shown(outline.filename, root) if outline.filename else f"layouts/{layout}",
+                    line=line)
+    checked.update(layout for layout, _outline_ in chain)
 
 
 def jinja_words(message: str) -> str:
