@@ -269,6 +269,7 @@ def spec_script(spec: CardSpec) -> str:
     return LATIN_EXTENDED if missing and all(_drawable(ch, LATIN_EXTENDED) for ch in missing) else script
 
 
+@functools.lru_cache(maxsize=4096)
 def _drawable(ch: str, script: str) -> bool:
     """Return whether the font of a script draws a letter as `_clean` gives it: precomposed, or its base and marks."""
     other = installed_script_font(script)
