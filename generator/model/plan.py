@@ -9,6 +9,7 @@ another output needs a folder, or a name Windows cannot store (``con``, ``aux``�
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -43,6 +44,7 @@ WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in r
                               *(f"lpt{i}" for i in range(10)), "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"})
 #: Characters Windows refuses in a file name.
 WINDOWS_FORBIDDEN = frozenset('<>:"|?*\\')
+_FORBIDDEN_RE = re.compile("[" + re.escape("".join(sorted(WINDOWS_FORBIDDEN))) + "\x00-\x1f]")
 #: The longest file or folder name most file systems store, in bytes of UTF-8.
 MAX_NAME_BYTES = 255
 
@@ -252,7 +254,7 @@ def name_problems(path: str, origin: str = "") -> list[str]:
         if stem in WINDOWS_RESERVED:
             message = _("{origin} would write {path}, and '{part}' is a name Windows reserves for a device; "
                         "rename it")
-        elif any(ch in WINDOWS_FORBIDDEN or ord(ch) < 32 for ch in part):
+        elif _FORBIDDEN_RE.search(part):
             message = _("{origin} would write {path}, and '{part}' holds a character Windows refuses in file names "
                         "(< > : \" | ? * \\ or a control character); rename it")
         elif part.endswith((".", " ")) and part not in (".", ".."):
