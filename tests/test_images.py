@@ -347,6 +347,47 @@ def test_a_photo_is_published_without_where_it_was_taken_and_by_whom(fmt: str) -
     assert without_metadata(clean) == clean
 
 
+def test_a_gif_is_published_without_its_comments_and_xmp_its_frames_and_looping_kept() -> None:
+    # A GIF was published as it was: its comment ("taken at Refuge Les Lilas") and XMP data with it.
+    from generator.core.images import without_metadata
+
+    frames = [Image.new("RGB", (40, 30), (80 * i, 255 - 80 * i, 30)) for i in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], loop=0, duration=100,
+                   comment=b"Taken at Refuge Les Lilas")
+    data = out.getvalue()
+    start = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    data = data[:start] + b"\x21\xff\x0bXMP DataXMP\x0bGPS 48.85 N\x00" + data[start:]  # an XMP block, as editors write
+    clean = without_metadata(data)
+    assert b"Lilas" in data and b"GPS" in data and b"Lilas" not in clean and b"GPS" not in clean
+    with Image.open(io.BytesIO(clean)) as cleaned, Image.open(io.BytesIO(data)) as original:
+        assert cleaned.n_frames == original.n_frames == 3 and cleaned.info["loop"] == 0
+        for frame in range(3):
+            cleaned.seek(frame)
+            original.seek(frame)
+            assert cleaned.convert("RGB").tobytes() == original.convert("RGB").tobytes()
+    assert without_metadata(clean) == clean
+    assert without_metadata(data[:40]) == data[:40]  # cut short: published as it is
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "AVIF"])
+def test_an_image_vigie_cannot_clean_is_refused_when_it_says_where_or_who(fmt: str, site_src: Path) -> None:
+    # A TIFF or AVIF photo was published with its GPS position and author, without a word.
+    from generator.core.errors import SiteErrors
+    from generator.sources.assets import load_assets
+    from generator.sources.config import load_config
+
+    folder = site_src / "assets/img"
+    folder.mkdir(parents=True)
+    with Image.open(io.BytesIO(_with_metadata("JPEG"))) as photo:
+        photo.save(folder / f"refuge.{fmt.lower()}", format=fmt, exif=photo.getexif())
+        photo.save(folder / f"plain.{fmt.lower()}", format=fmt)
+    with pytest.raises(SiteErrors) as raised:
+        load_assets(load_config(site_src))
+    said = [(err.source, err.message) for err in raised.value.errors]
+    assert said == [(f"assets/img/refuge.{fmt.lower()}", said[0][1])] and "where it was taken" in said[0][1]
+
+
 def test_the_published_original_of_a_photo_holds_no_gps(site_src: Path, tmp_path: Path) -> None:
     folder = site_src / "assets/img"
     folder.mkdir(parents=True)

@@ -97,7 +97,7 @@ class ImageInfo:
 
 
 def without_metadata(data: bytes) -> bytes:
-    """Return a JPEG, PNG or WebP file without what it says beside its picture: where a photo was taken (GPS),
+    """Return a JPEG, PNG, WebP or GIF file without what it says beside its picture: where a photo was taken (GPS),
     the camera, its owner, the author, comments, dates; its pixels, colour profile and orientation stay, the
     picture is not encoded again. Any other file, or one that is not what its first bytes say, is returned as is.
 
@@ -111,9 +111,40 @@ def without_metadata(data: bytes) -> bytes:
             return _png_without_metadata(data)
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
             return _webp_without_metadata(data)
+        if data[:6] in (b"GIF87a", b"GIF89a"):
+            return _gif_without_metadata(data)
     except (IndexError, ValueError, struct.error):  # a damaged file: published as it is (and warned about)
         return data
     return data
+
+
+#: The brands a HEIC/HEIF photo's first box names (``ftypheic``): an iPhone's photos, by default.
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1",
+                          b"msf1", b"heif"})
+#: Endings of images whose metadata Vigie cannot remove without encoding them again (`says_who_or_where`).
+UNCLEANED_IMAGES = frozenset({".tif", ".tiff", ".avif", ".heic", ".heif", ".hif", ".bmp", ".jp2", ".jxl"})
+#: EXIF tags that say who, with what or where (besides the GPS and Exif folders): description, camera maker
+#: and model, artist, computer, XMP, IPTC.
+_TELLING_TAGS = (0x010E, 0x010F, 0x0110, 0x013B, 0x013C, 0x02BC, 0x83BB)
+
+
+def is_heif(data: bytes) -> bool:
+    """Return whether a file is a HEIC/HEIF photo (what an iPhone takes by default)."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def says_who_or_where(data: bytes) -> bool:
+    """Return whether an image of a kind Vigie cannot clean (TIFF, AVIF, BMP…) holds EXIF or XMP data: where it
+    was taken (GPS), the camera, the author, a description. A file Pillow cannot read says nothing here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+                return bool(exif.get_ifd(0x8825) or exif.get_ifd(0x8769)
+                            or any(tag in exif for tag in _TELLING_TAGS) or image.info.get("xmp"))
+    except Exception:  # noqa: BLE001 (any file: Pillow raises many kinds)
+        return False
 
 
 #: JPEG segments kept: JFIF (APP0), the colour profile (APP2), Adobe's colour transform (APP14); any other
@@ -188,6 +219,38 @@ def _webp_without_metadata(data: bytes) -> bytes:
             chunk[8] &= ~0x0C & 0xFF
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+#: GIF application extensions kept: how many times an animation loops (any other, XMP among them, goes).
+_GIF_KEPT_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
+
+
+def _gif_without_metadata(data: bytes) -> bytes:
+    """Return a GIF without its comments and application data (XMP), its frames and looping kept."""
+    flags = data[10]
+    position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # header, screen and its colour table
+    out = [data[:position]]
+    while True:
+        kind = data[position]
+        if kind == 0x3B:  # the end
+            out.append(data[position:])
+            return b"".join(out)
+        start = position
+        if kind == 0x2C:  # an image: its descriptor, colour table, code size, then data blocks
+            flags = data[position + 9]
+            position += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0) + 1
+        elif kind == 0x21:  # an extension: its label, then data blocks
+            position += 2
+        else:
+            raise ValueError("not a GIF block")
+        first = position
+        while data[position] != 0:
+            position += 1 + data[position]
+        position += 1
+        dropped = kind == 0x21 and (data[start + 1] == 0xFE or (
+            data[start + 1] == 0xFF and data[first + 1:first + 1 + data[first]] not in _GIF_KEPT_APPS))
+        if not dropped:
+            out.append(data[start:position])
 
 
 def complete(data: bytes, fmt: str) -> bool:
