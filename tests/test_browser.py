@@ -900,7 +900,7 @@ def _search_word(out: Path, article_path: str, lang: str, others: tuple[str, ...
 def _search_finds_only(context: Any, server: Server, article_path: str, lang: str, search_path: str) -> None:
     """Type a word of the article's body on the search page: the article is found, only pages of the
     page's language are, everything comes from the site's origin, the CSP blocks nothing, the console is
-    quiet, the keyboard reaches the results and the address keeps the words."""
+    quiet, the keyboard reaches the results and the words stay out of the address."""
     others = tuple(sorted({p.relative_to(server.out).parts[0] for p in html_files(server.out)
                            if len(p.relative_to(server.out).parts) > 1} - {lang, "assets", "pagefind"}))
     word = _search_word(server.out, article_path, lang, others)
@@ -936,10 +936,13 @@ def _search_finds_only(context: Any, server: Server, article_path: str, lang: st
     assert any("/pagefind/" in url for url in requests), "the index was not loaded from the site"
     assert tab.evaluate("window.__cspViolations") == []
     assert not console, "console:\n" + "\n".join(console)
-    # the address keeps the words: opening it again shows the same results
-    tab.goto(tab.url, wait_until="load")
+    # the words stay out of the address (and the browser's history): on a shared device, no one finds them
+    assert "q=" not in tab.url and word not in tab.url, tab.url
+    # a link with the words still opens with that search, and they leave the address
+    tab.goto(tab.url + "?q=" + word, wait_until="load")
     tab.wait_for_selector(".search__result a", timeout=15000)
     assert tab.get_by_role("searchbox").input_value() == word
+    assert "q=" not in tab.url, tab.url
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -89,9 +89,6 @@
   function search(query) {
     var mine = ++serial;
     query = query.trim();
-    var url = new URL(window.location.href);
-    if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
-    window.history.replaceState(null, "", url.href);
     list.textContent = "";
     more.hidden = true;
     found = [];
@@ -123,7 +120,14 @@
     showMore(serial).then(function (first) { if (first) first.focus(); });
   });
 
-  var asked = new URL(window.location.href).searchParams.get("q");
+  // What a visitor searched for stays out of the address, and so out of the browser's history: on a shared
+  // device it must not be found afterwards. A link to ".../search/?q=words" still opens with that search.
+  var address = new URL(window.location.href);
+  var asked = address.searchParams.get("q");
+  if (address.searchParams.has("q")) {
+    address.searchParams.delete("q");
+    window.history.replaceState(null, "", address.href);
+  }
   if (asked) {
     input.value = asked;
     search(asked);
