@@ -72,6 +72,8 @@ class Outline:
     """Each block it fills or defines: name and line."""
     uses: tuple[str, ...]
     """The templates it extends, includes or imports by a constant name."""
+    filled: frozenset[str] = frozenset()
+    """The blocks that write something (not only spaces)."""
 
 
 class _Outlined(jinja2.Environment):
@@ -88,10 +90,19 @@ class _Outlined(jinja2.Environment):
             parent = tree.find(jinja2.nodes.Extends)
             extends = (str(parent.template.value) if parent is not None
                        and isinstance(parent.template, jinja2.nodes.Const) else None)
+            blocks = list(tree.find_all(jinja2.nodes.Block))
             self.__dict__.setdefault("outlines", {})[name] = Outline(
-                filename, extends, tuple((block.name, block.lineno) for block in tree.find_all(jinja2.nodes.Block)),
-                tuple(used for used in jinja2.meta.find_referenced_templates(tree) if used is not None))
+                filename, extends, tuple((block.name, block.lineno) for block in blocks),
+                tuple(used for used in jinja2.meta.find_referenced_templates(tree) if used is not None),
+                frozenset(block.name for block in blocks if not _blank(block.body)))
         return tree
+
+
+def _blank(body: list[jinja2.nodes.Node]) -> bool:
+    """Return whether a block's body writes nothing but spaces."""
+    return all(isinstance(node, jinja2.nodes.Output) and all(
+        isinstance(part, jinja2.nodes.TemplateData) and not part.data.strip() for part in node.nodes)
+        for node in body)
 
 
 class _PlainEnvironment(_Outlined):
@@ -325,18 +336,33 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
             break
         chain.append((step, outline))
         step = outline.extends
+    def site_owns(outline: Outline) -> bool:
+        return outline.filename is not None and Path(outline.filename).resolve().is_relative_to(root.resolve())
+
     for index, (layout, outline) in enumerate(chain[:-1]):
         if layout in checked:
             continue
         known = {block for _parent, above in chain[index + 1:] for block, _line in above.blocks}
-        ours = outline.filename is not None and Path(outline.filename).resolve().is_relative_to(root.resolve())
-        for block, line in outline.blocks if ours and known else ():  # (emptied parent: said so)
-            if block not in known:
-                raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, and "
-                                  "the page shows nothing of it; check its name").format(
-                    block=block, parent=chain[index + 1][0], blocks=", ".join(sorted(known)) or "–"),
-                    source=_shown(outline.filename, root) if outline.filename else f"layouts/{layout}",
-                    line=line)
+        if not known:  # an emptied parent: said so (`contexts._blank_template`)
+            continue
+        if site_owns(outline):
+            for block, line in outline.blocks:
+                if block not in known:
+                    raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, "
+                                      "and the page shows nothing of it; check its name").format(
+                        block=block, parent=chain[index + 1][0], blocks=", ".join(sorted(known)) or "–"),
+                        source=_shown(outline.filename, root) if outline.filename else f"layouts/{layout}",
+                        line=line)
+            continue
+        # The default theme's template, under a site's own layout (a base.html copied before a block was added,
+        # or its block removed): what the theme's template writes in a block the site's layout lacks is lost.
+        mine = next(((name, above) for name, above in chain[index + 1:] if site_owns(above)), None)
+        lost = sorted(block for block in outline.filled if block not in known)
+        if mine is not None and lost:
+            raise SiteError(_("{parent} has no block '{block}', which the default theme's pages fill: Jinja leaves "
+                              "it out, and those pages show nothing of it; put {tag} back in {parent} where it goes")
+                            .format(parent=mine[0], block=lost[0], tag=f"{{% block {lost[0]} %}}{{% endblock %}}"),
+                source=_shown(mine[1].filename, root) if mine[1].filename else f"layouts/{mine[0]}")
     checked.update(layout for layout, _outline_ in chain)
 
 
