@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigie", description=_("Build multilingual awareness campaign sites."))
     parser.add_argument("--version", action="version", version=f"vigie {__version__}",
                         help=_("show Vigie's version number and exit"))
-    ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG",
+    ui_lang = dict(choices=UI_LANGUAGES, metavar="LANG", type=str.lower,  # --ui-lang FR is French too
                    help=_("language of Vigie's messages: en or fr (default: $VIGIE_LANG, else the locale)"))
     parser.add_argument("--ui-lang", **ui_lang)  # type: ignore[arg-type]
     sub = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))

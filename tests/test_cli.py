@@ -283,6 +283,13 @@ def test_a_usage_error_is_in_french_and_exits_2() -> None:
     assert "vigie serve: error: argument --port : '70000' n'est pas un port" in done.stderr
 
 
+@pytest.mark.parametrize("flag", ["--ui-lang=FR", "--ui-lang=Fr"])
+def test_the_language_flag_takes_capitals_too(flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "--ui-lang FR" was refused ("invalid choice: 'FR'"), in English.
+    assert cli.main(["build", str(tmp_path / "nope"), flag]) == 2
+    assert capsys.readouterr().err == f"vigie: error: le dossier du site '{tmp_path / 'nope'}' n'existe pas\n"
+
+
 def test_argparse_messages_in_the_catalog_are_argparse_own() -> None:
     """If a new Python reworded one, the catalog's copy would never be asked for: this says so."""
     import inspect

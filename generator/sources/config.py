@@ -68,6 +68,9 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     found = ErrorCollector()
     if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:
         found.raise_if_any()
+    if path.is_dir():
+        raise SiteError(_("site.yaml is a folder here; the site's settings are a file of that name: move the folder "
+                          "away and write the file (or run 'vigie init DIR' to start a site)"), source=CONFIG_FILE)
     if not path.is_file():
         raise SiteError(
             _("there is no site.yaml in '{folder}', so it is not a Vigie site; "
