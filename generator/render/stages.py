@@ -80,11 +80,12 @@ def make_bodies(maker: BodyMaker, docs: Sequence[Document], ahead: Mapping[str, 
     """
     made: dict[str, Body] = {}
     step = counter(progress if errors is not None else None, _("markdown"), len(docs))
+    cached = not maker.drafts.empty()  # a first build: no draft to look for (each key hashes a whole body)
     for doc in docs:
         step(1)
         draft = (ahead or {}).get(doc.rel)
         if draft is None and errors is None:
-            draft = maker.drafts.get(draft_key(doc, maker.allow_html))
+            draft = maker.drafts.get(draft_key(doc, maker.allow_html)) if cached else None
             if draft is None:
                 continue
         body, problems = maker.make(doc, draft)
