@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -367,7 +368,8 @@ def test_a_gif_is_published_without_its_comments_and_xmp_its_frames_and_looping_
             original.seek(frame)
             assert cleaned.convert("RGB").tobytes() == original.convert("RGB").tobytes()
     assert without_metadata(clean) == clean
-    assert without_metadata(data[:40]) == data[:40]  # cut short: published as it is
+    cut = without_metadata(data[:40])  # cut short in its XMP block: what comes before it, and the end mark
+    assert b"XMP" not in cut and cut.endswith(b"\x3b") and cut[:-1] == data[:len(cut) - 1]
 
 
 @pytest.mark.parametrize("fmt", ["TIFF", "AVIF"])
@@ -386,6 +388,70 @@ def test_an_image_vigie_cannot_clean_is_refused_when_it_says_where_or_who(fmt: s
         load_assets(load_config(site_src))
     said = [(err.source, err.message) for err in raised.value.errors]
     assert said == [(f"assets/img/refuge.{fmt.lower()}", said[0][1])] and "where it was taken" in said[0][1]
+
+
+def test_a_photo_is_cleaned_by_what_it_is_not_by_its_name(site_src: Path, tmp_path: Path) -> None:
+    # A JPEG saved as .jfif (Chrome on Windows) was published with its GPS; a TIFF named .png or an iPhone photo
+    # named .jpg went past the checks of their kind, their metadata published.
+    from generator.core.errors import SiteErrors
+    from generator.sources.assets import load_assets
+    from generator.sources.config import load_config
+
+    folder = site_src / "assets/img"
+    folder.mkdir(parents=True)
+    (folder / "photo.jfif").write_bytes(_with_metadata("JPEG"))
+    published = without_metadata_of(load_assets(load_config(site_src)), "assets/img/photo.")
+    assert b"Jane Doe" not in published and b"Lilas" not in published
+    with Image.open(io.BytesIO(_with_metadata("JPEG"))) as photo:
+        photo.save(folder / "scan.png", format="TIFF", exif=photo.getexif())
+    (folder / "iphone.jpg").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"Exif" * 8)
+    with pytest.raises(SiteErrors) as raised:
+        load_assets(load_config(site_src))
+    said = {err.source: err.message for err in raised.value.errors}
+    assert said.keys() == {"assets/img/scan.png", "assets/img/iphone.jpg"}
+    assert said["assets/img/iphone.jpg"].startswith("this is a HEIC photo")
+    assert "where it was taken" in said["assets/img/scan.png"]
+
+
+def without_metadata_of(assets: Any, prefix: str) -> bytes:
+    """Return the published original whose path starts with ``prefix``."""
+    return next(item.data for item in assets.files if item.path.startswith(prefix) and "w." not in item.path)
+
+
+def test_what_follows_a_picture_s_end_is_not_published() -> None:
+    # Phones append pictures (Motion Photo, gain maps) or texts after a JPEG's end; a GIF can carry anything after
+    # its end mark: both were published, the second picture's author and XMP with them.
+    from generator.core.images import without_metadata
+
+    photo = _with_metadata("JPEG")
+    appended = photo + _with_metadata("JPEG") + b"TRAILER: Refuge Les Lilas"
+    clean = without_metadata(appended)
+    assert b"Jane Doe" not in clean and b"Lilas" not in clean and clean == without_metadata(photo)
+    gif = io.BytesIO()
+    Image.new("P", (8, 8)).save(gif, format="GIF")
+    for data in (gif.getvalue() + b"GPS 48.85 N", gif.getvalue()[:-1] + b"\x21\xfe\x05Lilas\x00"):
+        clean = without_metadata(data)
+        assert b"GPS" not in clean and b"Lilas" not in clean and clean.endswith(b"\x3b")
+        with Image.open(io.BytesIO(clean)) as image:
+            image.load()
+
+
+def test_author_and_xmp_in_a_tiff_or_jpeg_2000_box_count() -> None:
+    # A TIFF with only a copyright or Windows' author tag, and a JPEG 2000 with an XMP box, said nothing.
+    from generator.core.images import says_who_or_where
+
+    for tag in (0x8298, 0x9C9D):
+        exif = Image.Exif()
+        exif[tag] = "Jane Doe" if tag == 0x8298 else "Jane Doe".encode("utf-16-le")
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(out, format="TIFF", exif=exif)
+        assert says_who_or_where(out.getvalue()), hex(tag)
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="JPEG2000")
+    plain = out.getvalue()
+    xmp = b"<x:xmpmeta><dc:creator>Jane Doe</dc:creator></x:xmpmeta>"
+    box = (24 + len(xmp)).to_bytes(4, "big") + b"uuid" + bytes.fromhex("be7acfcb97a942e89c71999491e3afac") + xmp
+    assert not says_who_or_where(plain) and says_who_or_where(plain + box)
 
 
 def test_the_published_original_of_a_photo_holds_no_gps(site_src: Path, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import PIL
 from PIL import Image, ImageOps, features
@@ -99,61 +99,122 @@ class ImageInfo:
 def without_metadata(data: bytes) -> bytes:
     """Return a JPEG, PNG, WebP or GIF file without what it says beside its picture: where a photo was taken (GPS),
     the camera, its owner, the author, comments, dates; its pixels, colour profile and orientation stay, the
-    picture is not encoded again. Any other file, or one that is not what its first bytes say, is returned as is.
+    picture is not encoded again. The format is the one its first bytes say, whatever the file's name (a JPEG
+    saved as ``.jfif``); any other file is returned as is. A damaged file keeps what was read before the damage,
+    never the rest: what a structure cannot be walked through may hold anything.
 
     A photo taken at a shelter must not tell where the shelter is: the copies for phones never held metadata,
     the original (the fallback of every <img>, and what a link to the image gives) now holds none either.
     """
-    try:
-        if data.startswith(b"\xff\xd8\xff"):
-            return _jpeg_without_metadata(data)
-        if data.startswith(b"\x89PNG\r\n\x1a\n"):
-            return _png_without_metadata(data)
-        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return _webp_without_metadata(data)
-        if data[:6] in (b"GIF87a", b"GIF89a"):
-            return _gif_without_metadata(data)
-    except (IndexError, ValueError, struct.error):  # a damaged file: published as it is (and warned about)
+    clean = _cleaner(data)
+    if clean is None:
         return data
-    return data
+    out: list[bytes] = []
+    try:
+        return clean(data, out)
+    except (IndexError, ValueError, struct.error):  # cut short or damaged: what was read up to there
+        return b"".join(out) + (b"\x3b" if clean is _gif_without_metadata else b"")
 
 
-#: The brands a HEIC/HEIF photo's first box names (``ftypheic``): an iPhone's photos, by default.
-_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1",
-                          b"msf1", b"heif"})
-#: Endings of images whose metadata Vigie cannot remove without encoding them again (`says_who_or_where`).
-UNCLEANED_IMAGES = frozenset({".tif", ".tiff", ".avif", ".heic", ".heif", ".hif", ".bmp", ".jp2", ".jxl"})
-#: EXIF tags that say who, with what or where (besides the GPS and Exif folders): description, camera maker
-#: and model, artist, computer, XMP, IPTC.
-_TELLING_TAGS = (0x010E, 0x010F, 0x0110, 0x013B, 0x013C, 0x02BC, 0x83BB)
+def cleanable(data: bytes) -> bool:
+    """Return whether `without_metadata` cleans this file: a JPEG, PNG, WebP or GIF by its first bytes."""
+    return _cleaner(data) is not None
 
 
-def is_heif(data: bytes) -> bool:
-    """Return whether a file is a HEIC/HEIF photo (what an iPhone takes by default)."""
-    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+def _cleaner(data: bytes) -> Callable[[bytes, list[bytes]], bytes] | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return _jpeg_without_metadata
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_without_metadata
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp_without_metadata
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return _gif_without_metadata
+    return None
+
+
+#: The brands that make an ISO base media file (``ftyp``) a HEIC/HEIF photo, as its main brand or among the
+#: others: an iPhone's photos by default (an AVIF names ``mif1`` among its brands too: its main brand decides).
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"avci",
+                          b"avcs", b"MiHE", b"MiHB", b"MiHA", b"mif1", b"msf1", b"heif", b"mif2", b"jpeg"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+#: Endings of HEIC/HEIF photos, whatever their brand.
+HEIF_ENDINGS = (".heic", ".heif", ".hif")
+#: EXIF tags of a TIFF that say who, with what or where (besides the GPS and Exif folders): description, camera
+#: maker and model, artist, computer, XMP, copyright, IPTC, and Windows' title, comment, author, keywords, subject.
+_TELLING_TAGS = (0x010E, 0x010F, 0x0110, 0x013B, 0x013C, 0x02BC, 0x8298, 0x83BB,
+                 0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F)
+#: The UUID of an XMP box (JPEG 2000 and other box files).
+_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+#: Box files (ISO base media, JPEG 2000, JPEG XL's container): how their first bytes read.
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+_JXL_SIGNATURE = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
+
+
+def is_heif(data: bytes, name: str = "") -> bool:
+    """Return whether a file is a HEIC/HEIF photo (what an iPhone takes by default), by its name or its brands."""
+    if name.lower().endswith(HEIF_ENDINGS):
+        return True
+    if data[4:8] != b"ftyp":
+        return False
+    size = int.from_bytes(data[:4], "big")
+    brands = {data[8:12], *(data[at:at + 4] for at in range(16, min(size, 64), 4))}
+    return data[8:12] not in _AVIF_BRANDS and bool(brands & _HEIF_BRANDS)
 
 
 def says_who_or_where(data: bytes) -> bool:
-    """Return whether an image of a kind Vigie cannot clean (TIFF, AVIF, BMP…) holds EXIF or XMP data: where it
-    was taken (GPS), the camera, the author, a description. A file Pillow cannot read says nothing here."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as image:
-                exif = image.getexif()
-                return bool(exif.get_ifd(0x8825) or exif.get_ifd(0x8769)
-                            or any(tag in exif for tag in _TELLING_TAGS) or image.info.get("xmp"))
-    except Exception:  # noqa: BLE001 (any file: Pillow raises many kinds)
-        return False
+    """Return whether an image Vigie cannot clean holds EXIF or XMP data: where it was taken (GPS), the camera,
+    the author, a description. Read from the boxes of an AVIF, JPEG 2000 or JPEG XL file and the tags of a TIFF,
+    whatever the file's name; any other file says nothing here."""
+    if data[4:8] == b"ftyp" or data.startswith((_JP2_SIGNATURE, _JXL_SIGNATURE)):
+        return _boxes_say(data)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with Image.open(io.BytesIO(data)) as image:
+                    exif = image.getexif()
+                    return bool(exif.get_ifd(0x8825) or exif.get_ifd(0x8769)
+                                or any(tag in exif for tag in _TELLING_TAGS) or image.info.get("xmp"))
+        except Exception:  # noqa: BLE001 (a TIFF Pillow cannot read: its metadata cannot be told either)
+            return True
+    return False
 
 
-#: JPEG segments kept: JFIF (APP0), the colour profile (APP2), Adobe's colour transform (APP14); any other
-#: application segment (APP1: Exif and XMP, APP13: IPTC…) and comments go.
+def _boxes_say(data: bytes) -> bool:
+    """Return whether a box file holds metadata: an ``Exif``, ``xml `` or XMP ``uuid`` box (JPEG 2000, JPEG XL,
+    compressed or not), or a ``meta`` box naming an Exif or XMP item (AVIF, HEIF). A box that cannot be walked
+    through counts as metadata."""
+    position = 0
+    while position + 8 <= len(data):
+        size = int.from_bytes(data[position:position + 4], "big")
+        kind = data[position + 4:position + 8]
+        header = 8
+        if size == 1:
+            size, header = int.from_bytes(data[position + 8:position + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - position
+        if size < header:
+            return True
+        body = data[position + header:position + size]
+        if kind in (b"Exif", b"xml ") or (kind == b"uuid" and body[:16] == _XMP_UUID):
+            return True
+        if kind == b"brob" and body[:4] in (b"Exif", b"xml "):  # JPEG XL's compressed boxes
+            return True
+        if kind == b"meta" and (b"Exif" in body or b"rdf+xml" in body):
+            return True
+        position += size
+    return False
+
+
+#: JPEG segments kept: JFIF (APP0), the colour profile (APP2 holding ICC_PROFILE), Adobe's colour transform
+#: (APP14); any other application segment (APP1: Exif and XMP, APP2: pictures appended, APP13: IPTC…) and
+#: comments go, and so does anything after the picture's end.
 _JPEG_KEPT_APP = {0xE0, 0xE2, 0xEE}
 
 
-def _jpeg_without_metadata(data: bytes) -> bytes:
-    out = [data[:2]]
+def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
+    out.append(data[:2])
     position = 2
     orientation = 1
     while True:
@@ -163,23 +224,50 @@ def _jpeg_without_metadata(data: bytes) -> bytes:
         if marker == 0xFF:
             position += 1
             continue
-        if marker == 0xDA:  # start of scan: the picture, as it is
+        if marker == 0xD9:  # the end of the picture: anything after it (another picture, a text) goes
+            out.append(data[position:position + 2])
             break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # a marker without a length
+            out.append(data[position:position + 2])
+            position += 2
+            continue
         end = position + 2 + struct.unpack(">H", data[position + 2:position + 4])[0]
         segment = data[position:end]
+        if len(segment) < end - position:
+            raise ValueError("cut short")
         if marker == 0xE1 and segment[4:10] == b"Exif\x00\x00" and orientation == 1:
             with Image.open(io.BytesIO(data)) as image:
                 orientation = image.getexif().get(0x0112, 1)
-        if not (0xE1 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP) and marker != 0xFE:
+        if not ((0xE1 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP) or marker == 0xFE
+                or (marker == 0xE2 and not segment[4:16] == b"ICC_PROFILE\x00")):
             out.append(segment)
         position = end
-    if orientation != 1:  # the only Exif a photo keeps: which way up it is shown
+        if marker == 0xDA:  # a scan: its coded picture runs to the next marker that is not a restart
+            scan = position
+            while True:
+                position = data.find(b"\xff", position)
+                if position < 0 or position + 1 >= len(data):  # cut short in its picture: kept as it is
+                    out.append(data[scan:])
+                    return _with_orientation(out, orientation)
+                if data[position + 1] == 0x00 or 0xD0 <= data[position + 1] <= 0xD7:
+                    position += 2
+                    continue
+                if data[position + 1] == 0xFF:
+                    position += 1
+                    continue
+                break
+            out.append(data[scan:position])
+    return _with_orientation(out, orientation)
+
+
+def _with_orientation(out: list[bytes], orientation: int) -> bytes:
+    """Return a cleaned JPEG's segments joined, with the only Exif a photo keeps: which way up it is shown."""
+    if orientation != 1:
         exif = Image.Exif()
         exif[0x0112] = orientation
         payload = exif.tobytes()
         out.insert(1 if out[1:2] and out[1][1] != 0xE0 else 2, b"\xff\xe1" + struct.pack(">H", len(payload) + 2)
                    + payload)
-    out.append(data[position:])
     return b"".join(out)
 
 
@@ -187,8 +275,8 @@ def _jpeg_without_metadata(data: bytes) -> bytes:
 _PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
 
 
-def _png_without_metadata(data: bytes) -> bytes:
-    out = [data[:8]]
+def _png_without_metadata(data: bytes, out: list[bytes]) -> bytes:
+    out.append(data[:8])
     position = 8
     while position < len(data):
         length = struct.unpack(">I", data[position:position + 4])[0]
@@ -204,16 +292,21 @@ def _png_without_metadata(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def _webp_without_metadata(data: bytes) -> bytes:
+#: WebP chunks kept: the picture, its animation and frames, its colour profile; Exif, XMP and any other go.
+_WEBP_KEPT = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+
+
+def _webp_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     chunks = []
     position = 12
-    while position + 8 <= len(data):
+    end = min(len(data), 8 + int.from_bytes(data[4:8], "little"))  # what the file says it holds, no more
+    while position + 8 <= end:
         kind = data[position:position + 4]
         size = struct.unpack("<I", data[position + 4:position + 8])[0]
-        end = position + 8 + size + (size & 1)
-        if kind not in (b"EXIF", b"XMP "):
-            chunks.append(bytearray(data[position:end]))
-        position = end
+        after = position + 8 + size + (size & 1)
+        if kind in _WEBP_KEPT:
+            chunks.append(bytearray(data[position:after]))
+        position = after
     for chunk in chunks:
         if chunk[:4] == b"VP8X":  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do
             chunk[8] &= ~0x0C & 0xFF
@@ -223,18 +316,28 @@ def _webp_without_metadata(data: bytes) -> bytes:
 
 #: GIF application extensions kept: how many times an animation loops (any other, XMP among them, goes).
 _GIF_KEPT_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
+#: GIF extensions kept besides those: how a frame is shown (0xF9) and text drawn on it (0x01).
+_GIF_KEPT_EXTENSIONS = (0xF9, 0x01)
 
 
-def _gif_without_metadata(data: bytes) -> bytes:
-    """Return a GIF without its comments and application data (XMP), its frames and looping kept."""
+def _gif_without_metadata(data: bytes, out: list[bytes]) -> bytes:
+    """Return a GIF without its comments and application data (XMP), its frames and looping kept; what follows
+    its end goes, and a GIF cut short is ended where its last whole block ends."""
     flags = data[10]
     position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # header, screen and its colour table
-    out = [data[:position]]
+    if position > len(data):
+        raise ValueError("cut short")
+    out.append(data[:position])
     while True:
+        if position >= len(data):  # no end mark: the blocks read, then the end
+            raise ValueError("cut short")
         kind = data[position]
-        if kind == 0x3B:  # the end
-            out.append(data[position:])
+        if kind == 0x3B:  # the end: anything after it goes
+            out.append(b"\x3b")
             return b"".join(out)
+        if kind == 0x00:  # a stray filler byte between blocks, as some tools write
+            position += 1
+            continue
         start = position
         if kind == 0x2C:  # an image: its descriptor, colour table, code size, then data blocks
             flags = data[position + 9]
@@ -247,9 +350,12 @@ def _gif_without_metadata(data: bytes) -> bytes:
         while data[position] != 0:
             position += 1 + data[position]
         position += 1
-        dropped = kind == 0x21 and (data[start + 1] == 0xFE or (
-            data[start + 1] == 0xFF and data[first + 1:first + 1 + data[first]] not in _GIF_KEPT_APPS))
-        if not dropped:
+        if position > len(data):
+            raise ValueError("cut short")
+        label = data[start + 1]
+        kept = kind == 0x2C or label in _GIF_KEPT_EXTENSIONS or (
+            label == 0xFF and data[first + 1:first + 1 + data[first]] in _GIF_KEPT_APPS)
+        if kept:
             out.append(data[start:position])
 
 

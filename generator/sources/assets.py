@@ -30,7 +30,7 @@ from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
 from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, WEBP_MAX_SIDE, ImageCache,
-                                   UNCLEANED_IMAGES, image_info, is_heif, mime, rendition_format, says_who_or_where,
+                                   cleanable, image_info, is_heif, mime, rendition_format, says_who_or_where,
                                    scaled_height, suffix, too_many_pixels, widths_below, without_metadata)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
@@ -47,8 +47,6 @@ ACTIVE_SVG_RE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|(?:href|src)
 #: ``@import "https://…";``: a stylesheet of another site, without url().
 REMOTE_IMPORT_RE = re.compile(r"@import\s+(['\"])((?:https?:)?//[^'\"]+)\1", re.I)
 UNHASHED = ("favicon.ico", "robots.txt")
-#: Images published without their metadata (`images.without_metadata`), in assets/ and assets/root/ alike.
-PHOTOS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif"})
 
 #: Files below assets/root/ are copied to the root of the site, with their own names.
 ROOT_FOLDER = "root/"
@@ -139,13 +137,13 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
     warnings: list[tuple[str, str]] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
-        if posixpath.splitext(name)[1].lower() in PHOTOS:  # a shelter's photo must not say where it was taken
+        if cleanable(data):  # a shelter's photo must not say where it was taken (a JPEG named .jfif neither)
             data = without_metadata(data)
-        elif is_heif(data):
+        elif is_heif(data, name):
             errors.add(SiteError(_("this is a HEIC photo: most browsers do not show it, and Vigie cannot remove what it says "
                                    "of where it was taken, the camera and the date; export it as JPEG (on an iPhone: "
                                    "Settings › Camera › Formats › Most Compatible)"), source=f"assets/{name}"))
-        elif posixpath.splitext(name)[1].lower() in UNCLEANED_IMAGES and says_who_or_where(data):
+        elif says_who_or_where(data):  # what it is, whatever its name (a TIFF named .png)
             errors.add(SiteError(_("this image says where it was taken, who took it or with which camera (EXIF or "
                                    "XMP data), and Vigie removes that from JPEG, PNG, WebP and GIF files only; save "
                                    "it as one of these, or export it without its metadata"), source=f"assets/{name}"))
