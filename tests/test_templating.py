@@ -203,3 +203,44 @@ def test_jinja_s_words_for_a_template_mistake_reach_a_french_editor_in_french(te
         messages.activate("en")
     assert {e.source for e in caught.value.errors} == {"layouts/article.html"}
     assert all(e.message.endswith(french) for e in caught.value.errors), caught.value.errors
+
+
+def test_a_block_a_layout_defines_inside_another_is_one_the_layouts_below_it_may_fill(site_src: Path) -> None:
+    # A three-level chain, article.html → wrapper.html → base.html, where wrapper.html defines 'inner' inside
+    # 'main': ordinary Jinja, refused as "the block 'inner' is not one of base.html's".
+    (site_src / "layouts").mkdir()
+    (site_src / "layouts/wrapper.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}<div class="wrap">{% block inner %}{% endblock %}</div>'
+        "{% endblock %}\n", encoding="utf-8")
+    (site_src / "layouts/article.html").write_text(
+        '{% extends "wrapper.html" %}{% block inner %}<p class="inner">{{ page.doc.title }}</p>{% endblock %}\n',
+        encoding="utf-8")
+    pages = render_pages(load_site(site_src))
+    articles = [html for path, html in pages.items() if "/articles/" in path and path.count("/") > 3]
+    assert articles and all('<div class="wrap"><p class="inner">' in html for html in articles)
+
+
+def test_a_layout_that_extends_itself_is_said_so_and_nothing_else(site_src: Path) -> None:
+    # Its blocks were reported missing ('description', 'title') before the real mistake.
+    (site_src / "layouts").mkdir()
+    (site_src / "layouts/base.html").write_text('{% extends "base.html" %}{% block main %}x{% endblock %}\n',
+                                                encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        render_pages(load_site(site_src))
+    found = set(messages(refused.value))
+    assert found and all("extends itself" in line for line in found), found
+
+
+def test_a_block_lost_from_a_site_s_own_chain_is_said_at_the_layout_it_belongs_in(site_src: Path) -> None:
+    # base.html extends skel.html, and skel.html lost 'main': the message named base.html.
+    (site_src / "layouts").mkdir()
+    (site_src / "layouts/skel.html").write_text(
+        "<!DOCTYPE html><html><head><title>{% block title %}{% endblock %}</title>"
+        '<meta name="description" content="{% block description %}{% endblock %}">'
+        "{% block extra_alternates %}{% endblock %}</head><body></body></html>\n", encoding="utf-8")
+    (site_src / "layouts/base.html").write_text('{% extends "skel.html" %}\n', encoding="utf-8")
+    with pytest.raises((SiteError, SiteErrors)) as refused:
+        render_pages(load_site(site_src))
+    assert set(messages(refused.value)) == {
+        "layouts/skel.html: skel.html has no block 'main', which the default theme's pages fill: Jinja leaves it "
+        "out, and those pages show nothing of it; put {% block main %}{% endblock %} back in skel.html where it goes"}

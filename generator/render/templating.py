@@ -69,11 +69,14 @@ class Outline:
     extends: str | None
     """The template it extends, when named by a constant."""
     blocks: tuple[tuple[str, int], ...]
-    """Each block it fills or defines: name and line."""
+    """Each block it fills or defines, at any depth: name and line."""
     uses: tuple[str, ...]
     """The templates it extends, includes or imports by a constant name."""
+    top: tuple[tuple[str, int], ...] = ()
+    """Its blocks that are inside no other block: in a template that extends another, those it fills (a block
+    inside one of them is one it defines, for the templates that extend it)."""
     filled: frozenset[str] = frozenset()
-    """The blocks that write something (not only spaces)."""
+    """Its `top` blocks that write something (not only spaces)."""
 
 
 class _Outlined(jinja2.Environment):
@@ -90,12 +93,21 @@ class _Outlined(jinja2.Environment):
             parent = tree.find(jinja2.nodes.Extends)
             extends = (str(parent.template.value) if parent is not None
                        and isinstance(parent.template, jinja2.nodes.Const) else None)
-            blocks = list(tree.find_all(jinja2.nodes.Block))
+            top = _top_blocks(tree)
             self.__dict__.setdefault("outlines", {})[name] = Outline(
-                filename, extends, tuple((block.name, block.lineno) for block in blocks),
+                filename, extends, tuple((block.name, block.lineno) for block in tree.find_all(jinja2.nodes.Block)),
                 tuple(used for used in jinja2.meta.find_referenced_templates(tree) if used is not None),
-                frozenset(block.name for block in blocks if not _blank(block.body)))
+                tuple((block.name, block.lineno) for block in top),
+                frozenset(block.name for block in top if not _blank(block.body)))
         return tree
+
+
+def _top_blocks(node: jinja2.nodes.Node) -> list[jinja2.nodes.Block]:
+    """Return the blocks below a node that are inside no other block."""
+    found: list[jinja2.nodes.Block] = []
+    for child in node.iter_child_nodes():
+        found.extend([child] if isinstance(child, jinja2.nodes.Block) else _top_blocks(child))
+    return found
 
 
 def _blank(body: list[jinja2.nodes.Node]) -> bool:
@@ -330,14 +342,18 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
         return
     chain: list[tuple[str, Outline]] = []
     step: str | None = name
-    while step is not None and step not in (known for known, _outline_ in chain):
+    while step is not None:
+        if step in (known for known, _outline_ in chain):  # it extends itself: Jinja says so as it renders
+            return
         outline = _outline(env, step)
         if outline is None:
             break
         chain.append((step, outline))
         step = outline.extends
-    def site_owns(outline: Outline) -> bool:
-        return outline.filename is not None and Path(outline.filename).resolve().is_relative_to(root.resolve())
+    layouts = (root / "layouts").resolve()
+
+    def site_owns(outline: Outline) -> bool:  # the site's own layouts/ (not a theme installed in the site folder)
+        return outline.filename is not None and Path(outline.filename).resolve().is_relative_to(layouts)
 
     for index, (layout, outline) in enumerate(chain[:-1]):
         if layout in checked:
@@ -346,7 +362,7 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
         if not known:  # an emptied parent: said so (`contexts._blank_template`)
             continue
         if site_owns(outline):
-            for block, line in outline.blocks:
+            for block, line in outline.top:
                 if block not in known:
                     raise SiteError(_("the block '{block}' is not one of {parent}'s ({blocks}): Jinja leaves it out, "
                                       "and the page shows nothing of it; check its name").format(
@@ -356,7 +372,8 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
             continue
         # The default theme's template, under a site's own layout (a base.html copied before a block was added,
         # or its block removed): what the theme's template writes in a block the site's layout lacks is lost.
-        mine = next(((name, above) for name, above in chain[index + 1:] if site_owns(above)), None)
+        # Said at the site's template the others extend (where the page's structure is).
+        mine = next(((name, above) for name, above in reversed(chain[index + 1:]) if site_owns(above)), None)
         lost = sorted(block for block in outline.filled if block not in known)
         if mine is not None and lost:
             raise SiteError(_("{parent} has no block '{block}', which the default theme's pages fill: Jinja leaves "
