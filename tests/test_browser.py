@@ -965,6 +965,21 @@ def test_search_in_a_four_language_site_stays_in_the_visitors_language(
         context.close()
 
 
+def test_search_words_sent_before_the_script_is_there_stay_out_of_the_address(
+        new_context: Callable[..., Any], server: Server, pages: dict[tuple[str, str | None], BuiltPage]) -> None:
+    """On a slow link the form is there before its script: Enter then sent the form itself, and the words went
+    to the address (…/search/?q=grooming) and the browser's history."""
+    context = new_context()
+    context.route("**/search.*.js", lambda route: route.abort())  # the script not there (yet)
+    tab = context.new_page()
+    tab.goto(server.url(page_for(pages, ("search", "en")).path), wait_until="load")
+    box = tab.get_by_role("searchbox")
+    box.fill("grooming")
+    with tab.expect_navigation():
+        box.press("Enter")
+    assert "grooming" not in tab.url and "q=" not in tab.url, tab.url
+
+
 def test_search_skips_what_every_figure_page_repeats(new_context: Callable[..., Any], server: Server,
                                                     pages: dict[tuple[str, str | None], BuiltPage]) -> None:
     """The share buttons, download links and citation boxes of the figure pages are not indexed: a word found
