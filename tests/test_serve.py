@@ -1002,6 +1002,9 @@ def test_serve_returns_0_on_ctrl_c(site_src: Path) -> None:
 def test_a_folder_without_site_yaml_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match="no site.yaml"):
         start_server(tmp_path, "127.0.0.1", 0)
+    (tmp_path / "site.yaml").mkdir()  # the build says it is a folder: so does the preview
+    with pytest.raises(SiteError, match="site.yaml is a folder here"):
+        start_server(tmp_path, "127.0.0.1", 0)
 
 
 def test_a_busy_port_is_a_clear_error(shared_server: ServerHandle, site_src: Path) -> None:

@@ -72,7 +72,7 @@ from generator.commands.incremental import DepIndex, apply_edits
 from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.assets import published_name
-from generator.sources.config import CONFIG_FILE
+from generator.sources.config import CONFIG_FILE, require_site_file
 from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
 from generator.core.formats import seconds_text
 from generator.core.messages import N_, _, active_language, ngettext
@@ -1465,10 +1465,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
                  force_polling: bool | None = None) -> ServerHandle:
     """Build ``site`` in memory, start serving and watching it in background threads."""
     refuse_undecodable_path(site)  # the watcher could not name its files: refused before anything starts
-    if not (site / CONFIG_FILE).is_file():
-        raise SiteError(_("there is no site.yaml in '{site}', so it is not a Vigie site; "
-                          "check the folder, or run 'vigie init DIR' to start one").format(site=site),
-                        source=CONFIG_FILE)
+    require_site_file(site)
     try:
         sock = _listen(host, port)
     except OSError as exc:

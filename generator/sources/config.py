@@ -61,13 +61,9 @@ def _quick_exit(r: Reader, *addresses: str | None) -> str:
     return url
 
 
-def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
-    """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
-    refuse_undecodable_path(root)  # every path of the site is made from it
+def require_site_file(root: Path) -> None:
+    """Refuse a folder without a site.yaml file: it is not a Vigie site (or the file was made a folder)."""
     path = root / CONFIG_FILE
-    found = ErrorCollector()
-    if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:
-        found.raise_if_any()
     if path.is_dir():
         raise SiteError(_("site.yaml is a folder here; the site's settings are a file of that name: move the folder "
                           "away and write the file (or run 'vigie init DIR' to start a site)"), source=CONFIG_FILE)
@@ -77,6 +73,16 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
               "check the folder, or run 'vigie init DIR' to start one").format(folder=root),
             source=CONFIG_FILE,
         )
+
+
+def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
+    """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
+    refuse_undecodable_path(root)  # every path of the site is made from it
+    path = root / CONFIG_FILE
+    found = ErrorCollector()
+    if (path.exists() or path.is_symlink()) and entry_stat(path, root.resolve(), CONFIG_FILE, found) is None:
+        found.raise_if_any()
+    require_site_file(root)
     data = parse_yaml(read_text(path, CONFIG_FILE), CONFIG_FILE)
     if not isinstance(data, LineDict):
         raise SiteError(_("site.yaml must be a mapping of keys to values (key: value)"), source=CONFIG_FILE, line=1)
