@@ -436,6 +436,27 @@ def test_what_follows_a_picture_s_end_is_not_published() -> None:
             image.load()
 
 
+def _box(kind: bytes, body: bytes) -> bytes:
+    return (8 + len(body)).to_bytes(4, "big") + kind + body
+
+
+@pytest.mark.parametrize("where", [
+    _box(b"udta", _box(b"\xa9xyz", b"\x00\x12\x15\xc7+48.8566+002.3522/")),  # an Android phone's
+    _box(b"meta", _box(b"keys", b"\x00" * 8 + b"com.apple.quicktime.location.ISO6709")),  # an iPhone's
+])
+def test_a_video_that_says_where_it_was_filmed_is_refused(where: bytes) -> None:
+    # A phone's video in assets/ was published with its GPS position, whatever its name.
+    from generator.core.images import films_where
+
+    kind = _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
+    header = _box(b"mvhd", b"\x00" * 100)
+    pictures = _box(b"mdat", b"\x00" * 64)
+    assert films_where(kind + _box(b"moov", header + where) + pictures)
+    assert films_where(_box(b"wide", b"") + pictures + _box(b"moov", header + where))  # QuickTime, no type box
+    assert not films_where(kind + _box(b"moov", header) + pictures)
+    assert not films_where(_with_metadata("JPEG"))
+
+
 def test_author_and_xmp_in_a_tiff_or_jpeg_2000_box_count() -> None:
     # A TIFF with only a copyright or Windows' author tag, and a JPEG 2000 with an XMP box, said nothing.
     from generator.core.images import says_who_or_where

@@ -28,7 +28,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import PIL
 from PIL import Image, ImageOps, features
@@ -185,6 +185,47 @@ def _boxes_say(data: bytes) -> bool:
     """Return whether a box file holds metadata: an ``Exif``, ``xml `` or XMP ``uuid`` box (JPEG 2000, JPEG XL,
     compressed or not), or a ``meta`` box naming an Exif or XMP item (AVIF, HEIF). A box that cannot be walked
     through counts as metadata."""
+    try:
+        for kind, start, end in _boxes(data):
+            if kind in (b"Exif", b"xml ") or (kind == b"uuid" and data[start:start + 16] == _XMP_UUID):
+                return True
+            if kind == b"brob" and data[start:start + 4] in (b"Exif", b"xml "):  # JPEG XL's compressed boxes
+                return True
+            if kind == b"meta" and _holds(data, start, end, (b"Exif", b"rdf+xml")):
+                return True
+    except ValueError:
+        return True
+    return False
+
+
+#: The first box of a video file (MP4, QuickTime, 3GP): its kind, or a QuickTime file's without one.
+_MOVIE_FIRST_BOXES = (b"ftyp", b"moov", b"wide", b"mdat", b"free", b"skip")
+#: What a video's boxes hold when it says where it was filmed: a phone's position (©xyz), Apple's location key,
+#: 3GPP's location box, a GoPro's GPS track.
+_FILMED_WHERE = (b"\xa9xyz", b"com.apple.quicktime.location", b"loci", b"gpmd")
+
+
+def films_where(data: bytes) -> bool:
+    """Return whether a video (MP4, QuickTime, 3GP) says where it was filmed: a phone writes its GPS position
+    into every video it takes. Its header boxes are read, never its pictures; one that cannot be walked through
+    is searched whole."""
+    if data[4:8] not in _MOVIE_FIRST_BOXES:
+        return False
+    try:
+        return any(kind in (b"moov", b"meta", b"udta", b"uuid") and _holds(data, start, end, _FILMED_WHERE)
+                   for kind, start, end in _boxes(data))
+    except ValueError:
+        return _holds(data, 0, len(data), _FILMED_WHERE)
+
+
+def _holds(data: bytes, start: int, end: int, markers: tuple[bytes, ...]) -> bool:
+    """Return whether one of ``markers`` is in ``data[start:end]`` (without copying it)."""
+    return any(data.find(marker, start, end) >= 0 for marker in markers)
+
+
+def _boxes(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Yield the top-level boxes of a box file (ISO base media, JPEG 2000, JPEG XL): kind, where its content
+    starts and ends. Raises ValueError for a box that cannot be walked through."""
     position = 0
     while position + 8 <= len(data):
         size = int.from_bytes(data[position:position + 4], "big")
@@ -195,16 +236,9 @@ def _boxes_say(data: bytes) -> bool:
         elif size == 0:
             size = len(data) - position
         if size < header:
-            return True
-        body = data[position + header:position + size]
-        if kind in (b"Exif", b"xml ") or (kind == b"uuid" and body[:16] == _XMP_UUID):
-            return True
-        if kind == b"brob" and body[:4] in (b"Exif", b"xml "):  # JPEG XL's compressed boxes
-            return True
-        if kind == b"meta" and (b"Exif" in body or b"rdf+xml" in body):
-            return True
+            raise ValueError("a box smaller than its header")
+        yield kind, position + header, min(position + size, len(data))
         position += size
-    return False
 
 
 #: JPEG segments kept: JFIF (APP0), the colour profile (APP2 holding ICC_PROFILE), Adobe's colour transform

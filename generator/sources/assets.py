@@ -30,8 +30,9 @@ from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
 from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, WEBP_MAX_SIDE, ImageCache,
-                                   cleanable, image_info, is_heif, mime, rendition_format, says_who_or_where,
-                                   scaled_height, suffix, too_many_pixels, widths_below, without_metadata)
+                                   cleanable, films_where, image_info, is_heif, mime, rendition_format,
+                                   says_who_or_where, scaled_height, suffix, too_many_pixels, widths_below,
+                                   without_metadata)
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import REMOTE_RE, remote_host, safe_relpath
@@ -140,13 +141,17 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
         if cleanable(data):  # a shelter's photo must not say where it was taken (a JPEG named .jfif neither)
             data = without_metadata(data)
         elif is_heif(data, name):
-            errors.add(SiteError(_("this is a HEIC photo: most browsers do not show it, and Vigie cannot remove what it says "
-                                   "of where it was taken, the camera and the date; export it as JPEG (on an iPhone: "
-                                   "Settings › Camera › Formats › Most Compatible)"), source=f"assets/{name}"))
+            errors.add(SiteError(_("this is a HEIC photo: most browsers do not show it, and Vigie cannot remove what "
+                                   "it says of where it was taken, the camera and the date; export it as JPEG (on an "
+                                   "iPhone: Settings › Camera › Formats › Most Compatible)"), source=f"assets/{name}"))
         elif says_who_or_where(data):  # what it is, whatever its name (a TIFF named .png)
             errors.add(SiteError(_("this image says where it was taken, who took it or with which camera (EXIF or "
                                    "XMP data), and Vigie removes that from JPEG, PNG, WebP and GIF files only; save "
                                    "it as one of these, or export it without its metadata"), source=f"assets/{name}"))
+        elif films_where(data):
+            errors.add(SiteError(_("this video says where it was filmed (a GPS position), and Vigie cannot remove "
+                                   "that from a video; export it again without its location (on an iPhone: Share › "
+                                   "Options, Location off; or a video editor's export)"), source=f"assets/{name}"))
         if name.lower().endswith((".svg", ".svgz")) and ACTIVE_SVG_RE.search(data):
             warnings.append((f"assets/{name}", _(
                 "this SVG holds a script, an event handler or an address on another site: shown in a page it does "
