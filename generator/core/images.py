@@ -26,6 +26,7 @@ import io
 import struct
 import threading
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -116,9 +117,24 @@ def without_metadata(data: bytes) -> bytes:
         return b"".join(out) + (b"\x3b" if clean is _gif_without_metadata else b"")
 
 
-def cleanable(data: bytes) -> bool:
-    """Return whether `without_metadata` cleans this file: a JPEG, PNG, WebP or GIF by its first bytes."""
-    return _cleaner(data) is not None
+#: Endings of the images `without_metadata` cleans: a file of that name is taken for what its first bytes say.
+PICTURE_ENDINGS = (".jpg", ".jpeg", ".jpe", ".jfif", ".pjpeg", ".pjp", ".png", ".apng", ".webp", ".gif")
+
+
+def cleanable(data: bytes, name: str = "") -> bool:
+    """Return whether `without_metadata` cleans this file: a JPEG, PNG, WebP or GIF by its first bytes, named as
+    one, or an image Pillow reads whatever its name (a text that merely starts with ``GIF89a`` is no image)."""
+    if _cleaner(data) is None:
+        return False
+    if name.lower().endswith(PICTURE_ENDINGS):
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)):
+                return True
+    except Exception:  # noqa: BLE001 (not an image after all)
+        return False
 
 
 def _cleaner(data: bytes) -> Callable[[bytes, list[bytes]], bytes] | None:
@@ -241,19 +257,48 @@ def _boxes(data: bytes) -> Iterator[tuple[bytes, int, int]]:
         position += size
 
 
-#: JPEG segments kept: JFIF (APP0), the colour profile (APP2 holding ICC_PROFILE), Adobe's colour transform
-#: (APP14); any other application segment (APP1: Exif and XMP, APP2: pictures appended, APP13: IPTC…) and
-#: comments go, and so does anything after the picture's end.
-_JPEG_KEPT_APP = {0xE0, 0xE2, 0xEE}
+def _orientation(exif: bytes) -> int:
+    """Return the orientation an Exif segment's data gives (1 when it gives none or cannot be read)."""
+    try:
+        found = Image.Exif()
+        found.load(exif)
+        value = found.get(0x0112, 1)
+        return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    except Exception:  # noqa: BLE001 (damaged Exif: Pillow raises many kinds; the photo is shown as stored)
+        return 1
+
+
+def _jfif(segment: bytes) -> bytes:
+    """Return a JFIF header (APP0) without its thumbnail; any other APP0 (JFXX thumbnails, AVI1…) goes."""
+    if segment[4:9] != b"JFIF\x00" or len(segment) < 18:
+        return b""
+    return b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00"
+
+
+def _icc(segment: bytes) -> bytes:
+    """Return an APP2 segment holding a part of the colour profile; other APP2 (appended pictures) go."""
+    return segment if segment[4:16] == b"ICC_PROFILE\x00" else b""
+
+
+def _adobe(segment: bytes) -> bytes:
+    """Return Adobe's colour transform (APP14) as its 12 bytes say it, without anything appended."""
+    return segment[:2] + b"\x00\x0e" + segment[4:16] if segment[4:9] == b"Adobe" and len(segment) >= 16 else b""
+
+
+#: JPEG application segments kept, each through what keeps only its picture's part: JFIF (APP0), the colour
+#: profile (APP2), Adobe's colour transform (APP14). Any other application segment (APP1: Exif and XMP, APP13:
+#: IPTC…) and comments go, and so does anything after the picture's end.
+_JPEG_KEPT: dict[int, Callable[[bytes], bytes]] = {0xE0: _jfif, 0xE2: _icc, 0xEE: _adobe}
 
 
 def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     out.append(data[:2])
     position = 2
-    orientation = 1
+    orientation: int | None = None
     while True:
-        if data[position] != 0xFF:
-            raise ValueError("not a marker")
+        if data[position] != 0xFF:  # stray bytes between segments: decoders skip them, so does this
+            position = data.index(b"\xff", position)
+            continue
         marker = data[position + 1]
         if marker == 0xFF:
             position += 1
@@ -269,11 +314,14 @@ def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
         segment = data[position:end]
         if len(segment) < end - position:
             raise ValueError("cut short")
-        if marker == 0xE1 and segment[4:10] == b"Exif\x00\x00" and orientation == 1:
-            with Image.open(io.BytesIO(data)) as image:
-                orientation = image.getexif().get(0x0112, 1)
-        if not ((0xE1 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP) or marker == 0xFE
-                or (marker == 0xE2 and not segment[4:16] == b"ICC_PROFILE\x00")):
+        if marker == 0xE1 and segment[4:10] == b"Exif\x00\x00" and orientation is None:  # the first Exif says
+            orientation = _orientation(segment[4:])
+        kept = _JPEG_KEPT.get(marker)
+        if kept is not None:
+            segment = kept(segment)
+        elif 0xE0 <= marker <= 0xEF or marker == 0xFE:  # any other application segment, a comment
+            segment = b""
+        if segment:
             out.append(segment)
         position = end
         if marker == 0xDA:  # a scan: its coded picture runs to the next marker that is not a restart
@@ -282,7 +330,7 @@ def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
                 position = data.find(b"\xff", position)
                 if position < 0 or position + 1 >= len(data):  # cut short in its picture: kept as it is
                     out.append(data[scan:])
-                    return _with_orientation(out, orientation)
+                    return _with_orientation(out, orientation or 1)
                 if data[position + 1] == 0x00 or 0xD0 <= data[position + 1] <= 0xD7:
                     position += 2
                     continue
@@ -291,7 +339,7 @@ def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
                     continue
                 break
             out.append(data[scan:position])
-    return _with_orientation(out, orientation)
+    return _with_orientation(out, orientation or 1)
 
 
 def _with_orientation(out: list[bytes], orientation: int) -> bytes:
@@ -305,20 +353,30 @@ def _with_orientation(out: list[bytes], orientation: int) -> bytes:
     return b"".join(out)
 
 
-#: PNG chunks that say something beside the picture: texts (author, comments, software, location), Exif, time.
-_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+#: PNG chunks kept: the picture, its palette and transparency, its colours, its pixels' size, an animation's
+#: frames. Any other (texts, Exif, time, content credentials, private chunks) goes.
+_PNG_KEPT = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
+                       b"cICP", b"mDCv", b"cLLi", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT"})
 
 
 def _png_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     out.append(data[:8])
     position = 8
+    orientation: int | None = None
     while position < len(data):
         length = struct.unpack(">I", data[position:position + 4])[0]
         kind = data[position + 4:position + 8]
         end = position + 12 + length
         if end > len(data):
             raise ValueError("cut short")
-        if kind not in _PNG_DROPPED:
+        if kind in (b"eXIf", b"exIf") and orientation is None:  # which way up it is shown: kept
+            orientation = _orientation(data[position + 8:end - 4])
+        if kind == b"IDAT" and orientation not in (None, 1):  # the Exif of a PNG comes before its pixels
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            out.append(_png_chunk(b"eXIf", exif.tobytes().removeprefix(b"Exif\x00\x00")))
+            orientation = 1
+        if kind in _PNG_KEPT:
             out.append(data[position:end])
         position = end
         if kind == b"IEND":
@@ -326,26 +384,55 @@ def _png_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     return b"".join(out)
 
 
+def _png_chunk(kind: bytes, content: bytes) -> bytes:
+    """Return a PNG chunk: its length, kind, content and check."""
+    return struct.pack(">I", len(content)) + kind + content + struct.pack(">I", zlib.crc32(kind + content))
+
+
 #: WebP chunks kept: the picture, its animation and frames, its colour profile; Exif, XMP and any other go.
 _WEBP_KEPT = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
 
 
 def _webp_without_metadata(data: bytes, out: list[bytes]) -> bytes:
-    chunks = []
-    position = 12
-    end = min(len(data), 8 + int.from_bytes(data[4:8], "little"))  # what the file says it holds, no more
-    while position + 8 <= end:
-        kind = data[position:position + 4]
-        size = struct.unpack("<I", data[position + 4:position + 8])[0]
-        after = position + 8 + size + (size & 1)
-        if kind in _WEBP_KEPT:
-            chunks.append(bytearray(data[position:after]))
-        position = after
-    for chunk in chunks:
-        if chunk[:4] == b"VP8X":  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do
-            chunk[8] &= ~0x0C & 0xFF
+    chunks: list[bytearray] = []
+    orientation: int | None = None
+    for kind, start, after in _webp_chunks(data, 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))):
+        if kind == b"EXIF" and orientation is None:  # which way up it is shown: kept
+            orientation = _orientation(data[start + 8:after])
+        if kind == b"ANMF":  # a frame: its header, then only its picture's chunks
+            frame = data[start + 8:start + 24] + b"".join(
+                data[at:end] for inner, at, end in _webp_chunks(data, start + 24, after) if inner in _WEBP_FRAME)
+            chunks.append(bytearray(_webp_chunk(b"ANMF", frame)))
+        elif kind in _WEBP_KEPT:
+            chunks.append(bytearray(data[start:after]))
+    extended = next((chunk for chunk in chunks if chunk[:4] == b"VP8X"), None)
+    if extended is not None:  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do
+        extended[8] &= ~0x0C & 0xFF
+        if orientation not in (None, 1):
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            chunks.append(bytearray(_webp_chunk(b"EXIF", exif.tobytes().removeprefix(b"Exif\x00\x00"))))
+            extended[8] |= 0x08
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+#: The chunks of an animation frame (ANMF) kept: its picture and transparency.
+_WEBP_FRAME = frozenset({b"ALPH", b"VP8 ", b"VP8L"})
+
+
+def _webp_chunks(data: bytes, position: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """Yield the WebP chunks between two offsets: kind, where the chunk starts and where the next one does."""
+    while position + 8 <= end:
+        size = struct.unpack("<I", data[position + 4:position + 8])[0]
+        after = min(position + 8 + size + (size & 1), end)
+        yield data[position:position + 4], position, after
+        position = after
+
+
+def _webp_chunk(kind: bytes, content: bytes) -> bytes:
+    """Return a WebP chunk: its kind, length, content and the padding to an even length."""
+    return kind + struct.pack("<I", len(content)) + content + b"\x00" * (len(content) & 1)
 
 
 #: GIF application extensions kept: how many times an animation loops (any other, XMP among them, goes).

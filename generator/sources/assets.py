@@ -138,7 +138,7 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
     warnings: list[tuple[str, str]] = []
     for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
         data = sources[name]
-        if cleanable(data):  # a shelter's photo must not say where it was taken (a JPEG named .jfif neither)
+        if cleanable(data, name):  # a shelter's photo must not say where it was taken (a JPEG named .jfif neither)
             data = without_metadata(data)
         elif is_heif(data, name):
             errors.add(SiteError(_("this is a HEIC photo: most browsers do not show it, and Vigie cannot remove what "
