@@ -244,3 +244,14 @@ def test_a_block_lost_from_a_site_s_own_chain_is_said_at_the_layout_it_belongs_i
     assert set(messages(refused.value)) == {
         "layouts/skel.html: skel.html has no block 'main', which the default theme's pages fill: Jinja leaves it "
         "out, and those pages show nothing of it; put {% block main %}{% endblock %} back in skel.html where it goes"}
+
+
+def test_a_block_in_a_macro_is_the_macro_s_own(site_src: Path) -> None:
+    # Refused as "not one of base.html's", though Jinja renders it with the macro.
+    with_article_layout(site_src, "")
+    (site_src / "layouts/article.html").write_text(
+        '{% extends "base.html" %}\n{% macro box() %}<div class="box">{% block inmacro %}m{% endblock %}'
+        "{{ caller() }}</div>{% endmacro %}\n"
+        "{% block main %}{% call box() %}<p>{{ page.doc.title }}</p>{% endcall %}{% endblock %}\n", encoding="utf-8")
+    pages = render_pages(load_site(site_src))
+    assert any('<div class="box">m<p>' in html for html in pages.values())

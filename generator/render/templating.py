@@ -103,10 +103,13 @@ class _Outlined(jinja2.Environment):
 
 
 def _top_blocks(node: jinja2.nodes.Node) -> list[jinja2.nodes.Block]:
-    """Return the blocks below a node that are inside no other block."""
+    """Return the blocks below a node that are inside no other block, nor a macro (which renders its own)."""
     found: list[jinja2.nodes.Block] = []
     for child in node.iter_child_nodes():
-        found.extend([child] if isinstance(child, jinja2.nodes.Block) else _top_blocks(child))
+        if isinstance(child, jinja2.nodes.Block):
+            found.append(child)
+        elif not isinstance(child, jinja2.nodes.Macro):
+            found.extend(_top_blocks(child))
     return found
 
 
