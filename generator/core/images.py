@@ -296,8 +296,8 @@ def _jpeg_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     position = 2
     orientation: int | None = None
     while True:
-        if data[position] != 0xFF:  # stray bytes between segments: decoders skip them, so does this
-            position = data.index(b"\xff", position)
+        if data[position] != 0xFF or data[position + 1] == 0x00:  # stray bytes between segments (FF 00 is no
+            position = data.index(b"\xff", position + 1)              # marker): decoders skip them, so does this
             continue
         marker = data[position + 1]
         if marker == 0xFF:
@@ -356,7 +356,7 @@ def _with_orientation(out: list[bytes], orientation: int) -> bytes:
 #: PNG chunks kept: the picture, its palette and transparency, its colours, its pixels' size, an animation's
 #: frames. Any other (texts, Exif, time, content credentials, private chunks) goes.
 _PNG_KEPT = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
-                       b"cICP", b"mDCv", b"cLLi", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT"})
+                       b"cICP", b"mDCV", b"cLLI", b"mDCv", b"cLLi", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT"})
 
 
 def _png_without_metadata(data: bytes, out: list[bytes]) -> bytes:
@@ -369,12 +369,13 @@ def _png_without_metadata(data: bytes, out: list[bytes]) -> bytes:
         end = position + 12 + length
         if end > len(data):
             raise ValueError("cut short")
-        if kind in (b"eXIf", b"exIf") and orientation is None:  # which way up it is shown: kept
-            orientation = _orientation(data[position + 8:end - 4])
-        if kind == b"IDAT" and orientation not in (None, 1):  # the Exif of a PNG comes before its pixels
-            exif = Image.Exif()
-            exif[0x0112] = orientation
-            out.append(_png_chunk(b"eXIf", exif.tobytes().removeprefix(b"Exif\x00\x00")))
+        if kind == b"eXIf" and orientation is None and data[position + 8:position + 12] in (b"II*\x00", b"MM\x00*"):
+            orientation = _orientation(data[position + 8:end - 4])  # which way up browsers show it: kept
+        if kind == b"IDAT":  # the Exif of a PNG comes before its pixels: one after them is not read
+            if orientation not in (None, 1):
+                exif = Image.Exif()
+                exif[0x0112] = orientation
+                out.append(_png_chunk(b"eXIf", exif.tobytes().removeprefix(b"Exif\x00\x00")))
             orientation = 1
         if kind in _PNG_KEPT:
             out.append(data[position:end])
@@ -395,10 +396,7 @@ _WEBP_KEPT = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
 
 def _webp_without_metadata(data: bytes, out: list[bytes]) -> bytes:
     chunks: list[bytearray] = []
-    orientation: int | None = None
     for kind, start, after in _webp_chunks(data, 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))):
-        if kind == b"EXIF" and orientation is None:  # which way up it is shown: kept
-            orientation = _orientation(data[start + 8:after])
         if kind == b"ANMF":  # a frame: its header, then only its picture's chunks
             frame = data[start + 8:start + 24] + b"".join(
                 data[at:end] for inner, at, end in _webp_chunks(data, start + 24, after) if inner in _WEBP_FRAME)
@@ -406,13 +404,8 @@ def _webp_without_metadata(data: bytes, out: list[bytes]) -> bytes:
         elif kind in _WEBP_KEPT:
             chunks.append(bytearray(data[start:after]))
     extended = next((chunk for chunk in chunks if chunk[:4] == b"VP8X"), None)
-    if extended is not None:  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do
-        extended[8] &= ~0x0C & 0xFF
-        if orientation not in (None, 1):
-            exif = Image.Exif()
-            exif[0x0112] = orientation
-            chunks.append(bytearray(_webp_chunk(b"EXIF", exif.tobytes().removeprefix(b"Exif\x00\x00"))))
-            extended[8] |= 0x08
+    if extended is not None:  # its flags say which chunks follow: Exif (0x08) and XMP (0x04) no longer do; browsers
+        extended[8] &= ~0x0C & 0xFF  # show a WebP as stored, whatever its Exif orientation: none is kept
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
