@@ -315,7 +315,7 @@ def warm_templates(env: jinja2.Environment, names: Iterable[str], root: Path) ->
         seen.add(name)
         try:
             load_template(env, name, root)
-        except (SiteError, jinja2.TemplateError, UnicodeDecodeError, RecursionError):
+        except Exception:  # noqa: BLE001 (a mistake, an unreadable file: its page reports it, in its words)
             continue
         outline = _outline(env, name)
         todo.extend(outline.uses if outline is not None else ())
@@ -376,7 +376,7 @@ def _check_blocks(env: jinja2.Environment, name: str, root: Path) -> None:
         # The default theme's template, under a site's own layout (a base.html copied before a block was added,
         # or its block removed): what the theme's template writes in a block the site's layout lacks is lost.
         # Said at the site's template the others extend (where the page's structure is).
-        mine = next(((name, above) for name, above in reversed(chain[index + 1:]) if site_owns(above)), None)
+        mine = next(((parent, above) for parent, above in reversed(chain[index + 1:]) if site_owns(above)), None)
         lost = sorted(block for block in outline.filled if block not in known)
         if mine is not None and lost:
             raise SiteError(_("{parent} has no block '{block}', which the default theme's pages fill: Jinja leaves "
