@@ -585,17 +585,33 @@ def test_a_stylesheet_may_point_at_an_asset_from_the_root_and_gets_its_hashed_na
     assert target and (out / target.group(1)).is_file(), css
 
 
-def test_an_svg_that_runs_a_script_or_loads_from_another_site_is_warned_about(site_src: Path) -> None:
-    # Published untouched, and opened on its own address it ran on the site's origin (title "PWNED-onload",
-    # requests to other sites on a host without the site's headers); build and check said nothing.
+def _svg_warnings(site_src: Path, drawings: dict[str, bytes]) -> dict[str, str]:
+    """Return the warnings about assets of a site with these SVG files in assets/img/, by file."""
     from generator.sources.assets import load_assets
     from generator.sources.config import load_config
 
     folder = site_src / "assets/img"
     folder.mkdir(parents=True)
-    (folder / "chart.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" onload="document.title=1">'
-                                       b'<script>fetch("https://t.example.net/")</script></svg>')
-    (folder / "plain.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">'
-                                       b'<path d="M0 0h8v8z"/></svg>')
-    said = dict(load_assets(load_config(site_src)).warnings)
+    for name, data in drawings.items():
+        (folder / name).write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg"' + data + b"</svg>")
+    return dict(load_assets(load_config(site_src)).warnings)
+
+
+def test_an_svg_that_names_its_author_or_a_folder_of_their_computer_is_warned_about(site_src: Path) -> None:
+    # Inkscape keeps the folder a drawing was exported to ("/home/jane.doe/…") and its author: published as is.
+    said = _svg_warnings(site_src, {
+        "map.svg": b' inkscape:export-filename="/home/jane.doe/shelters/map.png"><path d="M0 0h8v8z"/>',
+        "logo.svg": b"><metadata><dc:creator><cc:Agent><dc:title>Jane Doe</dc:title></cc:Agent></dc:creator>"
+                    b"</metadata>",
+        "plain.svg": b'><a href="/en/help/"><use href="#i"/></a>'})
+    assert "(/home/jane.doe/shelters/map.png)" in said["assets/img/map.svg"]
+    assert "(Jane Doe)" in said["assets/img/logo.svg"] and "assets/img/plain.svg" not in said
+
+
+def test_an_svg_that_runs_a_script_or_loads_from_another_site_is_warned_about(site_src: Path) -> None:
+    # Published untouched, and opened on its own address it ran on the site's origin (title "PWNED-onload",
+    # requests to other sites on a host without the site's headers); build and check said nothing.
+    said = _svg_warnings(site_src, {
+        "chart.svg": b' onload="document.title=1"><script>fetch("https://t.example.net/")</script>',
+        "plain.svg": b' viewBox="0 0 8 8"><path d="M0 0h8v8z"/>'})
     assert said["assets/img/chart.svg"].startswith("this SVG holds a script") and "assets/img/plain.svg" not in said

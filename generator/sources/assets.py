@@ -45,6 +45,10 @@ CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 #: What makes an SVG more than a picture: a script, an event handler, embedded HTML, something of another site.
 ACTIVE_SVG_RE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|(?:href|src)\s*=\s*[\"'](?:https?:)?//|"
                            rb"javascript:", re.I)
+#: What a drawing program writes into an SVG about who made it and where: a folder of their computer (Inkscape's
+#: export-filename, docbase, absref; a linked file), the author's name (dc:creator).
+TELLING_SVG_RE = re.compile(rb"""(?:export-filename|docbase|absref)\s*=\s*["']((?:/|~|[A-Za-z]:[\\/])[^"']*)["']|"""
+                            rb"""href\s*=\s*["'](file:[^"']*)["']|<dc:creator\b.*?</dc:creator>""", re.I | re.S)
 #: ``@import "https://…";``: a stylesheet of another site, without url().
 REMOTE_IMPORT_RE = re.compile(r"@import\s+(['\"])((?:https?:)?//[^'\"]+)\1", re.I)
 UNHASHED = ("favicon.ico", "robots.txt")
@@ -152,6 +156,14 @@ def load_assets(config: SiteConfig, font_cache: WebFontCache | None = None,
             errors.add(SiteError(_("this video says where it was filmed (a GPS position), and Vigie cannot remove "
                                    "that from a video; export it again without its location (on an iPhone: Share › "
                                    "Options, Location off; or a video editor's export)"), source=f"assets/{name}"))
+        telling = TELLING_SVG_RE.search(data) if name.lower().endswith(".svg") else None
+        if telling is not None:
+            warnings.append((f"assets/{name}", _(
+                "this SVG says who drew it or names a folder of the computer it was made on ({found}): anyone can "
+                "read it in the published file; save it again without it (an editor's \"plain SVG\" or "
+                "\"optimised SVG\" export, or remove it with a text editor)").format(
+                    found=re.sub(r"<[^>]*>|\s+", " ", next(part for part in (*telling.groups(), telling.group())
+                                                            if part).decode("utf-8", "replace")).strip()[:60])))
         if name.lower().endswith((".svg", ".svgz")) and ACTIVE_SVG_RE.search(data):
             warnings.append((f"assets/{name}", _(
                 "this SVG holds a script, an event handler or an address on another site: shown in a page it does "
