@@ -333,7 +333,7 @@ def _with_metadata(fmt: str) -> bytes:
 def test_a_photo_is_published_without_where_it_was_taken_and_by_whom(fmt: str) -> None:
     # The copies for phones held no metadata, but the original was published as it was: GPS position, author,
     # comments, on the <img> fallback of every page and behind every link to the image.
-    from generator.core.images import without_metadata
+    from generator.core.metadata import without_metadata
 
     data = _with_metadata(fmt)
     clean = without_metadata(data)
@@ -350,7 +350,7 @@ def test_a_photo_is_published_without_where_it_was_taken_and_by_whom(fmt: str) -
 
 def test_a_gif_is_published_without_its_comments_and_xmp_its_frames_and_looping_kept() -> None:
     # A GIF was published as it was: its comment ("taken at Refuge Les Lilas") and XMP data with it.
-    from generator.core.images import without_metadata
+    from generator.core.metadata import without_metadata
 
     frames = [Image.new("RGB", (40, 30), (80 * i, 255 - 80 * i, 30)) for i in range(3)]
     out = io.BytesIO()
@@ -421,7 +421,7 @@ def without_metadata_of(assets: Any, prefix: str) -> bytes:
 def test_what_follows_a_picture_s_end_is_not_published() -> None:
     # Phones append pictures (Motion Photo, gain maps) or texts after a JPEG's end; a GIF can carry anything after
     # its end mark: both were published, the second picture's author and XMP with them.
-    from generator.core.images import without_metadata
+    from generator.core.metadata import without_metadata
 
     photo = _with_metadata("JPEG")
     appended = photo + _with_metadata("JPEG") + b"TRAILER: Refuge Les Lilas"
@@ -446,7 +446,7 @@ def test_only_a_picture_s_own_parts_are_kept_and_its_orientation_with_them() -> 
     # A PNG kept every chunk it did not know: old ImageMagick's exIf (GPS and author), content credentials, private
     # chunks; a JPEG kept what an APP0 or APP14 carried (a JFXX thumbnail: the uncropped original); a PNG lost
     # which way up browsers show it (its eXIf), and only that one is kept: browsers ignore exIf, and WebP's Exif.
-    from generator.core.images import without_metadata
+    from generator.core.metadata import without_metadata
 
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -481,7 +481,7 @@ def test_only_a_picture_s_own_parts_are_kept_and_its_orientation_with_them() -> 
 def test_a_damaged_exif_or_a_text_that_starts_like_an_image_is_no_crash_and_no_cut() -> None:
     # An Exif segment that is no TIFF crashed every build ("internal error"); a text starting "GIF89a was…" was
     # published as 14 bytes.
-    from generator.core.images import cleanable, without_metadata
+    from generator.core.metadata import cleanable, without_metadata
 
     photo = _photo(64, 48)
     broken = photo[:2] + b"\xff\xe1\x00\x10Exif\x00\x00XXXXXXXX" + photo[2:]
@@ -507,7 +507,7 @@ def _box(kind: bytes, body: bytes) -> bytes:
 ])
 def test_a_video_that_says_where_it_was_filmed_is_refused(where: bytes) -> None:
     # A phone's video in assets/ was published with its GPS position, whatever its name.
-    from generator.core.images import films_where
+    from generator.core.metadata import films_where
 
     kind = _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
     header = _box(b"mvhd", b"\x00" * 100)
@@ -520,7 +520,7 @@ def test_a_video_that_says_where_it_was_filmed_is_refused(where: bytes) -> None:
 
 def test_author_and_xmp_in_a_tiff_or_jpeg_2000_box_count() -> None:
     # A TIFF with only a copyright or Windows' author tag, and a JPEG 2000 with an XMP box, said nothing.
-    from generator.core.images import says_who_or_where
+    from generator.core.metadata import says_who_or_where
 
     for tag in (0x8298, 0x9C9D):
         exif = Image.Exif()

@@ -30,9 +30,9 @@ from generator.core.errors import ErrorCollector, SiteError
 from generator.core.messages import _
 from generator.core.fonts import font_files
 from generator.core.images import (ASSET_WIDTHS, HEAVY_IMAGE_BYTES, MAX_PIXELS, RESIZABLE, WEBP_MAX_SIDE, ImageCache,
-                                   cleanable, films_where, image_info, is_heif, mime, rendition_format,
-                                   says_who_or_where, scaled_height, suffix, too_many_pixels, widths_below,
-                                   without_metadata)
+                                   image_info, mime, rendition_format, scaled_height, suffix, too_many_pixels,
+                                   widths_below)
+from generator.core.metadata import cleanable, films_where, is_heif, says_who_or_where, without_metadata
 from generator.core.webfonts import WebFontCache, site_characters
 from generator.model import OutputFile, SiteConfig
 from generator.core.paths import REMOTE_RE, remote_host, safe_relpath
