@@ -225,7 +225,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         if warn:
             for shown, message in assets.warnings:
                 log.warning("%s", message_line(shown, "warning", message))
-        check_plan(planned_outputs(site, assets.files), copies=config.compress)  # every clash, before writing
+        planned = planned_outputs(site, assets.files)
+        check_plan(planned, copies=config.compress)  # every clash, before writing
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
         contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)
@@ -274,10 +275,13 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         pages: render.Pages[Any] = render.Pages((), {}, {}, {})
         try:
             pages = render.render_pages(made, maker, put, progress=options.progress, meanwhile=meanwhile,
-                                        record=options.record, keep_bodies=staging is None or options.record)
+                                        record=options.record, keep_bodies=staging is None or options.record,
+                                        published=frozenset(item.path for item in planned) if warn else None)
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
+        for line in render.broken_link_lines(pages.broken):  # vigie check reports them too, with the anchors
+            log.warning("%s", line)
         for key, draft in pages.drafts.items():
             drafts.put(key, draft)
         kept += pages.kept

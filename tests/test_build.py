@@ -640,6 +640,33 @@ def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(warm_site: Pa
     assert 'property="og:image"' not in read(out, "fr/aide/index.html")
 
 
+def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_site: Path, tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    # An image written relative to its article ("../img/photo.jpg") that led to no file was published broken,
+    # with 0 warnings: only `vigie check` said so. The build says it now, and publishes (a warning, not an error).
+    article = warm_site / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", (
+        "Only in English.\n\n![A photo](../img/photo.jpg)\n\n"
+        "See [sibling](../missing/), [self](#anywhere), [help](/en/help/#in-danger-now), [gone](/en/gone/)\n"
+        "and [icon](../../../assets/img/icon.svg).")), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        _, out = build_copy(warm_site, tmp_path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    nowhere = "in the site (drafts and future-dated pages are not published)"
+    assert len(warnings) == 4, warnings
+    assert warnings[0] == (f"content/en/articles/later.md:9: warning: broken link '../img/photo.jpg': there is no page "
+                           f"or file /en/articles/img/photo.jpg {nowhere}")
+    assert warnings[1].startswith(  # what a relative address reaches is not renamed to the asset's hashed file
+        "content/en/articles/later.md:11: warning: broken link '../../../assets/img/icon.svg': assets are "
+        "published under names with a content hash"), warnings
+    assert warnings[2:] == [  # a paragraph's links are said at its first line, as vigie check does
+        f"content/en/articles/later.md:11: warning: broken link '../missing/': there is no page or file "
+        f"/en/articles/missing/ {nowhere}",
+        f"content/en/articles/later.md:11: warning: broken link '/en/gone/': there is no page or file /en/gone/ "
+        f"{nowhere}"]
+    assert '<img src="../img/photo.jpg" alt="A photo">' in read(out, "en/articles/later/index.html")
+
+
 def test_files_in_assets_root_are_published_at_the_site_root(warm_site: Path, tmp_path: Path) -> None:
     site_src = warm_site
     (site_src / "assets/root/.well-known").mkdir(parents=True)

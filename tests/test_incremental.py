@@ -7,6 +7,8 @@ to a fresh full render's, with exactly the expected pages made again.
 
 from __future__ import annotations
 
+import logging
+
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,6 +306,21 @@ def test_an_unknown_embed_raises_like_a_full_build(site: Path) -> None:
     with pytest.raises(SiteErrors) as full:
         render_site(options)
     assert [str(e) for e in info.value.errors] == [str(e) for e in full.value.errors]
+
+
+def test_an_image_leading_nowhere_is_warned_about_like_a_full_build(site: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    Change(ARTICLE, "{{< fact share-girls >}}", "{{< fact share-girls >}}\n\n![Photo](photo.jpg)").apply(site)
+    with caplog.at_level(logging.WARNING):
+        assert apply_edits(first, options, [ARTICLE]) is not None
+        updated = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        caplog.clear()
+        render_site(options)
+    assert updated == [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "content/fr/articles/ecrans.md:12: warning: broken link 'photo.jpg': there is no page or file "
+        "/fr/articles/ecrans/photo.jpg in the site (drafts and future-dated pages are not published)"]
 
 
 def test_a_document_that_does_not_parse_raises_like_a_full_build(site: Path) -> None:

@@ -29,7 +29,6 @@ import calendar
 import json
 import logging
 import math
-import posixpath
 import re
 import subprocess
 from collections import defaultdict
@@ -50,7 +49,7 @@ from generator.sources.facts import load_facts
 from generator.core.formats import compact_rounded, compact_step, format_value, language_name
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.model import ROUNDING, Document, Fact, Folder, Site, SiteConfig
-from generator.core.paths import output_path
+from generator.core.paths import link_file, missing_link_target, resolve_link
 from generator.render.stages import Rendered
 from generator.sources.yamlsource import LineDict, parse_yaml, read_text
 
@@ -418,17 +417,8 @@ def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple
         elif target.startswith("/"):
             found.append((target, line, target))
         else:
-            found.append((_resolve(page_url, target), line, target))
+            found.append((resolve_link(page_url, target), line, target))
     return found
-
-
-def _resolve(page_url: str, target: str) -> str:
-    """Return the site-absolute URL of a link relative to a page, as a browser would."""
-    parts = urlsplit(target)
-    path = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
-    if parts.path.endswith("/") and not path.endswith("/"):
-        path += "/"
-    return path + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
@@ -436,25 +426,15 @@ def _link_problem(url: str, result: BuildResult, ids: _PageIds) -> str | None:
     parts = urlsplit(url)
     path = unquote(parts.path) or "/"
     fragment = unquote(parts.fragment)
-    candidates = [path + "index.html" if path.endswith("/") else path, path.rstrip("/") + "/index.html"]
-    target = None
-    for candidate in candidates:
-        try:
-            rel = output_path(candidate)
-        except SiteError:
-            return _("it points outside the site")
-        if rel in result.files:
-            target = rel
-            break
+    try:
+        target = link_file(path, result.files.__contains__)
+    except SiteError:
+        return _("it points outside the site")
     rendered = _parts(result)[1]
     if target is None:
         hashed = rendered.contexts.assets.urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") \
             else None
-        if hashed:
-            return _("assets are published under names with a content hash ({hashed}), so {path} does not exist "
-                     "in the built site").format(hashed=hashed, path=path)
-        return _("there is no page or file {path} in the site (drafts and future-dated pages are not "
-                 "published)").format(path=path)
+        return missing_link_target(path, hashed)
     if not fragment or not target.endswith(".html"):
         return None
     page_url = "/" + target.removesuffix("index.html") if target.endswith("index.html") else "/" + target

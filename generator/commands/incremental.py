@@ -206,6 +206,10 @@ class _Work:
         underway = self._start_cards(contexts, card_cache, keys)  # drawn in threads while the keys are found
         try:
             keys.find()
+            structure_changed = ((Dep.PAGES,) in keys.all() or keys.assets_changed or keys.facts_changed
+                                 or keys.config_changed)
+            published = (frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed
+                         else self.previous.files.keys())  # the files the update leaves, for the links' warnings
             if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
@@ -213,7 +217,7 @@ class _Work:
             early: set[str] = set()
             if underway is not None:  # while the cards are drawn: the pages, as if the cards made no change
                 early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
-                                          made, records)
+                                          made, records, published)
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
             if underway is not None:
@@ -224,7 +228,7 @@ class _Work:
         final = contexts.with_bodies(bodies).sharing(Shared(sheets.downloads, kits.downloads, site_cards.cards))
         keys.shared(Shared(old_contexts.shared.sheets), Shared(sheets.downloads))
         changed = keys.all()
-        pages = self._pages(final, maker, changed, made, records, early, changed - before)
+        pages = self._pages(final, maker, changed, made, records, early, changed - before, published)
         text = old.text
         stale = self.index.touched(changed) & {item.path for item in old.text.files}
         if site.config.codes != self.old_site.config.codes:  # a language added has a feed no output recorded
@@ -239,8 +243,7 @@ class _Work:
             records.update(fresh.records)
         if assets is not old_contexts.assets:
             made += assets.files
-        files = self._files(site, assets, made, structure_changed=(Dep.PAGES,) in changed or keys.assets_changed
-                            or keys.facts_changed or keys.config_changed)
+        files = self._files(site, assets, made, structure_changed)
         for path, keys_read in records.items():
             self.index.replace(path, keys_read)
         removed = frozenset(self.previous.files.keys() - files.keys())
@@ -382,7 +385,7 @@ class _Work:
                                  warnings)
 
     def _early_pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
-                     records: dict[str, frozenset[Key] | None]) -> set[str]:
+                     records: dict[str, frozenset[Key] | None], published: AbstractSet[str]) -> set[str]:
         """Render the pages whose records hold a key changed before the cards and what follows them (downloads,
         site cards) are known, with the previous downloads and site cards; return their paths.
 
@@ -398,18 +401,23 @@ class _Work:
         if not todo or len(todo) > UPDATE_IN_PROCESS:
             return set()
         try:
-            pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1)
+            pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1, published=published)
         except (SiteError, SiteErrors):
             return set()
+        for line in render.broken_link_lines(pages.broken):
+            log.warning("%s", line)
         made += pages.kept
         records.update(pages.records)
         return {render_path(page) for page in todo}
 
     def _pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
                records: dict[str, frozenset[Key] | None], early: AbstractSet[str] = frozenset(),
-               late: AbstractSet[Key] = frozenset()) -> list[Page]:
+               late: AbstractSet[Key] = frozenset(), published: AbstractSet[str] = frozenset()) -> list[Page]:
         """Render again the pages whose records hold a changed key, and the new pages; of those rendered
-        early, only those that read a key changed ``late`` (by the cards, downloads and site cards)."""
+        early, only those that read a key changed ``late`` (by the cards, downloads and site cards).
+
+        The links of the pages rendered are looked for among the ``published`` files (a warning for each that
+        leads nowhere, as a build gives)."""
         touched = self.index.touched(changed)
         old_paths = self.previous.files
         redo = self.index.touched(late) | {path for path in early if (records.get(path) or frozenset()) & late}
@@ -418,7 +426,9 @@ class _Work:
                 and (render_path(page) not in early or render_path(page) in redo)]
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
-                                        jobs=None if len(todo) > UPDATE_IN_PROCESS else 1)
+                                        jobs=None if len(todo) > UPDATE_IN_PROCESS else 1, published=published)
+            for line in render.broken_link_lines(pages.broken):
+                log.warning("%s", line)
             made += pages.kept
             records.update(pages.records)
         return todo

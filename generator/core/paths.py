@@ -7,7 +7,7 @@ import posixpath
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from anyascii import anyascii
@@ -101,6 +101,42 @@ def output_path(url: str) -> str:
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
     return safe_relpath(rel)
+
+
+def resolve_link(page_url: str, target: str) -> str:
+    """Return the site-absolute URL of a link written on a page, as a browser resolves it.
+
+    ``resolve_link("/fr/articles/a/", "../img/x.png")`` → ``/fr/articles/img/x.png``; a link
+    starting with ``/`` is already site-absolute; ``#notes`` stays on the page.
+    """
+    parts = urlsplit(target)
+    path = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
+    if parts.path.endswith("/") and not path.endswith("/"):
+        path += "/"
+    return path + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def link_file(path: str, exists: Callable[[str], bool]) -> str | None:
+    """Return the output file a site-absolute address without ``#`` opens, or None when no file does.
+
+    ``/fr/a/`` opens ``fr/a/index.html``; ``/fr/a`` opens ``fr/a`` or, as static hosts
+    do, ``fr/a/index.html``. Raises SiteError when the address leaves the site.
+    """
+    for candidate in (path + "index.html" if path.endswith("/") else path, path.rstrip("/") + "/index.html"):
+        rel = output_path(candidate)
+        if exists(rel):
+            return rel
+    return None
+
+
+def missing_link_target(path: str, hashed: str | None = None) -> str:
+    """Return why a link to ``path`` finds nothing; ``hashed`` is the published name when ``path`` is an asset's
+    own name (assets are published under hashed names)."""
+    if hashed:
+        return _("assets are published under names with a content hash ({hashed}), so {path} does not exist "
+                 "in the built site").format(hashed=hashed, path=path)
+    return _("there is no page or file {path} in the site (drafts and future-dated pages are not "
+             "published)").format(path=path)
 
 
 def safe_relpath(rel: str) -> str:

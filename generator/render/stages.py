@@ -25,6 +25,7 @@ from collections import ChainMap, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, MutableMapping, Sequence, TypeVar, cast
 
 from markupsafe import Markup
@@ -35,8 +36,9 @@ from generator.core.formats import isolated, list_comma
 from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import LISTED_SECTIONS, Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
-from generator.core.errors import ErrorCollector, SiteError
+from generator.core.errors import ErrorCollector, SiteError, message_line
 from generator.core.messages import _
+from generator.core.paths import link_file, missing_link_target, resolve_link
 from generator.sources.i18n import Strings
 from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
 from generator.model.plan import (CARD_SIZES, SHARE_CARD, card_path, card_renditions, factsheet_path, feed_path,
@@ -440,12 +442,15 @@ class Pages(Generic[T]):
     drafts: Mapping[str, Draft]
     """Draft cache key → draft, for the bodies made with their pages (to keep in the cache)."""
     records: Records
+    broken: tuple[BrokenLink, ...] = ()
+    """Links and images of the bodies that lead to nothing the build publishes (when ``published`` was given)."""
 
 
 def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile], T],
                  pages: Sequence[Page] | None = None, progress: Progress = None,
                  meanwhile: Callable[[], None] | None = None, record: bool = False,
-                 jobs: int | None = None, keep_bodies: bool = True) -> Pages[T]:
+                 jobs: int | None = None, keep_bodies: bool = True,
+                 published: Set[str] | None = None) -> Pages[T]:
     """Render pages over several cores for a large site, handing each file to ``put`` where it is made.
 
     ``put`` runs in the worker that made the file (`output.Staging.put` writes it
@@ -454,7 +459,9 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
     gathered before raising. ``meanwhile`` runs here while the workers render.
     Without ``keep_bodies`` the bodies made with their pages are not sent back (a
     build that writes its pages needs only their drafts, for the cache: at 8,000
-    pages that is 60 MB less to hold).
+    pages that is 60 MB less to hold). With ``published``, the output paths the
+    build makes, each body's links and images are looked for among them
+    (`Pages.broken`).
     """
     errors = ErrorCollector()
     todo = tuple(pages if pages is not None else contexts.site.pages)
@@ -462,9 +469,10 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
     bodies: dict[str, Body] = {}
     drafts: dict[str, Draft] = {}
     records: dict[str, frozenset[Key]] = {}
+    broken: list[BrokenLink] = []
     # Compiled here once, the templates reach every forked worker compiled.
     warm_templates(contexts.env, {page.template for page in todo}, contexts.site.config.root)
-    job = _PageJob(contexts, maker, todo, put, record, keep_bodies)
+    job = _PageJob(contexts, maker, todo, put, record, keep_bodies, published)
     for chunk in map_in_processes(_render_pages_chunk, range(len(todo)), job, jobs=jobs,
                                   progress=counter(progress, _("pages"), len(todo)), meanwhile=meanwhile):
         kept += chunk.kept
@@ -472,8 +480,9 @@ def render_pages(contexts: Contexts, maker: BodyMaker, put: Callable[[OutputFile
         drafts.update(chunk.drafts)
         records.update(chunk.records)
         errors.extend(chunk.errors)
+        broken += chunk.broken
     errors.raise_if_any()
-    return Pages(tuple(kept), bodies, drafts, records)
+    return Pages(tuple(kept), bodies, drafts, records, tuple(broken))
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +495,7 @@ class _PageJob(Generic[T]):
     put: Callable[[OutputFile], T]
     record: bool
     keep_bodies: bool
+    published: Set[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +505,7 @@ class _PagesDone(Generic[T]):
     drafts: dict[str, Draft] = field(default_factory=dict)
     records: dict[str, frozenset[Key]] = field(default_factory=dict)
     errors: list[SiteError] = field(default_factory=list)
+    broken: list[BrokenLink] = field(default_factory=list)
 
 
 def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
@@ -526,8 +537,52 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
             continue
         if rec is not None:
             done.records[item.path] = frozenset(rec.keys)
+        body = contexts.bodies.by_rel.get(doc.rel) if doc is not None and job.published is not None else None
+        if body is not None and doc is not None and job.published is not None:
+            done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}"))
     done.drafts.update((key, draft) for key, draft in maker.fresh.items() if key not in drafted_before)
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenLink:
+    """A link or image of a body that leads to no file of the build."""
+
+    source: str
+    """The Markdown file (``content/fr/articles/a.md``)."""
+    line: int
+    written: str
+    """The link as the editor wrote it."""
+    problem: str
+
+
+def broken_links(body: Body, page_url: str, published: Set[str], asset_urls: Mapping[str, str],
+                 source: str) -> list[BrokenLink]:
+    """Return the links and images of ``body``, shown at ``page_url``, that open none of the ``published`` files.
+
+    Only whether a file is there: a ``#notes`` anchor is `vigie check`'s to follow (it reads the pages).
+    """
+    found = []
+    written = [*((url, line, url) for url, line in body.links if not url.startswith("//")),
+               *((resolve_link(page_url, target), line, target) for target, line in body.relative_links
+                 if not target.startswith("#"))]
+    for url, line, as_written in written:
+        path = unquote(urlsplit(url).path) or "/"
+        try:
+            if link_file(path, published.__contains__) is not None:
+                continue
+        except SiteError:
+            continue  # refused where the body was made
+        hashed = asset_urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") else None
+        found.append(BrokenLink(source, line, as_written, missing_link_target(path, hashed)))
+    return found
+
+
+def broken_link_lines(broken: Sequence[BrokenLink]) -> list[str]:
+    """Return the warning lines of broken links, by file and line, each once (a build logs them; check has its own)."""
+    return [message_line(f"{link.source}:{link.line}" if link.line else link.source, "warning",
+                         _("broken link '{link}': {problem}").format(link=link.written, problem=link.problem))
+            for link in sorted(set(broken), key=lambda link: (link.source, link.line, link.written))]
 
 
 # -- feeds, sitemap, robots.txt, headers ---------------------------------------------------------------------------
