@@ -11,28 +11,23 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from generator.sources.assets import asset_files, load_assets
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest, linked_cache
-from generator.core.images import ImageCache
-from generator.core.webfonts import WebFontCache
 from generator.core.workers import fewer_collections
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
 from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
 from generator.core.messages import _
 from generator.core.paths import output_path
-from generator.sources.facts import load_facts
-from generator.sources.i18n import load_strings
 from generator.model import OutputFile, Site, SiteConfig
 from generator.render.prerender import BodiesAhead
 from generator.output.lock import BuildLock
 from generator.output.writer import (Staging, WriteReport, Written, check_copied_output, check_output_folder,
                                      output_is_current, plan_files, recover_interrupted, resolve_output)
-from generator.model.plan import check_plan, planned_outputs
-from generator.model.site import assemble_site
 from generator.sources.files import read_file
 from generator.sources.theme import theme_dirs, tree_digest
 
+# What a build needs only once the helper drafting bodies has forked (`SiteReading.read`) is imported where it
+# is used: its import then runs beside the helper instead of before it, on one core.
 if TYPE_CHECKING:
     from generator.output.budget import Weight
     from generator.render.stages import Rendered
@@ -116,6 +111,8 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
 
     ``known`` holds files already read, by path (the Markdown files, see `SiteReading`).
     """
+    from generator.sources.assets import asset_files
+
     root = options.root
     errors = ErrorCollector()
     assets = asset_files(root, errors)  # exactly the files the build publishes, dotfiles of assets/root/ included
@@ -188,6 +185,14 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
     ``warn``, the warnings of the assets and fact sheets are logged (a check
     reports them with its findings instead).
     """
+    from generator.core.images import ImageCache
+    from generator.core.webfonts import WebFontCache
+    from generator.model.plan import check_plan, planned_outputs
+    from generator.model.site import assemble_site
+    from generator.sources.assets import load_assets
+    from generator.sources.facts import load_facts
+    from generator.sources.i18n import load_strings
+
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -218,7 +223,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         from generator.media.cards import CardCache
         from generator.render.contexts import Contexts, Shared
         from generator.render.markup import make_markdown
-        from generator.render.templating import make_environment
+        from generator.render.templating import make_environment, warm_templates
 
         images = ImageCache(cache / "images", read_only=not options.use_cache)
         assets = load_assets(config, WebFontCache(cache / "fonts", read_only=not options.use_cache), images)
@@ -230,6 +235,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
         contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)
+        # Compiled now, while the helper still drafts bodies on the other core (the page stage would do it alone).
+        warm_templates(contexts.env, {page.template for page in site.pages}, config.root)
         maker = BodyMaker(md, config.allow_html, contexts, drafts)
         problems = ErrorCollector()
         bodies = render.make_bodies(maker, render.factsheet_docs(site), errors=problems,  # the PDFs need them
