@@ -208,8 +208,9 @@ class _Work:
             keys.find()
             structure_changed = ((Dep.PAGES,) in keys.all() or keys.assets_changed or keys.facts_changed
                                  or keys.config_changed)
-            published = (frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed
-                         else self.previous.files.keys())  # the files the update leaves, for the links' warnings
+            planned = frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed \
+                else None
+            published = self.previous.files.keys() if planned is None else planned  # for the links' warnings
             if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
@@ -243,7 +244,7 @@ class _Work:
             records.update(fresh.records)
         if assets is not old_contexts.assets:
             made += assets.files
-        files = self._files(site, assets, made, structure_changed)
+        files = self._files(made, planned)
         for path, keys_read in records.items():
             self.index.replace(path, keys_read)
         removed = frozenset(self.previous.files.keys() - files.keys())
@@ -433,11 +434,13 @@ class _Work:
             records.update(pages.records)
         return todo
 
-    def _files(self, site: Site, assets: Any, made: list[OutputFile], structure_changed: bool) -> dict[str, OutputFile]:
-        """Return the previous files without those that are gone, with every file made again."""
-        if not structure_changed:  # the same pages, figures and assets: the same files
+    def _files(self, made: list[OutputFile], wanted: AbstractSet[str] | None) -> dict[str, OutputFile]:
+        """Return the previous files without those that are gone (not ``wanted``), with every file made again.
+
+        ``wanted`` is None when the pages, figures and assets are the same: then so are the files.
+        """
+        if wanted is None:
             return {**self.previous.files, **{item.path: item for item in made}}
-        wanted = {item.path for item in planned_outputs(site, assets.files)}
         files = {path: item for path, item in self.previous.files.items() if path in wanted}
         files.update((item.path, item) for item in made if item.path in wanted)
         return files
