@@ -22,7 +22,8 @@ from generator.model import OutputFile, Site, SiteConfig
 from generator.render.prerender import BodiesAhead
 from generator.output.lock import BuildLock
 from generator.output.writer import (Staging, WriteReport, Written, check_copied_output, check_output_folder,
-                                     output_is_current, plan_files, recover_interrupted, resolve_output)
+                                     output_is_current, plan_files, recover_interrupted, resolve_output,
+                                     save_warnings, saved_warnings)
 from generator.sources.files import read_file
 from generator.sources.theme import theme_dirs, tree_digest
 
@@ -80,6 +81,8 @@ class BuildResult:
     """Every output file, when it was written to a staging tree as it was made."""
     weights: list[Weight] = field(default_factory=list)
     """What a first visit of each kind of page transfers (`generator.output.budget`), after a build."""
+    planned: frozenset[str] = frozenset()
+    """The path of every file the build publishes, made or to be made (the search index's entry file)."""
 
     @property
     def paths(self) -> list[str]:
@@ -230,8 +233,9 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         if warn:
             for shown, message in assets.warnings:
                 log.warning("%s", message_line(shown, "warning", message))
-        planned = planned_outputs(site, assets.files)
-        check_plan(planned, copies=config.compress)  # every clash, before writing
+        plan = planned_outputs(site, assets.files)
+        check_plan(plan, copies=config.compress)  # every clash, before writing
+        planned = frozenset(item.path for item in plan)
         tree_digest(theme_dirs(root, "layouts"))  # a pipe or a link leading outside among the layouts: refused
         md = make_markdown(config.allow_html)
         contexts = Contexts(site, strings, make_environment(config, recording=options.record), assets, md)
@@ -283,7 +287,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         try:
             pages = render.render_pages(made, maker, put, progress=options.progress, meanwhile=meanwhile,
                                         record=options.record, keep_bodies=staging is None or options.record,
-                                        published=frozenset(item.path for item in planned) if warn else None)
+                                        published=planned if warn else None)
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
@@ -295,7 +299,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         made = made.with_bodies(made.bodies.adding(pages.bodies))
         result = BuildResult(site=site, rendered=render.Rendered(made, maker, cards, site_cards, kits, sheets, text,
                                                                  {**sheets.records, **text.records, **pages.records}),
-                             files={}, timings=timings, cards_drawn=card_cache.drawn, pdfs_rendered=sheets.rendered)
+                             files={}, timings=timings, cards_drawn=card_cache.drawn, pdfs_rendered=sheets.rendered,
+                             planned=planned)
         if staging is None:
             result.files = plan_files(kept)
         else:
@@ -341,33 +346,67 @@ def _unusable(folder: Path) -> bool:
 
 def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
     first_build = not (options.use_cache and (cache_dir(options.root) / "bodies.pickle").is_file())
-    reading = SiteReading.read(options, first_build)  # the Markdown files are read once
-    with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
-        fingerprint = input_fingerprint(options, reading.contents())
-        state = cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache else None
-        check_copied_output(output, state is not None and state.is_file(), options.root)
-        if output_is_current(output, fingerprint, state):
-            log.debug("nothing changed since the last build of %s", output)
-            return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
-        staging = Staging(output, compress=reading.config.compress)
-        try:
-            result = render_site(options, staging, reading)
-            search = None
-            if reading.config.search:  # the index is made of the staged pages, before the swap
-                from generator.output.search import index_staging, search_memory
+    with _Said() as said:
+        reading = SiteReading.read(options, first_build)  # the Markdown files are read once
+        with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
+            fingerprint = input_fingerprint(options, reading.contents())
+            state = (cache_dir(options.root) / "outputs" / f"{digest(str(output))[:24]}.txt" if options.use_cache
+                     else None)
+            check_copied_output(output, state is not None and state.is_file(), options.root)
+            if output_is_current(output, fingerprint, state):
+                log.debug("nothing changed since the last build of %s", output)
+                already = set(said.lines)
+                for line in saved_warnings(state, fingerprint) if state is not None else ():  # they still hold
+                    if line not in already:
+                        log.warning("%s", line)
+                return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
+            result = _build_anew(options, output, reading, fingerprint, state)
+    if state is not None:
+        save_warnings(state, fingerprint, said.lines)
+    return result
 
-                start = time.perf_counter()
-                memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
-                indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
-                pages = [item for item in result.written if item.path.endswith(".html")]
-                search = index_staging(staging, pages, indexed, memory)
-                result.written += search.written
-                result.timings["search"] = time.perf_counter() - start
+
+class _Said(logging.Handler):
+    """Keeps the warnings logged while a build runs (a context manager), to say them again when nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.lines.append(record.getMessage())
+
+    def __enter__(self) -> _Said:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().removeHandler(self)
+
+
+def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, fingerprint: str,
+                state: Path | None) -> BuildResult:
+    """Render the site into a staging tree, index it, swap it in; weigh its pages."""
+    staging = Staging(output, compress=reading.config.compress)
+    try:
+        result = render_site(options, staging, reading)
+        search = None
+        if reading.config.search:  # the index is made of the staged pages, before the swap
+            from generator.output.search import index_staging, search_memory
+
             start = time.perf_counter()
-            result.report = staging.commit(result.written, fingerprint, state)
-        except BaseException:
-            staging.discard()
-            raise
+            memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
+            indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
+            pages = [item for item in result.written if item.path.endswith(".html")]
+            search = index_staging(staging, pages, indexed, memory)
+            result.written += search.written
+            result.timings["search"] = time.perf_counter() - start
+        start = time.perf_counter()
+        result.report = staging.commit(result.written, fingerprint, state)
+    except BaseException:
+        staging.discard()
+        raise
     if search is not None:  # remembered once the new index is the published one
         memory.save(search.folders)
     result.timings["write"] = time.perf_counter() - start

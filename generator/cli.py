@@ -314,8 +314,16 @@ def _build(args: argparse.Namespace, site: Path) -> int:
             progress.clear()
     if result.up_to_date:
         if not args.quiet:
-            print(_("{output} is up to date: nothing changed since the last build ({seconds}s)").format(
-                output=options.output, seconds=seconds_text(time.perf_counter() - start)))
+            seconds = seconds_text(time.perf_counter() - start)
+            if _WARNINGS.count:  # the last build's, said again above: nothing changed, so they still hold
+                print(ngettext("{output} is up to date: nothing changed since the last build ({seconds}s); its "
+                               "warning above still holds",
+                               "{output} is up to date: nothing changed since the last build ({seconds}s); its "
+                               "{count} warnings above still hold", _WARNINGS.count).format(
+                    output=options.output, seconds=seconds, count=_WARNINGS.count))
+            else:
+                print(_("{output} is up to date: nothing changed since the last build ({seconds}s)").format(
+                    output=options.output, seconds=seconds))
         return 0
     if not args.quiet:
         summary = build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count)

@@ -648,23 +648,53 @@ def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_sit
     article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", (
         "Only in English.\n\n![A photo](../img/photo.jpg)\n\n"
         "See [sibling](../missing/), [self](#anywhere), [help](/en/help/#in-danger-now), [gone](/en/gone/)\n"
-        "and [icon](../../../assets/img/icon.svg).")), encoding="utf-8")
+        "and [icon](../../../assets/img/icon.svg),\n"
+        "then ![summer](photos/été.jpg) and ![Windows](img\\photo.png).")), encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         _, out = build_copy(warm_site, tmp_path)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = [r.getMessage().removeprefix("content/en/articles/later.md:") for r in caplog.records
+                if r.levelno == logging.WARNING]
     nowhere = "in the site (drafts and future-dated pages are not published)"
-    assert len(warnings) == 4, warnings
-    assert warnings[0] == (f"content/en/articles/later.md:9: warning: broken link '../img/photo.jpg': there is no page "
-                           f"or file /en/articles/img/photo.jpg {nowhere}")
-    assert warnings[1].startswith(  # what a relative address reaches is not renamed to the asset's hashed file
-        "content/en/articles/later.md:11: warning: broken link '../../../assets/img/icon.svg': assets are "
-        "published under names with a content hash"), warnings
-    assert warnings[2:] == [  # a paragraph's links are said at its first line, as vigie check does
-        f"content/en/articles/later.md:11: warning: broken link '../missing/': there is no page or file "
-        f"/en/articles/missing/ {nowhere}",
-        f"content/en/articles/later.md:11: warning: broken link '/en/gone/': there is no page or file /en/gone/ "
-        f"{nowhere}"]
+    assert warnings == [
+        f"9: warning: broken link '../img/photo.jpg': there is no page or file /en/articles/img/photo.jpg {nowhere}",
+        f"11: warning: broken link '../missing/': there is no page or file /en/articles/missing/ {nowhere}",
+        f"11: warning: broken link '/en/gone/': there is no page or file /en/gone/ {nowhere}",
+        # each at its own line of the paragraph; what a relative address reaches is not renamed to the hashed file
+        "12: warning: broken link '../../../assets/img/icon.svg': assets are published under names with a content "
+        "hash (/assets/img/icon.6069e9325e.svg), so /assets/img/icon.svg does not exist in the built site",
+        "13: warning: broken link 'img\\photo.png': web addresses separate folders with / and never \\: write "
+        "'img/photo.png'",  # as written, not as the parser encoded it (img%5Cphoto.png)
+        f"13: warning: broken link 'photos/été.jpg': there is no page or file /en/articles/later/photos/été.jpg "
+        f"{nowhere}"], warnings
     assert '<img src="../img/photo.jpg" alt="A photo">' in read(out, "en/articles/later/index.html")
+
+
+def test_a_site_full_of_broken_links_gets_twenty_lines_and_a_count() -> None:
+    from generator.render.stages import BrokenLink, broken_link_lines
+
+    broken = [BrokenLink("content/fr/a.md", line, f"img{line}.png", "nowhere") for line in range(30, 0, -1)]
+    lines = broken_link_lines(broken + broken[:3])  # the same link seen twice is said once
+    assert len(lines) == 21 and lines[0] == "content/fr/a.md:1: warning: broken link 'img1.png': nowhere"
+    assert lines[19].startswith("content/fr/a.md:20: ")
+    assert lines[20] == "warning: 10 more broken links (vigie check lists every one)"
+    assert broken_link_lines(broken[:20])[-1] == "content/fr/a.md:30: warning: broken link 'img30.png': nowhere"
+
+
+def test_a_link_above_the_folder_the_site_is_published_in_leaves_the_site(warm_site: Path, tmp_path: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    # Published at https://x.github.io/campagne/, "../../../../robots.txt" from /campagne/en/articles/later/ is
+    # the host's own /robots.txt ("../../../sitemap.xml" the site's); "/campagne/en/help/" gets the folder twice.
+    article = warm_site / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", (
+        "Only in English: [robots](../../../../robots.txt), [ours](../../../sitemap.xml)\n"
+        "and [help](/campagne/en/help/).")), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        build_copy(warm_site, tmp_path, base_url="https://x.github.io/campagne/")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "content/en/articles/later.md:7: warning: broken link '../../../../robots.txt': it points outside the site",
+        "content/en/articles/later.md:8: warning: broken link '/campagne/en/help/': write the address without the "
+        "site's folder /campagne/, which is added to every address: /en/help/"], warnings
 
 
 def test_files_in_assets_root_are_published_at_the_site_root(warm_site: Path, tmp_path: Path) -> None:

@@ -247,6 +247,18 @@ def test_existing_anchors_and_pages_pass(site_src: Path) -> None:
         "'top-of-nothing-is-wrong'"]
 
 
+def test_broken_links_are_quoted_as_written_at_their_own_line(site_src: Path) -> None:
+    # A paragraph's links were all said at its first line, "été" as "%C3%A9t%C3%A9", and a Windows "img\\a.png"
+    # was "it points outside the site".
+    edit(site_src / "content/en/articles/later.md", "Only in English.",
+         "Only in English,\nsee ![summer](photos/été.jpg)\nand ![Windows](img\\a.png).")
+    report = run_check(site_src, today=BUILD_DAY)
+    assert [(f.line, f.message) for f in found(report, ERROR, "content/en/articles/later.md", "broken link")] == [
+        (8, "broken link 'photos/été.jpg': there is no page or file /en/articles/later/photos/été.jpg in the site "
+            "(drafts and future-dated pages are not published)"),
+        (9, "broken link 'img\\a.png': web addresses separate folders with / and never \\: write 'img/a.png'")]
+
+
 def test_links_of_raw_html_are_checked_too(site_src: Path) -> None:
     # With allow_html, <img src="/assets/img/icon.svg"> and <a href="../missing.md"> are published as written
     # (not rewritten as Markdown's are): both broke on the site while the check said "0 errors".

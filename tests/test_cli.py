@@ -318,6 +318,30 @@ def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path:
                         capsys.readouterr().out)
 
 
+def test_a_build_that_finds_nothing_changed_says_the_last_builds_warnings_again(
+        warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Building again "to see if it is clean" printed only "up to date", while the broken image was still there.
+    article = warm_site / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", "![A](a.png)"),
+                       encoding="utf-8")
+    warning = ("content/en/articles/later.md:7: warning: broken link 'a.png': there is no page or file "
+               "/en/articles/later/a.png in the site (drafts and future-dated pages are not published)\n")
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    first = capsys.readouterr()
+    assert first.err == warning and ", 1 warning into " in first.out
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    again = capsys.readouterr()
+    assert again.err == warning
+    assert re.fullmatch(r".+ is up to date: nothing changed since the last build \(\d+\.\d\ds\); its warning above "
+                        r"still holds\n", again.out), again.out
+    article.write_text(article.read_text(encoding="utf-8").replace("![A](a.png)", "Fixed."), encoding="utf-8")
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    fixed = capsys.readouterr()
+    assert fixed.err == "" and ", 0 warnings into " in fixed.out and "is up to date" in fixed.out
+    assert "still hold" not in fixed.out  # the fixed build's warnings (none) are the ones said again
+
+
 def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.MonkeyPatch, french: None) -> None:
     from generator.core import messages
 

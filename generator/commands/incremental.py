@@ -210,7 +210,7 @@ class _Work:
                                  or keys.config_changed)
             planned = frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed \
                 else None
-            published = self.previous.files.keys() if planned is None else planned  # for the links' warnings
+            published = self.previous.planned if planned is None else planned  # for the links' warnings
             if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
@@ -252,7 +252,8 @@ class _Work:
             self.index.replace(path, None)
         rendered = render.Rendered(final, maker, cards, site_cards, kits, sheets, text, dict(self.index.records))
         result = BuildResult(site=site, rendered=rendered, files=files, cards_drawn=card_cache.drawn,
-                             pdfs_rendered=sheets.rendered, timings={"update": time.perf_counter() - clock})
+                             pdfs_rendered=sheets.rendered, timings={"update": time.perf_counter() - clock},
+                             planned=published)
         log.debug("update: %d of %d pages and %d other files made again, %d removed, in %.3fs", len(pages),
                   len(site.pages), len(made) - len(pages), len(removed), result.timings["update"])
         return Update(result, frozenset(item.path for item in made), removed, frozenset(changed))

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from anyascii import anyascii
 
@@ -103,16 +103,25 @@ def output_path(url: str) -> str:
     return safe_relpath(rel)
 
 
-def resolve_link(page_url: str, target: str) -> str:
+def resolve_link(page_url: str, target: str, base_path: str = "/") -> str:
     """Return the site-absolute URL of a link written on a page, as a browser resolves it.
 
-    ``resolve_link("/fr/articles/a/", "../img/x.png")`` → ``/fr/articles/img/x.png``; a link
-    starting with ``/`` is already site-absolute; ``#notes`` stays on the page.
+    ``resolve_link("/fr/articles/a/", "../img/x.png")`` → ``/fr/articles/img/x.png``; ``#notes``
+    stays on the page. ``base_path`` is the folder the site is published in (``/campagne/``):
+    a link that climbs above it leaves the site (SiteError), while above ``/`` a browser stays at ``/``.
     """
     parts = urlsplit(target)
-    path = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
-    if parts.path.endswith("/") and not path.endswith("/"):
-        path += "/"
+    if "\\" in unquote(parts.path):
+        raise _backslash(unquote(target))
+    path = page_url
+    if parts.path:
+        published = posixpath.normpath(posixpath.join(base_path + page_url.lstrip("/"), parts.path))
+        if not (published.rstrip("/") + "/").startswith(base_path):
+            raise SiteError(_("it points outside the site"))
+        path = "/" + (published.rstrip("/") + "/").removeprefix(base_path)
+        if not (parts.path.endswith("/") or parts.path.endswith("/.") or parts.path in (".", "..")
+                or parts.path.endswith("/..")):
+            path = path.rstrip("/") or "/"
     return path + (f"#{parts.fragment}" if parts.fragment else "")
 
 
@@ -120,21 +129,45 @@ def link_file(path: str, exists: Callable[[str], bool]) -> str | None:
     """Return the output file a site-absolute address without ``#`` opens, or None when no file does.
 
     ``/fr/a/`` opens ``fr/a/index.html``; ``/fr/a`` opens ``fr/a`` or, as static hosts
-    do, ``fr/a/index.html``. Raises SiteError when the address leaves the site.
+    do, ``fr/a/index.html``. Raises SiteError, saying why, when the address leaves the site
+    or separates its folders with ``\\``.
     """
+    if "\\" in path:
+        raise _backslash(path)
     for candidate in (path + "index.html" if path.endswith("/") else path, path.rstrip("/") + "/index.html"):
-        rel = output_path(candidate)
+        try:
+            rel = output_path(candidate)
+        except SiteError:
+            raise SiteError(_("it points outside the site")) from None
         if exists(rel):
             return rel
     return None
 
 
-def missing_link_target(path: str, hashed: str | None = None) -> str:
-    """Return why a link to ``path`` finds nothing; ``hashed`` is the published name when ``path`` is an asset's
-    own name (assets are published under hashed names)."""
+def _backslash(written: str) -> SiteError:
+    return SiteError(_("web addresses separate folders with / and never \\: write '{fixed}'").format(
+        fixed=written.replace("\\", "/")))
+
+
+def missing_link_target(path: str, exists: Callable[[str], bool], hashed: str | None = None,
+                        base_path: str = "/") -> str:
+    """Return why a link to ``path`` finds nothing.
+
+    ``hashed`` is the published name when ``path`` is an asset's own name (assets are published under
+    hashed names); an address that starts with the site's folder (``/campagne/fr/``) would get it twice.
+    """
     if hashed:
         return _("assets are published under names with a content hash ({hashed}), so {path} does not exist "
                  "in the built site").format(hashed=hashed, path=path)
+    if base_path != "/" and path.startswith(base_path):
+        inside = "/" + path.removeprefix(base_path)
+        try:
+            found = link_file(inside, exists) is not None
+        except SiteError:
+            found = False
+        if found:
+            return _("write the address without the site's folder {folder}, which is added to every address: "
+                     "{path}").format(folder=base_path, path=inside)
     return _("there is no page or file {path} in the site (drafts and future-dated pages are not "
              "published)").format(path=path)
 

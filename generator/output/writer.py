@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import logging
 import os
 import posixpath
@@ -228,6 +229,26 @@ def _write_state(state: Path, out: Path, fingerprint: str) -> None:
     if error is not None:
         log.warning(_("could not write {path} ({reason}); the next build will render everything")
                     .format(path=state, reason=os_reason(error)))
+
+
+def save_warnings(state: Path, fingerprint: str, lines: Iterable[str]) -> None:
+    """Keep the warnings of the build that made the output ``state`` describes, for `saved_warnings`."""
+    data = json.dumps({"fingerprint": fingerprint, "warnings": list(lines)}, ensure_ascii=False)
+    error = write_atomically(state.with_suffix(".warnings.json"), data.encode("utf-8"))
+    if error is not None:
+        log.debug("warnings not kept: %s", error)
+
+
+def saved_warnings(state: Path, fingerprint: str) -> list[str]:
+    """Return the warnings of the build with this fingerprint (none when they were not kept)."""
+    try:
+        data = json.loads(state.with_suffix(".warnings.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return []
+    lines = data.get("warnings")
+    return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
 
 
 def recover_interrupted(out: Path) -> None:

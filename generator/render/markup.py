@@ -279,43 +279,48 @@ def _rewrite_links(state: StateCore) -> None:
         if block.type != "inline" or not block.children:
             continue
         _near_shortcodes(block, vigie)
+        row = 0  # the line of the block a token is on: a paragraph's links are said at their own line
         for token in block.children:
+            at = (block.map[0] + row, block.map[1]) if block.map else None
+            if token.type in ("softbreak", "hardbreak"):
+                row += 1
             if token.type == "html_inline":
-                _note_raw_html(token.content, vigie, block.map)
+                _note_raw_html(token.content, vigie, at)
+                row += token.content.count("\n")
             if token.type == "image":
                 if not token.content.strip():
-                    vigie.images_without_alt.append(vigie.line(block.map) or 0)
+                    vigie.images_without_alt.append(vigie.line(at) or 0)
                 src = str(token.attrGet("src") or "")
                 if REMOTE_RE.match(src):  # every visitor's address would go there; the site's policy blocks it
                     vigie.fail(_("the image {url} is on another site ({host}): a page must not make its visitors' "
                                  "browsers contact other sites (and the site's security policy blocks it); save "
                                  "the image in assets/img/ and write /assets/img/…").format(
                         url=src[:120], host=remote_host(src)),
-                        block.map)
-                elif not _rewrite_asset(token, "src", vigie, block.map):
-                    _note_other(src, vigie, block.map)
+                        at)
+                elif not _rewrite_asset(token, "src", vigie, at):
+                    _note_other(src, vigie, at)
             if token.type != "link_open":
                 continue
-            if _rewrite_asset(token, "href", vigie, block.map):
+            if _rewrite_asset(token, "href", vigie, at):
                 continue
             href = str(token.attrGet("href") or "")
             if not href or href.startswith(("#", "/")) or SCHEME_RE.match(href):
                 if href.startswith("/") and not href.startswith("//"):
-                    vigie.links.append((href, vigie.line(block.map) or 0))
+                    vigie.links.append((href, vigie.line(at) or 0))
                 elif href.startswith("#"):
-                    _note_other(href, vigie, block.map)
+                    _note_other(href, vigie, at)
                 continue
             path, _sep, anchor = href.partition("#")
             if not path.endswith(".md"):
-                _note_other(href, vigie, block.map)
+                _note_other(href, vigie, at)
                 continue
             url = vigie.resolve_link(path)
             if url is None:
                 vigie.fail(_("the link '{href}' points to a Markdown file that does not exist; check the file "
-                             "name and folder (links are relative to this file)").format(href=href), block.map)
+                             "name and folder (links are relative to this file)").format(href=href), at)
                 continue
             token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
-            vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(block.map) or 0))
+            vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(at) or 0))
 
 
 def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:

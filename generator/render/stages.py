@@ -25,9 +25,10 @@ from collections import ChainMap, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 from typing import AbstractSet as Set, Any, Callable, Generic, Mapping, MutableMapping, Sequence, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
+from markdown_it.common.normalize_url import normalizeLinkText
 from markupsafe import Markup
 
 from generator.render.bodies import Bodies, Body, BodyMaker, Draft, draft_key
@@ -37,7 +38,7 @@ from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import LISTED_SECTIONS, Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
 from generator.core.errors import ErrorCollector, SiteError, message_line
-from generator.core.messages import _
+from generator.core.messages import _, ngettext
 from generator.core.paths import link_file, missing_link_target, resolve_link
 from generator.sources.i18n import Strings
 from generator.model import Document, Folder, OutputFile, Page, PageKind, Site
@@ -539,7 +540,8 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
             done.records[item.path] = frozenset(rec.keys)
         body = contexts.bodies.by_rel.get(doc.rel) if doc is not None and job.published is not None else None
         if body is not None and doc is not None and job.published is not None:
-            done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}"))
+            done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}",
+                                            contexts.site.config.base_path))
     done.drafts.update((key, draft) for key, draft in maker.fresh.items() if key not in drafted_before)
     return done
 
@@ -557,32 +559,69 @@ class BrokenLink:
 
 
 def broken_links(body: Body, page_url: str, published: Set[str], asset_urls: Mapping[str, str],
-                 source: str) -> list[BrokenLink]:
+                 source: str, base_path: str = "/") -> list[BrokenLink]:
     """Return the links and images of ``body``, shown at ``page_url``, that open none of the ``published`` files.
 
     Only whether a file is there: a ``#notes`` anchor is `vigie check`'s to follow (it reads the pages).
+    ``base_path`` is the folder the site is published in (`resolve_link`).
     """
     found = []
     written = [*((url, line, url) for url, line in body.links if not url.startswith("//")),
-               *((resolve_link(page_url, target), line, target) for target, line in body.relative_links
-                 if not target.startswith("#"))]
+               *((target, line, target) for target, line in body.relative_links if not target.startswith("#"))]
     for url, line, as_written in written:
-        path = unquote(urlsplit(url).path) or "/"
-        try:
-            if link_file(path, published.__contains__) is not None:
-                continue
-        except SiteError:
-            continue  # refused where the body was made
-        hashed = asset_urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") else None
-        found.append(BrokenLink(source, line, as_written, missing_link_target(path, hashed)))
+        problem = link_problem(url if url.startswith("/") else _resolved(page_url, url, base_path),
+                               published.__contains__, asset_urls, base_path)
+        if problem is not None:
+            found.append(BrokenLink(source, line, shown_link(as_written), problem))
     return found
 
 
+def _resolved(page_url: str, target: str, base_path: str) -> str | SiteError:
+    try:
+        return resolve_link(page_url, target, base_path)
+    except SiteError as err:
+        return err
+
+
+def link_problem(url: str | SiteError, exists: Callable[[str], bool], asset_urls: Mapping[str, str],
+                 base_path: str = "/") -> str | None:
+    """Return why a site-absolute link (or the error resolving it) opens no file, None when it opens one."""
+    if isinstance(url, SiteError):
+        return url.message
+    path = unquote(urlsplit(url).path) or "/"
+    try:
+        if link_file(path, exists) is not None:
+            return None
+    except SiteError as err:
+        return err.message
+    hashed = asset_urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") else None
+    return missing_link_target(path, exists, hashed, base_path)
+
+
+def shown_link(target: str) -> str:
+    """Return a link as the editor wrote it: the Markdown parser wrote ``été`` as ``%C3%A9t%C3%A9``."""
+    decoded = normalizeLinkText(target)
+    return decoded if decoded.isprintable() else target  # a control character stays as the parser wrote it
+
+
+#: Broken links a build lists one by one; past these, one line counts the others (an old site may hold thousands).
+BROKEN_LINES_SHOWN = 20
+
+
 def broken_link_lines(broken: Sequence[BrokenLink]) -> list[str]:
-    """Return the warning lines of broken links, by file and line, each once (a build logs them; check has its own)."""
-    return [message_line(f"{link.source}:{link.line}" if link.line else link.source, "warning",
-                         _("broken link '{link}': {problem}").format(link=link.written, problem=link.problem))
-            for link in sorted(set(broken), key=lambda link: (link.source, link.line, link.written))]
+    """Return the warning lines of broken links, by file and line, each once (a build logs them; check has its own).
+
+    Past `BROKEN_LINES_SHOWN`, one line says how many more there are: `vigie check` lists them all.
+    """
+    lines = [message_line(f"{link.source}:{link.line}" if link.line else link.source, "warning",
+                          _("broken link '{link}': {problem}").format(link=link.written, problem=link.problem))
+             for link in sorted(set(broken), key=lambda link: (link.source, link.line, link.written))]
+    if len(lines) <= BROKEN_LINES_SHOWN:
+        return lines
+    more = len(lines) - BROKEN_LINES_SHOWN
+    return [*lines[:BROKEN_LINES_SHOWN], message_line("", "warning", ngettext(
+        "{count} more broken link (vigie check lists every one)",
+        "{count} more broken links (vigie check lists every one)", more).format(count=more))]
 
 
 # -- feeds, sitemap, robots.txt, headers ---------------------------------------------------------------------------
