@@ -121,7 +121,7 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
     assets = asset_files(root, errors)  # exactly the files the build publishes, dotfiles of assets/root/ included
     errors.raise_if_any()
     parts: list[str | bytes] = [
-        CACHE_VERSION, sys.version, _versions(), _code_digest(),
+        CACHE_VERSION, sys.version, _versions(), code_digest(),
         repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
         tree_digest([root / "content"], known, skip_ignored=True),
         tree_digest(theme_dirs(root, "layouts")), tree_digest([], files=assets),
@@ -130,7 +130,7 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
     return digest(*parts)
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     """Return a hash of Vigie's own code and data, so a changed generator never counts as 'nothing changed'.
 
     Every file of the package counts, in every subfolder (compiled bytecode aside),

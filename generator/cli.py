@@ -342,8 +342,7 @@ def _with_publish_note(summary: str, result: BuildResult, options: BuildOptions)
 
     if result.site is None:
         return summary
-    parsed = cache_dir(options.root) / "documents.pickle" if options.use_cache else None
-    note = build_note(count_for_build(result.site, parsed))
+    note = build_note(count_for_build(result.site, cache_dir(options.root) if options.use_cache else None))
     return _("{summary}; {note}").format(summary=summary, note=note) if note else summary
 
 

@@ -104,11 +104,11 @@ def test_the_code_fingerprint_covers_every_file_of_the_package(tmp_path: Path,
     (fake / "sub" / "deep.py").write_text("y = 1\n", encoding="utf-8")
     (fake / "sub" / "page.html").write_text("<p>\n", encoding="utf-8")
     monkeypatch.setattr(build, "__file__", str(fake / "build.py"))
-    before = build._code_digest()
+    before = build.code_digest()
     (fake / "sub" / "__pycache__" / "deep.cpython-311.pyc").write_bytes(b"compiled")
-    assert build._code_digest() == before
+    assert build.code_digest() == before
     (fake / "sub" / "page.html").write_text("<p>changed\n", encoding="utf-8")
-    assert build._code_digest() != before
-    changed = build._code_digest()
+    assert build.code_digest() != before
+    changed = build.code_digest()
     (fake / "sub" / "deep.py").rename(fake / "moved.py")
-    assert build._code_digest() != changed
+    assert build.code_digest() != changed

@@ -100,6 +100,34 @@ def test_build_says_how_many_things_to_change(fresh: Path, tmp_path: Path, capsy
     assert (tmp_path / "out" / "index.html").is_file()  # the build still builds
 
 
+def test_the_starter_to_compare_with_is_kept_between_builds(fresh: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Making the starter site took a fifth of a second of every build's summary (a quarter of a small site's build).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795910400")
+    monkeypatch.setenv("VIGIE_LANG", "en")
+    assert main(["build", str(fresh), "-o", str(tmp_path / "out")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert (fresh / ".vigie-cache/starter.pickle").is_file()
+
+    def not_again() -> Starter:
+        raise AssertionError("the starter was made again")
+
+    monkeypatch.setattr(Starter, "made", staticmethod(not_again))
+    edit(fresh / "content/fr/index.md", "\n---\n", "\n---\n\nUn mot de plus.\n")  # not up to date: a summary
+    assert main(["build", str(fresh), "-o", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split("; ")[-1] == first.split("; ")[-1]
+    monkeypatch.setattr("generator.build.code_digest", lambda: "another Vigie")  # a new Vigie makes it again
+    with pytest.raises(AssertionError, match="made again"):
+        Starter.kept(fresh / ".vigie-cache")
+
+
+def test_a_starter_that_could_not_be_made_whole_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Starter, "made", staticmethod(lambda: Starter(complete=False)))
+    assert Starter.kept(tmp_path) == Starter(complete=False)
+    assert not (tmp_path / "starter.pickle").exists()
+
+
 def make_ready(site: Path) -> None:
     """Do what an editor does before publishing: their own address, names, pages, figure; the contact checked."""
     config = site / "site.yaml"

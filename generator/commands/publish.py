@@ -104,6 +104,31 @@ class Starter:
     paragraphs: frozenset[str] = frozenset()
     """Placeholder paragraphs and phrases the scaffold itself names (`scaffold.placeholder_texts`)."""
     markers: frozenset[str] = frozenset({MARKER})
+    complete: bool = True
+    """False when a starter site could not be made in some language (then it is not kept, see `kept`)."""
+
+    @staticmethod
+    def kept(cache: Path | None) -> Starter:
+        """Return `made`, kept in the site's cache folder ``cache`` between builds.
+
+        Making it takes a fifth of a second, on every build that prints its summary; what it holds depends
+        only on Vigie's own code and catalogs, so it is kept by their digest (a new Vigie makes it again).
+        """
+        if cache is None:
+            return Starter.made()
+        from generator.build import code_digest
+        from generator.core.cache import Store
+
+        store = Store(cache / "starter.pickle")
+        key = code_digest()
+        found = store.get(key)
+        if isinstance(found, Starter):
+            return found
+        made = Starter.made()
+        if made.complete:
+            store.put(key, made)
+            store.save()
+        return made
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -126,6 +151,7 @@ class Starter:
             found[key] |= found["paragraphs"]
         speaking = active_language()
         day = date(2000, 1, 1)
+        complete = True
         quiet = logging.getLogger(scaffold.__name__)  # its "created …" lines are about a throwaway folder
         level = quiet.level
         quiet.setLevel(max(level, logging.INFO))
@@ -136,12 +162,13 @@ class Starter:
                     try:
                         _read_starter(scaffold, Path(tmp) / ui, day, found)
                     except (SiteError, SiteErrors, OSError) as exc:  # a bug in the starter: check what can be
+                        complete = False
                         log.warning("%s", _("could not make a starter site to compare with ({problem}); placeholders "
                                                   "are not all found").format(problem=exc))
         finally:
             activate(speaking)
             quiet.setLevel(level)
-        return Starter(**{name: frozenset(values) for name, values in found.items()})
+        return Starter(**{name: frozenset(values) for name, values in found.items()}, complete=complete)
 
 
 def _read_starter(scaffold: Any, root: Path, day: date, found: dict[str, set[Any]]) -> None:
@@ -434,16 +461,18 @@ def _check_drafts(finder: _Finder) -> None:
 # -- for the build's summary ----------------------------------------------------------------------------
 
 
-def count_for_build(site: Site, parsed: Path | None = None) -> int:
+def count_for_build(site: Site, cache: Path | None = None) -> int:
     """Return how many things a build publishes that ``vigie check --publish`` refuses (0 when unsure).
 
-    ``parsed`` is the build's cache of parsed documents, to read the drafts again quickly.
+    ``cache`` is the site's cache folder: the build's parsed documents (to read the drafts again
+    quickly) and the starter site to compare with (`Starter.kept`).
     """
     from generator.core.cache import Store
 
     try:
-        documents = load_documents(site.config, ErrorCollector(), Store(parsed) if parsed is not None else None)
-        return len(publish_problems(site, documents))
+        documents = load_documents(site.config, ErrorCollector(),
+                                   Store(cache / "documents.pickle") if cache is not None else None)
+        return len(publish_problems(site, documents, Starter.kept(cache)))
     except Exception:  # a note on a build that succeeded must never turn it into a failure
         log.debug("could not count what to change before publishing", exc_info=True)
         return 0
