@@ -15,8 +15,8 @@ from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest, lin
 from generator.core.workers import fewer_collections
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
-from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
-from generator.core.messages import _
+from generator.core.errors import WARNINGS, ErrorCollector, SiteError, SiteErrors, message_line, warnings_in
+from generator.core.messages import _, active_language
 from generator.core.paths import output_path
 from generator.model import OutputFile, Site, SiteConfig
 from generator.render.prerender import BodiesAhead
@@ -83,6 +83,8 @@ class BuildResult:
     """What a first visit of each kind of page transfers (`generator.output.budget`), after a build."""
     planned: frozenset[str] = frozenset()
     """The path of every file the build publishes, made or to be made (the search index's entry file)."""
+    warnings_again: int = 0
+    """When the output was up to date: how many warnings of the build that made it were said again."""
 
     @property
     def paths(self) -> list[str]:
@@ -291,8 +293,8 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
-        for line in render.broken_link_lines(pages.broken):  # vigie check reports them too, with the anchors
-            log.warning("%s", line)
+        for line, count in render.broken_link_lines(pages.broken):  # vigie check reports them too, with anchors
+            log.warning("%s", line, extra={WARNINGS: count})
         for key, draft in pages.drafts.items():
             drafts.put(key, draft)
         kept += pages.kept
@@ -346,6 +348,7 @@ def _unusable(folder: Path) -> bool:
 
 def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
     first_build = not (options.use_cache and (cache_dir(options.root) / "bodies.pickle").is_file())
+    language = active_language()
     with _Said() as said:
         reading = SiteReading.read(options, first_build)  # the Markdown files are read once
         with reading.ahead:  # the helper is stopped however this ends (render_site stops it first)
@@ -354,28 +357,34 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
                      else None)
             check_copied_output(output, state is not None and state.is_file(), options.root)
             if output_is_current(output, fingerprint, state):
-                log.debug("nothing changed since the last build of %s", output)
-                already = set(said.lines)
-                for line in saved_warnings(state, fingerprint) if state is not None else ():  # they still hold
-                    if line not in already:
-                        log.warning("%s", line)
-                return BuildResult(site=None, rendered=None, files={}, up_to_date=True)
+                again = saved_warnings(state, fingerprint, language) if state is not None else None
+                if again is not None:  # nothing changed: the last build's warnings still hold
+                    log.debug("nothing changed since the last build of %s", output)
+                    already = set(said.lines)
+                    for line, count in again:
+                        if (line, count) not in already:
+                            log.warning("%s", line, extra={WARNINGS: count})
+                    return BuildResult(site=None, rendered=None, files={}, up_to_date=True,
+                                       warnings_again=sum(count for _line, count in again))
             result = _build_anew(options, output, reading, fingerprint, state)
     if state is not None:
-        save_warnings(state, fingerprint, said.lines)
+        save_warnings(state, fingerprint, language, said.lines)
     return result
 
 
 class _Said(logging.Handler):
-    """Keeps the warnings logged while a build runs (a context manager), to say them again when nothing changed."""
+    """Keeps what a build warns about in the editor's words (a context manager), to say it again when nothing
+    changed: the lines that name a file or the site (``path:line: warning: …``, ``warning: …``), not those about
+    this computer (a cache that could not be written), which need not hold next time."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.lines: list[str] = []
+        self.lines: list[tuple[str, int]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno == logging.WARNING:
-            self.lines.append(record.getMessage())
+        message = record.getMessage()
+        if warnings_in(record) and (message.startswith("warning: ") or ": warning: " in message):
+            self.lines.append((message, warnings_in(record)))
 
     def __enter__(self) -> _Said:
         logging.getLogger().addHandler(self)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence, TextIO
 
 from generator import __version__
-from generator.core.errors import OutputReplaced, SiteError, SiteErrors, message_line, printable
+from generator.core.errors import OutputReplaced, SiteError, SiteErrors, message_line, printable, warnings_in
 from generator.core.formats import seconds_text
 from generator.core.messages import UI_LANGUAGES, N_, _, activate, choose_language, ngettext
 
@@ -315,12 +315,12 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     if result.up_to_date:
         if not args.quiet:
             seconds = seconds_text(time.perf_counter() - start)
-            if _WARNINGS.count:  # the last build's, said again above: nothing changed, so they still hold
+            if result.warnings_again:  # the last build's, said again above: nothing changed, so they still hold
                 print(ngettext("{output} is up to date: nothing changed since the last build ({seconds}s); its "
                                "warning above still holds",
                                "{output} is up to date: nothing changed since the last build ({seconds}s); its "
-                               "{count} warnings above still hold", _WARNINGS.count).format(
-                    output=options.output, seconds=seconds, count=_WARNINGS.count))
+                               "{count} warnings above still hold", result.warnings_again).format(
+                    output=options.output, seconds=seconds, count=result.warnings_again))
             else:
                 print(_("{output} is up to date: nothing changed since the last build ({seconds}s)").format(
                     output=options.output, seconds=seconds))
@@ -423,8 +423,7 @@ class _WarningCounter(logging.Filter):
     count = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING:
-            type(self).count += 1
+        type(self).count += warnings_in(record)  # "12 more broken links" is 12
         return True
 
 

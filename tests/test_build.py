@@ -649,7 +649,9 @@ def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_sit
         "Only in English.\n\n![A photo](../img/photo.jpg)\n\n"
         "See [sibling](../missing/), [self](#anywhere), [help](/en/help/#in-danger-now), [gone](/en/gone/)\n"
         "and [icon](../../../assets/img/icon.svg),\n"
-        "then ![summer](photos/été.jpg) and ![Windows](img\\photo.png).")), encoding="utf-8")
+        "then ![summer](photos/été.jpg) and ![Windows](img\\photo.png), ![a long\n"
+        "description](wrapped.png) and [a title](titled.png \"on\ntwo lines\") [there](gone.png).")),
+        encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         _, out = build_copy(warm_site, tmp_path)
     warnings = [r.getMessage().removeprefix("content/en/articles/later.md:") for r in caplog.records
@@ -663,9 +665,13 @@ def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_sit
         "12: warning: broken link '../../../assets/img/icon.svg': assets are published under names with a content "
         "hash (/assets/img/icon.6069e9325e.svg), so /assets/img/icon.svg does not exist in the built site",
         "13: warning: broken link 'img\\photo.png': web addresses separate folders with / and never \\: write "
-        "'img/photo.png'",  # as written, not as the parser encoded it (img%5Cphoto.png)
+        "every \\ of this address as /",  # as written, not as the parser encoded it (img%5Cphoto.png)
         f"13: warning: broken link 'photos/été.jpg': there is no page or file /en/articles/later/photos/été.jpg "
-        f"{nowhere}"], warnings
+        f"{nowhere}",
+        f"13: warning: broken link 'wrapped.png': there is no page or file /en/articles/later/wrapped.png {nowhere}",
+        f"14: warning: broken link 'titled.png': there is no page or file /en/articles/later/titled.png {nowhere}",
+        # after an alt text and a title on two lines each
+        f"15: warning: broken link 'gone.png': there is no page or file /en/articles/later/gone.png {nowhere}"], warnings
     assert '<img src="../img/photo.jpg" alt="A photo">' in read(out, "en/articles/later/index.html")
 
 
@@ -674,10 +680,10 @@ def test_a_site_full_of_broken_links_gets_twenty_lines_and_a_count() -> None:
 
     broken = [BrokenLink("content/fr/a.md", line, f"img{line}.png", "nowhere") for line in range(30, 0, -1)]
     lines = broken_link_lines(broken + broken[:3])  # the same link seen twice is said once
-    assert len(lines) == 21 and lines[0] == "content/fr/a.md:1: warning: broken link 'img1.png': nowhere"
-    assert lines[19].startswith("content/fr/a.md:20: ")
-    assert lines[20] == "warning: 10 more broken links (vigie check lists every one)"
-    assert broken_link_lines(broken[:20])[-1] == "content/fr/a.md:30: warning: broken link 'img30.png': nowhere"
+    assert len(lines) == 21 and lines[0] == ("content/fr/a.md:1: warning: broken link 'img1.png': nowhere", 1)
+    assert lines[19][0].startswith("content/fr/a.md:20: ")
+    assert lines[20] == ("warning: 10 more broken links (vigie check lists every one)", 10)  # counted as 10
+    assert broken_link_lines(broken[:20])[-1] == ("content/fr/a.md:30: warning: broken link 'img30.png': nowhere", 1)
 
 
 def test_a_link_above_the_folder_the_site_is_published_in_leaves_the_site(warm_site: Path, tmp_path: Path,

@@ -256,7 +256,8 @@ def test_broken_links_are_quoted_as_written_at_their_own_line(site_src: Path) ->
     assert [(f.line, f.message) for f in found(report, ERROR, "content/en/articles/later.md", "broken link")] == [
         (8, "broken link 'photos/été.jpg': there is no page or file /en/articles/later/photos/été.jpg in the site "
             "(drafts and future-dated pages are not published)"),
-        (9, "broken link 'img\\a.png': web addresses separate folders with / and never \\: write 'img/a.png'")]
+        (9, "broken link 'img\\a.png': web addresses separate folders with / and never \\: write every \\ of this "
+            "address as /")]
 
 
 def test_links_of_raw_html_are_checked_too(site_src: Path) -> None:
@@ -272,6 +273,15 @@ def test_links_of_raw_html_are_checked_too(site_src: Path) -> None:
     assert "assets are published under names with a content hash" in messages[9], messages
     assert "'../missing.md': there is no page or file /en/articles/missing.md" in messages[11], messages
     assert len(messages) == 2
+
+
+def test_links_of_raw_html_over_several_lines_are_said_at_their_own_line(site_src: Path) -> None:
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "allow_html: true\n", encoding="utf-8")
+    edit(site_src / "content/en/articles/later.md", "Only in English.",
+         '<div class="box">\n<p>Text</p>\n<a href="gone/">gone</a>\n<img src="missing.png" alt="x">\n</div>')
+    report = run_check(site_src, today=BUILD_DAY)
+    assert [f.line for f in found(report, ERROR, "content/en/articles/later.md", "broken link")] == [9, 10]
 
 
 def test_absolute_and_relative_links_to_missing_pages_and_files(site_src: Path) -> None:

@@ -342,6 +342,49 @@ def test_a_build_that_finds_nothing_changed_says_the_last_builds_warnings_again(
     assert "still hold" not in fixed.out  # the fixed build's warnings (none) are the ones said again
 
 
+def test_warnings_that_cannot_be_said_again_make_the_build_run_again(
+        warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A build stopped after its swap, or a damaged file of warnings, left "up to date" said with no warning at all;
+    # warnings kept in English were said again to a French editor. Now the build runs again.
+    from generator.core import messages
+
+    article = warm_site / "content/en/articles/later.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "Only in English.", " ".join(f"![{n}](a{n}.png)" for n in range(25))), encoding="utf-8")
+    out = str(tmp_path / "out")
+    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    assert ", 25 warnings into " in capsys.readouterr().out  # 20 lines and "5 more broken links"
+    kept = next((warm_site / ".vigie-cache/outputs").glob("*.warnings.json"))
+    kept.write_text('{"fingerprint": 5', encoding="utf-8")
+    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    rebuilt = capsys.readouterr()
+    assert ", 25 warnings into " in rebuilt.out and "5 more broken links" in rebuilt.err
+    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    assert "; its 25 warnings above still hold" in capsys.readouterr().out
+    monkeypatch.setenv("VIGIE_LANG", "fr")
+    try:
+        assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    finally:
+        messages.activate("en")
+    french = capsys.readouterr()
+    assert ", 25 avertissements dans " in french.out and "lien cassé 'a0.png'" in french.err
+    assert "broken link" not in french.err
+
+
+def test_what_this_computer_could_not_do_is_not_said_again() -> None:
+    from generator.build import _Said
+    from generator.core.errors import WARNINGS
+
+    log = logging.getLogger("generator.test")
+    with _Said() as said:
+        log.warning("content/fr/a.md:3: warning: broken link 'x.png': nowhere")
+        log.warning("warning: 7 more broken links (vigie check lists every one)", extra={WARNINGS: 7})
+        log.warning("could not write the cache /site/.vigie-cache/x (disk full); the next build will be slower")
+        log.info("content/fr/a.md:4: warning: not a warning, an info")
+    assert said.lines == [("content/fr/a.md:3: warning: broken link 'x.png': nowhere", 1),
+                          ("warning: 7 more broken links (vigie check lists every one)", 7)]
+
+
 def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.MonkeyPatch, french: None) -> None:
     from generator.core import messages
 

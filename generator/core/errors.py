@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,19 @@ def codepoint(char: str) -> str:
 _UNPRINTABLE_IN_PATH_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 #: The line number that ends a location: ``:12``.
 _LINE_SUFFIX_RE = re.compile(r":\d+$")
+
+
+#: The attribute of a log record saying how many warnings it stands for (``log.warning(..., extra={WARNINGS: 5})``
+#: for "5 more broken links"); a record without it stands for one.
+WARNINGS = "vigie_warnings"
+
+
+def warnings_in(record: logging.LogRecord) -> int:
+    """Return how many warnings a log record stands for (0 when it is no warning)."""
+    if record.levelno != logging.WARNING:
+        return 0
+    count = getattr(record, WARNINGS, 1)
+    return count if isinstance(count, int) and count > 0 else 1
 
 
 def printable(text: str) -> str:

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from anyascii import anyascii
 
-from generator.core.errors import SiteError
+from generator.core.errors import SiteError, printable_path
 from generator.core.messages import _
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
@@ -145,8 +145,8 @@ def link_file(path: str, exists: Callable[[str], bool]) -> str | None:
 
 
 def _backslash(written: str) -> SiteError:
-    return SiteError(_("web addresses separate folders with / and never \\: write '{fixed}'").format(
-        fixed=written.replace("\\", "/")))
+    # Not the address with / instead: Markdown has already dropped a \ before "." or "_" ("..\..\x" is "....\x").
+    return SiteError(_("web addresses separate folders with / and never \\: write every \\ of this address as /"))
 
 
 def missing_link_target(path: str, exists: Callable[[str], bool], hashed: str | None = None,
@@ -158,7 +158,7 @@ def missing_link_target(path: str, exists: Callable[[str], bool], hashed: str | 
     """
     if hashed:
         return _("assets are published under names with a content hash ({hashed}), so {path} does not exist "
-                 "in the built site").format(hashed=hashed, path=path)
+                 "in the built site").format(hashed=hashed, path=printable_path(path))
     if base_path != "/" and path.startswith(base_path):
         inside = "/" + path.removeprefix(base_path)
         try:
@@ -167,9 +167,9 @@ def missing_link_target(path: str, exists: Callable[[str], bool], hashed: str | 
             found = False
         if found:
             return _("write the address without the site's folder {folder}, which is added to every address: "
-                     "{path}").format(folder=base_path, path=inside)
+                     "{path}").format(folder=base_path, path=printable_path(inside))
     return _("there is no page or file {path} in the site (drafts and future-dated pages are not "
-             "published)").format(path=path)
+             "published)").format(path=printable_path(path))  # a %0A in a link must not start a line of its own
 
 
 def safe_relpath(rel: str) -> str:

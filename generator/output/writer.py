@@ -231,24 +231,36 @@ def _write_state(state: Path, out: Path, fingerprint: str) -> None:
                     .format(path=state, reason=os_reason(error)))
 
 
-def save_warnings(state: Path, fingerprint: str, lines: Iterable[str]) -> None:
-    """Keep the warnings of the build that made the output ``state`` describes, for `saved_warnings`."""
-    data = json.dumps({"fingerprint": fingerprint, "warnings": list(lines)}, ensure_ascii=False)
+def save_warnings(state: Path, fingerprint: str, language: str, said: Iterable[tuple[str, int]]) -> None:
+    """Keep what the build that made the output ``state`` describes warned about, for `saved_warnings`.
+
+    ``said`` holds each warning's line and how many warnings it stands for; ``language`` is the one they are in.
+    """
+    data = json.dumps({"fingerprint": fingerprint, "language": language, "warnings": [list(item) for item in said]},
+                      ensure_ascii=False)
     error = write_atomically(state.with_suffix(".warnings.json"), data.encode("utf-8"))
-    if error is not None:
+    if error is not None:  # the next build, without them, builds again instead of saying it is up to date
         log.debug("warnings not kept: %s", error)
 
 
-def saved_warnings(state: Path, fingerprint: str) -> list[str]:
-    """Return the warnings of the build with this fingerprint (none when they were not kept)."""
+def saved_warnings(state: Path, fingerprint: str, language: str) -> list[tuple[str, int]] | None:
+    """Return the warnings of the build with this fingerprint, in ``language`` (see `save_warnings`).
+
+    None when they were not kept, or not for this build or this language: then the output cannot be said up to
+    date, since its warnings could not be said again.
+    """
     try:
         data = json.loads(state.with_suffix(".warnings.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return []
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
-        return []
-    lines = data.get("warnings")
-    return [line for line in lines if isinstance(line, str)] if isinstance(lines, list) else []
+        return None
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint or data.get("language") != language:
+        return None
+    said = data.get("warnings")
+    if not isinstance(said, list) or not all(
+            isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], int)
+            for item in said):
+        return None
+    return [(line, count) for line, count in said]
 
 
 def recover_interrupted(out: Path) -> None:

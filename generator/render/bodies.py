@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile("\x00([0-9]+)\x00")
 #: Bumped when a draft's shape or the placeholders change (drafts are cached by text).
-DRAFT_VERSION = "6"
+DRAFT_VERSION = "7"
 #: The UI strings of the footnote labels (``notes``, ``back``).
 LABELS = ("footnote.notes", "footnote.back")
 

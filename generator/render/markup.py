@@ -281,12 +281,10 @@ def _rewrite_links(state: StateCore) -> None:
         _near_shortcodes(block, vigie)
         row = 0  # the line of the block a token is on: a paragraph's links are said at their own line
         for token in block.children:
-            at = (block.map[0] + row, block.map[1]) if block.map else None
-            if token.type in ("softbreak", "hardbreak"):
-                row += 1
+            at = _down(block.map, row)
+            row += _lines_in(token)
             if token.type == "html_inline":
                 _note_raw_html(token.content, vigie, at)
-                row += token.content.count("\n")
             if token.type == "image":
                 if not token.content.strip():
                     vigie.images_without_alt.append(vigie.line(at) or 0)
@@ -321,6 +319,17 @@ def _rewrite_links(state: StateCore) -> None:
                 continue
             token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
             vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(at) or 0))
+
+
+def _lines_in(token: Token) -> int:
+    """Return how many line ends of the Markdown an inline token holds: a line break, an image's alt text or a
+    title written on two lines, raw HTML over several. (A code span on two lines has lost its line end.)"""
+    if token.type in ("softbreak", "hardbreak"):
+        return 1
+    ends = token.content.count("\n") if token.type == "html_inline" else 0
+    ends += sum(_lines_in(child) for child in token.children or ())
+    title = token.attrGet("title") if token.type in ("image", "link_open") else None
+    return ends + (str(title).count("\n") if title else 0)
 
 
 def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
@@ -371,7 +380,8 @@ class _RawLinks(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
+        self.found: list[tuple[str, int]] = []
+        """Each address, with the line of the fragment its tag starts on (0 for the first)."""
         self.refused: list[str] = []
         """What a page of the site may not hold (`REFUSED_RAW_TAGS`, event handlers), as written."""
 
@@ -379,11 +389,12 @@ class _RawLinks(HTMLParser):
         if tag in REFUSED_RAW_TAGS:
             self.refused.append(f"<{tag}>")
         self.refused.extend(f"{name}=" for name, _value in attrs if name.startswith("on"))
+        row = self.getpos()[0] - 1
         for name, value in attrs:
             if value and name in ("href", "src"):
-                self.found.append(value.strip())
+                self.found.append((value.strip(), row))
             elif value and name == "srcset":
-                self.found.extend(part.split()[0] for part in value.split(",") if part.split())
+                self.found.extend((part.split()[0], row) for part in value.split(",") if part.split())
 
 
 def _note_raw_html(html: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:
@@ -398,8 +409,13 @@ def _note_raw_html(html: str, vigie: RenderEnv, block_map: Sequence[int] | None)
         vigie.fail(_("the HTML here holds {what}, which a page of the site may not: it would run code, show "
                      "another site inside the page or send its visitors elsewhere; remove it").format(what=what),
                    block_map)
-    for target in parser.found:
-        _note_other(target, vigie, block_map)
+    for target, row in parser.found:
+        _note_other(target, vigie, _down(block_map, row))
+
+
+def _down(block_map: Sequence[int] | None, rows: int) -> Sequence[int] | None:
+    """Return a token's map moved ``rows`` lines down its block (where a link of a paragraph's third line is)."""
+    return (block_map[0] + rows, block_map[1]) if block_map else None
 
 
 def _note_other(target: str, vigie: RenderEnv, block_map: Sequence[int] | None) -> None:

@@ -588,7 +588,11 @@ def link_problem(url: str | SiteError, exists: Callable[[str], bool], asset_urls
     """Return why a site-absolute link (or the error resolving it) opens no file, None when it opens one."""
     if isinstance(url, SiteError):
         return url.message
-    path = unquote(urlsplit(url).path) or "/"
+    written = urlsplit(url).path
+    try:
+        path = unquote(written, errors="strict") or "/"
+    except UnicodeDecodeError:  # %E9 for é in Latin-1: no file has that name, and it is shown as written
+        path = written
     try:
         if link_file(path, exists) is not None:
             return None
@@ -601,27 +605,30 @@ def link_problem(url: str | SiteError, exists: Callable[[str], bool], asset_urls
 def shown_link(target: str) -> str:
     """Return a link as the editor wrote it: the Markdown parser wrote ``été`` as ``%C3%A9t%C3%A9``."""
     decoded = normalizeLinkText(target)
-    return decoded if decoded.isprintable() else target  # a control character stays as the parser wrote it
+    # A control character, or bytes that are no UTF-8 text (%E9 for é in Latin-1), stay as the parser wrote them.
+    return decoded if decoded.isprintable() and "\ufffd" not in decoded else target
 
 
 #: Broken links a build lists one by one; past these, one line counts the others (an old site may hold thousands).
 BROKEN_LINES_SHOWN = 20
 
 
-def broken_link_lines(broken: Sequence[BrokenLink]) -> list[str]:
-    """Return the warning lines of broken links, by file and line, each once (a build logs them; check has its own).
+def broken_link_lines(broken: Sequence[BrokenLink]) -> list[tuple[str, int]]:
+    """Return the warning lines of broken links, by file and line, each once (a build logs them; check has its own),
+    each with how many warnings it stands for.
 
-    Past `BROKEN_LINES_SHOWN`, one line says how many more there are: `vigie check` lists them all.
+    Past `BROKEN_LINES_SHOWN`, one line says how many more there are (and stands for them): `vigie check` lists
+    them all.
     """
     lines = [message_line(f"{link.source}:{link.line}" if link.line else link.source, "warning",
                           _("broken link '{link}': {problem}").format(link=link.written, problem=link.problem))
              for link in sorted(set(broken), key=lambda link: (link.source, link.line, link.written))]
     if len(lines) <= BROKEN_LINES_SHOWN:
-        return lines
+        return [(line, 1) for line in lines]
     more = len(lines) - BROKEN_LINES_SHOWN
-    return [*lines[:BROKEN_LINES_SHOWN], message_line("", "warning", ngettext(
+    return [*((line, 1) for line in lines[:BROKEN_LINES_SHOWN]), (message_line("", "warning", ngettext(
         "{count} more broken link (vigie check lists every one)",
-        "{count} more broken links (vigie check lists every one)", more).format(count=more))]
+        "{count} more broken links (vigie check lists every one)", more).format(count=more)), more)]
 
 
 # -- feeds, sitemap, robots.txt, headers ---------------------------------------------------------------------------
