@@ -15,7 +15,8 @@ from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest, lin
 from generator.core.workers import fewer_collections
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
-from generator.core.errors import WARNINGS, ErrorCollector, SiteError, SiteErrors, message_line, warnings_in
+from generator.core.errors import (WARNINGS, ErrorCollector, OutputReplaced, SiteError, SiteErrors, message_line,
+                                   warnings_in)
 from generator.core.messages import _, active_language
 from generator.core.paths import output_path
 from generator.model import OutputFile, Site, SiteConfig
@@ -367,8 +368,11 @@ def _build_locked(options: BuildOptions, output: Path) -> BuildResult:
                     return BuildResult(site=None, rendered=None, files={}, up_to_date=True,
                                        warnings_again=sum(count for _line, count in again))
             result = _build_anew(options, output, reading, fingerprint, state)
-    if state is not None:
-        save_warnings(state, fingerprint, language, said.lines)
+    try:
+        if state is not None:
+            save_warnings(state, fingerprint, language, said.lines)
+    except KeyboardInterrupt:  # the new output is in place: not "the previous output was left as it was"
+        raise OutputReplaced from None
     return result
 
 
@@ -416,11 +420,14 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
     except BaseException:
         staging.discard()
         raise
-    if search is not None:  # remembered once the new index is the published one
-        memory.save(search.folders)
-    result.timings["write"] = time.perf_counter() - start
-    if result.site is not None:
-        result.weights = weigh_pages(result.site, output)
+    try:
+        if search is not None:  # remembered once the new index is the published one
+            memory.save(search.folders)
+        result.timings["write"] = time.perf_counter() - start
+        if result.site is not None:
+            result.weights = weigh_pages(result.site, output)
+    except KeyboardInterrupt:  # the new output is in place: not "the previous output was left as it was"
+        raise OutputReplaced from None
     return result
 
 

@@ -411,22 +411,26 @@ def test_an_output_that_cannot_be_replaced_is_an_error_not_a_crash(site_src: Pat
         in str(raised.value)
 
 
+@pytest.mark.parametrize("where", ["output.writer._remove_previous", "build.weigh_pages", "build.save_warnings"])
 def test_ctrl_c_after_the_swap_says_the_new_output_is_in_place(warm_site: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    # "interrupted; the previous output was left as it was", while the new text was published.
+                                                                capsys: pytest.CaptureFixture[str], where: str) -> None:
+    # "interrupted; the previous output was left as it was", while the new text was published (also when the
+    # Ctrl-C came while the pages were weighed or the warnings kept, after the swap).
+    import importlib
+
     from generator.cli import main
-    from generator.output import writer
 
     out = tmp_path / "out"
     build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
     page = warm_site / "content" / "fr" / "index.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nNOUVEAU TEXTE\n", encoding="utf-8")
 
-    def interrupted(path: Path) -> None:
+    def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writer, "_remove_previous", interrupted)
+    module, name = where.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(f"generator.{module}"), name, interrupted)
     assert main(["build", str(warm_site), "-o", str(out), "-q"]) == 130
     assert "NOUVEAU TEXTE" in (out / "fr" / "index.html").read_text(encoding="utf-8")
     said = capsys.readouterr().err
