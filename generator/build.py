@@ -294,8 +294,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         except SiteErrors as err:
             errors.catch(err)
         errors.raise_if_any()
-        for line, count in render.broken_link_lines(pages.broken):  # vigie check reports them too, with anchors
-            log.warning("%s", line, extra={WARNINGS: count})
+        render.warn_broken_links(pages.broken)  # vigie check reports them too, with the anchors
         for key, draft in pages.drafts.items():
             drafts.put(key, draft)
         kept += pages.kept

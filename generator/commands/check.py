@@ -49,8 +49,7 @@ from generator.sources.facts import load_facts
 from generator.core.formats import compact_rounded, compact_step, format_value, language_name
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.model import ROUNDING, Document, Fact, Folder, Site, SiteConfig
-from generator.core.paths import link_file, resolve_link
-from generator.render.stages import Rendered, link_problem, shown_link
+from generator.render.stages import Rendered, body_links, follow_link, shown_link
 from generator.sources.yamlsource import LineDict, parse_yaml, read_text
 
 log = logging.getLogger(__name__)
@@ -383,12 +382,8 @@ def check_links(result: BuildResult) -> list[Finding]:
     findings = []
     for doc in site.documents:
         shown = f"content/{doc.rel}"
-        page_url = _doc_url(site, doc)
         body = rendered.bodies.by_rel.get(doc.rel)
-        links: list[tuple[str | SiteError, int, str]] = [
-            (url, line, url) for url, line in (body.links if body is not None else ()) if not url.startswith("//")]
-        links.extend(_body_links(result, doc, page_url))
-        for url, line, written in links:
+        for url, line, written in body_links(body, _doc_url(site, doc), site.config.base_path) if body else ():
             problem = _link_problem(url, result, ids)
             if problem:
                 findings.append(Finding(shown, line or None, ERROR, _("broken link '{link}': {problem}").format(
@@ -403,28 +398,6 @@ def _doc_url(site: Site, doc: Document) -> str:
     return page.url if page is not None else f"/{doc.lang}/"
 
 
-def _body_links(result: BuildResult, doc: Document, page_url: str) -> list[tuple[str | SiteError, int, str]]:
-    """Return the links the page's own address resolves: ``#anchor``, relative non-.md links, images.
-
-    The Markdown renderer noted them as it rendered the body (`Body.relative_links`).
-    Each is (site-absolute URL, or why it has none; file line; as written).
-    """
-    site, rendered = _parts(result)
-    body = rendered.bodies.by_rel.get(doc.rel)
-    found: list[tuple[str | SiteError, int, str]] = []
-    for target, line in body.relative_links if body is not None else ():
-        if target.startswith("#"):
-            found.append((page_url + target, line, target))
-        elif target.startswith("/"):
-            found.append((target, line, target))
-        else:
-            try:
-                found.append((resolve_link(page_url, target, site.config.base_path), line, target))
-            except SiteError as err:  # above the folder the site is published in
-                found.append((err, line, target))
-    return found
-
-
 def _link_problem(url: str | SiteError, result: BuildResult, ids: _PageIds) -> str | None:
     """Return why a site-absolute link is broken, or None when it works."""
     site, rendered = _parts(result)
@@ -432,15 +405,10 @@ def _link_problem(url: str | SiteError, result: BuildResult, ids: _PageIds) -> s
     def exists(rel: str) -> bool:
         return rel in result.files or rel in result.planned  # the search index is planned, not made here
 
-    problem = link_problem(url, exists, rendered.contexts.assets.urls, site.config.base_path)
-    if problem is not None or isinstance(url, SiteError):
+    target, problem = follow_link(url, exists, rendered.contexts.assets.urls, site.config.base_path)
+    if target is None or target not in result.files:  # a problem, or the search index's entry (planned)
         return problem
-    parts = urlsplit(url)
-    path = unquote(parts.path) or "/"
-    fragment = unquote(parts.fragment)
-    target = link_file(path, exists)
-    if target is None or target not in result.files:
-        return None
+    fragment = unquote(urlsplit(str(url)).fragment)
     if not fragment or not target.endswith(".html"):
         return None
     page_url = "/" + target.removesuffix("index.html") if target.endswith("index.html") else "/" + target

@@ -38,7 +38,7 @@ from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import load_documents, parse_document
 from generator.render.contexts import Contexts, Shared, filled_sections, site_pages
 from generator.render.deps import Dep, Key
-from generator.core.errors import WARNINGS, ErrorCollector, SiteError, SiteErrors, message_line
+from generator.core.errors import ErrorCollector, SiteError, SiteErrors, message_line
 from generator.sources.facts import load_facts, read_fact
 from generator.sources.i18n import counted_name, load_strings
 from generator.render.markup import make_markdown
@@ -406,8 +406,7 @@ class _Work:
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1, published=published)
         except (SiteError, SiteErrors):
             return set()
-        for line, count in render.broken_link_lines(pages.broken):
-            log.warning("%s", line, extra={WARNINGS: count})
+        render.warn_broken_links(pages.broken)
         made += pages.kept
         records.update(pages.records)
         return {render_path(page) for page in todo}
@@ -429,8 +428,7 @@ class _Work:
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
                                         jobs=None if len(todo) > UPDATE_IN_PROCESS else 1, published=published)
-            for line, count in render.broken_link_lines(pages.broken):
-                log.warning("%s", line, extra={WARNINGS: count})
+            render.warn_broken_links(pages.broken)
             made += pages.kept
             records.update(pages.records)
         return todo

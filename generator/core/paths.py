@@ -119,8 +119,7 @@ def resolve_link(page_url: str, target: str, base_path: str = "/") -> str:
         if not (published.rstrip("/") + "/").startswith(base_path):
             raise SiteError(_("it points outside the site"))
         path = "/" + (published.rstrip("/") + "/").removeprefix(base_path)
-        if not (parts.path.endswith("/") or parts.path.endswith("/.") or parts.path in (".", "..")
-                or parts.path.endswith("/..")):
+        if posixpath.basename(parts.path) not in ("", ".", ".."):  # a file's name: no slash after it
             path = path.rstrip("/") or "/"
     return path + (f"#{parts.fragment}" if parts.fragment else "")
 

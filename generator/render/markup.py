@@ -343,8 +343,8 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
         return
     row = 0
     for token in children:
-        if token.type in ("softbreak", "hardbreak"):
-            row += 1
+        at = _down(block.map, row)
+        row += _lines_in(token)
         if token.type != "text" or "{" not in token.content:
             continue
         for match in NEAR_SHORTCODE_RE.finditer(token.content):
@@ -366,8 +366,7 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
             else:
                 message = _("'{written}' is not quite a figure embed; write {correct} on a line of its own, with "
                             "an empty line before and after it").format(written=written, correct=embed_of(fact_id))
-            line = vigie.line(block.map)
-            vigie.errors.append(SiteError(message, source=vigie.source, line=line + row if line else None))
+            vigie.fail(message, at)
 
 
 #: Elements raw HTML (``allow_html: true``) may not hold: a script, another site inside the page, a redirection

@@ -37,7 +37,7 @@ from generator.core.formats import isolated, list_comma
 from generator.media.cards import CardCache, CardSpec
 from generator.render.contexts import LISTED_SECTIONS, Contexts, Download, FactViews, SiteCard
 from generator.render.deps import Dep, Key, Recorder, recording
-from generator.core.errors import ErrorCollector, SiteError, message_line
+from generator.core.errors import WARNINGS, ErrorCollector, SiteError, message_line
 from generator.core.messages import _, ngettext
 from generator.core.paths import link_file, missing_link_target, resolve_link
 from generator.sources.i18n import Strings
@@ -538,8 +538,7 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
             continue
         if rec is not None:
             done.records[item.path] = frozenset(rec.keys)
-        body = contexts.bodies.by_rel.get(doc.rel) if doc is not None and job.published is not None else None
-        if body is not None and doc is not None and job.published is not None:
+        if job.published is not None and doc is not None and (body := contexts.bodies.by_rel.get(doc.rel)):
             done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}",
                                             contexts.site.config.base_path))
     done.drafts.update((key, draft) for key, draft in maker.fresh.items() if key not in drafted_before)
@@ -566,40 +565,49 @@ def broken_links(body: Body, page_url: str, published: Set[str], asset_urls: Map
     ``base_path`` is the folder the site is published in (`resolve_link`).
     """
     found = []
-    written = [*((url, line, url) for url, line in body.links if not url.startswith("//")),
-               *((target, line, target) for target, line in body.relative_links if not target.startswith("#"))]
-    for url, line, as_written in written:
-        problem = link_problem(url if url.startswith("/") else _resolved(page_url, url, base_path),
-                               published.__contains__, asset_urls, base_path)
+    for url, line, written in body_links(body, page_url, base_path):
+        problem = follow_link(url, published.__contains__, asset_urls, base_path)[1]
         if problem is not None:
-            found.append(BrokenLink(source, line, shown_link(as_written), problem))
+            found.append(BrokenLink(source, line, shown_link(written), problem))
     return found
 
 
-def _resolved(page_url: str, target: str, base_path: str) -> str | SiteError:
-    try:
-        return resolve_link(page_url, target, base_path)
-    except SiteError as err:
-        return err
+def body_links(body: Body, page_url: str, base_path: str = "/") -> list[tuple[str | SiteError, int, str]]:
+    """Return every link and image of a body shown at ``page_url``: (site-absolute URL, or why it has none;
+    line; as written). Those to other sites are left out."""
+    found: list[tuple[str | SiteError, int, str]] = [(url, line, url) for url, line in body.links
+                                                     if not url.startswith("//")]
+    for target, line in body.relative_links:
+        if target.startswith("#"):
+            found.append((page_url + target, line, target))
+        elif target.startswith("/"):
+            found.append((target, line, target))
+        else:
+            try:
+                found.append((resolve_link(page_url, target, base_path), line, target))
+            except SiteError as err:  # above the folder the site is published in
+                found.append((err, line, target))
+    return found
 
 
-def link_problem(url: str | SiteError, exists: Callable[[str], bool], asset_urls: Mapping[str, str],
-                 base_path: str = "/") -> str | None:
-    """Return why a site-absolute link (or the error resolving it) opens no file, None when it opens one."""
+def follow_link(url: str | SiteError, exists: Callable[[str], bool], asset_urls: Mapping[str, str],
+                base_path: str = "/") -> tuple[str | None, str | None]:
+    """Return the output file a site-absolute link (or the error resolving it) opens, or why it opens none."""
     if isinstance(url, SiteError):
-        return url.message
+        return None, url.message
     written = urlsplit(url).path
     try:
         path = unquote(written, errors="strict") or "/"
     except UnicodeDecodeError:  # %E9 for é in Latin-1: no file has that name, and it is shown as written
         path = written
     try:
-        if link_file(path, exists) is not None:
-            return None
+        target = link_file(path, exists)
     except SiteError as err:
-        return err.message
+        return None, err.message
+    if target is not None:
+        return target, None
     hashed = asset_urls.get(path.removeprefix("/assets/")) if path.startswith("/assets/") else None
-    return missing_link_target(path, exists, hashed, base_path)
+    return None, missing_link_target(path, exists, hashed, base_path)
 
 
 def shown_link(target: str) -> str:
@@ -629,6 +637,12 @@ def broken_link_lines(broken: Sequence[BrokenLink]) -> list[tuple[str, int]]:
     return [*((line, 1) for line in lines[:BROKEN_LINES_SHOWN]), (message_line("", "warning", ngettext(
         "{count} more broken link (vigie check lists every one)",
         "{count} more broken links (vigie check lists every one)", more).format(count=more)), more)]
+
+
+def warn_broken_links(broken: Sequence[BrokenLink]) -> None:
+    """Log the warnings of `broken_link_lines` (a build and `vigie serve`'s updates; check reports its own)."""
+    for line, count in broken_link_lines(broken):
+        log.warning("%s", line, extra={WARNINGS: count})
 
 
 # -- feeds, sitemap, robots.txt, headers ---------------------------------------------------------------------------
