@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +21,8 @@ from generator.build import BuildOptions, BuildResult, render_site
 from generator.core.errors import SiteError, SiteErrors
 from generator.commands.incremental import Edits, Update, apply_edits, sort_edits
 from generator.model.plan import card_renditions
+from generator.model.site import assemble_site, with_new_records
+from support import load_site
 
 ARTICLE = "content/fr/articles/ecrans.md"
 """French only, tagged Famille, embeds share-girls."""
@@ -200,6 +202,39 @@ def copy_layouts(root: Path, names: tuple[str, ...]) -> None:
 
 def files_of(result: BuildResult) -> dict[str, bytes]:
     return {path: item.data for path, item in result.files.items()}
+
+
+def test_a_body_or_figure_edit_keeps_the_site_model_and_equals_assembling_it_again() -> None:
+    site = load_site()
+    doc = next(d for d in site.documents if d.rel == "fr/articles/annee-record.md")
+    edited = replace(doc, body=doc.body + "\nUne phrase de plus.\n")
+    documents = [edited if d is doc else d for d in site.documents]
+    fact_id = next(f for f in site.facts if site.cited_by.get(f))
+    fact = site.facts[fact_id]
+    relabelled = replace(fact, label={**fact.label, "fr": "un autre libellé"}, value=8)
+    facts = {**site.facts, fact_id: relabelled}
+    for new_docs, new_facts, changed in ((documents, dict(site.facts), edited), (list(site.documents), facts, relabelled)):
+        kept = with_new_records(site, new_docs, new_facts)
+        assert kept == assemble_site(site.config, new_docs, new_facts, BUILD_DAY)
+        old = doc if changed is edited else fact
+        holders = [*kept.documents, *kept.facts.values(), *(p.doc for p in kept.pages), *(p.fact for p in kept.pages),
+                   *(i for p in kept.pages for i in p.items),
+                   *(d for by_tag in kept.tags.values() for tagged in by_tag.values() for d in tagged),
+                   *(d for cited in kept.cited_by.values() for d in cited)]
+        assert any(d is changed for d in holders) and not any(d is old for d in holders)
+        page = kept.doc_pages[doc.rel] if changed is edited else kept.fact_pages[(fact_id, "fr")]
+        assert page.doc is changed or page.fact is changed
+        assert kept.groups[page.group][page.lang] is page and page in kept.pages
+    assert kept.fact_pages[(fact_id, "fr")].title == "un autre libellé"
+    assert with_new_records(site, list(site.documents), dict(site.facts)) is site
+    # Anything else changed: the site is assembled again.
+    assert with_new_records(site, [replace(edited, title="Autre titre") if d is doc else d for d in site.documents],
+                            site.facts) is None
+    assert with_new_records(site, [replace(edited, embeds=("autre",)) if d is doc else d
+                                   for d in site.documents], site.facts) is None
+    assert with_new_records(site, documents[1:], site.facts) is None
+    assert with_new_records(site, documents, {**facts, fact_id: replace(relabelled, slug={"fr": "x", "en": "x"})}) is None
+    assert with_new_records(site, documents, {k: v for k, v in facts.items() if k != fact_id}) is None
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

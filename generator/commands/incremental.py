@@ -46,7 +46,7 @@ from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
 from generator.core.images import ImageCache
 from generator.model.plan import card_files, card_path, check_plan, factsheet_path, planned_outputs
 from generator.render import stages as render
-from generator.model.site import assemble_site
+from generator.model.site import assemble_site, with_new_records
 from generator.sources.files import read_file
 from generator.render.templating import forget_templates, make_environment
 
@@ -188,7 +188,11 @@ class _Work:
     def run(self, clock: float) -> Update:
         old, edits, options = self.old, self.edits, self.options
         config, documents, facts, strings, assets = self._read()
-        site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
+        site: Site | None = None
+        if config is self.old_site.config:  # the documents and figures edited read again, not everything
+            site = with_new_records(self.old_site, documents, facts)  # a body or a figure: the pages stay
+        if site is None:
+            site = assemble_site(config, documents, facts, options.today or today_for_build(), options.drafts)
         old_contexts = old.contexts
         if [p.url for p in site.pages] != [p.url for p in self.old_site.pages] or assets is not old_contexts.assets:
             check_plan(planned_outputs(site, assets.files))  # a new address may clash with another
@@ -512,7 +516,7 @@ class _Keys:
             self.keys.add((Dep.PAGES,))
         for url in old_pages.keys() | new_pages.keys():
             before, after = old_pages.get(url), new_pages.get(url)
-            if before is not None and after is not None and before == after:
+            if before is not None and after is not None and (before is after or before == after):
                 continue
             for name in _PAGE_FIELDS:
                 if before is None or after is None or _page_field(before, name) != _page_field(after, name):
