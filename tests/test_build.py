@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,8 @@ import pytest
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO, build_copy
 from generator.build import BuildOptions, BuildResult, build
 from generator.core.errors import SiteErrors
-from support import load_site, page_urls, render_page, render_pages
+from generator.render.stages import render_text_files
+from support import load_site, make_config, make_contexts, make_document, make_site, page_urls, render_page, render_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -147,6 +148,31 @@ def test_feeds_parse_and_date_from_content(built_site: tuple[BuildResult, Path])
     titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
     assert titles == ["Coming later", "A record year"]
     assert 'href="/en/feed.xml"' in read(out, "en/articles/later/index.html")
+
+
+@pytest.mark.parametrize(("entries", "shown"), [(2, ["Day 5", "Day 4"]), (0, [f"Day {d}" for d in range(5, 0, -1)])])
+def test_a_feed_holds_the_newest_articles_site_yaml_asks_for(entries: int, shown: list[str]) -> None:
+    articles = [make_document(f"en/articles/day-{day}.md", title=f"Day {day}", date=date(2022, 5, day))
+                for day in (3, 1, 5, 2, 4)]
+    site = make_site(articles, config=make_config(feed_entries=entries))
+    text = render_text_files(make_contexts(site), only={"en/feed.xml"})
+    feed = ET.fromstring(text.files[0].data)
+    assert [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")] == shown
+    assert feed.find(f"{ATOM}updated").text == "2022-05-05T00:00:00Z"
+
+
+@pytest.mark.parametrize(("written", "said"), [("feed_entries: 20", None), ("feed_entries: -5", "0 or more"),
+                                               ("feed_entries: all", "0 or more"), ("feed_entries: 200000", "at most")])
+def test_feed_entries_comes_from_site_yaml(site_src: Path, written: str, said: str | None) -> None:
+    config = site_src / "site.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join([*lines, written]) + "\n", encoding="utf-8")
+    if said is None:
+        assert load_site(site_src).config.feed_entries == 20
+        return
+    with pytest.raises(SiteErrors) as info:
+        load_site(site_src)
+    assert f"site.yaml:{len(lines) + 1}: 'feed_entries' must be" in str(info.value) and said in str(info.value)
 
 
 def test_sitemap_lists_alternates_for_translated_pages(built_site: tuple[BuildResult, Path]) -> None:

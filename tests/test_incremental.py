@@ -305,6 +305,23 @@ def test_feeds_and_sitemap_are_made_again_only_when_what_they_show_changed(
     assert files_of(again.result) == files_of(render_site(options))
 
 
+def test_a_title_edit_outside_the_feed_leaves_the_feed_as_it_is(site: Path) -> None:
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "feed_entries: 1\n", encoding="utf-8")
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    older = "content/fr/articles/annee-record.md"  # the feed holds ecrans.md, one week newer
+    Change(older, "title: Une année record", "title: Une année sans pareille").apply(site)
+    done = apply_edits(first, options, [older])
+    assert done is not None and "fr/feed.xml" not in done.rerendered
+    assert files_of(done.result) == files_of(render_site(options))
+    Change(ARTICLE, "title: Les écrans en famille", "title: Les écrans à la maison").apply(site)
+    again = apply_edits(done.result, options, [ARTICLE])
+    assert again is not None and "fr/feed.xml" in again.rerendered
+    assert b"Les \xc3\xa9crans \xc3\xa0 la maison" in again.result.files["fr/feed.xml"].data
+    assert files_of(again.result) == files_of(render_site(options))
+
+
 def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
     options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)

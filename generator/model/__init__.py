@@ -133,6 +133,8 @@ class SiteConfig:
     """Write ``.br`` and ``.gz`` copies beside text files (see `generator.output.compress`)."""
     page_budget_kib: int = 100
     """Warn when a first visit of a kind of page transfers more, compressed (0: no budget)."""
+    feed_entries: int = 100
+    """The newest articles each language's feed holds (0: every one)."""
     search: bool = True
     """A search page per language and a Pagefind index of the output (see `generator.output.search`)."""
     featured_line: int | None = field(default=None, compare=False)

@@ -679,11 +679,14 @@ def render_text_files(contexts: Contexts, record: bool = False, only: Set[str] |
         rec = Recorder() if record else None
         ctx = contexts.base_context(lang, rec)
         home = site.groups["home"][lang]
+        # The newest articles (home.items comes newest first): a feed reader asks for the feed again and again,
+        # on phones too; 1,000 entries are 500 KB each time.
+        articles = home.items[:config.feed_entries] if config.feed_entries else home.items
         if rec is not None:
             rec.add(Dep.PAGE, home.url, "items")
-            for doc in home.items:
+            rec.add(Dep.CONFIG, "feed_entries")
+            for doc in articles:
                 rec.add(Dep.DOC, doc.rel, "date")
-        articles = home.items
         updated = max((d.date for d in articles if d.date), default=None)
         ctx.update(entries=articles, updated=updated, feed_self=absolute(config, f"/{lang}/feed.xml"))
         text("feed.xml", ctx, feed_path(lang), rec)

@@ -40,7 +40,7 @@ TOP_KEYS = (
     "title", "description", "base_url", "languages", "language_names", "locales", "default_language",
     "sections", "quick_exit_url", "help", "allow_html", "publisher", "licence", "colors",
     "featured_facts", "facts", "help_stale_after_days", "csp_meta", "compress", "search",
-    "page_budget_kib",
+    "page_budget_kib", "feed_entries",
 )
 HELP_KEYS = ("name", "purpose", "hours", "region", "phone", "url", "languages", "urgent", "last_checked")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
@@ -126,6 +126,7 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
         compress=r.boolean("compress", True),
         search=r.boolean("search", True),
         page_budget_kib=r.integer("page_budget_kib", 100, maximum=100000),
+        feed_entries=r.integer("feed_entries", 100, maximum=100000),
     )
     errors.raise_if_any()
     return config
