@@ -322,6 +322,22 @@ def test_a_title_edit_outside_the_feed_leaves_the_feed_as_it_is(site: Path) -> N
     assert files_of(again.result) == files_of(render_site(options))
 
 
+def test_a_fact_sheet_turned_off_is_gone_from_the_update_and_back_when_turned_on(site: Path) -> None:
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    sheet, pdf = "content/fr/resources/fiche-parents.md", "fr/ressources/fiche-parents/fiche-parents.pdf"
+    assert pdf in first.files
+    Change(sheet, "factsheet: true", "factsheet: false").apply(site)
+    off = apply_edits(first, options, [sheet])
+    full = render_site(options)
+    assert off is not None and pdf not in off.result.files and pdf not in off.result.planned
+    assert files_of(off.result) == files_of(full) and off.result.planned == full.planned
+    Change(sheet, "factsheet: false", "factsheet: true").apply(site)
+    on = apply_edits(off.result, options, [sheet])
+    assert on is not None and pdf in on.result.files and pdf in on.result.planned
+    assert files_of(on.result) == files_of(render_site(options))
+
+
 def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
     options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
@@ -589,6 +605,10 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
     if kind == "warning":
         _front(root, doc, "content_warning", "true" if number % 2 else None)
         return [doc]
+    if kind == "factsheet":  # its PDF made, or gone from the output
+        sheet = ("content/fr/resources/fiche-parents.md", "content/en/resources/parents-sheet.md")[which % 2]
+        _front(root, sheet, "factsheet", "true" if number % 2 else "false")
+        return [sheet]
     if kind == "untemplate":  # the site's own copy removed: the default theme's is used again
         name = ("partials/footer.html", "article.html", "partials/fact-embed.html")[number % 3]
         target = root / "layouts" / name
@@ -608,7 +628,7 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
 
 EDIT_KINDS = ("body", "title", "date", "tags", "slug", "draft", "fact", "template", "strings", "asset", "config",
               "new", "delete", "embed", "summary", "cites", "fact-words", "new-fact", "delete-fact", "help", "featured",
-              "untemplate", "unstrings", "translation", "layout", "warning")
+              "untemplate", "unstrings", "translation", "layout", "warning", "factsheet")
 
 
 @settings(max_examples=int(os.environ.get("VIGIE_EDIT_EXAMPLES", "12")), deadline=None,

@@ -211,7 +211,7 @@ class _Work:
         try:
             keys.find()
             structure_changed = ((Dep.PAGES,) in keys.all() or keys.assets_changed or keys.facts_changed
-                                 or keys.config_changed)
+                                 or keys.config_changed or keys.sheets_changed())
             planned = frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed \
                 else None
             published = self.previous.planned if planned is None else planned  # for the links' warnings
@@ -491,6 +491,10 @@ class _Keys:
     def all(self) -> set[Key]:
         """Return every changed key found so far."""
         return self.keys
+
+    def sheets_changed(self) -> bool:
+        """Return whether a document's ``factsheet`` changed: its PDF is made, or is gone from the output."""
+        return any(key[0] is Dep.DOC and key[2] == "factsheet" for key in self.keys)
 
     # -- documents and pages ----------------------------------------------------------------------------------
 
