@@ -552,6 +552,16 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
         path.write_text(_re.sub(r"fr: Veille test[^,}]*", f"fr: Veille test {number}", path.read_text(encoding="utf-8"),
                                 count=1), encoding="utf-8")
         return ["site.yaml"]
+    if kind == "setting":  # one of site.yaml's switches set, or back to its default
+        key, value = (("feed_entries", "1"), ("search", "false"), ("allow_html", "true"), ("csp_meta", "true"),
+                      ("quick_exit_url", "https://www.example.org/"), ("publisher", "{fr: Autre, en: Other}"),
+                      ("colors", '{accent: "#ffd166"}'))[which]
+        path = root / "site.yaml"
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith(f"{key}:")]
+        if number % 2:
+            lines.insert(1, f"{key}: {value}")
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return ["site.yaml"]
     if kind == "new":
         rel = f"content/fr/articles/nouveau-{number}.md"
         (root / rel).write_text(f"---\ntitle: Nouveau {number}\ndate: 2022-03-0{1 + number % 9}\ntags: [Famille]\n"
@@ -628,7 +638,8 @@ def _edit(root: Path, kind: str, which: int, number: int) -> list[str]:
 
 EDIT_KINDS = ("body", "title", "date", "tags", "slug", "draft", "fact", "template", "strings", "asset", "config",
               "new", "delete", "embed", "summary", "cites", "fact-words", "new-fact", "delete-fact", "help", "featured",
-              "untemplate", "unstrings", "translation", "layout", "warning", "factsheet")
+              "untemplate", "unstrings", "translation", "layout", "warning", "factsheet",
+              "setting")
 
 
 @settings(max_examples=int(os.environ.get("VIGIE_EDIT_EXAMPLES", "12")), deadline=None,
