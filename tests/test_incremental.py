@@ -392,6 +392,32 @@ def test_an_image_leading_nowhere_is_warned_about_like_a_full_build(site: Path,
         "/fr/articles/ecrans/photo.jpg in the site (drafts and future-dated pages are not published)"]
 
 
+def test_a_link_to_a_page_that_goes_is_warned_about_and_one_that_comes_back_is_not(
+        site: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The linking page is not edited, nor does it show anything of the page it links to: only the link leads there."""
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    later = "content/en/articles/later.md"
+    Change(later, "Only in English.", "Only in English.\n\n[In French](/fr/articles/ecrans/)").apply(site)
+    first = render_site(options)
+    Change(ARTICLE, "title: Les écrans en famille", "title: Les écrans en famille\ndraft: true").apply(site)
+    with caplog.at_level(logging.WARNING):
+        gone = apply_edits(first, options, [ARTICLE])
+        updated = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        caplog.clear()
+        render_site(options)
+        full = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert gone is not None and updated == full == [
+        "content/en/articles/later.md:9: warning: broken link '/fr/articles/ecrans/': there is no page or file "
+        "/fr/articles/ecrans/ in the site (drafts and future-dated pages are not published)"]
+    assert "en/articles/later/index.html" in gone.rerendered
+    Change(ARTICLE, "title: Les écrans en famille\ndraft: true", "title: Les écrans en famille").apply(site)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        back = apply_edits(gone.result, options, [ARTICLE])
+    assert back is not None and not [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert files_of(back.result) == files_of(first)
+
+
 def test_a_document_that_does_not_parse_raises_like_a_full_build(site: Path) -> None:
     options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)

@@ -215,6 +215,7 @@ class _Work:
             planned = frozenset(item.path for item in planned_outputs(site, assets.files)) if structure_changed \
                 else None
             published = self.previous.planned if planned is None else planned  # for the links' warnings
+            keys.outputs(self.previous.planned, published)
             if isinstance(old.maker.resolver, Contexts):  # embeds whose reads did not change are kept
                 contexts.inherit_embeds(old.maker.resolver, keys.all())
             bodies = self._bodies(maker, keys)
@@ -491,6 +492,10 @@ class _Keys:
     def all(self) -> set[Key]:
         """Return every changed key found so far."""
         return self.keys
+
+    def outputs(self, before: AbstractSet[str], after: AbstractSet[str]) -> None:
+        """Note the files the build publishes now and did not, or no longer: the pages whose links lead there."""
+        self.keys |= {(Dep.OUTPUT, path) for path in before ^ after}
 
     def sheets_changed(self) -> bool:
         """Return whether a document's ``factsheet`` changed: its PDF is made, or is gone from the output."""

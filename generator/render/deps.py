@@ -67,6 +67,8 @@ class Dep(StrEnum):
     """(lang): the site's own card."""
     SECTIONS = "sections"
     """(lang): which sections of a language have something to show (`filled_sections`)."""
+    OUTPUT = "output"
+    """(path): whether the build publishes a file (a body's link or image leads there: a broken link's warning)."""
 
 
 Key = tuple[Any, ...]

@@ -536,11 +536,14 @@ def _render_pages_chunk(indexes: Sequence[int]) -> _PagesDone[Any]:
         except SiteError as err:
             done.errors.append(err)
             continue
+        if job.published is not None and doc is not None and (body := contexts.bodies.by_rel.get(doc.rel)):
+            looked: set[str] | None = set() if rec is not None else None
+            done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}",
+                                            contexts.site.config.base_path, looked))
+            if rec is not None and looked:  # a file that comes or goes changes the page's warnings
+                rec.keys.update((Dep.OUTPUT, path) for path in looked)
         if rec is not None:
             done.records[item.path] = frozenset(rec.keys)
-        if job.published is not None and doc is not None and (body := contexts.bodies.by_rel.get(doc.rel)):
-            done.broken.extend(broken_links(body, page.url, job.published, contexts.assets.urls, f"content/{doc.rel}",
-                                            contexts.site.config.base_path))
     done.drafts.update((key, draft) for key, draft in maker.fresh.items() if key not in drafted_before)
     return done
 
@@ -558,15 +561,21 @@ class BrokenLink:
 
 
 def broken_links(body: Body, page_url: str, published: Set[str], asset_urls: Mapping[str, str],
-                 source: str, base_path: str = "/") -> list[BrokenLink]:
+                 source: str, base_path: str = "/", looked: set[str] | None = None) -> list[BrokenLink]:
     """Return the links and images of ``body``, shown at ``page_url``, that open none of the ``published`` files.
 
     Only whether a file is there: a ``#notes`` anchor is `vigie check`'s to follow (it reads the pages).
-    ``base_path`` is the folder the site is published in (`resolve_link`).
+    ``base_path`` is the folder the site is published in (`resolve_link`). Every path looked for among
+    the published files is added to ``looked``, when given (what the answer depends on).
     """
+    def exists(path: str) -> bool:
+        if looked is not None:
+            looked.add(path)
+        return path in published
+
     found = []
     for url, line, written in body_links(body, page_url, base_path):
-        problem = follow_link(url, published.__contains__, asset_urls, base_path)[1]
+        problem = follow_link(url, exists, asset_urls, base_path)[1]
         if problem is not None:
             found.append(BrokenLink(source, line, shown_link(written), problem))
     return found
