@@ -19,7 +19,7 @@ import pytest
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED, REPO
 from generator.build import BuildOptions, BuildResult, render_site
 from generator.core.errors import SiteError, SiteErrors
-from generator.commands.incremental import Edits, Update, apply_edits, sort_edits
+from generator.commands.incremental import Early, Edits, Update, apply_edits, sort_edits
 from generator.model.plan import card_renditions
 from generator.model.site import assemble_site, with_new_records
 from support import load_site
@@ -336,6 +336,29 @@ def test_a_fact_sheet_turned_off_is_gone_from_the_update_and_back_when_turned_on
     on = apply_edits(off.result, options, [sheet])
     assert on is not None and pdf in on.result.files and pdf in on.result.planned
     assert files_of(on.result) == files_of(render_site(options))
+
+
+def test_the_pages_are_handed_over_before_the_cards_and_sheets_which_are_said_pending(site: Path) -> None:
+    """What `vigie serve` shows before a figure's cards and the fact sheet citing it are made again."""
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
+    first = render_site(options)
+    Change(DAILY, "value: 7", "value: 8").apply(site)
+    shown: list[Early] = []
+    done = apply_edits(first, options, [DAILY], early=shown.append)
+    assert done is not None and len(shown) == 1
+    early, final = shown[0], files_of(done.result)
+    assert final == files_of(render_site(options))
+    page, card = "fr/chiffres/victimes-par-jour/index.html", "fr/chiffres/victimes-par-jour/card.png"
+    pdf = next(path for path in final if path.startswith("fr/ressources/fiche-parents/") and path.endswith(".pdf"))
+    assert page not in early.pending and early.files[page].data == final[page] != first.files[page].data
+    assert {card, pdf, "fr/ressources/index.html"} <= early.pending
+    assert early.files[card].data == first.files[card].data != final[card]  # the old card, said pending
+    differ = {path for path in final.keys() | early.files.keys()
+              if path not in early.files or final.get(path) != early.files[path].data}
+    assert differ and differ <= early.pending  # nothing else changes after it
+    shown.clear()
+    Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
+    assert apply_edits(done.result, options, [ARTICLE], early=shown.append) is not None and not shown  # nothing slow
 
 
 def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
@@ -687,13 +710,19 @@ def test_random_edits_give_what_a_full_build_gives(tmp_path_factory: pytest.Temp
             failure = None
         except (SiteError, SiteErrors) as err:
             full, failure = None, str(err)
+        shown: list[Early] = []  # as vigie serve shows them, on every other edit
         try:
-            done = apply_edits(good, options, pending)
+            done = apply_edits(good, options, pending, early=shown.append if number % 2 else None)
         except (SiteError, SiteErrors) as err:
             assert failure == str(err), (kind, which, number)
             event(f"{kind}: an error, as in a full build")
             continue
         assert done is not None and failure is None and full is not None, (kind, failure)
-        assert files_of(done.result) == files_of(full), (kind, which, number)
+        final = files_of(done.result)
+        assert final == files_of(full), (kind, which, number)
+        for early in shown:  # the pages shown before the cards and sheets: only what was said pending differs
+            assert {path for path in final.keys() | early.files.keys() if path not in early.files
+                    or final.get(path) != early.files[path].data} <= early.pending, (kind, which, number)
+            event(f"{kind}: pages shown early")
         event(f"{kind}: updated")
         good, pending = done.result, []

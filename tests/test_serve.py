@@ -16,6 +16,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from html.parser import HTMLParser
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -32,6 +33,7 @@ from generator.commands.serve import (
     FALLBACK_POLICY,
     LiveSite,
     ServerHandle,
+    Snapshot,
     Watcher,
     base_url_for,
     classify_change,
@@ -833,6 +835,49 @@ def test_a_save_tells_connected_pages_to_reload(server: ServerHandle, site_src: 
     finally:
         client.close()
     poll(lambda: server.browsers, lambda n: n == 0)
+
+
+def test_a_figure_edit_shows_its_pages_before_its_cards_with_one_reload(server: ServerHandle, site_src: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    client = connected(server, server.build)
+    try:
+        fact = site_src / "content/facts/daily-victims.yaml"
+        first = server.build
+        with caplog.at_level("DEBUG", logger="generator"):
+            server.live.rebuild("fact", ["content/facts/daily-victims.yaml"])  # saved unchanged: nothing shown early
+            fact.write_text(fact.read_text().replace("value: 7", "value: 8"))
+            server.live.rebuild("fact", ["content/facts/daily-victims.yaml"])
+        assert "pages shown early" in caplog.text
+        assert client.receive() == RELOAD
+        with pytest.raises(TimeoutError):  # the cards and the sheet came after the pages, without a second reload
+            client.receive(timeout=0.5)
+        assert server.build == first + 1 and not server.live.snapshot.pending
+        full = render_site(BuildOptions(root=site_src, today=BUILD_DAY, base_url=server.url))
+        assert served(server.live) == {path: item.data for path, item in full.files.items()}
+    finally:
+        client.close()
+    poll(lambda: server.browsers, lambda n: n == 0)
+
+
+def test_a_file_still_being_made_is_answered_once_made_and_the_others_at_once(server: ServerHandle) -> None:
+    live = server.live
+    before = live.snapshot
+    home = "fr/index.html"
+    made = dict(before.files)
+    made[home] = before.files[home].replace(b"</main>", b"<p>made now</p></main>")
+    live._publish(Snapshot(before.build + 1, before.files, pending=frozenset({home})))  # as `_show_early` does
+    answers: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    waiting = threading.Thread(target=lambda: answers.update(home=fetch(server, "/fr/")))
+    waiting.start()
+    try:
+        assert fetch(server, "/en/")[0] == 200  # answered while the other waits: the server's loop is free
+        time.sleep(0.3)
+        assert waiting.is_alive() and not answers
+    finally:
+        live._publish(Snapshot(before.build + 1, MappingProxyType(made)))
+        waiting.join(10)
+    status, _headers, body = answers["home"]
+    assert status == 200 and b"<p>made now</p>" in body
 
 
 def test_a_page_older_than_the_current_build_reloads_as_soon_as_it_connects(server: ServerHandle) -> None:

@@ -27,7 +27,7 @@ import logging
 import time
 from dataclasses import dataclass, fields
 from pathlib import PurePosixPath
-from typing import AbstractSet, Any, Iterable, Mapping
+from typing import AbstractSet, Any, Callable, Iterable, Mapping, Sequence
 
 from generator.sources.assets import load_assets
 from generator.render.bodies import Bodies, Body, BodyMaker, Lookup
@@ -44,7 +44,8 @@ from generator.sources.i18n import counted_name, load_strings
 from generator.render.markup import make_markdown
 from generator.model import Document, Fact, OutputFile, Page, PageKind, Site
 from generator.core.images import ImageCache
-from generator.model.plan import card_files, card_path, check_plan, factsheet_path, planned_outputs
+from generator.model.plan import (card_files, card_path, check_plan, factsheet_path, feed_path, planned_outputs,
+                                  site_card_path)
 from generator.render import stages as render
 from generator.model.site import assemble_site, with_new_records
 from generator.sources.files import read_file
@@ -125,6 +126,20 @@ class Update:
         return frozenset(path for path in self.rerendered if path.endswith(".html"))
 
 
+@dataclass(frozen=True, slots=True)
+class Early:
+    """An update's output before its slow files are made: what `apply_edits` hands its ``early`` callback.
+
+    Cards are drawn and fact sheets' PDFs rendered after the pages; ``pending``
+    names those files, the zips of cards and the pages that show their sizes.
+    Every other file of ``files`` is as the update will leave it, unless a
+    file made later differs from what was foreseen (`Update.result` says).
+    """
+
+    files: Mapping[str, OutputFile]
+    pending: frozenset[str]
+
+
 class DepIndex:
     """Which outputs recorded each key: the inverse of a build's records, kept up to date by updates."""
 
@@ -155,12 +170,14 @@ class DepIndex:
 
 
 def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[str],
-                index: DepIndex | None = None) -> Update | None:
+                index: DepIndex | None = None, early: Callable[[Early], object] | None = None) -> Update | None:
     """Re-render what the files in ``changed`` (site-relative paths) affect, from a previous recorded build.
 
     ``options.today`` must be the day ``previous`` was made for, and ``previous``
     must have been rendered in memory with ``record`` on. ``index`` is the index of
     what each output read (made from ``previous`` when not given; updated in place).
+    ``early``, when given, is called once the pages are made if cards or fact
+    sheets are still to make (`Early`; `vigie serve` shows the pages meanwhile).
     Returns None only when ``previous`` recorded nothing to follow. Raises
     SiteError/SiteErrors for content and template mistakes.
     """
@@ -170,7 +187,7 @@ def apply_edits(previous: BuildResult, options: BuildOptions, changed: Iterable[
     clock = time.perf_counter()
     edits = sort_edits(changed)
     index = index if index is not None else DepIndex(old.records)
-    work = _Work(previous, old_site, old, options, edits, index)
+    work = _Work(previous, old_site, old, options, edits, index, early)
     return work.run(clock)
 
 
@@ -184,6 +201,7 @@ class _Work:
     options: BuildOptions
     edits: Edits
     index: DepIndex
+    early: Callable[[Early], object] | None = None
 
     def run(self, clock: float) -> Update:
         old, edits, options = self.old, self.edits, self.options
@@ -207,7 +225,12 @@ class _Work:
         made: list[OutputFile] = []
         records: dict[str, frozenset[Key] | None] = {}
         card_cache = CardCache(cache_dir(options.root) / "cards", read_only=not options.use_cache)
-        underway = self._start_cards(contexts, card_cache, keys)  # drawn in threads while the keys are found
+        # Pages shown early for an edit of documents and figures; settings, strings, templates and assets
+        # reach the site's cards, the zips' names and every page: shown when all is made.
+        show_early = self.early is not None and not (keys.config_changed or keys.strings_changed
+                                                     or keys.templates_changed or keys.assets_changed)
+        # Drawn in threads while the keys are found; when the pages are shown early, after them (not slowing them).
+        underway = None if show_early else self._start_cards(contexts, card_cache, keys)
         try:
             keys.find()
             structure_changed = ((Dep.PAGES,) in keys.all() or keys.assets_changed or keys.facts_changed
@@ -221,9 +244,15 @@ class _Work:
             bodies = self._bodies(maker, keys)
             before = set(keys.all())
             early: set[str] = set()
-            if underway is not None:  # while the cards are drawn: the pages, as if the cards made no change
+            sheets_ahead = self._sheets_todo(site, before) if show_early else []
+            cards_ahead = underway is not None or (show_early and keys.views_may_differ)
+            if cards_ahead or sheets_ahead:  # before the cards and sheets: the pages, as if they made no change
                 early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
                                           made, records, published)
+            if show_early and self.early is not None:
+                underway = self._start_cards(contexts, card_cache, keys)
+                if early:
+                    self.early(Early(self._files(list(made), planned), self._pending(site, underway, sheets_ahead)))
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
             if underway is not None:
@@ -314,7 +343,7 @@ class _Work:
     # -- cards, press kits, site cards ----------------------------------------------------------------------------
 
     def _start_cards(self, contexts: Contexts, cache: CardCache,
-                     keys: _Keys) -> tuple[set[tuple[str, str]], render.CardsUnderway] | None:
+                     keys: _Keys) -> tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None:
         """Start drawing the cards whose figure, words or settings changed; None when no card can change."""
         site, old_contexts = contexts.site, self.old.contexts
         if not keys.views_may_differ:
@@ -327,15 +356,15 @@ class _Work:
                           | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
         return set(new_specs), render.start_cards(
             site, contexts.views, contexts.strings, cache, facts=fact_ids,
-            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache))
+            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache)), fact_ids
 
     def _cards(self, contexts: Contexts, cache: CardCache,
-               underway: tuple[set[tuple[str, str]], render.CardsUnderway] | None,
+               underway: tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None,
                made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
         old, site = self.old, contexts.site
         if underway is None:
             return old.cards, old.kits, old.site_cards
-        new_specs, drawing = underway
+        new_specs, drawing, _redrawn = underway
         fresh = drawing.result()
         paths = {item.path for item in fresh.files}
         wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in card_files()}
@@ -356,17 +385,37 @@ class _Work:
 
     # -- fact sheets, pages ---------------------------------------------------------------------------------
 
+    def _sheets_todo(self, site: Site, changed: AbstractSet[Key]) -> list[Document]:
+        """Return the documents whose fact sheet must be rendered: new, or whose sheet read a ``changed`` key."""
+        old_paths = {item.path for item in self.old.sheets.files}
+        touched = self.index.touched(changed)
+        return [doc for doc in render.factsheet_docs(site)
+                if (path := factsheet_path(site.doc_pages[doc.rel].url, doc.slug)) not in old_paths or path in touched]
+
+    def _pending(self, site: Site, underway: tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None,
+                 sheets: Sequence[Document]) -> frozenset[str]:
+        """Return what may be made after the pages: the cards drawn again, the zips of cards, the site's cards,
+        the PDFs rendered again, the pages that show those zips' and PDFs' sizes, the feeds, sitemap and other
+        text files."""
+        pending = {factsheet_path(site.doc_pages[doc.rel].url, doc.slug) for doc in sheets}
+        pending |= {render_path(site.doc_pages[doc.rel]) for doc in sheets}  # each shows its PDF, new ones too
+        pending |= {item.path for item in self.old.text.files} | {feed_path(lang) for lang in site.config.codes}
+        pending |= {site_card_path(lang) for lang in site.config.codes}
+        sizes: set[Key] = {(Dep.DOWNLOAD, doc.rel) for doc in sheets}
+        if underway is not None:
+            pending |= {card_path(site.fact_pages[(fact_id, lang)].url, name) for fact_id in underway[2]
+                        for lang in site.config.codes for name in card_files()}
+            pending |= {item.path for item in self.old.kits.files}
+            sizes |= {(Dep.DOWNLOAD, lang) for lang in site.config.codes}
+        return frozenset(pending | self.index.touched(sizes))
+
     def _sheets(self, contexts: Contexts, keys: _Keys, made: list[OutputFile],
                 records: dict[str, frozenset[Key] | None]) -> render.FactSheets:
         """Render again the sheets whose records hold a changed key, and new sheets; keep the others."""
         old = self.old.sheets
         site = contexts.site
         docs = render.factsheet_docs(site)
-        old_paths = {item.path: item for item in old.files}
-        changed = keys.all()
-        touched = self.index.touched(changed)
-        todo = [doc for doc in docs if factsheet_path(site.doc_pages[doc.rel].url, doc.slug) not in old_paths
-                or factsheet_path(site.doc_pages[doc.rel].url, doc.slug) in touched]
+        todo = self._sheets_todo(site, keys.all())
         if not todo:
             wanted = {doc.rel for doc in docs}
             return render.FactSheets({rel: d for rel, d in old.downloads.items() if rel in wanted},

@@ -68,7 +68,7 @@ from tornado.wsgi import WSGIContainer
 
 from generator.build import BuildOptions, BuildResult, render_site, today_for_build
 from generator.output.search import FOLDER as SEARCH_FOLDER, index_files
-from generator.commands.incremental import DepIndex, apply_edits
+from generator.commands.incremental import DepIndex, Early, apply_edits
 from generator.commands.check import TranslationRow, translation_status
 from generator.model import Site
 from generator.sources.assets import published_name
@@ -113,6 +113,8 @@ RELOAD_MESSAGE = {"command": "reload", "path": "*", "liveCSS": False, "liveImg":
 """The LiveReload protocol's reload command; the client reloads the whole page for it (a rebuild renames
 hashed stylesheets and images, so reloading one of them alone would not do)."""
 
+PENDING_WAIT = 60.0
+"""Most seconds a request for a file still being made waits for it (then it gets the file as it was)."""
 SETTLE = 0.1
 """Seconds given to an editor to finish writing a file the build read half-made, before it is read again."""
 WRITE_MARGIN_NS = 20_000_000
@@ -461,11 +463,15 @@ class Snapshot:
     """What the server shows: the last good files and, when the latest build failed, its error page."""
 
     build: int
-    """Build counter: 1 for the first build, +1 for every rebuild, failed or not."""
+    """Build counter: 1 for the first build, +1 for every rebuild, failed or not (+2 when a rebuild showed
+    its pages early and then made a file other than those it said were pending, or failed: browsers reload)."""
     files: Mapping[str, bytes]
     """The last successful build (empty until one succeeds)."""
     error: bytes | None = None
     """The error page when the latest build failed."""
+    pending: frozenset[str] = frozenset()
+    """Files still being made (cards, PDFs, the pages that show their sizes): the server answers them from
+    the snapshot that follows (`SiteApp.settled`), so a browser never sees their old version."""
 
 
 class LiveSite:
@@ -487,7 +493,11 @@ class LiveSite:
         """Whether a change since the last good build needs everything rendered (or names no file)."""
         self._index: DepIndex | None = None
         """Which outputs read each key (`deps`), kept up to date by the updates."""
-        self._search: tuple[int, Mapping[str, bytes]] | None = None
+        self._early: Snapshot | None = None
+        """The pages of the rebuild under way, shown before its cards and PDFs are made."""
+        self._number = 0
+        """The counter of the rebuild under way."""
+        self._search: tuple[Mapping[str, bytes], Mapping[str, bytes]] | None = None
         """The search index of one build (its number), made when the browser first asks for it."""
         self._searching = threading.Lock()
 
@@ -512,12 +522,12 @@ class LiveSite:
         if site is None or not site.config.search:
             return None
         with self._searching:
-            if self._search is None or self._search[0] != snap.build:
+            if self._search is None or self._search[0] is not snap.files:  # pages shown early are not the last
                 try:
-                    self._search = (snap.build, index_files(snap.files))
+                    self._search = (snap.files, index_files(snap.files))
                 except SiteError as err:
                     log.error("%s", error_lines(err)[0])
-                    self._search = (snap.build, {})
+                    self._search = (snap.files, {})
             return self._search[1].get(rel)
 
     def rebuild(self, kind: str, changed: Iterable[str] = ()) -> bool:
@@ -548,6 +558,7 @@ class LiveSite:
         self._everything = self._everything or kind not in INCREMENTAL_KINDS or not names
         options = replace(self.options, today=self.options.today or today_for_build())
         started = time.time_ns()
+        self._early, self._number = None, build
         try:
             try:
                 result = self._render(options)
@@ -566,19 +577,28 @@ class LiveSite:
             log.error("%s", ngettext("{count} error; the browser shows it until you fix and save",
                                      "{count} errors; the browser shows them until you fix and save",
                                      len(lines)).format(count=len(lines)))
-            self._publish(Snapshot(build, previous.files, error_page(lines)))
+            self._publish(Snapshot(self._after_early(build), previous.files, error_page(lines)))
             return False
         except Exception:  # a bug in Vigie: keep serving, say so, keep the traceback
             log.exception("%s", _("internal error while rebuilding (this is a bug in Vigie; please report it)"))
-            self._publish(Snapshot(build, previous.files, error_page([], internal=True)))
+            self._publish(Snapshot(self._after_early(build), previous.files, error_page([], internal=True)))
             return False
         self._result, self._day = result, options.today
         self._pending, self._everything = set(), False
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
-        if previous.error is None and _same_files(files, previous.files):  # saved unchanged, touched: no reload
+        early, self._early = self._early, None
+        if early is not None:  # the pages are shown: only the pending files may differ, without a reload
+            outside = (files.keys() | early.files.keys()) - early.pending
+            same = all(files.get(path) is early.files.get(path) or files.get(path) == early.files.get(path)
+                       for path in outside)
+            self._publish(Snapshot(build if same else build + 1, files))
+            if not same:
+                log.debug("the update made again a file it had not said was pending: reloading again")
+        elif previous.error is None and _same_files(files, previous.files):  # saved unchanged, touched: no reload
             log.info("%s", _("nothing to show again: the site is the same"))
             return True
-        self._publish(Snapshot(build, files))
+        else:
+            self._publish(Snapshot(build, files))
         pages = sum(1 for path in files if path.endswith(".html"))
         built = ngettext("built {count} page, {files} files in {seconds}s",
                          "built {count} pages, {files} files in {seconds}s", pages)
@@ -587,6 +607,31 @@ class LiveSite:
                              "built {count} pages, {files} files in {seconds}s; the site is back", pages)
         log.info("%s", built.format(count=pages, files=len(files), seconds=seconds_text(time.perf_counter() - start)))
         return True
+
+    def _after_early(self, build: int) -> int:
+        """Return the counter of what follows the pages shown early, if they were (one more: browsers reload)."""
+        early, self._early = self._early, None
+        return build + 1 if early is not None else build
+
+    def _show_early(self, early: Early) -> None:
+        """Show an update's pages before its cards and PDFs are made (`incremental.Early`), as build `_number`."""
+        if self._snapshot.error is not None:  # the error page stays until the whole update is made
+            return
+        files = MappingProxyType({path: item.data for path, item in early.files.items()})
+        self._early = Snapshot(self._number, files, pending=early.pending)
+        self._publish(self._early)
+        log.debug("pages shown early; %d file(s) still being made", len(early.pending))
+
+    @property
+    def closed(self) -> bool:
+        """Return whether the site is closed (the server is stopping)."""
+        return self._closed
+
+    def settled(self, snap: Snapshot, timeout: float) -> Snapshot:
+        """Wait until ``snap`` is replaced (or the site closes, or ``timeout``); return the snapshot then."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._closed or self._snapshot is not snap, timeout)
+            return self._snapshot
 
     def _render(self, options: BuildOptions) -> BuildResult:
         """Return the site with the pending edits: updated from the last good build, or rendered whole."""
@@ -610,7 +655,7 @@ class LiveSite:
         try:
             if self._index is None:
                 self._index = DepIndex(self._result.rendered.records if self._result.rendered else {})
-            done = apply_edits(self._result, options, sorted(self._pending), self._index)
+            done = apply_edits(self._result, options, sorted(self._pending), self._index, self._show_early)
         except (SiteError, SiteErrors):
             raise
         except Exception:
@@ -1209,7 +1254,23 @@ class _WrongHost(web.RequestHandler):
 
 class _SiteHandler(web.FallbackHandler):
     """Hands every request to the site's container; what tornado refuses itself (TRACE, a method it does not
-    know) gets the preview's own headers and a line of text, not tornado's HTML page."""
+    know) gets the preview's own headers and a line of text, not tornado's HTML page.
+
+    A request for a file still being made (`Snapshot.pending`) waits for it first, in a thread: the
+    server's loop goes on answering the others.
+    """
+
+    async def prepare(self) -> None:  # type: ignore[override]  # tornado awaits a coroutine here
+        container = self.fallback
+        assert isinstance(container, _Container)
+        live = container.site.live
+        rel = resolve_request(self.request.uri or "/")
+        deadline = time.monotonic() + PENDING_WAIT
+        snap = live.snapshot
+        while (rel is not None and snap.pending and (rel in snap.pending or f"{rel}/index.html" in snap.pending)
+               and not live.closed and (left := deadline - time.monotonic()) > 0):
+            snap = await IOLoop.current().run_in_executor(None, live.settled, snap, left)
+        super().prepare()
 
     def set_default_headers(self) -> None:
         for name, value in _OWN_HEADERS:
