@@ -245,8 +245,13 @@ def resolve_request(target: str) -> str | None:
     return rel
 
 
-def _same_files(files: Mapping[str, bytes], before: Mapping[str, bytes]) -> bool:
-    """Return whether two in-memory sites hold the same files, byte for byte (most are the same objects)."""
+def _same_files(files: Mapping[str, bytes], before: Mapping[str, bytes],
+                ignoring: Collection[str] = frozenset()) -> bool:
+    """Return whether two in-memory sites hold the same files, byte for byte (most are the same objects),
+    but for the paths ``ignoring`` (files still being made when ``before`` was shown)."""
+    if ignoring:
+        return _same_files({p: d for p, d in files.items() if p not in ignoring},
+                           {p: d for p, d in before.items() if p not in ignoring})
     return files.keys() == before.keys() and all(data is before[path] or data == before[path]
                                                  for path, data in files.items())
 
@@ -471,7 +476,8 @@ class Snapshot:
     """The error page when the latest build failed."""
     pending: frozenset[str] = frozenset()
     """Files still being made (cards, PDFs, the pages that show their sizes): the server answers them from
-    the snapshot that follows (`SiteApp.settled`), so a browser never sees their old version."""
+    the snapshot that follows (`_SiteHandler.prepare` waits through `LiveSite.settled`), so a browser never
+    sees their old version."""
 
 
 class LiveSite:
@@ -588,9 +594,7 @@ class LiveSite:
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
         early, self._early = self._early, None
         if early is not None:  # the pages are shown: only the pending files may differ, without a reload
-            outside = (files.keys() | early.files.keys()) - early.pending
-            same = all(files.get(path) is early.files.get(path) or files.get(path) == early.files.get(path)
-                       for path in outside)
+            same = _same_files(files, early.files, early.pending)
             self._publish(Snapshot(build if same else build + 1, files))
             if not same:
                 log.debug("the update made again a file it had not said was pending: reloading again")
