@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.core.cache import CACHE_FOLDER, CACHE_VERSION, Store, digest, linked_cache
-from generator.core.workers import fewer_collections
+from generator.core.memory import fewer_collections, give_back_memory
 from generator.sources.config import CONFIG_FILE, load_config
 from generator.sources.content import SourceFile, load_documents, read_sources
 from generator.core.errors import (WARNINGS, ErrorCollector, OutputReplaced, SiteError, SiteErrors, message_line,
@@ -53,6 +53,9 @@ class BuildOptions:
     """Told (stage, done, total) while rendering, for a progress line on a terminal."""
     record: bool = False
     """Record what every page reads (`deps`), for `vigie serve`'s updates."""
+    keep_rendered: bool = True
+    """Keep the render stages' results in `BuildResult.rendered`; off (the command line), `build` lets them go
+    before Pagefind indexes the pages, which needs about as much memory again."""
 
     @property
     def output(self) -> Path:
@@ -411,6 +414,9 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
             memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
             indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
             pages = [item for item in result.written if item.path.endswith(".html")]
+            if not options.keep_rendered:
+                result.rendered = None
+                give_back_memory()  # before Pagefind runs beside this process (see generator.core.memory)
             search = index_staging(staging, pages, indexed, memory)
             result.written += search.written
             result.timings["search"] = time.perf_counter() - start

@@ -306,7 +306,7 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     start = time.perf_counter()
     progress = _ProgressLine() if not args.quiet and _interactive(sys.stderr) else None
     options = BuildOptions(root=site, out=Path(args.output) if args.output else None, drafts=args.drafts,
-                           base_url=args.base_url, progress=progress)
+                           base_url=args.base_url, progress=progress, keep_rendered=False)
     try:
         result = build(options)
     finally:

@@ -12,14 +12,13 @@ it, counted with the others, one line at a time, between its own lines.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import logging
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -34,27 +33,6 @@ MIN_ITEMS = 120
 CHUNKS_PER_JOB = 12
 
 _SHARED: Any = None
-
-#: Objects allocated between two collections of the youngest generation while a site is built
-#: (Python's default is 700): a build allocates millions of small objects that live to the end.
-BUILD_GC_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Let the cyclic garbage collector run less often for the length of a build.
-
-    A build keeps what it allocates (tokens, pages, contexts) until it ends, so
-    the collector's frequent passes over the young objects find almost nothing;
-    at 2,000 pages they cost about 5 % of the build. Memory stays the same.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(BUILD_GC_THRESHOLD, old[1], old[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
 
 def ignore_interrupts() -> None:
     """In a forked worker: leave Ctrl-C to the parent, which stops its workers itself.
