@@ -44,8 +44,9 @@ def font_hash(path: Path) -> str:
 
 @functools.lru_cache(maxsize=None)
 def font_cmap(path: Path) -> frozenset[int]:
-    """Return the characters a font file has a glyph for (cards refuse the others; fact sheets name them)."""
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # only when a card or a sheet is made
+    """Return the characters a font file has a glyph for (cards refuse the others; fact sheets name them; web
+    fonts keep them)."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # imported only when needed
 
     with TTFont(str(path), lazy=True) as font:
         return frozenset(font.getBestCmap())

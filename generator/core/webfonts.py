@@ -41,7 +41,7 @@ from babel.core import get_global
 from babel.numbers import get_currency_symbol, get_territory_currencies
 
 from generator.core.cache import digest, keyed_name, write_atomically
-from generator.core.fonts import font_hash
+from generator.core.fonts import font_cmap, font_hash
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +155,6 @@ def _versions() -> str:
     return ",".join(found)
 
 
-def _cmap(ttf: Path) -> frozenset[int]:
-    return _cmap_cached(ttf, font_hash(ttf))
-
-
-@functools.lru_cache(maxsize=None)
-def _cmap_cached(ttf: Path, _hash: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-
-    with TTFont(ttf, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def unicode_range(codepoints: Iterable[int]) -> str:
     """Return the CSS ``unicode-range`` of a set of characters, in runs: ``U+20-7E, U+A0``."""
     runs: list[list[int]] = []
@@ -181,7 +169,7 @@ def unicode_range(codepoints: Iterable[int]) -> str:
 def subset_woff2(ttf: Path, chars: frozenset[int]) -> bytes:
     """Return the WOFF2 file of ``ttf`` holding only ``chars`` (with their kerning and ligatures)."""
     from fontTools import subset  # type: ignore[import-untyped]
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     options = subset.Options()
     options.layout_features = ["*"]
@@ -216,7 +204,7 @@ class WebFontCache:
 
     def web_font(self, ttf: Path, chars: frozenset[int] | None) -> WebFont:
         """Return the web font of ``ttf`` for ``chars`` (None: every character the font has)."""
-        have = _cmap(ttf)
+        have = font_cmap(ttf)
         keep = have if chars is None else have & chars
         key = digest(WEBFONT_VERSION, font_hash(ttf), _versions(), unicode_range(keep))
         path = None if self.folder is None else self.folder / f"{keyed_name(key)}.woff2"
