@@ -14,7 +14,10 @@ OUT_DIR receives:
   one or two figure embeds on lines of their own (``{{< fact fact-007 >}}``);
 * ``content/facts/fact-NNN.yaml``: M key figures (formats number, percent,
   compact and year in turn, a qualifier on some, label fr/en, source with
-  publisher, url and date).
+  publisher, url and date);
+* ``content/<lang>/resources/bench-sheet.md``: one resource per language made
+  into an A4 fact sheet (``factsheet: true``) that features ``fact-001``, so that
+  a figure edit can be timed with and without a PDF to make again (when M ≥ 2).
 
 The same arguments always give byte-identical files: every article draws from
 its own ``random.Random`` seeded with (seed, index), and only the link targets
@@ -309,6 +312,29 @@ default_language: fr
 """
 
 
+#: The figure the fact sheet features (fact-000, which no sheet features, is timed too: bench/run.py).
+SHEET_FACT = "fact-001"
+SHEET = {
+    "fr": ("Fiche de banc d'essai : les chiffres à connaître", "fiche-banc", "Deux pages à imprimer pour la classe."),
+    "en": ("Benchmark sheet: the figures to know", "bench-sheet", "Two pages to print for the classroom."),
+}
+
+
+def sheet(seed: int) -> dict[str, str]:
+    """Return the Markdown of the fact sheet in each language: a resource featuring `SHEET_FACT`, three sections."""
+    w = Writer(random.Random(f"{seed}-sheet"))
+    sections = [(w.paragraph(4), w.sentence(8), w.sentence(8)) for _ in range(3)]
+    out = {}
+    for lang in LANGS:
+        title, slug, summary = SHEET[lang]
+        body = "\n".join(f"## {HEADINGS[lang][k]}\n\n{text[lang]}\n\n- {one[lang]}\n- {two[lang]}\n"
+                          for k, (text, one, two) in enumerate(sections))
+        out[lang] = (f"---\ntitle: {yaml_str(title)}\ndate: 2024-03-01\nslug: {slug}\n"
+                     f"translation_key: bench-sheet\nsummary: {yaml_str(summary)}\nfactsheet: true\n"
+                     f"facts: [{SHEET_FACT}]\n---\n\n{body}")
+    return out
+
+
 def make_corpus(out: Path, articles: int, facts: int, seed: int = 2022) -> dict[str, int]:
     """Write the site into ``out``; return counts (files, words per article)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -328,7 +354,13 @@ def make_corpus(out: Path, articles: int, facts: int, seed: int = 2022) -> dict[
         words += len(texts["en"].split("---\n", 2)[-1].split())
     for k in range(facts):
         (content / "facts" / f"fact-{k:03d}.yaml").write_text(fact(k, seed), encoding="utf-8")
-    return {"articles": articles, "facts": facts, "files": 2 * articles + facts + 1,
+    sheets = 0
+    if facts > int(SHEET_FACT.split("-")[1]):
+        for lang, text in sheet(seed).items():
+            (content / lang / "resources").mkdir(parents=True)
+            (content / lang / "resources" / "bench-sheet.md").write_text(text, encoding="utf-8")
+            sheets += 1
+    return {"articles": articles, "facts": facts, "files": 2 * articles + facts + sheets + 1,
             "words_per_article": words // max(articles, 1)}
 
 

@@ -387,17 +387,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fetch(url: str) -> str | None:
+def fetch_bytes(url: str, timeout: float = 2) -> bytes | None:
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.read().decode("utf-8", "replace")
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.read()
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
 
-SERVE_KINDS = ("serve", "serve_title", "serve_fact", "serve_template")
+def fetch(url: str) -> str | None:
+    data = fetch_bytes(url)
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
+SERVE_KINDS = ("serve", "serve_title", "serve_fact", "serve_template", "serve_sheet_fact", "serve_sheet_pdf")
 """The edits timed under `vigie serve`: a sentence added to an article's body, its title, a figure's label,
-a template used by two pages (the tag indexes)."""
+a template used by two pages (the tag indexes); then the label of the figure the corpus's fact sheet
+features (`make_corpus.SHEET_FACT`), timed to the figure's page and to the fact sheet's PDF."""
 
 
 def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], work: Path,
@@ -412,8 +418,9 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
     base = f"http://127.0.0.1:{port}"
     log = work / "serve.log"
     fact = site / "content" / "facts" / "fact-000.yaml"
+    sheet_fact = site / "content" / "facts" / f"{make_corpus.SHEET_FACT}.yaml"
     template = site / "layouts" / "tags.html"
-    originals = {article: article.read_bytes(), fact: fact.read_bytes()}
+    originals = {article: article.read_bytes(), fact: fact.read_bytes(), sheet_fact: sheet_fact.read_bytes()}
     template.parent.mkdir(parents=True, exist_ok=True)
     template.write_bytes((REPO / "layouts" / "tags.html").read_bytes())
 
@@ -426,10 +433,12 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
         article.write_text(re.sub(r"^title: .*$", f'title: "Titre {marker}"', text, count=1, flags=re.M),
                            encoding="utf-8")
 
-    def label(marker: str) -> None:
-        text = originals[fact].decode("utf-8")
-        fact.write_text(re.sub(r'^  fr: .*$', f'  fr: "signalements {marker}"', text, count=1, flags=re.M),
-                        encoding="utf-8")
+    def labeller(path: Path) -> Callable[[str], None]:
+        def label(marker: str) -> None:
+            text = originals[path].decode("utf-8")
+            path.write_text(re.sub(r'^  fr: .*$', f'  fr: "signalements {marker}"', text, count=1, flags=re.M),
+                            encoding="utf-8")
+        return label
 
     layout_text = template.read_text(encoding="utf-8")
 
@@ -437,8 +446,18 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
         template.write_text(layout_text.replace("{% block main %}\n", f"{{% block main %}}\n<!-- {marker} -->\n", 1),
                             encoding="utf-8")
 
-    edits = {"serve": (body, f"/fr/articles/{slug}/"), "serve_title": (title, f"/fr/articles/{slug}/"),
-             "serve_fact": (label, "/fr/chiffres/fact-000/"), "serve_template": (layout, "/fr/themes/")}
+    def shows(marker: str, data: bytes, before: bytes | None) -> bool:
+        return marker.encode() in data
+
+    def differs(marker: str, data: bytes, before: bytes | None) -> bool:  # a PDF's text is compressed
+        return data != before
+
+    sheet_pdf = "/fr/ressources/{0}/{0}.pdf".format(make_corpus.SHEET["fr"][1])
+    edits = {"serve": (body, f"/fr/articles/{slug}/", shows), "serve_title": (title, f"/fr/articles/{slug}/", shows),
+             "serve_fact": (labeller(fact), "/fr/chiffres/fact-000/", shows),
+             "serve_template": (layout, "/fr/themes/", shows),
+             "serve_sheet_fact": (labeller(sheet_fact), f"/fr/chiffres/{make_corpus.SHEET_FACT}/", shows),
+             "serve_sheet_pdf": (labeller(sheet_fact), sheet_pdf, differs)}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", str(site), "--port", str(port)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -458,16 +477,17 @@ def serve_latency(site: Path, article: Path, slug: str, env: dict[str, str], wor
             time.sleep(0.1)
         print(f"  serve: up after {time.perf_counter() - start:.1f} s", flush=True)
         time.sleep(1.0)  # let the watcher settle after the first build
-        for kind, (edit, path) in edits.items():
+        for kind, (edit, path, seen) in edits.items():
             m = found[kind]
             for i in range(SERVE_EDITS):
                 marker = f"bench-marker-{i}-{uuid.uuid4().hex[:12]}"
+                before = fetch_bytes(base + path, timeout=60)
                 edit(marker)
                 t0 = time.perf_counter()
                 while True:
-                    page = fetch(base + path)
+                    page = fetch_bytes(base + path, timeout=60)  # a file still being made is answered when made
                     elapsed = time.perf_counter() - t0
-                    if page is not None and marker in page:
+                    if page is not None and seen(marker, page, before):
                         break
                     if elapsed > 60 or proc.poll() is not None:
                         why = "the server stopped" if proc.poll() is not None else "not seen within 60 s"
@@ -514,6 +534,8 @@ ROWS = [
     ("serve_title", "(i) vigie serve: title edit → reloaded page"),
     ("serve_fact", "(j) vigie serve: figure edit → reloaded figure page"),
     ("serve_template", "(k) vigie serve: edit of a template two pages use → reloaded page"),
+    ("serve_sheet_fact", "(l) vigie serve: edit of the figure a fact sheet features → reloaded figure page"),
+    ("serve_sheet_pdf", "(m) the same edit → the fact sheet's PDF served anew"),
 ]
 
 
@@ -980,7 +1002,8 @@ def render_report(info: dict, sizes: list[dict], cards: dict | None, started: st
     row("vigie one-article edit rebuild (CLI)", [fmt_s(med(s, "edit")) for s in sizes], "–")
     for key, what, target in (("serve", "body edit", "edit_reload_ms"), ("serve_title", "title edit", "title_reload_ms"),
                               ("serve_fact", "figure edit", "fact_reload_ms"),
-                              ("serve_template", "edit of a template two pages use", None)):
+                              ("serve_template", "edit of a template two pages use", None),
+                              ("serve_sheet_fact", "edit of the figure a fact sheet features", "fact_reload_ms")):
         row(f"{what} → reloaded page under `vigie serve`",
             [show(med(s, key) * 1000 if s["rows"].get(key) and med(s, key) is not None else None,
                   at(s, target) if target else None, " ms") for s in sizes],
