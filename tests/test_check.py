@@ -260,6 +260,20 @@ def test_broken_links_are_quoted_as_written_at_their_own_line(site_src: Path) ->
             "address as /")]
 
 
+def test_links_after_line_ends_no_token_shows_are_said_at_their_own_line(site_src: Path) -> None:
+    # A code span over two lines, a link's address or title on the next line, a note written in place: their
+    # line ends leave no token, and every link after one was said a line too early.
+    edit(site_src / "content/en/articles/later.md", "Only in English.",
+         "Only in English, `code\nover two lines` then [a](/en/nowhere-1/),\n[b](\n/en/nowhere-2/) "
+         "[c](/en/nowhere-3/ \"a title\non two lines\") ![d](/en/nowhere-4.png)^[a note\nover two lines] "
+         "[e](/en/nowhere-5/)")
+    report = run_check(site_src, today=BUILD_DAY)
+    said = sorted((f.line, f.message.split("'")[1]) for f in found(report, ERROR, "content/en/articles/later.md",
+                                                                     "broken link"))
+    assert said == [(8, "/en/nowhere-1/"), (9, "/en/nowhere-2/"), (10, "/en/nowhere-3/"), (11, "/en/nowhere-4.png"),
+                    (12, "/en/nowhere-5/")]
+
+
 def test_links_of_raw_html_are_checked_too(site_src: Path) -> None:
     # With allow_html, <img src="/assets/img/icon.svg"> and <a href="../missing.md"> are published as written
     # (not rewritten as Markdown's are): both broke on the site while the check said "0 errors".

@@ -21,10 +21,13 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it import rules_inline
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline
 
 from generator.core.errors import SiteError
 from generator.core.messages import _
@@ -98,6 +101,7 @@ def make_markdown(allow_html: bool) -> MarkdownIt:
     md.add_render_rule("footnote_block_open", _render_footnotes_open)
     md.add_render_rule("footnote_anchor", _render_footnote_back)
     md.use(heading_ids, min_level=2, max_level=4)
+    md.use(source_lines)
     md.use(shortcodes)
     md.use(md_links)
     md.use(nesting_limit)
@@ -127,6 +131,43 @@ def nesting_limit(md: MarkdownIt) -> None:
         tokenize(state, start, end)
 
     md.block.tokenize = tokenize_reporting  # type: ignore[method-assign,assignment]
+
+
+#: The inline rules that may read past a line end without leaving a token for it: a code span written over two
+#: lines (its line end becomes a space), a link's or an image's address or title on the next line, a footnote
+#: written in place (``^[…]``, whose text goes to the notes).
+LINE_EATING_RULES: dict[str, Callable[[StateInline, bool], bool]] = {
+    "backticks": rules_inline.backtick, "link": rules_inline.link, "image": rules_inline.image,
+    "footnote_inline": footnote_inline}
+
+
+def source_lines(md: MarkdownIt) -> None:
+    """Note on the tokens how many line ends of the source they hide, so that what follows is said at its line.
+
+    A paragraph's tokens carry no line of their own: `_rewrite_links` counts the
+    line ends it passes (`_lines_in`). Where a rule of `LINE_EATING_RULES` reads
+    line ends that no token shows, it notes them in its last token's
+    ``meta["lines"]``; otherwise each link after a code span written over two
+    lines was said one line too early.
+    """
+    active = set(md.inline.ruler.get_all_rules())
+    for name, rule in LINE_EATING_RULES.items():
+        if name in active:
+            md.inline.ruler.at(name, _counting(rule))
+
+
+def _counting(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    def counted(state: StateInline, silent: bool) -> bool:
+        start, before = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent and len(state.tokens) > before:
+            hidden = state.src.count("\n", start, state.pos) - sum(_lines_in(t) for t in state.tokens[before:])
+            if hidden > 0:
+                last = state.tokens[-1]
+                last.meta["lines"] = int(last.meta.get("lines", 0)) + hidden
+        return True
+    return counted
 
 
 def render_markdown(md: MarkdownIt, text: str, env: RenderEnv) -> str:
@@ -323,10 +364,11 @@ def _rewrite_links(state: StateCore) -> None:
 
 def _lines_in(token: Token) -> int:
     """Return how many line ends of the Markdown an inline token holds: a line break, an image's alt text or a
-    title written on two lines, raw HTML over several. (A code span on two lines has lost its line end.)"""
+    title written on two lines, raw HTML over several, those a rule noted as hidden (`source_lines`)."""
     if token.type in ("softbreak", "hardbreak"):
         return 1
     ends = token.content.count("\n") if token.type == "html_inline" else 0
+    ends += int(token.meta.get("lines", 0)) if token.meta else 0
     ends += sum(_lines_in(child) for child in token.children or ())
     title = token.attrGet("title") if token.type in ("image", "link_open") else None
     return ends + (str(title).count("\n") if title else 0)
