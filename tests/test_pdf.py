@@ -35,10 +35,8 @@ from generator.sources.i18n import load_strings
 from generator.render.markup import make_markdown
 from generator.model import Document
 from generator.core.fonts import font_files
-from generator.media.pdf import (
-    STYLESHEET, TEMPLATE, LocalFetcher, PdfCache, PdfResult, keep_font_dates, pdf_key, print_css_context, qr_svg,
-    render_pdf,
-)
+from generator.media.pdf import STYLESHEET, TEMPLATE, PdfCache, PdfResult, pdf_key, print_css_context, qr_svg
+from generator.media.printer import LocalFetcher, keep_font_dates, render_pdf
 from generator.render.templating import make_environment, render_template
 from generator.core.phones import tel_href
 from generator.render.views import absolute, fact_view, help_for
@@ -490,7 +488,7 @@ for name in ("_harfbuzz_subset", "_fonttools_subset"):
         used.add(_name.strip("_").split("_")[0])
         return _original(self, *args)
     setattr(fonts.Font, name, spy)
-from generator.media.pdf import render_pdf
+from generator.media.printer import render_pdf
 html = Path(sys.argv[1]).read_text(encoding="utf-8")
 Path(sys.argv[2]).write_bytes(render_pdf(html, base_url="https://vigie.example.org/fr/ressources/fiche-parents/").data)
 print(" ".join(sorted(used)))
