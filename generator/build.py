@@ -53,6 +53,9 @@ class BuildOptions:
     """Told (stage, done, total) while rendering, for a progress line on a terminal."""
     record: bool = False
     """Record what every page reads (`deps`), for `vigie serve`'s updates."""
+    origin: str | None = None
+    """Build for this scheme, host and port (``http://127.0.0.1:8000``), in the folder of site.yaml's base_url:
+    the preview's address."""
     keep_rendered: bool = True
     """Keep the render stages' results in `BuildResult.rendered`; off (the command line), `build` lets them go
     before Pagefind indexes the pages, which needs about as much memory again."""
@@ -128,7 +131,7 @@ def input_fingerprint(options: BuildOptions, known: Mapping[str, bytes] | None =
     errors.raise_if_any()
     parts: list[str | bytes] = [
         CACHE_VERSION, sys.version, _versions(), code_digest(),
-        repr((options.drafts, options.base_url, (options.today or today_for_build()).isoformat())),
+        repr((options.drafts, options.base_url, options.origin, (options.today or today_for_build()).isoformat())),
         tree_digest([root / "content"], known, skip_ignored=True),
         tree_digest(theme_dirs(root, "layouts")), tree_digest([], files=assets),
         read_file(root / CONFIG_FILE, CONFIG_FILE) if (root / CONFIG_FILE).is_file() else b"",
@@ -173,7 +176,7 @@ class SiteReading:
     @classmethod
     def read(cls, options: BuildOptions, first_build: bool) -> SiteReading:
         """Read; on a first build (no body cache) of a large site, start rendering bodies (see prerender)."""
-        config = load_config(options.root, options.base_url)
+        config = load_config(options.root, options.base_url, options.origin)
         errors = ErrorCollector()
         sources = read_sources(config, errors)
         return cls(config, errors, sources, BodiesAhead.start(sources, config.allow_html, wanted=first_build))

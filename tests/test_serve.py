@@ -7,6 +7,7 @@ import asyncio
 import html
 import http.client
 import json
+import logging
 import os
 import re
 import shutil
@@ -786,6 +787,45 @@ def test_serves_built_pages_from_memory_with_the_reload_script(server: ServerHan
         assert body == b"405 Method Not Allowed: the preview only reads\n"
     status, _, body = fetch(server, "/livereload")  # the WebSocket's path, asked without the upgrade: the site
     assert status == 404 and body == inject_reload(server.live.snapshot.files["404.html"], tag)
+
+
+def test_a_site_published_in_a_folder_is_served_in_that_folder(site_src: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """The preview served every site at /, so its addresses were not those of the published site, and it judged
+    the links as for a site at the root of its domain: a link written with the site's folder was "no page" there,
+    and "write the address without the site's folder" in the build."""
+    config = site_src / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "base_url: https://test.example.org/", "base_url: https://test.example.org/campagne/"), encoding="utf-8")
+    later = site_src / "content/en/articles/later.md"
+    later.write_text(later.read_text(encoding="utf-8").replace(
+        "Only in English.", "Only in English: [help](/en/help/), [twice](/campagne/en/help/)."), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+        try:
+            served = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            assert handle.url == f"http://127.0.0.1:{handle.port}/campagne/"
+            for target, location in (("/", "/campagne/"), ("/campagne", "/campagne/"),
+                                     ("/?lang=en", "/campagne/?lang=en")):
+                status, headers, _ = fetch(handle, target)
+                assert (status, headers["location"]) == (302, location), target
+            status, _, body = fetch(handle, "/campagne/en/articles/later/")
+            page = body.decode()
+            assert status == 200 and 'href="/campagne/en/help/"' in page  # the folder added, as in the build
+            assert f'<link rel="canonical" href="{handle.url}en/articles/later/">' in page
+            assert fetch(handle, "/campagne/en/help/")[0] == 200  # where the link leads, as once published
+            assert fetch(handle, "/en/help/")[0] == 404  # not in the site's folder, as once published
+            status, headers, _ = fetch(handle, "/campagne/fr")
+            assert (status, headers["location"]) == (301, "/campagne/fr/")
+            css = next(path for path in handle.live.snapshot.files if path.endswith(".css"))
+            assert fetch(handle, "/campagne/" + css)[0] == 200 and fetch(handle, "/" + css)[0] == 404
+        finally:
+            handle.stop()
+        caplog.clear()
+        render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+        built = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert served == built and len(built) == 1 and "'/campagne/en/help/'" in built[0]
+    assert "without the site's folder" in built[0]
 
 
 def test_a_folder_asked_without_its_slash_is_redirected_to_its_address_as_sent(server: ServerHandle,

@@ -302,7 +302,7 @@ class _Work:
         if documents is not None and facts is not None:
             config = old_site.config
         else:  # a new or removed file, a draft, site.yaml: read everything again (parsed files from the cache)
-            config = load_config(root, self.options.base_url)
+            config = load_config(root, self.options.base_url, self.options.origin)
             errors = ErrorCollector()
             from generator.core.cache import Store
             parsed = Store(cache_dir(root) / "documents.pickle" if self.options.use_cache else None)

@@ -217,12 +217,14 @@ def widest(kinds: Iterable[str]) -> Change:
     return max(ranked, key=KINDS.index) if ranked else IGNORED
 
 
-def resolve_request(target: str) -> str | None:
+def resolve_request(target: str, base_path: str = "/") -> str | None:
     """Return the output path a request target names, or None to refuse it (404).
 
     Refused: anything but an origin-form ``/path``, encoded slashes or
     backslashes, ``.``/``..`` segments (also percent-encoded), NUL bytes and
-    ``//absolute`` paths. A path ending in ``/`` names its ``index.html``.
+    ``//absolute`` paths, and what is not in the folder the site is published
+    in (``base_path``, ``/campagne/``: the preview serves the site there too).
+    A path ending in ``/`` names its ``index.html``.
     """
     path = target.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -236,7 +238,10 @@ def resolve_request(target: str) -> str | None:
         return None
     if "\\" in decoded or "\x00" in decoded or "//" in decoded:
         return None
-    segments = decoded[1:].split("/")
+    folder = unquote(base_path)
+    if not decoded.startswith(folder):
+        return None
+    segments = decoded[len(folder):].split("/")
     if any(seg in (".", "..") for seg in segments):
         return None
     rel = "/".join(segments)
@@ -387,7 +392,7 @@ def _preview_page(template: str, **context: object) -> bytes:
 
 
 def base_url_for(host: str, port: int) -> str:
-    """Return the base URL pages are built with while served on host:port."""
+    """Return the server's own address on host:port, ending in ``/`` (the site is served in its folder below)."""
     if host in ("", "0.0.0.0", "::"):
         host = "localhost"
     if ":" in host:
@@ -474,6 +479,8 @@ class Snapshot:
     """The last successful build (empty until one succeeds)."""
     error: bytes | None = None
     """The error page when the latest build failed."""
+    base_path: str = "/"
+    """The folder of site.yaml's base_url (``/campagne/``): the site is served there, as it is published."""
     pending: frozenset[str] = frozenset()
     """Files still being made (cards, PDFs, the pages that show their sizes): the server answers them from
     the snapshot that follows (`_SiteHandler.prepare` waits through `LiveSite.settled`), so a browser never
@@ -583,26 +590,29 @@ class LiveSite:
             log.error("%s", ngettext("{count} error; the browser shows it until you fix and save",
                                      "{count} errors; the browser shows them until you fix and save",
                                      len(lines)).format(count=len(lines)))
-            self._publish(Snapshot(self._after_early(build), previous.files, error_page(lines)))
+            self._publish(Snapshot(self._after_early(build), previous.files, error_page(lines),
+                                   base_path=previous.base_path))
             return False
         except Exception:  # a bug in Vigie: keep serving, say so, keep the traceback
             log.exception("%s", _("internal error while rebuilding (this is a bug in Vigie; please report it)"))
-            self._publish(Snapshot(self._after_early(build), previous.files, error_page([], internal=True)))
+            self._publish(Snapshot(self._after_early(build), previous.files, error_page([], internal=True),
+                                   base_path=previous.base_path))
             return False
         self._result, self._day = result, options.today
         self._pending, self._everything = set(), False
         files = MappingProxyType({path: item.data for path, item in result.files.items()})
+        base = result.site.config.base_path if result.site is not None else previous.base_path
         early, self._early = self._early, None
         if early is not None:  # the pages are shown: only the pending files may differ, without a reload
             same = _same_files(files, early.files, early.pending)
-            self._publish(Snapshot(build if same else build + 1, files))
+            self._publish(Snapshot(build if same else build + 1, files, base_path=base))
             if not same:
                 log.debug("the update made again a file it had not said was pending: reloading again")
-        elif previous.error is None and _same_files(files, previous.files):  # saved unchanged, touched: no reload
-            log.info("%s", _("nothing to show again: the site is the same"))
+        elif previous.error is None and _same_files(files, previous.files) and base == previous.base_path:
+            log.info("%s", _("nothing to show again: the site is the same"))  # saved unchanged, touched: no reload
             return True
         else:
-            self._publish(Snapshot(build, files))
+            self._publish(Snapshot(build, files, base_path=base))
         pages = sum(1 for path in files if path.endswith(".html"))
         built = ngettext("built {count} page, {files} files in {seconds}s",
                          "built {count} pages, {files} files in {seconds}s", pages)
@@ -622,7 +632,7 @@ class LiveSite:
         if self._snapshot.error is not None:  # the error page stays until the whole update is made
             return
         files = MappingProxyType({path: item.data for path, item in early.files.items()})
-        self._early = Snapshot(self._number, files, pending=early.pending)
+        self._early = Snapshot(self._number, files, base_path=self._snapshot.base_path, pending=early.pending)
         self._publish(self._early)
         log.debug("pages shown early; %d file(s) still being made", len(early.pending))
 
@@ -1067,15 +1077,18 @@ class SiteApp:
     def _answer(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
         if target.startswith(PREFIX):
             return self._own(target, snap, tag)
-        rel = resolve_request(target)
+        folder = quote(unquote(snap.base_path), safe="/")  # as a browser sends it
+        path, _sep, query = target.partition("?")
+        if folder != "/" and unquote(path) in ("/", unquote(snap.base_path).rstrip("/")):  # the site is in a folder
+            return Answer(HTTPStatus.FOUND, b"", _TEXT, (("Location", folder + (f"?{query}" if query else "")),))
+        rel = resolve_request(target, snap.base_path)
         if rel is None:
             return self._not_found(snap, tag, target)
         data = snap.files.get(rel)
         if data is None and rel.startswith(SEARCH_FOLDER + "/"):
             data = self.live.search_file(rel, snap)
         if data is None and f"{rel}/index.html" in snap.files:  # the address as sent, with its query
-            query = target.partition("?")[2]
-            location = "/" + quote(rel, safe="/") + "/" + (f"?{query}" if query else "")
+            location = folder + quote(rel, safe="/") + "/" + (f"?{query}" if query else "")
             return Answer(HTTPStatus.MOVED_PERMANENTLY, b"", _TEXT, (("Location", location),))
         if snap.error is not None and is_page(rel):
             return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, inject_reload(snap.error, tag), _TYPES[".html"])
@@ -1268,7 +1281,7 @@ class _SiteHandler(web.FallbackHandler):
         container = self.fallback
         assert isinstance(container, _Container)
         live = container.site.live
-        rel = resolve_request(self.request.uri or "/")
+        rel = resolve_request(self.request.uri or "/", live.snapshot.base_path)
         deadline = time.monotonic() + PENDING_WAIT
         snap = live.snapshot
         while (rel is not None and snap.pending and (rel in snap.pending or f"{rel}/index.html" in snap.pending)
@@ -1466,9 +1479,14 @@ class ServerHandle:
         self._follower = threading.Thread(target=self._follow_builds, name="vigie-reload", daemon=True)
 
     @property
+    def origin(self) -> str:
+        """Return the server's address: ``http://127.0.0.1:8000`` (the preview's own pages are below it)."""
+        return base_url_for(self.host, self.port).rstrip("/")
+
+    @property
     def url(self) -> str:
-        """Return the address to open in a browser."""
-        return base_url_for(self.host, self.port)
+        """Return the address to open in a browser: the site's home, in the folder it is published in."""
+        return self.origin + quote(unquote(self.live.snapshot.base_path), safe="/")
 
     @property
     def build(self) -> int:
@@ -1539,7 +1557,8 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
     thread: _ServerThread | None = None
     try:
         port = sock.getsockname()[1]
-        live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today, base_url=base_url_for(host, port)))
+        live = LiveSite(BuildOptions(root=site, drafts=drafts, today=today,
+                                     origin=base_url_for(host, port).rstrip("/")))
         # Take the first stamps before building, so edits made meanwhile are seen.
         watcher = Watcher(site, live.rebuild, debounce=debounce, poll_interval=poll_interval,
                           force_polling=force_polling)
@@ -1569,7 +1588,7 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
                           "(Ctrl-C to stop)") if drafts else
                         _("serving {site} at {url}; watching content/, layouts/, assets/ and site.yaml "
                           "(Ctrl-C to stop)")).format(site=site, url=handle.url))
-        log.info("%s", _("translation status: {url}").format(url=handle.url.rstrip("/") + TRANSLATIONS))
+        log.info("%s", _("translation status: {url}").format(url=handle.origin + TRANSLATIONS))
         while not handle.stopped.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -75,8 +75,12 @@ def require_site_file(root: Path) -> None:
         )
 
 
-def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
-    """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem."""
+def load_config(root: Path, base_url: str | None = None, origin: str | None = None) -> SiteConfig:
+    """Read SITE/site.yaml into a SiteConfig; raise SiteErrors listing every problem.
+
+    ``base_url`` replaces site.yaml's (``--base-url``); ``origin`` (``http://127.0.0.1:8000``, the preview's)
+    replaces only its scheme, host and port: the site stays in the folder it is published in.
+    """
     refuse_undecodable_path(root)  # every path of the site is made from it
     path = root / CONFIG_FILE
     found = ErrorCollector()
@@ -102,6 +106,8 @@ def load_config(root: Path, base_url: str | None = None) -> SiteConfig:
     if base_url and (problem := base_url_problem(base_url, "--base-url")) is not None:
         errors.add(SiteError(problem))
     url = url if url.endswith("/") else url + "/"
+    if origin is not None:
+        url = origin.rstrip("/") + (urlsplit(url).path or "/")
 
     title = r.localised("title", codes, required=True, all_languages=True)
     config = SiteConfig(
