@@ -156,6 +156,23 @@ def test_resolve_request(target: str, rel: str | None) -> None:
     assert resolve_request(target) == rel
 
 
+@pytest.mark.parametrize(("target", "base_path", "rel"), [
+    ("/campagne/fr/", "/campagne/", "fr/index.html"),
+    ("/campagne/", "/campagne/", "index.html"),
+    ("/campagne", "/campagne/", None),  # redirected to the folder before (SiteApp)
+    ("/fr/", "/campagne/", None),  # outside the site's folder, as once published
+    ("/campagnex/fr/", "/campagne/", None),
+    ("/%C3%A9t%C3%A9/fr/", "/été/", "fr/index.html"),  # a folder written in letters, asked encoded
+    ("/%C3%A9t%C3%A9/fr/", "/%C3%A9t%C3%A9/", "fr/index.html"),  # a folder written encoded in site.yaml
+    ("/a%20b/x.css", "/a b/", "x.css"),
+    ("/campagne/../site.yaml", "/campagne/", None),
+    ("/campagne/%2e%2e/site.yaml", "/campagne/", None),
+    ("/campagne/fr%2f..%2f..%2fsite.yaml", "/campagne/", None),
+])
+def test_resolve_request_in_the_site_s_folder(target: str, base_path: str, rel: str | None) -> None:
+    assert resolve_request(target, base_path) == rel
+
+
 @pytest.mark.parametrize(("rel", "page"), [
     ("index.html", True),
     ("fr/articles/ecrans/index.html", True),
