@@ -140,6 +140,17 @@ class Early:
     pending: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class _CardsStarted:
+    """The cards an update draws again, under way in threads (`_Work._start_cards`)."""
+
+    specs: set[tuple[str, str]]
+    """Every (figure, language) the site now has a card for."""
+    drawing: render.CardsUnderway
+    redrawn: list[str]
+    """The ids of the figures whose cards are drawn again."""
+
+
 class DepIndex:
     """Which outputs recorded each key: the inverse of a build's records, kept up to date by updates."""
 
@@ -256,7 +267,7 @@ class _Work:
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
             if underway is not None:
-                underway[1].close()
+                underway.drawing.close()
         shared = Shared(kits=kits.downloads, site_cards=site_cards.cards)
         keys.shared(old_contexts.shared, Shared(old_contexts.shared.sheets, kits.downloads, site_cards.cards))
         sheets = self._sheets(contexts.with_bodies(bodies).sharing(shared), keys, made, records)
@@ -343,7 +354,7 @@ class _Work:
     # -- cards, press kits, site cards ----------------------------------------------------------------------------
 
     def _start_cards(self, contexts: Contexts, cache: CardCache,
-                     keys: _Keys) -> tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None:
+                     keys: _Keys) -> _CardsStarted | None:
         """Start drawing the cards whose figure, words or settings changed; None when no card can change."""
         site, old_contexts = contexts.site, self.old.contexts
         if not keys.views_may_differ:
@@ -354,18 +365,17 @@ class _Work:
                      for f in site.facts for lang in site.config.codes}
         fact_ids = sorted({f for (f, lang), spec in new_specs.items() if old_specs.get((f, lang)) != spec}
                           | {f for (f, _) in new_specs if (f, site.config.default_language) not in old_specs})
-        return set(new_specs), render.start_cards(
+        return _CardsStarted(set(new_specs), render.start_cards(
             site, contexts.views, contexts.strings, cache, facts=fact_ids,
-            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache)), fact_ids
+            images=ImageCache(cache_dir(self.options.root) / "images", read_only=not self.options.use_cache)), fact_ids)
 
     def _cards(self, contexts: Contexts, cache: CardCache,
-               underway: tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None,
-               made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
+               underway: _CardsStarted | None, made: list[OutputFile]) -> tuple[render.Cards, render.PressKits, render.SiteCards]:
         old, site = self.old, contexts.site
         if underway is None:
             return old.cards, old.kits, old.site_cards
-        new_specs, drawing, _redrawn = underway
-        fresh = drawing.result()
+        new_specs = underway.specs
+        fresh = underway.drawing.result()
         paths = {item.path for item in fresh.files}
         wanted = {card_path(site.fact_pages[key].url, name) for key in new_specs for name in card_files()}
         cards = render.Cards(tuple(item for item in old.cards.files if item.path in wanted and item.path not in paths)
@@ -392,8 +402,7 @@ class _Work:
         return [doc for doc in render.factsheet_docs(site)
                 if (path := factsheet_path(site.doc_pages[doc.rel].url, doc.slug)) not in old_paths or path in touched]
 
-    def _pending(self, site: Site, underway: tuple[set[tuple[str, str]], render.CardsUnderway, list[str]] | None,
-                 sheets: Sequence[Document]) -> frozenset[str]:
+    def _pending(self, site: Site, underway: _CardsStarted | None, sheets: Sequence[Document]) -> frozenset[str]:
         """Return what may be made after the pages: the cards drawn again, the zips of cards, the site's cards,
         the PDFs rendered again, the pages that show those zips' and PDFs' sizes, the feeds, sitemap and other
         text files."""
@@ -403,7 +412,7 @@ class _Work:
         pending |= {site_card_path(lang) for lang in site.config.codes}
         sizes: set[Key] = {(Dep.DOWNLOAD, doc.rel) for doc in sheets}
         if underway is not None:
-            pending |= {card_path(site.fact_pages[(fact_id, lang)].url, name) for fact_id in underway[2]
+            pending |= {card_path(site.fact_pages[(fact_id, lang)].url, name) for fact_id in underway.redrawn
                         for lang in site.config.codes for name in card_files()}
             pending |= {item.path for item in self.old.kits.files}
             sizes |= {(Dep.DOWNLOAD, lang) for lang in site.config.codes}

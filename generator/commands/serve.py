@@ -486,6 +486,11 @@ class Snapshot:
     the snapshot that follows (`_SiteHandler.prepare` waits through `LiveSite.settled`), so a browser never
     sees their old version."""
 
+    @property
+    def folder(self) -> str:
+        """Return `base_path` as a browser asks for it, percent-encoded: ``/%C3%A9t%C3%A9/`` for ``/été/``."""
+        return quote(unquote(self.base_path), safe="/")
+
 
 class LiveSite:
     """The site rendered in memory, rebuilt on demand; safe to read from any thread."""
@@ -1077,7 +1082,7 @@ class SiteApp:
     def _answer(self, target: str, snap: Snapshot, tag: bytes) -> Answer:
         if target.startswith(PREFIX):
             return self._own(target, snap, tag)
-        folder = quote(unquote(snap.base_path), safe="/")  # as a browser sends it
+        folder = snap.folder
         path, _sep, query = target.partition("?")
         if folder != "/" and unquote(path) in ("/", unquote(snap.base_path).rstrip("/")):  # the site is in a folder
             return Answer(HTTPStatus.FOUND, b"", _TEXT, (("Location", folder + (f"?{query}" if query else "")),))
@@ -1486,7 +1491,7 @@ class ServerHandle:
     @property
     def url(self) -> str:
         """Return the address to open in a browser: the site's home, in the folder it is published in."""
-        return self.origin + quote(unquote(self.live.snapshot.base_path), safe="/")
+        return self.origin + self.live.snapshot.folder
 
     @property
     def build(self) -> int:
