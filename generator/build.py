@@ -31,7 +31,7 @@ from generator.sources.theme import theme_dirs, tree_digest
 # What a build needs only once the helper drafting bodies has forked (`SiteReading.read`) is imported where it
 # is used: its import then runs beside the helper instead of before it, on one core.
 if TYPE_CHECKING:
-    from generator.output.budget import Weight
+    from generator.output.budget import PagePlace, Weight
     from generator.render.stages import Rendered
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,12 @@ class BuildOptions:
     origin: str | None = None
     """Build for this scheme, host and port (``http://127.0.0.1:8000``), in the folder of site.yaml's base_url:
     the preview's address."""
-    keep_rendered: bool = True
-    """Keep the render stages' results in `BuildResult.rendered`; off (the command line), `build` lets them go
-    before Pagefind indexes the pages, which needs about as much memory again."""
+    keep_site: bool = True
+    """Keep the site model and what each render stage made (`BuildResult.site`, `.rendered`); off (the command
+    line), `build` lets them go once the pages are staged, before Pagefind indexes them beside this process."""
+    on_site: Callable[[Site], None] | None = None
+    """Called with the site model once the pages are staged, before the search index: what the caller needs
+    of the model it takes then, since a build that does not keep it lets it go."""
 
     @property
     def output(self) -> Path:
@@ -71,7 +74,7 @@ class BuildResult:
     """What a build made."""
 
     site: Site | None
-    """None when the output was already up to date."""
+    """None when the output was already up to date, or let go (`BuildOptions.keep_site`)."""
     rendered: Rendered | None
     """What each render stage made (None when up to date)."""
     files: dict[str, OutputFile]
@@ -90,6 +93,8 @@ class BuildResult:
     """What a first visit of each kind of page transfers (`generator.output.budget`), after a build."""
     planned: frozenset[str] = frozenset()
     """The path of every file the build publishes, made or to be made (the search index's entry file)."""
+    languages: dict[str, int] = field(default_factory=dict)
+    """How many pages each language has (the language chooser and the 404 page aside)."""
     warnings_again: int = 0
     """When the output was up to date: how many warnings of the build that made it were said again."""
 
@@ -308,7 +313,7 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         result = BuildResult(site=site, rendered=render.Rendered(made, maker, cards, site_cards, kits, sheets, text,
                                                                  {**sheets.records, **text.records, **pages.records}),
                              files={}, timings=timings, cards_drawn=card_cache.drawn, pdfs_rendered=sheets.rendered,
-                             planned=planned)
+                             planned=planned, languages=pages_per_language(site))
         if staging is None:
             result.files = plan_files(kept)
         else:
@@ -317,6 +322,14 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
         drafts.save()
         result.cache_hits = {"documents": parsed.hits, "bodies": drafts.hits}
         return result
+
+
+def pages_per_language(site: Site) -> dict[str, int]:
+    """Return how many pages each language has, the language chooser and the 404 page aside."""
+    from generator.model import PageKind
+
+    return {code: sum(1 for page in site.pages if page.lang == code
+                      and page.kind not in (PageKind.CHOOSER, PageKind.NOT_FOUND)) for code in site.config.codes}
 
 
 def in_memory(item: OutputFile) -> OutputFile:
@@ -409,16 +422,23 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
     staging = Staging(output, compress=reading.config.compress)
     try:
         result = render_site(options, staging, reading)
+        from generator.output.budget import PagePlace
+
+        site = result.site
+        places = [PagePlace.of(page) for page in site.pages] if site is not None else []
+        indexed = [output_path(page.url) for page in site.pages if page.indexed] if site is not None else []
+        if options.on_site is not None and site is not None:
+            options.on_site(site)
+        if not options.keep_site:
+            site = result.site = result.rendered = None
         search = None
         if reading.config.search:  # the index is made of the staged pages, before the swap
             from generator.output.search import index_staging, search_memory
 
             start = time.perf_counter()
             memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
-            indexed = [output_path(page.url) for page in result.site.pages if page.indexed] if result.site else []
             pages = [item for item in result.written if item.path.endswith(".html")]
-            if not options.keep_rendered:
-                result.rendered = None
+            if not options.keep_site:
                 give_back_memory()  # before Pagefind runs beside this process (see generator.core.memory)
             search = index_staging(staging, pages, indexed, memory)
             result.written += search.written
@@ -432,14 +452,14 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
         if search is not None:  # remembered once the new index is the published one
             memory.save(search.folders)
         result.timings["write"] = time.perf_counter() - start
-        if result.site is not None:
-            result.weights = weigh_pages(result.site, output)
+        if places:
+            result.weights = weigh_pages(places, reading.config, output)
     except KeyboardInterrupt:  # the new output is in place: not "the previous output was left as it was"
         raise OutputReplaced from None
     return result
 
 
-def weigh_pages(site: Site, output: Path) -> list[Weight]:
+def weigh_pages(pages: list[PagePlace], config: SiteConfig, output: Path) -> list[Weight]:
     """Return what a first visit of each kind of page transfers; warn about those over the site's budget."""
     from generator.output.budget import over_budget, page_weights
 
@@ -450,13 +470,13 @@ def weigh_pages(site: Site, output: Path) -> list[Weight]:
             return None
 
     sizes: dict[str, int] = {}
-    for page in site.pages:  # the pages' sizes, from the folder the build just wrote
+    for page in pages:  # the pages' sizes, from the folder the build just wrote
         try:
             path = output_path(page.url)
             sizes[path] = (output / path).stat().st_size
         except (OSError, SiteError):
             continue
-    weights = page_weights(site.pages, read, sizes, site.config.base_path)
-    for sentence in over_budget(weights, site.config.page_budget_kib):
+    weights = page_weights(pages, read, sizes, config.base_path)
+    for sentence in over_budget(weights, config.page_budget_kib):
         log.warning("%s", message_line("", "warning", sentence))
     return weights

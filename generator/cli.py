@@ -18,7 +18,8 @@ from generator.core.formats import seconds_text
 from generator.core.messages import UI_LANGUAGES, N_, _, activate, choose_language, ngettext
 
 if TYPE_CHECKING:
-    from generator.build import BuildOptions, BuildResult
+    from generator.build import BuildResult
+    from generator.model import Site
 
 log = logging.getLogger(__name__)
 
@@ -301,12 +302,20 @@ def _report(err: SiteError | SiteErrors) -> int:
 
 
 def _build(args: argparse.Namespace, site: Path) -> int:
-    from generator.build import BuildOptions, build
+    from generator.build import BuildOptions, build, cache_dir
 
     start = time.perf_counter()
     progress = _ProgressLine() if not args.quiet and _interactive(sys.stderr) else None
+    publish: list[int] = []  # what to change before publishing, counted while the build still holds the site
+
+    def count(model: Site) -> None:
+        from generator.commands.publish import count_for_build
+
+        publish.append(count_for_build(model, cache_dir(site) if options.use_cache else None))
+
     options = BuildOptions(root=site, out=Path(args.output) if args.output else None, drafts=args.drafts,
-                           base_url=args.base_url, progress=progress, keep_rendered=False)
+                           base_url=args.base_url, progress=progress, keep_site=False,
+                           on_site=None if args.quiet else count)
     try:
         result = build(options)
     finally:
@@ -327,7 +336,7 @@ def _build(args: argparse.Namespace, site: Path) -> int:
         return 0
     if not args.quiet:
         summary = build_summary(result, options.output, time.perf_counter() - start, _WARNINGS.count)
-        print(_with_publish_note(summary, result, options))
+        print(_with_publish_note(summary, sum(publish)))
         if result.weights:
             from generator.output.budget import weights_line
 
@@ -335,28 +344,17 @@ def _build(args: argparse.Namespace, site: Path) -> int:
     return 0
 
 
-def _with_publish_note(summary: str, result: BuildResult, options: BuildOptions) -> str:
+def _with_publish_note(summary: str, count: int) -> str:
     """Return the summary line with how many things must change before publishing, when any must."""
-    from generator.build import cache_dir
-    from generator.commands.publish import build_note, count_for_build
+    from generator.commands.publish import build_note
 
-    if result.site is None:
-        return summary
-    note = build_note(count_for_build(result.site, cache_dir(options.root) if options.use_cache else None))
+    note = build_note(count)
     return _("{summary}; {note}").format(summary=summary, note=note) if note else summary
 
 
 def build_summary(result: BuildResult, output: Path, seconds: float, warnings: int) -> str:
     """Return the line that ends a build: pages per language, cards, PDFs, warnings, time."""
-    from generator.model import PageKind
-
-    site = result.site
-    per_lang = []
-    if site is not None:
-        for code in site.config.codes:
-            count = sum(1 for page in site.pages
-                        if page.lang == code and page.kind not in (PageKind.CHOOSER, PageKind.NOT_FOUND))
-            per_lang.append(f"{code} {count}")
+    per_lang = [f"{code} {count}" for code, count in result.languages.items()]
     pages = sum(1 for f in result.paths if f.endswith(".html"))
     cards = sum(1 for f in result.paths if f.endswith(".png") and not f.startswith("assets/"))
     pdfs = sum(1 for f in result.paths if f.endswith(".pdf"))

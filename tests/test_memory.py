@@ -1,14 +1,22 @@
-"""A build gives back the memory it is done with before Pagefind runs beside it."""
+"""A build gives back the memory it is done with before Pagefind runs beside it, and holds nothing twice."""
 
 from __future__ import annotations
 
+import gc
 import json
+import pickle
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conftest import BUILD_DAY
+from generator.build import BuildOptions, build
 from generator.core.memory import _malloc_trim
+from generator.model import PageKind, Site
+from support import make_document
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status (Linux)")
 
@@ -54,3 +62,40 @@ def test_freed_memory_goes_back_to_the_system() -> None:
     assert trimmed["freed"] - trimmed["given back"] > 30_000, trimmed  # the trim's part, not the free's
     untrimmed = _run("collect only")
     assert untrimmed["freed"] - untrimmed["given back"] < 10_000, untrimmed  # what the trim is there for
+
+
+def test_a_cached_document_keeps_one_copy_of_its_body() -> None:
+    """The documents' cache pickles every document; a body that is not all ASCII must not be held twice after."""
+    doc = make_document(body="Les signalements ont augmenté : " + "é" * 20_000 + "\n", tags=["été"])
+    size = sys.getsizeof(doc.body)
+    data = pickle.dumps({"doc": doc}, protocol=pickle.HIGHEST_PROTOCOL)  # as `Store.save` pickles it
+    assert sys.getsizeof(doc.body) == size  # CPython would keep the UTF-8 it made inside the string
+    assert pickle.loads(data)["doc"] == doc
+
+
+def test_the_command_line_build_lets_the_site_model_go_before_the_search_index(
+        site_src: Path, tmp_path: Path) -> None:
+    """What the summary and the weights need is taken first; the model is let go before Pagefind runs beside."""
+    import generator.output.search as search
+
+    seen: list[tuple[int, dict[str, int]]] = []  # the model's identity and its pages per language, not the model
+    held: list[bool] = []
+    index = search.index_staging
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        gc.collect()
+        held.append(any(id(thing) == seen[0][0] and isinstance(thing, Site) for thing in gc.get_objects()))
+        return index(*args, **kwargs)
+
+    def take(site: Site) -> None:
+        seen.append((id(site), {code: sum(1 for page in site.pages if page.lang == code and page.kind not in (
+            PageKind.CHOOSER, PageKind.NOT_FOUND)) for code in site.config.codes}))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "index_staging", spy)
+        result = build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY, keep_site=False,
+                                    on_site=take))
+    assert result.site is None and result.rendered is None
+    assert len(seen) == 1 and held == [False]
+    assert result.languages == seen[0][1] and result.languages["fr"] > 5
+    assert {weight.kind for weight in result.weights} >= {PageKind.HOME, PageKind.ARTICLE}

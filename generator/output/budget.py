@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple, Protocol
 
 from babel.numbers import format_decimal
 
@@ -113,7 +113,28 @@ def _wire_size(path: str, data: bytes, read: Callable[[str], bytes | None]) -> i
     return len(packed) if packed is not None else len(data)
 
 
-def page_weights(pages: Iterable[Page], read: Callable[[str], bytes | None], sizes: Mapping[str, int],
+class _Placed(Protocol):
+    """A page as weighing it needs: its address and kind (a `Page`, or a `PagePlace`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def kind(self) -> PageKind: ...
+
+
+class PagePlace(NamedTuple):
+    """A page's address and kind, without the rest of the site model (`build` lets that go before weighing)."""
+
+    url: str
+    kind: PageKind
+
+    @classmethod
+    def of(cls, page: Page) -> PagePlace:
+        return cls(page.url, page.kind)
+
+
+def page_weights(pages: Iterable[_Placed], read: Callable[[str], bytes | None], sizes: Mapping[str, int],
                  base_path: str = "/") -> list[Weight]:
     """Return the first visit of the heaviest page of each kind, in the order of `KINDS`.
 
