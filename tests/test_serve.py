@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import gc
 import html
 import http.client
 import json
@@ -15,6 +16,7 @@ import signal
 import socket
 import threading
 import time
+import weakref
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -596,6 +598,40 @@ def test_a_new_day_renders_everything(site_src: Path, monkeypatch: pytest.Monkey
 
 
 # --- the server -----------------------------------------------------------------------------------
+
+class _Node:
+    """Something weakly referable to put in a reference cycle."""
+
+    other: object = None
+
+
+def test_the_preview_collects_between_edits_what_their_updates_left(site_src: Path) -> None:
+    """A full pass of the collector, asked for while no edit is under way, leaves the site's objects out of the
+    passes Python starts by itself during the next updates (frozen); what became garbage since is collected at
+    the next one."""
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    try:
+        assert live.rebuild("config")
+        cycle = _Node()
+        cycle.other = cycle
+        gone = weakref.ref(cycle)
+        assert not live.collect_between_edits(quiet=60)  # a rebuild just ended: an edit may follow it
+        assert live.collect_between_edits(quiet=0)
+        assert gc.get_freeze_count() > 0
+        assert not live.collect_between_edits(quiet=0)  # no rebuild since: nothing new to collect
+        del cycle  # garbage now, but frozen: the passes during updates do not walk it
+        gc.collect()
+        assert gone() is not None
+        article = site_src / ARTICLE
+        article.write_text(article.read_text(encoding="utf-8").replace("title:", "title: Nouveau", 1) + "\nFin.\n",
+                           encoding="utf-8")
+        assert live.rebuild("content", [ARTICLE])
+        assert live.collect_between_edits(quiet=0)
+        assert gone() is None
+        assert served(live) == full_render(site_src)
+    finally:
+        gc.unfreeze()
+
 
 def fetch(handle: ServerHandle, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
     """Send one raw request (http.client does not normalise the target, unlike urllib)."""

@@ -35,6 +35,7 @@ the CSP), binds its own socket and runs the loop in a thread it can stop.
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import ipaddress
 import json
@@ -75,6 +76,7 @@ from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE, require_site_file
 from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
 from generator.core.formats import seconds_text
+from generator.core.memory import collect_and_freeze
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -127,6 +129,9 @@ GROUP_MS = 1600
 """Most milliseconds a burst of changes is gathered for before it is rebuilt anyway (a long `git checkout`)."""
 TICK = 0.25
 """Seconds between two wakes of a watcher without notifications (to look again at recent changes)."""
+QUIET_BEFORE_COLLECTING = 1.0
+"""Seconds without a rebuild before `vigie serve` collects the garbage of the last ones
+(`LiveSite.collect_between_edits`): by then the browsers have loaded the pages it reloaded."""
 RECHECK = 2.0
 """Seconds a notified file is looked at again, in case the next save of it goes unnoticed (`Watcher._follow`)."""
 POLL_INTERVAL = 0.1
@@ -518,6 +523,10 @@ class LiveSite:
         self._search: tuple[Mapping[str, bytes], Mapping[str, bytes]] | None = None
         """The search index of one build (its number), made when the browser first asks for it."""
         self._searching = threading.Lock()
+        self._rebuilds = 0
+        """How many rebuilds have ended (and when the last did), for `collect_between_edits`."""
+        self._rebuilt_at = 0.0
+        self._collected_after = 0
 
     @property
     def last_site(self) -> Site | None:
@@ -558,7 +567,30 @@ class LiveSite:
         if kind == IGNORED:
             return False
         with self._building:
-            return self._rebuild(kind, changed)
+            try:
+                return self._rebuild(kind, changed)
+            finally:
+                self._rebuilds += 1
+                self._rebuilt_at = time.monotonic()
+
+    def collect_between_edits(self, quiet: float = QUIET_BEFORE_COLLECTING) -> bool:
+        """Collect the rebuilds' garbage once none has run for ``quiet`` seconds; return whether it did.
+
+        Python would otherwise start a full pass over the whole in-memory site by itself, about 0.1 s at
+        2,000 pages, in the middle of whichever edit's update came then: one update in six took twice as
+        long. Collected here, between edits, and frozen (`collect_and_freeze`), the site's objects are left
+        out of the passes that come during updates. `vigie serve` calls this while it waits.
+        """
+        if self._collected_after == self._rebuilds or time.monotonic() - self._rebuilt_at < quiet:
+            return False
+        if not self._building.acquire(blocking=False):  # an edit came: its update goes first
+            return False
+        try:
+            collect_and_freeze()
+            self._collected_after = self._rebuilds
+        finally:
+            self._building.release()
+        return True
 
     def _rebuild(self, kind: str, changed: Iterable[str]) -> bool:
         names = sorted(changed)
@@ -1595,9 +1627,10 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
                           "(Ctrl-C to stop)")).format(site=site, url=handle.url))
         log.info("%s", _("translation status: {url}").format(url=handle.origin + TRANSLATIONS))
         while not handle.stopped.wait(0.5):
-            pass
+            handle.live.collect_between_edits()
     except KeyboardInterrupt:
         log.info("%s", _("stopping"))
     finally:
         handle.stop()
+        gc.unfreeze()  # what `collect_between_edits` froze: the collector as it was
     return 0

@@ -56,6 +56,19 @@ def give_back_memory() -> None:
         trim(0)
 
 
+def collect_and_freeze() -> None:
+    """Collect all garbage now, then leave every object still alive out of the collector's later passes.
+
+    For a long-lived process holding a large model it replaces now and then (`vigie serve`): a full pass
+    over 2,000 pages' worth of objects takes about 0.1 s, and Python starts one by itself every so often,
+    whatever it interrupts, an edit's update among them. Frozen (`gc.freeze`), those objects are not walked
+    again; each call first thaws them, so what became garbage since is collected then.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 @functools.lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
     """Return glibc's ``malloc_trim``, or None where there is none."""
