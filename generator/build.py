@@ -429,7 +429,7 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
         indexed = [output_path(page.url) for page in site.pages if page.indexed] if site is not None else []
         if options.on_site is not None and site is not None:
             options.on_site(site)
-        if not options.keep_site:
+        if not options.keep_site:  # this function's own name for the model goes too: nothing may hold it
             site = result.site = result.rendered = None
         search = None
         if reading.config.search:  # the index is made of the staged pages, before the swap
