@@ -49,6 +49,12 @@ def test_a_near_miss_is_an_error_with_the_right_form(written: str, message: str)
     assert line == 7 and message in said
 
 
+def test_braces_written_as_entities_are_read_as_braces() -> None:
+    """The text markdown-it makes of ``&#123;`` is a brace: such a near miss is said too, at its line."""
+    _, errors = _render("Texte.\n\n&#123;&#123; fact signalements }}\n")
+    assert [(line, "is not quite a figure embed" in said) for line, said in errors] == [(7, True)]
+
+
 def test_a_near_miss_inside_a_sentence_names_its_own_line() -> None:
     _, errors = _render("Texte.\n\nUne phrase\navec {{% fact signalements %}} dedans\net {{< fact signalements >}} là.\n")
     assert [line for line, _ in errors] == [8, 9]

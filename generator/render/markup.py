@@ -162,7 +162,8 @@ def _counting(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInlin
         if not rule(state, silent):
             return False
         if not silent and len(state.tokens) > before:
-            hidden = state.src.count("\n", start, state.pos) - sum(_lines_in(t) for t in state.tokens[before:])
+            ends = state.src.count("\n", start, state.pos)  # mostly none: nothing can be hidden
+            hidden = ends and ends - sum(_lines_in(t) for t in state.tokens[before:])
             if hidden > 0:
                 last = state.tokens[-1]
                 last.meta["lines"] = int(last.meta.get("lines", 0)) + hidden
@@ -300,6 +301,8 @@ def md_links(md: MarkdownIt) -> None:
 
 def _align_with_classes(state: StateCore) -> None:
     """Turn table cells' style="text-align:…" into class="align-…" (the site's CSP forbids style attributes)."""
+    if "|" not in state.src:  # no table without one: most bodies are not walked
+        return
     for token in state.tokens:
         if token.type in ("th_open", "td_open"):
             style = str(token.attrGet("style") or "")
@@ -322,6 +325,12 @@ def _rewrite_links(state: StateCore) -> None:
         _near_shortcodes(block, vigie)
         row = 0  # the line of the block a token is on: a paragraph's links are said at their own line
         for token in block.children:
+            kind = token.type
+            if kind == "softbreak" or kind == "hardbreak":
+                row += 1
+                continue
+            if kind not in _NOTED_INLINE and not token.meta and not token.children:
+                continue  # most tokens: no line end of their own (`_lines_in`), nothing to note
             at = _down(block.map, row)
             row += _lines_in(token)
             if token.type == "html_inline":
@@ -362,6 +371,10 @@ def _rewrite_links(state: StateCore) -> None:
             vigie.links.append((url + (f"#{anchor}" if anchor else ""), vigie.line(at) or 0))
 
 
+#: The inline tokens `_rewrite_links` notes something of, or that may hold a line end without a note of it.
+_NOTED_INLINE = frozenset({"html_inline", "image", "link_open"})
+
+
 def _lines_in(token: Token) -> int:
     """Return how many line ends of the Markdown an inline token holds: a line break, an image's alt text or a
     title written on two lines, raw HTML over several, those a rule noted as hidden (`source_lines`)."""
@@ -380,6 +393,8 @@ def _near_shortcodes(block: Token, vigie: RenderEnv) -> None:
     Only text is read, never code spans: an article may show the syntax in
     `` `{{< fact ID >}}` `` or in a fenced block.
     """
+    if "{" not in block.content and "&" not in block.content:  # no brace in its text, written or as an entity
+        return
     children = block.children or []
     if not any(t.type == "text" and "{" in t.content for t in children):
         return
