@@ -145,7 +145,9 @@ def _exemplars(language_script: str) -> str | None:
     return "".join(c for c in text if not c.isspace() and c != "\u25cc")  # ◌ only shows where a mark goes
 
 
+@functools.lru_cache(maxsize=None)
 def _versions() -> str:
+    """Return the versions of the libraries that make web fonts (asked once: each answer reads a package's metadata)."""
     found = []
     for name in ("fonttools", "Brotli"):
         try:
