@@ -162,6 +162,37 @@ def repeat(runs: int, before, cmd: list[str], label: str, env: dict[str, str], *
     return m
 
 
+def one_size_parser(description: str, report: Path) -> argparse.ArgumentParser:
+    """Return the options of a script measuring one size: --size, --runs, --work, --report."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--report", type=Path, default=report)
+    return parser
+
+
+def report_at_size(args: argparse.Namespace, prefix: str,
+                   measure: Callable[[int, int, Path, dict[str, str]], str]) -> None:
+    """Run ``measure(size, runs, work, env)`` in a work folder (temporary unless --work); write and print its report."""
+    compile_bytecode()
+    env = child_env()
+    work = args.work or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        report = measure(args.size, args.runs, work, env)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    args.report.write_text(report, encoding="utf-8")
+    print(report)
+
+
+def sample_lines(rows: list[tuple[str, Measure]]) -> list[str]:
+    """Return the end of a report: every sample of each row, as wall/CPU seconds."""
+    return ["Samples (seconds, wall/CPU):", "",
+            *(f"- {label}: " + ", ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in m.samples) for label, m in rows), ""]
+
+
 def alternate(runs: int, plans: list[tuple[object, list[str], str]], env: dict[str, str]) -> list[Measure]:
     """Time several commands in turn, A B A B …, ``runs`` times each: a drift in the machine's speed
     then falls on both alike, and sample i of each is a pair. ``plans`` holds (before, cmd, label)."""

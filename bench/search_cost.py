@@ -15,13 +15,11 @@ the load average before and after, into bench/SEARCH.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,28 +27,14 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import make_corpus  # noqa: E402
-from run import REPO, Measure, alternate, child_env, compile_bytecode, rmtree, run_child  # noqa: E402
+from run import REPO, Measure, alternate, one_size_parser, report_at_size, rmtree, run_child, sample_lines  # noqa: E402
 
 FACTS = 40
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--work", type=Path, default=None)
-    parser.add_argument("--report", type=Path, default=BENCH / "SEARCH.md")
-    args = parser.parse_args()
-    compile_bytecode()
-    env = child_env()
-    work = args.work or Path(tempfile.mkdtemp(prefix="vigie-search-bench-"))
-    try:
-        report = measure(args.size, args.runs, work, env)
-    finally:
-        if args.work is None:
-            shutil.rmtree(work, ignore_errors=True)
-    args.report.write_text(report, encoding="utf-8")
-    print(report)
+    args = one_size_parser(__doc__.splitlines()[0], BENCH / "SEARCH.md").parse_args()
+    report_at_size(args, "vigie-search-bench-", measure)
 
 
 def measure(n: int, runs: int, work: Path, env: dict[str, str]) -> str:
@@ -124,12 +108,7 @@ def measure(n: int, runs: int, work: Path, env: dict[str, str]) -> str:
         "A visitor downloads only when searching: pagefind.js, its worker, the WebAssembly of the page's "
         "language, that language's metadata, and the index chunks and page fragments the words need.",
         "",
-        "Samples (seconds, wall/CPU):",
-        "",
-        "- on:  " + ", ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in with_search.samples),
-        "- off: " + ", ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in without.samples),
-        "- Pagefind alone: " + ", ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in alone.samples),
-        "",
+        *sample_lines([("on", with_search), ("off", without), ("Pagefind alone", alone)]),
     ]
     return "\n".join(lines)
 
