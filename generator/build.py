@@ -453,15 +453,34 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
             memory.save(search.folders)
         result.timings["write"] = time.perf_counter() - start
         if places:
-            result.weights = weigh_pages(places, reading.config, output)
+            result.weights = weigh_pages(places, reading.config, output,
+                                         cache_dir(options.root) if options.use_cache else None)
     except KeyboardInterrupt:  # the new output is in place: not "the previous output was left as it was"
         raise OutputReplaced from None
     return result
 
 
-def weigh_pages(pages: list[PagePlace], config: SiteConfig, output: Path) -> list[Weight]:
-    """Return what a first visit of each kind of page transfers; warn about those over the site's budget."""
-    from generator.output.budget import over_budget, page_weights
+def weigh_pages(pages: list[PagePlace], config: SiteConfig, output: Path, cache: Path | None = None) -> list[Weight]:
+    """Return what a first visit of each kind of page transfers; warn about those over the site's budget.
+
+    A file without a ``.br`` copy beside it (``compress: false``) is compressed to be weighed; with ``cache``
+    (the site's cache folder), its compressed size is kept there by its bytes, so that the style sheets and
+    scripts are not compressed again, at Brotli's slowest setting, on every build.
+    """
+    from generator.output.budget import brotli_size, over_budget, page_weights
+    from generator.output.compress import COMPRESSOR
+
+    store = Store(cache / "weights.pickle") if cache is not None else None
+
+    def packed_size(path: str, data: bytes) -> int:
+        if store is None:
+            return brotli_size(path, data)
+        key = digest(COMPRESSOR, path, data)
+        size = store.get(key)
+        if not isinstance(size, int):
+            size = brotli_size(path, data)
+            store.put(key, size)
+        return size
 
     def read(path: str) -> bytes | None:
         try:
@@ -476,7 +495,9 @@ def weigh_pages(pages: list[PagePlace], config: SiteConfig, output: Path) -> lis
             sizes[path] = (output / path).stat().st_size
         except (OSError, SiteError):
             continue
-    weights = page_weights(pages, read, sizes, config.base_path)
+    weights = page_weights(pages, read, sizes, config.base_path, packed_size)
+    if store is not None and store.misses:  # something new weighed: keep what this build used
+        store.save()
     for sentence in over_budget(weights, config.page_budget_kib):
         log.warning("%s", message_line("", "warning", sentence))
     return weights

@@ -13,6 +13,7 @@ from conftest import BUILD_DAY, build_copy
 from generator.commands.check import WARNING, INFO, run_check
 from generator.model import Page, PageKind
 from generator.output.budget import first_visit, kind_name, over_budget, page_weights
+from generator.sources.theme import theme_dirs
 
 PAGE = """<!DOCTYPE html><html><head>
 <link rel="preload" href="/site/assets/fonts/A.woff2" as="font" type="font/woff2" crossorigin>
@@ -115,3 +116,35 @@ def test_check_reports_the_weights_and_the_budget(warm_site: Path) -> None:
     over = [f for f in report.findings if "page_budget_kib" in f.message]
     assert over and all(f.level == WARNING and f.path == "site.yaml" for f in over)
     assert report.exit_status(strict=True) == 1
+
+
+def test_without_compressed_copies_each_file_is_compressed_once_to_be_weighed(warm_site: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``compress: false`` no .br copy tells a file's weight: the build compresses it, and keeps the size in its
+    cache by the file's bytes; the next build weighs the same files without compressing them again."""
+    import generator.output.budget as budget
+
+    compressed: list[str] = []
+    brotli_copy = budget.brotli_copy
+    monkeypatch.setattr(budget, "brotli_copy", lambda path, data: compressed.append(path) or brotli_copy(path, data))
+    config = warm_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\ncompress: false\n", encoding="utf-8")
+    first, out = build_copy(warm_site, tmp_path / "a")
+    assert any(path.startswith("assets/css/") for path in compressed)
+    assert not list(out.rglob("*.br"))
+    css = next(name for weight in first.weights for name, _ in weight.files if name.startswith("assets/css/site."))
+    assert dict(first.weights[0].files).get(css) == len(brotli.compress((out / css).read_bytes(), quality=11,
+                                                                          mode=brotli.MODE_TEXT))
+    compressed.clear()
+    again, _ = build_copy(warm_site, tmp_path / "b")
+    assert compressed == []
+    assert again.weights == first.weights
+    (warm_site / "assets" / "css").mkdir(parents=True)  # the site's own style sheet: new bytes, weighed anew
+    theme_css = theme_dirs(warm_site, "assets")[-1] / "css" / "site.css"
+    (warm_site / "assets" / "css" / "site.css").write_bytes(theme_css.read_bytes() + b"\n.more{color:red}\n")
+    changed, out = build_copy(warm_site, tmp_path / "c")
+    assert [path for path in compressed if path.startswith("assets/css/site.")] != []
+    new_css = next(name for weight in changed.weights for name, _ in weight.files if name.startswith("assets/css/site."))
+    assert new_css != css
+    uncached, _ = build_copy(warm_site, tmp_path / "d", use_cache=False)
+    assert uncached.weights == changed.weights

@@ -53,16 +53,20 @@ class Weight:
 
 
 def first_visit(html_path: str, read: Callable[[str], bytes | None], base_path: str = "/",
-                known: dict[str, int] | None = None) -> list[tuple[str, int]]:
+                known: dict[str, int] | None = None,
+                packed_size: Callable[[str, bytes], int] | None = None) -> list[tuple[str, int]]:
     """Return each file a first visit of a page downloads, with its compressed size (missing files are left out).
 
     ``known`` keeps the sizes found, by path, for the next page (the style sheets and fonts most pages share).
+    A file without a ``.br`` copy beside it is compressed to be weighed, by ``packed_size`` when given (a cache
+    of `brotli_size`).
     """
     known = {} if known is None else known
+    packed_size = packed_size or brotli_size
     html = read(html_path)
     if html is None:
         return []
-    found = [(html_path, _wire_size(html_path, html, read))]
+    found = [(html_path, _wire_size(html_path, html, read, packed_size))]
     text = html.decode("utf-8", errors="replace")
     wanted: list[str] = []
     for tag in _LINK_RE.findall(text):
@@ -85,7 +89,7 @@ def first_visit(html_path: str, read: Callable[[str], bytes | None], base_path: 
             data = read(path)
             if data is None:
                 continue
-            known[path] = _wire_size(path, data, read)
+            known[path] = _wire_size(path, data, read, packed_size)
         found.append((path, known[path]))
     return found
 
@@ -104,11 +108,17 @@ def _local_path(url: str, base_path: str) -> str | None:
         return None
 
 
-def _wire_size(path: str, data: bytes, read: Callable[[str], bytes | None]) -> int:
+def _wire_size(path: str, data: bytes, read: Callable[[str], bytes | None],
+               packed_size: Callable[[str, bytes], int]) -> int:
     """Return the bytes a browser that accepts Brotli receives: the .br copy when there is one."""
     written = read(path + ".br")
     if written is not None:
         return len(written)
+    return packed_size(path, data)
+
+
+def brotli_size(path: str, data: bytes) -> int:
+    """Return the size of the ``.br`` copy the build would make of a file, or the file's own when it makes none."""
     packed = brotli_copy(path, data)
     return len(packed) if packed is not None else len(data)
 
@@ -135,10 +145,11 @@ class PagePlace(NamedTuple):
 
 
 def page_weights(pages: Iterable[_Placed], read: Callable[[str], bytes | None], sizes: Mapping[str, int],
-                 base_path: str = "/") -> list[Weight]:
+                 base_path: str = "/", packed_size: Callable[[str, bytes], int] | None = None) -> list[Weight]:
     """Return the first visit of the heaviest page of each kind, in the order of `KINDS`.
 
-    ``sizes`` gives each output file's size (the heaviest page is the one with the largest HTML).
+    ``sizes`` gives each output file's size (the heaviest page is the one with the largest HTML);
+    ``packed_size`` is `first_visit`'s.
     """
     heaviest: dict[PageKind, tuple[int, str]] = {}
     for page in pages:
@@ -154,7 +165,7 @@ def page_weights(pages: Iterable[_Placed], read: Callable[[str], bytes | None], 
     for kind in KINDS:
         if kind in heaviest:
             path = heaviest[kind][1]
-            weights.append(Weight(kind, path, tuple(first_visit(path, read, base_path, known))))
+            weights.append(Weight(kind, path, tuple(first_visit(path, read, base_path, known, packed_size))))
     return weights
 
 
