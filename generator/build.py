@@ -19,7 +19,7 @@ from generator.core.errors import (WARNINGS, ErrorCollector, OutputReplaced, Sit
                                    warnings_in)
 from generator.core.messages import _, active_language
 from generator.core.paths import output_path
-from generator.model import OutputFile, Site, SiteConfig
+from generator.model import OutputFile, PageKind, Site, SiteConfig
 from generator.render.prerender import BodiesAhead
 from generator.output.lock import BuildLock
 from generator.output.writer import (Staging, WriteReport, Written, check_copied_output, check_output_folder,
@@ -326,8 +326,6 @@ def render_site(options: BuildOptions, staging: Staging | None = None,
 
 def pages_per_language(site: Site) -> dict[str, int]:
     """Return how many pages each language has, the language chooser and the 404 page aside."""
-    from generator.model import PageKind
-
     return {code: sum(1 for page in site.pages if page.lang == code
                       and page.kind not in (PageKind.CHOOSER, PageKind.NOT_FOUND)) for code in site.config.codes}
 
