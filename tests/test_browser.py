@@ -897,13 +897,14 @@ def _search_word(out: Path, article_path: str, lang: str, others: tuple[str, ...
     return (shared or unique)[0]
 
 
-def _search_finds_only(context: Any, server: Server, article_path: str, lang: str, search_path: str) -> None:
+def _search_finds_only(context: Any, server: Server, article_path: str, lang: str, search_path: str,
+                       index: str = "/pagefind/", word: str | None = None) -> None:
     """Type a word of the article's body on the search page: the article is found, only pages of the
-    page's language are, everything comes from the site's origin, the CSP blocks nothing, the console is
-    quiet, the keyboard reaches the results and the words stay out of the address."""
+    page's language are, everything comes from the site's origin (the index from ``index``), the CSP blocks
+    nothing, the console is quiet, the keyboard reaches the results and the words stay out of the address."""
     others = tuple(sorted({p.relative_to(server.out).parts[0] for p in html_files(server.out)
                            if len(p.relative_to(server.out).parts) > 1} - {lang, "assets", "pagefind"}))
-    word = _search_word(server.out, article_path, lang, others)
+    word = word or _search_word(server.out, article_path, lang, others)
     context.add_init_script(CSP_RECORDER)
     tab = context.new_page()
     requests: list[str] = []
@@ -933,7 +934,7 @@ def _search_finds_only(context: Any, server: Server, article_path: str, lang: st
     foreign = [url for url in requests
                if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(server.base + "/")]
     assert not foreign, "search made requests to other origins:\n" + "\n".join(foreign)
-    assert any("/pagefind/" in url for url in requests), "the index was not loaded from the site"
+    assert any(index in url for url in requests), f"the index was not loaded from {index}"
     assert tab.evaluate("window.__cspViolations") == []
     assert not console, "console:\n" + "\n".join(console)
     # the words stay out of the address (and the browser's history): on a shared device, no one finds them
@@ -961,6 +962,45 @@ def test_search_in_a_four_language_site_stays_in_the_visitors_language(
     context.route(lambda url: not url.startswith(four_server.base + "/"), lambda route: route.abort())
     try:
         _search_finds_only(context, four_server, article, lang, search)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def parts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The four-language fixture site with each language's index made in parts of 20 KB of HTML at most."""
+    from generator.build import BuildOptions, build
+    from generator.output import search
+
+    site = tmp_path_factory.mktemp("parts") / "site"
+    shutil.copytree(SITE4, site, ignore=IGNORED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "PART_BYTES", 20_000)
+        build(BuildOptions(root=site, out=site / "public", today=BUILD_DAY))
+    yield from serve(site / "public")
+
+
+@pytest.mark.parametrize(("lang", "search"), [("fr", "/fr/recherche/"), ("ar", "/ar/search/")])
+def test_search_finds_a_page_indexed_in_another_part_of_its_language(
+        browser: Any, parts_server: Server, lang: str, search: str) -> None:
+    """A large language's index is made in parts (the build's memory is one part's): the search page merges
+    them, and a word that only a later part's page holds finds that page, in the visitor's language only."""
+    import gzip
+
+    def records(folder: Path) -> list[dict[str, Any]]:  # what Pagefind holds of each page of the language
+        return [json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
+                for fragment in sorted((folder / "fragment").glob(f"{lang}_*.pf_fragment"))]
+
+    bundle = parts_server.out / "pagefind"
+    folders = json.loads((bundle / "parts.json").read_text(encoding="utf-8"))[lang]
+    assert len(folders) > 1, folders
+    last, others = records(bundle / folders[-1])[-1], [*records(bundle), *(r for f in folders for r in records(bundle / f))]
+    theirs = " ".join(record["content"].lower() for record in others if record["url"] != last["url"])
+    word = next(word for word in sorted(set(re.findall(r"[^\W\d_]{6,}", last["content"].lower()))) if word not in theirs)
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    context.route(lambda url: not url.startswith(parts_server.base + "/"), lambda route: route.abort())
+    try:
+        _search_finds_only(context, parts_server, last["url"], lang, search, index=f"/pagefind/{folders[-1]}", word=word)
     finally:
         context.close()
 

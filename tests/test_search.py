@@ -24,11 +24,11 @@ from generator.output import search as search_stage
 from generator.output import search_memory
 
 
-def indexed(out: Path) -> dict[str, dict[str, str]]:
-    """Return what the index holds: language → page address → its text."""
-    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+def indexed(out: Path, bundle: str = "pagefind") -> dict[str, dict[str, str]]:
+    """Return what the index in ``bundle`` holds: language → page address → its text."""
+    entry = json.loads((out / bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     found: dict[str, dict[str, str]] = {lang: {} for lang in entry["languages"]}
-    for fragment in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for fragment in sorted((out / bundle / "fragment").glob("*.pf_fragment")):
         record = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
         lang = fragment.name.split("_")[0]
         found[lang][record["url"]] = record["content"]
@@ -259,13 +259,41 @@ def test_the_index_is_written_once_into_the_new_tree_and_unchanged_files_stay_th
     assert any("périscope" in text for text in indexed(out)["fr"].values())
 
 
+def runs_of(indexed: list[str], sizes: dict[str, int] | None = None, limit: int | None = None) -> list[search_stage.Run]:
+    """Pagefind's runs over ``indexed`` pages (100 bytes each unless ``sizes`` says), every one marked."""
+    return search_stage.plan_runs(indexed, sizes or dict.fromkeys(indexed, 100), set(indexed).__contains__, limit)
+
+
 def test_pagefind_runs_once_per_top_level_folder_of_the_pages_to_index() -> None:
-    assert search_stage.run_groups(["fr/articles/a/index.html", "en/articles/a/index.html", "fr/x/index.html"]) == [
-        "en/**/*.html", "fr/**/*.html"]
-    assert search_stage.run_groups(["fr/articles/a/index.html", "fr/b/index.html"]) == []  # one folder: one run
-    assert search_stage.run_groups(["fr/a/index.html", "en/a/index.html", "index.html"]) == []  # a page at the root
-    assert search_stage.run_groups(["fr/a/index.html", "e*n/a/index.html"]) == []  # not a plain folder name
-    assert search_stage.run_groups([]) == []
+    Run = search_stage.Run
+    assert runs_of(["fr/articles/a/index.html", "en/articles/a/index.html", "fr/x/index.html"]) == [Run("en"), Run("fr")]
+    assert [run.glob for run in runs_of(["fr/a/index.html", "en/a/index.html"])] == ["en/**/*.html", "fr/**/*.html"]
+    assert runs_of(["fr/articles/a/index.html", "fr/b/index.html"]) == [Run("fr")]  # one folder
+    assert runs_of(["fr/a/index.html", "en/a/index.html", "index.html"]) == []  # a page at the root: one run over all
+    assert runs_of(["fr/a/index.html", "e*n/a/index.html"]) == []  # not a plain folder name
+    assert runs_of([]) == []
+
+
+def test_a_heavy_folder_is_indexed_in_parts_each_light_enough_and_with_a_page_to_index() -> None:
+    """Pagefind's memory is about 14 times the HTML one run reads: a folder heavier than the limit is cut,
+    in the order of its paths, into parts that each weigh at most the limit (or hold one page heavier than
+    it), each with a page to index (a run without one would index every page whole)."""
+    sizes = {f"fr/a{i:02}/index.html": 100 for i in range(10)}
+    sizes |= {"fr/index.html": 250, "fr/zz/index.html": 500, "fr/zz/list/index.html": 80, "en/a/index.html": 900}
+    indexed = [path for path in sizes if path not in ("fr/index.html", "fr/zz/list/index.html")]
+    runs = runs_of(indexed, sizes, limit=300)
+    assert runs[0] == search_stage.Run("en")  # 900 bytes, but its only page
+    parts = runs[1:]
+    assert [run.part for run in parts] == list(range(1, len(parts) + 1)) and len(parts) > 3
+    assert [run.folder for run in parts[:2]] == ["", "parts/fr/2/"]
+    in_order = sorted((path for path in sizes if path.startswith("fr/")), key=lambda path: path.split("/"))
+    assert [page for run in parts for page in run.pages] == in_order  # every page once, in the order of paths
+    for run in parts:
+        weight = sum(sizes[page] for page in run.pages)
+        assert weight <= 300 or len([page for page in run.pages if page in indexed]) == 1, run
+        assert set(run.pages) & set(indexed), run
+    assert ("fr/zz/index.html", "fr/zz/list/index.html") in [run.pages for run in parts]  # the list page: not alone
+    assert runs_of(indexed, sizes, limit=10_000) == [search_stage.Run("en"), search_stage.Run("fr")]
 
 
 def test_one_run_per_language_writes_the_index_one_run_over_all_writes(tmp_path: Path,
@@ -275,7 +303,7 @@ def test_one_run_per_language_writes_the_index_one_run_over_all_writes(tmp_path:
     fixture = Path(__file__).parent / "fixtures" / "site4"
     out_split, out_single = tmp_path / "split", tmp_path / "single"
     build(BuildOptions(root=fixture, out=out_split, today=BUILD_DAY, use_cache=False))
-    monkeypatch.setattr(search_stage, "run_groups", lambda indexed: [])
+    monkeypatch.setattr(search_stage, "plan_runs", lambda *args, **kwargs: [])
     build(BuildOptions(root=fixture, out=out_single, today=BUILD_DAY, use_cache=False))
 
     def files(out: Path) -> dict[str, bytes]:
@@ -297,7 +325,7 @@ def test_one_language_in_two_folders_is_indexed_in_one_run(tmp_path: Path) -> No
             page.write_text(f'<!doctype html><html lang="fr"><head><title>{folder} {name}</title></head><body>'
                             f'<main data-pagefind-body><p>mot{folder}{name}</p></main></body></html>', encoding="utf-8")
     bundle = tmp_path / "bundle"
-    search_stage._pagefind(site, bundle, search_stage.run_groups(
+    search_stage._pagefind(site, bundle, runs_of(
         [f"{folder}/{name}/index.html" for folder in ("fr", "en") for name in ("a", "b")]))
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["fr"] and entry["languages"]["fr"]["page_count"] == 4
@@ -326,7 +354,7 @@ def test_the_index_does_not_depend_on_the_order_the_pages_were_written(tmp_path:
             (site / "index.html").write_text("<!doctype html><html lang=fr><title>x</title></html>", encoding="utf-8")
             bundle = tmp_path / name
             with search_stage.reading_folder(site, [*pages, "index.html"]) as folder:
-                search_stage._pagefind(folder, bundle, search_stage.run_groups(pages))
+                search_stage._pagefind(folder, bundle, runs_of(list(pages)))
             made.append(bundle_files(bundle))
     assert made[0] == made[1]
     assert len([rel for rel in made[0] if rel.startswith("fragment/")]) == 48
@@ -418,6 +446,40 @@ def test_an_index_file_changed_by_hand_or_a_page_removed_makes_its_language_inde
     assert _rebuilt(site, out, caplog) == ["search index: fr, nl taken from the published output"]
     (site / "content" / "ar" / "articles" / "extra.md").unlink()  # a page removed: its folder's list changed
     assert _rebuilt(site, out, caplog) == ["search index: en, fr, nl taken from the published output"]
+
+
+def test_a_language_indexed_in_parts_holds_every_page_once_and_keeps_its_parts_when_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """With parts of at most 20 KB of HTML, each language of the four-language site is indexed in parts:
+    together they hold each page to index once; parts.json lists them for the search page; the preview
+    makes the same files; an edit of one language indexes that language again and takes the others'."""
+    monkeypatch.setattr(search_stage, "PART_BYTES", 20_000)
+    site, out = _site4(tmp_path), tmp_path / "public"
+    build(BuildOptions(root=site, out=out, today=BUILD_DAY))
+    search = out / "pagefind"
+    parts = json.loads((search / "parts.json").read_text(encoding="utf-8"))
+    assert sorted(parts) == ["ar", "en", "fr", "nl"] and all(parts.values())
+    found = indexed(out)
+    for lang, folders in parts.items():
+        assert all(folder.startswith(f"parts/{lang}/") and folder.endswith("/") for folder in folders)
+        for folder in folders:
+            names = {p.relative_to(search / folder).as_posix() for p in (search / folder).rglob("*") if p.is_file()}
+            assert not any(name.startswith(("pagefind.js", "pagefind-worker", "wasm.")) for name in names), names
+            part = indexed(out, f"pagefind/{folder}")
+            assert list(part) == [lang] and not part[lang].keys() & found[lang].keys()
+            found[lang] |= part[lang]
+    assert {lang: set(pages) for lang, pages in found.items()} == marked_pages(out)
+
+    pages = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    built = {rel: data for rel, data in bundle_files(search).items() if not rel.endswith((".br", ".gz"))}
+    assert {rel.removeprefix("pagefind/"): data for rel, data in search_stage.index_files(pages).items()} == built
+
+    page = site / "content" / "nl" / "articles" / "recordjaar.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZeldzaam woord: periscoop.\n", encoding="utf-8")
+    assert _rebuilt(site, out, caplog) == ["search index: ar, en, fr taken from the published output"]
+    nl = {url: text for folder in ["pagefind", *(f"pagefind/{f}" for f in parts["nl"])]
+          for url, text in indexed(out, folder)["nl"].items()}
+    assert any("periscoop" in text for text in nl.values())
 
 
 def test_the_files_of_a_language_are_named_by_it() -> None:

@@ -14,17 +14,42 @@
   var locale = root.getAttribute("data-locale") || lang;  // the site's locale for this language (site.yaml locales)
   var PAGE = 10;
   var loading = null;
+  var failed = false;
   var serial = 0;
   var found = [];
   var shown = 0;
   var timer = 0;
 
+  // A large language's index is made in parts (the build's memory is one part's); parts.json, beside
+  // pagefind.js, lists each language's other parts, and they are merged into this one's results.
+  function parts(bundle) {
+    var listed = new URL("parts.json", bundle);
+    return fetch(listed.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("parts.json: " + response.status);
+      return response.json();
+    }).then(function (all) {
+      var key = lang.toLowerCase();
+      if (!all[key]) key = key.split("-")[0];
+      return (all[key] || []).map(function (folder) { return { path: new URL(folder, listed).pathname, language: key }; });
+    });
+  }
+
   function load() {
     if (!loading) {
-      loading = import(root.getAttribute("data-bundle")).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ excerptLength: 24 })).then(function () { return pagefind; });
+      var bundle = new URL(root.getAttribute("data-bundle"), window.location.href);
+      var again = failed;
+      loading = Promise.all([import(bundle.href), parts(bundle)]).then(function (got) {
+        var pagefind = got[0];
+        // after a failed try, the parts it merged go: each is merged once
+        return Promise.resolve(again && pagefind.destroy()).then(function () {
+          return pagefind.options({ excerptLength: 24 });
+        }).then(function () {
+          return Promise.all(got[1].map(function (part) {
+            return pagefind.mergeIndex(part.path, { language: part.language, excerptLength: 24 });
+          }));
+        }).then(function () { return pagefind; });
       });
-      loading.catch(function () { loading = null; });
+      loading.catch(function () { loading = null; failed = true; });
     }
     return loading;
   }

@@ -21,6 +21,15 @@ names with a seed of each disk's own. So Pagefind reads the pages through a
 folder of links made for it, in the order of their paths, on a memory file
 system (`reading_folder`): the same pages give the same index, whatever the
 workers' order, wherever the output folder is, on any computer with /dev/shm.
+
+Pagefind holds what it reads of every page in memory until it writes the
+index, about fourteen times the pages' HTML (bench/SEARCH.md). It runs once per
+language folder (`plan_runs`), and a folder whose pages weigh more than
+`PART_BYTES` is indexed in parts, each a run of its own over a folder of links
+to its pages only, written to ``parts/<folder>/<n>/`` of the search folder:
+the build's memory is then that of one part, whatever the size of the site.
+``parts.json`` lists each language's parts, and the search page merges them
+into the first one's results in the browser (Pagefind's ``mergeIndex``).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from generator.core.errors import SiteError, os_reason
 from generator.core.messages import _
@@ -51,11 +60,23 @@ log = logging.getLogger(__name__)
 FOLDER = SEARCH_FOLDER
 #: The file of Pagefind's bundle that lists each language's index (the search script reads it first).
 ENTRY = "pagefind-entry.json"
+#: The folder of the search folder that holds the parts of large language folders' indexes (``parts/fr/2/``).
+PARTS = "parts"
+#: The file of the search folder that lists each language's parts (``{"fr": ["parts/fr/2/"]}``, else ``{}``).
+PARTS_FILE = "parts.json"
+#: The most bytes of HTML pages one Pagefind run reads, unless one page alone weighs more: a language folder
+#: above it is indexed in parts. Pagefind needs about 14 times the HTML it reads (1,000 pages of 12 KB:
+#: 175 MB; bench/SEARCH.md).
+PART_BYTES = 12_000_000
 #: What the search page needs of Pagefind's bundle: the search script and its worker, the WebAssembly per
-#: language, the index. Pagefind's own ready-made interfaces (``pagefind-ui.js``…) are left out: the theme
+#: language, the index, the list of parts and each part's index (not its script or WebAssembly: the first
+#: part's search them). Pagefind's own ready-made interfaces (``pagefind-ui.js``…) are left out: the theme
 #: has its own form (layouts/search.html, assets/js/search.js).
-_KEPT = re.compile(r"(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[a-z0-9_-]+\.pagefind"
-                   r"|pagefind\.[a-z0-9_-]+\.pf_meta|(index|fragment|filter)/[a-z0-9_-]+\.pf_[a-z]+)")
+_KEPT = re.compile(r"(pagefind\.js|pagefind-worker\.js|parts\.json|wasm\.[a-z0-9_-]+\.pagefind"
+                   r"|(parts/[A-Za-z0-9_.-]+/[0-9]+/)?(pagefind-entry\.json|pagefind\.[a-z0-9_-]+\.pf_meta"
+                   r"|(index|fragment|filter)/[a-z0-9_-]+\.pf_[a-z]+))")
+#: A page marked for Pagefind: an element with ``data-pagefind-body`` (the pages without it are left out).
+_MARKED = re.compile(rb"<[A-Za-z][^>]*\sdata-pagefind-body[\s=/>]")
 
 
 def pagefind_executable() -> Path:
@@ -84,8 +105,8 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
 
     ``pages`` are the HTML pages written (Pagefind reads them all and keeps those
     marked ``data-pagefind-body``); ``indexed`` the output paths of the pages to
-    index (``fr/articles/a/index.html``): with pages in two top-level folders or
-    more, Pagefind runs once per folder (see `run_groups`). A folder whose index
+    index (``fr/articles/a/index.html``): Pagefind runs once per top-level
+    folder, or per part of a large one (see `plan_runs`). A folder whose index
     ``memory`` finds still right is not indexed again: its files are taken from
     the published output (see `generator.output.search_memory`). A file it
     cannot write (a full disk) is the editor's error, before the swap.
@@ -101,22 +122,23 @@ def index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[
 def _index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable[str],
                    memory: SearchMemory | None) -> Indexed:
     bundle, published = staging.tmp / FOLDER, staging.out / FOLDER
-    globs = run_groups(indexed)
-    tops = {glob: glob.split("/", 1)[0] for glob in globs}
+    wanted = set(indexed)
+    runs = plan_runs(wanted, {page.path: page.size for page in pages}, wanted.__contains__)
+    tops = sorted({run.top for run in runs})
     by_top: dict[str, list[Written]] = {}
     for page in pages:
         by_top.setdefault(page.path.split("/", 1)[0], []).append(page)
-    taken = {top: known for top in tops.values() if memory is not None
+    taken = {top: known for top in tops if memory is not None
              and (known := memory.reusable(top, by_top.get(top, []), published)) is not None}
-    if globs and len(taken) == len(globs):  # one run at least writes Pagefind's own files (script, worker)
-        taken.pop(tops[globs[0]])
+    if tops and len(taken) == len(tops):  # one run at least writes Pagefind's own files (script, worker)
+        taken.pop(tops[0])
     with reading_folder(staging.tmp, [page.path for page in pages]) as folder:
-        made = _pagefind(folder, bundle, [glob for glob in globs if tops[glob] not in taken])
-        ran = {lang for languages in (made or {}).values() for lang in languages}
+        made = _pagefind(folder, bundle, [run for run in runs if run.top not in taken], staging.tmp)
+        ran = {lang for languages in (made.languages.values() if made else ()) for lang in languages}
         if taken and (made is None or ran & {lang for known in taken.values() for lang in known.languages}):
             taken = {}  # a language of a folder taken is in another folder too: everything once more
             shutil.rmtree(bundle)
-            made = _pagefind(folder, bundle, globs)
+            made = _pagefind(folder, bundle, runs, staging.tmp)
     for known in taken.values():
         for name in known.files:
             _take(published / name, bundle / name)
@@ -126,14 +148,14 @@ def _index_staging(staging: Staging, pages: Sequence[Written], indexed: Iterable
                               **{lang: info for known in taken.values() for lang, info in known.languages.items()}}
         (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         log.debug("search index: %s taken from the published output", ", ".join(sorted(taken)))
+    _write_parts(bundle, {**{top: known.parts for top, known in taken.items()}, **(made.parts if made else {})})
     kept = _kept(bundle)
     folders = dict(taken)
-    for glob, languages in (made or {}).items():
-        top = tops[glob]
+    for top, languages in (made.languages if made else {}).items():
         if top not in taken:
-            files = language_files(kept, languages)
+            files = [*language_files(kept, languages), *(name for name in kept if name.startswith(f"{PARTS}/{top}/"))]
             folders[top] = FolderIndex(pages_digest(page.path for page in by_top.get(top, [])), languages,
-                                       file_hashes(bundle, files))
+                                       file_hashes(bundle, files), made.parts.get(top, {}) if made else {})
     origin = _("the search index")
     written = [staging.adopt(f"{FOLDER}/{rel}", origin) for rel in kept]
     log.debug("search index: %d files", len(written))
@@ -163,7 +185,10 @@ def search_memory(path: Path | None) -> SearchMemory:
 
 
 def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Return the search files (path in the site → bytes) for a site held in memory (`vigie serve`)."""
+    """Return the search files (path in the site → bytes) for a site held in memory (`vigie serve`).
+
+    The pages to index are those marked for Pagefind (`_MARKED`), as the build's are those its layouts mark.
+    """
     with tempfile.TemporaryDirectory(prefix="vigie-search-site-") as folder:
         root = Path(folder)
         pages = [path for path in files if path.endswith(".html")]
@@ -172,8 +197,10 @@ def index_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
             target = root / safe_relpath(path)
             _parent(target, made)
             target.write_bytes(files[path])
+        marked = {path for path in pages if _MARKED.search(files[path])}
+        runs = plan_runs(marked, {path: len(files[path]) for path in pages}, marked.__contains__)
         with reading_folder(root, pages) as reading:
-            return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(reading).items()}
+            return {f"{FOLDER}/{rel}": data for rel, data in run_pagefind(reading, runs, root).items()}
 
 
 def _in_folder_order(path: str) -> list[str]:
@@ -243,11 +270,13 @@ def listing_order(folder: Path) -> str:
     return next((order for order, names in orders.items() if listed == names), "other")
 
 
-def run_pagefind(site: Path) -> dict[str, bytes]:
-    """Run Pagefind over the HTML pages below ``site``; return the files the search page needs, by path."""
+def run_pagefind(site: Path, runs: Sequence[Run] = (), pages: Path | None = None) -> dict[str, bytes]:
+    """Run Pagefind over the HTML pages below ``site`` (see `_pagefind`); return the files the search page
+    needs, by path."""
     with tempfile.TemporaryDirectory(prefix="vigie-search-") as work:
         bundle = Path(work) / FOLDER
-        _pagefind(site, bundle)
+        made = _pagefind(site, bundle, runs, pages)
+        _write_parts(bundle, made.parts if made else {})
         return {rel: (bundle / rel).read_bytes() for rel in _kept(bundle)}
 
 
@@ -255,49 +284,122 @@ def run_pagefind(site: Path) -> dict[str, bytes]:
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def run_groups(indexed: Iterable[str]) -> list[str]:
-    """Return the globs of Pagefind's runs, one per top-level folder of the pages to index; [] for one run.
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One Pagefind run: every page of a top-level folder, or one part of a large folder's pages."""
 
+    top: str
+    pages: tuple[str, ...] = ()
+    """The pages of a part, read from a folder of links of their own; empty: the folder's pages (a glob)."""
+    part: int = 1
+    """1: the index goes into the search folder itself; 2 and more: into ``parts/<top>/<part>/``."""
+
+    @property
+    def glob(self) -> str:
+        return f"{self.top}/**/*.html"
+
+    @property
+    def folder(self) -> str:
+        """Where in the search folder this run's index goes: "" (the search folder itself) or ``parts/fr/2/``."""
+        return "" if self.part == 1 else f"{PARTS}/{self.top}/{self.part}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """What the runs of `_pagefind` made, by top-level folder."""
+
+    languages: dict[str, dict[str, Any]]
+    """The languages of each folder's first (or only) run, as Pagefind's entry file gives them."""
+    parts: dict[str, dict[str, list[str]]]
+    """The folder's other parts, if it was indexed in parts: language → their folders in the search folder."""
+
+
+def plan_runs(indexed: Iterable[str], sizes: Mapping[str, int], marked: Callable[[str], bool],
+              limit: int | None = None) -> list[Run]:
+    """Return Pagefind's runs: one per top-level folder of the pages to index, or per part of a large one;
+    [] for one run over the whole site.
+
+    ``indexed`` are the output paths of the pages to index, ``sizes`` the size of
+    every HTML page (Pagefind reads them all, and leaves out those not ``marked``).
     Pagefind holds every page it reads in memory until it writes the index
     (about 300 MB for 2,000 pages, 1.2 GB for 8,000, bench/SEARCH.md). Each
     language's pages live in a folder of their own, and Pagefind makes one
     index per language, so the runs of each folder into one bundle write the
     same files as one run over all (their entry files merged): its memory is
     then that of the largest language, not of the whole site, for the same time.
+    A folder whose pages weigh more than ``limit`` (`PART_BYTES`) is cut, in
+    the order of its paths, into parts of at most that weight, each with a marked
+    page (a run without one would index every page it reads, menus and all).
     """
+    limit = PART_BYTES if limit is None else limit
     paths = list(indexed)
     tops = sorted({path.split("/", 1)[0] for path in paths if "/" in path})
-    if len(tops) < 2 or any("/" not in path for path in paths) or not all(_PLAIN_NAME.fullmatch(t) for t in tops):
+    if not tops or any("/" not in path for path in paths) or not all(_PLAIN_NAME.fullmatch(t) for t in tops):
         return []
-    return [f"{top}/**/*.html" for top in tops]
+    runs: list[Run] = []
+    for top in tops:
+        parts: list[list[str]] = []
+        weight, with_mark = 0, False
+        for page in sorted((path for path in sizes if path.startswith(f"{top}/")), key=_in_folder_order):
+            mark = marked(page)
+            if not parts or (with_mark and mark and weight + sizes[page] > limit):
+                parts.append([])
+                weight, with_mark = 0, False
+            parts[-1].append(page)
+            weight, with_mark = weight + sizes[page], with_mark or mark
+        if len(parts) < 2:
+            runs.append(Run(top))
+        else:
+            runs.extend(Run(top, tuple(pages), number) for number, pages in enumerate(parts, 1))
+    return runs
 
 
-def _pagefind(site: Path, bundle: Path, globs: Sequence[str] = ()) -> dict[str, dict[str, Any]] | None:
-    """Run Pagefind over the HTML pages below ``site`` (those of each glob in turn), writing into ``bundle``.
+def _pagefind(site: Path, bundle: Path, runs: Sequence[Run] = (), pages: Path | None = None) -> Made | None:
+    """Run Pagefind over the HTML pages below ``site`` (those of each run in turn), writing into ``bundle``.
 
-    Return the languages each glob's run made, as the entry file gives them;
-    None when Pagefind ran once over the whole site (no globs, or one language
-    found in two folders).
+    A part's pages are read from a folder of links of their own, to the pages
+    below ``pages`` (default: ``site``); its index goes to its own folder of
+    ``bundle`` (`Run.folder`). Return what the runs made; None when Pagefind ran
+    once over the whole site (no runs, or one language found in two folders).
     """
-    if not globs:
+    if not runs:
         _pagefind_run(site, bundle)
         return None
-    made: dict[str, dict[str, Any]] = {}
+    made = Made({}, {})
     languages: dict[str, Any] = {}
     entry: dict[str, Any] = {}
-    for glob in globs:
-        entry = _pagefind_run(site, bundle, glob)
-        found = entry.get("languages") or {}
+    for run in runs:
+        if run.pages:
+            with reading_folder(pages or site, run.pages) as own:
+                ran = _pagefind_run(own, bundle / run.folder)
+        else:
+            ran = _pagefind_run(site, bundle, run.glob)
+        found = ran.get("languages") or {}
+        if run.part > 1:
+            for lang in found:
+                made.parts.setdefault(run.top, {}).setdefault(lang, []).append(run.folder)
+            continue
         if found.keys() & languages.keys():  # one language in two folders (a layout's own lang): one run over all
             log.debug("search index: %s in two folders; one run over the whole site", sorted(found.keys() & languages))
             shutil.rmtree(bundle)
             _pagefind_run(site, bundle)
             return None
+        entry = ran
         languages.update(found)
-        made[glob] = dict(found)
+        made.languages[run.top] = dict(found)
     entry["languages"] = languages
     (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
     return made
+
+
+def _write_parts(bundle: Path, parts: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    """Write the list of each language's parts, folder by folder (`PARTS_FILE`; ``{}`` without any)."""
+    listed: dict[str, list[str]] = {}
+    for top in sorted(parts):
+        for lang, folders in sorted(parts[top].items()):
+            listed.setdefault(lang, []).extend(folders)
+    (bundle / PARTS_FILE).write_text(json.dumps(listed, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+                                     encoding="utf-8")
 
 
 def _pagefind_run(site: Path, bundle: Path, glob: str | None = None) -> dict[str, Any]:
@@ -361,7 +463,7 @@ def _kept(bundle: Path) -> list[str]:
         if not _KEPT.fullmatch(rel) or path.is_symlink() or not path.is_file():
             path.unlink()
             continue
-        if rel == ENTRY:
+        if rel.endswith(ENTRY):
             path.write_bytes(_canonical(path.read_bytes()))
         kept.append(rel)
     for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):

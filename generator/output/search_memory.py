@@ -1,7 +1,7 @@
 """The search index of each language folder, remembered so that a folder whose pages did not change is not indexed again.
 
 Pagefind makes one index per language, and Vigie runs it once per top-level
-folder of the pages (`search.run_groups`), over links made in a fixed order
+folder of the pages, or per part of a large one (`search.plan_runs`), over links made in a fixed order
 (`search.reading_folder`): the same pages give the same files, byte for byte.
 So when every HTML page of a folder is unchanged (the writer kept it as a hard
 link to the previous output's same bytes) and the folder holds the same pages,
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 #: The version of what this module remembers and of how Vigie feeds Pagefind: a change of either makes every
 #: folder be indexed again once.
-RULES = 1
+RULES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,10 @@ class FolderIndex:
     languages: Mapping[str, Any]
     """The languages of the run, as Pagefind's entry file gives them (``{"fr": {"hash": …, …}}``)."""
     files: Mapping[str, str]
-    """Each file of the run that belongs to those languages (its path in the search folder) → sha256 of its bytes."""
+    """Each file of the run that belongs to those languages, and of the folder's other parts (its path in the
+    search folder) → sha256 of its bytes."""
+    parts: Mapping[str, Sequence[str]]
+    """The folder's other parts, if it was indexed in parts: language → their folders in the search folder."""
 
 
 def pages_digest(paths: Iterable[str]) -> str:
@@ -97,7 +100,9 @@ class SearchMemory:
             if data.get("rules") != RULES or data.get("pagefind") != self.pagefind:
                 return {}
             return {str(top): FolderIndex(str(item["pages"]), dict(item["languages"]),
-                                          {str(name): str(sha) for name, sha in item["files"].items()})
+                                          {str(name): str(sha) for name, sha in item["files"].items()},
+                                          {str(lang): [str(folder) for folder in folders]
+                                           for lang, folders in item["parts"].items()})
                     for top, item in data["folders"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none yet, or damaged: index again
             return {}
@@ -125,7 +130,8 @@ class SearchMemory:
         if self.path is None:
             return
         data = {"rules": RULES, "pagefind": self.pagefind,
-                "folders": {top: {"pages": item.pages, "languages": dict(item.languages), "files": dict(item.files)}
+                "folders": {top: {"pages": item.pages, "languages": dict(item.languages), "files": dict(item.files),
+                                  "parts": {lang: list(places) for lang, places in item.parts.items()}}
                             for top, item in sorted(folders.items())}}
         error = write_atomically(self.path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         if error is not None:  # a cache: the next build indexes everything
