@@ -276,8 +276,8 @@ def test_pagefind_runs_once_per_top_level_folder_of_the_pages_to_index() -> None
 
 def test_a_heavy_folder_is_indexed_in_parts_each_light_enough_and_with_a_page_to_index() -> None:
     """Pagefind's memory is about 14 times the HTML one run reads: a folder heavier than the limit is cut,
-    in the order of its paths, into parts that each weigh at most the limit (or hold one page heavier than
-    it), each with a page to index (a run without one would index every page whole)."""
+    in the order of its paths, into parts of about equal weight (not three full parts and a last one of a
+    page), each with a page to index (a run without one would index every page whole)."""
     sizes = {f"fr/a{i:02}/index.html": 100 for i in range(10)}
     sizes |= {"fr/index.html": 250, "fr/zz/index.html": 500, "fr/zz/list/index.html": 80, "en/a/index.html": 900}
     indexed = [path for path in sizes if path not in ("fr/index.html", "fr/zz/list/index.html")]
@@ -294,6 +294,8 @@ def test_a_heavy_folder_is_indexed_in_parts_each_light_enough_and_with_a_page_to
         assert set(run.pages) & set(indexed), run
     assert ("fr/zz/index.html", "fr/zz/list/index.html") in [run.pages for run in parts]  # the list page: not alone
     assert runs_of(indexed, sizes, limit=10_000) == [search_stage.Run("en"), search_stage.Run("fr")]
+    even = {f"fr/a{i:02}/index.html": 100 for i in range(10)}  # 1,000 bytes: 4 parts of 300 at most
+    assert [len(run.pages) for run in runs_of(list(even), even, limit=300)] == [2, 3, 2, 3]
 
 
 def test_one_run_per_language_writes_the_index_one_run_over_all_writes(tmp_path: Path,

@@ -64,10 +64,10 @@ ENTRY = "pagefind-entry.json"
 PARTS = "parts"
 #: The file of the search folder that lists each language's parts (``{"fr": ["parts/fr/2/"]}``, else ``{}``).
 PARTS_FILE = "parts.json"
-#: The most bytes of HTML pages one Pagefind run reads, unless one page alone weighs more: a language folder
-#: above it is indexed in parts. Pagefind needs about 14 times the HTML it reads (1,000 pages of 12 KB:
-#: 175 MB; bench/SEARCH.md).
-PART_BYTES = 12_000_000
+#: About the most bytes of HTML pages one Pagefind run reads: a language folder above it is indexed in parts
+#: of about equal weight. Pagefind needs about 14 times the HTML it reads (1,000 pages of 12 KB: 175 MB;
+#: bench/SEARCH.md).
+PART_BYTES = 16_000_000
 #: What the search page needs of Pagefind's bundle: the search script and its worker, the WebAssembly per
 #: language, the index, the list of parts and each part's index (not its script or WebAssembly: the first
 #: part's search them). Pagefind's own ready-made interfaces (``pagefind-ui.js``…) are left out: the theme
@@ -328,8 +328,10 @@ def plan_runs(indexed: Iterable[str], sizes: Mapping[str, int], marked: Callable
     same files as one run over all (their entry files merged): its memory is
     then that of the largest language, not of the whole site, for the same time.
     A folder whose pages weigh more than ``limit`` (`PART_BYTES`) is cut, in
-    the order of its paths, into parts of at most that weight, each with a marked
-    page (a run without one would index every page it reads, menus and all).
+    the order of its paths, into as many parts of about equal weight as it
+    weighs limits, each with a marked page (a run without one would index every
+    page it reads, menus and all): a page that is not marked stays with the
+    marked one before it.
     """
     limit = PART_BYTES if limit is None else limit
     paths = list(indexed)
@@ -338,19 +340,30 @@ def plan_runs(indexed: Iterable[str], sizes: Mapping[str, int], marked: Callable
         return []
     runs: list[Run] = []
     for top in tops:
-        parts: list[list[str]] = []
-        weight, with_mark = 0, False
-        for page in sorted((path for path in sizes if path.startswith(f"{top}/")), key=_in_folder_order):
-            mark = marked(page)
-            if not parts or (with_mark and mark and weight + sizes[page] > limit):
-                parts.append([])
-                weight, with_mark = 0, False
-            parts[-1].append(page)
-            weight, with_mark = weight + sizes[page], with_mark or mark
-        if len(parts) < 2:
+        pages = sorted((path for path in sizes if path.startswith(f"{top}/")), key=_in_folder_order)
+        total = sum(sizes[page] for page in pages)
+        count = -(-total // max(limit, 1))  # the fewest parts of at most ``limit``
+        if count < 2:
             runs.append(Run(top))
-        else:
-            runs.extend(Run(top, tuple(pages), number) for number, pages in enumerate(parts, 1))
+            continue
+        units: list[list[str]] = []  # a marked page with the pages after it that are not: never split
+        with_mark = False
+        for page in pages:
+            mark = marked(page)
+            if not units or (mark and with_mark):
+                units.append([])
+                with_mark = False
+            units[-1].append(page)
+            with_mark = with_mark or mark
+        parts: list[list[str]] = [[] for _ in range(count)]
+        before = 0
+        for unit in units:  # each unit to the part its middle falls in: parts of about equal weight
+            weight = sum(sizes[page] for page in unit)
+            parts[min(count - 1, (2 * before + weight) * count // (2 * total))].extend(unit)
+            before += weight
+        made = [part for part in parts if part]
+        runs.extend([Run(top, tuple(part), number) for number, part in enumerate(made, 1)] if len(made) > 1
+                    else [Run(top)])
     return runs
 
 
