@@ -47,6 +47,7 @@ from browser_support import (
     require_chromium,
     require_vnu,
     serve,
+    server_headers,
 )
 from conftest import BUILD_DAY, FIXTURE_SITE, IGNORED
 
@@ -980,29 +981,68 @@ def parts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(site / "public")
 
 
-@pytest.mark.parametrize(("lang", "search"), [("fr", "/fr/recherche/"), ("ar", "/ar/search/")])
-def test_search_finds_a_page_indexed_in_another_part_of_its_language(
-        browser: Any, parts_server: Server, lang: str, search: str) -> None:
-    """A large language's index is made in parts (the build's memory is one part's): the search page merges
-    them, and a word that only a later part's page holds finds that page, in the visitor's language only."""
+def _in_last_part(bundle: Path, lang: str) -> tuple[str, str, list[str]]:
+    """Return the address of the last page of a language's last part, a word that no other page of the
+    language holds (in Pagefind's own records: what the index holds), and the language's parts."""
     import gzip
 
-    def records(folder: Path) -> list[dict[str, Any]]:  # what Pagefind holds of each page of the language
+    def records(folder: Path) -> list[dict[str, Any]]:
         return [json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
                 for fragment in sorted((folder / "fragment").glob(f"{lang}_*.pf_fragment"))]
 
-    bundle = parts_server.out / "pagefind"
     folders = json.loads((bundle / "parts.json").read_text(encoding="utf-8"))[lang]
     assert len(folders) > 1, folders
     last, others = records(bundle / folders[-1])[-1], [*records(bundle), *(r for f in folders for r in records(bundle / f))]
     theirs = " ".join(record["content"].lower() for record in others if record["url"] != last["url"])
     word = next(word for word in sorted(set(re.findall(r"[^\W\d_]{6,}", last["content"].lower()))) if word not in theirs)
+    return last["url"], word, folders
+
+
+@pytest.mark.parametrize(("lang", "search"), [("fr", "/fr/recherche/"), ("ar", "/ar/search/")])
+def test_search_finds_a_page_indexed_in_another_part_of_its_language(
+        browser: Any, parts_server: Server, lang: str, search: str) -> None:
+    """A large language's index is made in parts (the build's memory is one part's): the search page merges
+    them, and a word that only a later part's page holds finds that page, in the visitor's language only."""
+    url, word, folders = _in_last_part(parts_server.out / "pagefind", lang)
     context = browser.new_context(viewport={"width": 390, "height": 800})
     context.route(lambda url: not url.startswith(parts_server.base + "/"), lambda route: route.abort())
     try:
-        _search_finds_only(context, parts_server, last["url"], lang, search, index=f"/pagefind/{folders[-1]}", word=word)
+        _search_finds_only(context, parts_server, url, lang, search, index=f"/pagefind/{folders[-1]}", word=word)
     finally:
         context.close()
+
+
+def test_search_asks_for_the_list_of_parts_afresh(browser: Any, parts_server: Server, tmp_path: Path) -> None:
+    """A host that lets browsers keep files for an hour, and a new build whose parts are others: a visitor
+    who searched before the new build still finds the pages of the new parts (an old list of parts would
+    send the search to a part that is gone)."""
+    out = tmp_path / "public"
+    shutil.copytree(parts_server.out, out)
+    bundle = out / "pagefind"
+    url, word, folders = _in_last_part(bundle, "fr")
+    servers = serve(out, {**server_headers(out), "Cache-Control": "public, max-age=3600"})
+    server = next(servers)
+    context = browser.new_context(viewport={"width": 390, "height": 800})  # no routes: they turn the cache off
+
+    def found() -> list[str]:
+        tab = context.new_page()
+        tab.goto(server.url("/fr/recherche/") + "?q=" + word, wait_until="load")
+        tab.wait_for_selector(".search__result a", timeout=15000)
+        links: list[str] = tab.eval_on_selector_all(".search__result a", "links => links.map(a => a.href)")
+        tab.close()
+        return links
+
+    try:
+        assert server.url(url) in found()
+        moved = folders[-1].rstrip("/") + "0/"  # the new build's last part: parts/fr/40/ for parts/fr/4/
+        (bundle / folders[-1]).rename(bundle / moved)
+        listed = json.loads((bundle / "parts.json").read_text(encoding="utf-8"))
+        listed["fr"][-1] = moved
+        (bundle / "parts.json").write_text(json.dumps(listed), encoding="utf-8")
+        assert server.url(url) in found()
+    finally:
+        context.close()
+        servers.close()
 
 
 def test_search_words_sent_before_the_script_is_there_stay_out_of_the_address(

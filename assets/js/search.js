@@ -21,10 +21,11 @@
   var timer = 0;
 
   // A large language's index is made in parts (the build's memory is one part's); parts.json, beside
-  // pagefind.js, lists each language's other parts, and they are merged into this one's results.
+  // pagefind.js, lists each language's other parts, and they are merged into this one's results. It is
+  // asked for afresh (a copy kept from an earlier build may list other parts), as Pagefind asks for its entry.
   function parts(bundle) {
     var listed = new URL("parts.json", bundle);
-    return fetch(listed.href, { credentials: "same-origin" }).then(function (response) {
+    return fetch(listed.href, { credentials: "same-origin", cache: "no-cache" }).then(function (response) {
       if (!response.ok) throw new Error("parts.json: " + response.status);
       return response.json();
     }).then(function (all) {
