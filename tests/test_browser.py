@@ -1012,6 +1012,38 @@ def test_search_finds_a_page_indexed_in_another_part_of_its_language(
         context.close()
 
 
+def test_a_site_below_a_folder_searches_its_parts_from_that_folder(browser: Any, tmp_path: Path) -> None:
+    """A site published at https://example.org/campagne/ with its index in parts: the search page finds
+    the parts below /campagne/pagefind/, and the page a later part holds at its address below /campagne/."""
+    from generator.build import BuildOptions, build
+    from generator.output import search
+
+    site, root = tmp_path / "site", tmp_path / "root"
+    shutil.copytree(SITE4, site, ignore=IGNORED)
+    config = site / "site.yaml"
+    config.write_text(re.sub(r"(?m)^base_url: .*$", "base_url: https://example.org/campagne/",
+                             config.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "PART_BYTES", 20_000)
+        build(BuildOptions(root=site, out=root / "campagne", today=BUILD_DAY))
+    url, word, folders = _in_last_part(root / "campagne" / "pagefind", "fr")
+    servers = serve(root, server_headers(root / "campagne"))
+    server = next(servers)
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        tab = context.new_page()
+        requests: list[str] = []
+        tab.on("request", lambda request: requests.append(request.url))
+        tab.goto(server.url("/campagne/fr/recherche/") + "?q=" + word, wait_until="load")
+        tab.wait_for_selector(".search__result a", timeout=15000)
+        links = tab.eval_on_selector_all(".search__result a", "links => links.map(a => a.href)")
+        assert server.url("/campagne" + url) in links, (word, links)
+        assert any(request.startswith(server.url(f"/campagne/pagefind/{folders[-1]}")) for request in requests)
+    finally:
+        context.close()
+        servers.close()
+
+
 def test_search_asks_for_the_list_of_parts_afresh(browser: Any, parts_server: Server, tmp_path: Path) -> None:
     """A host that lets browsers keep files for an hour, and a new build whose parts are others: a visitor
     who searched before the new build still finds the pages of the new parts (an old list of parts would
