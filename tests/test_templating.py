@@ -112,6 +112,23 @@ def test_the_short_road_for_plain_functions_comes_after_the_sandbox_s_checks() -
     assert plain.from_string("{{ f() }}").render(context) == "called"
 
 
+class Holder:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def test_the_short_road_for_attributes_a_page_read_before_still_wraps_a_format_method() -> None:
+    # The sandbox keeps its verdict on (type, attribute); a value that is a string's format method must
+    # still be wrapped on every reading, or its placeholders reach what the sandbox hides.
+    sandboxed = make_environment(make_config(), sandboxed=True)
+    plain = Holder("plain")
+    assert sandboxed.from_string("{{ a.value }}{{ b.value }}").render(a=plain, b=Holder("again")) == "plainagain"
+    leaking = Holder("{0.__class__}".format)
+    with pytest.raises(jinja2.exceptions.SecurityError, match="__class__"):
+        sandboxed.from_string("{{ a.value }}{{ b.value(a) }}").render(a=plain, b=leaking)
+    assert sandboxed.from_string("{{ b.value(a) }}").render(a=plain, b=Holder("{0.value}".format)) == "plain"
+
+
 def test_a_template_cannot_read_the_builder_s_files_through_a_path(site_src: Path) -> None:
     (site_src / "layouts").mkdir(exist_ok=True)
     (site_src / "layouts/article.html").write_text("{{ config.root.joinpath('site.yaml').read_text() }}\n",

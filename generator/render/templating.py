@@ -149,6 +149,39 @@ class _SiteSandbox(_Outlined, jinja2.sandbox.SandboxedEnvironment):
                                       and bool(super().is_safe_attribute(obj, attr, value)))
         return safe
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Jinja's sandboxed ``obj.attribute``, shorter for a value that is no method, of a pair found safe.
+
+        Jinja wraps only a ``format`` or ``format_map`` method (`wrap_str_format`): any other value of a
+        (type, attribute) pair already judged safe is the attribute itself. Anything else, and the first
+        reading of each pair, takes Jinja's own road.
+        """
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        if type(value) not in _METHODS and self._safe.get((type(obj), attribute)):
+            return value
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any,  # noqa: N805 (Jinja's own spelling)
+             *args: Any, **kwargs: Any) -> Any:
+        """Jinja's sandboxed call, in one step for a plain function: the sandbox's check, then the call.
+
+        The check is ``is_safe_callable``'s (no ``unsafe_callable`` nor ``alters_data`` mark); a callable
+        that wants its context (``pass_context`` and its kin) or is no plain function takes Jinja's road.
+        """
+        if (type(__obj) in _PLAIN_CALLABLES and getattr(__obj, "jinja_pass_arg", None) is None
+                and __self.is_safe_callable(__obj)):
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+#: Values Jinja's sandbox may wrap when a template reads them (a string's ``format`` method).
+_METHODS = (types.MethodType, types.BuiltinMethodType)
+
 
 #: What a template may read of a path: its name, never its content.
 _PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "parts"})
