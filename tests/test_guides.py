@@ -66,15 +66,46 @@ def quote_matches(quote: str, message: str) -> bool:
     shown as example values). The quote may stop at the end of a clause. A message that is all
     placeholders (``{summary}; {note}``) never matches a quote by itself.
     """
-    if len(PLACEHOLDER.sub("", message).strip(" ;:,.()'")) < 8:
+    shown = _shown(message)
+    if shown is None:
         return False
-    shown = PLACEHOLDER.sub("…", message)
-    guide = ".*?".join(re.escape(part) for part in ELLIPSIS.split(quote))
-    if re.fullmatch(guide + CLAUSE_END, shown, re.S):
+    if _quote_pattern(quote).fullmatch(shown):
         return True
-    return re.fullmatch(_regex(message) + CLAUSE_END, quote, re.S) is not None
+    return _message_pattern(message).fullmatch(quote) is not None
 
 
+# Each pattern is compiled once: the tables quote about 600 messages, matched against about 700 of the
+# catalog, far more patterns than the `re` module keeps compiled (it compiled them again and again: minutes).
+@cache
+def _shown(message: str) -> str | None:
+    """Return a catalog message with ``…`` for its placeholders; None when it is (almost) all placeholders."""
+    if len(PLACEHOLDER.sub("", message).strip(" ;:,.()'")) < 8:
+        return None
+    return PLACEHOLDER.sub("…", message)
+
+
+@cache
+def _quote_pattern(quote: str) -> re.Pattern[str]:
+    """Return a quote as a pattern: each ``…`` (or N, M) matches anything; it may stop at a clause's end."""
+    return re.compile(".*?".join(re.escape(part) for part in ELLIPSIS.split(quote)) + CLAUSE_END, re.S)
+
+
+@cache
+def _message_pattern(message: str) -> re.Pattern[str]:
+    """Return a catalog message as a pattern for a whole quote that may stop at a clause's end."""
+    return re.compile(_regex(message) + CLAUSE_END, re.S)
+
+
+@cache
+def _frame_head(frame: str) -> re.Pattern[str] | None:
+    """Return the pattern of what comes before a frame's last placeholder (``fact '{id}': ``), or None when the
+    message is no frame around another (it does not end with a placeholder, or is almost all placeholders)."""
+    if not re.fullmatch(r".*\{[a-z_]+\}", frame) or len(PLACEHOLDER.sub("", frame)) < 3:
+        return None
+    return re.compile(_regex(frame[:frame.rindex("{")]), re.S)
+
+
+@cache
 def message_of(quote: str, language: str) -> str | None:
     """Return the catalog message (in ``language``) a quoted message is, if any; a frame is filled by another."""
     body = LOCATION.sub("", quote)
@@ -84,10 +115,8 @@ def message_of(quote: str, language: str) -> str | None:
             return pair[side]
     for pair in catalog():  # a frame such as "fact '{id}': {problem}" around another message
         frame = pair[side]
-        if not re.fullmatch(r".*\{[a-z_]+\}", frame) or len(PLACEHOLDER.sub("", frame)) < 3:
-            continue
-        head = _regex(frame[:frame.rindex("{")])
-        found = re.match(head, body, re.S)
+        head = _frame_head(frame)
+        found = head.match(body) if head is not None else None
         if found and found.end() < len(body) and message_of(body[found.end():], language):
             return frame
     return None
