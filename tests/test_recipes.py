@@ -137,8 +137,12 @@ RECIPES = {
 
 
 def fresh_venv(where: Path) -> dict[str, str]:
-    """Make a virtual environment that sees this machine's packages; return the environment to run steps in."""
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(where)], check=True,
+    """Make a virtual environment that sees this machine's packages; return the environment to run steps in.
+
+    The recipes run pip as ``python -m pip``: this machine's pip, seen through the system's packages,
+    installs into the environment, so none is copied into it (that took half of each recipe's test).
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(where)], check=True,
                    capture_output=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env.update(PATH=f"{where / 'bin'}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(where),
