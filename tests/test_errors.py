@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,6 @@ import pytest
 from generator.cli import main
 from generator.output.writer import MARKER
 
-REPO = Path(__file__).resolve().parent.parent
 INVALID = Path(__file__).resolve().parent / "fixtures" / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
 
@@ -78,29 +74,23 @@ def test_foreign_non_empty_output_folder_is_refused(site_src: Path, tmp_path: Pa
 _LOCATION = re.compile(r"^(.*?: error: )")
 
 
-def _french_environment() -> dict[str, str]:
-    """Return this process's environment as a French-speaking editor's: LANG says French, nothing overrides it."""
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("VIGIE_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
-    env["LANG"] = "fr_FR.UTF-8"
-    return env
-
-
 @pytest.mark.parametrize("case", CASES)
-def test_broken_site_is_reported_in_french_to_a_french_editor(case: str, tmp_path: Path) -> None:
+def test_broken_site_is_reported_in_french_to_a_french_editor(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / case
     shutil.copytree(INVALID / case, site, symlinks=True)
     english = (site / "expected.txt").read_text(encoding="utf-8").replace("{site}", str(site)).splitlines()
     french = (site / "expected.fr.txt").read_text(encoding="utf-8").replace("{site}", str(site)).splitlines()
     (site / "expected.txt").unlink()
     (site / "expected.fr.txt").unlink()
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")  # a French-speaking editor's locale, nothing overriding it (conftest)
 
-    result = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-o", str(tmp_path / "public")],
-                            cwd=REPO, env=_french_environment(), capture_output=True, text=True, timeout=120)
+    status = main(["build", str(site), "-o", str(tmp_path / "public")])  # (in a new process: tests/test_cli.py)
 
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert [line for line in result.stderr.splitlines() if ": error: " in line] == french
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if ": error: " in line] == french
     assert len(french) == len(english)
     for fr, en in zip(french, english):  # the keywords and the place stay as they are; the words after them change
         assert _LOCATION.match(fr) and _LOCATION.match(en)
