@@ -272,3 +272,20 @@ def test_a_block_in_a_macro_is_the_macro_s_own(site_src: Path) -> None:
         "{% block main %}{% call box() %}<p>{{ page.doc.title }}</p>{% endcall %}{% endblock %}\n", encoding="utf-8")
     pages = render_pages(load_site(site_src))
     assert any('<div class="box">m<p>' in html for html in pages.values())
+
+
+def test_templates_compiled_once_per_process_still_have_their_blocks_checked_and_their_edits_seen(
+        site_src: Path) -> None:
+    # A second build in one process (as `vigie serve` after a site.yaml change) takes the compiled templates
+    # from the first: a misspelt block must be refused again, and an edited template compiled anew.
+    (site_src / "layouts").mkdir()
+    article = site_src / "layouts/article.html"
+    article.write_text('{% extends "base.html" %}{% block mian %}x{% endblock %}\n', encoding="utf-8")
+    for _build in range(2):
+        with pytest.raises((SiteError, SiteErrors)) as refused:
+            render_site(BuildOptions(root=site_src, today=BUILD_DAY))
+        assert any("the block 'mian' is not one of base.html's" in line for line in messages(refused.value))
+    article.write_text('{% extends "base.html" %}{% block main %}<p class="edited">x</p>{% endblock %}\n',
+                       encoding="utf-8")
+    pages = render_pages(load_site(site_src))
+    assert any('<p class="edited">x</p>' in html for path, html in pages.items() if "/articles/" in path)

@@ -79,13 +79,53 @@ class Outline:
     """Its `top` blocks that write something (not only spaces)."""
 
 
+#: Templates compiled in this process, by what decides the code Jinja makes of them (`_Outlined.compile`), with
+#: the outline noted as they were parsed.
+_COMPILED: dict[tuple[Any, ...], tuple[types.CodeType, Outline | None]] = {}
+#: Compiled templates kept at most: a site's own and the theme's are a few dozen.
+_COMPILED_KEPT = 1000
+
+
 class _Outlined(jinja2.Environment):
     """Jinja's environment, keeping an `Outline` of every template it parses (``outlines``, by name).
 
     The block check reads these instead of parsing each template a second time.
+    A template's text is compiled once per process (`compile`).
     """
 
     outlines: dict[str, Outline]
+
+    def compile(self, source: Any, name: str | None = None, filename: str | None = None,
+                raw: bool = False, defer_init: bool = False) -> Any:
+        """Jinja's compile, once per process for a template's text under the same settings.
+
+        Each build makes its environment anew, and so does `vigie serve` whenever site.yaml changes:
+        parsing and compiling the same templates again was half of a small site's build. Jinja's code
+        depends only on the text, the template's name and file, and the environment's kind and settings
+        (the key); the code runs in each environment that loads it, with that environment's globals.
+        """
+        if raw:
+            return super().compile(source, name, filename, raw=True, defer_init=defer_init)
+        if name is None or not isinstance(source, str):
+            return super().compile(source, name, filename, defer_init=defer_init)
+        key = (type(self), self._compile_settings(), source, name, filename, defer_init)
+        found = _COMPILED.get(key)
+        if found is None:
+            code = super().compile(source, name, filename, defer_init=defer_init)
+            if len(_COMPILED) >= _COMPILED_KEPT:
+                _COMPILED.clear()
+            found = _COMPILED[key] = (code, self.__dict__.get("outlines", {}).get(name))
+        elif found[1] is not None:
+            self.__dict__.setdefault("outlines", {})[name] = found[1]
+        return found[0]
+
+    def _compile_settings(self) -> tuple[Any, ...]:
+        """Return what of this environment decides the code Jinja compiles a template into."""
+        return (self.block_start_string, self.block_end_string, self.variable_start_string,
+                self.variable_end_string, self.comment_start_string, self.comment_end_string,
+                self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks, self.lstrip_blocks,
+                self.newline_sequence, self.keep_trailing_newline, self.autoescape, self.optimized, self.finalize,
+                self.is_async, tuple(self.extensions), frozenset(self.filters), frozenset(self.tests))
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -195,6 +235,11 @@ class _RecordingEnvironment(_Recording, _PlainEnvironment):
     """Jinja's environment, recording what templates read (`deps`)."""
 
 
+#: Which templates escape what they write: one function for every environment, so that their compiled
+#: templates are shared (`_Outlined.compile`).
+_AUTOESCAPE = jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True)
+
+
 def make_environment(config: SiteConfig, sandboxed: bool | None = None, recording: bool = False) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescape, strict undefined, site layouts first.
 
@@ -215,7 +260,7 @@ def make_environment(config: SiteConfig, sandboxed: bool | None = None, recordin
         kind = _SiteSandbox if sandboxed else _PlainEnvironment
     env = kind(
         loader=loader,
-        autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
+        autoescape=_AUTOESCAPE,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
