@@ -178,6 +178,7 @@ def _shipped_cmap() -> frozenset[int]:
     return frozenset().union(*(font_cmap(path) for path in [*font_files(), *_sheet_fonts().values()]))
 
 
+@functools.lru_cache(maxsize=256)
 def qr_svg(url: str, *, title: str | None = None) -> str:
     """Return a QR code of ``url`` as an ``<svg>`` element (no XML declaration).
 
@@ -185,6 +186,9 @@ def qr_svg(url: str, *, title: str | None = None) -> str:
     modules; the SVG has a ``viewBox`` and no size, so CSS sizes it. It carries
     the SVG namespace, so it also works as an ``<img src="data:…">``. With a
     ``title``, it gets ``<title>``, ``role="img"`` and ``aria-label``.
+
+    Kept for the process's next builds (`vigie serve` makes a sheet's page each time): about 15 ms each
+    to encode, a cached sheet's key needs it.
     """
     code = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
