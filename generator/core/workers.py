@@ -2,8 +2,9 @@
 
 The forked children inherit the renderer through one module variable set just
 before the fork (the only module-level state in the package besides a child's
-`_RELAY`: it lives only for the duration of `map_in_processes`, and is cleared
-afterwards).
+`_RELAY` and the caches of pure results, such as `functools.lru_cache` and the
+compiled templates: it lives only for the duration of `map_in_processes`, and is
+cleared afterwards).
 
 A forked child writes nothing to the terminal itself: what it logs goes back to
 the parent with its results (`relay_logging`, `replay`), and the parent writes

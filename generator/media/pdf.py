@@ -187,8 +187,8 @@ def qr_svg(url: str, *, title: str | None = None) -> str:
     the SVG namespace, so it also works as an ``<img src="data:…">``. With a
     ``title``, it gets ``<title>``, ``role="img"`` and ``aria-label``.
 
-    Kept for the process's next builds (`vigie serve` makes a sheet's page each time): about 15 ms each
-    to encode, a cached sheet's key needs it.
+    Kept for the process's next builds (`vigie serve` builds again in one process): encoding one takes
+    about 15 ms, and even a sheet taken from the cache needs it, for its key.
     """
     code = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
