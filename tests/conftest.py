@@ -49,8 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture
-def site_src(tmp_path: Path) -> Path:
-    """A fresh copy of the fixture site that a test may change."""
+def bare_site(tmp_path: Path) -> Path:
+    """A fresh copy of the fixture site that a test may change, with nothing in its cache.
+
+    For tests about caches, and about what a build draws, prints or subsets itself.
+    """
     dest = tmp_path / "site"
     shutil.copytree(FIXTURE_SITE, dest, ignore=IGNORED)
     return dest
@@ -68,25 +71,31 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, P
 
 @pytest.fixture(scope="session")
 def warm_cache(built_site: tuple[BuildResult, Path]) -> Path:
-    """The cache folder of `built_site`: the fixture site's cards and PDFs, drawn once.
+    """The cache folder of `built_site`: the fixture site's cards, PDFs and web fonts, made once.
 
-    Cards and PDFs are cached by what they show, not by the site folder, so a copy
-    of the fixture site with these reuses every one its edits leave unchanged.
+    Cards, PDFs, image copies and web fonts are cached by what they show, not by
+    the site folder, so a copy of the fixture site with these reuses every one its
+    edits leave unchanged.
     """
     return built_site[1].parent / CACHE_FOLDER
 
 
-@pytest.fixture
-def warm_site(site_src: Path, warm_cache: Path) -> Path:
-    """A fresh copy of the fixture site, with the cards and PDFs of `built_site` in its cache.
+#: What `site_src` takes from `warm_cache`: what is drawn, printed or subset, keyed by what it shows.
+WARM_FOLDERS = ("cards", "pdf", "images", "fonts")
 
-    For tests about pages and output: a build draws and prints again only what
-    their edits change. Parsed documents and bodies are not copied, and tests
-    about caches themselves use `site_src`.
+
+@pytest.fixture
+def site_src(bare_site: Path, warm_cache: Path) -> Path:
+    """A fresh copy of the fixture site that a test may change, with the cards, PDFs and fonts of `built_site`.
+
+    A build draws, prints and subsets again only what a test's edits change: what
+    it publishes and says is the same as from an empty cache (a cached card, sheet
+    or font is the one the same input makes). Parsed documents and bodies are not
+    copied. Tests about caches themselves, or about drawing, use `bare_site`.
     """
-    for name in ("cards", "pdf", "images"):
-        shutil.copytree(warm_cache / name, site_src / CACHE_FOLDER / name)
-    return site_src
+    for name in WARM_FOLDERS:
+        shutil.copytree(warm_cache / name, bare_site / CACHE_FOLDER / name)
+    return bare_site
 
 
 def build_copy(src: Path, tmp: Path, **options: object) -> tuple[BuildResult, Path]:

@@ -76,10 +76,10 @@ def test_the_heaviest_page_of_each_kind_is_measured_and_a_budget_warns_about_it(
     assert "fr/b/index.html (article)" in warning and "page_budget_kib" in warning and "fr/card.png" in warning
 
 
-def test_a_build_weighs_each_kind_of_page_and_warns_above_the_budget(warm_site: Path, tmp_path: Path,
+def test_a_build_weighs_each_kind_of_page_and_warns_above_the_budget(site_src: Path, tmp_path: Path,
                                                                        caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="generator"):
-        result, out = build_copy(warm_site, tmp_path / "a")
+        result, out = build_copy(site_src, tmp_path / "a")
     kinds = {weight.kind: weight for weight in result.weights}
     assert {PageKind.HOME, PageKind.ARTICLE, PageKind.FACT, PageKind.CHOOSER} <= set(kinds)
     home = kinds[PageKind.HOME]
@@ -94,10 +94,10 @@ def test_a_build_weighs_each_kind_of_page_and_warns_above_the_budget(warm_site: 
     over = [weight for weight in kinds.values() if weight.total > budget * 1024]
     under = [weight for weight in kinds.values() if weight.total <= budget * 1024]
     assert heaviest in over and under
-    config = warm_site / "site.yaml"
+    config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + f"\npage_budget_kib: {budget}\n", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="generator"):
-        build_copy(warm_site, tmp_path / "b")
+        build_copy(site_src, tmp_path / "b")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == len(over) and all(w.startswith("warning: a first visit of ") for w in warnings)
     said = " ".join(warnings)
@@ -105,20 +105,20 @@ def test_a_build_weighs_each_kind_of_page_and_warns_above_the_budget(warm_site: 
     assert not any(f"{weight.path} ({kind_name(weight.kind)})" in said for weight in under)
 
 
-def test_check_reports_the_weights_and_the_budget(warm_site: Path) -> None:
-    report = run_check(warm_site, today=BUILD_DAY)
+def test_check_reports_the_weights_and_the_budget(site_src: Path) -> None:
+    report = run_check(site_src, today=BUILD_DAY)
     infos = [f.message for f in report.findings if f.level == INFO and f.message.startswith("first visit")]
     assert len(infos) == 1
     assert not [f for f in report.findings if "page_budget_kib" in f.message]
-    config = warm_site / "site.yaml"
+    config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "\npage_budget_kib: 1\n", encoding="utf-8")
-    report = run_check(warm_site, today=BUILD_DAY)
+    report = run_check(site_src, today=BUILD_DAY)
     over = [f for f in report.findings if "page_budget_kib" in f.message]
     assert over and all(f.level == WARNING and f.path == "site.yaml" for f in over)
     assert report.exit_status(strict=True) == 1
 
 
-def test_without_compressed_copies_each_file_is_compressed_once_to_be_weighed(warm_site: Path, tmp_path: Path,
+def test_without_compressed_copies_each_file_is_compressed_once_to_be_weighed(site_src: Path, tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``compress: false`` no .br copy tells a file's weight: the build compresses it, and keeps the size in its
     cache by the file's bytes; the next build weighs the same files without compressing them again."""
@@ -127,24 +127,24 @@ def test_without_compressed_copies_each_file_is_compressed_once_to_be_weighed(wa
     compressed: list[str] = []
     brotli_copy = budget.brotli_copy
     monkeypatch.setattr(budget, "brotli_copy", lambda path, data: compressed.append(path) or brotli_copy(path, data))
-    config = warm_site / "site.yaml"
+    config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "\ncompress: false\n", encoding="utf-8")
-    first, out = build_copy(warm_site, tmp_path / "a")
+    first, out = build_copy(site_src, tmp_path / "a")
     assert any(path.startswith("assets/css/") for path in compressed)
     assert not list(out.rglob("*.br"))
     css = next(name for weight in first.weights for name, _ in weight.files if name.startswith("assets/css/site."))
     assert dict(first.weights[0].files).get(css) == len(brotli.compress((out / css).read_bytes(), quality=11,
                                                                           mode=brotli.MODE_TEXT))
     compressed.clear()
-    again, _ = build_copy(warm_site, tmp_path / "b")
+    again, _ = build_copy(site_src, tmp_path / "b")
     assert compressed == []
     assert again.weights == first.weights
-    (warm_site / "assets" / "css").mkdir(parents=True)  # the site's own style sheet: new bytes, weighed anew
-    theme_css = theme_dirs(warm_site, "assets")[-1] / "css" / "site.css"
-    (warm_site / "assets" / "css" / "site.css").write_bytes(theme_css.read_bytes() + b"\n.more{color:red}\n")
-    changed, out = build_copy(warm_site, tmp_path / "c")
+    (site_src / "assets" / "css").mkdir(parents=True)  # the site's own style sheet: new bytes, weighed anew
+    theme_css = theme_dirs(site_src, "assets")[-1] / "css" / "site.css"
+    (site_src / "assets" / "css" / "site.css").write_bytes(theme_css.read_bytes() + b"\n.more{color:red}\n")
+    changed, out = build_copy(site_src, tmp_path / "c")
     assert [path for path in compressed if path.startswith("assets/css/site.")] != []
     new_css = next(name for weight in changed.weights for name, _ in weight.files if name.startswith("assets/css/site."))
     assert new_css != css
-    uncached, _ = build_copy(warm_site, tmp_path / "d", use_cache=False)
+    uncached, _ = build_copy(site_src, tmp_path / "d", use_cache=False)
     assert uncached.weights == changed.weights

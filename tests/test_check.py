@@ -43,12 +43,6 @@ def fact_check(site: Path, today: date = BUILD_DAY) -> Report:
     return Report(check_facts(config, facts, today))
 
 
-@pytest.fixture
-def site_src(warm_site: Path) -> Path:
-    """A copy of the fixture site to change, its cards and PDFs drawn already (a check renders the whole site)."""
-    return warm_site
-
-
 @pytest.fixture(scope="module")
 def fixture_report() -> Report:
     """The check of the fixture site as it is, with the translation table (run once: tests only read it)."""

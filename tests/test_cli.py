@@ -25,9 +25,9 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_build_reports_progress_for_each_stage(warm_site: Path, tmp_path: Path) -> None:
+def test_build_reports_progress_for_each_stage(site_src: Path, tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
-    build(BuildOptions(root=warm_site, out=tmp_path / "out", today=BUILD_DAY,
+    build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY,
                        progress=lambda stage, done, total: seen.append((stage, done, total))))
     finished = {stage: (done, total) for stage, done, total in seen}
     assert finished["markdown"] == (2, 2)  # the fact sheets' bodies, before their PDFs; the others with their pages
@@ -37,8 +37,8 @@ def test_build_reports_progress_for_each_stage(warm_site: Path, tmp_path: Path) 
 
 
 def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
-        site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
+        bare_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", str(bare_site), "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert re.fullmatch(r"built \d+ pages \(fr \d+, en \d+\), 10 cards \(10 drawn\), 2 PDFs \(2 rendered\), "
                         r"0 warnings into .+ \(\d+ written, 0 unchanged\) in \d+\.\d\ds; "
@@ -47,8 +47,8 @@ def test_summary_line_counts_pages_per_language_cards_pdfs_and_warnings(
     assert "\r" not in captured.err  # not a terminal: no progress line
 
 
-def test_quiet_build_prints_nothing(warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out"), "-q"]) == 0
+def test_quiet_build_prints_nothing(site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out"), "-q"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -106,9 +106,9 @@ def _run_cli(site: Path, out: Path, stderr: Any) -> subprocess.CompletedProcess[
 
 
 @pytest.mark.parametrize("error", [False, True])
-def test_every_line_of_stderr_is_one_message(warm_site: Path, tmp_path: Path, error: bool) -> None:
-    _one_warning_and_maybe_one_error(warm_site, error)
-    run = _run_cli(warm_site, tmp_path / "out", subprocess.PIPE)
+def test_every_line_of_stderr_is_one_message(site_src: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(site_src, error)
+    run = _run_cli(site_src, tmp_path / "out", subprocess.PIPE)
     assert run.returncode == (1 if error else 0), run.stderr
     lines = run.stderr.split("\n")
     assert lines.pop() == ""  # the last line ends too
@@ -132,11 +132,11 @@ def _as_shown(terminal: str) -> list[str]:
 
 
 @pytest.mark.parametrize("error", [False, True])
-def test_a_warning_is_not_glued_to_the_progress_line(warm_site: Path, tmp_path: Path, error: bool) -> None:
-    _one_warning_and_maybe_one_error(warm_site, error)
+def test_a_warning_is_not_glued_to_the_progress_line(site_src: Path, tmp_path: Path, error: bool) -> None:
+    _one_warning_and_maybe_one_error(site_src, error)
     main, other = pty.openpty()
     try:
-        run = _run_cli(warm_site, tmp_path / "out", other)
+        run = _run_cli(site_src, tmp_path / "out", other)
         os.close(other)
         other = -1
         terminal = b""
@@ -211,12 +211,12 @@ def test_a_port_from_0_to_65535_is_taken(value: str, port: int) -> None:
     assert cli._parser().parse_args(["serve", "--port", value]).port == port
 
 
-def test_vigie_serve_port_70000_exits_2_before_building(site_src: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "generator", "serve", str(site_src), "--port", "70000"],
+def test_vigie_serve_port_70000_exits_2_before_building(bare_site: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "generator", "serve", str(bare_site), "--port", "70000"],
                           capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 2
     assert "vigie serve: error: argument --port: '70000' is not a port" in done.stderr
-    assert not (site_src / ".vigie-cache").exists()
+    assert not (bare_site / ".vigie-cache").exists()
 
 
 # --------------------------------------------------------------------------- in the editor's language
@@ -305,65 +305,65 @@ def test_an_unknown_site_folder_is_said_in_french(tmp_path: Path, capsys: pytest
     assert capsys.readouterr().err == f"vigie: error: le dossier du site '{tmp_path / 'nope'}' n'existe pas\n"
 
 
-def test_the_summary_line_in_french_keeps_its_numbers(warm_site: Path, tmp_path: Path,
+def test_the_summary_line_in_french_keeps_its_numbers(site_src: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str], french: None) -> None:
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert re.fullmatch(r"\d+ pages construites \(fr \d+, en \d+\), 10 visuels \(0 dessiné\), 2 PDF \(0 produit\), "
                         r"0 avertissement dans .+ \(fichiers écrits : \d+, inchangés : 0\) en \d+,\d\d s"
                         r" ; 1 chose à changer avant de publier \(vigie check --publish la liste\)\n"
                         r"première visite, compressée : accueil \d+,\d Kio, article \d+,\d Kio, .+\n", out)
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     assert re.fullmatch(r".+ est à jour : rien n'a changé depuis la dernière construction \(\d+,\d\d s\)\n",
                         capsys.readouterr().out)
 
 
 def test_a_build_that_finds_nothing_changed_says_the_last_builds_warnings_again(
-        warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Building again "to see if it is clean" printed only "up to date", while the broken image was still there.
-    article = warm_site / "content/en/articles/later.md"
+    article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", "![A](a.png)"),
                        encoding="utf-8")
     warning = ("content/en/articles/later.md:7: warning: broken link 'a.png': there is no page or file "
                "/en/articles/later/a.png in the site (drafts and future-dated pages are not published)\n")
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     first = capsys.readouterr()
     assert first.err == warning and ", 1 warning into " in first.out
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     again = capsys.readouterr()
     assert again.err == warning
     assert re.fullmatch(r".+ is up to date: nothing changed since the last build \(\d+\.\d\ds\); its warning above "
                         r"still holds\n", again.out), again.out
     article.write_text(article.read_text(encoding="utf-8").replace("![A](a.png)", "Fixed."), encoding="utf-8")
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
-    assert cli.main(["build", str(warm_site), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
+    assert cli.main(["build", str(site_src), "-o", str(tmp_path / "out")]) == 0
     fixed = capsys.readouterr()
     assert fixed.err == "" and ", 0 warnings into " in fixed.out and "is up to date" in fixed.out
     assert "still hold" not in fixed.out  # the fixed build's warnings (none) are the ones said again
 
 
 def test_warnings_that_cannot_be_said_again_make_the_build_run_again(
-        warm_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        site_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # A build stopped after its swap, or a damaged file of warnings, left "up to date" said with no warning at all;
     # warnings kept in English were said again to a French editor. Now the build runs again.
     from generator.core import messages
 
-    article = warm_site / "content/en/articles/later.md"
+    article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8").replace(
         "Only in English.", " ".join(f"![{n}](a{n}.png)" for n in range(25))), encoding="utf-8")
     out = str(tmp_path / "out")
-    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    assert cli.main(["build", str(site_src), "-o", out]) == 0
     assert ", 25 warnings into " in capsys.readouterr().out  # 20 lines and "5 more broken links"
-    kept = next((warm_site / ".vigie-cache/outputs").glob("*.warnings.json"))
+    kept = next((site_src / ".vigie-cache/outputs").glob("*.warnings.json"))
     kept.write_text('{"fingerprint": 5', encoding="utf-8")
-    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    assert cli.main(["build", str(site_src), "-o", out]) == 0
     rebuilt = capsys.readouterr()
     assert ", 25 warnings into " in rebuilt.out and "5 more broken links" in rebuilt.err
-    assert cli.main(["build", str(warm_site), "-o", out]) == 0
+    assert cli.main(["build", str(site_src), "-o", out]) == 0
     assert "; its 25 warnings above still hold" in capsys.readouterr().out
     monkeypatch.setenv("VIGIE_LANG", "fr")
     try:
-        assert cli.main(["build", str(warm_site), "-o", out]) == 0
+        assert cli.main(["build", str(site_src), "-o", out]) == 0
     finally:
         messages.activate("en")
     french = capsys.readouterr()
@@ -399,10 +399,10 @@ def test_the_progress_line_names_the_stages_in_french(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("command", ["build", "check"])
-def test_output_piped_into_a_command_that_stops_reading(warm_site: Path, tmp_path: Path, command: str) -> None:
+def test_output_piped_into_a_command_that_stops_reading(site_src: Path, tmp_path: Path, command: str) -> None:
     """`vigie check | head -1`: the reader goes away; Vigie finishes quietly (no 'lost sys.stderr', no traceback)
     with the command's own status, and a build still replaces the output."""
-    args = [sys.executable, "-m", "generator", command, str(warm_site)]
+    args = [sys.executable, "-m", "generator", command, str(site_src)]
     if command == "build":
         args += ["-o", str(tmp_path / "out")]
     env = {**os.environ, "PYTHONPATH": str(REPO)}

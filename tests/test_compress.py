@@ -42,9 +42,9 @@ def _text_files(out: Path) -> list[Path]:
             and p.suffix in (".html", ".css", ".js", ".xml", ".svg", ".txt", ".json")]
 
 
-def test_a_build_writes_copies_beside_every_text_file_and_none_when_told_not_to(warm_site: Path,
+def test_a_build_writes_copies_beside_every_text_file_and_none_when_told_not_to(site_src: Path,
                                                                                  tmp_path: Path) -> None:
-    _, out = build_copy(warm_site, tmp_path / "on")
+    _, out = build_copy(site_src, tmp_path / "on")
     texts = _text_files(out)
     assert {p.suffix for p in texts} >= {".html", ".css", ".js", ".xml", ".svg"}
     for path in texts:
@@ -57,22 +57,22 @@ def test_a_build_writes_copies_beside_every_text_file_and_none_when_told_not_to(
         if gz.exists():
             assert gzip.decompress(gz.read_bytes()) == data
     assert not [p for p in out.rglob("*") if p.name.endswith((".png.br", ".pdf.gz", ".zip.br", ".png.gz"))]
-    config = warm_site / "site.yaml"
+    config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "\ncompress: false\n", encoding="utf-8")
-    _, off = build_copy(warm_site, tmp_path / "off")
+    _, off = build_copy(site_src, tmp_path / "off")
     assert not [p for p in off.rglob("*") if p.suffix in (".br", ".gz")]
     assert sorted(p.relative_to(off) for p in _text_files(off)) == sorted(p.relative_to(out) for p in texts)
 
 
 def test_a_rebuild_keeps_the_copies_of_unchanged_files_and_makes_new_ones_for_changed_ones(
-        warm_site: Path, tmp_path: Path) -> None:
-    first, out = build_copy(warm_site, tmp_path)
+        site_src: Path, tmp_path: Path) -> None:
+    first, out = build_copy(site_src, tmp_path)
     home, about = out / "fr/index.html", out / "fr/articles/ecrans/index.html"
     inode = {p: os.stat(f"{p}.br").st_ino for p in (home, about)}
     before = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    article = warm_site / "content/fr/articles/ecrans.md"
+    article = site_src / "content/fr/articles/ecrans.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
-    second = build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    second = build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
     assert os.stat(f"{home}.br").st_ino == inode[home]  # hard-linked from the previous output
     assert os.stat(f"{about}.br").st_ino != inode[about]
     assert b"Une phrase de plus." in brotli.decompress(Path(f"{about}.br").read_bytes())
@@ -82,13 +82,13 @@ def test_a_rebuild_keeps_the_copies_of_unchanged_files_and_makes_new_ones_for_ch
     assert second.report is not None and second.report.removed == len(gone)
 
 
-def test_a_file_claiming_the_name_of_a_copy_is_refused_before_anything_is_written(warm_site: Path,
+def test_a_file_claiming_the_name_of_a_copy_is_refused_before_anything_is_written(site_src: Path,
                                                                                    tmp_path: Path) -> None:
-    root = warm_site / "assets/root/fr"
+    root = site_src / "assets/root/fr"
     root.mkdir(parents=True)
     (root / "index.html.br").write_bytes(b"not brotli")
     with pytest.raises((SiteError, SiteErrors)) as info:
-        build(BuildOptions(root=warm_site, out=tmp_path / "public", today=BUILD_DAY))
+        build(BuildOptions(root=site_src, out=tmp_path / "public", today=BUILD_DAY))
     message = str(info.value)
     assert "assets/root/fr/index.html.br writes fr/index.html.br, the name of the compressed copy of fr/index.html" in message
     assert "compress: false" in message
@@ -119,24 +119,24 @@ def test_compress_must_be_true_or_false(site_src: Path) -> None:
 
 
 def test_a_rebuild_reuses_copies_only_when_they_hold_the_file_and_were_made_the_same_way(
-        warm_site: Path, tmp_path: Path) -> None:
+        site_src: Path, tmp_path: Path) -> None:
     from generator.output.writer import MARKER
 
-    _, out = build_copy(warm_site, tmp_path)
+    _, out = build_copy(site_src, tmp_path)
     home, help_page = out / "fr/index.html", out / "fr/aide/index.html"
     made = Path(f"{home}.br").read_bytes()
     Path(f"{help_page}.gz").write_bytes(b"edited by hand")  # not the page any more: made again
     other = brotli.compress(home.read_bytes(), quality=1)  # the page, but not the bytes Vigie makes
     assert other != made
     Path(f"{home}.br").write_bytes(other)
-    article = warm_site / "content/fr/articles/ecrans.md"
+    article = site_src / "content/fr/articles/ecrans.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nUne phrase.\n", encoding="utf-8")
-    build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
     assert gzip.decompress(Path(f"{help_page}.gz").read_bytes()) == help_page.read_bytes()
     assert Path(f"{home}.br").read_bytes() == other  # it holds the page: kept, as the guide says
     marker = (out / MARKER).read_text(encoding="utf-8")
     assert "compress brotli " in marker
     (out / MARKER).write_text(marker.replace("settings", "other settings"), encoding="utf-8")
     article.write_text(article.read_text(encoding="utf-8") + "\nEncore une.\n", encoding="utf-8")
-    build(BuildOptions(root=warm_site, out=out, today=BUILD_DAY))
+    build(BuildOptions(root=site_src, out=out, today=BUILD_DAY))
     assert Path(f"{home}.br").read_bytes() == made  # made by other libraries or settings: made again

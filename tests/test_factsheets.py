@@ -47,20 +47,20 @@ def test_resources_page_lists_sheets_with_pdf_size_pages_and_press_kit(built_sit
     assert "sources.txt" in names
 
 
-def test_unchanged_sheets_are_not_rendered_again(site_src: Path, tmp_path: Path) -> None:
-    first, _ = build_copy(site_src, tmp_path)
+def test_unchanged_sheets_are_not_rendered_again(bare_site: Path, tmp_path: Path) -> None:
+    first, _ = build_copy(bare_site, tmp_path)
     assert first.pdfs_rendered == 2
-    other = site_src / "content/en/articles/later.md"
+    other = bare_site / "content/en/articles/later.md"
     other.write_text(other.read_text(encoding="utf-8") + "\nAn unrelated edit.\n", encoding="utf-8")
-    second, _ = build_copy(site_src, tmp_path)
+    second, _ = build_copy(bare_site, tmp_path)
     assert second.pdfs_rendered == 0 and not second.up_to_date
-    sheet = site_src / "content/en/resources/parents-sheet.md"
+    sheet = bare_site / "content/en/resources/parents-sheet.md"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\nOne more tip.\n", encoding="utf-8")
-    third, _ = build_copy(site_src, tmp_path)
+    third, _ = build_copy(bare_site, tmp_path)
     assert third.pdfs_rendered == 1
 
 
-def test_a_build_whose_sheets_are_all_cached_does_not_load_weasyprint(warm_site: Path, tmp_path: Path) -> None:
+def test_a_build_whose_sheets_are_all_cached_does_not_load_weasyprint(site_src: Path, tmp_path: Path) -> None:
     """Importing WeasyPrint (Pango, its style sheets) took half a second of every build of a site with fact sheets,
     their PDFs all in the cache: 0.5 s of the 4.4 s cold build of the 1,000-article bench corpus."""
     import os
@@ -75,13 +75,13 @@ def test_a_build_whose_sheets_are_all_cached_does_not_load_weasyprint(warm_site:
 
     def build_in_a_new_process() -> str:
         shutil.rmtree(tmp_path / "public", ignore_errors=True)
-        run = subprocess.run([sys.executable, "-c", script, "build", str(warm_site), "-o", str(tmp_path / "public"),
+        run = subprocess.run([sys.executable, "-c", script, "build", str(site_src), "-o", str(tmp_path / "public"),
                               "-q"], capture_output=True, text=True, env=env, check=True)
         return run.stdout.strip()
 
     assert build_in_a_new_process() == "0 False"
     assert list((tmp_path / "public").glob("*/*/*/*.pdf"))
-    shutil.rmtree(warm_site / ".vigie-cache" / "pdf")
+    shutil.rmtree(site_src / ".vigie-cache" / "pdf")
     assert build_in_a_new_process() == "0 True"  # a sheet to render: WeasyPrint, of course
 
 

@@ -182,10 +182,10 @@ CASES = [
 
 
 @pytest.fixture
-def site(site_src: Path, warm_cache: Path) -> Path:
+def site(bare_site: Path, warm_cache: Path) -> Path:
     """A fresh copy of the fixture site with a warm cache (`conftest.warm_cache`: the fixture's build's)."""
-    shutil.copytree(warm_cache, site_src / ".vigie-cache")
-    return site_src
+    shutil.copytree(warm_cache, bare_site / ".vigie-cache")
+    return bare_site
 
 
 def copy_layouts(root: Path, names: tuple[str, ...]) -> None:

@@ -58,8 +58,8 @@ def test_new_article_with_translation(site_src: Path) -> None:
     assert "ecrans-en-famille-1-plus" not in " ".join(page_urls(load_site(site_src)))
 
 
-def test_new_page_and_factsheet_go_in_their_folders(warm_site: Path) -> None:
-    site_src = warm_site  # the new sheet's PDF is made; the fixture's are drawn already
+def test_new_page_and_factsheet_go_in_their_folders(site_src: Path) -> None:
+    site_src = site_src  # the new sheet's PDF is made; the fixture's are drawn already
     [page] = new_document(site_src, "page", "Mentions légales", lang=None, translate=[], today=BUILD_DAY)
     assert page == site_src / "content/fr/pages/mentions-legales.md"
     [sheet] = new_document(site_src, "factsheet", "For teachers", lang="en", translate=[], today=BUILD_DAY)
@@ -165,8 +165,8 @@ def test_cli_new_prints_the_files(site_src: Path, capsys: pytest.CaptureFixture[
 # -- vigie new fact ------------------------------------------------------------------------
 
 
-def test_new_fact_has_every_field_and_builds(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site  # the new figure's cards are drawn; the fixture's are drawn already
+def test_new_fact_has_every_field_and_builds(site_src: Path, tmp_path: Path) -> None:
+    site_src = site_src  # the new figure's cards are drawn; the fixture's are drawn already
     path = new_fact(site_src, "new-figure", today=BUILD_DAY)
     assert path == site_src / "content/facts/new-figure.yaml"
     text = path.read_text(encoding="utf-8")

@@ -64,9 +64,9 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def site_src(warm_site: Path) -> Path:
+def site_src(site_src: Path) -> Path:
     """A copy of the fixture site to edit, with the fixture's cards and PDFs (a server at its own address draws its own)."""
-    return warm_site
+    return site_src
 
 
 # --- pure functions -------------------------------------------------------------------------------

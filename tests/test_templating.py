@@ -43,10 +43,10 @@ def test_templates_are_sandboxed_unless_the_variable_says_0(monkeypatch: pytest.
     assert make_environment(config, sandboxed=True).sandboxed
 
 
-def test_the_sandbox_changes_no_byte_of_the_site(warm_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sandbox_changes_no_byte_of_the_site(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def files(sandbox: str) -> dict[str, bytes]:
         monkeypatch.setenv(SANDBOX_VARIABLE, sandbox)
-        result = render_site(BuildOptions(root=warm_site, today=BUILD_DAY, use_cache=False))
+        result = render_site(BuildOptions(root=site_src, today=BUILD_DAY, use_cache=False))
         assert result.rendered is not None and result.rendered.contexts.env.sandboxed is (sandbox == "1")
         return {path: item.data for path, item in result.files.items()}
 
