@@ -261,17 +261,6 @@ def test_two_builds_are_byte_identical(site_src: Path, tmp_path: Path) -> None:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 
 
-#: Runs the command line; with "fonttools" WeasyPrint subsets fonts as it does without libharfbuzz-subset.
-CLI_IN_CHILD = """
-import sys
-if sys.argv[1] == "fonttools":
-    import weasyprint.pdf.fonts
-    weasyprint.pdf.fonts.harfbuzz_subset = None
-from generator.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
-
-
 def _add_photo(site: Path) -> None:
     """Give a site an editor's photo shown in an article (the same bytes every time), for its smaller copies."""
     from PIL import Image
@@ -285,9 +274,12 @@ def _add_photo(site: Path) -> None:
     article.write_text(article.read_text(encoding="utf-8") + "\n![A photo](/assets/img/photo.jpg)\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("subsetter", ["default", "fonttools"])
-def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, subsetter: str) -> None:
-    """Separate site folders (so separate, empty caches), other hash seeds, other times of the same day."""
+def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path) -> None:
+    """Separate site folders (so separate, empty caches), other hash seeds, other times of the same day.
+
+    The fact sheets' fonts are subset by libharfbuzz here; the same check with fontTools, as WeasyPrint
+    subsets on a machine without it, is `test_pdf.test_same_sheet_same_bytes_in_separate_processes`.
+    """
     trees = []
     for seed, hour in (("1", 8), ("2", 20)):
         site = tmp_path / f"site-{seed}"
@@ -296,7 +288,7 @@ def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, s
         out = tmp_path / f"public-{seed}"
         epoch = int(datetime.combine(BUILD_DAY, time(hour), tzinfo=timezone.utc).timestamp())
         env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONPATH": str(REPO)}
-        subprocess.run([sys.executable, "-c", CLI_IN_CHILD, subsetter, "build", str(site), "-o", str(out), "-q"],
+        subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-o", str(out), "-q"],
                        cwd=REPO, env=env, check=True, capture_output=True)
         trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     first, second = trees
@@ -306,8 +298,7 @@ def test_two_cold_builds_in_fresh_processes_are_byte_identical(tmp_path: Path, s
     assert [name for name in first if first[name] != second[name]] == []
 
 
-def test_rebuild_keeps_unchanged_files_and_their_times(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site
+def test_rebuild_keeps_unchanged_files_and_their_times(site_src: Path, tmp_path: Path) -> None:
     result, out = build_copy(site_src, tmp_path)
     page = out / "en/articles/later/index.html"
     os.utime(page, (1_000_000_000, 1_000_000_000))
@@ -319,8 +310,7 @@ def test_rebuild_keeps_unchanged_files_and_their_times(warm_site: Path, tmp_path
     assert "Une ligne de plus." in read(out, "fr/articles/ecrans/index.html")
 
 
-def test_failed_build_leaves_previous_output_exactly(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site
+def test_failed_build_leaves_previous_output_exactly(site_src: Path, tmp_path: Path) -> None:
     _, out = build_copy(site_src, tmp_path)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     broken = site_src / "content/en/articles/later.md"
@@ -425,12 +415,11 @@ def test_fact_pages_carry_cards_and_share_meta(built_site: tuple[BuildResult, Pa
     assert 'content="https://test.example.org/fr/chiffres/victimes-par-jour/card.png"' in article
 
 
-def test_as_of_dates_a_figure_wherever_it_is_shown(warm_site: Path, tmp_path: Path) -> None:
+def test_as_of_dates_a_figure_wherever_it_is_shown(site_src: Path, tmp_path: Path) -> None:
     from html import unescape
 
     from pypdf import PdfReader
 
-    site_src = warm_site
     fact = site_src / "content/facts/daily-victims.yaml"
     fact.write_text(fact.read_text(encoding="utf-8") + "as_of: 2022-05\n", encoding="utf-8")
     result, out = build_copy(site_src, tmp_path)
@@ -461,20 +450,19 @@ def test_as_of_dates_a_figure_wherever_it_is_shown(warm_site: Path, tmp_path: Pa
     assert 'class="as-of"' not in pages["/fr/chiffres/share-girls/"]
 
 
-def test_a_second_build_draws_no_card(site_src: Path, tmp_path: Path) -> None:
-    first, _ = build_copy(site_src, tmp_path)
+def test_a_second_build_draws_no_card(bare_site: Path, tmp_path: Path) -> None:
+    first, _ = build_copy(bare_site, tmp_path)
     assert first.cards_drawn == 2 * 2 * 2 + 2  # two figures × two languages × two sizes, and a site card per language
-    second, _ = build_copy(site_src, tmp_path)
+    second, _ = build_copy(bare_site, tmp_path)
     assert second.cards_drawn == 0
-    label = site_src / "content/facts/share-girls.yaml"
+    label = bare_site / "content/facts/share-girls.yaml"
     label.write_text(label.read_text(encoding="utf-8").replace("montrent des filles", "montrent surtout des filles"),
                      encoding="utf-8")
-    third, _ = build_copy(site_src, tmp_path)
+    third, _ = build_copy(bare_site, tmp_path)
     assert third.cards_drawn == 2
 
 
-def test_nothing_changed_means_nothing_done_until_the_output_is_touched(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site
+def test_nothing_changed_means_nothing_done_until_the_output_is_touched(site_src: Path, tmp_path: Path) -> None:
     first, out = build_copy(site_src, tmp_path)
     assert not first.up_to_date
     again, _ = build_copy(site_src, tmp_path)
@@ -486,10 +474,9 @@ def test_nothing_changed_means_nothing_done_until_the_output_is_touched(warm_sit
     assert (out / "fr/articles/brouillon/index.html").is_file()
 
 
-def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(warm_site: Path) -> None:
+def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(site_src: Path) -> None:
     from generator.build import render_site
 
-    site_src = warm_site
     render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     edited = site_src / "content/en/articles/later.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
@@ -500,12 +487,11 @@ def test_parsed_documents_and_bodies_come_from_the_cache_on_a_rebuild(warm_site:
     assert result.cache_hits == {"documents": total - 1, "bodies": published - 1}
 
 
-def test_rendering_over_several_processes_gives_the_same_bytes(warm_site: Path,
+def test_rendering_over_several_processes_gives_the_same_bytes(site_src: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.core import workers
     from generator.build import render_site
 
-    site_src = warm_site
     serial = render_site(BuildOptions(root=site_src, today=BUILD_DAY))
     for name in ("documents.pickle", "bodies.pickle"):  # every body is made again, in the workers
         (site_src / ".vigie-cache" / name).unlink()
@@ -516,12 +502,11 @@ def test_rendering_over_several_processes_gives_the_same_bytes(warm_site: Path,
     assert {k: v.data for k, v in parallel.files.items()} == {k: v.data for k, v in serial.files.items()}
 
 
-def test_errors_found_in_worker_processes_keep_file_and_line(warm_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_found_in_worker_processes_keep_file_and_line(site_src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.core import workers
     from generator.build import render_site
     from generator.core.errors import SiteErrors
 
-    site_src = warm_site
     monkeypatch.setattr(workers, "MIN_ITEMS", 2)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
     page = site_src / "content/en/articles/later.md"
@@ -532,8 +517,7 @@ def test_errors_found_in_worker_processes_keep_file_and_line(warm_site: Path, mo
         "content/en/articles/later.md:9: unknown fact 'nope': there is no content/facts/nope.yaml"]
 
 
-def test_editor_backup_files_are_not_content(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site
+def test_editor_backup_files_are_not_content(site_src: Path, tmp_path: Path) -> None:
     (site_src / "content/fr/articles/ecrans.md~").write_text("old copy", encoding="utf-8")
     (site_src / "content/fr/articles/.ecrans.md.swp").write_bytes(b"\x00swap")
     (site_src / "content/fr/articles/4913").write_text("", encoding="utf-8")
@@ -541,11 +525,10 @@ def test_editor_backup_files_are_not_content(warm_site: Path, tmp_path: Path) ->
     assert result.report is not None
 
 
-def test_a_body_edit_rerenders_only_what_it_affects(warm_site: Path) -> None:
+def test_a_body_edit_rerenders_only_what_it_affects(site_src: Path) -> None:
     from generator.build import render_site
     from generator.commands.incremental import apply_edits
 
-    site_src = warm_site
     options = BuildOptions(root=site_src, today=BUILD_DAY, record=True)
     first = render_site(options)
     article = site_src / "content/fr/articles/ecrans.md"
@@ -651,9 +634,8 @@ def test_a_long_association_name_gets_its_site_card(site_src: Path, tmp_path: Pa
         assert f'content="{title.replace(chr(39), "&#39;")}. ' in html  # the alt text: title. description
 
 
-def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(warm_site: Path, tmp_path: Path,
+def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(site_src: Path, tmp_path: Path,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
-    site_src = warm_site
     config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "fr: Un petit site de test.", "fr: Un petit site de test 字.", 1), encoding="utf-8")
@@ -666,11 +648,11 @@ def test_a_card_that_cannot_be_drawn_leaves_a_warning_not_an_error(warm_site: Pa
     assert 'property="og:image"' not in read(out, "fr/aide/index.html")
 
 
-def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_site: Path, tmp_path: Path,
+def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(site_src: Path, tmp_path: Path,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     # An image written relative to its article ("../img/photo.jpg") that led to no file was published broken,
     # with 0 warnings: only `vigie check` said so. The build says it now, and publishes (a warning, not an error).
-    article = warm_site / "content/en/articles/later.md"
+    article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", (
         "Only in English.\n\n![A photo](../img/photo.jpg)\n\n"
         "See [sibling](../missing/), [self](#anywhere), [help](/en/help/#in-danger-now), [gone](/en/gone/)\n"
@@ -679,7 +661,7 @@ def test_links_and_images_leading_nowhere_are_warned_about_by_the_build(warm_sit
         "description](wrapped.png) and [a title](titled.png \"on\ntwo lines\") [there](gone.png).")),
         encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        _, out = build_copy(warm_site, tmp_path)
+        _, out = build_copy(site_src, tmp_path)
     warnings = [r.getMessage().removeprefix("content/en/articles/later.md:") for r in caplog.records
                 if r.levelno == logging.WARNING]
     nowhere = "in the site (drafts and future-dated pages are not published)"
@@ -712,16 +694,16 @@ def test_a_site_full_of_broken_links_gets_twenty_lines_and_a_count() -> None:
     assert broken_link_lines(broken[:20])[-1] == ("content/fr/a.md:30: warning: broken link 'img30.png': nowhere", 1)
 
 
-def test_a_link_above_the_folder_the_site_is_published_in_leaves_the_site(warm_site: Path, tmp_path: Path,
+def test_a_link_above_the_folder_the_site_is_published_in_leaves_the_site(site_src: Path, tmp_path: Path,
                                                                           caplog: pytest.LogCaptureFixture) -> None:
     # Published at https://x.github.io/campagne/, "../../../../robots.txt" from /campagne/en/articles/later/ is
     # the host's own /robots.txt ("../../../sitemap.xml" the site's); "/campagne/en/help/" gets the folder twice.
-    article = warm_site / "content/en/articles/later.md"
+    article = site_src / "content/en/articles/later.md"
     article.write_text(article.read_text(encoding="utf-8").replace("Only in English.", (
         "Only in English: [robots](../../../../robots.txt), [ours](../../../sitemap.xml)\n"
         "and [help](/campagne/en/help/).")), encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        build_copy(warm_site, tmp_path, base_url="https://x.github.io/campagne/")
+        build_copy(site_src, tmp_path, base_url="https://x.github.io/campagne/")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == [
         "content/en/articles/later.md:7: warning: broken link '../../../../robots.txt': it points outside the site",
@@ -729,8 +711,7 @@ def test_a_link_above_the_folder_the_site_is_published_in_leaves_the_site(warm_s
         "site's folder /campagne/, which is added to every address: /en/help/"], warnings
 
 
-def test_files_in_assets_root_are_published_at_the_site_root(warm_site: Path, tmp_path: Path) -> None:
-    site_src = warm_site
+def test_files_in_assets_root_are_published_at_the_site_root(site_src: Path, tmp_path: Path) -> None:
     (site_src / "assets/root/.well-known").mkdir(parents=True)
     (site_src / "assets/root/.well-known/security.txt").write_text("Contact: mailto:x@example.org\n",
                                                                    encoding="utf-8")
@@ -773,11 +754,10 @@ def _render_every_body_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prerender.BodiesAhead, "finish", lambda self: finish(self, complete=True))
 
 
-def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(warm_site: Path, monkeypatch: pytest.MonkeyPatch,
+def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(site_src: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     from generator.build import render_site
 
-    site_src = warm_site
     page = site_src / "content/en/articles/later.md"  # besides the fixture's links and embeds: an asset, a note
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [the logo](/assets/img/icon.svg#top).[^n]\n\n"
                     "[^n]: A note.\n", encoding="utf-8")
@@ -796,12 +776,11 @@ def test_bodies_rendered_ahead_on_the_spare_core_give_the_same_bytes(warm_site: 
     assert f"{len(ahead.site.documents) - factsheets} bodies drafted ahead" in caplog.messages
 
 
-def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(warm_site: Path,
+def test_a_body_rendered_ahead_with_a_broken_link_is_reported_as_usual(site_src: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.build import render_site
     from generator.core.errors import SiteErrors
 
-    site_src = warm_site
     page = site_src / "content/en/articles/later.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [gone](gone.md).\n\n{{< fact nope >}}\n",
                     encoding="utf-8")
