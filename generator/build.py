@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: From this many pages a build gives its freed memory back before Pagefind runs (`give_back_memory`): below,
+#: what it would return is a few megabytes, and a full collection in a process that holds much else (a test
+#: run, an editor's tool calling `build`) costs more than that is worth.
+GIVE_BACK_PAGES = 500
+
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
@@ -440,7 +445,7 @@ def _build_anew(options: BuildOptions, output: Path, reading: SiteReading, finge
             start = time.perf_counter()
             memory = search_memory(state.with_suffix(".search.json") if state is not None else None)
             pages = [item for item in result.written if item.path.endswith(".html")]
-            if not options.keep_site:
+            if not options.keep_site and len(pages) >= GIVE_BACK_PAGES:
                 give_back_memory()  # before Pagefind runs beside this process (see generator.core.memory)
             search = index_staging(staging, pages, indexed, memory)
             result.written += search.written

@@ -99,3 +99,19 @@ def test_the_command_line_build_lets_the_site_model_go_before_the_search_index(
     assert len(seen) == 1 and held == [False]
     assert result.languages == seen[0][1] and result.languages["fr"] > 5
     assert {weight.kind for weight in result.weights} >= {PageKind.HOME, PageKind.ARTICLE}
+
+
+@pytest.mark.parametrize("pages_needed, given_back", [(1, True), (10_000, False)])
+def test_memory_is_given_back_before_the_search_index_only_for_a_site_with_many_pages(
+        site_src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages_needed: int, given_back: bool) -> None:
+    """Below `GIVE_BACK_PAGES` there are only a few megabytes to give back, and a full collection costs more."""
+    import generator.build as building
+    import generator.output.search as search
+
+    order: list[str] = []
+    index = search.index_staging
+    monkeypatch.setattr(building, "GIVE_BACK_PAGES", pages_needed)
+    monkeypatch.setattr(building, "give_back_memory", lambda: order.append("given back"))
+    monkeypatch.setattr(search, "index_staging", lambda *args: order.append("indexed") or index(*args))
+    build(BuildOptions(root=site_src, out=tmp_path / "out", today=BUILD_DAY, keep_site=False))
+    assert order == (["given back", "indexed"] if given_back else ["indexed"])
