@@ -295,6 +295,25 @@ def test_a_counted_text_written_as_one_text_is_used_for_every_number(tmp_path: P
     assert [strings.get("resources.page_count", count=n) for n in (1, 5)] == ["1 blad", "5 bladen"]
 
 
+def test_a_ui_strings_file_read_again_in_a_process_gives_its_texts_whatever_was_done_with_them(
+        tmp_path: Path) -> None:
+    """A file's text is parsed once per process (`i18n._parsed`); each reader gets its own copy, and an edit shows."""
+    from generator.sources import i18n
+
+    own = tmp_path / "layouts/i18n/nl.yaml"
+    own.parent.mkdir(parents=True)
+    own.write_text('resources:\n  page_count: "{count} blz."\n', encoding="utf-8")
+    lines: dict[str, int | None] = {}
+    first = i18n._read(own, tmp_path, lines)
+    assert first == {"resources.page_count": "{count} blz."} and lines == {"resources.page_count": 2}
+    first.clear()  # as `_as_counted` changes what it is given
+    lines.clear()
+    assert i18n._read(own, tmp_path, lines) == {"resources.page_count": "{count} blz."}
+    assert lines == {"resources.page_count": 2}
+    own.write_text('resources:\n  page_count: "{count} bladen"\n', encoding="utf-8")
+    assert i18n._read(own, tmp_path) == {"resources.page_count": "{count} bladen"}
+
+
 def test_a_site_in_one_language_sends_its_root_to_its_home(tmp_path: Path) -> None:
     # Its root was a language chooser offering one language: a click more for every visitor, two sitemap entries.
     root = tmp_path / "site"

@@ -189,8 +189,13 @@ def subset_woff2(ttf: Path, chars: frozenset[int]) -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)
 def _made(ttf: Path, key: str, chars: frozenset[int]) -> bytes:
+    """Return `subset_woff2` of a font once per process for the same characters.
+
+    About 10 KB each: 64 hold the four files for 16 sets of languages (a process building several sites,
+    as `vigie serve` does when a language is added and removed, or a test run).
+    """
     return subset_woff2(ttf, chars)
 
 

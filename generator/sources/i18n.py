@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import string
 from dataclasses import dataclass
@@ -162,12 +163,26 @@ def _required(key: str, locale: str) -> bool:
 def _read(path: Path, root: Path, lines: dict[str, int | None] | None = None) -> dict[str, str]:
     """Return a file's UI strings by dotted key (and their lines into ``lines``, when given)."""
     shown = _shown(path, root)
-    data = parse_yaml(read_text(path, shown), shown)
+    texts, found = _parsed(read_text(path, shown), shown)
+    if lines is not None:
+        lines.update(found)
+    return dict(texts)  # the caller's own: `_as_counted` changes it
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, shown: str) -> tuple[Mapping[str, str], Mapping[str, int | None]]:
+    """Return the UI strings a file's text holds, and their lines; parsed once per process for the same text.
+
+    Reading YAML with its lines takes about 7 ms per file, and every build reads the theme's files again
+    (`vigie serve` at each change of site.yaml). A file with a mistake is read again each time (nothing kept).
+    """
+    data = parse_yaml(text, shown)
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise SiteError(_("UI strings must be 'key: text' lines"), source=shown, line=1)
-    return _flatten(data, shown, "", {} if lines is None else lines)
+    lines: dict[str, int | None] = {}
+    return _flatten(data, shown, "", lines), lines
 
 
 def _unknown_key(key: str, known: Mapping[str, Any]) -> str | None:
