@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import shutil
+import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
+from typing import Any, Callable, Hashable
 
 import pytest
 
@@ -34,6 +39,68 @@ def english_messages(monkeypatch: pytest.MonkeyPatch) -> object:
     messages.activate("en")
     yield
     messages.activate("en")
+
+
+class _Kept:
+    """The last ``size`` results of a pure function, by a key made of its arguments, for the whole test process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.results: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()  # cards are drawn in threads
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        result = make()  # a failure is raised every time, never kept
+        with self.lock:
+            self.results[key] = result
+            while len(self.results) > self.size:
+                self.results.popitem(last=False)
+        return result
+
+
+#: Test modules about drawing cards and printing sheets themselves: what they ask for is made every time.
+DRAWING_TESTS = {"test_cards", "test_pdf"}
+_CARDS = _Kept(200)  # 10-100 KB each
+_SHEETS = _Kept(100)  # about 30 KB each
+
+
+@pytest.fixture(autouse=True)
+def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside `DRAWING_TESTS`, a card or a fact sheet with the same inputs is drawn once per test process.
+
+    Drawing a card and printing a sheet are pure functions of what they show (`test_cards` and `test_pdf`
+    check it, in fresh processes too): made again for every test's own site folder, they took about a
+    quarter of the suite's time. Only the drawing is kept here, as a cache entry would be: each site's
+    caches, and the counts of what a build drew and printed (`BuildResult.cards_drawn`, `pdfs_rendered`),
+    work as they do without it.
+    """
+    if request.module.__name__ in DRAWING_TESTS:
+        return
+    from PIL import Image
+
+    import generator.media.cards as cards
+    import generator.media.printer as printer
+
+    draw, render = cards.draw_card, printer.render_pdf
+
+    def draw_card(spec: cards.CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
+        data: bytes = _CARDS.get((spec, size), lambda: draw(spec, size)[0])
+        image = Image.open(io.BytesIO(data))
+        image.load()  # decoded now: the renditions read it from several threads at once
+        return data, image
+
+    def render_pdf(html: str, **options: Any) -> Any:
+        files = options.get("site_files") or {}
+        key = (html, options.get("base_url"), options.get("site_url"),
+               tuple(sorted((name, hashlib.sha256(data).digest()) for name, data in files.items())))
+        return _SHEETS.get(key, lambda: render(html, **options))
+
+    monkeypatch.setattr(cards, "draw_card", draw_card)
+    monkeypatch.setattr(printer, "render_pdf", render_pdf)
 
 
 @pytest.fixture
