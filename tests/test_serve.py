@@ -63,12 +63,6 @@ ARTICLE_URL = "/fr/articles/ecrans/"
 T = TypeVar("T")
 
 
-@pytest.fixture
-def site_src(site_src: Path) -> Path:
-    """A copy of the fixture site to edit, with the fixture's cards and PDFs (a server at its own address draws its own)."""
-    return site_src
-
-
 # --- pure functions -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "kind"), [
