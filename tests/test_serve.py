@@ -760,9 +760,27 @@ class Scripts(HTMLParser):
             self.found.append(dict(attrs).get("src"))
 
 
+#: This test worker's own port is this plus its number (gw0, gw1 …): below the range Linux hands out for port 0.
+STEADY_PORTS = 24100
+
+
+def serving(site: Path, drafts: bool = False, **options: Any) -> ServerHandle:
+    """Return `start_server` on 127.0.0.1 at this worker's steady port, or at any free port when it is taken.
+
+    A worker's servers start one after another at the same address, so the preview's cards and fact sheets
+    (which show it) are the same from one test to the next, and `conftest.drawn_once_per_process` draws them
+    once; at a new port each time, each server start drew them all (about 0.7 s).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    try:
+        return start_server(site, "127.0.0.1", STEADY_PORTS + int(worker or 0), drafts, **options)
+    except SiteError:  # "cannot listen on …": another program has it
+        return start_server(site, "127.0.0.1", 0, drafts, **options)
+
+
 @pytest.fixture
 def server(site_src: Path) -> Iterator[ServerHandle]:
-    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+    handle = serving(site_src, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
     try:
         yield handle
     finally:
@@ -774,7 +792,7 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHa
     """One server for read-only tests (not to be edited)."""
     root = tmp_path_factory.mktemp("serve") / "site"
     shutil.copytree(FIXTURE_SITE, root)
-    handle = start_server(root, "127.0.0.1", 0, False, today=BUILD_DAY)
+    handle = start_server(root, "127.0.0.1", 0, False, today=BUILD_DAY)  # the steady port stays free
     try:
         yield handle
     finally:
@@ -848,7 +866,7 @@ def test_a_site_published_in_a_folder_is_served_in_that_folder(site_src: Path,
     later.write_text(later.read_text(encoding="utf-8").replace(
         "Only in English.", "Only in English: [help](/en/help/), [twice](/campagne/en/help/)."), encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
+        handle = serving(site_src, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05)
         try:
             served = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
             assert handle.url == f"http://127.0.0.1:{handle.port}/campagne/"
@@ -890,7 +908,7 @@ def test_the_error_page_has_a_policy_before_any_build_succeeded(site_src: Path) 
     config = site_src / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("languages: [fr, en]", "languages: [fr, en"),
                       encoding="utf-8")
-    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY)
+    handle = serving(site_src, False, today=BUILD_DAY)
     try:
         status, headers, body = fetch(handle, "/fr/")
         assert status == 500 and b"site.yaml" in body
@@ -1084,7 +1102,7 @@ def test_a_failed_build_reloads_the_pages_onto_the_error_page(server: ServerHand
 
 def test_stop_closes_connections_and_leaves_no_thread(site_src: Path) -> None:
     before = set(threading.enumerate())
-    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05)
+    handle = serving(site_src, today=BUILD_DAY, poll_interval=0.05)
     client = connected(handle, handle.build)
     idle = socket.create_connection(("127.0.0.1", handle.port))  # a browser's preconnect: sends nothing
     try:
@@ -1183,7 +1201,7 @@ def test_translation_status_page_speaks_the_editors_language(shared_server: Serv
 
 @pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
 def test_an_edit_is_served_with_and_without_change_notifications(site_src: Path, force_polling: bool) -> None:
-    handle = start_server(site_src, "127.0.0.1", 0, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05,
+    handle = serving(site_src, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05,
                           force_polling=force_polling)
     try:
         new_folder = site_src / "content/fr/articles/2022"
@@ -1240,7 +1258,7 @@ def test_connections_beyond_the_cap_are_answered_503_and_cost_no_thread(
     monkeypatch.setattr(serve_module, "SLOT_WAIT", 0.2)
     cap, extra = 3, 4
     before = set(threading.enumerate())
-    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=cap)
+    handle = serving(site_src, today=BUILD_DAY, poll_interval=0.05, max_connections=cap)
     threads = len(new_threads(before))
     idle: list[socket.socket] = []
     try:
@@ -1271,7 +1289,7 @@ def test_connections_beyond_the_cap_are_answered_503_and_cost_no_thread(
 
 
 def test_a_connection_waits_for_a_free_slot_before_it_is_refused(site_src: Path) -> None:
-    handle = start_server(site_src, "127.0.0.1", 0, today=BUILD_DAY, poll_interval=0.05, max_connections=1)
+    handle = serving(site_src, today=BUILD_DAY, poll_interval=0.05, max_connections=1)
     try:
         first = socket.create_connection(("127.0.0.1", handle.port))
         poll(lambda: handle.open_connections, lambda n: n == 1)
