@@ -62,30 +62,32 @@ class _Kept:
         return result
 
 
-#: Test modules about drawing cards and printing sheets themselves: what they ask for is made every time.
-DRAWING_TESTS = {"test_cards", "test_pdf"}
+#: Test modules about drawing cards, printing sheets and resizing images themselves: all is made every time.
+DRAWING_TESTS = {"test_cards", "test_pdf", "test_images"}
 _CARDS = _Kept(200)  # 10-100 KB each
 _SHEETS = _Kept(100)  # about 30 KB each
+_RESIZED = _Kept(400)  # the smaller copies of cards and photos, 5-50 KB each
 
 
 @pytest.fixture(autouse=True)
 def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Outside `DRAWING_TESTS`, a card or a fact sheet with the same inputs is drawn once per test process.
+    """Outside `DRAWING_TESTS`, a card, a fact sheet or a smaller copy of an image is made once per test process.
 
-    Drawing a card and printing a sheet are pure functions of what they show (`test_cards` and `test_pdf`
-    check it, in fresh processes too): made again for every test's own site folder, they took about a
-    quarter of the suite's time. Only the drawing is kept here, as a cache entry would be: each site's
-    caches, and the counts of what a build drew and printed (`BuildResult.cards_drawn`, `pdfs_rendered`),
-    work as they do without it.
+    Drawing a card, printing a sheet and resizing an image are pure functions of their inputs (`test_cards`,
+    `test_pdf` and `test_images` check it, in fresh processes too): made again for every test's own site
+    folder, they took about a quarter of the suite's time. Only the making is kept here, as a cache entry
+    would be: each site's caches, and the counts of what a build drew, printed and resized
+    (`BuildResult.cards_drawn`, `pdfs_rendered`, `ImageCache.made`), work as they do without it.
     """
     if request.module.__name__ in DRAWING_TESTS:
         return
     from PIL import Image
 
+    import generator.core.images as images
     import generator.media.cards as cards
     import generator.media.printer as printer
 
-    draw, render = cards.draw_card, printer.render_pdf
+    draw, render, resize = cards.draw_card, printer.render_pdf, images.resize
 
     def draw_card(spec: cards.CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
         data: bytes = _CARDS.get((spec, size), lambda: draw(spec, size)[0])
@@ -99,8 +101,14 @@ def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.M
                tuple(sorted((name, hashlib.sha256(data).digest()) for name, data in files.items())))
         return _SHEETS.get(key, lambda: render(html, **options))
 
+    def resized(data: bytes, width: int, fmt: str, drawn: Image.Image | None = None, card: bool = False) -> bytes:
+        made: bytes = _RESIZED.get((hashlib.sha256(data).digest(), width, fmt, card),
+                                   lambda: resize(data, width, fmt, drawn, card))
+        return made
+
     monkeypatch.setattr(cards, "draw_card", draw_card)
     monkeypatch.setattr(printer, "render_pdf", render_pdf)
+    monkeypatch.setattr(images, "resize", resized)
 
 
 @pytest.fixture
