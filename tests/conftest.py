@@ -62,22 +62,27 @@ class _Kept:
         return result
 
 
-#: Test modules about drawing cards, printing sheets and resizing images themselves: all is made every time.
-DRAWING_TESTS = {"test_cards", "test_pdf", "test_images"}
+#: Test modules about drawing cards, printing sheets, resizing images and compressing files themselves:
+#: all is made every time.
+DRAWING_TESTS = {"test_cards", "test_pdf", "test_images", "test_compress"}
 _CARDS = _Kept(200)  # 10-100 KB each
 _SHEETS = _Kept(100)  # about 30 KB each
 _RESIZED = _Kept(400)  # the smaller copies of cards and photos, 5-50 KB each
+_BROTLI = _Kept(1000)  # the .br copies of pages, style sheets and scripts, 1-10 KB each
 
 
 @pytest.fixture(autouse=True)
 def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Outside `DRAWING_TESTS`, a card, a fact sheet or a smaller copy of an image is made once per test process.
+    """Outside `DRAWING_TESTS`, a card, a fact sheet, a smaller copy of an image or a Brotli copy of a file is
+    made once per test process.
 
-    Drawing a card, printing a sheet and resizing an image are pure functions of their inputs (`test_cards`,
-    `test_pdf` and `test_images` check it, in fresh processes too): made again for every test's own site
-    folder, they took about a quarter of the suite's time. Only the making is kept here, as a cache entry
-    would be: each site's caches, and the counts of what a build drew, printed and resized
-    (`BuildResult.cards_drawn`, `pdfs_rendered`, `ImageCache.made`), work as they do without it.
+    Drawing a card, printing a sheet, resizing an image and compressing a file are pure functions of their
+    inputs (`test_cards`, `test_pdf`, `test_images` and `test_compress` check it, in fresh processes too):
+    made again for every test's own site folder, they took about a third of the suite's time (the theme's
+    style sheets and scripts alone, compressed at Brotli's best, 40 ms of each build). Only the making is
+    kept here, as a cache entry would be: each site's caches and outputs, and the counts of what a build
+    drew, printed and resized (`BuildResult.cards_drawn`, `pdfs_rendered`, `ImageCache.made`), work as they
+    do without it.
     """
     if request.module.__name__ in DRAWING_TESTS:
         return
@@ -86,8 +91,9 @@ def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.M
     import generator.core.images as images
     import generator.media.cards as cards
     import generator.media.printer as printer
+    import generator.output.compress as compress
 
-    draw, render, resize = cards.draw_card, printer.render_pdf, images.resize
+    draw, render, resize, brotli = cards.draw_card, printer.render_pdf, images.resize, compress._brotli
 
     def draw_card(spec: cards.CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
         data: bytes = _CARDS.get((spec, size), lambda: draw(spec, size)[0])
@@ -106,9 +112,14 @@ def drawn_once_per_process(request: pytest.FixtureRequest, monkeypatch: pytest.M
                                    lambda: resize(data, width, fmt, drawn, card))
         return made
 
+    def compressed(path: str, data: bytes) -> bytes:
+        made: bytes = _BROTLI.get((path, hashlib.sha256(data).digest()), lambda: brotli(path, data))
+        return made
+
     monkeypatch.setattr(cards, "draw_card", draw_card)
     monkeypatch.setattr(printer, "render_pdf", render_pdf)
     monkeypatch.setattr(images, "resize", resized)
+    monkeypatch.setattr(compress, "_brotli", compressed)
 
 
 @pytest.fixture
