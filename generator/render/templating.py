@@ -11,7 +11,7 @@ import types
 import weakref
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NoReturn
 
 import jinja2
 import jinja2.meta
@@ -104,6 +104,16 @@ class _Outlined(jinja2.Environment):
     """
 
     outlines: dict[str, Outline]
+
+    def handle_exception(self, source: str | None = None) -> NoReturn:
+        """Jinja's, but a RecursionError goes on as it was raised (`render_template` finds its template's line).
+
+        Jinja rewrites a traceback so that it shows the templates' lines: for a template that includes itself,
+        about a thousand frames, half of the time such a site took to be refused.
+        """
+        if isinstance(sys.exc_info()[1], RecursionError):
+            raise  # the RecursionError being handled
+        super().handle_exception(source)
 
     def compile(self, source: Any, name: str | None = None, filename: str | None = None,
                 raw: bool = False, defer_init: bool = False) -> Any:
@@ -517,8 +527,17 @@ def jinja_words(message: str) -> str:
 
 
 def _template_frame(tb: Any) -> tuple[str | None, int | None]:
+    """Return the file and line of the innermost template in a traceback (None, None: none).
+
+    A traceback Jinja rewrote shows the templates' own lines; one it left as it was (`_Outlined.handle_exception`)
+    shows the lines of their Python code, which each template maps back.
+    """
     found: tuple[str | None, int | None] = (None, None)
     for frame, line in traceback.walk_tb(tb):
+        template = frame.f_globals.get("__jinja_template__")
+        if isinstance(template, jinja2.Template) and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(line))
+            continue
         filename = frame.f_code.co_filename
         if filename.endswith((".html", ".xml", ".txt")) or "/layouts/" in filename:
             found = (filename, line)
