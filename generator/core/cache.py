@@ -36,6 +36,21 @@ CACHE_FOLDER = ".vigie-cache"
 CACHE_VERSION = f"{__version__}-7"
 
 
+@functools.cache
+def package_version(name: str) -> str:
+    """Return an installed package's version, "?" when it is not installed; for cache keys.
+
+    Looked up once per process, without importing the package (WeasyPrint takes half a second): the code a
+    process runs with does not change while it runs, and each lookup reads the package's metadata.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
 def digest(*parts: str | bytes) -> str:
     """Return a sha256 hex digest of several parts (length-prefixed, so parts cannot run together)."""
     h = hashlib.sha256()

@@ -31,7 +31,6 @@ import logging
 import threading
 import unicodedata
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable
@@ -40,7 +39,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.numbers import get_currency_symbol, get_territory_currencies
 
-from generator.core.cache import digest, keyed_name, write_atomically
+from generator.core.cache import digest, keyed_name, package_version, write_atomically
 from generator.core.fonts import font_cmap, font_hash
 
 log = logging.getLogger(__name__)
@@ -145,16 +144,9 @@ def _exemplars(language_script: str) -> str | None:
     return "".join(c for c in text if not c.isspace() and c != "\u25cc")  # ◌ only shows where a mark goes
 
 
-@functools.lru_cache(maxsize=None)
 def _versions() -> str:
-    """Return the versions of the libraries that make web fonts (asked once: each answer reads a package's metadata)."""
-    found = []
-    for name in ("fonttools", "Brotli"):
-        try:
-            found.append(version(name))
-        except PackageNotFoundError:
-            found.append("?")
-    return ",".join(found)
+    """Return the versions of the libraries that make web fonts."""
+    return ",".join(package_version(name) for name in ("fonttools", "Brotli"))
 
 
 def unicode_range(codepoints: Iterable[int]) -> str:

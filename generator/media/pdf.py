@@ -29,7 +29,6 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from html import unescape
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
@@ -37,7 +36,7 @@ from typing import Literal, Mapping, Sequence
 import segno
 from markupsafe import escape
 
-from generator.core.cache import keyed_name, write_atomically
+from generator.core.cache import keyed_name, package_version, write_atomically
 from generator.core.errors import os_reason
 from generator.core.fonts import FONT_DIR, font_cmap, font_files, font_hash, font_path, installed_script_font
 from generator.core.messages import _
@@ -214,8 +213,8 @@ def pdf_key(html: str, extra: bytes = b"") -> str:
     header = {
         "render_version": RENDER_VERSION,
         "variant": PDF_VARIANT,
-        "weasyprint": _version("weasyprint"),
-        "pydyf": _version("pydyf"),
+        "weasyprint": package_version("weasyprint"),
+        "pydyf": package_version("pydyf"),
         "fonts": {p.name: font_hash(p) for p in font_files()},
         "script_fonts": {name: font_hash(path) for name, path in _sheet_fonts().items()},
     }
@@ -224,15 +223,6 @@ def pdf_key(html: str, extra: bytes = b"") -> str:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=None)
-def _version(package: str) -> str:
-    """Return an installed package's version (without importing it: WeasyPrint takes half a second)."""
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
 
 
 class PdfCache:
