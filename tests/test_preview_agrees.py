@@ -58,16 +58,12 @@ def _expected_lines(case: str, site: Path) -> list[str]:
     return [line for line in text.splitlines() if ": error: " in line]
 
 
-def _expected_messages(case: str, site: Path) -> list[str]:
-    return [line.split(": error: ", 1)[-1] for line in _expected_lines(case, site)]
+def _suspects(site: Path, expected: list[str]) -> list[Path]:
+    """Return the site's files but site.yaml, those the ``expected`` error lines name first (the likely culprits).
 
-
-def _suspects(case: str, site: Path) -> list[Path]:
-    """Return the site's files but site.yaml, those the expected errors name first (the likely culprits).
-
-    None when the errors are all site.yaml's: without it no other file lets the site build.
+    None at all when the errors are all site.yaml's: without it no other file lets the site build.
     """
-    named = {line.split(": error: ", 1)[0].split(":", 1)[0] for line in _expected_lines(case, site)}
+    named = {line.split(": error: ", 1)[0].split(":", 1)[0] for line in expected}
     if named == {"site.yaml"}:
         return []
     files = sorted(p for p in site.rglob("*") if (p.is_file() or p.is_symlink()) and p.name != "site.yaml")
@@ -82,9 +78,10 @@ def test_an_edit_that_breaks_the_site_shows_the_build_errors(case: str, tmp_path
     errors name first), then the file comes back, as when an editor saves it.
     """
     site = _copy(case, tmp_path)
-    expected = _expected_messages(case, site)
+    lines = _expected_lines(case, site)
+    expected = [line.split(": error: ", 1)[-1] for line in lines]
     aside = tmp_path / "aside"
-    for path in _suspects(case, site):
+    for path in _suspects(site, lines):
         rel = path.relative_to(site).as_posix()
         path.rename(aside)
         live = LiveSite(BuildOptions(root=site, today=BUILD_DAY, base_url=base_url_for("127.0.0.1", 8000)))
