@@ -435,9 +435,10 @@ def test_watcher_sees_atomic_saves_new_folders_and_site_yaml_again_and_again(
     record, expect, seen = reports.record, reports.expect, reports.seen
     before = set(threading.enumerate())
     watcher = Watcher(site_src, record, debounce=0.05, poll_interval=0.05, force_polling=force_polling)
+    assert not watcher.watching(timeout=0.1)
     watcher.start()
     try:
-        time.sleep(1.5)  # past the first comparison
+        assert watcher.watching(timeout=10)  # past the first comparison
         article, config = site_src / ARTICLE, site_src / "site.yaml"
         for round_ in range(2):  # a watch on the file itself would end with the first rename
             atomic_save(article, article.read_text() + f"\nÉdition {round_}.\n")
@@ -486,7 +487,7 @@ def test_a_source_folder_replaced_by_another_of_its_name_is_the_one_watched(
     watcher = Watcher(site_src, reports.record, debounce=0.05, poll_interval=0.05, force_polling=force_polling)
     watcher.start()
     try:
-        time.sleep(1.5)
+        assert watcher.watching(timeout=10)
         backup = site_src.parent / "backup"
         shutil.copytree(site_src / "layouts", backup)
         (backup / "partials/footer.html").write_text("<footer>restored</footer>\n")

@@ -816,11 +816,23 @@ class Watcher:
         """Every watched file: path → (root, (mtime_ns, size)); taken now, before the first build."""
         self._threads = [threading.Thread(target=self._watch_folders, name="vigie-watch", daemon=True),
                          threading.Thread(target=self._watch_site, name="vigie-watch-site", daemon=True)]
+        self._started = [threading.Event() for _ in self._threads]
+        """Set by each thread once its watch is on (the folders' after their first comparison)."""
 
     def start(self) -> None:
         """Start watching in two background threads."""
         for thread in self._threads:
             thread.start()
+
+    def watching(self, timeout: float | None = None) -> bool:
+        """Wait until both threads watch (at most ``timeout`` seconds); return whether they do.
+
+        From then on, a change is reported by itself, in order; one made before
+        is found by the first comparison, with whatever else was made by then.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return all(started.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+                   for started in self._started)
 
     def stop(self) -> None:
         """Stop watching and wait for the threads to end (within one `debounce`)."""
@@ -970,6 +982,7 @@ class Watcher:
             with self._lock:
                 self.folders = watch_targets(self.site)
             if not self.folders:
+                self._started[0].set()  # nothing to watch but the site folder, which the other thread does
                 while not either.is_set():
                     self._stopping.wait(self.debounce)
                 continue
@@ -980,6 +993,7 @@ class Watcher:
                     if first:  # watching now: compare with what was seen before it started
                         first = False
                         self._report(self.changes)
+                        self._started[0].set()
                     elif paths:
                         self._report(lambda: self.changed_paths(paths))
             except Exception:  # a folder that went while being watched, a notification error
@@ -993,6 +1007,7 @@ class Watcher:
         try:
             for notified, paths in self._follow(self._watch([self.site], self._stopping, False),
                                                 lambda path: os.path.basename(path) in tops):
+                self._started[1].set()  # the first wake comes once the watch is on (a change, or TICK)
                 if notified - {config}:  # a source folder came, went, or was replaced by another of its name
                     self._regroup.set()  # the other thread watches them again, then compares
                 if config in paths:
