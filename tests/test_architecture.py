@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,12 @@ def test_the_code_fingerprint_covers_every_file_of_the_package(tmp_path: Path,
     changed = build.code_digest()
     (fake / "sub" / "deep.py").rename(fake / "moved.py")
     assert build.code_digest() != changed
+    # Files are read again only when their stamps say so: an edit that keeps the size and the time is not seen,
+    # the next one is.
+    moved, page = build.code_digest(), fake / "sub" / "page.html"
+    stamp = page.stat().st_mtime_ns
+    page.write_text("<p>edited!\n", encoding="utf-8")  # as long as "<p>changed\n"
+    os.utime(page, ns=(stamp, stamp))
+    assert build.code_digest() == moved
+    os.utime(page, ns=(stamp + 1000, stamp + 1000))
+    assert build.code_digest() != moved
