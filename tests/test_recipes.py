@@ -6,7 +6,8 @@ command of PUBLISHING.md) and run in a fresh virtual environment, in the site
 folder, against a wheel of this checkout: the requirement `init` pinned is
 rewritten to point at that wheel, and nothing else comes from the network
 (``PIP_NO_INDEX``; the other dependencies are this machine's, through
-``--system-site-packages``).
+``--system-site-packages``). Recipes that run the same lines with the same
+environment and publish the same folder are run once together.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -157,31 +159,64 @@ def run_step(script: str, site: Path, env: dict[str, str]) -> subprocess.Complet
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("recipe", sorted(RECIPES))
-def test_each_recipe_builds_the_init_site_from_its_pinned_requirement(recipe: str, tmp_path: Path,
+def recipe_runs(site: Path) -> dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], str], list[str]]:
+    """Return the recipes of a site `init` made, grouped by what a host runs: (scripts, environment, folder).
+
+    Recipes that run the same commands, with the same environment, and publish the same folder (GitHub's
+    and GitLab's steps, say) are run once for all of them.
+    """
+    runs: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], str], list[str]] = {}
+    for recipe, (read, extra_env, _address) in sorted(RECIPES.items()):
+        steps, published = read(site)
+        scripts = tuple(script for script in map(shell_lines, steps) if script.strip())
+        runs.setdefault((scripts, tuple(sorted(extra_env.items())), published), []).append(recipe)
+    return runs
+
+
+def _runs_of_a_new_site() -> list[list[str]]:
+    with tempfile.TemporaryDirectory() as folder:
+        init_site(Path(folder) / "site")
+        return list(recipe_runs(Path(folder) / "site").values())
+
+
+@pytest.mark.parametrize("recipes", _runs_of_a_new_site(), ids="+".join)
+def test_each_recipe_builds_the_init_site_from_its_pinned_requirement(recipes: list[str], tmp_path: Path,
                                                                       wheel: Path) -> None:
-    read, extra_env, address = RECIPES[recipe]
     site = ready_site(tmp_path, wheel)
-    steps, published = read(site)
-    scripts = [shell_lines(step) for step in steps]
+    ((scripts, extra_env, published), found), = [(run, found) for run, found in recipe_runs(site).items()
+                                                 if recipes[0] in found]
+    assert found == recipes, "the recipes' steps changed since the tests were collected"
     commands = "\n".join(scripts)
     assert "pip install -r requirements.txt" in commands and "vigie check --publish" in commands
     assert commands.index("vigie check --publish") < commands.index("vigie build")
-    env = {**fresh_venv(tmp_path / "venv"), **extra_env}
+    env = {**fresh_venv(tmp_path / "venv"), **dict(extra_env)}
     for script in scripts:
-        if not script.strip():
-            continue
         done = run_step(script, site, env)
-        assert done.returncode == 0, f"{recipe}: `{script}` failed:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, f"{recipes}: `{script}` failed:\n{done.stdout}\n{done.stderr}"
     where = subprocess.run([str(tmp_path / "venv/bin/python"), "-c", "import generator; print(generator.__file__)"],
                            env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
-    assert where.startswith(str(tmp_path / "venv")), f"{recipe}: Vigie did not come from the pinned wheel: {where}"
+    assert where.startswith(str(tmp_path / "venv")), f"{recipes}: Vigie did not come from the pinned wheel: {where}"
     out = site / published
     for rel in ("index.html", "fr/index.html", "en/articles/welcome/index.html", "_headers", "404.html"):
-        assert (out / rel).is_file(), f"{recipe}: {published}/{rel} was not built"
+        assert (out / rel).is_file(), f"{recipes}: {published}/{rel} was not built"
     page = (out / "en/articles/welcome/index.html").read_text(encoding="utf-8")
-    assert f'<link rel="canonical" href="{address}en/articles/welcome/">' in page
+    for recipe in recipes:
+        address = RECIPES[recipe][2]
+        assert f'<link rel="canonical" href="{address}en/articles/welcome/">' in page, recipe
     assert '<meta http-equiv="Content-Security-Policy"' in page
+
+
+def test_recipes_that_run_the_same_steps_are_run_once_and_the_others_each_on_their_own(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    init_site(site)
+    runs = recipe_runs(site)
+    # GitHub and GitLab run the same lines, Netlify and Cloudflare the same one; a deploy preview has its address
+    assert sorted(runs.values()) == [["cloudflare-pages", "netlify"], ["github-pages", "gitlab-pages"],
+                                     ["netlify-deploy-preview"]]
+    workflow = site / ".github/workflows/pages.yml"  # a recipe whose steps change gets a run of its own
+    workflow.write_text(workflow.read_text(encoding="utf-8").replace("vigie build", "vigie build --drafts"),
+                        encoding="utf-8")
+    assert ["github-pages"] in recipe_runs(site).values() and len(recipe_runs(site)) == 4
 
 
 def test_recipes_are_where_the_hosts_look_for_them(tmp_path: Path) -> None:
