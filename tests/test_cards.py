@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from generator.core.cache import keyed_name
-from generator.media.cards import CardCache, CardSpec, card_key, contrast_ratio, render_card
+from generator.media.cards import CardCache, CardSpec, card_key, contrast_ratio, draw_image, render_card
 from generator.model.plan import CARD_SIZES
 from generator.core.errors import SiteError
 from generator.model import Colors
@@ -214,20 +214,12 @@ def test_text_is_drawn(size: tuple[int, int]) -> None:
     background = (0x1D, 0x35, 0x57)
     foreground = (0xFF, 0xFF, 0xFF)
     accent = (0xFF, 0xD1, 0x66)
-    # Margins are empty.
+    # Margins are empty: each strip along an edge holds the background colour only.
     margin = 60
-    for x in range(w):
-        for y in (*range(margin), *range(h - margin, h)):
-            assert image.getpixel((x, y)) == background
-    for y in range(h):
-        for x in (*range(margin), *range(w - margin, w)):
-            assert image.getpixel((x, y)) == background
+    for strip in ((0, 0, w, margin), (0, h - margin, w, h), (0, 0, margin, h), (w - margin, 0, w, h)):
+        assert [colour for _, colour in image.crop(strip).getcolors(maxcolors=w * h)] == [background], strip
     # The figure in the accent colour, the label in the text colour, plus anti-aliasing.
-    counts: dict[tuple[int, int, int], int] = {}
-    for y in range(h):
-        for x in range(w):
-            px = image.getpixel((x, y))
-            counts[px] = counts.get(px, 0) + 1
+    counts = {colour: count for count, colour in image.getcolors(maxcolors=w * h)}
     assert counts[accent] > 5000
     assert counts[foreground] > 2000
     assert len(counts) > 50
@@ -326,10 +318,12 @@ CHUNK = st.tuples(
     figure=st.sampled_from([f"72{NNBSP}%", f"plus de 12{NNBSP}500", "29,4 millions", "plus de 300 millions", "1"]),
 )
 def test_any_label_up_to_200_characters_fits(chunks: list[tuple[str, str, str, str]], figure: str) -> None:
-    """Layout never leaves the margins (render_card checks every text box) and 200 characters fit."""
+    """Layout never leaves the margins (drawing checks every text box) and 200 characters fit.
+
+    The cards are drawn, not encoded as PNG (the same for any text, and most of the time of a card)."""
     label = "".join(word + (glue + short if short else "") + space for word, glue, short, space in chunks)[:200]
     for size in CARD_SIZES.values():
-        assert open_png(render_card(make_spec(label=label, figure=figure), size)).size == size
+        assert draw_image(make_spec(label=label, figure=figure), size).size == size
 
 
 ARABIC_WORD = st.text(alphabet=st.sampled_from("\u0627\u0623\u0625\u0622\u0628\u062a\u062c\u062d\u062e\u062f\u0631"
@@ -361,11 +355,11 @@ def test_a_zero_width_non_joiner_keeps_persian_letters_apart_and_draws_nothing_e
        kind=st.sampled_from(["fact", "site"]))
 def test_any_arabic_card_stays_inside_its_margins(words: list[str], name: list[str], kind: str) -> None:
     """Arabic letters reach lower than Latin ones (ي ج ع and kasra): footer and label keep their room.
-    render_card raises an AssertionError when any text box leaves the margins."""
+    drawing raises an AssertionError when any text box leaves the margins."""
     label = " ".join(words)[:200]
     spec = make_spec(label=label, lang="ar", site_name=" ".join(name), figure="12\u066c500", kind=kind)
     for size in CARD_SIZES.values():
-        assert open_png(render_card(spec, size)).size == size
+        assert draw_image(spec, size).size == size
 
 
 #: Words of Cyrillic and Greek: capitals with marks above (Й Ї Ґ Ά), letters reaching below (щ ц д у ρ φ ψ).
@@ -381,10 +375,10 @@ CYRILLIC_OR_GREEK_WORD = st.text(alphabet=("абвгдежзийклмнопрс
        name=st.lists(CYRILLIC_OR_GREEK_WORD, min_size=1, max_size=4), lang=st.sampled_from(["ru", "uk", "bg", "el"]))
 def test_any_cyrillic_or_greek_card_is_drawn_inside_its_margins(words: list[str], name: list[str], lang: str) -> None:
     """A Russian or Greek site could have no figure at all: the card font has no Cyrillic or Greek letter.
-    Noto Sans draws them; render_card raises an AssertionError when any text box leaves the margins."""
+    Noto Sans draws them; drawing raises an AssertionError when any text box leaves the margins."""
     spec = make_spec(label=" ".join(words)[:200], lang=lang, site_name=" ".join(name), figure="12\u00a0500")
     for size in CARD_SIZES.values():
-        assert open_png(render_card(spec, size)).size == size
+        assert draw_image(spec, size).size == size
 
 
 #: Letters of the other scripts drawn with a font of their own, with the marks that reach highest and lowest:
@@ -403,12 +397,12 @@ SCRIPT_ALPHABETS = {
 def test_any_hebrew_devanagari_tamil_or_telugu_card_is_drawn_inside_its_margins(data: st.DataObject,
                                                                                 lang: str) -> None:
     """A Hebrew or Hindi site could have no figure at all (no glyph in the card font): Heebo and the Noto Sans
-    of each script draw them, shaped; render_card raises an AssertionError when any text box leaves the margins."""
+    of each script draw them, shaped; drawing raises an AssertionError when any text box leaves the margins."""
     word = st.text(alphabet=SCRIPT_ALPHABETS[lang], min_size=1, max_size=14)
     words, name = data.draw(st.lists(word, min_size=1, max_size=25)), data.draw(st.lists(word, min_size=1, max_size=4))
     spec = make_spec(label=" ".join(words)[:200], lang=lang, site_name=" ".join(name), figure="12\u00a0500")
     for size in CARD_SIZES.values():
-        assert open_png(render_card(spec, size)).size == size
+        assert draw_image(spec, size).size == size
 
 
 @pytest.mark.parametrize(("lang", "label"), [

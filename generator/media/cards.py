@@ -1005,24 +1005,28 @@ def render_card(spec: CardSpec, size: tuple[int, int]) -> bytes:
 
 def draw_card(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
     """Draw the card of a figure at ``size``; return its PNG bytes and the image they hold (RGB)."""
-    token = _SCRIPT.set(spec_script(spec))
-    try:
-        return _render(spec, size)
-    finally:
-        _SCRIPT.reset(token)
+    image = draw_image(spec, size)
+    out = io.BytesIO()  # the PNG encoding (more than half the time of a card) runs outside _DRAWING
+    image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
+    return out.getvalue(), image
 
 
 _DRAWING = threading.Lock()
 """Held while a card is laid out and drawn: the FreeType faces `_font` shares serve one thread at a time
-(cards are drawn in threads, see `stages.render_cards`); the PNG encoding, most of the time, runs outside it."""
+(cards are drawn in threads, see `stages.render_cards`)."""
 
 
-def _render(spec: CardSpec, size: tuple[int, int]) -> tuple[bytes, Image.Image]:
-    with _DRAWING:
-        image = _draw(spec, size)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=_COMPRESS_LEVEL)
-    return out.getvalue(), image
+def draw_image(spec: CardSpec, size: tuple[int, int]) -> Image.Image:
+    """Lay out and draw the card of a figure at ``size``, not yet encoded (RGB).
+
+    Raises AssertionError when a text box leaves the margins (a layout bug).
+    """
+    token = _SCRIPT.set(spec_script(spec))
+    try:
+        with _DRAWING:
+            return _draw(spec, size)
+    finally:
+        _SCRIPT.reset(token)
 
 
 def _draw(spec: CardSpec, size: tuple[int, int]) -> Image.Image:
