@@ -239,6 +239,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """The test server; a browser that closes a connection before a file is sent (a page left, a font no longer
+    needed) is not an error, so it prints no traceback in the test log."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @dataclass
 class Server:
     """A running test server."""
@@ -260,7 +270,7 @@ def serve(out: Path, headers: dict[str, str] | None = None) -> Iterator[Server]:
     """
     headers = server_headers(out) if headers is None else headers
     handler = type("Handler", (_Handler,), {"out": out, "extra_headers": headers})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, name="vigie-test-server", daemon=True)
     thread.start()
