@@ -178,13 +178,14 @@ def _package_stamps(package: Path) -> tuple[tuple[tuple[str, ...], tuple[int, in
     stack: list[tuple[str, tuple[str, ...]]] = [(str(package), ())]
     while stack:
         folder, parts = stack.pop()
-        for entry in os.scandir(folder):
-            if entry.is_dir():
-                if entry.name != "__pycache__":
-                    stack.append((entry.path, (*parts, entry.name)))
-            elif entry.is_file():
-                st = entry.stat()
-                found.append(((*parts, entry.name), (st.st_mtime_ns, st.st_size)))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append((entry.path, (*parts, entry.name)))
+                elif entry.is_file():
+                    st = entry.stat()
+                    found.append(((*parts, entry.name), (st.st_mtime_ns, st.st_size)))
     return tuple(sorted(found))
 
 
