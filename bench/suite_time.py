@@ -8,7 +8,7 @@ Each run is `python3 -m pytest -q -p no:cacheprovider -m "not browser"` (the tes
 command of the README without the browser tests, with its default workers), in a
 fresh ``--basetemp`` so that no run pays for removing an earlier one's folders.
 Wall time is measured around the whole command; CPU time is what the command and
-every process below it used (user + system). A small pytest plugin
+every process below it used (user + system, `run.run_child`). A small pytest plugin
 (`suite_cpu_plugin.py`) adds up each test file's CPU, in the test processes and
 the processes they start. With ``--against REV``, REV is checked out in a
 temporary worktree and its tests run against its own ``generator/``; the ratios
@@ -23,20 +23,19 @@ import argparse
 import json
 import os
 import platform
-import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from run import REPO, rmtree, run_child  # noqa: E402
 COMMAND = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not browser", "-p", "suite_cpu_plugin"]
 
 
@@ -55,22 +54,18 @@ def run_suite(tree: Path, work: Path) -> Run:
     work.mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
            "VIGIE_SUITE_CPU_DIR": str(work / "cpu")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, *COMMAND, f"--basetemp={work / 'tmp'}"], cwd=tree, env=env,
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    summary = next((line for line in reversed(done.stdout.splitlines()) if " in " in line and "passed" in line), "")
-    if done.returncode != 0:
-        sys.exit(f"the suite of {tree} failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+    done = run_child([sys.executable, *COMMAND, f"--basetemp={work / 'tmp'}"], cwd=tree, env=env,
+                     stdout_path=work / "stdout.txt")
+    printed = (work / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+    if done.rc != 0:
+        sys.exit(f"the suite of {tree} failed:\n{printed[-3000:]}\n{done.err[-2000:]}")
+    summary = next((line for line in reversed(printed.splitlines()) if " in " in line and "passed" in line), "")
     per_file: dict[str, float] = defaultdict(float)
     for found in (work / "cpu").glob("*.json"):
         for nodeid, cpu in json.loads(found.read_text(encoding="utf-8")).items():
             per_file[nodeid.split("::", 1)[0]] += cpu
-    shutil.rmtree(work, ignore_errors=True)
-    return Run(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), summary.strip("= "),
-               dict(per_file))
+    rmtree(work)
+    return Run(done.wall, done.cpu, summary.strip("= "), dict(per_file))
 
 
 def revision(tree: Path) -> str:
@@ -133,7 +128,7 @@ def main() -> int:
         if args.against:
             subprocess.run(["git", "worktree", "remove", "--force", str(work / "other")], cwd=REPO,
                            capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+        rmtree(work)
     print(text)
     if args.out != "-":
         Path(args.out).write_text(text, encoding="utf-8")

@@ -1205,7 +1205,7 @@ def test_translation_status_page_speaks_the_editors_language(shared_server: Serv
 @pytest.mark.parametrize("force_polling", [False, True], ids=["notified", "polling"])
 def test_an_edit_is_served_with_and_without_change_notifications(site_src: Path, force_polling: bool) -> None:
     handle = serving(site_src, False, today=BUILD_DAY, poll_interval=0.05, debounce=0.05,
-                          force_polling=force_polling)
+                     force_polling=force_polling)
     try:
         new_folder = site_src / "content/fr/articles/2022"
         new_folder.mkdir()
