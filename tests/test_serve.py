@@ -623,7 +623,37 @@ def test_the_preview_collects_between_edits_what_their_updates_left(site_src: Pa
         article.write_text(article.read_text(encoding="utf-8").replace("title:", "title: Nouveau", 1) + "\nFin.\n",
                            encoding="utf-8")
         assert live.rebuild("content", [ARTICLE])
-        assert live.collect_between_edits(quiet=0)
+        assert live.collect_between_edits(quiet=0)  # what the update made: walked and frozen, the rest not
+        assert gone() is not None
+        assert not live.collect_between_edits(quiet=0)  # nothing new
+        assert live.collect_between_edits(quiet=0, settled=0)  # a long quiet: the whole site walked again
+        assert gone() is None
+        assert not live.collect_between_edits(quiet=0, settled=0)
+        assert served(live) == full_render(site_src)
+    finally:
+        gc.unfreeze()
+
+
+def test_the_preview_walks_the_whole_site_again_once_the_garbage_frozen_grew(site_src: Path) -> None:
+    """Edits saved one after the other, never with a long quiet between them: the garbage their updates
+    left in reference cycles among the frozen objects is collected once it weighs a quarter of them."""
+    live = LiveSite(BuildOptions(root=site_src, today=BUILD_DAY))
+    try:
+        assert live.rebuild("config")
+        assert live.collect_between_edits(quiet=0, settled=60)  # the first pass walks everything
+        article = site_src / ARTICLE
+        text = article.read_text(encoding="utf-8")
+        nodes = [_Node() for _ in range(gc.get_freeze_count() // 2)]
+        for node in nodes:
+            node.other = node
+        gone = weakref.ref(nodes[0])
+        article.write_text(text + "\nUn.\n", encoding="utf-8")
+        assert live.rebuild("content", [ARTICLE])
+        assert live.collect_between_edits(quiet=0, settled=60)  # frozen with what the update made
+        del nodes, node
+        article.write_text(text + "\nDeux.\n", encoding="utf-8")
+        assert live.rebuild("content", [ARTICLE])
+        assert live.collect_between_edits(quiet=0, settled=60)  # a half more frozen than the whole pass left
         assert gone() is None
         assert served(live) == full_render(site_src)
     finally:

@@ -76,7 +76,7 @@ from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE, require_site_file
 from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
 from generator.core.formats import seconds_text
-from generator.core.memory import collect_and_freeze
+from generator.core.memory import collect_and_freeze, collect_young_and_freeze, frozen_count
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -132,6 +132,12 @@ TICK = 0.25
 QUIET_BEFORE_COLLECTING = 1.0
 """Seconds without a rebuild before `vigie serve` collects the garbage of the last ones
 (`LiveSite.collect_between_edits`): by then the browsers have loaded the pages it reloaded."""
+QUIET_BEFORE_THAWING = 10.0
+"""Seconds without a rebuild before that collection walks the whole site again, not only what the last
+rebuilds made: a pass that takes a tenth of a second, which an edit saved meanwhile would wait for."""
+GROWTH_BEFORE_THAWING = 1.25
+"""Or sooner: once the frozen objects are this many times those left by the last whole pass (the garbage of
+the updates since, kept by reference cycles, is then worth the pass)."""
 RECHECK = 2.0
 """Seconds a notified file is looked at again, in case the next save of it goes unnoticed (`Watcher._follow`)."""
 POLL_INTERVAL = 0.1
@@ -527,6 +533,9 @@ class LiveSite:
         """How many rebuilds have ended (and when the last did), for `collect_between_edits`."""
         self._rebuilt_at = 0.0
         self._collected_after = 0
+        self._thawed_after = 0
+        self._frozen_whole = 0
+        """The objects frozen by the last whole pass (`collect_and_freeze`); 0 before the first."""
 
     @property
     def last_site(self) -> Site | None:
@@ -573,20 +582,34 @@ class LiveSite:
                 self._rebuilds += 1
                 self._rebuilt_at = time.monotonic()
 
-    def collect_between_edits(self, quiet: float = QUIET_BEFORE_COLLECTING) -> bool:
+    def collect_between_edits(self, quiet: float = QUIET_BEFORE_COLLECTING,
+                              settled: float = QUIET_BEFORE_THAWING) -> bool:
         """Collect the rebuilds' garbage once none has run for ``quiet`` seconds; return whether it did.
 
         Python would otherwise start a full pass over the whole in-memory site by itself, about 0.1 s at
         2,000 pages, in the middle of whichever edit's update came then: one update in six took twice as
-        long. Collected here, between edits, and frozen (`collect_and_freeze`), the site's objects are left
-        out of the passes that come during updates. `vigie serve` calls this while it waits.
+        long. Collected here, between edits, and frozen, the site's objects are left out of the passes that
+        come during updates. `vigie serve` calls this while it waits.
+
+        Only what the rebuilds made since the last pass is walked (`collect_young_and_freeze`, a few
+        milliseconds), so that an edit saved meanwhile hardly waits. The whole site is walked again
+        (`collect_and_freeze`) after ``settled`` seconds without a rebuild, or sooner once the frozen objects
+        grew by `GROWTH_BEFORE_THAWING`: the replaced parts of the site that reference cycles keep are freed then.
         """
-        if self._collected_after == self._rebuilds or time.monotonic() - self._rebuilt_at < quiet:
+        idle = time.monotonic() - self._rebuilt_at
+        if idle < quiet or self._thawed_after == self._rebuilds:
+            return False
+        whole = not self._frozen_whole or idle >= settled or frozen_count() > self._frozen_whole * GROWTH_BEFORE_THAWING
+        if not whole and self._collected_after == self._rebuilds:
             return False
         if not self._building.acquire(blocking=False):  # an edit came: its update goes first
             return False
         try:
-            collect_and_freeze()
+            if whole:
+                collect_and_freeze()
+                self._frozen_whole, self._thawed_after = frozen_count(), self._rebuilds
+            else:
+                collect_young_and_freeze()
             self._collected_after = self._rebuilds
         finally:
             self._building.release()

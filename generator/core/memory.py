@@ -69,6 +69,21 @@ def collect_and_freeze() -> None:
     gc.freeze()
 
 
+def collect_young_and_freeze() -> None:
+    """Collect the garbage among the objects made since the last freeze, then freeze them too.
+
+    A few milliseconds where `collect_and_freeze` takes a tenth of a second: the objects frozen before are not
+    walked. What of them became garbage in a reference cycle stays until the next `collect_and_freeze`.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def frozen_count() -> int:
+    """Return how many objects are frozen (`gc.freeze`), alive or garbage the collector has not walked."""
+    return gc.get_freeze_count()
+
+
 @functools.lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
     """Return glibc's ``malloc_trim``, or None where there is none."""
