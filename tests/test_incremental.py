@@ -12,7 +12,7 @@ import logging
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import pytest
 
@@ -338,27 +338,59 @@ def test_a_fact_sheet_turned_off_is_gone_from_the_update_and_back_when_turned_on
     assert files_of(on.result) == files_of(render_site(options))
 
 
-def test_the_pages_are_handed_over_before_the_cards_and_sheets_which_are_said_pending(site: Path) -> None:
-    """What `vigie serve` shows before a figure's cards and the fact sheet citing it are made again."""
+def updated_with_early(site: Path, change: Change) -> tuple[BuildResult, Update, list[Early], dict[str, bytes]]:
+    """Build ``site``, make ``change``, update as `vigie serve` does: the first build, the update, what it showed
+    early, and the files it ended with (checked to be a full build's)."""
     options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     first = render_site(options)
-    Change(DAILY, "value: 7", "value: 8").apply(site)
+    change.apply(site)
     shown: list[Early] = []
-    done = apply_edits(first, options, [DAILY], early=shown.append)
-    assert done is not None and len(shown) == 1
-    early, final = shown[0], files_of(done.result)
+    done = apply_edits(first, options, [change.path], early=shown.append)
+    assert done is not None
+    final = files_of(done.result)
     assert final == files_of(render_site(options))
+    return first, done, shown, final
+
+
+def differs_after(early: Early, final: Mapping[str, bytes]) -> set[str]:
+    """Return the paths whose file an update's end left other than the pages it showed early (`Early`)."""
+    return {path for path in final.keys() | early.files.keys()
+            if path not in early.files or final.get(path) != early.files[path].data}
+
+
+def test_the_pages_are_handed_over_before_the_cards_and_sheets_which_are_said_pending(site: Path) -> None:
+    """What `vigie serve` shows before a figure's cards and the fact sheet citing it are made again."""
+    first, done, shown, final = updated_with_early(site, Change(DAILY, "value: 7", "value: 8"))
+    assert len(shown) == 2  # the figure's own pages first, then every page
     page, card = "fr/chiffres/victimes-par-jour/index.html", "fr/chiffres/victimes-par-jour/card.png"
+    citing = "fr/articles/annee-record-2021/index.html"  # shows the figure
     pdf = next(path for path in final if path.startswith("fr/ressources/fiche-parents/") and path.endswith(".pdf"))
-    assert page not in early.pending and early.files[page].data == final[page] != first.files[page].data
-    assert {card, pdf, "fr/ressources/index.html"} <= early.pending
-    assert early.files[card].data == first.files[card].data != final[card]  # the old card, said pending
-    differ = {path for path in final.keys() | early.files.keys()
-              if path not in early.files or final.get(path) != early.files[path].data}
-    assert differ and differ <= early.pending  # nothing else changes after it
+    assert citing in shown[0].pending and citing not in shown[1].pending
+    assert shown[1].files[citing].data == final[citing] != first.files[citing].data
+    for early in shown:
+        assert page not in early.pending and early.files[page].data == final[page] != first.files[page].data
+        assert {card, pdf, "fr/ressources/index.html"} <= early.pending
+        assert early.files[card].data == first.files[card].data != final[card]  # the old card, said pending
+        differ = differs_after(early, final)
+        assert differ and differ <= early.pending  # nothing else changes after it
     shown.clear()
     Change(ARTICLE, "Un article non traduit", "Un article, non traduit,").apply(site)
+    options = BuildOptions(root=site, today=BUILD_DAY, record=True)
     assert apply_edits(done.result, options, [ARTICLE], early=shown.append) is not None and not shown  # nothing slow
+
+
+def test_a_title_edit_shows_its_article_first_and_the_lists_said_pending(site: Path) -> None:
+    """What `vigie serve` shows while the lists and tag pages that show the new title are made."""
+    first, _, shown, final = updated_with_early(site, Change(ARTICLE, "title: Les écrans en famille",
+                                                            "title: Les écrans, relus"))
+    assert len(shown) == 1
+    early = shown[0]
+    assert ARTICLE_PAGE not in early.pending and early.files[ARTICLE_PAGE].data == final[ARTICLE_PAGE]
+    assert b"Les \xc3\xa9crans, relus" in final[ARTICLE_PAGE]
+    lists = {"fr/articles/index.html", "fr/index.html", "fr/themes/famille/index.html"} & final.keys()
+    assert len(lists) == 3 and lists <= early.pending
+    assert all(early.files[path].data == first.files[path].data != final[path] for path in lists)
+    assert differs_after(early, final) <= early.pending
 
 
 def test_an_invalid_fact_raises_and_leaves_the_previous_build_whole(site: Path) -> None:
@@ -721,8 +753,7 @@ def test_random_edits_give_what_a_full_build_gives(tmp_path_factory: pytest.Temp
         final = files_of(done.result)
         assert final == files_of(full), (kind, which, number)
         for early in shown:  # the pages shown before the cards and sheets: only what was said pending differs
-            assert {path for path in final.keys() | early.files.keys() if path not in early.files
-                    or final.get(path) != early.files[path].data} <= early.pending, (kind, which, number)
+            assert differs_after(early, final) <= early.pending, (kind, which, number)
             event(f"{kind}: pages shown early")
         event(f"{kind}: updated")
         good, pending = done.result, []

@@ -257,12 +257,29 @@ class _Work:
             early: set[str] = set()
             sheets_ahead = self._sheets_todo(site, before) if show_early else []
             cards_ahead = underway is not None or (show_early and keys.views_may_differ)
-            if cards_ahead or sheets_ahead:  # before the cards and sheets: the pages, as if they made no change
-                early = self._early_pages(contexts.with_bodies(bodies).sharing(old_contexts.shared), maker, before,
-                                          made, records, published)
+            shown = contexts.with_bodies(bodies).sharing(old_contexts.shared)  # as if the cards made no change
+            splits = structure_changed or len(self.index.touched(before)) > 1  # pages to show in two goes
+            todo = self._early_todo(site, before) if show_early and (cards_ahead or sheets_ahead or splits) \
+                else []
+            first: list[Page] = []
+            rest: list[Page] = []
+            for page in todo:
+                (first if self._edited(page) else rest).append(page)
+            split = bool(first and rest)  # the edited files' own pages first; then the lists and others
+            if cards_ahead or sheets_ahead or split:
+                early = self._early_pages(shown, maker, first if split else todo, made, records, published)
             if show_early and self.early is not None:
                 underway = self._start_cards(contexts, card_cache, keys)
-                if early:
+                if early and split:  # the others are said pending, and made while the cards are drawn
+                    self.early(Early(self._files(list(made), planned), self._pending(site, underway, sheets_ahead)
+                                     | {render_path(page) for page in rest}))
+                    more = self._early_pages(shown, maker, rest, made, records, published) \
+                        if cards_ahead or sheets_ahead else set()  # else `_pages` makes them, the last thing left
+                    early |= more
+                    if more:
+                        self.early(Early(self._files(list(made), planned),
+                                         self._pending(site, underway, sheets_ahead)))
+                elif early:
                     self.early(Early(self._files(list(made), planned), self._pending(site, underway, sheets_ahead)))
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
@@ -449,21 +466,34 @@ class _Work:
         return render.FactSheets(ordered, kept + fresh.files, fresh.rendered, {**old.records, **fresh.records},
                                  warnings)
 
-    def _early_pages(self, contexts: Contexts, maker: BodyMaker, changed: set[Key], made: list[OutputFile],
-                     records: dict[str, frozenset[Key] | None], published: AbstractSet[str]) -> set[str]:
-        """Render the pages whose records hold a key changed before the cards and what follows them (downloads,
-        site cards) are known, with the previous downloads and site cards; return their paths.
-
-        `_pages` renders again those that read a download or site card that then changed (the records say
-        whether a page read one). Nothing when there are more than an update renders in this process (workers
-        are not forked while the cards' threads run) or when one of them fails (`_pages` reports it, in the
-        order of a full build).
-        """
+    def _early_todo(self, site: Site, changed: set[Key]) -> list[Page]:
+        """Return the pages to render before the cards and what follows them (downloads, site cards) are known:
+        those whose records hold a key ``changed``, and the new ones. No page when there are more than an update
+        renders in this process (workers are not forked while the cards' threads run)."""
         touched = self.index.touched(changed)
         old_paths = self.previous.files
-        todo = [page for page in contexts.site.pages
-                if render_path(page) in touched or render_path(page) not in old_paths]
-        if not todo or len(todo) > UPDATE_IN_PROCESS:
+        todo = [page for page in site.pages if render_path(page) in touched or render_path(page) not in old_paths]
+        return todo if len(todo) <= UPDATE_IN_PROCESS else []
+
+    def _edited(self, page: Page) -> bool:
+        """Return whether a page is an edited file's own: an edited document's, or an edited figure's.
+
+        A browser most likely shows that page: it is shown first, before the lists and other pages the edit
+        reaches (as Hugo's fast render mode renders the pages open in a browser first)."""
+        if page.doc is not None:
+            return f"content/{page.doc.rel}" in self.edits.documents
+        return page.fact is not None and page.kind is PageKind.FACT and any(
+            PurePosixPath(path).name == page.fact.source_path.name for path in self.edits.facts)
+
+    def _early_pages(self, contexts: Contexts, maker: BodyMaker, todo: Sequence[Page], made: list[OutputFile],
+                     records: dict[str, frozenset[Key] | None], published: AbstractSet[str]) -> set[str]:
+        """Render ``todo`` (see `_early_todo`) with the previous downloads and site cards; return their paths.
+
+        `_pages` renders again those that read a download or site card that then changed (the records say
+        whether a page read one). Nothing when one of them fails (`_pages` reports it, in the order of a full
+        build).
+        """
+        if not todo:
             return set()
         try:
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True, jobs=1, published=published)
