@@ -132,6 +132,9 @@ class Early:
 
     Cards are drawn and fact sheets' PDFs rendered after the pages; ``pending``
     names those files, the zips of cards and the pages that show their sizes.
+    When an edit reaches other pages than the edited files' own (lists, tag
+    pages, pages embedding a figure), those own pages come first, in an
+    `Early` of their own whose ``pending`` names the other pages too.
     Every other file of ``files`` is as the update will leave it, unless a
     file made later differs from what was foreseen (`Update.result` says).
     """
