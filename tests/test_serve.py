@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import sys
 import threading
 import time
 import weakref
@@ -42,6 +43,7 @@ from generator.commands.serve import (
     classify_change,
     content_type,
     MAX_CONNECTIONS,
+    SWITCH_INTERVAL,
     error_lines,
     error_page,
     host_allowed,
@@ -1161,11 +1163,13 @@ def test_serve_returns_0_on_ctrl_c(site_src: Path) -> None:
     # worker process): interrupt_main() does nothing then, and serve() would never return.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     failed: list[BaseException] = []
+    switch, seen = sys.getswitchinterval(), []
 
     def interrupt_when_up() -> None:
         try:  # serve() starts its watcher last, once the site is built and served
             poll(lambda: new_threads(before), lambda names: "vigie-watch" in names)
             time.sleep(0.3)
+            seen.append(sys.getswitchinterval())  # shorter turns while serving: the pages answered sooner
         except BaseException as exc:  # noqa: BLE001 - reported below, after serve() was stopped
             failed.append(exc)
         _thread.interrupt_main()  # what Ctrl-C does
@@ -1180,6 +1184,7 @@ def test_serve_returns_0_on_ctrl_c(site_src: Path) -> None:
         helper.join()
     assert not failed, failed
     assert new_threads(before) == []
+    assert seen == [SWITCH_INTERVAL] != [switch] and sys.getswitchinterval() == switch
 
 
 def test_a_folder_without_site_yaml_is_refused(tmp_path: Path) -> None:

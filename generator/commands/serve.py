@@ -44,6 +44,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -138,6 +139,12 @@ rebuilds made: a pass that takes a tenth of a second, which an edit saved meanwh
 GROWTH_BEFORE_THAWING = 1.25
 """Or sooner: once the frozen objects are this many times those left by the last whole pass (the garbage of
 the updates since, kept by reference cycles, is then worth the pass)."""
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread runs before another one waiting may take its turn, while `vigie serve` runs (Python's
+default: 0.005). An update shows the edited page, then goes on with the lists and cards in its thread; the
+browser's request for that page waits for the server's thread to get a turn at each step of its answer.
+Measured on 2,000 pages, from the save to the page served: 90 → 73 ms for a title edit, 103 → 87 ms for a
+figure's; the whole update takes as long."""
 RECHECK = 2.0
 """Seconds a notified file is looked at again, in case the next save of it goes unnoticed (`Watcher._follow`)."""
 POLL_INTERVAL = 0.1
@@ -1653,6 +1660,7 @@ def start_server(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: 
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
     """Serve ``site`` until Ctrl-C, rebuilding on change; return the exit status (0)."""
     handle = start_server(site, host, port, drafts)
+    switch = sys.getswitchinterval()
     try:
         if host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("%s", (_("listening on {host}: other computers on the network can see this preview "
@@ -1664,6 +1672,7 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
                         _("serving {site} at {url}; watching content/, layouts/, assets/ and site.yaml "
                           "(Ctrl-C to stop)")).format(site=site, url=handle.url))
         log.info("%s", _("translation status: {url}").format(url=handle.origin + TRANSLATIONS))
+        sys.setswitchinterval(SWITCH_INTERVAL)
         while not handle.stopped.wait(0.5):
             handle.live.collect_between_edits()
     except KeyboardInterrupt:
@@ -1671,4 +1680,5 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
     finally:
         handle.stop()
         gc.unfreeze()  # what `collect_between_edits` froze: the collector as it was
+        sys.setswitchinterval(switch)
     return 0
