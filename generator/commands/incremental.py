@@ -475,7 +475,7 @@ class _Work:
         renders in this process (workers are not forked while the cards' threads run)."""
         touched = self.index.touched(changed)
         old_paths = self.previous.files
-        todo = [page for page in site.pages if render_path(page) in touched or render_path(page) not in old_paths]
+        todo = [page for page in site.pages if (path := render_path(page)) in touched or path not in old_paths]
         return todo if len(todo) <= UPDATE_IN_PROCESS else []
 
     def _edited(self, page: Page) -> bool:
@@ -518,9 +518,8 @@ class _Work:
         touched = self.index.touched(changed)
         old_paths = self.previous.files
         redo = self.index.touched(late) | {path for path in early if (records.get(path) or frozenset()) & late}
-        todo = [page for page in contexts.site.pages
-                if (render_path(page) in touched or render_path(page) not in old_paths)
-                and (render_path(page) not in early or render_path(page) in redo)]
+        todo = [page for page in contexts.site.pages if ((path := render_path(page)) in touched or path not in old_paths)
+                and (path not in early or path in redo)]
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
                                         jobs=None if len(todo) > UPDATE_IN_PROCESS else 1, published=published)
