@@ -273,17 +273,15 @@ class _Work:
                 early = self._early_pages(shown, maker, first if split else todo, made, records, published)
             if show_early and self.early is not None:
                 underway = self._start_cards(contexts, card_cache, keys)
-                if early and split:  # the others are said pending, and made while the cards are drawn
-                    self.early(Early(self._files(list(made), planned), self._pending(site, underway, sheets_ahead)
-                                     | {render_path(page) for page in rest}))
-                    more = self._early_pages(shown, maker, rest, made, records, published) \
-                        if cards_ahead or sheets_ahead else set()  # else `_pages` makes them, the last thing left
-                    early |= more
-                    if more:
-                        self.early(Early(self._files(list(made), planned),
-                                         self._pending(site, underway, sheets_ahead)))
-                elif early:
-                    self.early(Early(self._files(list(made), planned), self._pending(site, underway, sheets_ahead)))
+                if early:  # when split, the others are said pending, and made while the cards are drawn
+                    pending = self._pending(site, underway, sheets_ahead)
+                    self.early(Early(self._files(list(made), planned),
+                                     pending | {render_path(page) for page in rest} if split else pending))
+                    if split and (cards_ahead or sheets_ahead):  # else `_pages` makes them, the last thing left
+                        more = self._early_pages(shown, maker, rest, made, records, published)
+                        early |= more
+                        if more:
+                            self.early(Early(self._files(list(made), planned), pending))
             cards, kits, site_cards = self._cards(contexts, card_cache, underway, made)
         finally:
             if underway is not None:
@@ -473,10 +471,14 @@ class _Work:
         """Return the pages to render before the cards and what follows them (downloads, site cards) are known:
         those whose records hold a key ``changed``, and the new ones. No page when there are more than an update
         renders in this process (workers are not forked while the cards' threads run)."""
+        todo = self._reached(site, changed)
+        return todo if len(todo) <= UPDATE_IN_PROCESS else []
+
+    def _reached(self, site: Site, changed: AbstractSet[Key]) -> list[Page]:
+        """Return the pages whose records hold a key ``changed``, and the new ones, in the site's order."""
         touched = self.index.touched(changed)
         old_paths = self.previous.files
-        todo = [page for page in site.pages if (path := render_path(page)) in touched or path not in old_paths]
-        return todo if len(todo) <= UPDATE_IN_PROCESS else []
+        return [page for page in site.pages if (path := render_path(page)) in touched or path not in old_paths]
 
     def _edited(self, page: Page) -> bool:
         """Return whether a page is an edited file's own: an edited document's, or an edited figure's.
@@ -515,11 +517,9 @@ class _Work:
 
         The links of the pages rendered are looked for among the ``published`` files (a warning for each that
         leads nowhere, as a build gives)."""
-        touched = self.index.touched(changed)
-        old_paths = self.previous.files
         redo = self.index.touched(late) | {path for path in early if (records.get(path) or frozenset()) & late}
-        todo = [page for page in contexts.site.pages if ((path := render_path(page)) in touched or path not in old_paths)
-                and (path not in early or path in redo)]
+        todo = [page for page in self._reached(contexts.site, changed)
+                if (path := render_path(page)) not in early or path in redo]
         if todo:  # a few hundred pages render faster here than in forked workers that must start and report
             pages = render.render_pages(contexts, maker, in_memory, todo, record=True,
                                         jobs=None if len(todo) > UPDATE_IN_PROCESS else 1, published=published)

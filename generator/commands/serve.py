@@ -77,7 +77,7 @@ from generator.sources.assets import published_name
 from generator.sources.config import CONFIG_FILE, require_site_file
 from generator.core.errors import SiteError, SiteErrors, message_line, os_reason, printable_path
 from generator.core.formats import seconds_text
-from generator.core.memory import collect_and_freeze, collect_young_and_freeze, frozen_count
+from generator.core.memory import collect_and_freeze, collect_young_and_freeze
 from generator.core.messages import N_, _, active_language, ngettext
 from generator.sources.files import SYSTEM_LEFTOVERS, is_editor_leftover, refuse_undecodable_path
 from generator.sources.theme import default_theme_dir, theme_dirs
@@ -606,7 +606,8 @@ class LiveSite:
         idle = time.monotonic() - self._rebuilt_at
         if idle < quiet or self._thawed_after == self._rebuilds:
             return False
-        whole = not self._frozen_whole or idle >= settled or frozen_count() > self._frozen_whole * GROWTH_BEFORE_THAWING
+        whole = (not self._frozen_whole or idle >= settled
+                 or gc.get_freeze_count() > self._frozen_whole * GROWTH_BEFORE_THAWING)
         if not whole and self._collected_after == self._rebuilds:
             return False
         if not self._building.acquire(blocking=False):  # an edit came: its update goes first
@@ -614,7 +615,7 @@ class LiveSite:
         try:
             if whole:
                 collect_and_freeze()
-                self._frozen_whole, self._thawed_after = frozen_count(), self._rebuilds
+                self._frozen_whole, self._thawed_after = gc.get_freeze_count(), self._rebuilds
             else:
                 collect_young_and_freeze()
             self._collected_after = self._rebuilds

@@ -79,11 +79,6 @@ def collect_young_and_freeze() -> None:
     gc.freeze()
 
 
-def frozen_count() -> int:
-    """Return how many objects are frozen (`gc.freeze`), alive or garbage the collector has not walked."""
-    return gc.get_freeze_count()
-
-
 @functools.lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
     """Return glibc's ``malloc_trim``, or None where there is none."""
